@@ -1,0 +1,55 @@
+# Two commands a newcomer needs: `make run` and `make test`. Everything else is optional.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8501
+MLFLOW_PORT ?= 5000
+SERVE_PORT ?= 5001
+APT_PACKAGES := chromium default-jre-headless
+
+.PHONY: run test lint bench venv dev system-deps mlflow-ui serve reliability clean
+
+# Runtime environment: re-installed whenever requirements.txt changes.
+$(VENV)/.runtime: requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+# Development environment: runtime plus test, lint, benchmark and Spark packages.
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-spark.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.runtime
+dev: $(VENV)/.dev
+
+# Debian packages the tests need (headless Chromium, a Java runtime for Spark),
+# installed only when missing. Needs root, as on CI.
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+run: venv
+	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+
+lint: dev
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+test: dev system-deps lint
+	$(PY) -m pytest
+
+bench: dev
+	$(PY) -m dtwcore.bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts bench-results

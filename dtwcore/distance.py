@@ -1,0 +1,382 @@
+"""Public DTW distances: one pair, one-to-many, all pairs, and the warping path.
+
+Semantics (UCR Suite, dtaidistance and tslearn agree on them):
+
+* local cost is the squared difference (squared Euclidean distance for multivariate
+  frames); the distance is the square root of the accumulated cost of the optimal path;
+* ``stretch`` R in [0, 1] gives the Sakoe-Chiba radius ``r = floor(R * len(query))``;
+  ``window`` gives r directly; path cells satisfy ``|i - j| <= r``. With unequal lengths
+  the band is widened by the length difference on the side of the longer series, so the
+  end cell is always reachable. Neither given means no band;
+* ``znorm=True`` z-normalises every series (population standard deviation; each dimension
+  separately for multivariate series). A constant series becomes all zeros.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Union
+
+import numpy as np
+
+from dtwcore import kernels
+
+ArrayLike = Union[np.ndarray, Sequence[float], Sequence[Sequence[float]]]
+
+__all__ = [
+    "band_radius",
+    "dtw_distance",
+    "dtw_one_to_many",
+    "dtw_pairwise",
+    "warping_path",
+    "znormalize",
+]
+
+
+def band_radius(n: int, *, stretch: float | None = None, window: int | None = None) -> int:
+    """Sakoe-Chiba radius for a query of ``n`` frames; -1 means no band.
+
+    ``stretch`` R gives ``floor(R * n)`` (0.05 x 52 weeks -> 2); ``window`` is the radius
+    itself. Giving both is an error.
+    """
+    if stretch is not None and window is not None:
+        raise ValueError("give either stretch or window, not both")
+    if window is not None:
+        if isinstance(window, bool) or not isinstance(window, (int, np.integer)):
+            raise ValueError(f"window must be a whole number of steps, got {window!r}")
+        if window < 0:
+            raise ValueError(f"window must be 0 or more, got {window}")
+        return int(window)
+    if stretch is not None:
+        try:
+            value = float(stretch)
+        except (TypeError, ValueError):
+            raise ValueError(f"stretch must be a number between 0 and 1, got {stretch!r}") from None
+        if not 0.0 <= value <= 1.0:
+            raise ValueError(f"stretch must be between 0 and 1, got {stretch!r}")
+        # The small epsilon keeps decimal inputs such as 0.29 x 100 from rounding down.
+        return int(math.floor(value * n + 1e-9))
+    return -1
+
+
+def _as_series(x: ArrayLike, name: str) -> np.ndarray:
+    """Validate one series; return a C-contiguous float64 array of shape (n, d)."""
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: values must be numbers") from None
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    elif arr.ndim != 2:
+        raise ValueError(
+            f"{name}: expected a 1-D series (n,) or a multivariate series (n, d), "
+            f"got {arr.ndim} dimensions"
+        )
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name}: the series is empty")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        pos = int(np.argwhere(bad)[0][0])
+        raise ValueError(f"{name}: contains NaN or infinite values (first at position {pos})")
+    return np.ascontiguousarray(arr)
+
+
+def _as_batch(X: ArrayLike | Sequence[ArrayLike], name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a batch; return padded (N, m_max, d) float64 data and lengths (N,)."""
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        arr = X.astype(np.float64, copy=False) if X.dtype.kind in "fiub" else None
+        if arr is None:
+            raise ValueError(f"{name}: values must be numbers")
+        if arr.ndim == 2:
+            arr = arr[:, :, None]
+        elif arr.ndim != 3:
+            raise ValueError(
+                f"{name}: expected a 2-D array (N, m), a 3-D array (N, m, d) or a list of "
+                f"series, got {arr.ndim} dimensions"
+            )
+        if arr.shape[0] == 0:
+            raise ValueError(f"{name}: no series given")
+        if arr.shape[1] == 0 or arr.shape[2] == 0:
+            raise ValueError(f"{name}: the series are empty")
+        finite = np.isfinite(arr).all(axis=(1, 2))
+        if not finite.all():
+            row = int(np.argmin(finite))
+            _as_series(arr[row], f"{name} row {row}")
+        lengths = np.full(arr.shape[0], arr.shape[1], dtype=np.int64)
+        return np.ascontiguousarray(arr), lengths
+    series = [_as_series(s, f"{name} row {i}") for i, s in enumerate(X)]
+    if not series:
+        raise ValueError(f"{name}: no series given")
+    dims = {s.shape[1] for s in series}
+    if len(dims) > 1:
+        first = series[0].shape[1]
+        row = next(i for i, s in enumerate(series) if s.shape[1] != first)
+        raise ValueError(
+            f"{name} row {row}: has {series[row].shape[1]} dimensions, row 0 has {first}"
+        )
+    lengths = np.array([s.shape[0] for s in series], dtype=np.int64)
+    out = np.zeros((len(series), int(lengths.max()), series[0].shape[1]))
+    for i, s in enumerate(series):
+        out[i, : s.shape[0]] = s
+    return out, lengths
+
+
+def znormalize(x: ArrayLike) -> np.ndarray:
+    """Z-normalise a series: subtract the mean, divide by the population std.
+
+    Parameters
+    ----------
+    x : array [shape=(n,) or (n, d)]
+        The series; multivariate series are normalised per dimension.
+
+    Returns
+    -------
+    np.ndarray, same shape as ``x``. A constant series (or dimension) becomes all zeros.
+    """
+    arr = _as_series(x, "series")
+    out = np.empty_like(arr)
+    for k in range(arr.shape[1]):
+        col = np.ascontiguousarray(arr[:, k])
+        mu, inv = kernels.row_stats(col)
+        out[:, k] = (col - mu) * inv
+    return out[:, 0] if np.ndim(x) == 1 else out
+
+
+def _normalise_batch(X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Z-normalise every series of a padded batch (per dimension), padding left at 0."""
+    out = np.zeros_like(X)
+    for k in range(X.shape[2]):
+        col = np.ascontiguousarray(X[:, :, k : k + 1])
+        mean = np.empty(X.shape[0])
+        inv = np.empty(X.shape[0])
+        kernels.series_stats(col, lengths, mean, inv)
+        valid = np.arange(X.shape[1])[None, :] < lengths[:, None]
+        out[:, :, k] = np.where(valid, (X[:, :, k] - mean[:, None]) * inv[:, None], 0.0)
+    return out
+
+
+_EMPTY_ROWS = np.empty(0, dtype=np.int64)
+_EMPTY_F = np.empty(0, dtype=np.float64)
+
+
+def _chunk_tasks(query: int, first: int, last: int, out_first: int) -> np.ndarray:
+    """Tasks covering positions first..last-1 in blocks of LANES for one query."""
+    starts = np.arange(first, last, kernels.LANES, dtype=np.int64)
+    tasks = np.empty((starts.shape[0], 4), dtype=np.int64)
+    tasks[:, 0] = query
+    tasks[:, 1] = starts
+    tasks[:, 2] = np.minimum(kernels.LANES, last - starts)
+    tasks[:, 3] = starts - first + out_first
+    return tasks
+
+
+def _check_dims(q: np.ndarray, X: np.ndarray, qname: str, xname: str) -> None:
+    if q.shape[-1] != X.shape[-1]:
+        raise ValueError(
+            f"{qname} has {q.shape[-1]} dimensions but {xname} has {X.shape[-1]}; "
+            "every series must have the same number of dimensions"
+        )
+
+
+def dtw_distance(
+    a: ArrayLike,
+    b: ArrayLike,
+    *,
+    stretch: float | None = None,
+    window: int | None = None,
+    znorm: bool = False,
+) -> float:
+    """DTW distance between two series.
+
+    Parameters
+    ----------
+    a : array [shape=(n,) or (n, d)]
+        The query; ``stretch`` is measured in its length.
+    b : array [shape=(m,) or (m, d)]
+        The other series; m may differ from n.
+    stretch : float in [0, 1], optional
+        Sakoe-Chiba radius as a fraction of ``len(a)``: r = floor(stretch * n).
+    window : int >= 0, optional
+        Sakoe-Chiba radius in steps.
+    znorm : bool
+        Z-normalise both series first.
+
+    Returns
+    -------
+    float: square root of the accumulated squared cost of the optimal path.
+
+    Examples
+    --------
+    >>> dtw_distance([0, 1, 2], [0, 0, 1, 2])
+    0.0
+    """
+    return float(dtw_one_to_many(a, [b], stretch=stretch, window=window, znorm=znorm)[0])
+
+
+def dtw_one_to_many(
+    query: ArrayLike,
+    X: ArrayLike | Sequence[ArrayLike],
+    *,
+    stretch: float | None = None,
+    window: int | None = None,
+    znorm: bool = False,
+) -> np.ndarray:
+    """DTW distance from one query to every series of a batch.
+
+    Parameters
+    ----------
+    query : array [shape=(n,) or (n, d)]
+    X : array [shape=(N, m) or (N, m, d)] or a list of N series of any lengths
+    stretch, window, znorm : see :func:`dtw_distance`.
+
+    Returns
+    -------
+    np.ndarray [shape=(N,)] of distances, in the order of ``X``.
+    """
+    q = _as_series(query, "query")
+    data, lengths = _as_batch(X, "X")
+    _check_dims(q, data, "query", "X")
+    radius = band_radius(q.shape[0], stretch=stretch, window=window)
+    return _one_to_many(q, data, lengths, radius, znorm)
+
+
+def _one_to_many(
+    q: np.ndarray, data: np.ndarray, lengths: np.ndarray, radius: int, znorm: bool
+) -> np.ndarray:
+    n_series = data.shape[0]
+    mean, inv = _EMPTY_F, _EMPTY_F
+    if znorm:
+        q = _normalise_batch(q[None], np.array([q.shape[0]]))[0]
+        if data.shape[2] == 1:
+            mean = np.empty(n_series)
+            inv = np.empty(n_series)
+            kernels.series_stats(data, lengths, mean, inv)
+        else:
+            data = _normalise_batch(data, lengths)
+    rows = _EMPTY_ROWS
+    if (lengths != lengths[0]).any():
+        rows = np.argsort(lengths, kind="stable").astype(np.int64)
+    tasks = _chunk_tasks(0, 0, n_series, 0)
+    out = np.empty((1, n_series))
+    kernels.batch_dtw(
+        q[None],
+        np.array([q.shape[0]], dtype=np.int64),
+        np.array([radius], dtype=np.int64),
+        data,
+        lengths,
+        rows,
+        tasks,
+        mean,
+        inv,
+        np.inf,
+        out,
+        kernels.chunks_for(tasks.shape[0]),
+    )
+    if rows.shape[0]:
+        result = np.empty(n_series)
+        result[rows] = out[0]
+        return result
+    return out[0]
+
+
+def dtw_pairwise(
+    X: ArrayLike | Sequence[ArrayLike],
+    Y: ArrayLike | Sequence[ArrayLike] | None = None,
+    *,
+    stretch: float | None = None,
+    window: int | None = None,
+    znorm: bool = False,
+) -> np.ndarray:
+    """DTW distances between all series of X and all series of Y.
+
+    Parameters
+    ----------
+    X : array [shape=(N, n) or (N, n, d)] or a list of N series
+        The queries (``stretch`` is measured in each query's length).
+    Y : same forms with M series, optional
+        With ``Y=None`` the result is the symmetric N x N matrix of X against itself; each
+        pair is computed once, with the shorter series of the pair as the query, and the
+        diagonal is 0.
+    stretch, window, znorm : see :func:`dtw_distance`.
+
+    Returns
+    -------
+    np.ndarray [shape=(N, M)].
+    """
+    xdata, xlen = _as_batch(X, "X")
+    if znorm:
+        xdata = _normalise_batch(xdata, xlen)
+    if Y is None:
+        order = np.lexsort((np.arange(xlen.shape[0]), xlen)).astype(np.int64)
+        sdata = np.ascontiguousarray(xdata[order])
+        slen = xlen[order]
+        qrad = np.array([band_radius(int(n), stretch=stretch, window=window) for n in slen])
+        n_series = slen.shape[0]
+        parts = [_chunk_tasks(i, i + 1, n_series, i + 1) for i in range(n_series - 1)]
+        out = np.zeros((n_series, n_series))
+        if parts:
+            tasks = np.concatenate(parts)
+            kernels.batch_dtw(
+                sdata, slen, qrad, sdata, slen, _EMPTY_ROWS, tasks,
+                _EMPTY_F, _EMPTY_F, np.inf, out, kernels.chunks_for(tasks.shape[0]),
+            )
+        out = out + out.T
+        result = np.empty_like(out)
+        result[np.ix_(order, order)] = out
+        return result
+    ydata, ylen = _as_batch(Y, "Y")
+    _check_dims(xdata, ydata, "X", "Y")
+    if znorm:
+        ydata = _normalise_batch(ydata, ylen)
+    qrad = np.array([band_radius(int(n), stretch=stretch, window=window) for n in xlen])
+    rows = _EMPTY_ROWS
+    if (ylen != ylen[0]).any():
+        rows = np.argsort(ylen, kind="stable").astype(np.int64)
+    n_y = ylen.shape[0]
+    tasks = np.concatenate([_chunk_tasks(i, 0, n_y, 0) for i in range(xlen.shape[0])])
+    out = np.empty((xlen.shape[0], n_y))
+    kernels.batch_dtw(
+        xdata, xlen, qrad, ydata, ylen, rows, tasks, _EMPTY_F, _EMPTY_F, np.inf, out,
+        kernels.chunks_for(tasks.shape[0]),
+    )
+    if rows.shape[0]:
+        result = np.empty_like(out)
+        result[:, rows] = out
+        return result
+    return out
+
+
+def warping_path(
+    a: ArrayLike,
+    b: ArrayLike,
+    *,
+    stretch: float | None = None,
+    window: int | None = None,
+    znorm: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Optimal warping path and accumulated cost matrix, for plots.
+
+    Parameters
+    ----------
+    a : array [shape=(n,) or (n, d)]
+    b : array [shape=(m,) or (m, d)]
+    stretch, window, znorm : see :func:`dtw_distance`.
+
+    Returns
+    -------
+    path : np.ndarray [shape=(K, 2), int]
+        Matched index pairs (i in a, j in b) from (0, 0) to (n - 1, m - 1).
+    cost : np.ndarray [shape=(n, m)]
+        Accumulated squared cost; cells outside the band are inf.
+        ``sqrt(cost[-1, -1])`` equals :func:`dtw_distance`.
+    """
+    qa = _as_series(a, "a")
+    qb = _as_series(b, "b")
+    _check_dims(qa, qb, "a", "b")
+    if znorm:
+        qa = _normalise_batch(qa[None], np.array([qa.shape[0]]))[0]
+        qb = _normalise_batch(qb[None], np.array([qb.shape[0]]))[0]
+    radius = band_radius(qa.shape[0], stretch=stretch, window=window)
+    D = kernels.accumulated_cost(qa, qb, radius)
+    return kernels.backtrack(D), D[1:, 1:].copy()

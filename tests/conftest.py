@@ -1,0 +1,130 @@
+"""Shared fixtures: data paths, warmed numba kernels, a real app server and Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+DATA = SHARED / "data"
+UCI_CSV = DATA / "sales" / "Sales_Transactions_Dataset_Weekly.csv"
+FSDD = DATA / "fsdd-dev"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def warm_kernels() -> None:
+    """Compile (or load from cache) the numba kernels once per session."""
+    from dtwcore import dtw_one_to_many, nearest, warping_path
+
+    x = np.arange(8.0)
+    dtw_one_to_many(x, np.vstack([x, x[::-1]]), window=1, znorm=True)
+    nearest(x, np.vstack([x, x[::-1], x + 1]), 1, window=1, znorm=True)
+    warping_path(x, x[::-1])
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(url: str, timeout: float = 90.0, proc: subprocess.Popen | None = None) -> None:
+    """Wait until ``url`` answers 200, or fail with the server's output."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited early with code {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``streamlit run app.py`` on a free loopback port with its own MLflow store."""
+    port = free_port()
+    store = tmp_path_factory.mktemp("app-mlflow")
+    env = dict(os.environ)
+    env["MLFLOW_TRACKING_URI"] = f"sqlite:///{store / 'mlflow.db'}"
+    env["DTW_ARTIFACT_ROOT"] = str(store / "artifacts")
+    log = open(tmp_path_factory.mktemp("app-log") / "streamlit.log", "w")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "app.py",
+            "--server.port", str(port), "--server.address", "127.0.0.1",
+            "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{url}/_stcore/health", proc=proc)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def launch_chromium(playwright, extra_args: list[str] | None = None):  # noqa: ANN001, ANN201
+    """Debian's headless Chromium, driven by Playwright, with a fresh profile."""
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    return playwright.chromium.launch_persistent_context(
+        profile,
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS + (extra_args or []),
+        viewport={"width": 1400, "height": 1000},
+    )
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():  # noqa: ANN201
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture()
+def browser_page(playwright_instance, app_server: str):  # noqa: ANN001, ANN201
+    """A fresh Chromium page; screenshots go to test-artifacts/screenshots/."""
+    (ARTIFACTS / "screenshots").mkdir(parents=True, exist_ok=True)
+    context = launch_chromium(playwright_instance)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        yield page
+    finally:
+        context.close()
