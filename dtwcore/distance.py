@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Union
 
 import numpy as np
 
 from dtwcore import kernels
 
-ArrayLike = Union[np.ndarray, Sequence[float], Sequence[Sequence[float]]]
+ArrayLike = np.ndarray | Sequence[float] | Sequence[Sequence[float]]
 
 __all__ = [
     "band_radius",
@@ -82,8 +81,14 @@ def _as_series(x: ArrayLike, name: str) -> np.ndarray:
     return np.ascontiguousarray(arr)
 
 
-def _as_batch(X: ArrayLike | Sequence[ArrayLike], name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Validate a batch; return padded (N, m_max, d) float64 data and lengths (N,)."""
+def _as_batch(
+    X: ArrayLike | Sequence[ArrayLike], name: str, *, check_finite: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a batch; return padded (N, m_max, d) float64 data and lengths (N,).
+
+    ``check_finite=False`` skips the NaN/inf scan of a numeric array, for callers that
+    fold it into their own pass and then call :func:`_raise_nonfinite`.
+    """
     if isinstance(X, np.ndarray) and X.dtype != object:
         arr = X.astype(np.float64, copy=False) if X.dtype.kind in "fiub" else None
         if arr is None:
@@ -99,10 +104,8 @@ def _as_batch(X: ArrayLike | Sequence[ArrayLike], name: str) -> tuple[np.ndarray
             raise ValueError(f"{name}: no series given")
         if arr.shape[1] == 0 or arr.shape[2] == 0:
             raise ValueError(f"{name}: the series are empty")
-        finite = np.isfinite(arr).all(axis=(1, 2))
-        if not finite.all():
-            row = int(np.argmin(finite))
-            _as_series(arr[row], f"{name} row {row}")
+        if check_finite:
+            _raise_nonfinite(arr, name)
         lengths = np.full(arr.shape[0], arr.shape[1], dtype=np.int64)
         return np.ascontiguousarray(arr), lengths
     series = [_as_series(s, f"{name} row {i}") for i, s in enumerate(X)]
@@ -120,6 +123,13 @@ def _as_batch(X: ArrayLike | Sequence[ArrayLike], name: str) -> tuple[np.ndarray
     for i, s in enumerate(series):
         out[i, : s.shape[0]] = s
     return out, lengths
+
+
+def _raise_nonfinite(arr: np.ndarray, name: str) -> None:
+    """Raise the ValueError naming the first row of a (N, m, d) batch with NaN or inf."""
+    row = kernels.first_nonfinite_row(arr.reshape(arr.shape[0], -1))
+    if row >= 0:
+        _as_series(arr[row], f"{name} row {row}")
 
 
 def znormalize(x: ArrayLike) -> np.ndarray:
@@ -211,7 +221,12 @@ def dtw_distance(
     >>> dtw_distance([0, 1, 2], [0, 0, 1, 2])
     0.0
     """
-    return float(dtw_one_to_many(a, [b], stretch=stretch, window=window, znorm=znorm)[0])
+    qa = _as_series(a, "a")
+    qb = _as_series(b, "b")
+    _check_dims(qa, qb, "a", "b")
+    radius = band_radius(qa.shape[0], stretch=stretch, window=window)
+    lengths = np.array([qb.shape[0]], dtype=np.int64)
+    return float(_one_to_many(qa, qb[None], lengths, radius, znorm)[0])
 
 
 def dtw_one_to_many(
@@ -318,8 +333,18 @@ def dtw_pairwise(
         if parts:
             tasks = np.concatenate(parts)
             kernels.batch_dtw(
-                sdata, slen, qrad, sdata, slen, _EMPTY_ROWS, tasks,
-                _EMPTY_F, _EMPTY_F, np.inf, out, kernels.chunks_for(tasks.shape[0]),
+                sdata,
+                slen,
+                qrad,
+                sdata,
+                slen,
+                _EMPTY_ROWS,
+                tasks,
+                _EMPTY_F,
+                _EMPTY_F,
+                np.inf,
+                out,
+                kernels.chunks_for(tasks.shape[0]),
             )
         out = out + out.T
         result = np.empty_like(out)
@@ -337,7 +362,17 @@ def dtw_pairwise(
     tasks = np.concatenate([_chunk_tasks(i, 0, n_y, 0) for i in range(xlen.shape[0])])
     out = np.empty((xlen.shape[0], n_y))
     kernels.batch_dtw(
-        xdata, xlen, qrad, ydata, ylen, rows, tasks, _EMPTY_F, _EMPTY_F, np.inf, out,
+        xdata,
+        xlen,
+        qrad,
+        ydata,
+        ylen,
+        rows,
+        tasks,
+        _EMPTY_F,
+        _EMPTY_F,
+        np.inf,
+        out,
         kernels.chunks_for(tasks.shape[0]),
     )
     if rows.shape[0]:

@@ -62,6 +62,7 @@ def _block(
     cost: np.ndarray,
     rmin: np.ndarray,
     ints: np.ndarray,
+    cb: np.ndarray,
 ) -> None:
     """DTW of one query against up to LANES series, all lanes updated together.
 
@@ -69,6 +70,12 @@ def _block(
     rows: indices into X (empty means ``start + lane``). mean/inv_std: per-row
     normalisation applied while gathering (empty arrays mean none). Results (square root
     of the accumulated cost, or inf when abandoned) go to out[out_start + lane].
+
+    Early abandoning (``abandon_sq`` finite) stops the block once every lane's best
+    partial cost exceeds it. For univariate equal-length blocks with a band the partial
+    cost of row i is first raised by the cumulative lower bound of the rows still to come
+    (LB_Keogh of the query against each lane's envelope, as the UCR Suite does), kept in
+    the scratch buffer ``cb`` (n_max + 1, LANES).
     """
     d = X.shape[2]
     lens = ints[0]
@@ -116,14 +123,48 @@ def _block(
     prev[0, :] = 0.0
     prev[1 : min(hi, mblock - 1) + 2, :] = _INF
     check = abandon_sq < _INF
+    use_cb = check and d == 1 and uniform and radius >= 0
+    if use_cb:
+        # cb[i] = sum over query rows i.. of the distance from q[i] to the lane's
+        # envelope over the band of row i: a lower bound of the cost still to come.
+        for lane in range(LANES):
+            cb[n, lane] = 0.0
+        for i in range(n - 1, -1, -1):
+            for lane in range(LANES):
+                cost[lane] = -_INF
+                rmin[lane] = _INF
+            for j in range(max(0, i - lo), min(mblock - 1, i + hi) + 1):
+                for lane in range(LANES):
+                    v = T[j, 0, lane]
+                    cost[lane] = v if v > cost[lane] else cost[lane]
+                    rmin[lane] = v if v < rmin[lane] else rmin[lane]
+            qi = q[i, 0]
+            for lane in range(LANES):
+                above = qi - cost[lane]
+                below = rmin[lane] - qi
+                above = above if above > 0.0 else 0.0
+                below = below if below > 0.0 else 0.0
+                cb[i, lane] = cb[i + 1, lane] + above * above + below * below
     for i in range(n):
         jlo = max(0, i - lo)
         jhi = min(mblock - 1, i + hi)
         for lane in range(LANES):
             cur[jlo, lane] = _INF
             rmin[lane] = _INF
-        if d == 1 and uniform:
-            # Hot path (univariate, equal lengths): cost and recurrence fused.
+        if d == 1 and uniform and not check:
+            # Hottest path (univariate, equal lengths, no abandoning): cost and
+            # recurrence fused, nothing else in the loop.
+            qi = q[i, 0]
+            for j in range(jlo, jhi + 1):
+                for lane in range(LANES):
+                    diff = qi - T[j, 0, lane]
+                    a = prev[j, lane]
+                    b = prev[j + 1, lane]
+                    c = cur[j, lane]
+                    best = a if a < b else b
+                    best = best if best < c else c
+                    cur[j + 1, lane] = diff * diff + best
+        elif d == 1 and uniform:
             qi = q[i, 0]
             for j in range(jlo, jhi + 1):
                 for lane in range(LANES):
@@ -165,7 +206,8 @@ def _block(
         if check:
             alive = False
             for lane in range(cnt):
-                if rmin[lane] <= abandon_sq:
+                rest = cb[i + 1, lane] if use_cb else 0.0
+                if rmin[lane] + rest <= abandon_sq:
                     alive = True
             if not alive:
                 for lane in range(cnt):
@@ -205,6 +247,7 @@ def batch_dtw(
         cost = np.empty(LANES)
         rmin = np.empty(LANES)
         ints = np.empty((3, LANES), dtype=np.int64)
+        cb = np.empty((Q.shape[1] + 1, LANES))
         for t in range(c * n_tasks // n_chunks, (c + 1) * n_tasks // n_chunks):
             qi = tasks[t, 0]
             _block(
@@ -227,6 +270,7 @@ def batch_dtw(
                 cost,
                 rmin,
                 ints,
+                cb,
             )
 
 
@@ -287,23 +331,73 @@ def backtrack(D: np.ndarray) -> np.ndarray:
     return path[:k][::-1].copy()
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
+def _sum8(x: np.ndarray, shift: float) -> float:
+    """Sum of (x - shift) or, with ``square``, of its squares, in a fixed order of eight
+    interleaved partial sums: vectorisable, yet bit-for-bit the same on every call."""
+    m = x.shape[0]
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    j = 0
+    while j + 8 <= m:
+        s0 += x[j] - shift
+        s1 += x[j + 1] - shift
+        s2 += x[j + 2] - shift
+        s3 += x[j + 3] - shift
+        s4 += x[j + 4] - shift
+        s5 += x[j + 5] - shift
+        s6 += x[j + 6] - shift
+        s7 += x[j + 7] - shift
+        j += 8
+    while j < m:
+        s0 += x[j] - shift
+        j += 1
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
+@njit(cache=True)
+def _sumsq8(x: np.ndarray, shift: float) -> float:
+    """Sum of (x - shift) ** 2 in the same fixed eight-way order as :func:`_sum8`."""
+    m = x.shape[0]
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = 0.0
+    j = 0
+    while j + 8 <= m:
+        d0 = x[j] - shift
+        d1 = x[j + 1] - shift
+        d2 = x[j + 2] - shift
+        d3 = x[j + 3] - shift
+        d4 = x[j + 4] - shift
+        d5 = x[j + 5] - shift
+        d6 = x[j + 6] - shift
+        d7 = x[j + 7] - shift
+        s0 += d0 * d0
+        s1 += d1 * d1
+        s2 += d2 * d2
+        s3 += d3 * d3
+        s4 += d4 * d4
+        s5 += d5 * d5
+        s6 += d6 * d6
+        s7 += d7 * d7
+        j += 8
+    while j < m:
+        d0 = x[j] - shift
+        s0 += d0 * d0
+        j += 1
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
+
+
+@njit(cache=True)
 def row_stats(x: np.ndarray) -> tuple[float, float]:
     """Mean and inverse population standard deviation of a 1-D series (two passes).
 
     A constant series (standard deviation at most 1e-10 x (1 + |mean|)) gets inverse
-    standard deviation 0, so it z-normalises to all zeros instead of NaN or inf.
+    standard deviation 0, so it z-normalises to all zeros instead of NaN or inf. A series
+    with a NaN or infinite value gives a NaN or infinite mean.
     """
     m = x.shape[0]
-    acc = 0.0
-    for j in range(m):
-        acc += x[j]
-    mu = acc / m
-    var = 0.0
-    for j in range(m):
-        diff = x[j] - mu
-        var += diff * diff
-    sd = np.sqrt(var / m)
+    mu = _sum8(x, 0.0) / m
+    if not np.isfinite(mu):
+        return mu, 0.0
+    sd = np.sqrt(_sumsq8(x, mu) / m)
     if sd <= 1e-10 * (1.0 + abs(mu)):
         return mu, 0.0
     return mu, 1.0 / sd
@@ -316,6 +410,20 @@ def series_stats(X: np.ndarray, xlen: np.ndarray, mean: np.ndarray, inv_std: np.
         mu, s = row_stats(X[r, : xlen[r], 0])
         mean[r] = mu
         inv_std[r] = s
+
+
+@njit(cache=True, fastmath=True)
+def _lb_keogh(x: np.ndarray, mu: float, s: float, upper: np.ndarray, lower: np.ndarray) -> float:
+    """LB_Keogh of the normalised series (x - mu) * s against an envelope (squared)."""
+    acc = 0.0
+    for j in range(x.shape[0]):
+        v = (x[j] - mu) * s
+        above = v - upper[j]
+        below = lower[j] - v
+        above = above if above > 0.0 else 0.0
+        below = below if below > 0.0 else 0.0
+        acc += above * above + below * below
+    return acc
 
 
 @njit(cache=True, parallel=True)
@@ -331,27 +439,41 @@ def znorm_lower_bounds(
 ) -> None:
     """One pass over X (N, m) univariate: statistics and lower bounds of squared DTW.
 
-    Fills mean/inv_std (when znorm; constant rows get inv_std 0, i.e. all zeros) and
-    lb[r] = max(LB_Kim_FL, LB_Keogh) against the query q (m,) and its envelope.
+    Fills mean/inv_std (when znorm; see :func:`row_stats`) and
+    lb[r] = max(LB_Kim_FL, LB_Keogh) against the query q (m,) and its envelope. A row with
+    a NaN or infinite value gets lb NaN so the caller can report it.
     """
     N, m = X.shape
     for r in prange(N):
+        x = X[r]
+        row_mu, row_s = row_stats(x)
+        finite = np.isfinite(row_mu)
         mu = 0.0
         s = 1.0
         if znorm:
-            mu, s = row_stats(X[r])
+            mu = row_mu
+            s = row_s
             mean[r] = mu
             inv_std[r] = s
-        keogh = 0.0
-        for j in range(m):
-            v = (X[r, j] - mu) * s
-            if v > upper[j]:
-                diff = v - upper[j]
-                keogh += diff * diff
-            elif v < lower[j]:
-                diff = lower[j] - v
-                keogh += diff * diff
-        first = (X[r, 0] - mu) * s - q[0]
-        last = (X[r, m - 1] - mu) * s - q[m - 1]
+        keogh = _lb_keogh(x, mu, s, upper, lower)
+        first = (x[0] - mu) * s - q[0]
+        last = (x[m - 1] - mu) * s - q[m - 1]
         kim = first * first + (last * last if m > 1 else 0.0)
-        lb[r] = keogh if keogh > kim else kim
+        value = keogh if keogh > kim else kim
+        lb[r] = value if finite else np.nan
+
+
+@njit(cache=True, parallel=True)
+def first_nonfinite_row(X: np.ndarray) -> int:
+    """Index of the first row of X (N, k) holding NaN or inf, or -1."""
+    N = X.shape[0]
+    bad = np.zeros(N, dtype=np.bool_)
+    for r in prange(N):
+        for j in range(X.shape[1]):
+            if not np.isfinite(X[r, j]):
+                bad[r] = True
+                break
+    for r in range(N):
+        if bad[r]:
+            return r
+    return -1

@@ -3,9 +3,31 @@
 One source of truth for the facts of the published analysis: the target pattern (the
 factory's weekly production capacity), the default stretch factor, the swept stretch
 factors and the outlier rules. Everything else imports them from here.
+
+Loading (:func:`load_catalog`) accepts three table shapes, as CSV or Parquet:
+
+* the UCI layout: ``Product_Code``, ``W0`` … ``W51`` (``MIN``, ``MAX``, ``Normalized …``
+  ignored);
+* any wide table: one product-code column and one numeric column per week;
+* a long table: ``product, week, units`` (week as a number or a date), pivoted to one
+  column per week with missing weeks filled with 0.
+
+Rows that cannot be used are never dropped silently: they are listed in
+``Catalog.excluded`` with the row number a spreadsheet shows (the header is row 1) and a
+reason in plain words.
 """
 
 from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -28,10 +50,99 @@ QUANTILE = 0.10
 HISTOGRAM_BINS = 20
 
 SCORE_COLUMNS = ["product", "distance", "rank", "zscore", "mean_units", "volume_ratio"]
+EXCLUDED_COLUMNS = ["row", "product", "reason"]
+
+# Shortlist defaults: mean weekly units within 80-120 % of the target's mean.
+VOLUME_BAND = (0.8, 1.2)
+
+# Header names (lower case, spaces and hyphens as "_") that identify columns.
+ID_WORDS = frozenset({"product", "sku", "item", "id", "code", "article", "material", "part"})
+LONG_WEEK_NAMES = frozenset(
+    {"week", "weeks", "date", "week_start", "week_starting", "week_ending", "week_number",
+     "week_no", "week_nr", "period", "week_of"}
+)  # fmt: skip
+LONG_UNIT_NAMES = frozenset(
+    {"units", "unit", "sales", "quantity", "qty", "units_sold", "volume", "sold", "demand",
+     "value", "amount"}
+)  # fmt: skip
+SUMMARY_NAMES = frozenset({"min", "max", "mean", "avg", "average", "total", "sum", "median", "std"})
+_WEEK_HEADER = re.compile(r"^w(?:ee)?k?[ _.]?(\d+)$")
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
+_NUMBER_OR_COMMA = re.compile(r"^[+-]?\d+(?:[,.]\d+)?$")
+_MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
+
+_UNNAMED = "The uploaded file"
+
+Source = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
 
 
 class CatalogError(ValueError):
     """A catalogue or target that cannot be used; the message is written for people."""
+
+
+class AmbiguousIdColumn(CatalogError):
+    """Several columns could hold the product codes; ask the user to pick one.
+
+    ``candidates`` lists the column names to choose from, most likely first.
+    """
+
+    def __init__(self, message: str, candidates: list[str]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
+@dataclass
+class Catalog:
+    """Weekly unit sales of a set of products, ready for scoring.
+
+    Attributes
+    ----------
+    name : str
+        What to call the data on screen (the file name, or the demo's name).
+    ids : np.ndarray [shape=(N,), str]
+        Product codes, unique, in file order.
+    weeks : list[str]
+        Column labels of the weeks, oldest first (W columns, week numbers or dates).
+    values : np.ndarray [shape=(N, W), float64]
+        Units sold per product and week; finite and not negative.
+    excluded : pd.DataFrame
+        Rows that could not be used: ``row`` (as a spreadsheet numbers it, the header is
+        row 1), ``product`` (may be blank) and ``reason``.
+    notes : list[str]
+        What was done to the data on the way in, in plain words.
+    """
+
+    name: str
+    ids: np.ndarray
+    weeks: list[str]
+    values: np.ndarray
+    excluded: pd.DataFrame = field(default_factory=lambda: _excluded_frame([]))
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 hex digest of the product codes and the values (a cache key)."""
+        h = hashlib.sha256()
+        h.update("\x00".join(str(i) for i in self.ids).encode("utf-8"))
+        h.update(np.asarray(self.values.shape, dtype=np.int64).tobytes())
+        h.update(np.ascontiguousarray(self.values, dtype=np.float64).tobytes())
+        return h.hexdigest()
+
+    def series(self, product: str) -> np.ndarray:
+        """The weekly units of one product (raises CatalogError if the code is unknown)."""
+        hits = np.flatnonzero(self.ids == str(product))
+        if hits.size == 0:
+            raise CatalogError(f"Product {product} is not in {self.name}.")
+        return self.values[int(hits[0])]
+
+
+def rank_distances(dist: np.ndarray) -> np.ndarray:
+    """Rank 1 for the smallest distance; ties go to the earlier product."""
+    dist = np.asarray(dist, dtype=np.float64)
+    order = np.lexsort((np.arange(dist.shape[0]), dist))
+    rank = np.empty(dist.shape[0], dtype=np.int64)
+    rank[order] = np.arange(1, dist.shape[0] + 1)
+    return rank
 
 
 def score_catalog(
@@ -64,14 +175,11 @@ def score_catalog(
     sd = dist.std()
     zscore = (dist - dist.mean()) / sd if sd > 0 else np.zeros_like(dist)
     mean_units = values.mean(axis=1)
-    order = np.lexsort((np.arange(dist.shape[0]), dist))
-    rank = np.empty(dist.shape[0], dtype=np.int64)
-    rank[order] = np.arange(1, dist.shape[0] + 1)
     return pd.DataFrame(
         {
             "product": np.asarray(ids).astype(str),
             "distance": dist,
-            "rank": rank,
+            "rank": rank_distances(dist),
             "zscore": zscore,
             "mean_units": mean_units,
             "volume_ratio": mean_units / float(target.mean()),
@@ -88,3 +196,795 @@ def quantile_outliers(scores: pd.DataFrame, quantile: float = QUANTILE) -> pd.Da
     """Products in the lowest ``quantile`` of distance (numpy's linear quantile)."""
     cut = float(np.quantile(scores["distance"], quantile))
     return scores[scores["distance"] <= cut].sort_values("distance")
+
+
+def distance_cut(scores: pd.DataFrame, max_zscore: float | None = None) -> float:
+    """The largest distance :func:`shortlist` accepts.
+
+    The median distance when ``max_zscore`` is None, else mean + max_zscore x std
+    (population std, as in ``scores["zscore"]``).
+    """
+    dist = scores["distance"].to_numpy(dtype=np.float64)
+    if max_zscore is None:
+        return float(np.median(dist))
+    return float(dist.mean() + max_zscore * dist.std())
+
+
+def shortlist(
+    scores: pd.DataFrame,
+    low: float = VOLUME_BAND[0],
+    high: float = VOLUME_BAND[1],
+    max_zscore: float | None = None,
+) -> pd.DataFrame:
+    """Products that follow the target's shape *and* sell a similar volume.
+
+    Parameters
+    ----------
+    scores : DataFrame from :func:`score_catalog`
+    low, high : float
+        Band for ``volume_ratio`` (mean weekly units / mean target), inclusive.
+    max_zscore : float, optional
+        Keep distances with z-score at or below this; by default, distances at or below
+        the catalogue's median distance.
+
+    Returns
+    -------
+    The matching rows of ``scores``, closest first.
+    """
+    if low > high:
+        raise CatalogError(f"The volume band is empty: its low end {low} is above {high}.")
+    in_band = scores["volume_ratio"].between(low, high)
+    if max_zscore is None:
+        close = scores["distance"] <= distance_cut(scores)
+    else:
+        close = scores["zscore"] <= max_zscore
+    return scores[in_band & close].sort_values(["distance", "rank"])
+
+
+def euclidean_distances(
+    values: np.ndarray, target: np.ndarray, *, znorm: bool = True
+) -> np.ndarray:
+    """Week-by-week (lock-step) Euclidean distance of every product to the target.
+
+    Parameters
+    ----------
+    values : array [shape=(N, W)] weekly units
+    target : array [shape=(W,)] same number of weeks
+    znorm : bool, z-normalise every series first (as :func:`score_catalog` does)
+
+    Returns
+    -------
+    np.ndarray [shape=(N,)]; equals DTW with stretch 0 on the same series.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    target = np.asarray(target, dtype=np.float64)
+    if values.shape[1] != target.shape[0]:
+        raise CatalogError(
+            f"Euclidean distance compares week 1 with week 1, week 2 with week 2 and so on, "
+            f"so it needs the same number of weeks: the target has {target.shape[0]}, the "
+            f"products have {values.shape[1]}."
+        )
+    if znorm:
+        values = _znorm_rows(values)
+        target = _znorm_rows(target[None, :])[0]
+    return np.sqrt(((values - target[None, :]) ** 2).sum(axis=1))
+
+
+def _znorm_rows(x: np.ndarray) -> np.ndarray:
+    """Z-normalise each row (population std); constant rows become zeros, as in dtwcore."""
+    mu = x.mean(axis=1, keepdims=True)
+    sd = x.std(axis=1, keepdims=True)
+    flat = sd <= 1e-10 * (1.0 + np.abs(mu))
+    return np.where(flat, 0.0, (x - mu) / np.where(flat, 1.0, sd))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_catalog(
+    source: Source, *, name: str | None = None, id_column: str | None = None
+) -> Catalog:
+    """Read weekly unit sales from a CSV or Parquet file.
+
+    Parameters
+    ----------
+    source : path, bytes or binary file-like (e.g. a Streamlit ``UploadedFile``)
+    name : str, optional
+        What to call the file in messages; defaults to the file's name.
+    id_column : str, optional
+        The column with the product codes, when it is not obvious (see
+        :class:`AmbiguousIdColumn`).
+
+    Returns
+    -------
+    Catalog. Rows that cannot be used are listed in ``excluded``.
+
+    Raises
+    ------
+    CatalogError
+        When the file cannot be used at all; the message names the file, the row or
+        column and what to do. :class:`AmbiguousIdColumn` when the product-code column
+        must be chosen.
+
+    Examples
+    --------
+    >>> cat = load_catalog(b"Product_Code,W0,W1\\nP1,3,4\\n", name="x.csv")
+    >>> cat.values.tolist()
+    [[3.0, 4.0]]
+    """
+    data, fname = _read_source(source, name)
+    if not data:
+        raise CatalogError(
+            f"{fname} is empty. Choose a CSV or Parquet file with weekly unit sales."
+        )
+    notes: list[str] = []
+    if data[:4] == b"PAR1":
+        header, rows, lines = _read_parquet(data, fname)
+    elif fname.lower().endswith((".parquet", ".pq")):
+        raise CatalogError(
+            f"{fname} is named like a Parquet file but is not one (it lacks the Parquet "
+            "signature). Export it again, or upload it as CSV."
+        )
+    elif data[:2] == b"PK" or data[:4] == b"\xd0\xcf\x11\xe0":
+        raise CatalogError(
+            f"{fname} looks like an Excel workbook. In Excel choose File > Save As > "
+            "CSV, then upload the CSV file."
+        )
+    else:
+        header, rows, lines, decimal_comma = _read_csv(data, fname, notes)
+        if decimal_comma:
+            rows = [[_fix_decimal_comma(c) for c in r] for r in rows]
+    return _build_catalog(header, rows, lines, fname, id_column, notes)
+
+
+def _read_source(source: Source, name: str | None) -> tuple[bytes, str]:
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), name or _UNNAMED
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            return path.read_bytes(), name or path.name
+        except FileNotFoundError:
+            raise CatalogError(f"File not found: {path}.") from None
+        except IsADirectoryError:
+            raise CatalogError(f"{path} is a folder, not a file.") from None
+    if hasattr(source, "read"):
+        data = source.read()
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        fallback = os.path.basename(str(getattr(source, "name", ""))) or _UNNAMED
+        return bytes(data), name or fallback
+    raise CatalogError(
+        f"Cannot read sales from a {type(source).__name__}; give a file path, bytes or a file."
+    )
+
+
+def _decode(data: bytes, fname: str) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        text = data.decode("utf-16")
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+    if "\x00" in text:
+        raise CatalogError(
+            f"{fname} is not a text (CSV) file and not a Parquet file. Upload the sales "
+            "table as CSV or Parquet."
+        )
+    return text
+
+
+def _sniff_separator(text: str) -> str:
+    head = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    if not head:
+        return ","
+    counts = {sep: head[0].count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] > 0 else ","
+
+
+def _read_csv(
+    data: bytes, fname: str, notes: list[str]
+) -> tuple[list[str], list[list[object]], list[int], bool]:
+    """Header, data rows (as text cells) and their line numbers; decimal-comma flag."""
+    text = _decode(data, fname)
+    sep = _sniff_separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header: list[str] | None = None
+    rows: list[list[object]] = []
+    lines: list[int] = []
+    empty = 0
+    try:
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                if header is not None:
+                    empty += 1
+                continue
+            if header is None:
+                header = [c.strip() for c in cells]
+                continue
+            rows.append(cells)
+            lines.append(reader.line_num)
+    except csv.Error as exc:
+        raise CatalogError(
+            f"{fname}, line {reader.line_num}: the file cannot be read as CSV ({exc}). "
+            "Check for a stray quote character."
+        ) from None
+    if header is None:
+        raise CatalogError(f"{fname} has no rows. Choose a file with weekly unit sales.")
+    if not rows:
+        raise CatalogError(
+            f"{fname} has a header row but no product rows under it. Check that you "
+            "exported the whole table."
+        )
+    if empty:
+        notes.append(f"Skipped {empty} empty line{'s' if empty != 1 else ''}.")
+    decimal_comma = sep != "," and any(
+        isinstance(c, str) and _DECIMAL_COMMA.match(c.strip()) for r in rows[:200] for c in r
+    )
+    label = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}.get(sep)
+    if label:
+        extra = "; decimal commas read as decimal points" if decimal_comma else ""
+        notes.append(f"Columns separated by {label}{extra}.")
+    return header, rows, lines, decimal_comma
+
+
+def _fix_decimal_comma(cell: object) -> object:
+    if isinstance(cell, str) and _DECIMAL_COMMA.match(cell.strip()):
+        return cell.strip().replace(",", ".")
+    return cell
+
+
+def _read_parquet(data: bytes, fname: str) -> tuple[list[str], list[list[object]], list[int]]:
+    try:
+        df = pd.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises many types for damaged files
+        raise CatalogError(
+            f"{fname} is a damaged or unsupported Parquet file ({type(exc).__name__}). "
+            "Export it again, or upload it as CSV."
+        ) from None
+    if df.shape[1] == 0 or df.shape[0] == 0:
+        raise CatalogError(f"{fname} has no rows. Choose a file with weekly unit sales.")
+    header = [str(c).strip() for c in df.columns]
+    rows = df.astype(object).where(df.notna(), None).values.tolist()
+    return header, rows, list(range(2, len(rows) + 2))
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def _is_id_like(name: str) -> bool:
+    return bool(set(_norm(name).split("_")) & ID_WORDS)
+
+
+def _is_summary(name: str) -> bool:
+    n = _norm(name)
+    return n in SUMMARY_NAMES or n.startswith(("normalized", "normalised"))
+
+
+def _names(cols: Sequence[str], limit: int = 4) -> str:
+    cols = list(cols)
+    if len(cols) <= limit:
+        return ", ".join(cols)
+    return f"{', '.join(cols[: limit - 1])} … {cols[-1]}"
+
+
+def _cell_numbers(cells: Sequence[object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Numbers of a column of cells; masks of blank cells and of cells that are not numbers."""
+    n = len(cells)
+    out = np.full(n, np.nan)
+    blank = np.zeros(n, dtype=bool)
+    bad = np.zeros(n, dtype=bool)
+    for k, c in enumerate(cells):
+        if c is None or (isinstance(c, float) and np.isnan(c)):
+            blank[k] = True
+            continue
+        if isinstance(c, (bool, np.bool_)):
+            bad[k] = True
+            continue
+        if isinstance(c, (int, float, np.integer, np.floating)):
+            v = float(c)
+        else:
+            s = str(c).strip()
+            if s.lower() in _MISSING_TOKENS:
+                blank[k] = True
+                continue
+            try:
+                v = float(s)
+            except ValueError:
+                bad[k] = True
+                continue
+        if not np.isfinite(v):
+            bad[k] = True
+            continue
+        out[k] = v
+    return out, blank, bad
+
+
+def _text(cell: object) -> str:
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def _excluded_frame(records: list[tuple[int, str, str]]) -> pd.DataFrame:
+    df = pd.DataFrame(records, columns=EXCLUDED_COLUMNS)
+    return df.astype({"row": np.int64, "product": object, "reason": object})
+
+
+def _reason(problems: list[str]) -> str:
+    if len(problems) <= 3:
+        return "; ".join(problems)
+    return "; ".join(problems[:3]) + f"; and {len(problems) - 3} more problems"
+
+
+def _build_catalog(
+    header: list[str],
+    rows: list[list[object]],
+    lines: list[int],
+    fname: str,
+    id_column: str | None,
+    notes: list[str],
+) -> Catalog:
+    if len(header) < 2:
+        raise CatalogError(
+            f"{fname} has only one column ({header[0]!r}). It needs a product-code column "
+            "and one column per week, or the columns product, week, units. If the file uses "
+            "another separator than comma, semicolon or tab, save it again as CSV."
+        )
+    for k, col in enumerate(header):
+        if not col:
+            header[k] = f"column {k + 1}"
+    seen: set[str] = set()
+    for col in header:
+        if col in seen:
+            raise CatalogError(
+                f"{fname}: the column {col!r} appears more than once in the header row. "
+                "Rename or delete the copy."
+            )
+        seen.add(col)
+    if id_column is not None and id_column not in header:
+        raise CatalogError(
+            f"{fname} has no column {id_column!r}. Its columns are: {_names(header, 8)}."
+        )
+
+    # Ragged rows are excluded up front; the rest become a rectangular table.
+    width = len(header)
+    records: list[tuple[int, str, str]] = []
+    keep_rows: list[list[object]] = []
+    keep_lines: list[int] = []
+    for cells, line in zip(rows, lines, strict=True):
+        if len(cells) != width:
+            first = _text(cells[0]) if cells else ""
+            records.append(
+                (line, first, f"has {len(cells)} values but the header has {width} columns")
+            )
+            continue
+        keep_rows.append(cells)
+        keep_lines.append(line)
+    columns = {h: [r[k] for r in keep_rows] for k, h in enumerate(header)}
+
+    week_cols = [h for h in header if _WEEK_HEADER.match(_norm(h).replace("_", ""))]
+    long_week = [h for h in header if _norm(h) in LONG_WEEK_NAMES]
+    long_units = [h for h in header if _norm(h) in LONG_UNIT_NAMES]
+    if not week_cols and long_week and long_units:
+        return _build_long(
+            header, columns, keep_lines, records, fname, id_column, notes,
+            long_week[0], long_units[0],
+        )  # fmt: skip
+    return _build_wide(header, columns, keep_lines, records, fname, id_column, notes, week_cols)
+
+
+def _pick_id_column(
+    header: list[str], numeric: dict[str, bool], fname: str, exclude: set[str]
+) -> str:
+    rest = [h for h in header if h not in exclude]
+    named = [h for h in rest if _is_id_like(h)]
+    if len(named) == 1:
+        return named[0]
+    texts = [h for h in rest if not numeric.get(h, False)]
+    if not named and len(texts) == 1:
+        return texts[0]
+    if len(rest) == 1:
+        return rest[0]
+    candidates = named + [h for h in texts if h not in named]
+    candidates += [h for h in rest if h not in candidates]
+    raise AmbiguousIdColumn(
+        f"{fname}: it is not clear which column holds the product codes. Pick it from: "
+        f"{_names(candidates, 8)}.",
+        candidates,
+    )
+
+
+def _mostly_numeric(cells: Sequence[object]) -> bool:
+    _, blank, bad = _cell_numbers(cells)
+    filled = int((~blank).sum())
+    return filled > 0 and int(bad.sum()) * 2 < filled
+
+
+def _build_wide(
+    header: list[str],
+    columns: dict[str, list[object]],
+    lines: list[int],
+    records: list[tuple[int, str, str]],
+    fname: str,
+    id_column: str | None,
+    notes: list[str],
+    week_cols: list[str],
+) -> Catalog:
+    summaries = [h for h in header if _is_summary(h) and h != id_column]
+    ignored: list[str] = []
+    if week_cols:
+        week_cols = sorted(
+            week_cols, key=lambda h: int(_WEEK_HEADER.match(_norm(h).replace("_", "")).group(1))
+        )
+        id_col = id_column or _pick_id_column(header, {}, fname, set(week_cols) | set(summaries))
+        week_cols = [h for h in week_cols if h != id_col]
+        ignored = [h for h in header if h != id_col and h not in week_cols]
+    else:
+        numeric = {h: _mostly_numeric(columns[h]) for h in header}
+        id_col = id_column or _pick_id_column(header, numeric, fname, set(summaries))
+        week_cols = [h for h in header if h != id_col and h not in summaries and numeric[h]]
+        ignored = [h for h in header if h != id_col and h not in week_cols]
+    if len(week_cols) < 2:
+        raise CatalogError(
+            f"{fname}: found {len(week_cols)} week column{'s' if len(week_cols) != 1 else ''} "
+            f"of numbers next to the product codes in {id_col!r}; at least 2 are needed. "
+            "Expected one column per week (for example W0, W1, …) with units sold, or the "
+            "three columns product, week, units."
+        )
+    if ignored:
+        notes.append(
+            f"Ignored {len(ignored)} column{'s' if len(ignored) != 1 else ''} that are not "
+            f"weekly sales: {_names(ignored)}."
+        )
+
+    ids = [_text(c) for c in columns[id_col]]
+    n_rows = len(ids)
+    nums = np.empty((n_rows, len(week_cols)))
+    problems: list[list[str]] = [[] for _ in range(n_rows)]
+    for j, col in enumerate(week_cols):
+        vals, blank, bad = _cell_numbers(columns[col])
+        nums[:, j] = vals
+        for k in np.flatnonzero(blank | bad | (vals < 0)):
+            if blank[k]:
+                problems[k].append(f"{col} is blank")
+            elif bad[k]:
+                problems[k].append(f"{_text(columns[col][k])!r} in {col} is not a number")
+            else:
+                problems[k].append(f"{col} is negative ({vals[k]:g})")
+    keep: list[int] = []
+    first_row: dict[str, int] = {}
+    for k in range(n_rows):
+        if not ids[k]:
+            problems[k].insert(0, f"the product code ({id_col}) is blank")
+        if problems[k]:
+            records.append((lines[k], ids[k], _reason(problems[k])))
+            continue
+        if ids[k] in first_row:
+            records.append(
+                (lines[k], ids[k], f"product {ids[k]} already appears on row {first_row[ids[k]]}")
+            )
+            continue
+        first_row[ids[k]] = lines[k]
+        keep.append(k)
+    return _finish(fname, [ids[k] for k in keep], week_cols, nums[keep], records, notes)
+
+
+def _finish(
+    fname: str,
+    ids: list[str],
+    weeks: list[str],
+    values: np.ndarray,
+    records: list[tuple[int, str, str]],
+    notes: list[str],
+) -> Catalog:
+    excluded = _excluded_frame(sorted(records))
+    if not ids:
+        first = "; ".join(f"row {r}: {why}" for r, _, why in sorted(records)[:3])
+        raise CatalogError(
+            f"{fname}: none of its {len(records)} rows can be used. First problems: {first}."
+        )
+    return Catalog(
+        name=fname,
+        ids=np.array(ids, dtype=str),
+        weeks=list(weeks),
+        values=np.ascontiguousarray(values, dtype=np.float64),
+        excluded=excluded,
+        notes=notes,
+    )
+
+
+def _build_long(
+    header: list[str],
+    columns: dict[str, list[object]],
+    lines: list[int],
+    records: list[tuple[int, str, str]],
+    fname: str,
+    id_column: str | None,
+    notes: list[str],
+    week_col: str,
+    units_col: str,
+) -> Catalog:
+    id_col = id_column or _pick_id_column(header, {}, fname, {week_col, units_col})
+    others = [h for h in header if h not in (id_col, week_col, units_col)]
+    if others:
+        notes.append(f"Ignored columns: {_names(others)}.")
+    ids = [_text(c) for c in columns[id_col]]
+    units, u_blank, u_bad = _cell_numbers(columns[units_col])
+    week_cells = columns[week_col]
+    wnum, w_blank, w_bad = _cell_numbers(week_cells)
+    filled = int((~w_blank).sum())
+    by_number = filled > 0 and int(w_bad.sum()) * 2 < filled
+    if by_number:
+        w_bad = w_bad | (~w_blank & ~w_bad & (wnum != np.round(wnum)))
+        keys = wnum
+    else:
+        keys, w_bad = _week_dates(week_cells, w_blank, notes)
+
+    keep: list[int] = []
+    for k in range(len(ids)):
+        problems = []
+        if not ids[k]:
+            problems.append(f"the product code ({id_col}) is blank")
+        if w_blank[k]:
+            problems.append(f"{week_col} is blank")
+        elif w_bad[k]:
+            kind = "a whole week number" if by_number else "a date"
+            problems.append(f"{_text(week_cells[k])!r} in {week_col} is not {kind}")
+        if u_blank[k]:
+            problems.append(f"{units_col} is blank")
+        elif u_bad[k]:
+            problems.append(f"{_text(columns[units_col][k])!r} in {units_col} is not a number")
+        elif units[k] < 0:
+            problems.append(f"{units_col} is negative ({units[k]:g})")
+        if problems:
+            records.append((lines[k], ids[k], _reason(problems)))
+        else:
+            keep.append(k)
+    if not keep:
+        return _finish(fname, [], [], np.empty((0, 0)), records, notes)
+
+    frame = pd.DataFrame(
+        {"product": [ids[k] for k in keep], "week": keys[keep], "units": units[keep]}
+    )
+    if by_number:
+        grid = np.arange(int(frame["week"].min()), int(frame["week"].max()) + 1)
+        labels = [f"W{w}" for w in grid]
+    else:
+        grid = pd.date_range(frame["week"].min(), frame["week"].max(), freq="7D").to_numpy()
+        labels = [str(pd.Timestamp(d).date()) for d in grid]
+    if len(grid) < 2:
+        raise CatalogError(
+            f"{fname}: all usable rows are for one week ({labels[0]}); at least 2 weeks are needed."
+        )
+    pairs = frame.groupby(["product", "week"], sort=False).size()
+    doubles = int((pairs > 1).sum())
+    if doubles:
+        notes.append(
+            f"{doubles} product-week{'s' if doubles != 1 else ''} had more than one row; "
+            "their units were added together."
+        )
+    table = frame.pivot_table(
+        index="product", columns="week", values="units", aggfunc="sum", sort=False
+    )
+    table = table.reindex(columns=grid)
+    order = list(dict.fromkeys(frame["product"]))
+    table = table.reindex(index=order)
+    missing = table.isna().to_numpy()
+    n_missing = int(missing.sum())
+    if n_missing:
+        n_prod = int(missing.any(axis=1).sum())
+        notes.append(
+            f"{n_missing} missing week{'s' if n_missing != 1 else ''} filled with 0 "
+            f"(in {n_prod} product{'s' if n_prod != 1 else ''})."
+        )
+    values = table.fillna(0.0).to_numpy(dtype=np.float64)
+    return _finish(fname, order, labels, values, records, notes)
+
+
+def _week_dates(
+    cells: Sequence[object], blank: np.ndarray, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Week keys (datetime64) of date cells and a mask of cells that are not dates."""
+    text = pd.Series(["" if b else _text(c) for c, b in zip(cells, blank, strict=True)])
+    dates = pd.to_datetime(text.where(~blank), errors="coerce", format="ISO8601")
+    if int(dates.notna().sum()) * 2 < int((~blank).sum()):
+        dates = pd.to_datetime(text.where(~blank), errors="coerce", format="mixed", dayfirst=True)
+    bad = ~blank & dates.isna().to_numpy()
+    ok = dates.dropna().dt.normalize()
+    if ok.empty:
+        return np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[ns]"), bad
+    if ok.dt.dayofweek.nunique() == 1:
+        keys = dates.dt.normalize()
+    else:
+        keys = dates.dt.normalize() - pd.to_timedelta(dates.dt.dayofweek, unit="D")
+        notes.append("Dates were added up into weeks starting on Monday.")
+    return keys.to_numpy(dtype="datetime64[ns]"), bad
+
+
+# --------------------------------------------------------------------------- target
+
+
+def parse_target(source: Source | Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
+    """One column of numbers (the weekly capacity) from text, bytes, a file or numbers.
+
+    Parameters
+    ----------
+    source : str (the text itself), bytes, path (``pathlib.Path``), binary file-like, or a
+        sequence of numbers. Text may have a header line; one number per line, or all
+        numbers on one line separated by commas, semicolons or tabs. Decimal commas are
+        understood when the separator is not a comma.
+
+    Returns
+    -------
+    np.ndarray [shape=(T,), float64], T >= 2.
+
+    Raises
+    ------
+    CatalogError with the line and what is wrong.
+    """
+    if isinstance(source, (np.ndarray, pd.Series, list, tuple)):
+        return _check_target([source[k] for k in range(len(source))], "The target")
+    if isinstance(source, str):
+        text, what = source, "The target"
+    else:
+        data, what = _read_source(source, None)
+        if what == _UNNAMED:
+            what = "The target file"
+        text = _decode(data, what)
+    text = text.lstrip("\ufeff")
+    lines = [(k + 1, ln.strip()) for k, ln in enumerate(text.splitlines()) if ln.strip()]
+    if not lines:
+        raise CatalogError(f"{what} is empty. It needs one number per week, at least 2.")
+    sep: str | None = next((s for s in (";", "\t") if any(s in ln for _, ln in lines)), ",")
+    decimal = sep != ","
+    if sep == "," and len(lines) > 1:
+        body = lines[1:] if _looks_like_header(lines[0][1]) else lines
+        if all(_NUMBER_OR_COMMA.match(ln) for _, ln in body) and any("," in ln for _, ln in body):
+            sep, decimal = None, True  # one column with decimal commas: "12,5" is 12.5
+    cells = [(k, [c.strip() for c in (ln.split(sep) if sep else [ln])]) for k, ln in lines]
+    if decimal:
+        cells = [(k, [str(_fix_decimal_comma(c)) for c in cs]) for k, cs in cells]
+    if cells and not all(_is_number(c) for c in cells[0][1] if c):
+        cells = cells[1:]  # a header line
+        if not cells:
+            raise CatalogError(f"{what} has a header but no numbers under it.")
+    if len(cells) == 1:
+        values = [c for c in cells[0][1] if c]
+        line_of = [cells[0][0]] * len(values)
+    else:
+        for k, cs in cells:
+            filled = [c for c in cs if c]
+            if len(filled) != 1:
+                raise CatalogError(
+                    f"{what}, line {k}: found {len(filled)} values. The target must be one "
+                    "column of numbers, one week per line; delete the other columns."
+                )
+        values = [next(c for c in cs if c) for _, cs in cells]
+        line_of = [k for k, _ in cells]
+    for v, k in zip(values, line_of, strict=True):
+        if not _is_number(v):
+            raise CatalogError(f"{what}, line {k}: {v!r} is not a number.")
+    return _check_target([float(v) for v in values], what)
+
+
+def _looks_like_header(line: str) -> bool:
+    return not _NUMBER_OR_COMMA.match(line) and "," not in line
+
+
+def _is_number(s: str) -> bool:
+    try:
+        return bool(np.isfinite(float(s)))
+    except ValueError:
+        return False
+
+
+def _check_target(values: list[object], what: str) -> np.ndarray:
+    out = []
+    for k, v in enumerate(values):
+        try:
+            x = float(v)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise CatalogError(f"{what}: week {k + 1} ({v!r}) is not a number.") from None
+        if not np.isfinite(x):
+            raise CatalogError(f"{what}: week {k + 1} is empty or not a finite number.")
+        out.append(x)
+    if len(out) < 2:
+        raise CatalogError(
+            f"{what} has {len(out)} number{'s' if len(out) != 1 else ''}; at least 2 weeks "
+            "are needed."
+        )
+    return np.array(out, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy safe to open in a spreadsheet: text cells (and column names) starting with
+    ``= + - @`` (or a tab or carriage return) get a leading apostrophe, so they are not run
+    as formulas. Numeric columns are left exactly as they are."""
+
+    def fix(v: object) -> object:
+        if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + v
+        return v
+
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            out[col] = s.map(fix)
+    out.columns = [fix(c) for c in out.columns]
+    return out
+
+
+# --------------------------------------------------------------------------- demo data
+
+
+DEMO_NAME = "Demo data (made-up products)"
+DEMO_KINDS = ("seasonal", "trending", "promo", "intermittent", "flat", "follower")
+
+
+def demo_catalog(n: int = 800, weeks: int = 52, seed: int = 0) -> Catalog:
+    """A made-up catalogue for trying the tool: the same output for the same arguments.
+
+    Products are a mix of kinds, shown in their codes (``seasonal-0007``): seasonal (one
+    yearly peak), trending (steady growth or decline), promo (baseline with short
+    promotion spikes), intermittent (mostly zero weeks), flat (steady sellers) and
+    follower (the published capacity curve, shifted by a few weeks and noisy), each at a
+    volume between a few and a few hundred units a week.
+    """
+    if n < 1 or weeks < 2:
+        raise CatalogError("The demo needs at least 1 product and 2 weeks.")
+    rng = np.random.default_rng(seed)
+    t = np.arange(weeks, dtype=np.float64)
+    kinds = rng.choice(len(DEMO_KINDS), size=n, p=[0.22, 0.18, 0.18, 0.14, 0.14, 0.14])
+    level = np.exp(rng.uniform(np.log(2.0), np.log(300.0), size=n))
+    shape_target = np.interp(
+        np.linspace(0, BLOG_TARGET.size - 1, weeks), np.arange(BLOG_TARGET.size), BLOG_TARGET
+    )
+    shape_target = shape_target / shape_target.mean()
+    values = np.empty((n, weeks))
+    for i in range(n):
+        kind = DEMO_KINDS[kinds[i]]
+        if kind == "seasonal":
+            peak = rng.uniform(0, weeks)
+            width = rng.uniform(3, 10)
+            gap = np.minimum(np.abs(t - peak), weeks - np.abs(t - peak))
+            shape = 0.4 + 2.0 * np.exp(-0.5 * (gap / width) ** 2)
+        elif kind == "trending":
+            slope = rng.uniform(0.5, 2.0) * rng.choice([-1.0, 1.0])
+            shape = np.clip(1.0 + slope * (t / weeks - 0.5), 0.1, None)
+        elif kind == "promo":
+            shape = np.ones(weeks)
+            for start in rng.choice(weeks, size=rng.integers(2, 5), replace=False):
+                shape[start : start + rng.integers(1, 3)] += rng.uniform(1.5, 4.0)
+        elif kind == "intermittent":
+            shape = (rng.random(weeks) < rng.uniform(0.1, 0.35)) * rng.uniform(2, 5)
+            level[i] = min(level[i], 30.0)
+        elif kind == "flat":
+            shape = np.ones(weeks)
+        else:
+            lag = rng.uniform(-3, 3)
+            warp = np.clip(t + lag + rng.normal(0, 1.0, weeks).cumsum() * 0.2, 0, weeks - 1)
+            shape = np.interp(warp, t, shape_target)
+        noise = rng.normal(1.0, 0.12, weeks)
+        values[i] = rng.poisson(np.clip(level[i] * shape * noise, 0, None))
+    ids = np.array([f"{DEMO_KINDS[k]}-{i + 1:04d}" for i, k in enumerate(kinds)], dtype=str)
+    return Catalog(
+        name=DEMO_NAME,
+        ids=ids,
+        weeks=[f"W{w}" for w in range(weeks)],
+        values=values.astype(np.float64),
+        excluded=_excluded_frame([]),
+        notes=[
+            "Made-up sales for trying the tool: seasonal, trending, promo, intermittent, "
+            "flat and capacity-following products; the kind is part of each product code."
+        ],
+    )

@@ -24,6 +24,7 @@ from dtwcore.distance import (
     _chunk_tasks,
     _normalise_batch,
     _one_to_many,
+    _raise_nonfinite,
     band_radius,
 )
 
@@ -91,13 +92,14 @@ def nearest(
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise ValueError(f"k must be a whole number of 1 or more, got {k!r}")
     q = _as_series(query, "query")
-    data, lengths = _as_batch(X, "X")
+    data, lengths = _as_batch(X, "X", check_finite=False)
     _check_dims(q, data, "query", "X")
     radius = band_radius(q.shape[0], stretch=stretch, window=window)
     n_series = data.shape[0]
     k = min(int(k), n_series)
     prunable = data.shape[2] == 1 and data.shape[1] == q.shape[0] and (lengths == q.shape[0]).all()
     if not prunable or k == n_series:
+        _raise_nonfinite(data, "X")
         dist = _one_to_many(q, data, lengths, radius, znorm)
         return _top_k(dist, np.arange(n_series), k)
 
@@ -110,6 +112,8 @@ def nearest(
     inv = np.empty(n_series)
     lb = np.empty(n_series)
     kernels.znorm_lower_bounds(X2, q1, upper, lower, znorm, mean, inv, lb)
+    if np.isnan(lb).any():
+        _raise_nonfinite(data, "X")
     if not znorm:
         mean, inv = _EMPTY_F, _EMPTY_F
 
@@ -129,18 +133,20 @@ def nearest(
         )
         return out[0]
 
-    best_idx = np.argpartition(lb, k - 1)[:k].astype(np.int64)
-    best_dist = verify(best_idx, np.inf)
-    best_idx, best_dist = _top_k(best_dist, best_idx, k)
+    # Verify the candidates with the smallest bounds first: they give a tight k-th best
+    # distance, which then prunes almost everything else without sorting it.
+    first = min(n_series, max(k, 4 * kernels.LANES))
+    best_idx = np.argpartition(lb, first - 1)[:first].astype(np.int64)
+    best_idx, best_dist = _top_k(verify(best_idx, np.inf), best_idx, k)
     tau_sq = best_dist[-1] ** 2 * (1 + _SLACK)
-    seen = np.zeros(n_series, dtype=bool)
-    seen[best_idx] = True
-    cand = np.flatnonzero((lb <= tau_sq) & ~seen)
+    cand = np.flatnonzero(lb <= tau_sq)
+    cand = cand[~np.isin(cand, best_idx)]
     cand = cand[np.argsort(lb[cand], kind="stable")]
+    bounds = lb[cand]
     pos = 0
-    chunk = 8 * kernels.LANES
-    while pos < cand.shape[0] and lb[cand[pos]] <= tau_sq:
-        stop = int(np.searchsorted(lb[cand], tau_sq, side="right"))
+    chunk = 4 * kernels.LANES
+    while pos < cand.shape[0] and bounds[pos] <= tau_sq:
+        stop = int(np.searchsorted(bounds, tau_sq, side="right"))
         rows = cand[pos : min(pos + chunk, stop)].astype(np.int64)
         dist = verify(rows, tau_sq)
         keep = dist <= np.sqrt(tau_sq)

@@ -1,0 +1,217 @@
+"""Benchmark: dtwcore against dtaidistance's fastest C calls, same data, same process.
+
+Run ``python -m dtwcore.bench`` (a few minutes on 2 cores). Each case is timed ``repeats``
+times for both libraries after a warm-up; the table shows median seconds, the ratio
+ours / theirs (lower is better) and DP cells per second. The results also go to
+``bench-results/bench.json``. ``--quick`` runs tiny sizes to check that it works.
+
+dtaidistance's window ``w`` allows ``|i - j| < w``, so radius r is passed as ``w = r + 1``;
+it has no z-normalisation, so it gets data normalised beforehand (not timed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dtwcore import band_radius, dtw_one_to_many, dtw_pairwise, nearest
+from dtwcore.distance import _normalise_batch
+
+
+@dataclass
+class CaseResult:
+    """One benchmark case: median seconds of each library and derived figures."""
+
+    name: str
+    target_ratio: float
+    ours_s: float
+    theirs_s: float
+    ratio: float
+    cells: int
+    ours_cells_per_s: float
+    theirs_cells_per_s: float
+    check: str
+
+
+def band_cells(n: int, radius: int) -> int:
+    """DP cells inside a Sakoe-Chiba band of radius r for two series of length n."""
+    if radius < 0 or radius >= n:
+        return n * n
+    i = np.arange(n)
+    return int((np.minimum(n - 1, i + radius) - np.maximum(0, i - radius) + 1).sum())
+
+
+def _median_time(fn: Callable[[], object], repeats: int) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def random_walks(n: int, length: int, seed: int) -> np.ndarray:
+    """``n`` random walks of ``length`` steps (standard normal increments), float64."""
+    return np.cumsum(np.random.default_rng(seed).standard_normal((n, length)), axis=1)
+
+
+def run(quick: bool = False, repeats: int = 5) -> list[CaseResult]:
+    """Run every case and return the results."""
+    from dtaidistance import dtw as dtai
+
+    n_many, n_pairs, n_search = (2_000, 60, 20_000) if quick else (100_000, 811, 1_000_000)
+    length = 52
+    results: list[CaseResult] = []
+
+    X = random_walks(n_many, length, 1)
+    q = random_walks(1, length, 2)[0]
+    stacked = np.vstack([q, X])
+    for stretch, target in ((0.05, 0.5), (0.5, 0.2)):
+        r = band_radius(length, stretch=stretch)
+        ours = dtw_one_to_many(q, X, stretch=stretch)
+        theirs = dtai.distance_matrix_fast(
+            stacked, block=((0, 1), (1, n_many + 1)), window=r + 1, compact=True, parallel=True
+        )
+        err = float(np.abs(ours - np.ravel(theirs)).max())
+        t_ours = _median_time(lambda s=stretch: dtw_one_to_many(q, X, stretch=s), repeats)
+        t_theirs = _median_time(
+            lambda r=r: dtai.distance_matrix_fast(
+                stacked,
+                block=((0, 1), (1, n_many + 1)),
+                window=r + 1,
+                compact=True,
+                parallel=True,
+            ),
+            repeats,
+        )
+        cells = band_cells(length, r) * n_many
+        results.append(
+            _result(
+                f"one-to-many {n_many:,} x {length}, stretch {stretch}",
+                target,
+                t_ours,
+                t_theirs,
+                cells,
+                f"max |diff| {err:.1e}",
+            )
+        )
+
+    P = random_walks(n_pairs, length, 3)
+    ours = dtw_pairwise(P)
+    theirs = dtai.distance_matrix_fast(P, parallel=True)
+    iu = np.triu_indices(n_pairs, 1)
+    err = float(np.abs(ours[iu] - theirs[iu]).max())
+    t_ours = _median_time(lambda: dtw_pairwise(P), repeats)
+    t_theirs = _median_time(lambda: dtai.distance_matrix_fast(P, parallel=True), repeats)
+    cells = length * length * len(iu[0])
+    results.append(
+        _result(
+            f"all pairs {n_pairs:,} x {length}, no band",
+            0.25,
+            t_ours,
+            t_theirs,
+            cells,
+            f"max |diff| {err:.1e}",
+        )
+    )
+
+    S = random_walks(n_search, length, 4)
+    qs = random_walks(1, length, 5)[0]
+    r = band_radius(length, stretch=0.1)
+    Z = np.vstack(
+        [
+            _normalise_batch(qs[None, :, None], np.array([length]))[0][:, 0],
+            _normalise_batch(S[:, :, None], np.full(n_search, length))[:, :, 0],
+        ]
+    )
+    idx, dist = nearest(qs, S, 10, stretch=0.1, znorm=True)
+    full = np.ravel(
+        dtai.distance_matrix_fast(
+            Z, block=((0, 1), (1, n_search + 1)), window=r + 1, compact=True, parallel=True
+        )
+    )
+    order = np.lexsort((np.arange(n_search), full))[:10]
+    same = bool(np.array_equal(order, idx)) and bool(np.allclose(full[order], dist, atol=1e-9))
+    t_ours = _median_time(lambda: nearest(qs, S, 10, stretch=0.1, znorm=True), repeats)
+    t_theirs = _median_time(
+        lambda: dtai.distance_matrix_fast(
+            Z, block=((0, 1), (1, n_search + 1)), window=r + 1, compact=True, parallel=True
+        ),
+        repeats,
+    )
+    cells = band_cells(length, r) * n_search
+    results.append(
+        _result(
+            f"nearest k=10 in {n_search:,} x {length}, stretch 0.1, z-norm (vs their full scan)",
+            0.1,
+            t_ours,
+            t_theirs,
+            cells,
+            "same top 10" if same else "TOP 10 DIFFERS",
+        )
+    )
+    return results
+
+
+def _result(
+    name: str, target: float, ours: float, theirs: float, cells: int, check: str
+) -> CaseResult:
+    return CaseResult(
+        name, target, ours, theirs, ours / theirs, cells, cells / ours, cells / theirs, check
+    )
+
+
+def render(results: list[CaseResult]) -> str:
+    """A plain-text table of the results."""
+    head = (
+        f"{'case':<72} {'ours s':>8} {'theirs s':>9} {'ratio':>6} {'target':>7}"
+        f"  {'Gcells/s ours/theirs':>21}  check"
+    )
+    lines = [head, "-" * len(head)]
+    for r in results:
+        ok = "ok" if r.ratio <= r.target_ratio else "MISSED"
+        lines.append(
+            f"{r.name:<72} {r.ours_s:>8.4f} {r.theirs_s:>9.4f} {r.ratio:>6.3f} "
+            f"{'<= ' + str(r.target_ratio):>7} {ok:>3} {r.ours_cells_per_s / 1e9:>8.2f} / "
+            f"{r.theirs_cells_per_s / 1e9:<8.2f} {r.check}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m dtwcore.bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, to check it runs")
+    parser.add_argument("--repeats", type=int, default=5, help="timed runs per case")
+    parser.add_argument("--out", default="bench-results/bench.json", help="JSON output file")
+    args = parser.parse_args(argv)
+    results = run(quick=args.quick, repeats=args.repeats)
+    print(render(results))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "machine": {
+                    "cpu": platform.processor() or platform.machine(),
+                    "python": platform.python_version(),
+                },
+                "cases": [asdict(r) for r in results],
+            },
+            indent=2,
+        )
+    )
+    print(f"\nwritten to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,216 @@
+"""dtwcore against the reference libraries, its own slow paths, and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from dtaidistance import dtw as dtai
+from dtaidistance import dtw_ndim as dtai_ndim
+from tslearn.metrics import dtw as tslearn_dtw
+
+from dtwcore import (
+    band_radius,
+    dtw_distance,
+    dtw_one_to_many,
+    dtw_pairwise,
+    nearest,
+    warping_path,
+    znormalize,
+)
+
+RNG = np.random.default_rng(20261127)
+
+
+def walk(*shape: int) -> np.ndarray:
+    return np.cumsum(RNG.standard_normal(shape), axis=-2 if len(shape) > 1 else -1)
+
+
+def dtai_window(radius: int | None) -> int | None:
+    """dtaidistance's window w allows |i - j| < w (plus the length difference)."""
+    return None if radius is None else radius + 1
+
+
+@pytest.mark.parametrize("radius", [None, 0, 1, 3, 7])
+@pytest.mark.parametrize(("n", "m"), [(20, 20), (17, 25), (30, 12)])
+def test_univariate_matches_dtaidistance(radius: int | None, n: int, m: int) -> None:
+    for _ in range(5):
+        a = np.cumsum(RNG.standard_normal(n))
+        b = np.cumsum(RNG.standard_normal(m))
+        ours = dtw_distance(a, b, window=radius)
+        ref = dtai.distance(a, b, window=dtai_window(radius), use_c=False)
+        assert ours == pytest.approx(ref, abs=1e-9, rel=1e-12)
+
+
+@pytest.mark.parametrize("radius", [None, 0, 2, 5])
+@pytest.mark.parametrize(("n", "m"), [(15, 15), (12, 19)])
+def test_multivariate_matches_dtaidistance(radius: int | None, n: int, m: int) -> None:
+    for _ in range(5):
+        a = RNG.standard_normal((n, 3))
+        b = RNG.standard_normal((m, 3))
+        ours = dtw_distance(a, b, window=radius)
+        ref = dtai_ndim.distance(a, b, window=dtai_window(radius), use_c=False)
+        assert ours == pytest.approx(ref, abs=1e-9, rel=1e-12)
+
+
+@pytest.mark.parametrize("radius", [0, 1, 4, 10])
+def test_matches_tslearn_with_band(radius: int) -> None:
+    for d in (1, 2):
+        a = RNG.standard_normal((24, d))
+        b = RNG.standard_normal((24, d))
+        ref = tslearn_dtw(a, b, global_constraint="sakoe_chiba", sakoe_chiba_radius=radius)
+        assert dtw_distance(a, b, window=radius) == pytest.approx(ref, abs=1e-9, rel=1e-12)
+
+
+def test_matches_tslearn_unequal_lengths_no_band() -> None:
+    for _ in range(5):
+        a = RNG.standard_normal((13, 2))
+        b = RNG.standard_normal((29, 2))
+        assert dtw_distance(a, b) == pytest.approx(tslearn_dtw(a, b), abs=1e-9, rel=1e-12)
+
+
+@pytest.mark.parametrize("stretch", [None, 0.0, 0.05, 0.5])
+def test_one_to_many_matches_dtaidistance_fast(stretch: float | None) -> None:
+    X = np.cumsum(RNG.standard_normal((300, 52)), axis=1)
+    q = np.cumsum(RNG.standard_normal(52))
+    radius = None if stretch is None else band_radius(52, stretch=stretch)
+    ours = dtw_one_to_many(q, X, stretch=stretch)
+    ref = dtai.distance_matrix_fast(
+        np.vstack([q, X]), block=((0, 1), (1, 301)), window=dtai_window(radius), compact=True
+    )
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-9)
+
+
+def test_one_to_many_ragged_list_equals_pairs() -> None:
+    q = np.cumsum(RNG.standard_normal(30))
+    X = [np.cumsum(RNG.standard_normal(n)) for n in RNG.integers(10, 60, size=70)]
+    for window in (None, 3):
+        ours = dtw_one_to_many(q, X, window=window)
+        ref = [dai for dai in (dtai.distance(q, x, window=dtai_window(window)) for x in X)]
+        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-9)
+
+
+def test_pairwise_symmetric_matches_dtaidistance() -> None:
+    X = np.cumsum(RNG.standard_normal((90, 40)), axis=1)
+    ours = dtw_pairwise(X, window=4)
+    ref = dtai.distance_matrix_fast(X, window=5)
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(ours, ours.T)
+    assert np.all(np.diag(ours) == 0)
+
+
+def test_pairwise_ragged_multivariate() -> None:
+    X = [RNG.standard_normal((n, 4)) for n in (9, 15, 15, 22, 30)]
+    Y = [RNG.standard_normal((n, 4)) for n in (11, 30, 8)]
+    got = dtw_pairwise(X, Y, window=2)
+    ref = np.array([[dtai_ndim.distance(x, y, window=3) for y in Y] for x in X])
+    np.testing.assert_allclose(got, ref, rtol=1e-12, atol=1e-9)
+    sym = dtw_pairwise(X, window=2)
+    # The shorter series of each pair is the query, so the band comes from it.
+    for i, x in enumerate(X):
+        for j, y in enumerate(X):
+            a, b = (x, y) if (len(x), i) <= (len(y), j) else (y, x)
+            assert sym[i, j] == pytest.approx(dtw_distance(a, b, window=2), abs=1e-12)
+
+
+def test_warping_path_consistent_with_distance() -> None:
+    a = np.cumsum(RNG.standard_normal(40))
+    b = np.cumsum(RNG.standard_normal(33))
+    path, cost = warping_path(a, b, stretch=0.2)
+    dist = dtw_distance(a, b, stretch=0.2)
+    assert np.sqrt(cost[-1, -1]) == pytest.approx(dist, rel=1e-12)
+    assert tuple(path[0]) == (0, 0) and tuple(path[-1]) == (39, 32)
+    steps = np.diff(path, axis=0)
+    assert set(map(tuple, steps)) <= {(1, 1), (1, 0), (0, 1)}
+    assert np.sqrt(((a[path[:, 0]] - b[path[:, 1]]) ** 2).sum()) == pytest.approx(dist, rel=1e-12)
+    lo = band_radius(40, stretch=0.2)
+    assert np.all(path[:, 1] - path[:, 0] <= lo) and np.all(path[:, 0] - path[:, 1] <= lo + 7)
+    assert np.isinf(cost[0, -1])
+
+
+def test_band_radius_follows_published_table() -> None:
+    expected = {0.0: 0, 0.01: 0, 0.025: 1, 0.05: 2, 0.1: 5, 0.25: 13, 0.5: 26}
+    assert {s: band_radius(52, stretch=s) for s in expected} == expected
+    assert band_radius(52) == -1
+    assert band_radius(52, window=3) == 3
+
+
+def test_identical_series_and_shifted_copy() -> None:
+    a = np.sin(np.linspace(0, 6, 50))
+    assert dtw_distance(a, a) == 0.0
+    assert dtw_distance(a, np.r_[a[0], a], window=0) == 0.0  # a repeated first week
+    assert dtw_distance([0, 1, 2], [0, 0, 1, 2]) == 0.0
+
+
+def test_znorm_equals_prenormalised_and_constant_series_is_zero() -> None:
+    a = 100 + 5 * np.cumsum(RNG.standard_normal(52))
+    b = np.cumsum(RNG.standard_normal(52))
+    z = znormalize(a)
+    assert z.mean() == pytest.approx(0, abs=1e-12) and z.std() == pytest.approx(1, rel=1e-12)
+    assert dtw_distance(a, b, znorm=True, window=3) == pytest.approx(
+        dtw_distance(znormalize(a), znormalize(b), window=3), rel=1e-12
+    )
+    flat = np.full(52, 7.0)
+    assert np.array_equal(znormalize(flat), np.zeros(52))
+    # A constant series compares as the zero line: the distance is the norm of the other.
+    zb = znormalize(b)
+    assert dtw_distance(flat, b, znorm=True, window=0) == pytest.approx(np.sqrt((zb**2).sum()))
+    out = dtw_one_to_many(b, np.vstack([flat, b]), znorm=True)
+    assert np.all(np.isfinite(out)) and out[1] == 0.0
+    multi = znormalize(np.c_[a, flat])
+    assert np.array_equal(multi[:, 1], np.zeros(52))
+
+
+def test_nearest_equals_brute_force() -> None:
+    X = np.cumsum(RNG.standard_normal((5000, 52)), axis=1)
+    X[100] = X[7]  # a tie
+    q = X[7] + 0.01 * RNG.standard_normal(52)
+    for znorm in (True, False):
+        for stretch in (0.0, 0.1, None):
+            full = dtw_one_to_many(q, X, stretch=stretch, znorm=znorm)
+            order = np.lexsort((np.arange(len(X)), full))[:10]
+            idx, dist = nearest(q, X, 10, stretch=stretch, znorm=znorm)
+            np.testing.assert_array_equal(idx, order)
+            np.testing.assert_array_equal(dist, full[order])
+    assert list(nearest(q, X, 2, stretch=0.1)[0]) == [7, 100]
+
+
+def test_nearest_small_and_multivariate() -> None:
+    X = RNG.standard_normal((6, 10, 2))
+    idx, dist = nearest(X[3], X, 50)
+    assert idx[0] == 3 and dist[0] == 0.0 and len(idx) == 6
+    full = dtw_one_to_many(X[3], X)
+    np.testing.assert_array_equal(dist, np.sort(full))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: dtw_distance([1, np.nan, 3], [1, 2]),
+         "a: contains NaN or infinite values (first at position 1)"),
+        (lambda: dtw_one_to_many([1, 2], np.array([[1, 2], [1, np.inf]])),
+         "X row 1: contains NaN or infinite values (first at position 1)"),
+        (lambda: nearest([1, 2], np.array([[1, 2], [3, 4], [np.nan, 4]]), 1),
+         "X row 2: contains NaN or infinite values (first at position 0)"),
+        (lambda: dtw_distance([], [1, 2]), "a: the series is empty"),
+        (lambda: dtw_one_to_many([1, 2], [[1, 2], []]), "X row 1: the series is empty"),
+        (lambda: dtw_distance(np.zeros((2, 2, 2)), [1]),
+         "a: expected a 1-D series (n,) or a multivariate series (n, d), got 3 dimensions"),
+        (lambda: dtw_distance(np.zeros((4, 2)), np.zeros((4, 3))),
+         "a has 2 dimensions but b has 3; every series must have the same number of dimensions"),
+        (lambda: dtw_distance([1, 2], [1, 2], window=-1), "window must be 0 or more, got -1"),
+        (lambda: dtw_distance([1, 2], [1, 2], stretch=1.5),
+         "stretch must be between 0 and 1, got 1.5"),
+        (lambda: dtw_distance([1, 2], [1, 2], stretch=-0.1),
+         "stretch must be between 0 and 1, got -0.1"),
+        (lambda: dtw_distance([1, 2], [1, 2], stretch=0.1, window=1),
+         "give either stretch or window, not both"),
+        (lambda: dtw_distance(["a", "b"], [1, 2]), "a: values must be numbers"),
+        (lambda: nearest([1, 2], [[1, 2]], 0), "k must be a whole number of 1 or more, got 0"),
+        (lambda: dtw_pairwise([[1, 2], np.zeros((2, 2))]),
+         "X row 1: has 2 dimensions, row 0 has 1"),
+    ],
+)  # fmt: skip
+def test_bad_input_messages(call, message: str) -> None:  # noqa: ANN001
+    with pytest.raises(ValueError) as err:
+        call()
+    assert str(err.value) == message
