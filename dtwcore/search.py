@@ -33,6 +33,8 @@ __all__ = ["envelope", "nearest"]
 # Slack on the pruning threshold so that floating-point rounding in a bound can never
 # prune a true tie.
 _SLACK = 1e-9
+# How many of the best-bounded candidates are verified before the threshold is used.
+_FIRST_BATCH = 1024
 
 
 def envelope(q: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray]:
@@ -135,12 +137,13 @@ def nearest(
 
     # Verify the candidates with the smallest bounds first: they give a tight k-th best
     # distance, which then prunes almost everything else without sorting it.
-    first = min(n_series, max(k, 4 * kernels.LANES))
-    best_idx = np.argpartition(lb, first - 1)[:first].astype(np.int64)
-    best_idx, best_dist = _top_k(verify(best_idx, np.inf), best_idx, k)
+    first = min(n_series, max(k, _FIRST_BATCH))
+    first_idx = np.argpartition(lb, first - 1)[:first].astype(np.int64)
+    best_idx, best_dist = _top_k(verify(first_idx, np.inf), first_idx, k)
     tau_sq = best_dist[-1] ** 2 * (1 + _SLACK)
-    cand = np.flatnonzero(lb <= tau_sq)
-    cand = cand[~np.isin(cand, best_idx)]
+    keep = lb <= tau_sq
+    keep[first_idx] = False
+    cand = np.flatnonzero(keep)
     cand = cand[np.argsort(lb[cand], kind="stable")]
     bounds = lb[cand]
     pos = 0
