@@ -1,10 +1,71 @@
-"""DTW Match: home page and navigation."""
+"""DTW Match: page navigation, the home page and the sidebar's data summary."""
 
 import streamlit as st
 
-st.set_page_config(page_title="DTW Match", page_icon="〰️", layout="wide")
+from pages.common.data_sidebar import dataset_summary
 
-st.title("DTW Match")
-st.markdown(
-    "Find time series that are **alike but out of step**, using dynamic time warping (DTW)."
+st.set_page_config(page_title="DTW Match", page_icon=":material/timeline:", layout="wide")
+
+SALES = st.Page(
+    "pages/1_Sales_Trends.py",
+    title="Sales Trends",
+    icon=":material/trending_up:",
+    url_path="sales-trends",
 )
+AUDIO = st.Page(
+    "pages/2_Audio_Match.py",
+    title="Audio Match",
+    icon=":material/graphic_eq:",
+    url_path="audio-match",
+)
+EXPERIMENTS = st.Page(
+    "pages/3_Experiments.py",
+    title="Experiments",
+    icon=":material/science:",
+    url_path="experiments",
+)
+
+
+def home() -> None:
+    """What the tool does, in plain words, and where to go."""
+    st.title("DTW Match", anchor=False)
+    st.markdown(
+        "Find time series that are **alike but out of step**. Two sales curves can have the "
+        "same ups and downs while one runs a week or two behind the other; a week-by-week "
+        "comparison calls them different. **Dynamic time warping (DTW)** lets each week be "
+        "matched with a nearby week first, then measures the distance, so curves with the "
+        "same shape come out close."
+    )
+    st.page_link(
+        SALES,
+        label="Sales Trends: which products' weekly sales follow your production capacity",
+        icon=":material/trending_up:",
+    )
+    st.caption(
+        "Upload last year's weekly sales per product (or use the demo data), set the "
+        "capacity curve and the stretch factor, and get the closest products, a shortlist "
+        "with similar volume, and the outliers, ready to download."
+    )
+    st.page_link(
+        AUDIO,
+        label="Audio Match: recognise a spoken phrase, said fast or slow",
+        icon=":material/graphic_eq:",
+    )
+    st.caption("Compare recordings and try a wake word from the microphone.")
+    st.page_link(
+        EXPERIMENTS,
+        label="Experiments: compare logged analyses side by side",
+        icon=":material/science:",
+    )
+    st.caption("Every analysis logged to MLflow, its settings, figures and results.")
+
+
+page = st.navigation(
+    [st.Page(home, title="Home", icon=":material/home:", default=True), SALES, AUDIO, EXPERIMENTS]
+)
+summary = st.sidebar.container()
+try:
+    page.run()
+finally:
+    with summary:
+        dataset_summary()

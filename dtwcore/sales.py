@@ -639,8 +639,8 @@ def _build_wide(
         )
     if ignored:
         notes.append(
-            f"Ignored {len(ignored)} column{'s' if len(ignored) != 1 else ''} that are not "
-            f"weekly sales: {_names(ignored)}."
+            f"Ignored {len(ignored)} column{'s that are' if len(ignored) != 1 else ' that is'} "
+            f"not weekly sales: {_names(ignored)}."
         )
 
     ids = [_text(c) for c in columns[id_col]]
@@ -799,10 +799,10 @@ def _week_dates(
     ok = dates.dropna().dt.normalize()
     if ok.empty:
         return np.full(len(cells), np.datetime64("NaT"), dtype="datetime64[ns]"), bad
-    if ok.dt.dayofweek.nunique() == 1:
+    if ok.dt.day_of_week.nunique() == 1:
         keys = dates.dt.normalize()
     else:
-        keys = dates.dt.normalize() - pd.to_timedelta(dates.dt.dayofweek, unit="D")
+        keys = dates.dt.normalize() - pd.to_timedelta(dates.dt.day_of_week, unit="D")
         notes.append("Dates were added up into weeks starting on Monday.")
     return keys.to_numpy(dtype="datetime64[ns]"), bad
 
@@ -885,14 +885,15 @@ def _is_number(s: str) -> bool:
 
 
 def _check_target(values: list[object], what: str) -> np.ndarray:
+    """Finite floats, at least 2; weeks in messages count from 0 (like W0)."""
     out = []
     for k, v in enumerate(values):
         try:
             x = float(v)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise CatalogError(f"{what}: week {k + 1} ({v!r}) is not a number.") from None
+            raise CatalogError(f"{what}: week {k} ({v!r}) is not a number.") from None
         if not np.isfinite(x):
-            raise CatalogError(f"{what}: week {k + 1} is empty or not a finite number.")
+            raise CatalogError(f"{what}: week {k} is empty or not a finite number.")
         out.append(x)
     if len(out) < 2:
         raise CatalogError(
@@ -929,22 +930,23 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
 
 DEMO_NAME = "Demo data (made-up products)"
 DEMO_KINDS = ("seasonal", "trending", "promo", "intermittent", "flat", "follower")
+DEMO_CODES = ("SEA", "TRD", "PRO", "INT", "FLT", "CAP")
 
 
 def demo_catalog(n: int = 800, weeks: int = 52, seed: int = 0) -> Catalog:
     """A made-up catalogue for trying the tool: the same output for the same arguments.
 
-    Products are a mix of kinds, shown in their codes (``seasonal-0007``): seasonal (one
-    yearly peak), trending (steady growth or decline), promo (baseline with short
-    promotion spikes), intermittent (mostly zero weeks), flat (steady sellers) and
-    follower (the published capacity curve, shifted by a few weeks and noisy), each at a
+    Products are a mix of kinds, shown in their codes (``SEA-007``): SEA seasonal (one
+    yearly peak), TRD trending (steady growth or decline), PRO promotions (baseline with
+    short spikes), INT intermittent (mostly zero weeks), FLT flat (steady sellers) and CAP
+    (the published capacity curve, shifted by up to a few weeks, with noise), each at a
     volume between a few and a few hundred units a week.
     """
     if n < 1 or weeks < 2:
         raise CatalogError("The demo needs at least 1 product and 2 weeks.")
     rng = np.random.default_rng(seed)
     t = np.arange(weeks, dtype=np.float64)
-    kinds = rng.choice(len(DEMO_KINDS), size=n, p=[0.22, 0.18, 0.18, 0.14, 0.14, 0.14])
+    kinds = rng.choice(len(DEMO_KINDS), size=n, p=[0.24, 0.20, 0.20, 0.16, 0.16, 0.04])
     level = np.exp(rng.uniform(np.log(2.0), np.log(300.0), size=n))
     shape_target = np.interp(
         np.linspace(0, BLOG_TARGET.size - 1, weeks), np.arange(BLOG_TARGET.size), BLOG_TARGET
@@ -971,12 +973,14 @@ def demo_catalog(n: int = 800, weeks: int = 52, seed: int = 0) -> Catalog:
         elif kind == "flat":
             shape = np.ones(weeks)
         else:
-            lag = rng.uniform(-3, 3)
-            warp = np.clip(t + lag + rng.normal(0, 1.0, weeks).cumsum() * 0.2, 0, weeks - 1)
+            lag = rng.uniform(-2, 2)
+            wobble = rng.uniform(0, 1.5) * np.sin(2 * np.pi * t / weeks + rng.uniform(0, 6.3))
+            warp = np.clip(t + lag + wobble, 0, weeks - 1)
             shape = np.interp(warp, t, shape_target)
         noise = rng.normal(1.0, 0.12, weeks)
         values[i] = rng.poisson(np.clip(level[i] * shape * noise, 0, None))
-    ids = np.array([f"{DEMO_KINDS[k]}-{i + 1:04d}" for i, k in enumerate(kinds)], dtype=str)
+    digits = len(str(n))
+    ids = np.array([f"{DEMO_CODES[k]}-{i + 1:0{digits}d}" for i, k in enumerate(kinds)], dtype=str)
     return Catalog(
         name=DEMO_NAME,
         ids=ids,
@@ -984,7 +988,8 @@ def demo_catalog(n: int = 800, weeks: int = 52, seed: int = 0) -> Catalog:
         values=values.astype(np.float64),
         excluded=_excluded_frame([]),
         notes=[
-            "Made-up sales for trying the tool: seasonal, trending, promo, intermittent, "
-            "flat and capacity-following products; the kind is part of each product code."
+            "Made-up sales. The product code tells the kind: SEA seasonal, TRD trending, "
+            "PRO promotions, INT intermittent, FLT flat, CAP follows the capacity curve "
+            "a little early or late."
         ],
     )

@@ -1,0 +1,416 @@
+"""Figures of the Sales Trends page: pure functions, data in, plotly figure out.
+
+Colours come from :mod:`dtwcore.plots`: the target (capacity) is always TARGET_COLOR, the
+selected product SELECTED_COLOR, the warping path PATH_COLOR, the shortlist ACCENT_COLOR
+and everything else OTHER_COLOR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dtwcore.distance import znormalize
+from dtwcore.plots import (
+    ACCENT_COLOR,
+    OTHER_COLOR,
+    PATH_COLOR,
+    SELECTED_COLOR,
+    TARGET_COLOR,
+)
+from dtwcore.sales import HISTOGRAM_BINS
+
+__all__ = [
+    "MEDIAN_COLOR",
+    "cost_heatmap",
+    "distance_histogram",
+    "overlay_figure",
+    "shortlist_scatter",
+]
+
+MEDIAN_COLOR = "#444444"  # reference lines: median, diagonal, distance cut
+_MARGIN = {"l": 10, "r": 10, "t": 78, "b": 10}
+_FONT = {"size": 13}
+
+
+def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        title={
+            "text": title,
+            "x": 0,
+            "xanchor": "left",
+            "xref": "paper",
+            "y": 1,
+            "yanchor": "top",
+            "yref": "container",
+            "pad": {"t": 10},
+            "font": {"size": 15},
+        },
+        height=height,
+        margin=_MARGIN,
+        font=_FONT,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0, "xanchor": "left"},
+        hoverlabel={"font_size": 13},
+    )
+    return fig
+
+
+def distance_histogram(
+    distances: np.ndarray,
+    *,
+    median: float,
+    selected: tuple[str, float] | None = None,
+    bins: int = HISTOGRAM_BINS,
+    height: int = 400,
+) -> go.Figure:
+    """Histogram of DTW distances with the median and the selected product marked.
+
+    Parameters
+    ----------
+    distances : array [shape=(N,)] one distance per product
+    median : float, drawn as a dashed line
+    selected : (product code, distance), optional, drawn as a solid line
+    bins : int, number of equal-width bins (the published analysis used 20)
+    """
+    dist = np.asarray(distances, dtype=np.float64)
+    counts, edges = np.histogram(dist, bins=bins)
+    centres = (edges[:-1] + edges[1:]) / 2
+    fig = go.Figure(
+        go.Bar(
+            x=centres,
+            y=counts,
+            width=np.diff(edges) * 0.95,
+            marker_color=OTHER_COLOR,
+            opacity=0.75,
+            customdata=np.column_stack([edges[:-1], edges[1:]]),
+            hovertemplate="distance %{customdata[0]:.2f} to %{customdata[1]:.2f}"
+            "<br>%{y} products<extra></extra>",
+            name="products",
+            showlegend=False,
+        )
+    )
+    fig.add_vline(
+        x=median,
+        line={"color": MEDIAN_COLOR, "dash": "dash", "width": 2},
+        annotation={
+            "text": f"median {median:.2f}",
+            "font": {"color": MEDIAN_COLOR},
+            "bgcolor": "rgba(255,255,255,0.85)",
+        },
+        annotation_position="top right",
+    )
+    if selected is not None:
+        code, value = selected
+        fig.add_vline(
+            x=value,
+            line={"color": SELECTED_COLOR, "width": 3},
+            annotation={
+                "text": f"{code} {value:.2f}",
+                "font": {"color": SELECTED_COLOR},
+                "bgcolor": "rgba(255,255,255,0.85)",
+            },
+            annotation_position="top left" if value > median else "top right",
+            annotation_yshift=-22,
+        )
+    fig.update_xaxes(title="DTW distance to the target (smaller = closer)")
+    fig.update_yaxes(title="Number of products")
+    fig.update_layout(bargap=0.05)
+    return _layout(fig, f"Distances of all {dist.size} products", height)
+
+
+def _curves(
+    target: np.ndarray, product: np.ndarray, znorm: bool
+) -> tuple[np.ndarray, np.ndarray, str]:
+    a = np.asarray(target, dtype=np.float64)
+    b = np.asarray(product, dtype=np.float64)
+    if znorm:
+        return znormalize(a), znormalize(b), "z-score (units, standardised)"
+    return a, b, "Units per week"
+
+
+def overlay_figure(
+    target: np.ndarray,
+    product: np.ndarray,
+    path: np.ndarray,
+    *,
+    product_id: str,
+    znorm: bool,
+    stacked: bool = False,
+    target_name: str = "Target (capacity)",
+    height: int = 420,
+) -> go.Figure:
+    """Target and product with the warping path drawn as lines between matched weeks.
+
+    Parameters
+    ----------
+    target : array [shape=(n,)] weekly capacity, week 0 first
+    product : array [shape=(m,)] weekly units of the product
+    path : int array [shape=(K, 2)] matched (target week, product week) pairs
+    product_id : str, the product's code for the legend
+    znorm : bool, draw both z-normalised (as DTW compared them) instead of in units
+    stacked : bool, draw the target above the product on separate axes (as in the
+        published figure) instead of on one axis
+    """
+    a, b, ytitle = _curves(target, product, znorm)
+    path = np.asarray(path, dtype=np.int64)
+    weeks_a = np.arange(a.size)
+    weeks_b = np.arange(b.size)
+    line_a = go.Scatter(
+        x=weeks_a,
+        y=a,
+        mode="lines+markers",
+        name=target_name,
+        line={"color": TARGET_COLOR, "width": 2.5},
+        marker={"size": 5},
+        hovertemplate="week %{x}<br>%{y:.2f}<extra>target</extra>",
+    )
+    line_b = go.Scatter(
+        x=weeks_b,
+        y=b,
+        mode="lines+markers",
+        name=product_id,
+        line={"color": SELECTED_COLOR, "width": 2.5},
+        marker={"size": 5},
+        hovertemplate="week %{x}<br>%{y:.2f}<extra>" + product_id + "</extra>",
+    )
+    connector_style = {"color": PATH_COLOR, "width": 1}
+    if not stacked:
+        xs = np.full(path.shape[0] * 3, np.nan)
+        ys = np.full(path.shape[0] * 3, np.nan)
+        xs[0::3], xs[1::3] = path[:, 0], path[:, 1]
+        ys[0::3], ys[1::3] = a[path[:, 0]], b[path[:, 1]]
+        fig = go.Figure()
+        fig.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                mode="lines",
+                line=connector_style,
+                opacity=0.7,
+                name="matched weeks",
+                hoverinfo="skip",
+                connectgaps=False,
+            )
+        )
+        fig.add_trace(line_a)
+        fig.add_trace(line_b)
+        fig.update_xaxes(title="Week")
+        fig.update_yaxes(title=ytitle)
+        return _layout(fig, f"Target and {product_id}, matched week by week", height)
+
+    gap = 0.12
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=gap)
+    fig.add_trace(line_a, row=1, col=1)
+    fig.add_trace(line_b, row=2, col=1)
+    ranges = []
+    for k, y in enumerate((a, b), start=1):
+        lo, hi = float(y.min()), float(y.max())
+        pad = 0.08 * (hi - lo) if hi > lo else 1.0
+        ranges.append((lo - pad, hi + pad))
+        fig.update_yaxes(range=ranges[-1], title=ytitle if k == 1 else "", row=k, col=1)
+    top = fig.layout.yaxis.domain
+    bottom = fig.layout.yaxis2.domain
+
+    def paper(y: float, rng: tuple[float, float], dom: Sequence[float]) -> float:
+        return dom[0] + (y - rng[0]) / (rng[1] - rng[0]) * (dom[1] - dom[0])
+
+    for i, j in path:
+        fig.add_shape(
+            type="line",
+            xref="x",
+            yref="paper",
+            x0=int(i),
+            y0=paper(a[i], ranges[0], top),
+            x1=int(j),
+            y1=paper(b[j], ranges[1], bottom),
+            line=connector_style,
+            opacity=0.6,
+            layer="below",
+        )
+    fig.add_trace(
+        go.Scatter(
+            x=[None],
+            y=[None],
+            mode="lines",
+            line=connector_style,
+            name="matched weeks",
+            hoverinfo="skip",
+        )
+    )
+    fig.update_xaxes(title="Week", row=2, col=1)
+    return _layout(fig, f"Target (top) and {product_id} (bottom), matched week by week", height)
+
+
+def cost_heatmap(
+    acc_cost: np.ndarray,
+    path: np.ndarray,
+    *,
+    product_id: str,
+    height: int = 420,
+) -> go.Figure:
+    """Accumulated cost of matching target weeks (rows) with product weeks (columns).
+
+    Parameters
+    ----------
+    acc_cost : array [shape=(n, m)] accumulated squared cost; inf outside the band
+    path : int array [shape=(K, 2)] the optimal path, (target week, product week)
+    product_id : str
+
+    The colour is the square root of the accumulated cost ("distance so far"), so the
+    last cell reads as the DTW distance. Cells outside the stretch band stay blank.
+    """
+    cost = np.asarray(acc_cost, dtype=np.float64)
+    z = np.where(np.isfinite(cost), np.sqrt(np.where(np.isfinite(cost), cost, 0.0)), np.nan)
+    path = np.asarray(path, dtype=np.int64)
+    n, m = cost.shape
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=np.arange(m),
+            y=np.arange(n),
+            colorscale="Blues",
+            colorbar={"title": {"text": "distance<br>so far", "side": "top"}, "thickness": 14},
+            hovertemplate="target week %{y}, product week %{x}"
+            "<br>distance so far %{z:.2f}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=[0, min(n, m) - 1],
+            y=[0, min(n, m) - 1],
+            mode="lines",
+            line={"color": MEDIAN_COLOR, "dash": "dot", "width": 1},
+            name="no shift",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=path[:, 1],
+            y=path[:, 0],
+            mode="lines+markers",
+            line={"color": PATH_COLOR, "width": 3},
+            marker={"size": 4},
+            name="warping path",
+            hovertemplate="target week %{y} ↔ product week %{x}<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title=f"Week of {product_id}", range=[-0.5, m - 0.5])
+    fig.update_yaxes(title="Week of the target", range=[-0.5, n - 0.5])
+    fig.update_layout(showlegend=False)
+    return _layout(fig, "Accumulated cost and the optimal path", height)
+
+
+def _volume_axis(units: np.ndarray):  # noqa: ANN202
+    """Position function for volumes and (tick positions, labels) for a log axis, if any.
+
+    A log scale is drawn on a linear axis (positions are log10 of the units) so that
+    points, shapes and annotations all share one coordinate system.
+    """
+    positive = units[units > 0]
+    if positive.size == 0 or positive.max() / positive.min() <= 100:
+        return (lambda v: np.asarray(v, dtype=np.float64)), None
+    lo = int(np.floor(np.log10(positive.min())))
+    hi = int(np.ceil(np.log10(positive.max())))
+    zero_at = lo - 0.5
+
+    def at(v: np.ndarray | float) -> np.ndarray:
+        v = np.asarray(v, dtype=np.float64)
+        return np.where(v > 0, np.log10(np.where(v > 0, v, 1.0)), zero_at)
+
+    vals: list[float] = list(range(lo, hi + 1))
+    text = [f"{10.0**k:g}" for k in range(lo, hi + 1)]
+    if (units <= 0).any():
+        vals, text = [zero_at, *vals], ["0", *text]
+    return at, (vals, text)
+
+
+def shortlist_scatter(
+    scores: pd.DataFrame,
+    *,
+    target_mean: float,
+    low: float,
+    high: float,
+    cut: float,
+    shortlisted: Sequence[str] = (),
+    selected: str | None = None,
+    cut_label: str = "median distance",
+    height: int = 440,
+) -> go.Figure:
+    """DTW distance against mean weekly units; the volume band shaded, the cut drawn.
+
+    Parameters
+    ----------
+    scores : DataFrame with columns product, distance, mean_units
+    target_mean : float, the target's mean weekly units (a vertical line)
+    low, high : float, the volume band as fractions of ``target_mean`` (shaded)
+    cut : float, the largest distance on the shortlist (a horizontal line)
+    shortlisted : product codes on the shortlist (drawn in ACCENT_COLOR)
+    selected : product code drawn in SELECTED_COLOR, optional
+
+    The x axis is logarithmic when volumes span more than a factor of 100 (products that
+    sold nothing sit at its left edge, labelled 0).
+    """
+    units = scores["mean_units"].to_numpy(dtype=np.float64)
+    on_list = scores["product"].isin(set(shortlisted)).to_numpy()
+    is_sel = (scores["product"] == selected).to_numpy()
+    at, ticks = _volume_axis(units)
+    fig = go.Figure()
+    fig.add_vrect(
+        x0=float(at(low * target_mean)),
+        x1=float(at(high * target_mean)),
+        fillcolor=ACCENT_COLOR,
+        opacity=0.12,
+        line_width=0,
+        layer="below",
+    )
+    fig.add_vline(
+        x=float(at(target_mean)),
+        line={"color": TARGET_COLOR, "width": 2},
+        annotation={
+            "text": f"target {target_mean:.1f} units/week",
+            "font": {"color": TARGET_COLOR},
+            "bgcolor": "rgba(255,255,255,0.85)",
+        },
+        annotation_position="top right",
+    )
+    fig.add_hline(
+        y=cut,
+        line={"color": MEDIAN_COLOR, "dash": "dash", "width": 1.5},
+        annotation={
+            "text": f"{cut_label} {cut:.2f}",
+            "font": {"color": MEDIAN_COLOR},
+            "bgcolor": "rgba(255,255,255,0.85)",
+        },
+        annotation_position="bottom right",
+    )
+    groups = [
+        (~on_list & ~is_sel, "other products", OTHER_COLOR, 6, 0.45),
+        (on_list & ~is_sel, f"shortlist ({int(on_list.sum())})", ACCENT_COLOR, 9, 0.95),
+        (is_sel, str(selected), SELECTED_COLOR, 13, 1.0),
+    ]
+    for mask, name, color, size, opacity in groups:
+        if not mask.any():
+            continue
+        part = scores[mask]
+        fig.add_trace(
+            go.Scatter(
+                x=at(part["mean_units"].to_numpy(dtype=np.float64)),
+                y=part["distance"],
+                mode="markers",
+                name=name,
+                marker={"color": color, "size": size, "opacity": opacity},
+                customdata=part[["product", "mean_units"]].to_numpy(dtype=object),
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]:.1f} units/week"
+                "<br>distance %{y:.2f}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(title="Mean weekly units sold" + (" (log scale)" if ticks else ""))
+    if ticks:
+        fig.update_xaxes(tickvals=ticks[0], ticktext=ticks[1])
+    fig.update_yaxes(title="DTW distance to the target")
+    return _layout(fig, "Distance against weekly volume", height)

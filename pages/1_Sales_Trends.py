@@ -1,0 +1,396 @@
+"""Sales Trends: which products' weekly sales follow the production capacity.
+
+Reads top to bottom like the analysis: data and target, controls, scores, the selected
+product, the shortlist, outliers, downloads. DTW maths and file parsing live in
+``dtwcore``; cached calls and sidebar sections in ``pages/common/sales_*.py``.
+"""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dtwcore.plots.sales import (
+    cost_heatmap,
+    distance_histogram,
+    overlay_figure,
+    shortlist_scatter,
+)
+from dtwcore.sales import (
+    DEFAULT_STRETCH,
+    QUANTILE,
+    VOLUME_BAND,
+    ZSCORE_THRESHOLD,
+    distance_cut,
+    quantile_outliers,
+    shortlist,
+    zscore_outliers,
+)
+from pages.common import sales_data as data
+from pages.common.sales_views import PRODUCT, download, info_table, md, product_table
+
+PLOT_CONFIG = {"displaylogo": False}
+
+st.title("Sales Trends", anchor=False)
+st.caption(
+    "Which products' weekly sales follow the production capacity, even when they run a "
+    "few weeks early or late? Dynamic time warping (DTW) lines the weeks up first, then "
+    "measures how far apart the two curves are."
+)
+
+# --------------------------------------------------------------------------- inputs
+catalog = data.data_sidebar()
+if catalog is None:
+    st.session_state.pop("sales.analysis", None)
+    st.stop()
+target = data.target_sidebar(catalog)
+if target is None:
+    st.session_state.pop("sales.analysis", None)
+    st.stop()
+
+st.sidebar.subheader("Matching")
+stretch = st.sidebar.slider(
+    "Stretch factor",
+    min_value=0.0,
+    max_value=0.5,
+    value=DEFAULT_STRETCH,
+    step=0.005,
+    format="%.3f",
+    key="sales.stretch",
+    persist_state="session",
+    help="How far in time a week's sales may be moved to line up with the target, as a "
+    "share of the target's length. 0 compares week 1 with week 1 only; 0.05 on 52 weeks "
+    "lets a sale move up to 2 weeks earlier or later.",
+)
+shift = data.weeks_of_shift(target.size, stretch)
+st.sidebar.caption(
+    f"**= ±{shift} week{'s' if shift != 1 else ''}**: a week's sales may be matched with "
+    f"the target up to {shift} week{'s' if shift != 1 else ''} earlier or later."
+)
+znorm = st.sidebar.toggle(
+    "Compare shapes only (z-normalise)",
+    value=True,
+    key="sales.znorm",
+    persist_state="session",
+    help="On: every curve is rescaled to average 0 and spread 1, so only the ups and downs "
+    "count, not how much is sold. Off: units are compared as they are, so big sellers "
+    "look far from a small target.",
+)
+low, high = st.sidebar.slider(
+    "Volume band for the shortlist",
+    min_value=0.0,
+    max_value=3.0,
+    value=VOLUME_BAND,
+    step=0.05,
+    format="%.2f",
+    key="sales.band",
+    persist_state="session",
+    help="The shortlist keeps products whose mean weekly units are within this share of "
+    "the target's mean: 0.80 to 1.20 means 80 % to 120 % of the capacity.",
+)
+target_mean = float(target.mean())
+st.sidebar.caption(
+    f"= {low * target_mean:.1f} to {high * target_mean:.1f} units a week "
+    f"(target mean {target_mean:.1f})"
+)
+top_n = int(
+    st.sidebar.number_input(
+        "Products per table",
+        min_value=3,
+        max_value=50,
+        value=10,
+        step=1,
+        key="sales.top_n",
+        persist_state="session",
+        help="How many of the closest and of the farthest products to list.",
+    )
+)
+
+# --------------------------------------------------------------------------- scores
+n_products, n_weeks = catalog.values.shape
+key = catalog.content_hash
+target_key = tuple(float(v) for v in target)
+with st.spinner(f"Comparing {n_products:,} products with the target…"):
+    scores = data.scores(key, catalog, target_key, stretch, znorm)
+ranked = scores.sort_values("rank")
+median = float(np.median(scores["distance"]))
+best, worst = ranked.iloc[0], ranked.iloc[-1]
+picks = shortlist(scores, low, high)
+cut = distance_cut(scores)
+
+ids = catalog.ids.tolist()
+rank_of = dict(zip(ids, scores["rank"].tolist(), strict=True))
+if st.session_state.get(PRODUCT) not in set(ids):
+    st.session_state[PRODUCT] = str(best["product"])
+selected = st.session_state[PRODUCT]
+row = scores.iloc[ids.index(selected)]
+
+if data.is_demo():
+    st.info(
+        f"You are looking at **made-up demo data** ({n_products:,} products × {n_weeks} "
+        "weeks). Upload your own weekly sales in the sidebar.",
+        icon=":material/science:",
+    )
+if len(catalog.excluded):
+    n_out = len(catalog.excluded)
+    st.warning(
+        f"{n_out} row{'s' if n_out != 1 else ''} of {md(catalog.name)} could not be used and "
+        f"{'are' if n_out != 1 else 'is'} left out. The list below says why.",
+        icon=":material/warning:",
+    )
+    with st.expander(f"Rows left out ({n_out})"):
+        st.dataframe(
+            catalog.excluded,
+            hide_index=True,
+            column_config={
+                "row": st.column_config.NumberColumn(
+                    "Row", format="%d", help="As a spreadsheet numbers it: the header is row 1"
+                ),
+                "product": "Product",
+                "reason": st.column_config.TextColumn("What is wrong", width="large"),
+            },
+        )
+        download(
+            catalog.excluded,
+            "Download the rows left out",
+            "rows_left_out.csv",
+            key="sales.dl_excluded",
+            help="Row numbers and reasons, to fix the file.",
+        )
+for note in catalog.notes:
+    st.caption(md(note))
+
+# --------------------------------------------------------------------------- overview
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(
+    "Products analysed",
+    f"{n_products:,}",
+    border=True,
+    help=f"{n_weeks} weeks each, from {md(catalog.name)}.",
+)
+m2.metric(
+    "Median distance",
+    f"{median:.2f}",
+    border=True,
+    help="Half of the products are closer to the target than this.",
+)
+m3.metric(
+    "Best match",
+    str(best["product"]),
+    delta=f"distance {best['distance']:.2f}",
+    delta_color="off",
+    delta_arrow="off",
+    border=True,
+    help="The product closest to the target, with its DTW distance.",
+)
+m4.metric(
+    "Shortlist",
+    f"{len(picks)} products",
+    border=True,
+    help="Similar shape (distance at most the median) and similar volume (in the band).",
+)
+st.markdown(
+    f"Closest to the target: **{md(best['product'])}** (distance {best['distance']:.2f}). "
+    f"Farthest: **{md(worst['product'])}** ({worst['distance']:.2f}). Stretch factor "
+    f"{stretch:.3f} = ±{shift} week{'s' if shift != 1 else ''}; "
+    + ("shapes compared (z-normalised)." if znorm else "units compared as they are.")
+)
+
+left, right = st.columns([4, 5], gap="medium")
+with left:
+    st.plotly_chart(
+        distance_histogram(
+            scores["distance"].to_numpy(),
+            median=median,
+            selected=(selected, float(row["distance"])),
+        ),
+        config=PLOT_CONFIG,
+        key="sales.histogram",
+    )
+with right:
+    tab_close, tab_far = st.tabs([f"Closest {top_n}", f"Farthest {top_n}"])
+    with tab_close:
+        product_table(ranked.head(top_n), key="sales.closest", selected=selected)
+    with tab_far:
+        product_table(ranked.tail(top_n).iloc[::-1], key="sales.farthest", selected=selected)
+    st.caption("Click a row to look at that product below.")
+
+# --------------------------------------------------------------------------- one product
+st.subheader("Selected product", anchor=False)
+st.selectbox(
+    "Product",
+    ids,
+    key=PRODUCT,
+    persist_state="session",
+    format_func=lambda p: f"{p} · rank {rank_of[p]}",
+    help="Pick any product, or click a row in a table above.",
+)
+product = catalog.values[ids.index(selected)]
+path, acc_cost = data.path_and_cost(target_key, tuple(product), stretch, znorm)
+stacked = st.toggle(
+    "Draw the curves one above the other",
+    key="sales.stacked",
+    persist_state="session",
+    help="Separates the two curves so that the lines between matched weeks are easier "
+    "to follow, as in the published figure.",
+)
+c1, c2 = st.columns([3, 2], gap="medium")
+with c1:
+    st.plotly_chart(
+        overlay_figure(target, product, path, product_id=selected, znorm=znorm, stacked=stacked),
+        config=PLOT_CONFIG,
+        key="sales.overlay",
+    )
+    st.caption(
+        "Orange lines join the weeks DTW matched. A slanted line means a sale was moved "
+        f"in time (at most ±{shift} week{'s' if shift != 1 else ''} at this stretch factor)."
+    )
+with c2:
+    st.plotly_chart(
+        cost_heatmap(acc_cost, path, product_id=selected),
+        config=PLOT_CONFIG,
+        key="sales.heatmap",
+    )
+    st.caption(
+        "Where the orange path leaves the dotted diagonal, the product runs ahead of or "
+        "behind the target. Blank cells are outside the stretch band."
+    )
+
+eu = data.euclidean(key, catalog, target_key, znorm)
+st.markdown("**DTW versus a plain week-by-week comparison (Euclidean distance)**")
+if isinstance(eu, str):
+    st.info(f"No Euclidean comparison: {md(eu)}", icon=":material/info:")
+else:
+    eu_dist, eu_rank = eu
+    i = ids.index(selected)
+    st.table(
+        pd.DataFrame(
+            {
+                "Distance": [f"{row['distance']:.2f}", f"{eu_dist[i]:.2f}"],
+                "Rank": [
+                    f"{int(row['rank']):,} of {n_products:,}",
+                    f"{int(eu_rank[i]):,} of {n_products:,}",
+                ],
+            },
+            index=pd.Index([f"DTW (±{shift} weeks)", "Euclidean (no shifting)"], name="Method"),
+        )
+    )
+    moved = int(eu_rank[i]) - int(row["rank"])
+    if moved > 0:
+        st.caption(
+            f"Allowing sales to shift moves {md(selected)} up {moved:,} places: its curve has "
+            "the target's shape, a little early or late."
+        )
+    elif moved < 0:
+        st.caption(f"{md(selected)} ranks {-moved:,} places higher when nothing may shift.")
+
+# --------------------------------------------------------------------------- shortlist
+st.subheader("Shortlist: similar shape and similar volume", anchor=False)
+st.caption(
+    f"Products at or below the median distance ({cut:.2f}) whose mean weekly units are "
+    f"{low:.0%} to {high:.0%} of the target's ({low * target_mean:.1f} to "
+    f"{high * target_mean:.1f} units a week)."
+)
+s1, s2 = st.columns(2, gap="medium")
+with s1:
+    st.plotly_chart(
+        shortlist_scatter(
+            scores,
+            target_mean=target_mean,
+            low=low,
+            high=high,
+            cut=cut,
+            shortlisted=picks["product"].tolist(),
+            selected=selected,
+        ),
+        config=PLOT_CONFIG,
+        key="sales.scatter",
+    )
+with s2:
+    st.markdown(f"**{len(picks)} products on the shortlist** · click a row to look at it")
+    if picks.empty:
+        st.info(
+            "No product is both close in shape and in the volume band. Widen the volume "
+            "band in the sidebar.",
+            icon=":material/info:",
+        )
+    else:
+        product_table(picks, key="sales.shortlist", selected=selected)
+    download(
+        picks,
+        "Download the shortlist (CSV)",
+        "shortlist.csv",
+        key="sales.dl_shortlist_top",
+        help="Exact numbers, one row per shortlisted product.",
+    )
+
+# --------------------------------------------------------------------------- outliers
+st.subheader("Trending with the target (outliers)", anchor=False)
+by_z = zscore_outliers(scores)
+by_q = quantile_outliers(scores)
+tab_z, tab_q = st.tabs(
+    [
+        f"Z-score {ZSCORE_THRESHOLD:g} or lower ({len(by_z)})",
+        f"Closest {QUANTILE:.0%} of all products ({len(by_q)})",
+    ]
+)
+with tab_z:
+    st.caption(
+        f"{len(by_z)} products unusually close to the target: their distance is at least "
+        "two standard deviations below the average distance."
+    )
+    if not by_z.empty:
+        info_table(by_z)
+    download(
+        by_z,
+        "Download (CSV)",
+        "outliers_zscore.csv",
+        key="sales.dl_z",
+        help="Products with a distance z-score of -2 or lower, unrounded.",
+    )
+with tab_q:
+    st.caption(
+        f"{len(by_q)} products with a distance at or below the {QUANTILE:.0%} quantile of "
+        "all distances."
+    )
+    info_table(by_q)
+    download(
+        by_q,
+        "Download (CSV)",
+        "outliers_quantile.csv",
+        key="sales.dl_q",
+        help="Products in the lowest 10 % of distances, unrounded.",
+    )
+
+# --------------------------------------------------------------------------- downloads
+st.subheader("Downloads", anchor=False)
+d1, d2, _ = st.columns([1, 1, 2])
+with d1:
+    download(
+        scores.sort_values("rank"),
+        "All scores (CSV)",
+        f"dtw_scores_stretch_{stretch:.3f}.csv",
+        key="sales.dl_scores",
+        help="Every product's distance, rank, z-score, mean weekly units and volume ratio, "
+        "unrounded.",
+    )
+with d2:
+    download(
+        picks,
+        "Shortlist (CSV)",
+        "shortlist.csv",
+        key="sales.dl_shortlist",
+        help="The shortlisted products, unrounded.",
+    )
+
+# The current analysis, for the Experiments page and the MLflow logging panel.
+st.session_state["sales.analysis"] = {
+    "catalog": catalog,
+    "target": target,
+    "stretch": float(stretch),
+    "znorm": bool(znorm),
+    "scores": scores,
+}
+
+# ---------------------------------------------------------------- extension point
+# Panels that act on st.session_state["sales.analysis"] (e.g. "Log to MLflow") go here.
+extensions = st.container()

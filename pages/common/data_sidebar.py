@@ -1,0 +1,24 @@
+"""The data set in use, for the sidebar of every page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.common.sales_data import FILE, demo
+from pages.common.sales_views import md
+
+
+def dataset_summary() -> None:
+    """One line: the sales data in use (demo or file name) and its size."""
+    analysis = st.session_state.get("sales.analysis")
+    file = st.session_state.get(FILE)
+    if analysis is not None:
+        catalog = analysis["catalog"]
+        products, weeks = catalog.values.shape
+        label = "Demo data (made up)" if not file else md(catalog.name)
+        st.caption(f"**Sales data:** {label} · {products:,} products × {weeks} weeks")
+    elif file:
+        st.caption(f"**Sales data:** {md(file[0])} (cannot be used, see Sales Trends)")
+    else:
+        products, weeks = demo().values.shape
+        st.caption(f"**Sales data:** Demo data (made up) · {products:,} products × {weeks} weeks")

@@ -1,0 +1,114 @@
+"""Sales Trends in a real browser: `streamlit run app.py` and Debian's headless Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import ARTIFACTS, UCI_CSV
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ARTIFACTS / "screenshots"
+
+
+def _metric(page, label: str):  # noqa: ANN001, ANN202
+    return page.get_by_test_id("stMetric").filter(has_text=label)
+
+
+def _settle(page) -> None:  # noqa: ANN001
+    """Wait until the app is idle, the charts are drawn and the tables' canvases exist."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+    page.locator(".js-plotly-plot .main-svg").first.wait_for()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot').length >= 4", timeout=60_000
+    )
+    page.locator('[data-testid="stDataFrame"] canvas').first.wait_for()
+    page.wait_for_timeout(1500)
+
+
+def _full_screenshot(page, name: str) -> None:  # noqa: ANN001
+    """Streamlit scrolls inside its main container: grow the viewport to fit, then shoot."""
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll("
+        '\'[data-testid="stMain"], [data-testid="stMainBlockContainer"]\')]'
+        ".map(e => e.scrollHeight), document.body.scrollHeight)"
+    )
+    page.set_viewport_size({"width": 1400, "height": int(height) + 80})
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(SHOTS / name), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+
+
+def test_uci_file_reproduces_the_published_figures(browser_page, app_server: str) -> None:
+    page = browser_page
+    # A fresh server only knows its pages after one run: open the home page first, or
+    # Streamlit shows a "Page not found" dialog over a deep link (streamlit issue 9992).
+    page.goto(app_server)
+    page.get_by_role("heading", name="DTW Match").wait_for()
+    page.goto(f"{app_server}/sales-trends")
+    page.get_by_role("heading", name="Sales Trends").wait_for()
+    _settle(page)
+    page.get_by_text("made-up demo data").wait_for()
+    _full_screenshot(page, "sales_demo.png")
+
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload weekly sales")
+    uploader.locator("input[type=file]").set_input_files(str(UCI_CSV))
+    best = _metric(page, "Best match")
+    best.filter(has_text="P675").wait_for(timeout=60_000)
+    _settle(page)
+
+    slider = page.get_by_test_id("stSlider").filter(has_text="Stretch factor")
+    assert slider.locator("input[type=range]").input_value() == "0.05"
+    sidebar = page.get_by_test_id("stSidebar")
+    assert "= ±2 weeks" in sidebar.inner_text()
+    assert "Sales_Transactions_Dataset_Weekly.csv · 811 products × 52 weeks" in (
+        sidebar.inner_text()
+    )
+
+    assert _metric(page, "Products analysed").inner_text().endswith("811")
+    assert re.search(r"Best match\s+P675\s+distance 5.11", best.inner_text())
+    assert re.search(r"Median distance\s+7\.89", _metric(page, "Median distance").inner_text())
+    summary = page.get_by_text("Closest to the target:").inner_text()
+    assert "P675 (distance 5.11)" in summary
+    assert "Farthest: P716 (10.67)" in summary
+    assert "made-up demo data" not in page.inner_text("body")
+    _full_screenshot(page, "sales_uci.png")
+
+    # The product selector drives the selected-product section.
+    picker = page.get_by_test_id("stMain").get_by_test_id("stSelectbox")
+    picker.click()
+    page.keyboard.type("P202")
+    page.get_by_role("option", name=re.compile(r"^P202 · rank 147$")).click()
+    page.get_by_text("Target and P202, matched week by week").wait_for()
+    _settle(page)
+    table = page.get_by_test_id("stTable").inner_text()
+    assert "6.86" in table and "147 of 811" in table
+    _full_screenshot(page, "sales_uci_p202.png")
+
+    # Clicking a row of the farthest table selects that product everywhere.
+    page.get_by_role("tab", name="Farthest 10").click()
+    grid = page.get_by_test_id("stMain").get_by_test_id("stDataFrame").filter(visible=True).first
+    grid.locator("canvas").first.wait_for()
+    page.wait_for_timeout(500)
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # first row's checkbox
+    page.get_by_text("Target and P716, matched week by week").wait_for()
+    _settle(page)
+    shown = (
+        page.get_by_test_id("stMain")
+        .get_by_test_id("stSelectbox")
+        .evaluate(
+            "e => e.textContent + ' ' + [...e.querySelectorAll('input')].map(i => i.value).join()"
+        )
+    )
+    assert "P716 · rank 811" in shown
+    assert "811 of 811" in page.get_by_test_id("stTable").inner_text()
+    page.get_by_test_id("stSidebar").get_by_text("Target: published capacity").click()
+    page.get_by_test_id("stSidebar").get_by_test_id("stDataFrame").locator(
+        "canvas"
+    ).first.wait_for()
+    _full_screenshot(page, "sales_uci_p716.png")

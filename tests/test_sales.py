@@ -1,0 +1,637 @@
+"""dtwcore.sales: loading every accepted shape, validation, the published figures,
+shortlist, outliers, demo data, downloads; and the Sales Trends figures."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dtwcore import dtw_one_to_many, warping_path
+from dtwcore.plots import ACCENT_COLOR, SELECTED_COLOR, TARGET_COLOR
+from dtwcore.plots.sales import (
+    cost_heatmap,
+    distance_histogram,
+    overlay_figure,
+    shortlist_scatter,
+)
+from dtwcore.sales import (
+    BLOG_TARGET,
+    EXCLUDED_COLUMNS,
+    SCORE_COLUMNS,
+    AmbiguousIdColumn,
+    Catalog,
+    CatalogError,
+    demo_catalog,
+    distance_cut,
+    euclidean_distances,
+    load_catalog,
+    neutralise_formulas,
+    parse_target,
+    quantile_outliers,
+    rank_distances,
+    score_catalog,
+    shortlist,
+    zscore_outliers,
+)
+
+from .conftest import UCI_CSV
+
+
+def write(tmp_path, name: str, text: str, encoding: str = "utf-8"):  # noqa: ANN001, ANN201
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def excluded(cat: Catalog) -> list[tuple[int, str, str]]:
+    return [tuple(r) for r in cat.excluded.itertuples(index=False)]
+
+
+# --------------------------------------------------------------------------- the UCI file
+
+
+@pytest.fixture(scope="module")
+def uci() -> Catalog:
+    return load_catalog(UCI_CSV)
+
+
+@pytest.fixture(scope="module")
+def uci_scores(uci: Catalog) -> pd.DataFrame:
+    return score_catalog(uci.ids, uci.values, BLOG_TARGET, stretch=0.05, znorm=True)
+
+
+def test_uci_file_loads_as_811_products_by_52_weeks(uci: Catalog) -> None:
+    assert uci.name == "Sales_Transactions_Dataset_Weekly.csv"
+    assert uci.values.shape == (811, 52)
+    assert uci.values.dtype == np.float64
+    assert uci.weeks == [f"W{k}" for k in range(52)]
+    assert uci.ids[0] == "P1" and uci.ids[-1] == "P819"
+    assert len(set(uci.ids)) == 811
+    assert uci.excluded.empty and list(uci.excluded.columns) == EXCLUDED_COLUMNS
+    assert uci.notes == [
+        "Ignored 54 columns that are not weekly sales: MIN, MAX, Normalized 0 … Normalized 51."
+    ]
+    raw = pd.read_csv(UCI_CSV)
+    np.testing.assert_array_equal(uci.values, raw[[f"W{k}" for k in range(52)]].to_numpy())
+
+
+def test_published_figures_through_load_catalog(uci_scores: pd.DataFrame) -> None:
+    by_id = uci_scores.set_index("product")["distance"]
+    ranked = uci_scores.sort_values("rank")
+    assert list(uci_scores.columns) == SCORE_COLUMNS
+    assert ranked["product"].iat[0] == "P675"
+    assert ranked["product"].iat[-1] == "P716"
+    assert by_id["P675"] == pytest.approx(5.1101, abs=1e-4)
+    assert by_id["P716"] == pytest.approx(10.6719, abs=1e-4)
+    assert float(np.median(uci_scores["distance"])) == pytest.approx(7.8940, abs=1e-4)
+    assert by_id["P202"] == pytest.approx(6.8616, abs=1e-4)
+    assert by_id["P83"] == pytest.approx(8.9514, abs=1e-4)
+
+
+def test_shortlist_recommends_p202(uci_scores: pd.DataFrame) -> None:
+    picks = shortlist(uci_scores, 0.8, 1.2)
+    assert "P202" in set(picks["product"])
+    assert picks["volume_ratio"].between(0.8, 1.2).all()
+    assert (picks["distance"] <= np.median(uci_scores["distance"])).all()
+    assert picks["distance"].is_monotonic_increasing
+    assert list(picks["product"]) == [
+        "P781", "P202", "P410", "P435", "P403", "P526", "P540", "P503",
+    ]  # fmt: skip
+    # P83 sells a lot (ratio 1.95) with an erratic shape: never on the list.
+    assert "P83" not in set(shortlist(uci_scores, 0.5, 2.5)["product"])
+    # A z-score cut instead of the median.
+    strict = shortlist(uci_scores, 0.8, 1.2, max_zscore=-1.0)
+    assert list(strict["product"]) == ["P781"]
+    assert distance_cut(uci_scores) == pytest.approx(7.8940, abs=1e-4)
+    d = uci_scores["distance"]
+    assert distance_cut(uci_scores, -1.0) == pytest.approx(d.mean() - d.std(ddof=0))
+    with pytest.raises(CatalogError, match="The volume band is empty"):
+        shortlist(uci_scores, 1.2, 0.8)
+
+
+def test_outlier_counts(uci_scores: pd.DataFrame) -> None:
+    by_z = zscore_outliers(uci_scores)
+    by_q = quantile_outliers(uci_scores)
+    assert len(by_z) == 17
+    assert len(by_q) == 82
+    assert by_z["product"].iat[0] == by_q["product"].iat[0] == "P675"
+    assert set(by_z["product"]) <= set(by_q["product"])
+
+
+def test_euclidean_is_dtw_without_stretch(uci: Catalog) -> None:
+    eu = euclidean_distances(uci.values, BLOG_TARGET, znorm=True)
+    np.testing.assert_allclose(
+        eu, dtw_one_to_many(BLOG_TARGET, uci.values, window=0, znorm=True), rtol=1e-9
+    )
+    raw = euclidean_distances(uci.values[:3], BLOG_TARGET, znorm=False)
+    np.testing.assert_allclose(raw, np.sqrt(((uci.values[:3] - BLOG_TARGET) ** 2).sum(axis=1)))
+    with pytest.raises(CatalogError) as err:
+        euclidean_distances(uci.values, BLOG_TARGET[:40])
+    assert str(err.value) == (
+        "Euclidean distance compares week 1 with week 1, week 2 with week 2 and so on, so it "
+        "needs the same number of weeks: the target has 40, the products have 52."
+    )
+
+
+def test_rank_ties_go_to_the_earlier_product() -> None:
+    assert rank_distances(np.array([2.0, 1.0, 2.0, 0.5])).tolist() == [3, 2, 4, 1]
+
+
+# --------------------------------------------------------------------------- accepted shapes
+
+
+def test_uci_layout_small_file(tmp_path) -> None:  # noqa: ANN001
+    path = write(
+        tmp_path,
+        "weekly.csv",
+        "Product_Code,W0,W1,W2,MIN,MAX,Normalized 0,Normalized 1,Normalized 2\n"
+        "P1,1,2,3,1,3,0,0.5,1\nP2,4,5,6,4,6,0,0.5,1\n",
+    )
+    cat = load_catalog(path)
+    assert cat.ids.tolist() == ["P1", "P2"]
+    assert cat.weeks == ["W0", "W1", "W2"]
+    assert cat.values.tolist() == [[1, 2, 3], [4, 5, 6]]
+    assert cat.notes == [
+        "Ignored 5 columns that are not weekly sales: MIN, MAX, Normalized 0 … Normalized 2."
+    ]
+
+
+def test_week_columns_are_put_in_week_order(tmp_path) -> None:  # noqa: ANN001
+    cat = load_catalog(write(tmp_path, "w.csv", "id,W10,W2,W1\nA,10,2,1\n"))
+    assert cat.weeks == ["W1", "W2", "W10"]
+    assert cat.values.tolist() == [[1, 2, 10]]
+
+
+def test_any_wide_table_with_one_text_column(tmp_path) -> None:  # noqa: ANN001
+    path = write(
+        tmp_path,
+        "wide.csv",
+        "Article,2024-01-01,2024-01-08,2024-01-15,Total\nA-1,3,4,5,12\nB-2,0,0,1.5,1.5\n",
+    )
+    cat = load_catalog(path)
+    assert cat.ids.tolist() == ["A-1", "B-2"]
+    assert cat.weeks == ["2024-01-01", "2024-01-08", "2024-01-15"]
+    assert cat.values.tolist() == [[3, 4, 5], [0, 0, 1.5]]
+    assert cat.notes == ["Ignored 1 column that is not weekly sales: Total."]
+
+
+def test_text_columns_besides_the_id_are_ignored_and_reported(tmp_path) -> None:  # noqa: ANN001
+    cat = load_catalog(write(tmp_path, "w.csv", "sku,colour,w1,w2\nA,red,1,2\nB,blue,3,4\n"))
+    assert cat.ids.tolist() == ["A", "B"]
+    assert cat.notes == ["Ignored 1 column that is not weekly sales: colour."]
+
+
+def test_unclear_id_column_asks_the_user(tmp_path) -> None:  # noqa: ANN001
+    path = write(tmp_path, "n.csv", "store,a,b,c\n1,2,3,4\n5,6,7,8\n")
+    with pytest.raises(AmbiguousIdColumn) as err:
+        load_catalog(path)
+    assert err.value.candidates == ["store", "a", "b", "c"]
+    assert str(err.value) == (
+        "n.csv: it is not clear which column holds the product codes. Pick it from: store, a, b, c."
+    )
+    cat = load_catalog(path, id_column="store")
+    assert cat.ids.tolist() == ["1", "5"]
+    assert cat.weeks == ["a", "b", "c"]
+    assert cat.values.tolist() == [[2, 3, 4], [6, 7, 8]]
+
+
+def test_two_text_columns_ask_the_user(tmp_path) -> None:  # noqa: ANN001
+    path = write(tmp_path, "t.csv", "name,category,w1,w2\nx,y,1,2\n")
+    with pytest.raises(AmbiguousIdColumn) as err:
+        load_catalog(path)
+    assert err.value.candidates == ["name", "category"]
+    assert load_catalog(path, id_column="name").notes == [
+        "Ignored 1 column that is not weekly sales: category."
+    ]
+
+
+def test_long_format_with_week_numbers(tmp_path) -> None:  # noqa: ANN001
+    path = write(
+        tmp_path,
+        "long.csv",
+        "product,week,units\nA,1,5\nA,2,6\nB,1,3\nB,3,4\nA,1,2\nC,x,1\nD,2,-1\n",
+    )
+    cat = load_catalog(path)
+    assert cat.ids.tolist() == ["A", "B"]
+    assert cat.weeks == ["W1", "W2", "W3"]
+    assert cat.values.tolist() == [[7, 6, 0], [3, 0, 4]]
+    assert cat.notes == [
+        "1 product-week had more than one row; their units were added together.",
+        "2 missing weeks filled with 0 (in 2 products).",
+    ]
+    assert excluded(cat) == [
+        (7, "C", "'x' in week is not a whole week number"),
+        (8, "D", "units is negative (-1)"),
+    ]
+
+
+def test_long_format_with_weekly_dates(tmp_path) -> None:  # noqa: ANN001
+    path = write(
+        tmp_path,
+        "long.csv",
+        "SKU,Date,Qty,Price\nA,2024-01-07,5,2.5\nA,2024-01-14,6,2.5\nB,2024-01-28,3,1\n",
+    )
+    cat = load_catalog(path)
+    assert cat.ids.tolist() == ["A", "B"]
+    assert cat.weeks == ["2024-01-07", "2024-01-14", "2024-01-21", "2024-01-28"]
+    assert cat.values.tolist() == [[5, 6, 0, 0], [0, 0, 0, 3]]
+    assert cat.notes == [
+        "Ignored columns: Price.",
+        "5 missing weeks filled with 0 (in 2 products).",
+    ]
+
+
+def test_long_format_daily_dates_become_monday_weeks(tmp_path) -> None:  # noqa: ANN001
+    path = write(
+        tmp_path,
+        "daily.csv",
+        "product,date,units\nA,2024-01-01,5\nA,2024-01-03,6\nA,2024-01-10,1\nB,2024-01-09,2\n",
+    )
+    cat = load_catalog(path)
+    assert cat.weeks == ["2024-01-01", "2024-01-08"]
+    assert cat.values.tolist() == [[11, 1], [0, 2]]
+    assert cat.notes[0] == "Dates were added up into weeks starting on Monday."
+
+
+def test_long_format_day_first_dates(tmp_path) -> None:  # noqa: ANN001
+    path = write(tmp_path, "d.csv", "product,date,units\nA,07/01/2024,1\nA,14/01/2024,2\n")
+    cat = load_catalog(path)
+    assert cat.weeks == ["2024-01-07", "2024-01-14"]
+    assert cat.values.tolist() == [[1, 2]]
+
+
+def test_semicolons_decimal_commas_and_bom(tmp_path) -> None:  # noqa: ANN001
+    path = write(tmp_path, "eu.csv", "\ufeffArtikel-Nr;KW1;KW2\nA;1,5;2\nB;0,25;3\n")
+    cat = load_catalog(path)
+    assert cat.ids.tolist() == ["A", "B"]
+    assert cat.weeks == ["KW1", "KW2"]
+    assert cat.values.tolist() == [[1.5, 2], [0.25, 3]]
+    assert cat.notes == ["Columns separated by semicolons; decimal commas read as decimal points."]
+
+
+def test_tabs_and_utf16(tmp_path) -> None:  # noqa: ANN001
+    text = "id\tw1\tw2\r\nP1\t1\t2\r\n"
+    cat = load_catalog(write(tmp_path, "u16.txt", text, encoding="utf-16"))
+    assert cat.values.tolist() == [[1, 2]]
+    assert cat.notes == ["Columns separated by tabs."]
+
+
+def test_windows_1252_text(tmp_path) -> None:  # noqa: ANN001
+    cat = load_catalog(write(tmp_path, "w.csv", "id,w1,w2\nCafé,1,2\n", encoding="cp1252"))
+    assert cat.ids.tolist() == ["Café"]
+
+
+def test_parquet_from_path_bytes_and_file(tmp_path) -> None:  # noqa: ANN001
+    df = pd.DataFrame({"Product_Code": ["P1", "P2", "P3"], "W0": [1.0, None, 2], "W1": [2, 3, 4]})
+    path = tmp_path / "sales.parquet"
+    df.to_parquet(path)
+    for source in (path, path.read_bytes(), io.BytesIO(path.read_bytes())):
+        cat = load_catalog(source)
+        assert cat.ids.tolist() == ["P1", "P3"]
+        assert cat.values.tolist() == [[1, 2], [2, 4]]
+        assert excluded(cat) == [(3, "P2", "W0 is blank")]
+    assert load_catalog(path).name == "sales.parquet"
+    assert load_catalog(path.read_bytes()).name == "The uploaded file"
+    # Sniffed by its signature whatever the name says.
+    assert load_catalog(path.read_bytes(), name="export.csv").values.shape == (2, 2)
+
+
+def test_parquet_long_format_with_datetimes(tmp_path) -> None:  # noqa: ANN001
+    df = pd.DataFrame(
+        {
+            "product": ["A", "A", "B"],
+            "week": pd.to_datetime(["2024-01-01", "2024-01-08", "2024-01-08"]),
+            "units": [1, 2, 3],
+        }
+    )
+    buf = io.BytesIO()
+    df.to_parquet(buf)
+    cat = load_catalog(buf.getvalue(), name="long.parquet")
+    assert cat.weeks == ["2024-01-01", "2024-01-08"]
+    assert cat.values.tolist() == [[1, 2], [0, 3]]
+
+
+def test_uploaded_file_like_with_a_name(tmp_path) -> None:  # noqa: ANN001
+    class Upload(io.BytesIO):
+        name = "upload.csv"
+
+    cat = load_catalog(Upload(b"id,w1,w2\nA,1,2\n"))
+    assert cat.name == "upload.csv"
+
+
+# --------------------------------------------------------------------------- rows left out
+
+
+def test_rows_that_cannot_be_used_are_listed(tmp_path) -> None:  # noqa: ANN001
+    path = write(
+        tmp_path,
+        "messy.csv",
+        "Product_Code,W0,W1,W2\n"
+        "P1,1,2,3\n"
+        "P2,,2,3\n"
+        "P3,1,abc,3\n"
+        "P4,1,2,-4\n"
+        ",1,2,3\n"
+        "P1,9,9,9\n"
+        "P6,1,2\n"
+        "\n"
+        "P7,NaN,x,-1\n"
+        "P8,inf,1,1\n"
+        "P9,4,5,6\n",
+    )
+    cat = load_catalog(path)
+    assert cat.ids.tolist() == ["P1", "P9"]
+    assert cat.values.tolist() == [[1, 2, 3], [4, 5, 6]]
+    assert excluded(cat) == [
+        (3, "P2", "W0 is blank"),
+        (4, "P3", "'abc' in W1 is not a number"),
+        (5, "P4", "W2 is negative (-4)"),
+        (6, "", "the product code (Product_Code) is blank"),
+        (7, "P1", "product P1 already appears on row 2"),
+        (8, "P6", "has 3 values but the header has 4 columns"),
+        (10, "P7", "W0 is blank; 'x' in W1 is not a number; W2 is negative (-1)"),
+        (11, "P8", "'inf' in W0 is not a number"),
+    ]
+    assert cat.excluded["row"].dtype == np.int64
+    assert cat.notes == ["Skipped 1 empty line."]
+
+
+def test_many_problems_in_one_row_are_summarised(tmp_path) -> None:  # noqa: ANN001
+    path = write(tmp_path, "m.csv", "id,w1,w2,w3,w4,w5\nA,,,,,\nB,1,2,3,4,5\n")
+    assert excluded(load_catalog(path)) == [
+        (2, "A", "w1 is blank; w2 is blank; w3 is blank; and 2 more problems")
+    ]
+
+
+# --------------------------------------------------------------------------- unusable files
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("e.csv", b"", "e.csv is empty. Choose a CSV or Parquet file with weekly unit sales."),
+        ("blank.csv", b"\n\n", "blank.csv has no rows. Choose a file with weekly unit sales."),
+        (
+            "h.csv",
+            b"Product_Code,W0,W1\n",
+            "h.csv has a header row but no product rows under it. Check that you exported the "
+            "whole table.",
+        ),
+        (
+            "one.csv",
+            b"units\n1\n2\n",
+            "one.csv has only one column ('units'). It needs a product-code column and one "
+            "column per week, or the columns product, week, units. If the file uses another "
+            "separator than comma, semicolon or tab, save it again as CSV.",
+        ),
+        (
+            "book.xlsx",
+            b"PK\x03\x04rest-of-a-zip",
+            "book.xlsx looks like an Excel workbook. In Excel choose File > Save As > CSV, then "
+            "upload the CSV file.",
+        ),
+        (
+            "fake.parquet",
+            b"Product_Code,W0\n",
+            "fake.parquet is named like a Parquet file but is not one (it lacks the Parquet "
+            "signature). Export it again, or upload it as CSV.",
+        ),
+        (
+            "broken.parquet",
+            b"PAR1 this is not really parquet",
+            "broken.parquet is a damaged or unsupported Parquet file (ArrowInvalid). Export it "
+            "again, or upload it as CSV.",
+        ),
+        (
+            "binary.csv",
+            b"\x00\x01\x02\x03,\x00",
+            "binary.csv is not a text (CSV) file and not a Parquet file. Upload the sales table "
+            "as CSV or Parquet.",
+        ),
+        (
+            "dup.csv",
+            b"Product_Code,W0,W0\nP1,1,2\n",
+            "dup.csv: the column 'W0' appears more than once in the header row. Rename or "
+            "delete the copy.",
+        ),
+        (
+            "weeks.csv",
+            b"Product_Code,W0,Notes\nP1,1,x\n",
+            "weeks.csv: found 1 week column of numbers next to the product codes in "
+            "'Product_Code'; at least 2 are needed. Expected one column per week (for example "
+            "W0, W1, …) with units sold, or the three columns product, week, units.",
+        ),
+        (
+            "bad.csv",
+            b"Product_Code,W0,W1\nP1,-1,2\nP2,,\n",
+            "bad.csv: none of its 2 rows can be used. First problems: row 2: W0 is negative "
+            "(-1); row 3: W0 is blank; W1 is blank.",
+        ),
+        (
+            "oneweek.csv",
+            b"product,week,units\nA,3,1\nB,3,2\n",
+            "oneweek.csv: all usable rows are for one week (W3); at least 2 weeks are needed.",
+        ),
+    ],
+)
+def test_unusable_files_say_what_to_do(name: str, data: bytes, message: str) -> None:
+    with pytest.raises(CatalogError) as err:
+        load_catalog(data, name=name)
+    assert str(err.value) == message
+
+
+def test_unknown_id_column_and_missing_file(tmp_path) -> None:  # noqa: ANN001
+    with pytest.raises(CatalogError) as err:
+        load_catalog(b"id,w1,w2\nA,1,2\n", name="x.csv", id_column="SKU")
+    assert str(err.value) == "x.csv has no column 'SKU'. Its columns are: id, w1, w2."
+    with pytest.raises(CatalogError) as err:
+        load_catalog(tmp_path / "nope.csv")
+    assert str(err.value) == f"File not found: {tmp_path / 'nope.csv'}."
+    with pytest.raises(CatalogError, match="give a file path, bytes or a file"):
+        load_catalog(42)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- target
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("12.5\n13\n14\n", [12.5, 13, 14]),
+        ("capacity\n12.5\n13\n", [12.5, 13]),
+        ("capacity\n12,5\n13\n14,25\n", [12.5, 13, 14.25]),
+        ("12.5, 13, 13.5", [12.5, 13, 13.5]),
+        ("a;\n12,5;\n13;\n", [12.5, 13]),
+        (b"\xef\xbb\xbfunits\r\n1\r\n2\r\n", [1, 2]),
+        ([1, 2, 3], [1, 2, 3]),
+        (np.array([4.0, 5.0]), [4, 5]),
+    ],
+)
+def test_parse_target_accepts_one_column(source, expected) -> None:  # noqa: ANN001
+    out = parse_target(source)
+    assert out.dtype == np.float64
+    assert out.tolist() == expected
+
+
+def test_parse_target_from_a_file(tmp_path) -> None:  # noqa: ANN001
+    path = write(tmp_path, "capacity.csv", "units\n" + "\n".join(map(str, BLOG_TARGET)) + "\n")
+    np.testing.assert_array_equal(parse_target(path), BLOG_TARGET)
+    np.testing.assert_array_equal(parse_target(io.BytesIO(path.read_bytes())), BLOG_TARGET)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("", "The target is empty. It needs one number per week, at least 2."),
+        ("7\n", "The target has 1 number; at least 2 weeks are needed."),
+        ("units\n", "The target has a header but no numbers under it."),
+        ("1\n2\nx\n", "The target, line 3: 'x' is not a number."),
+        (
+            "week,units\n1,12\n2,13\n",
+            "The target, line 2: found 2 values. The target must be one column of numbers, "
+            "one week per line; delete the other columns.",
+        ),
+        ([1.0, float("nan")], "The target: week 1 is empty or not a finite number."),
+        (b"", "The target file is empty. It needs one number per week, at least 2."),
+    ],
+)
+def test_parse_target_errors(source, message: str) -> None:  # noqa: ANN001
+    with pytest.raises(CatalogError) as err:
+        parse_target(source)
+    assert str(err.value) == message
+
+
+# --------------------------------------------------------------------------- demo, hash, csv
+
+
+def test_demo_catalog_is_deterministic_and_varied() -> None:
+    a, b = demo_catalog(), demo_catalog()
+    assert a.content_hash == b.content_hash
+    np.testing.assert_array_equal(a.values, b.values)
+    assert a.values.shape == (800, 52)
+    assert a.weeks[0] == "W0" and a.weeks[-1] == "W51"
+    assert len(set(a.ids)) == 800
+    assert (a.values >= 0).all() and np.isfinite(a.values).all()
+    kinds = {i.split("-")[0] for i in a.ids}
+    assert kinds == {"SEA", "TRD", "PRO", "INT", "FLT", "CAP"}
+    means = a.values.mean(axis=1)
+    assert means.max() / max(means.min(), 1e-9) > 50  # small and large sellers
+    assert demo_catalog(seed=1).content_hash != a.content_hash
+    small = demo_catalog(n=20, weeks=30)
+    assert small.values.shape == (20, 30) and small.ids[0].endswith("-01")
+    assert a.excluded.empty and a.notes
+
+
+def test_demo_catalog_has_products_that_trend_with_the_target() -> None:
+    demo = demo_catalog()
+    scores = score_catalog(demo.ids, demo.values, BLOG_TARGET)
+    assert len(zscore_outliers(scores)) > 0
+    assert len(shortlist(scores)) > 0
+
+
+def test_content_hash_follows_ids_and_values() -> None:
+    cat = Catalog("x", np.array(["A", "B"]), ["W0", "W1"], np.array([[1.0, 2.0], [3.0, 4.0]]))
+    h = cat.content_hash
+    assert len(h) == 64 and h == cat.content_hash
+    other = Catalog("y", np.array(["A", "C"]), ["W0", "W1"], cat.values.copy())
+    assert other.content_hash != h
+    changed = Catalog("x", cat.ids, cat.weeks, cat.values + np.array([[0, 1e-9], [0, 0]]))
+    assert changed.content_hash != h
+    assert cat.series("B").tolist() == [3.0, 4.0]
+    with pytest.raises(CatalogError, match="Product Z is not in x."):
+        cat.series("Z")
+
+
+def test_neutralise_formulas() -> None:
+    df = pd.DataFrame(
+        {
+            "product": ["=HYPERLINK(1)", "P1", "+1", "-x", "@SUM(A1)", "\tcmd", "a=b"],
+            "distance": [-1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.123456789012345],
+            "rank": [1, 2, 3, 4, 5, 6, 7],
+        }
+    )
+    out = neutralise_formulas(df)
+    assert out["product"].tolist() == [
+        "'=HYPERLINK(1)", "P1", "'+1", "'-x", "'@SUM(A1)", "'\tcmd", "a=b",
+    ]  # fmt: skip
+    pd.testing.assert_series_equal(out["distance"], df["distance"])
+    pd.testing.assert_series_equal(out["rank"], df["rank"])
+    assert df["product"].iat[0] == "=HYPERLINK(1)"  # the input is left alone
+    assert neutralise_formulas(pd.DataFrame({"=cmd": [1]})).columns.tolist() == ["'=cmd"]
+    csv = out.to_csv(index=False)
+    assert "7.123456789012345" in csv  # numbers exact in downloads
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def test_histogram_has_twenty_bins_and_marks(uci_scores: pd.DataFrame) -> None:
+    dist = uci_scores["distance"].to_numpy()
+    fig = distance_histogram(dist, median=7.894, selected=("P202", 6.8616))
+    bars = fig.data[0]
+    assert len(bars.x) == 20 and int(np.sum(bars.y)) == 811
+    shapes = fig.layout.shapes
+    assert [s.x0 for s in shapes] == [7.894, 6.8616]
+    assert shapes[1].line.color == SELECTED_COLOR
+    texts = [a.text for a in fig.layout.annotations]
+    assert texts == ["median 7.89", "P202 6.86"]
+    assert fig.layout.xaxis.title.text.startswith("DTW distance")
+    assert fig.layout.yaxis.title.text == "Number of products"
+
+
+def test_overlay_draws_one_connector_per_matched_pair(uci: Catalog) -> None:
+    product = uci.series("P675")
+    path, _ = warping_path(BLOG_TARGET, product, stretch=0.05, znorm=True)
+    fig = overlay_figure(BLOG_TARGET, product, path, product_id="P675", znorm=True)
+    connectors, target, prod = fig.data
+    assert np.count_nonzero(~np.isnan(np.asarray(connectors.x, dtype=float))) == 2 * len(path)
+    assert target.line.color == TARGET_COLOR and prod.line.color == SELECTED_COLOR
+    assert abs(float(np.mean(target.y))) < 1e-9  # z-normalised
+    assert fig.layout.xaxis.title.text == "Week"
+    assert fig.layout.yaxis.title.text == "z-score (units, standardised)"
+    raw = overlay_figure(BLOG_TARGET, product, path, product_id="P675", znorm=False)
+    assert raw.layout.yaxis.title.text == "Units per week"
+    np.testing.assert_array_equal(raw.data[1].y, BLOG_TARGET)
+    stacked = overlay_figure(
+        BLOG_TARGET, product, path, product_id="P675", znorm=True, stacked=True
+    )
+    assert len(stacked.layout.shapes) == len(path)
+    assert all(0 <= s.y0 <= 1 and 0 <= s.y1 <= 1 for s in stacked.layout.shapes)
+
+
+def test_heatmap_blank_outside_the_band(uci: Catalog) -> None:
+    product = uci.series("P675")
+    path, cost = warping_path(BLOG_TARGET, product, stretch=0.05, znorm=True)
+    fig = cost_heatmap(cost, path, product_id="P675")
+    z = np.asarray(fig.data[0].z, dtype=float)
+    assert np.isnan(z[0, 10]) and np.isfinite(z[10, 10])
+    assert z[-1, -1] == pytest.approx(5.1101, abs=1e-4)
+    assert fig.data[2].x.tolist() == path[:, 1].tolist()
+
+
+def test_shortlist_scatter_uses_a_log_scale_for_wide_volumes(uci_scores) -> None:  # noqa: ANN001
+    picks = shortlist(uci_scores)
+    fig = shortlist_scatter(
+        uci_scores,
+        target_mean=float(BLOG_TARGET.mean()),
+        low=0.8,
+        high=1.2,
+        cut=7.894,
+        shortlisted=picks["product"].tolist(),
+        selected="P202",
+    )
+    names = [t.name for t in fig.data]
+    assert names == ["other products", "shortlist (8)", "P202"]
+    assert fig.data[1].marker.color == ACCENT_COLOR
+    band = fig.layout.shapes[0]
+    mean = float(BLOG_TARGET.mean())
+    assert band.x0 == pytest.approx(np.log10(0.8 * mean))
+    assert band.x1 == pytest.approx(np.log10(1.2 * mean))
+    assert fig.layout.xaxis.ticktext == ("0.01", "0.1", "1", "10", "100")
+    assert fig.layout.xaxis.title.text == "Mean weekly units sold (log scale)"
+    assert fig.data[2].x[0] == pytest.approx(
+        np.log10(uci_scores.set_index("product").at["P202", "mean_units"])
+    )
