@@ -1,3 +1,464 @@
+"""Audio Match: why DTW recognises a phrase said fast or slow, and a wake word to try.
+
+Tab 1 compares clips (samples, uploads, the microphone): waveforms with players, the DTW
+distance matrix, and one pair in detail. Tab 2 enrolls a wake word, tests a clip against
+it and finds it inside a longer recording. Decoding, features and DTW live in
+``dtwcore.audio`` and ``dtwcore.audio_wake``; figures in ``dtwcore.plots.audio``.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
 import streamlit as st
 
-st.title("Audio Match")
+from dtwcore.audio import (
+    FEATURE_KINDS,
+    HOP_SECONDS,
+    MAX_CLIP_SECONDS,
+    MAX_FILE_MB,
+    MAX_RECORDING_SECONDS,
+    SAMPLE_RATE,
+    AudioError,
+    Clip,
+    Utterance,
+    align,
+    distance_matrix,
+    euclidean_matrix,
+    frame_envelope_db,
+    load_audio,
+    prepare,
+)
+from dtwcore.audio_wake import MIN_TEMPLATES, Finding, WakeWord, detect, enroll, find
+from dtwcore.plots import SELECTED_COLOR, TARGET_COLOR
+from dtwcore.plots.audio import (
+    alignment_figure,
+    cost_path_figure,
+    distance_matrix_figure,
+    dtw_vs_euclidean_figure,
+    profile_figure,
+    score_figure,
+    waveform_figure,
+)
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets" / "audio"
+MANIFEST = json.loads((ASSETS / "manifest.json").read_text())
+COMPARE_SAMPLES = [n for n in MANIFEST["clips"] if not n.startswith(("hey_marvin", "good_"))]
+HEY_MARVIN = [n for n in MANIFEST["clips"] if n.startswith("hey_marvin")]
+WAKE_SAMPLES = HEY_MARVIN[:-1]  # the last one is kept back for testing
+TEST_SAMPLES = HEY_MARVIN[-1:] + [n for n in MANIFEST["clips"] if n not in HEY_MARVIN]
+LONG_SAMPLE = MANIFEST["long"]["file"]
+AUDIO_TYPES = ["wav", "flac", "ogg", "mp3"]
+PLOT_CONFIG = {"displaylogo": False}
+
+
+# --------------------------------------------------------------------------- cached work
+@st.cache_data(show_spinner=False, max_entries=256)
+def sample_bytes(name: str) -> bytes:
+    """A shipped sample clip's bytes (names come from the manifest, never from users)."""
+    return (ASSETS / name).read_bytes()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def prepared(data: bytes, name: str, kind: str) -> Utterance:
+    """Decode, check, trim and featurise a clip (raises AudioError)."""
+    return prepare(load_audio(data, name, max_seconds=MAX_CLIP_SECONDS), kind)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def long_clip(data: bytes, name: str) -> Clip:
+    """Decode and check a longer recording to search (raises AudioError)."""
+    return load_audio(data, name, max_seconds=MAX_RECORDING_SECONDS)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def matrices(feats: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """DTW and Euclidean distance matrices between clips."""
+    return distance_matrix(list(feats)), euclidean_matrix(list(feats))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def enrolled(feats: tuple[np.ndarray, ...], names: tuple[str, ...]) -> WakeWord:
+    """Templates and calibrated threshold."""
+    return enroll(list(feats), list(names))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def located(_wake: WakeWord, wake_key: str, data: bytes, name: str) -> tuple[Clip, Finding]:
+    """Decode a longer recording and find the wake word in it."""
+    clip = long_clip(data, name)
+    return clip, find(_wake, clip.samples)
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2)``, ``name (3)``... if already used."""
+    candidate, k = name, 2
+    while candidate in taken:
+        candidate, k = f"{name} ({k})", k + 1
+    taken.add(candidate)
+    return candidate
+
+
+def usable(sources: list[tuple[str, bytes]], kind: str) -> list[Utterance]:
+    """Prepare every source; show a plain error for each that cannot be used."""
+    out = []
+    for name, data in sources:
+        try:
+            utt = prepared(data, name, kind)
+        except AudioError as exc:
+            st.error(str(exc), icon=":material/error:")
+            continue
+        for note in utt.clip.notes:
+            st.info(note, icon=":material/content_cut:")
+        out.append(utt)
+    return out
+
+
+def show_clip(utt: Utterance, color: str = TARGET_COLOR) -> None:
+    """Waveform (silence trimmed away greyed) and a player."""
+    sound = (utt.start / SAMPLE_RATE, utt.end / SAMPLE_RATE)
+    st.plotly_chart(
+        waveform_figure(utt.clip.samples, SAMPLE_RATE, title=utt.name, color=color, sound=sound),
+        config=PLOT_CONFIG,
+    )
+    st.audio(utt.clip.samples, sample_rate=SAMPLE_RATE)
+
+
+# --------------------------------------------------------------------------- page
+st.title("Audio Match", anchor=False)
+st.caption(
+    "Is it the same phrase, even when it is said faster or slower? Dynamic time warping "
+    "(DTW) stretches one recording in time to line it up with the other before measuring "
+    "how different they sound, which is what a wake-word detector needs."
+)
+compare_tab, wake_tab = st.tabs(["Compare clips", "Wake word"])
+
+# ----------------------------------------------------------------- tab 1: compare clips
+with compare_tab:
+    left, mid, right = st.columns([2, 2, 1.4])
+    picked = left.multiselect(
+        "Sample clips",
+        COMPARE_SAMPLES,
+        default=COMPARE_SAMPLES,
+        key="audio.samples",
+        help="Made with the espeak-ng speech synthesiser: 'Doors and corners, kid. That's "
+        "where they get you.' at several speeds and voices, and 'You walk into a room too "
+        "fast, the room eats you.', a different sentence with a similar rhythm.",
+    )
+    uploads = mid.file_uploader(
+        "Add your own clips",
+        type=AUDIO_TYPES,
+        accept_multiple_files=True,
+        max_upload_size=MAX_FILE_MB,
+        key="audio.uploads",
+        help=f"WAV, FLAC, OGG or MP3, any sample rate, mono or stereo. Clips longer than "
+        f"{MAX_CLIP_SECONDS:g} s are cut to their first {MAX_CLIP_SECONDS:g} s.",
+    )
+    recorded = right.audio_input(
+        "Record a clip",
+        key="audio.recording",
+        help="Say a sentence into the microphone; it is added to the comparison.",
+    )
+    kind = st.radio(
+        "Compare by",
+        list(FEATURE_KINDS),
+        format_func=FEATURE_KINDS.get,
+        horizontal=True,
+        key="audio.kind",
+        help="MFCCs describe the sound's spectrum (what is said), normalised per clip so "
+        "loudness and microphone matter little. The raw amplitude envelope only knows how "
+        "loud each moment is, so very different sentences can look alike.",
+    )
+
+    taken: set[str] = set()
+    sources = [(unique_name(n, taken), sample_bytes(n)) for n in picked]
+    sources += [(unique_name(f.name, taken), f.getvalue()) for f in uploads or []]
+    if recorded is not None:
+        sources.append((unique_name("microphone recording", taken), recorded.getvalue()))
+    with st.spinner("Reading the clips…"):
+        clips = usable(sources, kind)
+
+    if len(clips) < 2:
+        st.info("Pick or add at least two clips to compare them.", icon=":material/info:")
+    else:
+        names = [u.name for u in clips]
+        with st.expander(f"Waveforms and players ({len(clips)} clips)", expanded=True):
+            cols = st.columns(2)
+            for k, utt in enumerate(clips):
+                with cols[k % 2]:
+                    show_clip(utt)
+            st.caption("Grey: silence at the ends, trimmed before comparing.")
+
+        with st.spinner("Computing DTW distances…"):
+            D, E = matrices(tuple(u.features for u in clips))
+        st.subheader("Who sounds like whom", anchor=False)
+        st.plotly_chart(
+            distance_matrix_figure(D, names, title="DTW distance between every pair of clips"),
+            config=PLOT_CONFIG,
+            key="audio.matrix",
+        )
+        st.caption(
+            "Distance per frame after DTW has lined the clips up (0 = identical). The same "
+            "sentence said at another speed should come out closer than a different sentence."
+        )
+
+        st.subheader("One pair in detail", anchor=False)
+        c1, c2 = st.columns(2)
+        a_name = c1.selectbox(
+            "Clip A", names, index=0, key="audio.pair_a",
+            help="The reference clip: its frames run down the cost matrix.",
+        )  # fmt: skip
+        b_name = c2.selectbox(
+            "Clip B", names, index=1, key="audio.pair_b",
+            help="The clip lined up against A: its frames run across the cost matrix.",
+        )  # fmt: skip
+        ia, ib = names.index(a_name), names.index(b_name)
+        ua, ub = clips[ia], clips[ib]
+        with st.spinner("Aligning the pair…"):
+            path, cost, dist = align(ua.features, ub.features)
+        m1, m2, m3 = st.columns(3)
+        m1.metric("DTW distance", f"{dist:.2f}", help="Length-normalised DTW distance.")
+        m2.metric(
+            "Euclidean distance",
+            f"{E[ia, ib]:.2f}",
+            help="Both clips stretched evenly to the same length, then compared frame by frame.",
+        )
+        m3.metric("Path length", f"{path.shape[0]} frames", help="Steps of the warping path.")
+        p1, p2 = st.columns(2)
+        p1.plotly_chart(
+            cost_path_figure(cost, path, a_name, b_name), config=PLOT_CONFIG, key="audio.cost"
+        )
+        p2.plotly_chart(
+            alignment_figure(
+                frame_envelope_db(ua.sound), frame_envelope_db(ub.sound), path,
+                a_name, b_name, hop_seconds=HOP_SECONDS,
+            ),
+            config=PLOT_CONFIG,
+            key="audio.alignment",
+        )  # fmt: skip
+        others = [k for k in range(len(clips)) if k != ia]
+        st.plotly_chart(
+            dtw_vs_euclidean_figure(
+                [names[k] for k in others], D[ia, others], E[ia, others], a_name
+            ),
+            config=PLOT_CONFIG,
+            key="audio.versus",
+        )
+        st.caption(
+            "Euclidean distance compares moment by moment after stretching evenly, so a "
+            "phrase said with different timing looks far away; DTW lets each part stretch "
+            "on its own."
+        )
+
+# ----------------------------------------------------------------- tab 2: wake word
+with wake_tab:
+    st.subheader("1. Enroll", anchor=False)
+    st.caption(
+        f"Say the wake word {MIN_TEMPLATES} or more times. Each recording becomes a template; "
+        "the threshold is set from how far the recordings are from each other."
+    )
+    e1, e2, e3 = st.columns([1.3, 2, 1.6])
+    use_samples = e1.checkbox(
+        "Use the sample recordings",
+        value=True,
+        key="audio.wake.use_samples",
+        help=f"{len(WAKE_SAMPLES)} synthetic recordings of 'Hey Marvin' in different voices "
+        "and speeds. Untick to enroll only your own.",
+    )
+    wake_uploads = e2.file_uploader(
+        "Upload recordings of the wake word",
+        type=AUDIO_TYPES,
+        accept_multiple_files=True,
+        max_upload_size=MAX_FILE_MB,
+        key="audio.wake.uploads",
+        help="Short clips of the same phrase, one saying per file.",
+    )
+    mic = e3.audio_input(
+        "Record the wake word",
+        key="audio.wake.mic",
+        help="Record, then press 'Add this recording'. Repeat for each template.",
+    )
+    recorded_list: list[bytes] = st.session_state.setdefault("audio.wake.recorded", [])
+    b1, b2 = e3.columns(2)
+    if b1.button(
+        "Add this recording",
+        disabled=mic is None,
+        key="audio.wake.add",
+        help="Keep the recording above as a template.",
+    ):
+        data = mic.getvalue()
+        if data not in recorded_list:
+            recorded_list.append(data)
+    if b2.button(
+        "Clear recordings",
+        disabled=not recorded_list,
+        key="audio.wake.clear",
+        help="Forget the microphone templates.",
+    ):
+        recorded_list.clear()
+    if recorded_list:
+        e3.caption(f"{len(recorded_list)} microphone recording(s) kept.")
+
+    taken = set()
+    wake_sources = (
+        [(unique_name(n, taken), sample_bytes(n)) for n in WAKE_SAMPLES] if use_samples else []
+    )
+    wake_sources += [(unique_name(f.name, taken), f.getvalue()) for f in wake_uploads or []]
+    wake_sources += [
+        (unique_name(f"microphone {k + 1}", taken), d) for k, d in enumerate(recorded_list)
+    ]
+    with st.spinner("Reading the enrollment recordings…"):
+        templates = usable(wake_sources, "mfcc")
+
+    wake = None
+    if len(templates) < MIN_TEMPLATES:
+        st.info(
+            f"Enroll at least {MIN_TEMPLATES} recordings of the wake word "
+            f"({len(templates)} so far).",
+            icon=":material/info:",
+        )
+    else:
+        wake = enrolled(tuple(u.features for u in templates), tuple(u.name for u in templates))
+        wake_key = hashlib.sha256(b"".join(t.tobytes() for t in wake.templates)).hexdigest()[:12]
+        threshold = st.slider(
+            "Threshold",
+            min_value=0.0,
+            max_value=round(max(2.0 * wake.threshold, float(wake.loo.max()) * 1.5), 2),
+            value=round(wake.threshold, 2),
+            step=0.01,
+            key=f"audio.wake.threshold.{wake_key}",
+            help=f"A clip matches when its distance to the nearest template is at most this. "
+            f"Calibrated from the enrollment: {wake.threshold:.2f}. Lower it to reject more "
+            "look-alikes, raise it to miss fewer real ones.",
+        )
+        st.caption(
+            f"{len(templates)} templates; leave-one-out distances "
+            + ", ".join(f"{v:.2f}" for v in wake.loo)
+            + f"; calibrated threshold {wake.threshold:.2f}."
+        )
+
+        st.subheader("2. Test a clip", anchor=False)
+        t1, t2 = st.columns([1, 1])
+        test_source = t1.radio(
+            "Clip to test",
+            ["sample", "upload", "microphone"],
+            format_func={
+                "sample": "a sample", "upload": "an upload", "microphone": "the microphone"
+            }.get,
+            horizontal=True,
+            key="audio.wake.test_source",
+            help="Where the clip to test comes from.",
+        )  # fmt: skip
+        test_item: tuple[str, bytes] | None = None
+        if test_source == "sample":
+            name = t1.selectbox(
+                "Sample", TEST_SAMPLES, key="audio.wake.test_sample",
+                help="hey_marvin_6 was not enrolled; the others are different phrases.",
+            )  # fmt: skip
+            test_item = (name, sample_bytes(name))
+        elif test_source == "upload":
+            f = t1.file_uploader(
+                "Clip", type=AUDIO_TYPES, max_upload_size=MAX_FILE_MB,
+                key="audio.wake.test_upload", help="One short clip.",
+            )  # fmt: skip
+            test_item = (f.name, f.getvalue()) if f is not None else None
+        else:
+            f = t1.audio_input(
+                "Say something", key="audio.wake.test_mic",
+                help="The wake word, or anything else to see it rejected.",
+            )  # fmt: skip
+            test_item = ("microphone recording", f.getvalue()) if f is not None else None
+        tested = usable([test_item], "mfcc") if test_item is not None else []
+        with t2:
+            if tested:
+                result = detect(wake, tested[0].features, threshold)
+                verdict = "Match" if result.is_match else "No match"
+                (st.success if result.is_match else st.warning)(
+                    f"{verdict}: distance {result.distance:.2f}, threshold {threshold:.2f}, "
+                    f"margin {result.margin:+.2f} (nearest template: "
+                    f"{wake.names[result.nearest]}).",
+                    icon=":material/check_circle:" if result.is_match else ":material/block:",
+                )
+                st.audio(tested[0].clip.samples, sample_rate=SAMPLE_RATE)
+                marker = (tested[0].name, result.distance)
+            else:
+                st.info("Choose a clip to test.", icon=":material/info:")
+                marker = None
+        st.plotly_chart(
+            score_figure(wake.loo, threshold, names=wake.names, test=marker),
+            config=PLOT_CONFIG,
+            key="audio.wake.scores",
+        )
+
+        st.subheader("3. Find it in a longer recording", anchor=False)
+        f1, f2 = st.columns([1, 2])
+        find_source = f1.radio(
+            "Recording",
+            ["sample", "upload", "microphone"],
+            format_func={
+                "sample": LONG_SAMPLE, "upload": "an upload", "microphone": "the microphone"
+            }.get,
+            key="audio.wake.find_source",
+            help=f"Up to {MAX_RECORDING_SECONDS:g} s; longer recordings are cut.",
+        )  # fmt: skip
+        long_item: tuple[str, bytes] | None = None
+        if find_source == "sample":
+            long_item = (LONG_SAMPLE, sample_bytes(LONG_SAMPLE))
+            f1.caption(f"“{MANIFEST['long']['text']}”")
+        elif find_source == "upload":
+            f = f1.file_uploader(
+                "Recording", type=AUDIO_TYPES, max_upload_size=MAX_FILE_MB,
+                key="audio.wake.find_upload", help="A recording that may contain the wake word.",
+            )  # fmt: skip
+            long_item = (f.name, f.getvalue()) if f is not None else None
+        else:
+            f = f1.audio_input(
+                "Record a sentence with the wake word in it",
+                key="audio.wake.find_mic",
+                help="Say a few words, the wake word, and a few more.",
+            )
+            long_item = ("microphone recording", f.getvalue()) if f is not None else None
+        with f2:
+            if long_item is None:
+                st.info("Choose a recording to search.", icon=":material/info:")
+            else:
+                try:
+                    with st.spinner("Searching the recording…"):
+                        clip, hit = located(wake, wake_key, long_item[1], long_item[0])
+                except AudioError as exc:
+                    st.error(str(exc), icon=":material/error:")
+                else:
+                    for note in clip.notes:
+                        st.info(note, icon=":material/content_cut:")
+                    span = (hit.start_seconds, hit.end_seconds)
+                    distance_ok = hit.distance <= threshold
+                    where = f"{span[0]:.2f}–{span[1]:.2f} s"
+                    if distance_ok:
+                        st.success(
+                            f"Found at {where}: distance {hit.distance:.2f}, threshold "
+                            f"{threshold:.2f}.",
+                            icon=":material/check_circle:",
+                        )
+                    else:
+                        st.warning(
+                            f"Not found: the closest stretch ({where}) has distance "
+                            f"{hit.distance:.2f}, above the threshold {threshold:.2f}.",
+                            icon=":material/block:",
+                        )
+                    st.plotly_chart(
+                        waveform_figure(
+                            clip.samples, SAMPLE_RATE, title=clip.name, color=SELECTED_COLOR,
+                            span=span, span_label="best match" if not distance_ok else "wake word",
+                        ),
+                        config=PLOT_CONFIG,
+                        key="audio.wake.found",
+                    )  # fmt: skip
+                    st.caption("Play the matched stretch:")
+                    lo, hi = (round(t * SAMPLE_RATE) for t in span)
+                    st.audio(clip.samples[lo:hi], sample_rate=SAMPLE_RATE)
+                    st.plotly_chart(
+                        profile_figure(hit.profile, threshold, hop_seconds=HOP_SECONDS, span=span),
+                        config=PLOT_CONFIG,
+                        key="audio.wake.profile",
+                    )

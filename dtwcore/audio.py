@@ -1,0 +1,478 @@
+"""Speech clips for DTW: loading with validation, silence trimming, features, comparisons.
+
+Every clip is decoded with libsndfile (WAV, FLAC, OGG, MP3; any sample rate and channel
+count), mixed to mono and resampled to :data:`SAMPLE_RATE`. Anything a person could hand
+in by mistake (not audio, a damaged or cut-off file, nothing but silence, far too long)
+raises :class:`AudioError` with a sentence that names the file and says what to do.
+
+Features are computed on 10 ms frames (:data:`HOP_SECONDS`) of the clip with leading and
+trailing silence removed:
+
+* ``"mfcc"`` (default): 13 MFCCs from 40 mel bands over 20 Hz - 4 kHz, normalised per
+  utterance (each coefficient to mean 0, standard deviation 1), followed by their deltas
+  (slopes over 9 frames of the normalised coefficients), 26 values per frame. The 4 kHz
+  ceiling makes 8 kHz telephone recordings and 16 kHz microphone recordings comparable.
+* ``"envelope"``: the raw amplitude envelope (frame RMS divided by the clip's loudest
+  frame), 1 value per frame, to show why raw waveforms compare badly.
+
+Distances between clips are length-normalised DTW distances:
+``sqrt(accumulated squared cost / (n + m))`` for clips of n and m frames, so a long clip
+is not penalised for having more frames to add up.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import librosa
+import numpy as np
+import soundfile as sf
+
+from dtwcore.distance import dtw_pairwise, warping_path
+
+__all__ = [
+    "FEATURE_KINDS",
+    "FeatureKind",
+    "HOP_SECONDS",
+    "MAX_CLIP_SECONDS",
+    "MAX_FILE_MB",
+    "MAX_RECORDING_SECONDS",
+    "SAMPLE_RATE",
+    "AudioError",
+    "Clip",
+    "Utterance",
+    "align",
+    "distance_matrix",
+    "euclidean_matrix",
+    "features",
+    "frame_envelope_db",
+    "load_audio",
+    "prepare",
+    "read_audio",
+    "trim_silence",
+]
+
+SAMPLE_RATE = 16_000
+"""Every clip is resampled to this rate (Hz)."""
+HOP = 160
+"""Frame step in samples at :data:`SAMPLE_RATE` (10 ms)."""
+HOP_SECONDS = HOP / SAMPLE_RATE
+WIN = 400  # analysis window, 25 ms
+N_FFT = 512
+N_MELS = 40
+N_MFCC = 13
+FMIN = 20.0
+FMAX = 4000.0
+DELTA_WIDTH = 9
+TRIM_DB = 20.0
+"""Frames quieter than this many dB below the loudest frame count as silence at the ends."""
+MIN_SOURCE_RATE = 8_000
+MAX_CLIP_SECONDS = 10.0
+"""Clips to compare, enroll or test are cut to this length (seconds)."""
+MAX_RECORDING_SECONDS = 60.0
+"""Recordings searched for the wake word are cut to this length (seconds)."""
+MAX_FILE_MB = 50
+SILENCE_PEAK = 1e-3
+"""A clip whose loudest sample is below this (-60 dBFS) is silent."""
+MIN_SOUND_SECONDS = 0.05
+FEATURE_KINDS: dict[str, str] = {
+    "mfcc": "MFCC + deltas, normalised per utterance",
+    "envelope": "raw amplitude envelope",
+}
+FeatureKind = Literal["mfcc", "envelope"]
+
+_ACCEPTED = "WAV, FLAC, OGG or MP3"
+
+
+class AudioError(ValueError):
+    """A clip that cannot be used, with a message for people that names the file."""
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A decoded clip, mono, at :data:`SAMPLE_RATE`.
+
+    Attributes
+    ----------
+    name : str
+        What the person called it (file name or label); used in messages only.
+    samples : np.ndarray [shape=(n,), float32]
+        Amplitude in [-1, 1], n samples at :data:`SAMPLE_RATE`.
+    source_rate : int
+        The file's own sample rate (Hz).
+    channels : int
+        The file's channel count (mixed down to mono).
+    notes : tuple of str
+        Things the person should know, e.g. that a long file was cut.
+    """
+
+    name: str
+    samples: np.ndarray
+    source_rate: int
+    channels: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def duration(self) -> float:
+        """Length in seconds."""
+        return self.samples.shape[0] / SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """A clip with its silent ends located and its feature frames.
+
+    Attributes
+    ----------
+    clip : Clip
+    start, end : int
+        The sound lies in ``clip.samples[start:end]`` (samples).
+    features : np.ndarray [shape=(frames, d)]
+        One row per 10 ms frame of the trimmed sound.
+    kind : str
+        Which features (a key of :data:`FEATURE_KINDS`).
+    """
+
+    clip: Clip
+    start: int
+    end: int
+    features: np.ndarray
+    kind: str
+
+    @property
+    def name(self) -> str:
+        """The clip's name."""
+        return self.clip.name
+
+    @property
+    def sound(self) -> np.ndarray:
+        """The trimmed samples [shape=(end - start,)]."""
+        return self.clip.samples[self.start : self.end]
+
+
+def _wav_is_truncated(data: bytes) -> bool:
+    """True when a RIFF/WAVE file declares more audio data than it holds."""
+    if len(data) < 12 or data[:4] not in (b"RIFF", b"RIFX") or data[8:12] != b"WAVE":
+        return False
+    endian = "<" if data[:4] == b"RIFF" else ">"
+    pos = 12
+    while pos + 8 <= len(data):
+        chunk = data[pos : pos + 4]
+        (size,) = struct.unpack(endian + "I", data[pos + 4 : pos + 8])
+        if chunk == b"data":
+            return size != 0xFFFFFFFF and pos + 8 + size > len(data)
+        pos += 8 + size + (size & 1)
+    return False
+
+
+def _decode(data: bytes, name: str, max_seconds: float) -> tuple[np.ndarray, int, int, bool]:
+    """Decode up to ``max_seconds``; return (samples (n, channels), rate, channels, cut)."""
+    try:
+        with sf.SoundFile(io.BytesIO(data)) as f:
+            rate, channels, declared, fmt = f.samplerate, f.channels, f.frames, f.format
+            if rate < MIN_SOURCE_RATE:
+                raise AudioError(
+                    f"{name} has a sample rate of {rate} Hz; at least {MIN_SOURCE_RATE} Hz "
+                    "is needed for speech. Record or export it at a higher rate."
+                )
+            limit = int(max_seconds * rate)
+            samples = f.read(frames=limit + 1, dtype="float32", always_2d=True)
+    except AudioError:
+        raise
+    except RuntimeError as exc:  # libsndfile's errors are RuntimeErrors
+        if "recognised" in str(exc) or "unimplemented" in str(exc):
+            raise AudioError(
+                f"{name} is not an audio file that can be read. Use {_ACCEPTED}."
+            ) from None
+        raise AudioError(
+            f"{name} is damaged or incomplete and cannot be decoded. Export or record it again."
+        ) from None
+    cut = samples.shape[0] > limit
+    samples = samples[:limit]
+    # MP3 headers only estimate the length (variable bit rates), so allow more slack there.
+    slack = 0.5 if fmt == "MP3" else 0.95
+    short_of_header = declared > 0 and samples.shape[0] < min(limit, declared) * slack
+    if short_of_header or _wav_is_truncated(data):
+        raise AudioError(
+            f"{name} is incomplete: the file ends before its audio does. Export or record it again."
+        )
+    if not np.isfinite(samples).all():
+        raise AudioError(f"{name} is damaged: it contains invalid sample values.")
+    return samples, rate, channels, cut
+
+
+def load_audio(data: bytes, name: str, *, max_seconds: float = MAX_CLIP_SECONDS) -> Clip:
+    """Decode and check audio bytes; mix to mono and resample to :data:`SAMPLE_RATE`.
+
+    Parameters
+    ----------
+    data : bytes
+        The file's contents (an upload, a microphone recording). The name is never used
+        to open anything.
+    name : str
+        What to call the clip in messages.
+    max_seconds : float
+        Longer clips are cut to this many seconds and a note says so.
+
+    Returns
+    -------
+    Clip
+
+    Raises
+    ------
+    AudioError
+        Empty, not audio, damaged or incomplete, too large, too low a sample rate, silent,
+        or almost no sound.
+
+    Examples
+    --------
+    >>> clip = read_audio("assets/audio/hey_marvin_1.wav")  # doctest: +SKIP
+    >>> clip.samples.shape, clip.duration  # doctest: +SKIP
+    ((13056,), 0.816)
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"load_audio needs the file's bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if not data:
+        raise AudioError(f"{name} is empty (0 bytes). Choose a file that contains a recording.")
+    if len(data) > MAX_FILE_MB * 1024 * 1024:
+        raise AudioError(
+            f"{name} is {len(data) / 1024 / 1024:.0f} MB; files up to {MAX_FILE_MB} MB "
+            "are accepted. Use a shorter recording."
+        )
+    raw, rate, channels, cut = _decode(data, name, max_seconds)
+    if raw.shape[0] == 0:
+        raise AudioError(f"{name} contains no audio samples.")
+    mono = raw.mean(axis=1) if channels > 1 else raw[:, 0]
+    if rate != SAMPLE_RATE:
+        mono = librosa.resample(mono, orig_sr=rate, target_sr=SAMPLE_RATE, res_type="soxr_hq")
+    mono = np.ascontiguousarray(np.clip(mono, -1.0, 1.0), dtype=np.float32)
+    if float(np.max(np.abs(mono))) < SILENCE_PEAK:
+        raise AudioError(f"{name} is silent: it contains no sound. Record it again, closer.")
+    notes: tuple[str, ...] = ()
+    if cut:
+        notes = (
+            f"{name} is longer than {max_seconds:g} s; only the first {max_seconds:g} s are used.",
+        )
+    start, end = trim_silence(mono)
+    if end - start < MIN_SOUND_SECONDS * SAMPLE_RATE:
+        raise AudioError(
+            f"{name} has almost no sound (less than {MIN_SOUND_SECONDS:g} s above the "
+            "background). Record it again."
+        )
+    return Clip(name=name, samples=mono, source_rate=rate, channels=channels, notes=notes)
+
+
+def read_audio(path: str | Path, *, max_seconds: float = MAX_CLIP_SECONDS) -> Clip:
+    """:func:`load_audio` for a file on disk, named after the file.
+
+    Parameters
+    ----------
+    path : str or Path
+    max_seconds : float
+
+    Returns
+    -------
+    Clip
+    """
+    path = Path(path)
+    return load_audio(path.read_bytes(), path.name, max_seconds=max_seconds)
+
+
+def trim_silence(samples: np.ndarray, top_db: float = TRIM_DB) -> tuple[int, int]:
+    """Locate the sound between leading and trailing silence.
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,)]
+        Mono audio at :data:`SAMPLE_RATE`.
+    top_db : float
+        Frames more than this many dB below the loudest frame are silence (dB).
+
+    Returns
+    -------
+    (start, end) : sample indices; the sound is ``samples[start:end]``.
+    """
+    _, (start, end) = librosa.effects.trim(samples, top_db=top_db, frame_length=512, hop_length=128)
+    return int(start), int(end)
+
+
+def _normalise(F: np.ndarray, window: int | None) -> np.ndarray:
+    """Mean 0, std 1 per column: over the whole utterance, or a centred window of frames."""
+    if window is None or window >= F.shape[0]:
+        mean = F.mean(axis=0)
+        std = F.std(axis=0)
+    else:
+        kernel = np.ones(window) / window
+        pad = ((window // 2, window - 1 - window // 2), (0, 0))
+        padded = np.pad(F, pad, mode="reflect")
+        mean = np.stack([np.convolve(c, kernel, mode="valid") for c in padded.T], axis=1)
+        sq = np.stack([np.convolve(c * c, kernel, mode="valid") for c in padded.T], axis=1)
+        std = np.sqrt(np.maximum(sq - mean * mean, 0.0))
+    return (F - mean) / np.where(std > 1e-8, std, 1.0)
+
+
+def features(
+    samples: np.ndarray,
+    kind: FeatureKind = "mfcc",
+    *,
+    norm_window: float | None = None,
+) -> np.ndarray:
+    """Feature frames of a (trimmed) mono signal at :data:`SAMPLE_RATE`.
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,)]
+    kind : {"mfcc", "envelope"}
+        See the module docstring.
+    norm_window : float, optional
+        MFCC normalisation over a sliding window of this many seconds instead of the whole
+        utterance (for long recordings searched for a short phrase).
+
+    Returns
+    -------
+    np.ndarray [shape=(1 + n // 160, 26) for "mfcc", (1 + n // 160, 1) for "envelope"]
+        One row per 10 ms frame, float64.
+    """
+    y = np.asarray(samples, dtype=np.float32)
+    if kind == "envelope":
+        rms = librosa.feature.rms(y=y, frame_length=N_FFT, hop_length=HOP)[0]
+        return (rms / max(float(rms.max()), 1e-10)).astype(np.float64)[:, None]
+    if kind != "mfcc":
+        raise ValueError(f"unknown feature kind {kind!r}; choose one of {', '.join(FEATURE_KINDS)}")
+    mel = librosa.feature.melspectrogram(
+        y=y, sr=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP, win_length=WIN,
+        n_mels=N_MELS, fmin=FMIN, fmax=FMAX,
+    )  # fmt: skip
+    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel, top_db=80.0), n_mfcc=N_MFCC).T
+    window = None if norm_window is None else max(3, round(norm_window / HOP_SECONDS))
+    static = _normalise(mfcc.astype(np.float64), window)
+    delta = librosa.feature.delta(static, width=DELTA_WIDTH, axis=0, mode="nearest")
+    return np.ascontiguousarray(np.hstack([static, delta]))
+
+
+def frame_envelope_db(samples: np.ndarray) -> np.ndarray:
+    """Loudness per 10 ms frame in dB relative to the loudest frame.
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,)]
+
+    Returns
+    -------
+    np.ndarray [shape=(1 + n // 160,)], values <= 0 (dB), floored at -60 dB.
+    Frames line up with :func:`features`.
+    """
+    rms = librosa.feature.rms(
+        y=np.asarray(samples, dtype=np.float32), frame_length=N_FFT, hop_length=HOP
+    )[0]
+    db = 20 * np.log10(np.maximum(rms, 1e-10) / max(float(rms.max()), 1e-10))
+    return np.maximum(db, -60.0)
+
+
+def prepare(clip: Clip, kind: FeatureKind = "mfcc") -> Utterance:
+    """Trim the clip's silent ends and compute its features.
+
+    Parameters
+    ----------
+    clip : Clip
+    kind : {"mfcc", "envelope"}
+
+    Returns
+    -------
+    Utterance
+    """
+    start, end = trim_silence(clip.samples)
+    return Utterance(clip, start, end, features(clip.samples[start:end], kind), kind)
+
+
+def _frames(X: Sequence[np.ndarray]) -> np.ndarray:
+    return np.array([x.shape[0] for x in X], dtype=np.float64)
+
+
+def distance_matrix(
+    X: Sequence[np.ndarray],
+    Y: Sequence[np.ndarray] | None = None,
+    *,
+    stretch: float | None = None,
+) -> np.ndarray:
+    """Length-normalised DTW distances between feature sequences.
+
+    Parameters
+    ----------
+    X : list of N arrays [shape=(n_i, d)]
+        Feature frames (from :func:`features`).
+    Y : list of M arrays [shape=(m_j, d)], optional
+        Defaults to X (a symmetric matrix with zeros on the diagonal).
+    stretch : float in [0, 1], optional
+        Sakoe-Chiba band as a fraction of the query's frames; None means no band.
+
+    Returns
+    -------
+    np.ndarray [shape=(N, M)]
+        ``sqrt(cost / (n_i + m_j))``: root mean squared frame difference along the path.
+    """
+    raw = dtw_pairwise(list(X), None if Y is None else list(Y), stretch=stretch)
+    nx = _frames(X)
+    ny = nx if Y is None else _frames(Y)
+    return raw / np.sqrt(nx[:, None] + ny[None, :])
+
+
+def _resample_frames(F: np.ndarray, length: int) -> np.ndarray:
+    """Linear interpolation of feature frames [shape=(n, d)] to ``length`` frames."""
+    old = np.linspace(0.0, 1.0, F.shape[0])
+    new = np.linspace(0.0, 1.0, length)
+    return np.stack([np.interp(new, old, F[:, k]) for k in range(F.shape[1])], axis=1)
+
+
+def euclidean_matrix(X: Sequence[np.ndarray], Y: Sequence[np.ndarray] | None = None) -> np.ndarray:
+    """Euclidean distances after stretching each pair linearly to equal length.
+
+    Each pair is resampled to the longer of its two lengths L, and the distance is
+    ``sqrt(sum of squared frame differences / (2 L))``, on the same scale as
+    :func:`distance_matrix` (for equal lengths the diagonal path gives exactly this).
+
+    Parameters
+    ----------
+    X : list of N arrays [shape=(n_i, d)]
+    Y : list of M arrays [shape=(m_j, d)], optional; defaults to X.
+
+    Returns
+    -------
+    np.ndarray [shape=(N, M)]
+    """
+    Y = X if Y is None else Y
+    out = np.empty((len(X), len(Y)))
+    for i, a in enumerate(X):
+        for j, b in enumerate(Y):
+            length = max(a.shape[0], b.shape[0])
+            diff = _resample_frames(a, length) - _resample_frames(b, length)
+            out[i, j] = math.sqrt(float(np.sum(diff * diff)) / (2 * length))
+    return out
+
+
+def align(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Warping path between two feature sequences, for the pair view.
+
+    Parameters
+    ----------
+    a : np.ndarray [shape=(n, d)]
+    b : np.ndarray [shape=(m, d)]
+
+    Returns
+    -------
+    path : np.ndarray [shape=(K, 2), int]
+        Matched frame pairs (i in a, j in b), from (0, 0) to (n - 1, m - 1).
+    cost : np.ndarray [shape=(n, m)]
+        Accumulated squared cost.
+    distance : float
+        Length-normalised DTW distance, as in :func:`distance_matrix`.
+    """
+    path, cost = warping_path(a, b)
+    return path, cost, math.sqrt(float(cost[-1, -1]) / (a.shape[0] + b.shape[0]))

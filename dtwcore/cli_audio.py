@@ -1,0 +1,55 @@
+"""``python -m dtwcore audio-eval DIR``: recognition accuracy and wake-word error rates.
+
+Prints one JSON document (see :func:`dtwcore.audio_eval.evaluate`) on standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from dtwcore.audio import FEATURE_KINDS
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Evaluate the folder and print the JSON report."""
+    from dtwcore.audio_eval import evaluate
+
+    report = evaluate(args.folder, enroll=args.enroll, kind=args.features, stretch=args.stretch)
+    json.dump(report, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``audio-eval`` command."""
+    parser = subparsers.add_parser(
+        "audio-eval",
+        help="accuracy and wake-word error rates over a folder of labelled recordings",
+        description=(
+            "Evaluate DTW speech matching over a folder of {label}_{speaker}_{index}.wav "
+            "files: speaker-dependent and cross-speaker accuracy (nearest template) and the "
+            "equal error rate of wake-word detection. Prints JSON."
+        ),
+    )
+    parser.add_argument("folder", help="folder of {label}_{speaker}_{index}.wav recordings")
+    parser.add_argument(
+        "--enroll",
+        type=int,
+        default=5,
+        help="recordings with an index below this are templates (default 5)",
+    )
+    parser.add_argument(
+        "--features",
+        choices=sorted(FEATURE_KINDS),
+        default="mfcc",
+        help="mfcc (default): MFCC + deltas; envelope: raw amplitude envelope",
+    )
+    parser.add_argument(
+        "--stretch",
+        type=float,
+        default=None,
+        help="Sakoe-Chiba band as a fraction of the query length (default: no band)",
+    )
+    parser.set_defaults(func=_run)

@@ -1,0 +1,394 @@
+"""Figures of the Audio Match page: pure functions, data in, plotly figure out.
+
+Colours come from :mod:`dtwcore.plots`: the first clip of a pair and the wake-word
+templates are TARGET_COLOR, the selected (second) clip or the clip under test
+SELECTED_COLOR, matches ACCENT_COLOR, the warping path and its connectors PATH_COLOR, and
+trimmed silence OTHER_COLOR. Time axes are in seconds, DTW axes in 10 ms frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from dtwcore.plots import ACCENT_COLOR, OTHER_COLOR, PATH_COLOR, SELECTED_COLOR, TARGET_COLOR
+
+__all__ = [
+    "alignment_figure",
+    "cost_path_figure",
+    "distance_matrix_figure",
+    "dtw_vs_euclidean_figure",
+    "profile_figure",
+    "score_figure",
+    "waveform_figure",
+]
+
+_MARGIN = {"l": 10, "r": 10, "t": 60, "b": 10}
+_FONT = {"size": 13}
+_MAX_POINTS = 2000
+THRESHOLD_COLOR = "#444444"  # thresholds and reference lines
+
+
+def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        height=height,
+        margin=_MARGIN,
+        font=_FONT,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"},
+        hoverlabel={"font_size": 13},
+    )
+    return fig
+
+
+def _envelope(samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Min and max of the samples in at most _MAX_POINTS bins; returns (t, low, high)."""
+    n = samples.shape[0]
+    bins = max(1, min(_MAX_POINTS, n))
+    edges = np.linspace(0, n, bins + 1).astype(int)
+    edges = np.unique(edges)
+    low = np.minimum.reduceat(samples, edges[:-1])
+    high = np.maximum.reduceat(samples, edges[:-1])
+    return edges[:-1] / rate, low, high
+
+
+def waveform_figure(
+    samples: np.ndarray,
+    rate: int,
+    *,
+    title: str,
+    color: str = TARGET_COLOR,
+    sound: tuple[float, float] | None = None,
+    span: tuple[float, float] | None = None,
+    span_label: str = "match",
+    height: int = 180,
+) -> go.Figure:
+    """Waveform with the trimmed silence greyed out and an optional highlighted span.
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,)]
+        Mono amplitude in [-1, 1].
+    rate : int
+        Sample rate (Hz).
+    title : str
+    color : str
+        Line colour.
+    sound : (start, end) in seconds, optional
+        Where the sound lies; outside it is shaded as trimmed silence.
+    span : (start, end) in seconds, optional
+        Highlighted in ACCENT_COLOR (e.g. where the wake word was found).
+    span_label : str
+        Text on the highlighted span.
+    height : int
+        Pixels.
+    """
+    t, low, high = _envelope(np.asarray(samples, dtype=np.float64), rate)
+    duration = samples.shape[0] / rate
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(x=t, y=high, mode="lines", line={"color": color, "width": 1}, hoverinfo="skip")
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=t, y=low, mode="lines", line={"color": color, "width": 1}, fill="tonexty",
+            fillcolor=color, hoverinfo="skip",
+        )
+    )  # fmt: skip
+    if sound is not None:
+        for a, b in ((0.0, sound[0]), (sound[1], duration)):
+            if b > a:
+                fig.add_vrect(x0=a, x1=b, fillcolor=OTHER_COLOR, opacity=0.15, line_width=0)
+    if span is not None:
+        fig.add_vrect(
+            x0=span[0], x1=span[1], fillcolor=ACCENT_COLOR, opacity=0.25, line_width=0,
+            annotation_text=span_label, annotation_position="top left",
+        )  # fmt: skip
+    fig.update_xaxes(title_text="time (s)", range=[0, duration])
+    fig.update_yaxes(title_text="amplitude", range=[-1.05, 1.05], fixedrange=True)
+    fig.update_layout(showlegend=False)
+    return _layout(fig, title, height)
+
+
+def distance_matrix_figure(
+    D: np.ndarray, names: Sequence[str], *, title: str, height: int | None = None
+) -> go.Figure:
+    """Heatmap of a symmetric distance matrix between clips, values written in the cells.
+
+    Parameters
+    ----------
+    D : np.ndarray [shape=(N, N)]
+        Distances (dark = close).
+    names : list of N str
+        Clip names, for both axes.
+    title : str
+    height : int, optional
+        Pixels; default grows with N.
+    """
+    labels = list(names)
+    text = [[f"{v:.2f}" for v in row] for row in D]
+    fig = go.Figure(
+        go.Heatmap(
+            z=D, x=labels, y=labels, text=text, texttemplate="%{text}", colorscale="Viridis",
+            colorbar={"title": {"text": "distance"}},
+            hovertemplate="%{y} vs %{x}<br>distance %{z:.3f}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_xaxes(title_text="clip", tickangle=-30)
+    fig.update_yaxes(title_text="clip", autorange="reversed")
+    return _layout(fig, title, height or 200 + 45 * len(labels))
+
+
+def cost_path_figure(
+    cost: np.ndarray, path: np.ndarray, name_a: str, name_b: str, *, height: int = 520
+) -> go.Figure:
+    """Accumulated-cost matrix with the optimal warping path drawn over it.
+
+    Parameters
+    ----------
+    cost : np.ndarray [shape=(n, m)]
+        Accumulated squared cost (clip A's frames down, clip B's across); shown as its
+        square root so the colours spread.
+    path : np.ndarray [shape=(K, 2)]
+        Matched frame pairs (i in A, j in B).
+    name_a, name_b : str
+    height : int
+    """
+    z = np.sqrt(np.where(np.isfinite(cost), cost, np.nan))
+    fig = go.Figure(
+        go.Heatmap(
+            z=z, colorscale="Blues", reversescale=True,
+            colorbar={"title": {"text": "√ cost"}},
+            hovertemplate="frame %{x} of B, frame %{y} of A<br>√ cost %{z:.2f}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=path[:, 1], y=path[:, 0], mode="lines", name="warping path",
+            line={"color": PATH_COLOR, "width": 3},
+        )
+    )  # fmt: skip
+    fig.update_xaxes(title_text=f"B: {name_b} (frames of 10 ms)")
+    fig.update_yaxes(title_text=f"A: {name_a} (frames of 10 ms)", autorange=True)
+    return _layout(fig, "Accumulated cost and the warping path", height)
+
+
+def alignment_figure(
+    loud_a: np.ndarray,
+    loud_b: np.ndarray,
+    path: np.ndarray,
+    name_a: str,
+    name_b: str,
+    *,
+    hop_seconds: float,
+    connectors: int = 40,
+    height: int = 520,
+) -> go.Figure:
+    """The two clips' loudness as spoken, and clip B laid onto clip A's time by the path.
+
+    Parameters
+    ----------
+    loud_a : np.ndarray [shape=(n,)]
+        Loudness of clip A per frame (dB).
+    loud_b : np.ndarray [shape=(m,)]
+        Loudness of clip B per frame (dB).
+    path : np.ndarray [shape=(K, 2)]
+        Matched frame pairs (i in A, j in B).
+    name_a, name_b : str
+    hop_seconds : float
+        Frame step (s).
+    connectors : int
+        How many matched pairs to join with lines in the top panel.
+    height : int
+    """
+    fig = make_subplots(
+        rows=2, cols=1, vertical_spacing=0.2,
+        subplot_titles=("As spoken (lines join frames DTW matches)", "B warped onto A's time"),
+    )  # fmt: skip
+    ta = np.arange(loud_a.shape[0]) * hop_seconds
+    tb = np.arange(loud_b.shape[0]) * hop_seconds
+    offset = 70.0  # draw B below A in the top panel so the connectors are visible
+    picks = np.unique(np.linspace(0, path.shape[0] - 1, min(connectors, path.shape[0])).astype(int))
+    xs: list[float | None] = []
+    ys: list[float | None] = []
+    for i, j in path[picks]:
+        xs += [ta[i], tb[j], None]
+        ys += [loud_a[i], loud_b[j] - offset, None]
+    fig.add_trace(
+        go.Scatter(
+            x=xs, y=ys, mode="lines", line={"color": PATH_COLOR, "width": 1},
+            name="matched frames", hoverinfo="skip",
+        ),
+        row=1, col=1,
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(x=ta, y=loud_a, name=f"A: {name_a}", line={"color": TARGET_COLOR}),
+        row=1, col=1,
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=tb, y=loud_b - offset, name=f"B: {name_b}", line={"color": SELECTED_COLOR},
+            customdata=loud_b, hovertemplate="%{x:.2f} s, %{customdata:.1f} dB<extra>B</extra>",
+        ),
+        row=1, col=1,
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=ta, y=loud_a, showlegend=False, opacity=0.5,
+            line={"color": TARGET_COLOR, "width": 5},
+        ),
+        row=2, col=1,
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=ta[path[:, 0]], y=loud_b[path[:, 1]], showlegend=False,
+            line={"color": SELECTED_COLOR, "width": 1.5},
+        ),
+        row=2, col=1,
+    )  # fmt: skip
+    fig.update_xaxes(title_text="time (s)", row=1, col=1)
+    fig.update_xaxes(title_text="time in A (s)", row=2, col=1)
+    fig.update_yaxes(title_text="loudness (dB)", showticklabels=False, row=1, col=1)
+    fig.update_yaxes(title_text="loudness (dB)", row=2, col=1)
+    _layout(fig, "The two clips aligned along the path", height)
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0, "xanchor": "left"},
+        margin={**_MARGIN, "b": 40},
+    )
+    return fig
+
+
+def dtw_vs_euclidean_figure(
+    names: Sequence[str],
+    dtw: np.ndarray,
+    euclidean: np.ndarray,
+    reference: str,
+    *,
+    height: int = 360,
+) -> go.Figure:
+    """Distances from one clip to the others under DTW and under plain Euclidean.
+
+    Parameters
+    ----------
+    names : list of N str
+        The other clips.
+    dtw, euclidean : np.ndarray [shape=(N,)]
+        Length-normalised DTW and Euclidean (after stretching to equal length) distances.
+    reference : str
+        The clip they are measured from.
+    height : int
+    """
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(x=list(names), y=euclidean, name="Euclidean (stretched to equal length)",
+               marker_color=OTHER_COLOR, texttemplate="%{y:.2f}", textposition="outside")
+    )  # fmt: skip
+    fig.add_trace(
+        go.Bar(x=list(names), y=dtw, name="DTW", marker_color=PATH_COLOR,
+               texttemplate="%{y:.2f}", textposition="outside")
+    )  # fmt: skip
+    top = float(max(np.max(dtw), np.max(euclidean))) if len(names) else 1.0
+    fig.update_yaxes(title_text="distance per frame", range=[0, top * 1.2])
+    fig.update_xaxes(title_text="clip")
+    fig.update_layout(barmode="group")
+    return _layout(fig, f"Distance from {reference}: Euclidean versus DTW", height)
+
+
+def score_figure(
+    loo: np.ndarray,
+    threshold: float,
+    *,
+    names: Sequence[str] | None = None,
+    test: tuple[str, float] | None = None,
+    height: int = 280,
+) -> go.Figure:
+    """Enrollment distances, the threshold and (optionally) a tested clip on one axis.
+
+    Parameters
+    ----------
+    loo : np.ndarray [shape=(k,)]
+        Each template's distance to the nearest other template.
+    threshold : float
+        Distances at or below it count as the wake word.
+    names : list of k str, optional
+        Template names for hover text.
+    test : (name, distance), optional
+        A tested clip, drawn in SELECTED_COLOR.
+    height : int
+    """
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=loo, y=np.zeros_like(loo), mode="markers", name="enrollment (leave one out)",
+            marker={"color": TARGET_COLOR, "size": 13, "symbol": "circle"},
+            text=list(names) if names is not None else None,
+            hovertemplate="%{text}: %{x:.2f}<extra></extra>",
+        )
+    )  # fmt: skip
+    right = max(float(np.max(loo)), threshold) * 1.3
+    if test is not None:
+        name, dist = test
+        right = max(right, dist * 1.1)
+        fig.add_trace(
+            go.Scatter(
+                x=[dist], y=[0], mode="markers", name=name,
+                marker={"color": SELECTED_COLOR, "size": 17, "symbol": "diamond"},
+                hovertemplate=f"{name}: %{{x:.2f}}<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.add_vrect(x0=0, x1=threshold, fillcolor=ACCENT_COLOR, opacity=0.12, line_width=0)
+    fig.add_vline(
+        x=threshold, line={"color": THRESHOLD_COLOR, "dash": "dash"},
+        annotation_text=f"threshold {threshold:.2f}", annotation_position="top",
+    )  # fmt: skip
+    fig.update_xaxes(title_text="distance to the nearest template", range=[0, right])
+    fig.update_yaxes(visible=False, range=[-1, 1], fixedrange=True)
+    _layout(fig, "Match zone (green) and where each recording falls", height)
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.6, "x": 0, "xanchor": "left"},
+        margin={**_MARGIN, "b": 40},
+    )
+    return fig
+
+
+def profile_figure(
+    profile: np.ndarray,
+    threshold: float,
+    *,
+    hop_seconds: float,
+    span: tuple[float, float] | None = None,
+    height: int = 240,
+) -> go.Figure:
+    """Best wake-word distance of a match ending at each moment of a recording.
+
+    Parameters
+    ----------
+    profile : np.ndarray [shape=(M,)]
+        Distance per frame (lower is a better match).
+    threshold : float
+    hop_seconds : float
+        Frame step (s).
+    span : (start, end) in seconds, optional
+        The best match, highlighted.
+    height : int
+    """
+    t = (np.arange(profile.shape[0]) + 1) * hop_seconds
+    fig = go.Figure(
+        go.Scatter(
+            x=t, y=profile, mode="lines", line={"color": TARGET_COLOR}, name="distance",
+            hovertemplate="ends at %{x:.2f} s: %{y:.2f}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.add_hline(
+        y=threshold, line={"color": THRESHOLD_COLOR, "dash": "dash"},
+        annotation_text=f"threshold {threshold:.2f}", annotation_position="top right",
+    )  # fmt: skip
+    if span is not None:
+        fig.add_vrect(x0=span[0], x1=span[1], fillcolor=ACCENT_COLOR, opacity=0.25, line_width=0)
+    fig.update_xaxes(title_text="end of the candidate span (s)")
+    fig.update_yaxes(title_text="distance")
+    fig.update_layout(showlegend=False)
+    return _layout(fig, "How well the wake word fits, moment by moment", height)

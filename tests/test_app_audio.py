@@ -1,0 +1,83 @@
+"""AppTest of the Audio Match page: samples, pair view, wake word enroll/test/find."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from .conftest import ROOT
+
+PAGE = str(ROOT / "pages" / "2_Audio_Match.py")
+MANIFEST = json.loads((ROOT / "assets" / "audio" / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def app() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def test_default_page_compares_the_samples(app):
+    assert app.title[0].value == "Audio Match"
+    assert [t.label for t in app.tabs] == ["Compare clips", "Wake word"]
+    assert len(app.multiselect(key="audio.samples").value) == 5
+    assert not app.error
+    assert {m.label: m.value for m in app.metric}["DTW distance"] == "0.57"
+    assert {m.label: m.value for m in app.metric}["Euclidean distance"] == "1.35"
+    charts = app.get("plotly_chart")
+    assert len(charts) >= 12  # 5 waveforms, matrix, cost, alignment, versus, 3 wake charts
+
+
+def test_wake_word_defaults_match_and_find(app):
+    assert any(s.startswith("Match: distance") for s in texts(app.success))
+    found = next(s for s in texts(app.success) if s.startswith("Found at"))
+    start, end = (float(x) for x in found.split("Found at ")[1].split(" s")[0].split("–"))
+    assert start == pytest.approx(MANIFEST["long"]["wake_start"], abs=0.1)
+    assert end == pytest.approx(MANIFEST["long"]["wake_end"], abs=0.1)
+
+
+def test_other_phrase_is_rejected_and_threshold_moves(app):
+    app.selectbox(key="audio.wake.test_sample").set_value("good_morning.wav").run()
+    assert any(s.startswith("No match: distance") for s in texts(app.warning))
+    app.selectbox(key="audio.wake.test_sample").set_value("hey_marvin_6.wav").run()
+    slider = next(s for s in app.slider if s.key.startswith("audio.wake.threshold."))
+    slider.set_value(0.1).run()
+    assert any(s.startswith("No match: distance") for s in texts(app.warning))
+    assert any(s.startswith("Not found: the closest stretch") for s in texts(app.warning))
+    assert not app.exception
+
+
+def test_envelope_features_and_pair_choice(app):
+    app.radio(key="audio.kind").set_value("envelope").run()
+    app.selectbox(key="audio.pair_b").set_value("room_us_160wpm.wav").run()
+    assert not app.exception and not app.error
+    metrics = {m.label: m.value for m in app.metric}
+    assert float(metrics["DTW distance"]) < 0.2
+
+
+def test_too_few_clips_and_templates_say_what_to_do(app):
+    app.multiselect(key="audio.samples").set_value(["doors_us_160wpm.wav"]).run()
+    assert "Pick or add at least two clips to compare them." in texts(app.info)
+    app.checkbox(key="audio.wake.use_samples").uncheck().run()
+    assert "Enroll at least 3 recordings of the wake word (0 so far)." in texts(app.info)
+    assert not app.exception
+
+
+def test_widgets_have_help_and_namespaced_keys():
+    app2 = AppTest.from_file(PAGE, default_timeout=180).run()
+    widgets = [
+        *app2.multiselect, *app2.radio, *app2.selectbox, *app2.checkbox, *app2.slider,
+        *app2.button,
+    ]  # fmt: skip
+    assert widgets
+    for w in widgets:
+        assert w.help, w.label
+        assert w.key.startswith("audio."), w.key

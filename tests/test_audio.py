@@ -1,0 +1,362 @@
+"""dtwcore.audio and dtwcore.audio_wake: loading and its errors, features, distances,
+subsequence DTW against brute force, detection and localisation on shipped clips."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dtwcore import dtw_distance
+from dtwcore.audio import (
+    HOP_SECONDS,
+    MAX_CLIP_SECONDS,
+    SAMPLE_RATE,
+    AudioError,
+    align,
+    distance_matrix,
+    euclidean_matrix,
+    features,
+    load_audio,
+    prepare,
+    read_audio,
+)
+from dtwcore.audio_wake import (
+    THRESHOLD_FACTOR,
+    detect,
+    enroll,
+    equal_error_rate,
+    find,
+    subsequence_dtw,
+)
+from dtwcore.plots.audio import (
+    alignment_figure,
+    cost_path_figure,
+    distance_matrix_figure,
+    dtw_vs_euclidean_figure,
+    profile_figure,
+    score_figure,
+    waveform_figure,
+)
+
+ASSETS = Path(__file__).resolve().parents[1] / "assets" / "audio"
+MANIFEST = json.loads((ASSETS / "manifest.json").read_text())
+DOORS = ["doors_us_160wpm.wav", "doors_us_110wpm.wav", "doors_gb_230wpm.wav"]
+ROOM = "room_us_160wpm.wav"
+ENROLL = [f"hey_marvin_{k}.wav" for k in range(1, 6)]
+
+
+def wav_bytes(y: np.ndarray, rate: int = SAMPLE_RATE, fmt: str = "WAV", **kw: str) -> bytes:
+    buf = io.BytesIO()
+    sf.write(buf, y, rate, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def tone(seconds: float, rate: int = SAMPLE_RATE, freq: float = 440.0) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return (0.5 * np.sin(2 * np.pi * freq * t) * np.hanning(t.size)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def wake():
+    return enroll([prepare(read_audio(ASSETS / n)).features for n in ENROLL], ENROLL)
+
+
+# ----------------------------------------------------------------- loading, bad input
+def test_reads_any_rate_and_channels_as_16k_mono():
+    stereo = np.stack([tone(1.0, 44_100), tone(1.0, 44_100, 220.0)], axis=1)
+    for fmt, subtype in [("WAV", "PCM_16"), ("FLAC", "PCM_16"), ("OGG", "VORBIS")]:
+        clip = load_audio(wav_bytes(stereo, 44_100, fmt, subtype=subtype), f"x.{fmt}")
+        assert clip.samples.ndim == 1 and clip.samples.dtype == np.float32
+        assert clip.channels == 2 and clip.source_rate == 44_100
+        assert clip.duration == pytest.approx(1.0, abs=0.01)
+    mp3 = load_audio(wav_bytes(tone(1.0, 22_050), 22_050, "MP3"), "x.mp3")
+    assert mp3.duration == pytest.approx(1.0, abs=0.1)
+
+
+def test_long_clip_is_cut_and_says_so():
+    clip = load_audio(wav_bytes(np.tile(tone(1.0), 12)), "long.wav")
+    assert clip.duration == pytest.approx(MAX_CLIP_SECONDS)
+    assert clip.notes == ("long.wav is longer than 10 s; only the first 10 s are used.",)
+    assert load_audio(wav_bytes(tone(1.0)), "short.wav").notes == ()
+
+
+def _truncated_flac() -> bytes:
+    data = wav_bytes(tone(1.0), fmt="FLAC")
+    return data[: len(data) // 2]
+
+
+BAD = [
+    ("empty", lambda: b"", "a.wav is empty (0 bytes). Choose a file that contains a recording."),
+    (
+        "text",
+        lambda: b"these are my notes, not a recording\n" * 20,
+        "a.wav is not an audio file that can be read. Use WAV, FLAC, OGG or MP3.",
+    ),
+    (
+        "truncated wav",
+        lambda: wav_bytes(tone(1.0))[:20_000],
+        "a.wav is incomplete: the file ends before its audio does. Export or record it again.",
+    ),
+    (
+        "truncated flac",
+        _truncated_flac,
+        "a.wav is damaged or incomplete and cannot be decoded. Export or record it again.",
+    ),
+    (
+        "truncated ogg",
+        lambda: wav_bytes(tone(1.0), fmt="OGG", subtype="VORBIS")[:3000],
+        "a.wav is damaged or incomplete and cannot be decoded. Export or record it again.",
+    ),
+    (
+        "truncated mp3",
+        lambda: wav_bytes(tone(2.0), fmt="MP3")[:1000],
+        "a.wav is incomplete: the file ends before its audio does. Export or record it again.",
+    ),
+    (
+        "header only",
+        lambda: wav_bytes(tone(1.0))[:30],
+        "a.wav is damaged or incomplete and cannot be decoded. Export or record it again.",
+    ),
+    (
+        "no samples",
+        lambda: wav_bytes(np.zeros(0, dtype=np.float32)),
+        "a.wav contains no audio samples.",
+    ),
+    (
+        "silence",
+        lambda: wav_bytes(np.zeros(SAMPLE_RATE, dtype=np.float32)),
+        "a.wav is silent: it contains no sound. Record it again, closer.",
+    ),
+    (
+        "click",
+        lambda: wav_bytes(np.r_[np.zeros(8000), tone(0.02), np.zeros(8000)].astype(np.float32)),
+        "a.wav has almost no sound (less than 0.05 s above the background). Record it again.",
+    ),
+    (
+        "low rate",
+        lambda: wav_bytes(tone(1.0, 4000), 4000),
+        "a.wav has a sample rate of 4000 Hz; at least 8000 Hz is needed for speech. "
+        "Record or export it at a higher rate.",
+    ),
+    (
+        "nan",
+        lambda: wav_bytes(np.r_[tone(0.5), [np.nan]].astype(np.float32), subtype="FLOAT"),
+        "a.wav is damaged: it contains invalid sample values.",
+    ),
+    (
+        "too big",
+        lambda: b"RIFF" + bytes(51 * 1024 * 1024),
+        "a.wav is 51 MB; files up to 50 MB are accepted. Use a shorter recording.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("make", "message"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_input_gets_a_plain_message(make, message):
+    with pytest.raises(AudioError) as info:
+        load_audio(make(), "a.wav")
+    assert str(info.value) == message
+    assert isinstance(info.value, ValueError)
+
+
+def test_names_are_never_paths():
+    with pytest.raises(TypeError):
+        load_audio(str(ASSETS / ENROLL[0]), "x")  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------- features, distances
+def test_features_shapes_and_normalisation():
+    utt = prepare(read_audio(ASSETS / DOORS[0]))
+    frames = 1 + (utt.end - utt.start) // 160
+    assert utt.features.shape == (frames, 26)
+    static = utt.features[:, :13]
+    np.testing.assert_allclose(static.mean(axis=0), 0.0, atol=1e-9)
+    np.testing.assert_allclose(static.std(axis=0), 1.0, atol=1e-6)
+    env = prepare(read_audio(ASSETS / DOORS[0]), "envelope").features
+    assert env.shape == (frames, 1) and env.max() == pytest.approx(1.0)
+    # leading/trailing silence is trimmed: padding the clip does not change the features
+    padded = np.r_[np.zeros(8000, np.float32), utt.clip.samples, np.zeros(8000, np.float32)]
+    again = prepare(load_audio(wav_bytes(padded), "padded.wav"))
+    assert abs(again.features.shape[0] - frames) <= 2
+    with pytest.raises(ValueError, match="unknown feature kind"):
+        features(utt.sound, "raw")  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def sentences():
+    return {n: prepare(read_audio(ASSETS / n)) for n in [*DOORS, ROOM]}
+
+
+def test_same_sentence_at_other_rates_is_closer_than_another_sentence(sentences):
+    names = [*DOORS, ROOM]
+    D = distance_matrix([sentences[n].features for n in names])
+    assert np.allclose(D, D.T) and np.allclose(np.diag(D), 0)
+    room = names.index(ROOM)
+    for i in range(len(DOORS)):
+        others = [D[i, j] for j in range(len(DOORS)) if j != i]
+        assert max(others) < D[i, room], (names[i], others, D[i, room])
+    # the slow and normal renditions are far closer than either is to the other sentence
+    assert D[0, 1] < 0.4 * D[0, room]
+
+
+def test_dtw_beats_euclidean_on_a_rate_change(sentences):
+    feats = [sentences[n].features for n in [DOORS[0], DOORS[1], ROOM]]
+    D, E = distance_matrix(feats), euclidean_matrix(feats)
+    assert D[0, 1] < 0.5 * E[0, 1]
+    # DTW separates the two sentences by a larger factor than Euclidean does
+    assert D[0, 2] / D[0, 1] > 1.5 * E[0, 2] / E[0, 1]
+    np.testing.assert_allclose(np.diag(E), 0.0)
+
+
+def test_align_matches_the_matrix(sentences):
+    a, b = sentences[DOORS[0]].features, sentences[DOORS[2]].features
+    path, cost, dist = align(a, b)
+    assert cost.shape == (a.shape[0], b.shape[0])
+    assert tuple(path[0]) == (0, 0) and tuple(path[-1]) == (a.shape[0] - 1, b.shape[0] - 1)
+    assert dist == pytest.approx(distance_matrix([a], [b])[0, 0])
+
+
+# ----------------------------------------------------------------- subsequence DTW
+def _dtw_cost(q: np.ndarray, s: np.ndarray) -> float:
+    """Textbook full DTW: accumulated squared Euclidean cost, steps (1,0), (0,1), (1,1)."""
+    D = np.full((len(q) + 1, len(s) + 1), np.inf)
+    D[0, 0] = 0.0
+    for i in range(len(q)):
+        for j in range(len(s)):
+            c = float(np.sum((q[i] - s[j]) ** 2))
+            D[i + 1, j + 1] = c + min(D[i, j], D[i, j + 1], D[i + 1, j])
+    return float(D[-1, -1])
+
+
+def _brute_force(q: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Per end frame j: min over every start a of the full DTW cost of q and s[a:j+1]."""
+    return np.array([min(_dtw_cost(q, s[a : j + 1]) for a in range(j + 1)) for j in range(len(s))])
+
+
+series = st.integers(1, 5).flatmap(
+    lambda d: st.tuples(
+        st.lists(st.lists(st.floats(-5, 5), min_size=d, max_size=d), min_size=1, max_size=5),
+        st.lists(st.lists(st.floats(-5, 5), min_size=d, max_size=d), min_size=1, max_size=9),
+    )
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(series)
+def test_subsequence_dtw_equals_brute_force(pair):
+    q, s = (np.array(x, dtype=np.float64) for x in pair)
+    cost, start = subsequence_dtw(q, s)
+    np.testing.assert_allclose(cost, _brute_force(q, s), rtol=1e-9, atol=1e-9)
+    for j in range(len(s)):
+        assert 0 <= start[j] <= j
+        # the reported start is a real optimum: the engine's DTW of that span agrees
+        assert dtw_distance(q, s[start[j] : j + 1]) ** 2 == pytest.approx(cost[j], abs=1e-9)
+
+
+def test_subsequence_dtw_finds_a_planted_pattern():
+    rng = np.random.default_rng(3)
+    q = np.sin(np.linspace(0, 3, 20))
+    s = np.r_[rng.normal(2, 0.3, 50), np.repeat(q, 2), rng.normal(-2, 0.3, 30)]
+    cost, start = subsequence_dtw(q, s)
+    end = int(np.argmin(cost))
+    assert cost[end] == 0.0 and start[end] in (50, 51) and end in (88, 89)
+    with pytest.raises(ValueError, match="same d"):
+        subsequence_dtw(np.zeros((3, 2)), np.zeros((5, 3)))
+
+
+# ----------------------------------------------------------------- wake word
+def test_enrollment_calibrates_a_threshold(wake):
+    assert len(wake.templates) == 5 and wake.loo.shape == (5,)
+    assert wake.threshold == pytest.approx(THRESHOLD_FACTOR * np.median(wake.loo))
+    with pytest.raises(AudioError, match="at least 3 recordings"):
+        enroll(list(wake.templates[:2]))
+
+
+def test_detection_on_sample_clips(wake):
+    hit = detect(wake, prepare(read_audio(ASSETS / "hey_marvin_6.wav")).features)
+    assert hit.is_match and hit.margin > 0.3
+    for other in ["good_morning.wav", ROOM, DOORS[0]]:
+        miss = detect(wake, prepare(read_audio(ASSETS / other)).features)
+        assert not miss.is_match and miss.margin < 0, other
+    strict = detect(wake, prepare(read_audio(ASSETS / "hey_marvin_6.wav")).features, 0.1)
+    assert not strict.is_match and strict.threshold == 0.1
+
+
+def _concat(*names: str, gap: float = 0.5) -> tuple[np.ndarray, dict[str, tuple[float, float]]]:
+    """Clips joined with silence and faint noise; where each one's sound lies (seconds)."""
+    rng = np.random.default_rng(0)
+    parts, spans, t = [], {}, 0.0
+    silence = np.zeros(int(gap * SAMPLE_RATE), np.float32)
+    for name in names:
+        utt = prepare(read_audio(ASSETS / name))
+        parts += [silence, utt.clip.samples]
+        t += gap
+        spans[name] = (t + utt.start / SAMPLE_RATE, t + utt.end / SAMPLE_RATE)
+        t += utt.clip.duration
+    y = np.concatenate([*parts, silence])
+    return (y + rng.normal(0, 2e-3, y.size)).astype(np.float32), spans
+
+
+@pytest.mark.parametrize("middle", [0, 1, 2])
+def test_find_locates_the_wake_word_in_a_concatenation(wake, middle):
+    others = ["good_morning.wav", ROOM]
+    names = others[:middle] + ["hey_marvin_6.wav"] + others[middle:]
+    y, spans = _concat(*names)
+    hit = find(wake, y)
+    true_start, true_end = spans["hey_marvin_6.wav"]
+    assert hit.is_match
+    assert hit.start_seconds == pytest.approx(true_start, abs=0.1)
+    assert hit.end_seconds == pytest.approx(true_end, abs=0.1)
+    assert hit.profile.shape == (1 + y.size // 160,)
+
+
+def test_find_reports_no_match_without_the_wake_word(wake):
+    y, _ = _concat("good_morning.wav", ROOM)
+    assert not find(wake, y).is_match
+
+
+def test_find_in_the_shipped_long_recording(wake):
+    clip = read_audio(ASSETS / MANIFEST["long"]["file"], max_seconds=60)
+    hit = find(wake, clip.samples)
+    assert hit.is_match
+    assert hit.start_seconds == pytest.approx(MANIFEST["long"]["wake_start"], abs=0.1)
+    assert hit.end_seconds == pytest.approx(MANIFEST["long"]["wake_end"], abs=0.1)
+
+
+def test_equal_error_rate():
+    assert equal_error_rate(np.array([1.0, 2.0]), np.array([3.0, 4.0]))[0] == 0.0
+    eer, _ = equal_error_rate(np.array([1.0, 2.0, 5.0, 6.0]), np.array([3.0, 4.0, 7.0, 8.0]))
+    assert eer == pytest.approx(0.5)
+    with pytest.raises(ValueError):
+        equal_error_rate(np.array([]), np.array([1.0]))
+
+
+# ----------------------------------------------------------------- figures
+def test_figures_have_units_and_colours(sentences, wake):
+    a, b = sentences[DOORS[0]], sentences[DOORS[1]]
+    path, cost, _ = align(a.features, b.features)
+    fig = waveform_figure(a.clip.samples, SAMPLE_RATE, title="x", span=(0.5, 1.0))
+    assert fig.layout.xaxis.title.text == "time (s)"
+    assert len(fig.data[0].x) <= 2000
+    fig = cost_path_figure(cost, path, "a", "b")
+    assert "frames" in fig.layout.xaxis.title.text and "frames" in fig.layout.yaxis.title.text
+    assert fig.data[1].line.color == "#ff7f0e"
+    env_a = np.linspace(-40, 0, a.features.shape[0])
+    env_b = np.linspace(-40, 0, b.features.shape[0])
+    fig = alignment_figure(env_a, env_b, path, "a", "b", hop_seconds=HOP_SECONDS)
+    assert fig.layout.xaxis.title.text == "time (s)"
+    D = distance_matrix([a.features, b.features])
+    assert distance_matrix_figure(D, ["a", "b"], title="t").data[0].z.shape == (2, 2)
+    fig = dtw_vs_euclidean_figure(["b"], np.array([0.5]), np.array([1.5]), "a")
+    assert [t.name for t in fig.data] == ["Euclidean (stretched to equal length)", "DTW"]
+    fig = score_figure(wake.loo, wake.threshold, names=wake.names, test=("t", 1.0))
+    assert fig.layout.xaxis.title.text == "distance to the nearest template"
+    fig = profile_figure(np.ones(50), 1.2, hop_seconds=HOP_SECONDS, span=(0.1, 0.3))
+    assert fig.layout.xaxis.title.text == "end of the candidate span (s)"
