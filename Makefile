@@ -51,5 +51,24 @@ test: dev system-deps lint
 bench: dev
 	$(PY) -m dtwcore.bench
 
+# MLflow: the same store the app and `python -m dtwcore sweep` use (MLFLOW_TRACKING_URI
+# when set, else the SQLite file in this folder with run files in ./mlartifacts).
+TRACKING_URI ?= $(or $(MLFLOW_TRACKING_URI),sqlite:///$(CURDIR)/mlflow.db)
+ARTIFACT_ROOT ?= $(or $(DTW_ARTIFACT_ROOT),$(CURDIR)/mlartifacts)
+
+# The MLflow UI on http://$(HOST):$(MLFLOW_PORT); set MLFLOW_UI_URL to that address to get
+# links from the app. Over the embedded SQLite store (the default).
+mlflow-ui: venv
+	$(PY) -m mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db \
+	  --default-artifact-root $(ARTIFACT_ROOT) --host $(HOST) --port $(MLFLOW_PORT)
+
+# A logged sales model as a REST service: make serve RUN_ID=<run id>, then POST
+# {"dataframe_split": {"columns": [...], "data": [...]}} to /invocations.
+serve: venv
+	@test -n "$(RUN_ID)" || { echo "usage: make serve RUN_ID=<run id> [SERVE_PORT=$(SERVE_PORT)]"; exit 2; }
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" MLFLOW_TRACKING_URI=$(TRACKING_URI) \
+	  $(PY) -m mlflow models serve \
+	  -m runs:/$(RUN_ID)/model --env-manager local -h $(HOST) -p $(SERVE_PORT) -w 1
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts bench-results

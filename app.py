@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages.common.data_sidebar import dataset_summary
+from pages.common.tracking_panel import render_store_status
 
 st.set_page_config(page_title="DTW Match", page_icon=":material/timeline:", layout="wide")
 
@@ -69,3 +70,4 @@ try:
 finally:
     with summary:
         dataset_summary()
+        render_store_status()

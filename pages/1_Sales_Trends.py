@@ -26,7 +26,8 @@ from dtwcore.sales import (
     zscore_outliers,
 )
 from pages.common import sales_data as data
-from pages.common.sales_views import PRODUCT, download, info_table, md, product_table
+from pages.common.sales_views import PRODUCT, download, info_table, md, plot_text, product_table
+from pages.common.tracking_panel import render_log_panel
 
 PLOT_CONFIG = {"displaylogo": False}
 
@@ -201,7 +202,7 @@ with left:
         distance_histogram(
             scores["distance"].to_numpy(),
             median=median,
-            selected=(selected, float(row["distance"])),
+            selected=(plot_text(selected), float(row["distance"])),
         ),
         config=PLOT_CONFIG,
         key="sales.histogram",
@@ -236,7 +237,9 @@ stacked = st.toggle(
 c1, c2 = st.columns([3, 2], gap="medium")
 with c1:
     st.plotly_chart(
-        overlay_figure(target, product, path, product_id=selected, znorm=znorm, stacked=stacked),
+        overlay_figure(
+            target, product, path, product_id=plot_text(selected), znorm=znorm, stacked=stacked
+        ),
         config=PLOT_CONFIG,
         key="sales.overlay",
     )
@@ -246,7 +249,7 @@ with c1:
     )
 with c2:
     st.plotly_chart(
-        cost_heatmap(acc_cost, path, product_id=selected),
+        cost_heatmap(acc_cost, path, product_id=plot_text(selected)),
         config=PLOT_CONFIG,
         key="sales.heatmap",
     )
@@ -294,13 +297,13 @@ s1, s2 = st.columns(2, gap="medium")
 with s1:
     st.plotly_chart(
         shortlist_scatter(
-            scores,
+            scores.assign(product=scores["product"].map(plot_text)),
             target_mean=target_mean,
             low=low,
             high=high,
             cut=cut,
-            shortlisted=picks["product"].tolist(),
-            selected=selected,
+            shortlisted=picks["product"].map(plot_text).tolist(),
+            selected=plot_text(selected),
         ),
         config=PLOT_CONFIG,
         key="sales.scatter",
@@ -391,6 +394,5 @@ st.session_state["sales.analysis"] = {
     "scores": scores,
 }
 
-# ---------------------------------------------------------------- extension point
-# Panels that act on st.session_state["sales.analysis"] (e.g. "Log to MLflow") go here.
-extensions = st.container()
+# Log the current analysis, or a sweep over stretch factors, to MLflow.
+render_log_panel(st.session_state["sales.analysis"])

@@ -1,3 +1,608 @@
+"""Experiments: every logged analysis is an MLflow run; compare them and reuse their models.
+
+Top to bottom: start a sweep (one run per stretch factor), pick an experiment, its runs,
+median distance against stretch factor, histograms and outliers of the selected runs,
+then score new products with a logged model. MLflow access lives in
+:mod:`dtwcore.tracking` and :mod:`dtwcore.model`; session state keys start with
+``experiments.``.
+"""
+
+import json
+import zlib
+
+import numpy as np
+import pandas as pd
 import streamlit as st
 
-st.title("Experiments")
+from dtwcore import model as dtw_model
+from dtwcore import tracking
+from dtwcore.plots.experiments import (
+    MAX_SIDE_BY_SIDE,
+    histograms_side_by_side,
+    median_by_stretch,
+    products_vs_target,
+)
+from dtwcore.sales import BLOG_TARGET, PUBLISHED_STRETCHES, CatalogError
+from pages.common import sales_data
+from pages.common.sales_views import csv_bytes, md
+from pages.common.tracking_panel import (
+    STRETCH_CHOICES,
+    TRACKING_ERRORS,
+    current_store,
+    error_text,
+    run_sweep,
+    store_status,
+)
+
+PLOT_CONFIG = {"displaylogo": False}
+EXPERIMENT = "experiments.experiment"
+SCORED = "experiments.scored"
+FROM_SALES = "Data on the Sales Trends page"
+DEMO = "Demo data"
+UPLOAD = "Upload a file"
+
+
+# --------------------------------------------------------------------------- cached reads
+# Keys carry the store URI and a generation that grows whenever this session logs runs.
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def experiments(uri: str, generation: int) -> pd.DataFrame:
+    """Experiments of the store, without MLflow's empty "Default" one."""
+    store = tracking.resolve_store(uri)
+    found = tracking.list_experiments(store)
+    default = found["name"] == "Default"
+    if default.any():
+        empty = not tracking.client(store).search_runs(
+            found.loc[default, "experiment_id"].tolist(), max_results=1
+        )
+        if empty:
+            found = found[~default].reset_index(drop=True)
+    return found
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def runs(uri: str, experiment_id: str, generation: int) -> pd.DataFrame:
+    return tracking.runs_table(tracking.resolve_store(uri), experiment_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def artifact_csv(uri: str, run_id: str, name: str) -> pd.DataFrame:
+    """A run's CSV artifact; runs never change, so this is cached for good."""
+    return tracking.read_artifact_csv(tracking.resolve_store(uri), run_id, name)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def run_target(uri: str, run_id: str) -> dict:
+    """target.json of a run (target, stretch factor, znorm, week names)."""
+    store = tracking.resolve_store(uri)
+    tracking.get_run(store, run_id)
+    return json.loads(tracking.read_artifact_text(store, run_id, "target.json"))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def logged_model(uri: str, run_id: str):  # noqa: ANN201
+    return dtw_model.load_model(run_id, uri)
+
+
+def generation() -> int:
+    return st.session_state.get("tracking.generation", 0)
+
+
+def hand_written(weeks: list[str], target: list[float]) -> pd.DataFrame:
+    """Two made-up products to start from, like the published write-up's: one follows the
+    target two weeks late, one sells steadily with a single promotion spike."""
+    n = len(weeks)
+    base = np.interp(np.linspace(0, len(target) - 1, n), np.arange(len(target)), target)
+    late = np.round(np.roll(base, 2))
+    steady = np.full(n, np.round(float(np.mean(base))))
+    steady[n // 2] *= 3
+    frame = pd.DataFrame([late, steady], columns=weeks)
+    frame.insert(0, dtw_model.ID_COLUMN, ["NEW-late-follower", "NEW-steady-promo"])
+    return frame
+
+
+def series_label(rows: pd.DataFrame) -> pd.Series:
+    """A line per dataset, normalisation and target."""
+    label = (
+        rows["dataset_name"].fillna("?")
+        + " · "
+        + np.where(rows["znorm"].fillna(True).astype(bool), "z-normalised", "raw units")
+    )
+    if rows.groupby("dataset_name")["target_hash"].nunique().gt(1).any():
+        label = label + " · target " + rows["target_hash"].fillna("").str[:6]
+    return label
+
+
+# --------------------------------------------------------------------------- page
+st.title("Experiments", anchor=False)
+st.caption(
+    "Every logged analysis is an MLflow run: its settings, distance statistics, histogram, "
+    "outlier lists, all distances and a model that scores new products. Compare runs here, "
+    "or open them in the MLflow UI."
+)
+
+store = current_store()
+with st.spinner("Checking the MLflow store…"):
+    status = store_status(store)
+if not status.ok:
+    st.error(status.message, icon=":material/cloud_off:")
+    st.caption(
+        "Sales Trends and Audio Match work without MLflow; come back when the store answers."
+    )
+    st.stop()
+uri = store.tracking_uri
+
+try:
+    known = experiments(uri, generation())
+except TRACKING_ERRORS as exc:
+    st.error(f"Could not read the experiments in {store.label}. {error_text(exc)}")
+    st.stop()
+
+# --------------------------------------------------------------------------- sweep
+analysis = st.session_state.get("sales.analysis")
+with st.expander(
+    "Run a sweep: one run per stretch factor",
+    expanded=known.empty,
+    icon=":material/play_arrow:",
+):
+    sources = [DEMO, UPLOAD] if analysis is None else [FROM_SALES, DEMO, UPLOAD]
+    source = st.radio(
+        "Products",
+        sources,
+        horizontal=True,
+        key="experiments.sweep_source",
+        help="Which weekly sales to score: what is loaded on the Sales Trends page, the "
+        "built-in made-up catalogue, or a CSV/Parquet file (Product_Code, W0 … W51).",
+    )
+    upload = None
+    if source == UPLOAD:
+        upload = st.file_uploader(
+            "Sales file",
+            type=["csv", "parquet", "pq"],
+            key="experiments.sweep_upload",
+            help="One row per product: a product-code column and one column per week.",
+        )
+    stretches = st.multiselect(
+        "Stretch factors",
+        STRETCH_CHOICES,
+        default=list(PUBLISHED_STRETCHES),
+        format_func=lambda s: f"{s:g}",
+        key="experiments.sweep_stretches",
+        help="One run per factor. The stretch factor is how far (as a fraction of the "
+        "target's length) a week may be moved to line up; the published sweep is "
+        "preselected.",
+    )
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    znorm = left.toggle(
+        "Z-normalise",
+        value=True if analysis is None else bool(analysis["znorm"]),
+        key="experiments.sweep_znorm",
+        help="Compare shapes (each curve scaled to mean 0, spread 1) rather than units.",
+    )
+    experiment_name = right.text_input(
+        "Experiment",
+        value=tracking.DEFAULT_EXPERIMENT,
+        key="experiments.sweep_experiment",
+        help="The runs are filed under this MLflow experiment; it is created if needed.",
+    ).strip()
+    if source == FROM_SALES:
+        target, target_name = np.asarray(analysis["target"]), "the Sales Trends page’s target"
+    else:
+        target, target_name = BLOG_TARGET, "the published capacity curve"
+    st.caption(f"Target: {target_name} ({target.size} weeks). Runs go to {md(store.label)}.")
+    if st.button(
+        "Run sweep",
+        type="primary",
+        icon=":material/play_arrow:",
+        key="experiments.sweep_button",
+        disabled=not stretches or not experiment_name or (source == UPLOAD and upload is None),
+        help="Score every product at each stretch factor and log one MLflow run per factor.",
+    ):
+        catalog = None
+        try:
+            if source == FROM_SALES:
+                catalog = analysis["catalog"]
+            elif source == DEMO:
+                catalog = sales_data.demo()
+            else:
+                catalog = sales_data.load_file(upload.getvalue(), upload.name, None)
+        except CatalogError as exc:
+            st.error(md(exc))
+        if catalog is not None:
+            ids = run_sweep(
+                catalog,
+                target,
+                sorted(stretches),
+                znorm=znorm,
+                store=store,
+                experiment=experiment_name,
+            )
+            if ids:
+                st.session_state[EXPERIMENT] = experiment_name
+                st.session_state["experiments.last_sweep"] = ids
+                known = experiments(uri, generation())
+
+if known.empty:
+    st.info(
+        "No runs yet. Start a sweep above, or log an analysis from the Sales Trends page.",
+        icon=":material/info:",
+    )
+    st.stop()
+
+# --------------------------------------------------------------------------- runs
+names = known["name"].tolist()
+if st.session_state.get(EXPERIMENT) not in names:
+    st.session_state[EXPERIMENT] = (
+        tracking.DEFAULT_EXPERIMENT if tracking.DEFAULT_EXPERIMENT in names else names[0]
+    )
+pick_col, link_col = st.columns([3, 1], vertical_alignment="bottom")
+chosen = pick_col.selectbox(
+    "Experiment",
+    names,
+    key=EXPERIMENT,
+    help="MLflow experiments in this store, newest first.",
+)
+experiment_id = known.loc[known["name"] == chosen, "experiment_id"].iloc[0]
+exp_link = tracking.experiment_link(experiment_id)
+if exp_link:
+    link_col.link_button(
+        "Open in the MLflow UI",
+        exp_link,
+        icon=":material/open_in_new:",
+        help="This experiment in MLflow's own interface (MLFLOW_UI_URL).",
+    )
+
+try:
+    table = runs(uri, experiment_id, generation())
+except TRACKING_ERRORS as exc:
+    st.error(f"Could not read the runs of “{md(chosen)}”. {error_text(exc)}")
+    st.stop()
+if table.empty:
+    st.info("This experiment has no runs yet.", icon=":material/info:")
+    st.stop()
+
+st.subheader("Runs", anchor=False)
+filter_col, status_col = st.columns([3, 2])
+query = filter_col.text_input(
+    "Filter",
+    key="experiments.filter",
+    placeholder="dataset, run name, run id or sweep id",
+    help="Show only runs whose dataset, name, run id or sweep id contains this text.",
+)
+statuses = status_col.multiselect(
+    "Status",
+    sorted(table["status"].unique()),
+    default=[s for s in ["FINISHED"] if s in set(table["status"])],
+    key="experiments.status",
+    help="FINISHED runs are complete; FAILED runs stopped part-way (their files may be "
+    "incomplete).",
+)
+view = table[table["status"].isin(statuses)] if statuses else table
+if query.strip():
+    needle = query.strip().lower()
+    haystack = (
+        view[["dataset_name", "run_name", "run_id", "sweep_id"]]
+        .fillna("")
+        .astype(str)
+        .agg(" ".join, axis=1)
+        .str.lower()
+    )
+    view = view[haystack.str.contains(needle, regex=False)]
+view = view.reset_index(drop=True)
+
+shown = view[
+    [
+        "run_name",
+        "stretch_factor",
+        "median_distance",
+        "mean_distance",
+        "min_distance",
+        "max_distance",
+        "n_zscore_outliers",
+        "dataset_name",
+        "n_products",
+        "znorm",
+        "status",
+        "started",
+        "run_id",
+    ]
+].copy()
+column_config = {
+    "run_name": st.column_config.TextColumn("Run", help="Run name in MLflow"),
+    "stretch_factor": st.column_config.NumberColumn(
+        "Stretch", format="%g", help="Stretch factor (band as a fraction of the target length)"
+    ),
+    "median_distance": st.column_config.NumberColumn(
+        "Median", format="%.4f", help="Median DTW distance over all products"
+    ),
+    "mean_distance": st.column_config.NumberColumn("Mean", format="%.4f"),
+    "min_distance": st.column_config.NumberColumn("Closest", format="%.4f"),
+    "max_distance": st.column_config.NumberColumn("Farthest", format="%.4f"),
+    "n_zscore_outliers": st.column_config.NumberColumn(
+        "Trending", format="%d", help="Products with a distance z-score of -2 or lower"
+    ),
+    "dataset_name": st.column_config.TextColumn("Dataset"),
+    "n_products": st.column_config.NumberColumn("Products", format="%d"),
+    "znorm": st.column_config.CheckboxColumn("Z-norm", help="Shapes compared, not units"),
+    "status": st.column_config.TextColumn("Status"),
+    "started": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+    "run_id": st.column_config.TextColumn("Run id", help="Paste it below to score products"),
+}
+if tracking.ui_url():
+    shown["mlflow"] = [tracking.run_link(experiment_id, r) for r in view["run_id"]]
+    column_config["mlflow"] = st.column_config.LinkColumn("MLflow", display_text="open")
+event = st.dataframe(
+    shown,
+    key="experiments.runs_table",
+    hide_index=True,
+    column_config=column_config,
+    on_select="rerun",
+    selection_mode="multi-row",
+    height=min(38 + 35 * len(shown), 320),
+)
+st.caption(
+    f"{len(view)} of {len(table)} runs shown. Click column headers to sort; tick rows to "
+    f"compare their histograms and outliers below (up to {MAX_SIDE_BY_SIDE})."
+)
+
+finished = view[(view["status"] == "FINISHED") & view["median_distance"].notna()]
+
+# --------------------------------------------------------------------------- comparison
+st.subheader("Median distance against stretch factor", anchor=False)
+if finished.empty:
+    st.info("No finished runs match the filter.", icon=":material/info:")
+else:
+    lines = finished.assign(series=series_label(finished))
+    st.plotly_chart(median_by_stretch(lines), config=PLOT_CONFIG, key="experiments.median_chart")
+    falls = [
+        bool(np.all(np.diff(g.groupby("stretch_factor")["median_distance"].mean().values) <= 1e-9))
+        for _, g in lines.groupby("series")
+    ]
+    if any(len(g["stretch_factor"].unique()) > 1 for _, g in lines.groupby("series")):
+        verdict = (
+            "falls (or stays level) as the stretch factor grows in every series, as published"
+            if all(falls)
+            else "does not always fall as the stretch factor grows"
+        )
+        st.caption(
+            f"The median distance {verdict}: a wider band lets each week line up with a "
+            "nearby week, so curves with the same shape come out closer."
+        )
+
+selected_rows = list(event.selection.rows) if event is not None else []
+chosen_runs = view.iloc[selected_rows] if selected_rows else pd.DataFrame()
+chosen_runs = chosen_runs[chosen_runs["status"] == "FINISHED"] if len(chosen_runs) else chosen_runs
+if chosen_runs.empty and not finished.empty:
+    # Nothing ticked: the newest sweep (or the newest runs), spread over its stretch factors.
+    newest = finished.iloc[0]
+    group = finished[finished["sweep_id"] == newest["sweep_id"]] if newest["sweep_id"] else None
+    group = (group if group is not None and len(group) > 1 else finished.head(4)).sort_values(
+        "stretch_factor"
+    )
+    picks = np.unique(np.linspace(0, len(group) - 1, min(len(group), MAX_SIDE_BY_SIDE)).round())
+    chosen_runs = group.iloc[picks.astype(int)]
+    st.caption("No runs ticked: showing the newest sweep, spread over its stretch factors.")
+if len(chosen_runs) > MAX_SIDE_BY_SIDE:
+    st.caption(f"Showing the first {MAX_SIDE_BY_SIDE} ticked runs.")
+    chosen_runs = chosen_runs.head(MAX_SIDE_BY_SIDE)
+
+if not chosen_runs.empty:
+    st.subheader("Histograms of the selected runs", anchor=False)
+    distances: dict[str, np.ndarray] = {}
+    outliers: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+    with st.spinner("Reading the runs' distances…"):
+        for _, run in chosen_runs.iterrows():
+            label = f"stretch {run['stretch_factor']:g} · {run['run_id'][:7]}"
+            try:
+                dist = artifact_csv(uri, run["run_id"], "distances.csv")
+                outliers[label] = (
+                    artifact_csv(uri, run["run_id"], "zscore_outliers.csv"),
+                    artifact_csv(uri, run["run_id"], "quantile_outliers.csv"),
+                )
+            except TRACKING_ERRORS as exc:
+                st.warning(f"Run {run['run_id']}: {error_text(exc)}")
+                continue
+            distances[label] = dist["distance"].to_numpy()
+    if distances:
+        st.plotly_chart(
+            histograms_side_by_side(distances), config=PLOT_CONFIG, key="experiments.histograms"
+        )
+        st.subheader("Outliers of the selected runs", anchor=False)
+        st.caption(
+            "Trending products: distance z-score of -2 or lower (left), and the closest 10 % "
+            "of products (right)."
+        )
+        outlier_columns = {
+            "product": st.column_config.TextColumn("Product"),
+            "distance": st.column_config.NumberColumn("Distance", format="%.4f"),
+            "zscore": st.column_config.NumberColumn("Z-score", format="%.2f"),
+            "mean_units": st.column_config.NumberColumn("Units/wk", format="%.1f"),
+        }
+        for tab, (label, (z, q)) in zip(st.tabs(list(outliers)), outliers.items(), strict=True):
+            with tab:
+                z_col, q_col = st.columns(2)
+                for col, frame, title, name in (
+                    (z_col, z, "Z-score ≤ -2", "zscore_outliers"),
+                    (q_col, q, "Lowest 10 %", "quantile_outliers"),
+                ):
+                    col.markdown(f"**{title}** ({len(frame)} products)")
+                    col.dataframe(
+                        frame[list(outlier_columns)],
+                        hide_index=True,
+                        column_config=outlier_columns,
+                        height=min(38 + 35 * max(len(frame), 1), 280),
+                    )
+                    col.download_button(
+                        "Download CSV",
+                        csv_bytes(frame),
+                        file_name=f"{name}_{label.split(' · ')[1]}.csv",
+                        mime="text/csv",
+                        key=f"experiments.download.{name}.{label}",
+                        icon=":material/download:",
+                        on_click="ignore",
+                        help="Full-precision numbers; cells that look like formulas are "
+                        "made safe for spreadsheets.",
+                    )
+
+# --------------------------------------------------------------------------- scoring
+st.subheader("Score new products with a logged model", anchor=False)
+st.caption(
+    "Each run's model holds its target, stretch factor and normalisation; it gives the DTW "
+    "distance of any product to that target. Pick a run or paste a run id from any "
+    "experiment in this store."
+)
+run_col, paste_col = st.columns(2)
+if finished.empty:
+    picked = None
+    run_col.caption("No finished runs in this experiment; paste a run id instead.")
+else:
+    choices = finished.sort_values(["stretch_factor", "started"])
+    labels = {
+        r.run_id: f"stretch {r.stretch_factor:g} · {r.dataset_name} · run {r.run_id[:7]}"
+        for r in choices.itertuples()
+    }
+    default_run = choices.loc[
+        (choices["stretch_factor"] - 0.05).abs().idxmin(), "run_id"
+    ]  # the published default, when there
+    picked = run_col.selectbox(
+        "Run",
+        list(labels),
+        index=list(labels).index(default_run),
+        format_func=labels.get,
+        key="experiments.score_run",
+        help="The run whose model scores the products.",
+    )
+pasted = paste_col.text_input(
+    "…or paste a run id",
+    key="experiments.score_run_id",
+    placeholder="32 hexadecimal characters",
+    help="Any run id from this store (see the runs table, the MLflow UI or the output of "
+    "`python -m dtwcore sweep`). Overrides the choice on the left.",
+).strip()
+run_id = pasted or picked
+if run_id:
+    try:
+        with st.spinner("Loading the model…"):
+            info = run_target(uri, run_id)
+            model = logged_model(uri, run_id)
+    except TRACKING_ERRORS as exc:
+        st.error(md(error_text(exc)), icon=":material/error:")
+    else:
+        weeks = list(info["weeks"])
+        st.caption(
+            f"Model of run {run_id}: stretch factor {info['stretch_factor']:g} (band of "
+            f"{info['band_radius']} weeks), {'z-normalised' if info['znorm'] else 'raw units'}, "
+            f"target of {len(info['target'])} weeks. Products need {len(weeks)} weekly columns "
+            f"({md(weeks[0])} … {md(weeks[-1])})."
+        )
+        how = st.radio(
+            "Products to score",
+            ["Type them in", "Upload a file"],
+            horizontal=True,
+            key="experiments.score_input",
+            help="Edit the two example products (add rows at the bottom), or upload a CSV or "
+            "Parquet file with one row per product.",
+        )
+        products = None
+        if how == "Type them in":
+            products = st.data_editor(
+                hand_written(weeks, info["target"]),
+                num_rows="dynamic",
+                hide_index=True,
+                key=f"experiments.score_editor.{zlib.crc32('|'.join(weeks).encode())}",
+                column_config={
+                    dtw_model.ID_COLUMN: st.column_config.TextColumn(
+                        "Product", help="Any name", required=True
+                    ),
+                    **{
+                        w: st.column_config.NumberColumn(w, min_value=0, help="Units sold")
+                        for w in weeks
+                    },
+                },
+            )
+        else:
+            new_file = st.file_uploader(
+                "Products file",
+                type=["csv", "parquet", "pq"],
+                key="experiments.score_upload",
+                help="A product-code column and one column per week, in week order.",
+            )
+            if new_file is not None:
+                try:
+                    cat = sales_data.load_file(new_file.getvalue(), new_file.name, None)
+                except CatalogError as exc:
+                    st.error(md(exc))
+                else:
+                    if cat.values.shape[1] != len(weeks):
+                        st.error(
+                            f"The model expects {len(weeks)} weeks; {md(new_file.name)} has "
+                            f"{cat.values.shape[1]}."
+                        )
+                    else:
+                        products = pd.DataFrame(cat.values, columns=weeks)
+                        products.insert(0, dtw_model.ID_COLUMN, cat.ids)
+        if st.button(
+            "Score",
+            type="primary",
+            icon=":material/calculate:",
+            key="experiments.score_button",
+            disabled=products is None,
+            help="Distance of each product to the run's target, with the run's settings.",
+        ):
+            try:
+                frame = products.dropna(how="all").copy()
+                frame[dtw_model.ID_COLUMN] = frame[dtw_model.ID_COLUMN].fillna("").astype(str)
+                frame[weeks] = frame[weeks].apply(pd.to_numeric, errors="coerce")
+                with st.spinner("Scoring…"):
+                    answer = model.predict(frame)
+                reference = artifact_csv(uri, run_id, "distances.csv")["distance"].to_numpy()
+            except (ValueError, *TRACKING_ERRORS) as exc:
+                st.error(f"Could not score these products: {md(error_text(exc))}")
+            else:
+                answer["closer logged products"] = [
+                    int((reference < d).sum()) for d in answer["distance"]
+                ]
+                answer["percentile"] = [
+                    100.0 * float((reference < d).mean()) for d in answer["distance"]
+                ]
+                st.session_state[SCORED] = (run_id, answer, frame, reference.size)
+        scored = st.session_state.get(SCORED)
+        if scored and scored[0] == run_id:
+            _, answer, frame, n_logged = scored
+            st.caption(
+                f"Compared with the run's {n_logged} logged products: “closer logged products” "
+                "counts those nearer to the target; a low percentile means one of the best "
+                "matches."
+            )
+            st.dataframe(
+                answer,
+                hide_index=True,
+                key="experiments.score_result",
+                column_config={
+                    dtw_model.ID_COLUMN: st.column_config.TextColumn("Product"),
+                    "distance": st.column_config.NumberColumn("Distance", format="%.4f"),
+                    "closer logged products": st.column_config.NumberColumn(
+                        "Closer logged products",
+                        format="%d",
+                        help="How many products of the run's catalogue are closer to the "
+                        "target than this one",
+                    ),
+                    "percentile": st.column_config.NumberColumn(
+                        "Percentile",
+                        format="%.1f %%",
+                        help="Share of the run's catalogue that is closer; small = one of "
+                        "the best matches",
+                    ),
+                },
+            )
+            st.plotly_chart(
+                products_vs_target(
+                    info["target"],
+                    frame[weeks].to_numpy(dtype=np.float64),
+                    frame[dtw_model.ID_COLUMN].tolist(),
+                    znorm=bool(info["znorm"]),
+                ),
+                config=PLOT_CONFIG,
+                key="experiments.score_chart",
+            )

@@ -1,0 +1,206 @@
+"""Figures for logged runs: the stretch-factor comparison, histograms side by side, new
+products against the target, and the PNG histogram logged with every run.
+
+plotly builders, plus one matplotlib builder for the PNG artifact (drawn on an Agg canvas:
+no pyplot, no display). The run's interactive histogram is
+:func:`dtwcore.plots.sales.distance_histogram`, the one the Sales Trends page shows.
+Colours as everywhere: bars OTHER_COLOR, median MEDIAN_COLOR, target TARGET_COLOR.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from plotly.subplots import make_subplots
+
+from dtwcore.distance import znormalize
+from dtwcore.plots import OTHER_COLOR, SELECTED_COLOR, TARGET_COLOR
+from dtwcore.plots.sales import MEDIAN_COLOR
+from dtwcore.sales import HISTOGRAM_BINS
+
+DISTANCE_AXIS = "DTW distance to the target (smaller = closer)"
+# One colour per compared series, none of them a colour that means something elsewhere.
+SERIES_COLORS = ("#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2", "#393b79")
+# Scored new products: the first in the selected-product colour, then colours that mean
+# nothing else in the app.
+PRODUCT_COLORS = (SELECTED_COLOR, "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2")
+MAX_SIDE_BY_SIDE = 4
+
+
+def _bins(distances: np.ndarray, bins: int) -> dict[str, float]:
+    lo, hi = float(np.min(distances)), float(np.max(distances))
+    size = (hi - lo) / bins if hi > lo else 1.0
+    return {"start": lo, "end": hi + size * 1e-9, "size": size}
+
+
+def histogram_png(
+    distances: Sequence[float] | np.ndarray,
+    *,
+    title: str = "",
+    bins: int = HISTOGRAM_BINS,
+) -> bytes:
+    """The same histogram as a PNG image (matplotlib, Agg canvas), for run artifacts."""
+    values = np.asarray(distances, dtype=np.float64)
+    median = float(np.median(values))
+    fig = Figure(figsize=(8, 4.5), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    edges = np.linspace(values.min(), values.max(), bins + 1) if np.ptp(values) > 0 else bins
+    ax.hist(values, bins=edges, color=OTHER_COLOR, alpha=0.75, edgecolor="white")
+    ax.axvline(median, color=MEDIAN_COLOR, linestyle="--", label=f"median {median:.4f}")
+    ax.set_xlabel(DISTANCE_AXIS)
+    ax.set_ylabel("Number of products")
+    ax.set_title(title)
+    ax.legend(loc="upper right")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def median_by_stretch(runs: pd.DataFrame) -> go.Figure:
+    """Median distance against stretch factor, one line per compared series.
+
+    Parameters
+    ----------
+    runs : DataFrame with columns ``stretch_factor``, ``median_distance`` and ``series``
+        (a label: runs with the same label are one line; repeated stretch factors within
+        a series are averaged, they are repeated runs of the same analysis).
+    """
+    fig = go.Figure()
+    for k, (label, group) in enumerate(runs.groupby("series", sort=True)):
+        line = group.groupby("stretch_factor", as_index=False)["median_distance"].mean()
+        line = line.sort_values("stretch_factor")
+        fig.add_trace(
+            go.Scatter(
+                x=line["stretch_factor"],
+                y=line["median_distance"],
+                mode="lines+markers+text" if len(line) <= 12 else "lines+markers",
+                text=[f"{v:.2f}" for v in line["median_distance"]],
+                textposition="top right",
+                name=str(label),
+                line={"color": SERIES_COLORS[k % len(SERIES_COLORS)], "width": 2},
+                marker={"size": 9},
+                hovertemplate="stretch %{x}<br>median %{y:.4f}<extra>%{fullData.name}</extra>",
+            )
+        )
+    fig.update_layout(
+        xaxis_title="stretch factor (Sakoe-Chiba band as a fraction of the target length)",
+        yaxis_title="median DTW distance",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        showlegend=True,
+        margin={"t": 40, "l": 60, "r": 20, "b": 50},
+        hovermode="closest",
+        height=420,
+    )
+    return fig
+
+
+def histograms_side_by_side(
+    distances: Mapping[str, Sequence[float] | np.ndarray], *, bins: int = HISTOGRAM_BINS
+) -> go.Figure:
+    """Histograms of several runs next to each other on a shared distance axis.
+
+    Parameters
+    ----------
+    distances : run label -> distances (at most ``MAX_SIDE_BY_SIDE`` runs)
+    """
+    items = list(distances.items())[:MAX_SIDE_BY_SIDE]
+    if not items:
+        raise ValueError("no runs to show")
+    everything = np.concatenate([np.asarray(v, dtype=np.float64) for _, v in items])
+    xbins = _bins(everything, bins)
+    fig = make_subplots(
+        rows=1,
+        cols=len(items),
+        shared_yaxes=True,
+        subplot_titles=[label for label, _ in items],
+        horizontal_spacing=0.04,
+    )
+    for k, (label, values) in enumerate(items, start=1):
+        values = np.asarray(values, dtype=np.float64)
+        median = float(np.median(values))
+        fig.add_trace(
+            go.Histogram(
+                x=values,
+                xbins=xbins,
+                marker_color=OTHER_COLOR,
+                opacity=0.75,
+                name=label,
+                hovertemplate="distance %{x}<br>%{y} products<extra></extra>",
+            ),
+            row=1,
+            col=k,
+        )
+        fig.add_vline(
+            x=median,
+            line={"color": MEDIAN_COLOR, "dash": "dash", "width": 2},
+            annotation_text=f"median {median:.2f}",
+            annotation_position="top right",
+            annotation_font_color=MEDIAN_COLOR,
+            row=1,
+            col=k,
+        )
+        fig.update_xaxes(
+            title_text="DTW distance", range=[xbins["start"], xbins["end"]], row=1, col=k
+        )
+    fig.update_yaxes(title_text="Number of products", row=1, col=1)
+    fig.update_layout(showlegend=False, bargap=0.05, margin={"t": 60, "l": 60, "r": 20, "b": 50})
+    return fig
+
+
+def products_vs_target(
+    target: Sequence[float] | np.ndarray,
+    values: np.ndarray,
+    labels: Sequence[str],
+    *,
+    znorm: bool,
+    max_products: int = len(PRODUCT_COLORS),
+) -> go.Figure:
+    """New products' weekly curves over the target, on the scale the model compares.
+
+    Parameters
+    ----------
+    target : array [shape=(T,)] weekly capacity in units
+    values : array [shape=(N, W)] weekly units of the products
+    labels : N product names
+    znorm : draw z-normalised curves (shapes) rather than units, as the model compares them
+    """
+    target = np.asarray(target, dtype=np.float64)
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=np.arange(target.size),
+            y=znormalize(target) if znorm else target,
+            mode="lines",
+            name="target",
+            line={"color": TARGET_COLOR, "width": 3},
+        )
+    )
+    for k, (label, row) in enumerate(zip(labels, values, strict=False)):
+        if k >= max_products:
+            break
+        row = np.asarray(row, dtype=np.float64)
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(row.size),
+                y=znormalize(row) if znorm else row,
+                mode="lines",
+                name=str(label),
+                line={"color": PRODUCT_COLORS[k % len(PRODUCT_COLORS)], "width": 2},
+            )
+        )
+    fig.update_layout(
+        xaxis_title="week",
+        yaxis_title="z-normalised units (shape)" if znorm else "units sold per week",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        margin={"t": 40, "l": 60, "r": 20, "b": 50},
+        height=320,
+    )
+    return fig
