@@ -13,7 +13,7 @@ import importlib
 import sys
 
 # Modules that each register one or more commands, imported in this order.
-COMMAND_MODULES: tuple[str, ...] = ("dtwcore.cli_score", "dtwcore.cli_sweep")
+COMMAND_MODULES: tuple[str, ...] = ("dtwcore.cli_score", "dtwcore.cli_sweep", "dtwcore.cli_audio")
 
 
 class _Parser(argparse.ArgumentParser):

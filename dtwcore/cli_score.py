@@ -1,0 +1,241 @@
+"""``python -m dtwcore score``: rank a whole catalogue file against the target.
+
+The local engine streams the input in record batches and keeps only one distance (and the
+id) per product, so catalogues far bigger than memory can be scored; ``--engine spark``
+runs the same kernels on Spark (see :mod:`dtwcore.spark`). Both engines give the same
+numbers.
+
+Output: one row per product, closest first, with the columns ``product``, ``distance``,
+``rank`` (1 = closest; ties go to the earlier row of the input) and ``zscore`` (the
+distance's z-score over the whole catalogue, population standard deviation). With
+``--top K`` only the K closest rows are written, but every product is still scored, so
+``rank`` and ``zscore`` are exactly those of the full output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from dtwcore.distance import dtw_one_to_many
+from dtwcore.sales import BLOG_TARGET, DEFAULT_STRETCH, CatalogError, parse_target
+from dtwcore.stream import (
+    CatalogReader,
+    OutputFile,
+    Progress,
+    ranked_tables,
+    result_table,
+    write_results,
+    zscores,
+)
+
+__all__ = ["register", "run", "score_stream"]
+
+
+def _stretch(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, got {text!r}")
+    return value
+
+
+def _top(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``score`` command."""
+    p = subparsers.add_parser(
+        "score",
+        help="rank every product of a CSV or Parquet catalogue by DTW distance to the target",
+        description=__doc__.split("\n\n")[1].replace("\n", " "),
+    )
+    p.add_argument("input", metavar="INPUT", help="catalogue file, .csv or .parquet")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="OUTPUT",
+        help="result file, .csv or .parquet; '-' writes CSV to standard output",
+    )
+    p.add_argument(
+        "--target",
+        default="blog",
+        metavar="blog|FILE",
+        help="'blog' (the published weekly capacity, default) or a file with one column of numbers",
+    )
+    p.add_argument(
+        "--stretch",
+        type=_stretch,
+        default=DEFAULT_STRETCH,
+        metavar="S",
+        help=f"stretch factor in [0, 1]: band radius floor(S x target weeks) "
+        f"(default {DEFAULT_STRETCH})",
+    )
+    p.add_argument(
+        "--znorm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="compare shapes (z-normalised series, default) or raw units (--no-znorm)",
+    )
+    p.add_argument("--top", type=_top, metavar="K", help="write only the K closest products")
+    p.add_argument("--engine", choices=("local", "spark"), default="local", help="default: local")
+    p.add_argument(
+        "--spark-master",
+        metavar="URL",
+        help="Spark master for --engine spark (default local[*])",
+    )
+    p.add_argument(
+        "--id-column",
+        metavar="NAME",
+        help="the product id column (default Product_Code, else the first text column)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    p.set_defaults(func=run)
+
+
+def read_target(source: str) -> np.ndarray:
+    """The target: ``"blog"`` (the published capacity) or a file with one column of
+    numbers (see :func:`dtwcore.sales.parse_target`)."""
+    if source == "blog":
+        return BLOG_TARGET.copy()
+    return parse_target(Path(source))
+
+
+@dataclass
+class _Moments:
+    """Count, mean and sum of squared deviations, merged batch by batch (Chan et al.)."""
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+
+    def add(self, x: np.ndarray) -> None:
+        nb = x.shape[0]
+        mb = float(x.mean())
+        m2b = float(((x - mb) ** 2).sum())
+        total = self.n + nb
+        delta = mb - self.mean
+        self.mean += delta * nb / total
+        self.m2 += m2b + delta * delta * self.n * nb / total
+        self.n = total
+
+    def std(self) -> float:
+        return math.sqrt(self.m2 / self.n) if self.n else 0.0
+
+
+def score_stream(
+    reader: CatalogReader,
+    target: np.ndarray,
+    *,
+    stretch: float = DEFAULT_STRETCH,
+    znorm: bool = True,
+    top: int | None = None,
+    progress: Progress | None = None,
+) -> Iterator[pa.Table]:
+    """Score a catalogue batch by batch; yield the result tables, closest first.
+
+    Memory: one batch of values at a time, plus one distance and one id per product
+    (with ``top``, only K of them plus running sums for the z-scores).
+    """
+    progress = progress or Progress(False)
+    moments = _Moments()
+    dists: list[np.ndarray] = []
+    id_chunks: list[pa.Array] = []
+    best_d = np.empty(0)
+    best_row = np.empty(0, dtype=np.int64)
+    best_ids = pa.array([], pa.string())
+    done = 0
+    for batch in reader:
+        d = dtw_one_to_many(target, batch.values, stretch=stretch, znorm=znorm)
+        if top is None:
+            dists.append(d)
+            id_chunks.append(batch.ids)
+        else:
+            moments.add(d)
+            local = _smallest(d, top)
+            best_d = np.concatenate([best_d, d[local]])
+            best_row = np.concatenate([best_row, batch.first_row + local])
+            best_ids = pa.concat_arrays([best_ids, batch.ids.take(pa.array(local))])
+            keep = np.lexsort((best_row, best_d))[:top]
+            best_d, best_row = best_d[keep], best_row[keep]
+            best_ids = best_ids.take(pa.array(keep))
+        done += batch.values.shape[0]
+        progress.update(done, reader.fraction_done())
+    progress.update(done, 1.0, force=True)
+    if top is not None:
+        yield result_table(best_ids, best_d, 1, zscores(best_d, moments.mean, moments.std()))
+        return
+    progress.message(f"ranking {done:,} products …")
+    dist = np.concatenate(dists)
+    del dists
+    ids = pa.chunked_array(id_chunks, pa.string()).combine_chunks()
+    del id_chunks
+    yield from ranked_tables(ids, dist)
+
+
+def _smallest(d: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k smallest values (all ties of the k-th included), any order."""
+    if d.shape[0] <= k:
+        return np.arange(d.shape[0])
+    kth = np.partition(d, k - 1)[k - 1]
+    return np.flatnonzero(d <= kth)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``score``; return the exit code (errors raise CatalogError / OSError)."""
+    if args.spark_master and args.engine != "spark":
+        raise CatalogError("--spark-master needs --engine spark")
+    started = time.monotonic()
+    target = read_target(args.target)
+    reader = CatalogReader(args.input, id_column=args.id_column)
+    output = OutputFile(args.out)
+    progress = Progress(not args.quiet and sys.stderr.isatty())
+    try:
+        if args.engine == "spark":
+            from dtwcore import spark
+
+            tables = spark.score_file(
+                reader,
+                target,
+                stretch=args.stretch,
+                znorm=args.znorm,
+                top=args.top,
+                master=args.spark_master,
+                progress=progress.enabled,
+            )
+        else:
+            tables = score_stream(
+                reader,
+                target,
+                stretch=args.stretch,
+                znorm=args.znorm,
+                top=args.top,
+                progress=progress,
+            )
+        written = write_results(output, tables)
+    except BaseException:
+        output.discard()
+        progress.close()
+        raise
+    elapsed = time.monotonic() - started
+    where = "standard output" if args.out == "-" else os.path.basename(args.out)
+    progress.close(f"done in {elapsed:.1f} s: wrote {written:,} rows to {where}")
+    return 0

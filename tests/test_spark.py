@@ -1,0 +1,154 @@
+"""Spark engine: same kernels, same numbers as the local engine (dtwcore.spark)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from dtwcore.cli import main
+from dtwcore.sales import BLOG_TARGET, CatalogError, score_catalog
+from dtwcore.stream import CatalogReader
+
+from .conftest import UCI_CSV
+
+pytest.importorskip("pyspark")
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:PySpark does not yet fully support pandas:FutureWarning"
+)
+
+WEEKS = [f"W{i}" for i in range(52)]
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[object]:
+    """One local[2] session for every Spark test (UI off, few shuffle partitions)."""
+    from dtwcore.spark import session
+
+    spark, created = session("local[2]", shuffle_partitions=4)
+    yield spark
+    if created:
+        spark.stop()
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str]:
+    code = main(["score", *map(str, args), "--quiet"])
+    return code, capsys.readouterr().err
+
+
+def assert_same(got: pd.DataFrame, want: pd.DataFrame) -> None:
+    assert got["product"].tolist() == want["product"].tolist()
+    assert got["rank"].tolist() == want["rank"].tolist()
+    np.testing.assert_allclose(got["distance"], want["distance"], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(got["zscore"], want["zscore"], rtol=0, atol=1e-9)
+
+
+def test_score_uci_dataframe_matches_local(spark) -> None:  # noqa: ANN001
+    from dtwcore.spark import read_catalog, score, to_arrow
+
+    uci = pd.read_csv(UCI_CSV)
+    want = score_catalog(uci["Product_Code"].to_numpy(), uci[WEEKS].to_numpy(), BLOG_TARGET)
+    want = want.sort_values("rank").reset_index(drop=True)
+    got = to_arrow(score(read_catalog(spark, CatalogReader(UCI_CSV)), BLOG_TARGET)).to_pandas()
+    assert list(got.columns) == ["product", "distance", "rank", "zscore"]
+    assert_same(got, want)
+    np.testing.assert_array_equal(got["distance"], want["distance"])  # bit for bit
+    assert (got["product"][0], round(got["distance"][0], 4)) == ("P675", 5.1101)
+    assert (got["product"].iloc[-1], round(got["distance"].iloc[-1], 4)) == ("P716", 10.6719)
+    assert round(got["distance"].median(), 4) == 7.8940
+    by_product = got.set_index("product")["distance"].round(4)
+    assert (by_product["P202"], by_product["P83"]) == (6.8616, 8.9514)
+
+
+def test_cli_engines_agree_on_uci(
+    spark,  # noqa: ANN001
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    for engine in ("local", "spark"):
+        assert cli(capsys, UCI_CSV, "--out", tmp_path / f"{engine}.csv", "--engine", engine)[0] == 0
+        top = tmp_path / f"{engine}-top.parquet"
+        assert cli(capsys, UCI_CSV, "--out", top, "--engine", engine, "--top", 7)[0] == 0
+    local = pd.read_csv(tmp_path / "local.csv")
+    assert_same(pd.read_csv(tmp_path / "spark.csv"), local)
+    assert_same(pd.read_parquet(tmp_path / "spark-top.parquet"), local.head(7))
+    assert_same(pd.read_parquet(tmp_path / "local-top.parquet"), local.head(7))
+
+
+def test_engines_agree_on_a_generated_catalogue_in_many_partitions(
+    spark,  # noqa: ANN001
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from dtwcore.spark import score, to_arrow
+
+    rng = np.random.default_rng(11)
+    n = 30_000
+    values = np.round(rng.gamma(2.0, 6.0, (n, 52)) * rng.uniform(0.2, 3, (n, 1)), 1)
+    values[::1000] = 4.0  # constant rows tie at one distance: ranks follow input order
+    source = tmp_path / "catalogue.parquet"
+    columns = {"Product_Code": [f"G{i}" for i in range(n)]}
+    columns |= {w: values[:, i] for i, w in enumerate(WEEKS)}
+    pq.write_table(pa.table(columns), source, row_group_size=2_500)
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "512k")
+    spark.conf.set("spark.sql.adaptive.coalescePartitions.enabled", "false")
+    try:
+        products = spark.read.parquet(str(source))
+        assert products.rdd.getNumPartitions() > 2
+        for engine in ("local", "spark"):
+            out = tmp_path / f"{engine}.parquet"
+            assert cli(capsys, source, "--out", out, "--engine", engine, "--stretch", 0.1)[0] == 0
+        # The library ranks on Spark itself, partition by partition.
+        ranked = score(products, BLOG_TARGET, stretch=0.1)
+        assert ranked.rdd.getNumPartitions() > 1
+        library = to_arrow(ranked).to_pandas()
+        top = to_arrow(score(products, BLOG_TARGET, stretch=0.1, top=25)).to_pandas()
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+        spark.conf.unset("spark.sql.adaptive.coalescePartitions.enabled")
+    local = pd.read_parquet(tmp_path / "local.parquet")
+    for got in (pd.read_parquet(tmp_path / "spark.parquet"), library):
+        assert_same(got, local)
+        assert got["rank"].tolist() == list(range(1, n + 1))
+        ties = got[got["product"].isin([f"G{i}" for i in range(0, n, 1000)])]
+        assert ties["product"].tolist() == [f"G{i}" for i in range(0, n, 1000)]
+    assert_same(top, local.head(25))
+
+
+def test_spark_reports_bad_rows_in_one_line(
+    spark,  # noqa: ANN001
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "gap.parquet"
+    pq.write_table(
+        pa.table({"Product_Code": ["P1", "P2"], "W0": [1.0, 2.0], "W1": [3.0, None]}), source
+    )
+    out = tmp_path / "out.csv"
+    code, err = cli(capsys, source, "--out", out, "--engine", "spark")
+    assert code == 2
+    assert err == f"error: {source}: product P2: W1 is missing or not a finite number\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gap.parquet"]
+
+
+def test_score_on_an_in_memory_dataframe(spark) -> None:  # noqa: ANN001
+    from dtwcore.spark import score, to_arrow
+
+    rows = [(7, 1.0, 2.0, 3.0, 9.0), (8, 3.0, 2.0, 1.0, 9.0), (9, 1.0, 2.0, 4.0, 9.0)]
+    df = spark.createDataFrame(rows, "sku long, a double, b double, c double, MAX double")
+    target = np.array([1.0, 2.0, 3.0])
+    got = to_arrow(score(df, target, id_column="sku", znorm=False, stretch=0.0)).to_pandas()
+    want = score_catalog(np.array(["7", "8", "9"]), np.array([r[1:4] for r in rows]), target,
+                         stretch=0.0, znorm=False)  # fmt: skip
+    assert_same(got, want.sort_values("rank").reset_index(drop=True))
+    with pytest.raises(CatalogError, match="^top must be a whole number of 1 or more, got 0$"):
+        score(df, target, id_column="sku", top=0)
+    with pytest.raises(ValueError, match="stretch must be between 0 and 1"):
+        score(df, target, id_column="sku", stretch=2.0)
+    with pytest.raises(CatalogError, match="no id column"):
+        score(df.drop("sku"), target)
