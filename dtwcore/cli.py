@@ -2,6 +2,8 @@
 
 Each command lives in its own module exposing ``register(subparsers)``, which adds an
 ``argparse`` sub-parser whose ``func`` attribute runs the command and returns an exit code.
+Only the module of the command being run is imported, so ``score`` never pays for MLflow
+or librosa; ``--help`` imports them all.
 Errors meant for people (``ValueError`` and its subclasses, ``OSError``) end the process
 with exit code 2 and one line on stderr, never a traceback.
 """
@@ -12,8 +14,12 @@ import argparse
 import importlib
 import sys
 
-# Modules that each register one or more commands, imported in this order.
-COMMAND_MODULES: tuple[str, ...] = ("dtwcore.cli_score", "dtwcore.cli_sweep", "dtwcore.cli_audio")
+# Command name -> the module that registers it.
+COMMANDS: dict[str, str] = {
+    "score": "dtwcore.cli_score",
+    "sweep": "dtwcore.cli_sweep",
+    "audio-eval": "dtwcore.cli_audio",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -24,18 +30,20 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full parser with every registered command."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser with ``command`` registered, or every command when it is not known."""
     parser = _Parser(prog="python -m dtwcore", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for name in COMMAND_MODULES:
+    modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
+    for name in modules:
         importlib.import_module(name).register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except (ValueError, OSError) as exc:
