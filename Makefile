@@ -51,6 +51,12 @@ test: dev system-deps lint
 bench: dev
 	$(PY) -m dtwcore.bench
 
+# Issue 7 at full size: fuzzed input (>= 1,000 per property), eight browser sessions at
+# once, MLflow faults; prints what was tried and what was lost (must be nothing). `make
+# test` runs the same tests small. Logs in test-artifacts/reliability/.
+reliability: dev system-deps
+	$(PY) scripts/reliability.py
+
 # MLflow: the same store the app and `python -m dtwcore sweep` use (MLFLOW_TRACKING_URI
 # when set, else the SQLite file in this folder with run files in ./mlartifacts).
 TRACKING_URI ?= $(or $(MLFLOW_TRACKING_URI),sqlite:///$(CURDIR)/mlflow.db)

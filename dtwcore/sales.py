@@ -22,6 +22,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import math
 import os
 import re
 from collections.abc import Sequence
@@ -55,6 +56,52 @@ EXCLUDED_COLUMNS = ["row", "product", "reason"]
 # Shortlist defaults: mean weekly units within 80-120 % of the target's mean.
 VOLUME_BAND = (0.8, 1.2)
 
+# Limits of any catalogue or target. Weekly units above MAX_UNITS are refused: squared
+# differences of bigger numbers overflow and distances would come out as inf or NaN.
+# A long table's weeks are filled in from the first to the last week, so a stray week
+# number or date could otherwise ask for millions of columns.
+MAX_UNITS = 1e15
+MAX_WEEKS = 10_000
+# Largest upload the app takes (.streamlit/config.toml server.maxUploadSize should match).
+MAX_UPLOAD_MB = 50
+# How to score catalogues bigger than the interactive page takes.
+BIG_CATALOGUES = (
+    "Score bigger catalogues on the command line: python -m dtwcore score FILE "
+    "--out scores.csv (add --engine spark to run on a Spark cluster)."
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How big a catalogue may be; :data:`PAGE_LIMITS` are those of the Sales Trends page.
+
+    Attributes
+    ----------
+    products, weeks : int
+        Largest number of products (rows) and weeks (columns).
+    values : int
+        Largest products x weeks.
+    megabytes : int
+        Largest file, in MB (1 MB = 2**20 bytes).
+    """
+
+    products: int
+    weeks: int
+    values: int
+    megabytes: int
+
+    def describe(self) -> str:
+        """The limits in words."""
+        return (
+            f"up to {self.products:,} products, {self.weeks:,} weeks and {self.values:,} "
+            f"numbers (products × weeks) in files of up to {self.megabytes:,} MB"
+        )
+
+
+# The page answers within seconds on two cores up to about these sizes: reading the file
+# takes ~2 µs per number, scoring 20,000 x 260 weeks at the widest stretch ~3 s.
+PAGE_LIMITS = Limits(products=20_000, weeks=260, values=2_000_000, megabytes=MAX_UPLOAD_MB)
+
 # Header names (lower case, spaces and hyphens as "_") that identify columns.
 ID_WORDS = frozenset({"product", "sku", "item", "id", "code", "article", "material", "part"})
 LONG_WEEK_NAMES = frozenset(
@@ -78,6 +125,10 @@ Source = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
 
 class CatalogError(ValueError):
     """A catalogue or target that cannot be used; the message is written for people."""
+
+
+class CatalogTooLarge(CatalogError):
+    """A catalogue bigger than the :class:`Limits` asked for; the message says where to go."""
 
 
 class AmbiguousIdColumn(CatalogError):
@@ -167,7 +218,8 @@ def score_catalog(
     -------
     DataFrame with SCORE_COLUMNS, one row per product in input order: ``rank`` 1 is the
     closest, ``zscore`` is the distance's z-score across the catalogue (population std),
-    ``mean_units`` the mean weekly units and ``volume_ratio`` mean_units / mean target.
+    ``mean_units`` the mean weekly units and ``volume_ratio`` mean_units / mean target
+    (NaN when the target's mean is 0 or less).
     """
     target = np.asarray(target, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
@@ -175,6 +227,9 @@ def score_catalog(
     sd = dist.std()
     zscore = (dist - dist.mean()) / sd if sd > 0 else np.zeros_like(dist)
     mean_units = values.mean(axis=1)
+    target_mean = float(target.mean())
+    # A target without volume (mean 0 or below) has no volume ratio: NaN, not inf.
+    ratio = mean_units / target_mean if target_mean > 0 else np.full_like(mean_units, np.nan)
     return pd.DataFrame(
         {
             "product": np.asarray(ids).astype(str),
@@ -182,7 +237,7 @@ def score_catalog(
             "rank": rank_distances(dist),
             "zscore": zscore,
             "mean_units": mean_units,
-            "volume_ratio": mean_units / float(target.mean()),
+            "volume_ratio": ratio,
         }
     )
 
@@ -282,7 +337,11 @@ def _znorm_rows(x: np.ndarray) -> np.ndarray:
 
 
 def load_catalog(
-    source: Source, *, name: str | None = None, id_column: str | None = None
+    source: Source,
+    *,
+    name: str | None = None,
+    id_column: str | None = None,
+    limits: Limits | None = None,
 ) -> Catalog:
     """Read weekly unit sales from a CSV or Parquet file.
 
@@ -294,17 +353,22 @@ def load_catalog(
     id_column : str, optional
         The column with the product codes, when it is not obvious (see
         :class:`AmbiguousIdColumn`).
+    limits : Limits, optional
+        Refuse bigger files and catalogues (the page passes :data:`PAGE_LIMITS`); a file
+        far too big is refused before it is parsed. Without limits, any size up to
+        :data:`MAX_WEEKS` weeks is read.
 
     Returns
     -------
-    Catalog. Rows that cannot be used are listed in ``excluded``.
+    Catalog. Rows that cannot be used are listed in ``excluded``. Units are finite, not
+    negative and at most :data:`MAX_UNITS`.
 
     Raises
     ------
     CatalogError
         When the file cannot be used at all; the message names the file, the row or
         column and what to do. :class:`AmbiguousIdColumn` when the product-code column
-        must be chosen.
+        must be chosen, :class:`CatalogTooLarge` when the file is beyond ``limits``.
 
     Examples
     --------
@@ -312,12 +376,15 @@ def load_catalog(
     >>> cat.values.tolist()
     [[3.0, 4.0]]
     """
-    data, fname = _read_source(source, name)
+    data, fname = _read_source(source, name, limits)
     if not data:
         raise CatalogError(
             f"{fname} is empty. Choose a CSV or Parquet file with weekly unit sales."
         )
+    if limits is not None:
+        _check_bytes(len(data), fname, limits)
     notes: list[str] = []
+    decimal_comma = False
     if data[:4] == b"PAR1":
         header, rows, lines = _read_parquet(data, fname)
     elif fname.lower().endswith((".parquet", ".pq")):
@@ -331,29 +398,68 @@ def load_catalog(
             "CSV, then upload the CSV file."
         )
     else:
-        header, rows, lines, decimal_comma = _read_csv(data, fname, notes)
-        if decimal_comma:
-            rows = [[_fix_decimal_comma(c) for c in r] for r in rows]
-    return _build_catalog(header, rows, lines, fname, id_column, notes)
+        header, rows, lines, decimal_comma = _read_csv(data, fname, notes, limits)
+    cat = _build_catalog(header, rows, lines, fname, id_column, notes, decimal_comma)
+    if limits is not None:
+        _check_size(cat, limits)
+    return cat
 
 
-def _read_source(source: Source, name: str | None) -> tuple[bytes, str]:
+def _too_large(fname: str, what: str, limits: Limits) -> CatalogTooLarge:
+    return CatalogTooLarge(
+        f"{fname} is too big for this page: {what}. The page takes {limits.describe()}. "
+        + BIG_CATALOGUES
+    )
+
+
+def _check_bytes(size: int, fname: str, limits: Limits) -> None:
+    if size > limits.megabytes * 2**20:
+        raise _too_large(fname, f"the file is {size / 2**20:,.1f} MB", limits)
+
+
+def _check_size(cat: Catalog, limits: Limits) -> None:
+    n, w = cat.values.shape
+    if n > limits.products or w > limits.weeks or n * w > limits.values:
+        raise _too_large(cat.name, f"{n:,} products × {w:,} weeks = {n * w:,} numbers", limits)
+
+
+def _show(text: object, limit: int = 40) -> str:
+    """Text from the file, shortened and with control characters replaced, for messages."""
+    s = "".join(ch if ch.isprintable() else "?" for ch in str(text))
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _quote(cell: object) -> str:
+    """A cell's text in quotes, as messages show it (at most about 40 characters)."""
+    return repr(_show(_text(cell)))
+
+
+def _read_source(
+    source: Source, name: str | None, limits: Limits | None = None
+) -> tuple[bytes, str]:
+    """The bytes and what to call them in messages (never more than a label: a name is
+    shortened and cleaned, and bytes are never written to or looked up on disk)."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source), name or _UNNAMED
+        return bytes(source), _show(name, 120) if name else _UNNAMED
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
+        label = _show(name or path.name, 120)
         try:
-            return path.read_bytes(), name or path.name
+            if limits is not None and path.is_file():
+                _check_bytes(path.stat().st_size, label, limits)
+            return path.read_bytes(), label
         except FileNotFoundError:
-            raise CatalogError(f"File not found: {path}.") from None
+            raise CatalogError(f"File not found: {_show(path, 200)}.") from None
         except IsADirectoryError:
-            raise CatalogError(f"{path} is a folder, not a file.") from None
+            raise CatalogError(f"{_show(path, 200)} is a folder, not a file.") from None
+        except PermissionError:
+            raise CatalogError(f"{_show(path, 200)} cannot be read (no permission).") from None
     if hasattr(source, "read"):
         data = source.read()
         if isinstance(data, str):
             data = data.encode("utf-8")
         fallback = os.path.basename(str(getattr(source, "name", ""))) or _UNNAMED
-        return bytes(data), name or fallback
+        return bytes(data), _show(name or fallback, 120)
     raise CatalogError(
         f"Cannot read sales from a {type(source).__name__}; give a file path, bytes or a file."
     )
@@ -361,7 +467,10 @@ def _read_source(source: Source, name: str | None) -> tuple[bytes, str]:
 
 def _decode(data: bytes, fname: str) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        text = data.decode("utf-16")
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            text = "\x00"  # not text after all: refused below
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -385,9 +494,13 @@ def _sniff_separator(text: str) -> str:
 
 
 def _read_csv(
-    data: bytes, fname: str, notes: list[str]
+    data: bytes, fname: str, notes: list[str], limits: Limits | None = None
 ) -> tuple[list[str], list[list[object]], list[int], bool]:
-    """Header, data rows (as text cells) and their line numbers; decimal-comma flag."""
+    """Header, data rows (as text cells) and their line numbers; decimal-comma flag.
+
+    With ``limits``, stops reading as soon as the cells outnumber what any layout within
+    the limits can have (a long table has three cells per number).
+    """
     text = _decode(data, fname)
     sep = _sniff_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
@@ -406,6 +519,17 @@ def _read_csv(
                 continue
             rows.append(cells)
             lines.append(reader.line_num)
+            if (
+                limits is not None
+                and len(rows) % 1024 == 0
+                and len(rows) * len(header) > 3 * limits.values
+            ):
+                raise _too_large(
+                    fname,
+                    f"it has more than {len(rows):,} rows of {len(header):,} columns, "
+                    f"more than {limits.values:,} numbers",
+                    limits,
+                )
     except csv.Error as exc:
         raise CatalogError(
             f"{fname}, line {reader.line_num}: the file cannot be read as CSV ({exc}). "
@@ -465,42 +589,56 @@ def _is_summary(name: str) -> bool:
 
 
 def _names(cols: Sequence[str], limit: int = 4) -> str:
-    cols = list(cols)
+    cols = [_show(c) for c in cols]
     if len(cols) <= limit:
         return ", ".join(cols)
     return f"{', '.join(cols[: limit - 1])} … {cols[-1]}"
 
 
-def _cell_numbers(cells: Sequence[object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Numbers of a column of cells; masks of blank cells and of cells that are not numbers."""
+def _cell_numbers(
+    cells: Sequence[object], decimal_comma: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Numbers of a column of cells; masks of blank cells and of cells that are not numbers.
+
+    With ``decimal_comma``, text such as ``12,5`` is read as 12.5 (only here: product
+    codes and other text keep their commas).
+    """
     n = len(cells)
-    out = np.full(n, np.nan)
-    blank = np.zeros(n, dtype=bool)
-    bad = np.zeros(n, dtype=bool)
+    out = [math.nan] * n
+    blank = [False] * n
+    bad = [False] * n
+    isfinite = math.isfinite
     for k, c in enumerate(cells):
-        if c is None or (isinstance(c, float) and np.isnan(c)):
+        if type(c) is str or not isinstance(
+            c, (type(None), bool, np.bool_, int, float, np.integer, np.floating)
+        ):
+            text = c.strip() if type(c) is str else str(c).strip()
+            try:
+                v = float(text)
+            except ValueError:
+                v = math.nan
+            if v != v:
+                if text.lower() in _MISSING_TOKENS:
+                    blank[k] = True
+                    continue
+                if decimal_comma and _DECIMAL_COMMA.match(text):
+                    v = float(text.replace(",", "."))
+        elif c is None or (isinstance(c, float) and c != c):
             blank[k] = True
             continue
-        if isinstance(c, (bool, np.bool_)):
+        elif isinstance(c, (bool, np.bool_)):
             bad[k] = True
             continue
-        if isinstance(c, (int, float, np.integer, np.floating)):
-            v = float(c)
         else:
-            s = str(c).strip()
-            if s.lower() in _MISSING_TOKENS:
-                blank[k] = True
-                continue
             try:
-                v = float(s)
-            except ValueError:
-                bad[k] = True
-                continue
-        if not np.isfinite(v):
+                v = float(c)
+            except OverflowError:
+                v = math.inf
+        if not isfinite(v):
             bad[k] = True
             continue
         out[k] = v
-    return out, blank, bad
+    return np.array(out, dtype=np.float64), np.array(blank, bool), np.array(bad, bool)
 
 
 def _text(cell: object) -> str:
@@ -529,10 +667,11 @@ def _build_catalog(
     fname: str,
     id_column: str | None,
     notes: list[str],
+    decimal_comma: bool = False,
 ) -> Catalog:
     if len(header) < 2:
         raise CatalogError(
-            f"{fname} has only one column ({header[0]!r}). It needs a product-code column "
+            f"{fname} has only one column ({_show(header[0])!r}). It needs a product-code column "
             "and one column per week, or the columns product, week, units. If the file uses "
             "another separator than comma, semicolon or tab, save it again as CSV."
         )
@@ -543,13 +682,13 @@ def _build_catalog(
     for col in header:
         if col in seen:
             raise CatalogError(
-                f"{fname}: the column {col!r} appears more than once in the header row. "
+                f"{fname}: the column {_show(col)!r} appears more than once in the header row. "
                 "Rename or delete the copy."
             )
         seen.add(col)
     if id_column is not None and id_column not in header:
         raise CatalogError(
-            f"{fname} has no column {id_column!r}. Its columns are: {_names(header, 8)}."
+            f"{fname} has no column {_show(id_column)!r}. Its columns are: {_names(header, 8)}."
         )
 
     # Ragged rows are excluded up front; the rest become a rectangular table.
@@ -574,9 +713,11 @@ def _build_catalog(
     if not week_cols and long_week and long_units:
         return _build_long(
             header, columns, keep_lines, records, fname, id_column, notes,
-            long_week[0], long_units[0],
+            long_week[0], long_units[0], decimal_comma,
         )  # fmt: skip
-    return _build_wide(header, columns, keep_lines, records, fname, id_column, notes, week_cols)
+    return _build_wide(
+        header, columns, keep_lines, records, fname, id_column, notes, week_cols, decimal_comma
+    )
 
 
 def _pick_id_column(
@@ -600,8 +741,8 @@ def _pick_id_column(
     )
 
 
-def _mostly_numeric(cells: Sequence[object]) -> bool:
-    _, blank, bad = _cell_numbers(cells)
+def _mostly_numeric(cells: Sequence[object], decimal_comma: bool = False) -> bool:
+    _, blank, bad = _cell_numbers(cells, decimal_comma)
     filled = int((~blank).sum())
     return filled > 0 and int(bad.sum()) * 2 < filled
 
@@ -615,6 +756,7 @@ def _build_wide(
     id_column: str | None,
     notes: list[str],
     week_cols: list[str],
+    decimal_comma: bool = False,
 ) -> Catalog:
     summaries = [h for h in header if _is_summary(h) and h != id_column]
     ignored: list[str] = []
@@ -626,17 +768,18 @@ def _build_wide(
         week_cols = [h for h in week_cols if h != id_col]
         ignored = [h for h in header if h != id_col and h not in week_cols]
     else:
-        numeric = {h: _mostly_numeric(columns[h]) for h in header}
+        numeric = {h: _mostly_numeric(columns[h], decimal_comma) for h in header}
         id_col = id_column or _pick_id_column(header, numeric, fname, set(summaries))
         week_cols = [h for h in header if h != id_col and h not in summaries and numeric[h]]
         ignored = [h for h in header if h != id_col and h not in week_cols]
     if len(week_cols) < 2:
         raise CatalogError(
             f"{fname}: found {len(week_cols)} week column{'s' if len(week_cols) != 1 else ''} "
-            f"of numbers next to the product codes in {id_col!r}; at least 2 are needed. "
+            f"of numbers next to the product codes in {_show(id_col)!r}; at least 2 are needed. "
             "Expected one column per week (for example W0, W1, …) with units sold, or the "
             "three columns product, week, units."
         )
+    _check_weeks(fname, len(week_cols), f"{_show(week_cols[0])} to {_show(week_cols[-1])}")
     if ignored:
         notes.append(
             f"Ignored {len(ignored)} column{'s that are' if len(ignored) != 1 else ' that is'} "
@@ -648,31 +791,46 @@ def _build_wide(
     nums = np.empty((n_rows, len(week_cols)))
     problems: list[list[str]] = [[] for _ in range(n_rows)]
     for j, col in enumerate(week_cols):
-        vals, blank, bad = _cell_numbers(columns[col])
+        vals, blank, bad = _cell_numbers(columns[col], decimal_comma)
         nums[:, j] = vals
-        for k in np.flatnonzero(blank | bad | (vals < 0)):
+        label = _show(col)
+        for k in np.flatnonzero(blank | bad | (vals < 0) | (vals > MAX_UNITS)):
             if blank[k]:
-                problems[k].append(f"{col} is blank")
+                problems[k].append(f"{label} is blank")
             elif bad[k]:
-                problems[k].append(f"{_text(columns[col][k])!r} in {col} is not a number")
+                problems[k].append(f"{_quote(columns[col][k])} in {label} is not a number")
             else:
-                problems[k].append(f"{col} is negative ({vals[k]:g})")
+                problems[k].append(_unit_problem(label, vals[k]))
     keep: list[int] = []
     first_row: dict[str, int] = {}
     for k in range(n_rows):
         if not ids[k]:
-            problems[k].insert(0, f"the product code ({id_col}) is blank")
+            problems[k].insert(0, f"the product code ({_show(id_col)}) is blank")
         if problems[k]:
             records.append((lines[k], ids[k], _reason(problems[k])))
             continue
         if ids[k] in first_row:
-            records.append(
-                (lines[k], ids[k], f"product {ids[k]} already appears on row {first_row[ids[k]]}")
-            )
+            again = f"product {_show(ids[k])} already appears on row {first_row[ids[k]]}"
+            records.append((lines[k], ids[k], again))
             continue
         first_row[ids[k]] = lines[k]
         keep.append(k)
     return _finish(fname, [ids[k] for k in keep], week_cols, nums[keep], records, notes)
+
+
+def _unit_problem(column: str, value: float) -> str:
+    """Why a number of units cannot be used: negative, or too large to compare."""
+    if value < 0:
+        return f"{column} is negative ({value:g})"
+    return f"{column} is too large ({value:g}); at most {MAX_UNITS:g} units a week are supported"
+
+
+def _check_weeks(fname: str, n_weeks: int, span: str) -> None:
+    if n_weeks > MAX_WEEKS:
+        raise CatalogError(
+            f"{fname}: its weeks run from {span}, {n_weeks:,} weeks; at most {MAX_WEEKS:,} "
+            "weeks are supported. Check the week columns, week numbers or dates."
+        )
 
 
 def _finish(
@@ -709,15 +867,16 @@ def _build_long(
     notes: list[str],
     week_col: str,
     units_col: str,
+    decimal_comma: bool = False,
 ) -> Catalog:
     id_col = id_column or _pick_id_column(header, {}, fname, {week_col, units_col})
     others = [h for h in header if h not in (id_col, week_col, units_col)]
     if others:
         notes.append(f"Ignored columns: {_names(others)}.")
     ids = [_text(c) for c in columns[id_col]]
-    units, u_blank, u_bad = _cell_numbers(columns[units_col])
+    units, u_blank, u_bad = _cell_numbers(columns[units_col], decimal_comma)
     week_cells = columns[week_col]
-    wnum, w_blank, w_bad = _cell_numbers(week_cells)
+    wnum, w_blank, w_bad = _cell_numbers(week_cells, decimal_comma)
     filled = int((~w_blank).sum())
     by_number = filled > 0 and int(w_bad.sum()) * 2 < filled
     if by_number:
@@ -727,21 +886,22 @@ def _build_long(
         keys, w_bad = _week_dates(week_cells, w_blank, notes)
 
     keep: list[int] = []
+    id_label, week_label, units_label = _show(id_col), _show(week_col), _show(units_col)
     for k in range(len(ids)):
         problems = []
         if not ids[k]:
-            problems.append(f"the product code ({id_col}) is blank")
+            problems.append(f"the product code ({id_label}) is blank")
         if w_blank[k]:
-            problems.append(f"{week_col} is blank")
+            problems.append(f"{week_label} is blank")
         elif w_bad[k]:
             kind = "a whole week number" if by_number else "a date"
-            problems.append(f"{_text(week_cells[k])!r} in {week_col} is not {kind}")
+            problems.append(f"{_quote(week_cells[k])} in {week_label} is not {kind}")
         if u_blank[k]:
-            problems.append(f"{units_col} is blank")
+            problems.append(f"{units_label} is blank")
         elif u_bad[k]:
-            problems.append(f"{_text(columns[units_col][k])!r} in {units_col} is not a number")
-        elif units[k] < 0:
-            problems.append(f"{units_col} is negative ({units[k]:g})")
+            problems.append(f"{_quote(columns[units_col][k])} in {units_label} is not a number")
+        elif units[k] < 0 or units[k] > MAX_UNITS:
+            problems.append(_unit_problem(units_label, units[k]))
         if problems:
             records.append((lines[k], ids[k], _reason(problems)))
         else:
@@ -752,11 +912,16 @@ def _build_long(
     frame = pd.DataFrame(
         {"product": [ids[k] for k in keep], "week": keys[keep], "units": units[keep]}
     )
+    first, last = frame["week"].min(), frame["week"].max()
     if by_number:
-        grid = np.arange(int(frame["week"].min()), int(frame["week"].max()) + 1)
+        _check_weeks(fname, int(last) - int(first) + 1, f"W{int(first)} to W{int(last)}")
+        grid = np.arange(int(first), int(last) + 1)
         labels = [f"W{w}" for w in grid]
     else:
-        grid = pd.date_range(frame["week"].min(), frame["week"].max(), freq="7D").to_numpy()
+        span = f"{pd.Timestamp(first).date()} to {pd.Timestamp(last).date()}"
+        days = np.datetime64(last, "D") - np.datetime64(first, "D")
+        _check_weeks(fname, int(days // np.timedelta64(7, "D")) + 1, span)
+        grid = pd.date_range(first, last, freq="7D").to_numpy()
         labels = [str(pd.Timestamp(d).date()) for d in grid]
     if len(grid) < 2:
         raise CatalogError(
@@ -810,7 +975,9 @@ def _week_dates(
 # --------------------------------------------------------------------------- target
 
 
-def parse_target(source: Source | Sequence[float] | np.ndarray | pd.Series) -> np.ndarray:
+def parse_target(
+    source: Source | Sequence[float] | np.ndarray | pd.Series, *, max_weeks: int = MAX_WEEKS
+) -> np.ndarray:
     """One column of numbers (the weekly capacity) from text, bytes, a file or numbers.
 
     Parameters
@@ -819,16 +986,20 @@ def parse_target(source: Source | Sequence[float] | np.ndarray | pd.Series) -> n
         sequence of numbers. Text may have a header line; one number per line, or all
         numbers on one line separated by commas, semicolons or tabs. Decimal commas are
         understood when the separator is not a comma.
+    max_weeks : int, the longest target accepted (the page passes ``PAGE_LIMITS.weeks``)
 
     Returns
     -------
-    np.ndarray [shape=(T,), float64], T >= 2.
+    np.ndarray [shape=(T,), float64], 2 <= T <= max_weeks, each value finite and at most
+    :data:`MAX_UNITS` in size.
 
     Raises
     ------
     CatalogError with the line and what is wrong.
     """
     if isinstance(source, (np.ndarray, pd.Series, list, tuple)):
+        if len(source) > max_weeks:
+            raise _long_target("The target", len(source), max_weeks)
         return _check_target([source[k] for k in range(len(source))], "The target")
     if isinstance(source, str):
         text, what = source, "The target"
@@ -867,10 +1038,19 @@ def parse_target(source: Source | Sequence[float] | np.ndarray | pd.Series) -> n
                 )
         values = [next(c for c in cs if c) for _, cs in cells]
         line_of = [k for k, _ in cells]
+    if len(values) > max_weeks:
+        raise _long_target(what, len(values), max_weeks)
     for v, k in zip(values, line_of, strict=True):
         if not _is_number(v):
-            raise CatalogError(f"{what}, line {k}: {v!r} is not a number.")
+            raise CatalogError(f"{what}, line {k}: {_show(v)!r} is not a number.")
     return _check_target([float(v) for v in values], what)
+
+
+def _long_target(what: str, n: int, max_weeks: int) -> CatalogError:
+    return CatalogTooLarge(
+        f"{what} has {n:,} weeks; at most {max_weeks:,} are supported here. "
+        + (BIG_CATALOGUES if max_weeks < MAX_WEEKS else "Shorten the target.")
+    )
 
 
 def _looks_like_header(line: str) -> bool:
@@ -891,9 +1071,16 @@ def _check_target(values: list[object], what: str) -> np.ndarray:
         try:
             x = float(v)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            raise CatalogError(f"{what}: week {k} ({v!r}) is not a number.") from None
-        if not np.isfinite(x):
+            raise CatalogError(f"{what}: week {k} ({_show(v)!r}) is not a number.") from None
+        except OverflowError:
+            x = math.inf
+        if not math.isfinite(x):
             raise CatalogError(f"{what}: week {k} is empty or not a finite number.")
+        if abs(x) > MAX_UNITS:
+            raise CatalogError(
+                f"{what}: week {k} ({x:g}) is too large; at most {MAX_UNITS:g} units a week "
+                "are supported."
+            )
         out.append(x)
     if len(out) < 2:
         raise CatalogError(

@@ -157,6 +157,13 @@ if len(catalog.excluded):
             key="sales.dl_excluded",
             help="Row numbers and reasons, to fix the file.",
         )
+if znorm and float(np.ptp(target)) == 0.0:
+    st.warning(
+        "The target is flat (the same every week). Compared as shapes, every product is "
+        "equally far from a flat line, so the ranking means nothing. Turn off *Compare "
+        "shapes only* in the sidebar to compare units, or change the target.",
+        icon=":material/warning:",
+    )
 for note in catalog.notes:
     st.caption(md(note))
 
@@ -310,7 +317,13 @@ with s1:
     )
 with s2:
     st.markdown(f"**{len(picks)} products on the shortlist** · click a row to look at it")
-    if picks.empty:
+    if target_mean <= 0:
+        st.info(
+            "The target's mean is 0 or less, so there is no volume to compare with. The "
+            "shortlist needs a target with a positive mean.",
+            icon=":material/info:",
+        )
+    elif picks.empty:
         st.info(
             "No product is both close in shape and in the volume band. Widen the volume "
             "band in the sidebar.",

@@ -77,7 +77,11 @@ def distance_histogram(
     bins : int, number of equal-width bins (the published analysis used 20)
     """
     dist = np.asarray(distances, dtype=np.float64)
-    counts, edges = np.histogram(dist, bins=bins)
+    lo, hi = float(dist.min()), float(dist.max())
+    if hi - lo <= 1e-9 * max(1.0, abs(hi)):
+        # Distances equal but for rounding (a flat target) get one unit-wide range.
+        lo, hi = lo - 0.5, hi + 0.5
+    counts, edges = np.histogram(dist, bins=bins, range=(lo, hi))
     centres = (edges[:-1] + edges[1:]) / 2
     fig = go.Figure(
         go.Bar(

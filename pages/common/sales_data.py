@@ -22,6 +22,7 @@ import streamlit as st
 from dtwcore import band_radius, warping_path
 from dtwcore.sales import (
     BLOG_TARGET,
+    PAGE_LIMITS,
     AmbiguousIdColumn,
     Catalog,
     CatalogError,
@@ -57,8 +58,9 @@ def demo() -> Catalog:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def load_file(data: bytes, name: str, id_column: str | None) -> Catalog:
-    """:func:`dtwcore.sales.load_catalog` on uploaded bytes (errors are not cached)."""
-    return load_catalog(data, name=name, id_column=id_column)
+    """:func:`dtwcore.sales.load_catalog` on uploaded bytes (errors are not cached), within
+    the page's limits (bigger catalogues are refused with a pointer to the command line)."""
+    return load_catalog(data, name=name, id_column=id_column, limits=PAGE_LIMITS)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -133,7 +135,9 @@ def data_sidebar() -> Catalog | None:
         help=(
             "One row per product with a column of product codes and one column per week "
             "(like the UCI file: Product_Code, W0 … W51), or three columns product, week, "
-            "units. Without a file, made-up demo data is used."
+            "units. Without a file, made-up demo data is used. This page takes "
+            f"{PAGE_LIMITS.describe()}; bigger catalogues are scored with "
+            "`python -m dtwcore score`."
         ),
     )
     file = st.session_state.get(FILE)
@@ -194,9 +198,15 @@ def _on_target_upload(widget_key: str) -> None:
     if upload is None:
         return
     try:
-        _set_target(parse_target(upload.getvalue()), upload.name)
+        _set_target(parse_target(upload.getvalue(), max_weeks=PAGE_LIMITS.weeks), upload.name)
     except CatalogError as exc:
         st.session_state[_TARGET_MESSAGE] = md(f"{upload.name}: {exc}")
+    except Exception as exc:  # a file we did not foresee must not show a traceback
+        log.exception("unexpected error reading the target %s", upload.name)
+        st.session_state[_TARGET_MESSAGE] = md(
+            f"{upload.name} could not be read ({type(exc).__name__}). It must be one column "
+            "of numbers, one week per line."
+        )
 
 
 def _use_product(catalog: Catalog) -> None:
@@ -269,7 +279,7 @@ def target_sidebar(catalog: Catalog) -> np.ndarray | None:
             help="Go back to the 52-week capacity curve of the published analysis.",
         )
     try:
-        return parse_target(values[~np.isnan(values)])
+        return parse_target(values[~np.isnan(values)], max_weeks=PAGE_LIMITS.weeks)
     except CatalogError as exc:
         st.error(f"{md(exc)} Fix the target in the sidebar.", icon=":material/error:")
         return None

@@ -6,6 +6,7 @@ selectbox's key). Clicking a row in any product table sets it, so every chart fo
 
 from __future__ import annotations
 
+import html
 import re
 from functools import partial
 
@@ -58,6 +59,16 @@ def md(text: object) -> str:
     return _MARKDOWN.sub(r"\\\1", str(text))
 
 
+def plot_text(text: object) -> str:
+    """Text from a file (product codes) made safe for plotly titles, legends and hovers.
+
+    Plotly reads a few HTML tags (``<b>``, ``<br>``, ``<a href>``) and entities in its
+    labels and ``%{…}`` in hover templates; escaped, a code such as ``<b>x</b>`` or
+    ``%{y}`` shows as typed.
+    """
+    return html.escape(str(text), quote=False).replace("%", "&#37;")
+
+
 def _pick_row(table_key: str, products: list[str]) -> None:
     rows = st.session_state[table_key]["selection"]["rows"]
     if rows:
@@ -90,8 +101,12 @@ def info_table(rows: pd.DataFrame, *, height: int | str = "auto") -> None:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV for download: formulas neutralised, numbers exact (not rounded)."""
-    return neutralise_formulas(df).to_csv(index=False).encode("utf-8")
+    """CSV for download: formulas neutralised, numbers exact (not rounded).
+
+    Lines end in CRLF (RFC 4180), so a cell holding a lone carriage return or line feed is
+    quoted and cannot split its row (which would also start a new, unneutralised cell).
+    """
+    return neutralise_formulas(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def download(df: pd.DataFrame, label: str, file_name: str, *, key: str, help: str) -> None:

@@ -1,0 +1,203 @@
+"""MLflow for the fault and concurrency checks: a server that can be killed, and a check
+that every logged run is complete.
+
+:class:`KillableServer` runs ``mlflow server`` in its own process group, so :meth:`kill`
+stops it the way a crash or a pulled plug would (SIGKILL to the server and its workers;
+killing only the parent leaves the workers answering). :meth:`start` on the same object
+brings it back on the same port, database and artifact folder.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from mlflow.entities import ViewType
+from mlflow.tracking import MlflowClient
+
+from dtwcore import model as dtw_model
+from dtwcore import tracking
+from dtwcore.sales import score_catalog
+from tests.conftest import free_port, wait_http
+
+
+class KillableServer:
+    """``mlflow server`` with SQLite runs and served artifacts under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.db = root / "mlflow.db"
+        self.proc: subprocess.Popen | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
+        log = open(self.root / f"server-{self.starts}.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "mlflow", "server",
+                "--backend-store-uri", f"sqlite:///{self.db}",
+                "--artifacts-destination", str(self.root / "artifacts"),
+                "--serve-artifacts",
+                "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
+            ],
+            cwd=self.root, env=env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+        log.close()
+        self.starts += 1
+        wait_http(f"{self.url}/health", timeout=180, proc=self.proc)
+
+    def kill(self) -> None:
+        """SIGKILL the server and its workers at once."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while _answers(self.url) and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+
+    def run_states(self) -> list[tuple[str, str]]:
+        """(run id, status) of every run, oldest first, read from the database file."""
+        return sqlite_states(self.db)
+
+
+def sqlite_states(db: Path) -> list[tuple[str, str]]:
+    """(run id, status) of every run in an MLflow SQLite database, oldest first."""
+    if not db.exists():
+        return []
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2) as con:
+            return con.execute("SELECT run_uuid, status FROM runs ORDER BY start_time").fetchall()
+    except sqlite3.Error:
+        return []
+
+
+def _answers(url: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def kill_when(server: KillableServer, ready, timeout: float = 300.0) -> bool:  # noqa: ANN001
+    """Kill ``server`` as soon as ``ready(run_states)`` is true; False if it never was."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if ready(server.run_states()):
+            server.kill()
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def second_run_started(states: list[tuple[str, str]]) -> bool:
+    """One run finished and the next one started (it is being written)."""
+    return len(states) >= 2 and states[0][1] == "FINISHED" and states[-1][1] == "RUNNING"
+
+
+@dataclass
+class RunReport:
+    """What :func:`check_runs` found."""
+
+    checked: int = 0
+    statuses: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+
+def check_runs(
+    store: tracking.Store,
+    experiment: str,
+    catalogs: dict[str, object] | None = None,
+    *,
+    load_models: bool = True,
+) -> RunReport:
+    """Every run of ``experiment``: none left RUNNING; each FINISHED one complete (all
+    parameters, metrics and artifacts and, with ``load_models``, a model that loads and
+    gives the distances of :func:`score_catalog` on its catalogue, looked up by
+    ``dataset_name`` in ``catalogs``).
+    """
+    report = RunReport()
+    mlc = MlflowClient(store.tracking_uri)
+    found = mlc.get_experiment_by_name(experiment)
+    if found is None:
+        report.problems.append(f"experiment {experiment!r} is missing")
+        return report
+    runs = mlc.search_runs([found.experiment_id], run_view_type=ViewType.ALL, max_results=5000)
+    for run in runs:
+        rid, status = run.info.run_id, run.info.status
+        report.statuses[rid] = status
+        report.checked += 1
+        if status == "RUNNING":
+            report.problems.append(f"run {rid} is left RUNNING")
+            continue
+        if status != "FINISHED":
+            continue
+        params, metrics = run.data.params, run.data.metrics
+        missing = [p for p in tracking.PARAMS if p not in params]
+        missing += [m for m in tracking.METRICS if m not in metrics]
+        names = {a.path for a in mlc.list_artifacts(rid)}
+        missing += [a for a in tracking.ARTIFACTS if a not in names]
+        if missing:
+            report.problems.append(f"finished run {rid} lacks {', '.join(missing)}")
+            continue
+        catalog = (catalogs or {}).get(params["dataset_name"])
+        if catalog is None or not load_models:
+            continue
+        if params["dataset_hash"] != catalog.content_hash:
+            report.problems.append(f"run {rid} holds another catalogue's numbers")
+            continue
+        try:  # MLflow 3 keeps the model as a logged model of the run, not in its files
+            model = dtw_model.load_model(rid, store.tracking_uri)
+        except Exception as exc:  # any reason it cannot be loaded is the finding
+            report.problems.append(f"the model of run {rid} does not load ({exc!s:.200})")
+            continue
+        got = model.predict(_all_rows(catalog))["distance"].to_numpy()
+        want = score_catalog(
+            catalog.ids,
+            catalog.values,
+            np.asarray(_target_of(mlc, rid)),
+            stretch=float(params["stretch_factor"]),
+            znorm=params["znorm"] == "True",
+        )["distance"].to_numpy()
+        if not np.allclose(got, want, rtol=0, atol=1e-9):
+            report.problems.append(f"the model of run {rid} gives other distances")
+    return report
+
+
+def _all_rows(catalog) -> object:  # noqa: ANN001
+    import pandas as pd
+
+    frame = pd.DataFrame(catalog.values, columns=catalog.weeks)
+    frame.insert(0, dtw_model.ID_COLUMN, catalog.ids)
+    return frame
+
+
+def _target_of(mlc: MlflowClient, run_id: str) -> list[float]:
+    import json
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = mlc.download_artifacts(run_id, "target.json", tmp)
+        return json.loads(Path(path).read_text())["target"]
