@@ -249,6 +249,8 @@ def load_audio(data: bytes, name: str, *, max_seconds: float = MAX_CLIP_SECONDS)
     raw, rate, channels, cut = _decode(data, name, max_seconds)
     if raw.shape[0] == 0:
         raise AudioError(f"{name} contains no audio samples.")
+    # Float files may hold samples far beyond ±1: clip first, so mixing cannot overflow.
+    raw = np.clip(raw.astype(np.float64), -1.0, 1.0)
     mono = raw.mean(axis=1) if channels > 1 else raw[:, 0]
     if rate != SAMPLE_RATE:
         mono = librosa.resample(mono, orig_sr=rate, target_sr=SAMPLE_RATE, res_type="soxr_hq")

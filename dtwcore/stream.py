@@ -316,13 +316,19 @@ class CatalogReader:
                 self.path, read_options=pacsv.ReadOptions(block_size=self._block_bytes)
             ) as reader:
                 schema = reader.schema
+                names = list(schema.names)
+        except UnicodeDecodeError:
+            raise CatalogError(
+                f"{self.path}: the header row is not UTF-8 text; save the file as "
+                "CSV UTF-8 and try again"
+            ) from None
         except pa.ArrowInvalid as exc:
             found = self._find_bad_row(None, ())
             if found is not None:
                 raise found from None
             message = " ".join(str(exc).split())
             raise CatalogError(f"{self.path}: not a readable CSV file ({message})") from None
-        self.file_columns = list(schema.names)
+        self.file_columns = names
         return [schema.field(i).type for i in range(len(schema))]
 
     def _csv_batches(self) -> Iterator[pa.RecordBatch]:

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -147,10 +146,6 @@ def test_score_as_a_process(tmp_path_factory, catalogue) -> None:
     check_run(done.returncode, done.stdout, done.stderr, folder, result, True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: the score command reports a non-UTF-8 header with Python's codec message",
-)
 def test_a_header_that_is_not_utf8_is_refused_in_words(tmp_path: Path) -> None:
     """Found by the fuzzing above: one byte that is not UTF-8 in the header row made the
     command print Python's codec error ("error: 'utf-8' codec can't decode byte 0x80 in
