@@ -53,6 +53,7 @@ from dtwcore.sales import (
     PUBLISHED_STRETCHES,
     QUANTILE,
     ZSCORE_THRESHOLD,
+    csv_text,
     quantile_outliers,
     score_catalog,
     zscore_outliers,
@@ -316,9 +317,12 @@ def _write_artifacts(
     figure = distance_histogram(dist, median=median)
     figure.update_layout(title_text=f"{title}: {dist.size} products, median {median:.4f}")
     figure.write_html(folder / "histogram.html", include_plotlyjs=True, full_html=True)
-    scores.to_csv(folder / "distances.csv", index=False)
-    zscore_outliers(scores).to_csv(folder / "zscore_outliers.csv", index=False)
-    quantile_outliers(scores).to_csv(folder / "quantile_outliers.csv", index=False)
+    for name, table in (
+        ("distances.csv", scores),
+        ("zscore_outliers.csv", zscore_outliers(scores)),
+        ("quantile_outliers.csv", quantile_outliers(scores)),
+    ):
+        (folder / name).write_text(csv_text(table), encoding="utf-8", newline="")
     info = {
         "target": [float(v) for v in target],
         "stretch_factor": stretch,
@@ -591,7 +595,8 @@ def runs_table(store: Store, experiment_id: str, max_runs: int = 5000) -> pd.Dat
 
 
 def read_artifact_text(store: Store, run_id: str, name: str) -> str:
-    """Text of the artifact ``name`` of run ``run_id``."""
+    """Text of the artifact ``name`` of run ``run_id``, line ends kept as written (a
+    carriage return inside a quoted CSV cell stays a carriage return)."""
     with tempfile.TemporaryDirectory(prefix="dtw-artifact-") as tmp:
         try:
             path = mlflow.artifacts.download_artifacts(
@@ -600,7 +605,8 @@ def read_artifact_text(store: Store, run_id: str, name: str) -> str:
         except (MlflowException, OSError):
             get_run(store, run_id)
             raise TrackingError(f"Run {run_id} has no file {name!r}.") from None
-        return Path(path).read_text()
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read()
 
 
 def read_artifact_csv(store: Store, run_id: str, name: str) -> pd.DataFrame:

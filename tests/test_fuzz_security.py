@@ -253,15 +253,11 @@ def test_upload_limit_matches_what_the_loaders_take() -> None:
     assert config["server"]["maxUploadSize"] == MAX_UPLOAD_MB
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: run artifacts leave a product code with a CR unquoted",
-)
 def test_logged_score_files_keep_every_product_code(tmp_path: Path) -> None:
-    """Run artifacts (distances.csv and the outlier lists, dtwcore/tracking.py
-    _write_artifacts) are written with pandas' default line ending, so a product code
-    holding a carriage return (possible in a quoted CSV cell) is not quoted, splits its
-    row, and reading the run back (the Experiments page) loses or shifts products."""
+    """Run artifacts (distances.csv and the outlier lists) keep every product code exactly,
+    a carriage return or line feed inside a code included: with pandas' default line end
+    such a code was left unquoted, split its row, and reading the run back (the Experiments
+    page) lost or shifted products."""
     from dtwcore import tracking
     from dtwcore.sales import Catalog
 

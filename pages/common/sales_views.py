@@ -13,7 +13,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from dtwcore.sales import neutralise_formulas
+from dtwcore.sales import csv_text, neutralise_formulas
 
 PRODUCT = "sales.product"
 _MARKDOWN = re.compile(r"([\\`*_\[\]$<>~#|])")
@@ -101,12 +101,10 @@ def info_table(rows: pd.DataFrame, *, height: int | str = "auto") -> None:
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV for download: formulas neutralised, numbers exact (not rounded).
-
-    Lines end in CRLF (RFC 4180), so a cell holding a lone carriage return or line feed is
-    quoted and cannot split its row (which would also start a new, unneutralised cell).
-    """
-    return neutralise_formulas(df).to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+    """CSV for download: formulas neutralised, numbers exact (not rounded), CRLF line ends
+    (``dtwcore.sales.csv_text``), so a cell holding a line break cannot split its row and
+    start a new, unneutralised cell."""
+    return csv_text(neutralise_formulas(df)).encode("utf-8")
 
 
 def download(df: pd.DataFrame, label: str, file_name: str, *, key: str, help: str) -> None:
