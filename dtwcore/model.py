@@ -15,7 +15,6 @@ Output: a DataFrame with the id column (when given) and ``distance``.
 from __future__ import annotations
 
 import importlib.metadata
-import os
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
@@ -192,23 +191,22 @@ def use_tracking_uri(tracking_uri: str) -> Iterator[None]:
     Needed by ``mlflow.pyfunc.log_model`` (it logs into the active run of the fluent API)
     and by downloads of logged models: MLflow 3.17 resolves ``models:/<id>`` with the
     global tracking URI even when one is passed explicitly (mlflow/mlflow PR #18313).
-    Holds a lock, so concurrent app sessions using different stores do not mix them, and
-    restores both the global setting and the ``MLFLOW_TRACKING_URI`` variable afterwards.
+    Holds a lock, so concurrent app sessions using different stores do not mix them.
+
+    Only MLflow's own setting is swapped, not the ``MLFLOW_TRACKING_URI`` variable that
+    ``mlflow.set_tracking_uri`` also writes: that variable is the operator's configuration,
+    read by :func:`dtwcore.tracking.resolve_store` in every session, and must not show
+    another session's store while this one logs.
     """
     from mlflow.tracking._tracking_service import utils as tracking_utils
 
     with _GLOBAL_URI_LOCK:
-        saved_uri = getattr(tracking_utils, "_tracking_uri", None)
-        saved_env = os.environ.get("MLFLOW_TRACKING_URI")
-        mlflow.set_tracking_uri(tracking_uri)
+        saved = tracking_utils._tracking_uri
+        tracking_utils._tracking_uri = tracking_uri
         try:
             yield
         finally:
-            mlflow.set_tracking_uri(saved_uri)
-            if saved_env is None:
-                os.environ.pop("MLFLOW_TRACKING_URI", None)
-            else:
-                os.environ["MLFLOW_TRACKING_URI"] = saved_env
+            tracking_utils._tracking_uri = saved
 
 
 def load_model(run_id: str, tracking_uri: str) -> mlflow.pyfunc.PyFuncModel:

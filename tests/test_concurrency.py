@@ -179,20 +179,16 @@ def test_sessions_at_once_each_see_only_their_own_data(playwright_instance, app_
 # --------------------------------------------------------------------------- MLflow
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: model.use_tracking_uri changes the process-wide MLflow URI",
-)
 def test_a_sessions_store_is_not_changed_by_another_sessions_logging(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """While one session logs to the store it chose in the sidebar, another session
     resolving the default store must still get the default.
 
-    ``dtwcore.model.use_tracking_uri`` calls ``mlflow.set_tracking_uri``, which also sets
-    the process-wide ``MLFLOW_TRACKING_URI`` variable; ``tracking.resolve_store()`` reads
-    that variable, so during another session's run it returned *that* session's store and
-    this session's runs went there."""
+    ``dtwcore.model.use_tracking_uri`` used to call ``mlflow.set_tracking_uri``, which also
+    sets the process-wide ``MLFLOW_TRACKING_URI`` variable; ``tracking.resolve_store()``
+    reads that variable, so during another session's run it returned *that* session's store
+    and this session's runs went there."""
     default = f"sqlite:///{tmp_path / 'default.db'}"
     other = f"sqlite:///{tmp_path / 'other.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", default)
