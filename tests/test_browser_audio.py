@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import re
 
 import numpy as np
 import pytest
@@ -48,15 +50,20 @@ def _open_audio_page(page, app_server: str) -> None:  # noqa: ANN001
     page.get_by_role("heading", name="Audio Match").wait_for()
 
 
-def _stereo_flac() -> bytes:
-    """hey_marvin_6 as 44.1 kHz stereo FLAC: exercises resampling and mixing down."""
-    y, rate = sf.read(ASSETS / "hey_marvin_6.wav", dtype="float32")
+def _flac_44k(name: str, stereo: bool = False) -> bytes:
+    """A shipped 16 kHz clip as 44.1 kHz FLAC (optionally stereo), so uploads get resampled."""
+    y, rate = sf.read(ASSETS / name, dtype="float32")
     import librosa
 
     y44 = librosa.resample(y, orig_sr=rate, target_sr=44_100)
     buf = io.BytesIO()
-    sf.write(buf, np.stack([y44, 0.5 * y44], axis=1), 44_100, format="FLAC")
+    sf.write(buf, np.stack([y44, 0.5 * y44], axis=1) if stereo else y44, 44_100, format="FLAC")
     return buf.getvalue()
+
+
+def _stereo_flac() -> bytes:
+    """hey_marvin_6 as 44.1 kHz stereo FLAC: exercises resampling and mixing down."""
+    return _flac_44k("hey_marvin_6.wav", stereo=True)
 
 
 def test_upload_shows_in_the_distance_matrix(browser_page, app_server: str) -> None:
@@ -135,3 +142,105 @@ def test_microphone_recording_is_compared(playwright_instance, app_server: str) 
         _full_screenshot(page, "audio_microphone.png")
     finally:
         context.close()
+
+
+FOUND = re.compile(r"Found at (\d+\.\d+)–(\d+\.\d+) s: distance (\d+\.\d+), threshold (\d+\.\d+)\.")
+SPAN_TOLERANCE_S = 0.15
+"""How far the found start and end may each be from the truth.
+
+The page prints the span to 0.01 s and DTW works on 10 ms frames, so the reading itself is
+good to a few hundredths; this enrollment finds 2.66–3.35 s against 2.624–3.373 s. 0.15 s
+is a fifth of the 0.75 s phrase and shorter than a syllable: a stretch that lost "Hey" or
+ran on into the next word, or a match elsewhere in the recording, fails.
+"""
+
+
+def _enrollment_caption(uploads: list[dict]) -> str:
+    """The caption the page must show when exactly ``uploads`` are enrolled (and nothing else)."""
+    from dtwcore.audio import MAX_CLIP_SECONDS, load_audio, prepare
+    from dtwcore.audio_wake import enroll
+
+    utts = [
+        prepare(load_audio(u["buffer"], u["name"], max_seconds=MAX_CLIP_SECONDS), "mfcc")
+        for u in uploads
+    ]
+    wake = enroll([u.features for u in utts], [u.name for u in utts])
+    return (
+        f"{len(utts)} templates; leave-one-out distances "
+        + ", ".join(f"{v:.2f}" for v in wake.loo)
+        + f"; calibrated threshold {wake.threshold:.2f}."
+    )
+
+
+def test_wake_word_enrolled_from_three_uploads_is_found_in_an_uploaded_recording(
+    browser_page, app_server: str
+) -> None:
+    """Done when: a wake word enrolled from three uploads is found in a longer recording at
+    the right time.
+
+    Only uploads are used, end to end: the sample templates are unticked, three "Hey
+    Marvin" clips in voices other than the long recording's (en-us 210 wpm, en-gb, en-gb
+    Scotland; one sent as 44.1 kHz FLAC so it is resampled) are uploaded to Enroll, and the
+    long recording is uploaded under another name to "Find it in a longer recording". The
+    page must report a match whose span is within SPAN_TOLERANCE_S of the manifest's true
+    span at both ends.
+    """
+    page = browser_page
+    manifest = json.loads((ASSETS / "manifest.json").read_text())
+    true_start, true_end = manifest["long"]["wake_start"], manifest["long"]["wake_end"]
+    _open_audio_page(page, app_server)
+    page.get_by_role("tab", name="Wake word").click()
+    page.get_by_text("Found at").wait_for(timeout=90_000)  # the sample enrollment is ready
+
+    page.get_by_test_id("stCheckbox").filter(has_text="Use the sample recordings").click()
+    page.get_by_text("Enroll at least 3 recordings of the wake word (0 so far).").wait_for()
+
+    uploads = [
+        {"name": "marvin fast.wav", "mimeType": "audio/wav",
+         "buffer": (ASSETS / "hey_marvin_2.wav").read_bytes()},
+        {"name": "marvin british.flac", "mimeType": "audio/flac",
+         "buffer": _flac_44k("hey_marvin_3.wav")},
+        {"name": "marvin scottish.wav", "mimeType": "audio/wav",
+         "buffer": (ASSETS / "hey_marvin_5.wav").read_bytes()},
+    ]  # fmt: skip
+    enroll_uploader = page.get_by_test_id("stFileUploader").filter(
+        has_text="Upload recordings of the wake word"
+    )
+    enroll_uploader.locator("input[type=file]").set_input_files(uploads)
+    page.get_by_text(_enrollment_caption(uploads), exact=True).wait_for(timeout=90_000)
+
+    page.get_by_test_id("stRadio").filter(has_text=manifest["long"]["file"]).get_by_text(
+        "an upload"
+    ).click()
+    page.get_by_text("Choose a recording to search.").wait_for()
+    find_uploader = page.get_by_test_id("stFileUploader").filter(
+        has=page.get_by_text("Recording", exact=True)
+    )
+    find_uploader.locator("input[type=file]").set_input_files(
+        {"name": "my morning.wav", "mimeType": "audio/wav",
+         "buffer": (ASSETS / manifest["long"]["file"]).read_bytes()}
+    )  # fmt: skip
+    found = page.get_by_test_id("stAlert").filter(has_text="Found at")
+    found.wait_for(timeout=90_000)
+    waveform = page.locator(".js-plotly-plot").filter(has_text="my morning.wav")
+    waveform.wait_for()
+    _settle(page, charts=3)
+
+    assert "Not found" not in page.inner_text("body")
+    assert "Traceback" not in page.inner_text("body")
+    m = FOUND.search(found.inner_text())
+    assert m, found.inner_text()
+    start, end, distance, threshold = (float(g) for g in m.groups())
+    assert distance <= threshold
+    assert start < true_end and end > true_start  # the spans overlap
+    assert start == pytest.approx(true_start, abs=SPAN_TOLERANCE_S)
+    assert end == pytest.approx(true_end, abs=SPAN_TOLERANCE_S)
+    assert waveform.get_by_text("wake word").count() == 1  # the highlighted span's label
+    # the last player on the page plays the matched stretch, so it lasts end - start
+    matched = page.wait_for_function(
+        "() => { const a = [...document.querySelectorAll('audio')]"
+        ".filter(e => e.offsetParent !== null).pop();"
+        " return a && Number.isFinite(a.duration) && a.duration; }"
+    ).json_value()
+    assert matched == pytest.approx(end - start, abs=0.02)
+    _full_screenshot(page, "audio_wake_uploads.png")
