@@ -79,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
     from dtwcore.sales import load_catalog
 
     logging.getLogger("mlflow").setLevel(logging.WARNING)
+    # A lost store is reported once, as the command's error line, not also as warnings.
+    logging.getLogger("dtwcore").setLevel(logging.ERROR)
     # stdout carries only run ids; MLflow would print a "View run" link there.
     os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
     for value in args.stretch:

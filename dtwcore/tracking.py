@@ -16,6 +16,15 @@ the metrics ``median_distance``, ``mean_distance``, ``min_distance``, ``max_dist
 ``quantile_outliers.csv``, ``target.json``, and the model at ``model``
 (see :mod:`dtwcore.model`). :func:`sweep` logs one such run per stretch factor.
 A run that stops part-way (an error or Ctrl-C) is marked FAILED; finished runs stay.
+
+When the store goes away in the middle of a run (a tracking server that dies), the run
+cannot be marked FAILED at once. Every run is tagged with the process that logs it
+(``dtw.owner``: host, pid and a per-process token); the next time runs are logged to or
+listed from that experiment, RUNNING runs whose process is gone (on this host), or whose
+FAILED mark this process could not deliver, are marked FAILED then. A tracking server
+that stops answering is given up on within seconds, not after MLflow's default of seven
+retries with exponential backoff (minutes): :data:`HTTP_RETRY_DEFAULTS` are applied unless
+the environment sets those variables itself.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import logging
 import math
 import os
 import signal
+import socket
 import sqlite3
 import tempfile
 import threading
@@ -95,6 +105,22 @@ ARTIFACTS = (
 )
 SWEEP_TAG = "dtw.sweep_id"
 SOURCE_TAG = "dtw.source"
+OWNER_TAG = "dtw.owner"
+CLOSED_TAG = "dtw.closed_because"
+
+HTTP_RETRY_DEFAULTS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
+}
+"""MLflow's HTTP retry settings for tracking servers: 2 retries, 1 s and 2 s apart (plus
+up to 1 s jitter), 60 s per request. MLflow reads them at every request."""
+for _name, _value in HTTP_RETRY_DEFAULTS.items():
+    os.environ.setdefault(_name, _value)
+
+_PROCESS_TOKEN = uuid.uuid4().hex[:12]
+_UNDELIVERED: set[tuple[str, str]] = set()  # (tracking URI, run id) still to mark FAILED
+_UNDELIVERED_LOCK = threading.Lock()
 
 
 class StoreUnreachable(ConnectionError):
@@ -392,41 +418,132 @@ def log_analysis(
     tags = {SOURCE_TAG: source, "mlflow.note.content": note}
     if sweep_id:
         tags[SWEEP_TAG] = sweep_id
+    tags[OWNER_TAG] = _owner()
     title = f"{catalog.name}: stretch {stretch:g}, {shape}"
-    experiment_id = ensure_experiment(store, experiment)
-    with (
-        _interrupts_at_safe_points() as checkpoint,
-        dtw_model.use_tracking_uri(store.tracking_uri),
-    ):
-        run = mlflow.start_run(
-            experiment_id=experiment_id, run_name=f"stretch {stretch:g}", tags=tags
-        )
-        run_id = run.info.run_id
-        try:
-            checkpoint()
-            mlflow.log_params(params)
-            checkpoint()
-            mlflow.log_metrics(metrics)
-            checkpoint()
-            with tempfile.TemporaryDirectory(prefix="dtw-run-") as tmp:
-                _write_artifacts(Path(tmp), scores, target, stretch, znorm, catalog.weeks, title)
-                mlflow.log_artifacts(tmp)
-            checkpoint()
-            dtw_model.log_model(config, example)
-            checkpoint()
-        except BaseException:
-            _end_failed(run_id)
+    run_id: str | None = None
+    try:
+        experiment_id = ensure_experiment(store, experiment)
+        close_abandoned_runs(store, experiment_id)
+        with (
+            _interrupts_at_safe_points() as checkpoint,
+            dtw_model.use_tracking_uri(store.tracking_uri),
+        ):
+            run = mlflow.start_run(
+                experiment_id=experiment_id, run_name=f"stretch {stretch:g}", tags=tags
+            )
+            run_id = run.info.run_id
+            try:
+                checkpoint()
+                mlflow.log_params(params)
+                checkpoint()
+                mlflow.log_metrics(metrics)
+                checkpoint()
+                with tempfile.TemporaryDirectory(prefix="dtw-run-") as tmp:
+                    _write_artifacts(
+                        Path(tmp), scores, target, stretch, znorm, catalog.weeks, title
+                    )
+                    mlflow.log_artifacts(tmp)
+                checkpoint()
+                dtw_model.log_model(config, example)
+                checkpoint()
+            except BaseException:
+                if not _end_failed(run_id):
+                    _remember_undelivered(store, run_id)
+                raise
+            try:
+                mlflow.end_run("FINISHED")
+            except Exception:
+                _remember_undelivered(store, run_id)
+                raise
+    except Exception as exc:
+        status = StoreStatus(True, "") if isinstance(exc, StoreUnreachable) else check_store(store)
+        if status.ok:
             raise
-        mlflow.end_run("FINISHED")
+        which = f"run {run_id} (stretch {stretch:g})" if run_id else f"stretch {stretch:g}"
+        later = (
+            " it is marked FAILED the next time this experiment is used with the store back."
+            if run_id
+            else ""
+        )
+        raise StoreUnreachable(
+            f"Lost {store.label} while logging {which}:{later} {status.message}"
+        ) from exc
     return run_id
 
 
-def _end_failed(run_id: str) -> None:
-    """Mark the active run FAILED; if even that fails, say so rather than hide the cause."""
+def _remember_undelivered(store: Store, run_id: str) -> None:
+    """``run_id`` could not be marked FAILED: :func:`close_abandoned_runs` does it later."""
+    with _UNDELIVERED_LOCK:
+        _UNDELIVERED.add((store.tracking_uri, run_id))
+
+
+def _owner() -> str:
+    """``host pid token``: which process logs a run (the token tells a reused pid apart)."""
+    return f"{socket.gethostname()} {os.getpid()} {_PROCESS_TOKEN}"
+
+
+def _owner_is_gone(owner: str | None) -> bool:
+    """True when ``owner`` (an :data:`OWNER_TAG` value) is a process of this host that no
+    longer runs. Runs of other hosts, and of processes that may still run, are left alone."""
+    try:
+        host, pid_text, token = (owner or "").split(" ")
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if host != socket.gethostname() or pid <= 0:
+        return False
+    if pid == os.getpid():
+        return token != _PROCESS_TOKEN
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by another user
+        return False
+    return False
+
+
+def close_abandoned_runs(store: Store, experiment_id: str) -> list[str]:
+    """Mark FAILED the RUNNING runs of ``experiment_id`` that nobody will finish: those whose
+    logging process has stopped (on this host), and those this process could not mark
+    FAILED when their store went away. Return their ids; never raises (a store problem is
+    logged and left for the next call)."""
+    mlc = client(store)
+    closed: list[str] = []
+    try:
+        running = mlc.search_runs(
+            [experiment_id], filter_string="attributes.status = 'RUNNING'", max_results=1000
+        )
+        for run in running:
+            run_id = run.info.run_id
+            key = (store.tracking_uri, run_id)
+            with _UNDELIVERED_LOCK:
+                undelivered = key in _UNDELIVERED
+            if undelivered:
+                reason = "its store stopped answering while it was logged"
+            elif _owner_is_gone(run.data.tags.get(OWNER_TAG)):
+                reason = "the process logging it stopped before it finished"
+            else:
+                continue
+            mlc.set_tag(run_id, CLOSED_TAG, reason)
+            mlc.set_terminated(run_id, "FAILED")
+            with _UNDELIVERED_LOCK:
+                _UNDELIVERED.discard(key)
+            closed.append(run_id)
+    except (MlflowException, OSError) as exc:
+        _log.warning("could not close abandoned runs in %s: %s", store.label, exc)
+    return closed
+
+
+def _end_failed(run_id: str) -> bool:
+    """Mark the active run FAILED; return False (and say so in the log, rather than hide the
+    original error) when the store does not take it."""
     try:
         mlflow.end_run("FAILED")
     except Exception as exc:  # the original error matters more; keep it
         _log.warning("could not mark run %s as FAILED: %s", run_id, exc)
+        return False
+    return True
 
 
 @contextmanager
@@ -553,7 +670,9 @@ RUN_COLUMNS = [
 
 
 def runs_table(store: Store, experiment_id: str, max_runs: int = 5000) -> pd.DataFrame:
-    """Runs of an experiment with their parameters and metrics, newest first."""
+    """Runs of an experiment with their parameters and metrics, newest first (abandoned
+    runs are marked FAILED first, see :func:`close_abandoned_runs`)."""
+    close_abandoned_runs(store, experiment_id)
     mlc = client(store)
     rows = []
     token = None

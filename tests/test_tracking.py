@@ -387,3 +387,70 @@ def test_ctrl_c_during_a_cli_sweep(tmp_path) -> None:  # noqa: ANN001
     assert {i for i, s in statuses.items() if s == "FINISHED"} == set(printed)
     assert list(statuses.values()).count("FAILED") <= 1
     assert len(runs) < 7
+
+
+def test_abandoned_runs_are_marked_failed_and_live_ones_are_left(
+    sqlite_store: tracking.Store,
+) -> None:
+    """A RUNNING run whose logging process is gone (on this host) is marked FAILED, with the
+    reason tagged; runs of live processes, other hosts or untagged runs are left alone."""
+    import socket
+
+    mlc = MlflowClient(sqlite_store.tracking_uri)
+    exp = tracking.ensure_experiment(sqlite_store, "abandoned")
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    host = socket.gethostname()
+    me = tracking._owner()
+    owners = {
+        "gone": f"{host} {ended.stdout.strip()} aaaaaaaaaaaa",
+        "reused pid": f"{host} {os.getpid()} bbbbbbbbbbbb",
+        "this process": me,
+        "parent": f"{host} {os.getppid()} cccccccccccc",
+        "other host": f"not-{host} {ended.stdout.strip()} dddddddddddd",
+        "garbled": "?",
+        "untagged": None,
+    }
+    ids = {}
+    for name, owner in owners.items():
+        tags = {tracking.OWNER_TAG: owner} if owner else {}
+        ids[name] = mlc.create_run(exp, run_name=name, tags=tags).info.run_id
+
+    closed = tracking.close_abandoned_runs(sqlite_store, exp)
+
+    assert sorted(closed) == sorted([ids["gone"], ids["reused pid"]])
+    status = {name: mlc.get_run(i).info.status for name, i in ids.items()}
+    assert status == {name: "FAILED" if name in ("gone", "reused pid") else "RUNNING"
+                      for name in owners}  # fmt: skip
+    reason = mlc.get_run(ids["gone"]).data.tags[tracking.CLOSED_TAG]
+    assert reason == "the process logging it stopped before it finished"
+    assert tracking.close_abandoned_runs(sqlite_store, exp) == []
+
+
+def test_each_run_names_the_process_that_logs_it(
+    sqlite_store: tracking.Store, uci_catalog: Catalog
+) -> None:
+    run_id = tracking.log_analysis(
+        _small(uci_catalog), BLOG_TARGET, stretch=0.1, store=sqlite_store, experiment="owner"
+    )
+    owner = MlflowClient(sqlite_store.tracking_uri).get_run(run_id).data.tags
+    assert owner[tracking.OWNER_TAG] == tracking._owner()
+    assert owner[tracking.OWNER_TAG].split(" ")[1] == str(os.getpid())
+
+
+def test_mlflow_gives_up_on_a_dead_server_in_seconds() -> None:
+    """MLflow's defaults retry a refused connection 7 times with exponential backoff
+    (minutes); the project's defaults are in force unless the environment sets them."""
+    from mlflow.environment_variables import (
+        MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR,
+        MLFLOW_HTTP_REQUEST_MAX_RETRIES,
+        MLFLOW_HTTP_REQUEST_TIMEOUT,
+    )
+
+    assert tracking.HTTP_RETRY_DEFAULTS == {
+        "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
+        "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+        "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",
+    }
+    assert (MLFLOW_HTTP_REQUEST_MAX_RETRIES.get(), MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR.get(),
+            MLFLOW_HTTP_REQUEST_TIMEOUT.get()) == (2, 1, 60)  # fmt: skip
