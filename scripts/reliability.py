@@ -82,22 +82,23 @@ def summary(results: list[dict], seconds: float) -> tuple[str, bool]:
             totals[row["kind"]][row["area"]] += row["n"]
         for k, v in r["outcomes"].items():
             outcomes[k] += v
+    width = max([len(a) for rows in totals.values() for a in rows] + [52])
     lines = [
         "",
         f"Reliability summary (full size) — {seconds / 60:.1f} min",
-        "=" * 64,
+        "=" * (width + 12),
     ]
     for kind, heading in HEADINGS.items():
         rows = totals.get(kind, {})
         total = sum(rows.values())
         lines.append(f"{heading}: {total:,}")
         for area, n in sorted(rows.items()):
-            lines.append(f"  {area:<52} {n:>9,}")
+            lines.append(f"  {area:<{width}} {n:>9,}")
     lines.append("")
     lines.append("Groups")
     for r in results:
         took = f" ({r['seconds']:.0f} s)" if "seconds" in r else ""
-        lines.append(f"  {r['label']:<52} {r['status']}{took}")
+        lines.append(f"  {r['label']:<{width}} {r['status']}{took}")
     lines.append(
         "Tests: " + ", ".join(f"{n} {k}" for k, n in sorted(outcomes.items())) if outcomes else ""
     )
