@@ -41,6 +41,7 @@ from dtwcore.plots.audio import (
     score_figure,
     waveform_figure,
 )
+from pages.common.sales_views import md, plot_text
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "audio"
 MANIFEST = json.loads((ASSETS / "manifest.json").read_text())
@@ -107,10 +108,10 @@ def usable(sources: list[tuple[str, bytes]], kind: str) -> list[Utterance]:
         try:
             utt = prepared(data, name, kind)
         except AudioError as exc:
-            st.error(str(exc), icon=":material/error:")
+            st.error(md(exc), icon=":material/error:")
             continue
         for note in utt.clip.notes:
-            st.info(note, icon=":material/content_cut:")
+            st.info(md(note), icon=":material/content_cut:")
         out.append(utt)
     return out
 
@@ -119,7 +120,9 @@ def show_clip(utt: Utterance, color: str = TARGET_COLOR) -> None:
     """Waveform (silence trimmed away greyed) and a player."""
     sound = (utt.start / SAMPLE_RATE, utt.end / SAMPLE_RATE)
     st.plotly_chart(
-        waveform_figure(utt.clip.samples, SAMPLE_RATE, title=utt.name, color=color, sound=sound),
+        waveform_figure(
+            utt.clip.samples, SAMPLE_RATE, title=plot_text(utt.name), color=color, sound=sound
+        ),
         config=PLOT_CONFIG,
     )
     st.audio(utt.clip.samples, sample_rate=SAMPLE_RATE)
@@ -183,6 +186,7 @@ with compare_tab:
         st.info("Pick or add at least two clips to compare them.", icon=":material/info:")
     else:
         names = [u.name for u in clips]
+        shown = [plot_text(n) for n in names]  # file names as plots show them
         with st.expander(f"Waveforms and players ({len(clips)} clips)", expanded=True):
             cols = st.columns(2)
             for k, utt in enumerate(clips):
@@ -194,7 +198,7 @@ with compare_tab:
             D, E = matrices(tuple(u.features for u in clips))
         st.subheader("Who sounds like whom", anchor=False)
         st.plotly_chart(
-            distance_matrix_figure(D, names, title="DTW distance between every pair of clips"),
+            distance_matrix_figure(D, shown, title="DTW distance between every pair of clips"),
             config=PLOT_CONFIG,
             key="audio.matrix",
         )
@@ -227,12 +231,14 @@ with compare_tab:
         m3.metric("Path length", f"{path.shape[0]} frames", help="Steps of the warping path.")
         p1, p2 = st.columns(2)
         p1.plotly_chart(
-            cost_path_figure(cost, path, a_name, b_name), config=PLOT_CONFIG, key="audio.cost"
+            cost_path_figure(cost, path, shown[ia], shown[ib]),
+            config=PLOT_CONFIG,
+            key="audio.cost",
         )
         p2.plotly_chart(
             alignment_figure(
                 frame_envelope_db(ua.sound), frame_envelope_db(ub.sound), path,
-                a_name, b_name, hop_seconds=HOP_SECONDS,
+                shown[ia], shown[ib], hop_seconds=HOP_SECONDS,
             ),
             config=PLOT_CONFIG,
             key="audio.alignment",
@@ -240,7 +246,7 @@ with compare_tab:
         others = [k for k in range(len(clips)) if k != ia]
         st.plotly_chart(
             dtw_vs_euclidean_figure(
-                [names[k] for k in others], D[ia, others], E[ia, others], a_name
+                [shown[k] for k in others], D[ia, others], E[ia, others], shown[ia]
             ),
             config=PLOT_CONFIG,
             key="audio.versus",
@@ -377,16 +383,19 @@ with wake_tab:
                 (st.success if result.is_match else st.warning)(
                     f"{verdict}: distance {result.distance:.2f}, threshold {threshold:.2f}, "
                     f"margin {result.margin:+.2f} (nearest template: "
-                    f"{wake.names[result.nearest]}).",
+                    f"{md(wake.names[result.nearest])}).",
                     icon=":material/check_circle:" if result.is_match else ":material/block:",
                 )
+                st.caption(f"Play {md(tested[0].name)} ({tested[0].clip.duration:.2f} s):")
                 st.audio(tested[0].clip.samples, sample_rate=SAMPLE_RATE)
-                marker = (tested[0].name, result.distance)
+                marker = (plot_text(tested[0].name), result.distance)
             else:
                 st.info("Choose a clip to test.", icon=":material/info:")
                 marker = None
         st.plotly_chart(
-            score_figure(wake.loo, threshold, names=wake.names, test=marker),
+            score_figure(
+                wake.loo, threshold, names=[plot_text(n) for n in wake.names], test=marker
+            ),
             config=PLOT_CONFIG,
             key="audio.wake.scores",
         )
@@ -427,10 +436,10 @@ with wake_tab:
                     with st.spinner("Searching the recording…"):
                         clip, hit = located(wake, wake_key, long_item[1], long_item[0])
                 except AudioError as exc:
-                    st.error(str(exc), icon=":material/error:")
+                    st.error(md(exc), icon=":material/error:")
                 else:
                     for note in clip.notes:
-                        st.info(note, icon=":material/content_cut:")
+                        st.info(md(note), icon=":material/content_cut:")
                     span = (hit.start_seconds, hit.end_seconds)
                     distance_ok = hit.distance <= threshold
                     where = f"{span[0]:.2f}–{span[1]:.2f} s"
@@ -448,14 +457,15 @@ with wake_tab:
                         )
                     st.plotly_chart(
                         waveform_figure(
-                            clip.samples, SAMPLE_RATE, title=clip.name, color=SELECTED_COLOR,
+                            clip.samples, SAMPLE_RATE, title=plot_text(clip.name),
+                            color=SELECTED_COLOR,
                             span=span, span_label="best match" if not distance_ok else "wake word",
                         ),
                         config=PLOT_CONFIG,
                         key="audio.wake.found",
                     )  # fmt: skip
-                    st.caption("Play the matched stretch:")
                     lo, hi = (round(t * SAMPLE_RATE) for t in span)
+                    st.caption(f"Play the matched stretch ({(hi - lo) / SAMPLE_RATE:.2f} s):")
                     st.audio(clip.samples[lo:hi], sample_rate=SAMPLE_RATE)
                     st.plotly_chart(
                         profile_figure(hit.profile, threshold, hop_seconds=HOP_SECONDS, span=span),

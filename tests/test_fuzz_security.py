@@ -275,3 +275,67 @@ def test_logged_score_files_keep_every_product_code(tmp_path: Path) -> None:
     record("runs", "runs with odd product codes read back", 1)
     record("lost", "runs with odd product codes read back", len(set(codes) - set(back["product"])))
     assert sorted(back["product"]) == sorted(codes)
+
+
+@pytest.mark.browser
+def test_hostile_audio_file_names_show_as_typed(browser_page, app_server: str) -> None:
+    """The Audio page shows uploaded file names as typed: in waveform titles, the distance
+    matrix, the pair views, error messages, the match verdict and its player caption;
+    nothing in a name is run, rendered as markup, or used as a path."""
+    page = browser_page
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    marker = f"dtw-audio-{uuid.uuid4().hex[:12]}"
+    assets = ROOT / "assets" / "audio"
+    bold = f"<b>b-tag</b> **bold** $x^2$ {marker}.wav"
+    script = f"<img src=x onerror=window.__xss=2> %{{y}} :red[red] {marker}.wav"
+    broken = f"[link](javascript:window.__xss=3) <script>window.__xss=1</script> {marker}.wav"
+
+    page.goto(app_server)
+    page.get_by_role("heading", name="DTW Match").wait_for()
+    page.get_by_test_id("stSidebarNav").get_by_text("Audio Match").click()
+    page.get_by_role("heading", name="Who sounds like whom").wait_for(timeout=90_000)
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Add your own clips")
+    uploader.locator("input[type=file]").set_input_files(
+        [
+            {"name": bold, "mimeType": "audio/wav",
+             "buffer": (assets / "hey_marvin_6.wav").read_bytes()},
+            {"name": script, "mimeType": "audio/wav",
+             "buffer": (assets / "hey_marvin_2.wav").read_bytes()},
+            {"name": broken, "mimeType": "audio/wav", "buffer": b"not a recording\n" * 20},
+        ]
+    )  # fmt: skip
+    error = page.get_by_test_id("stAlert").filter(has_text="is not an audio file")
+    error.wait_for(timeout=90_000)
+    assert f"\n{broken} is not an audio file that can be read." in error.inner_text()
+    page.wait_for_function(
+        "n => [...document.querySelectorAll('.js-plotly-plot text')]"
+        ".some(t => t.textContent.includes(n))",
+        arg=marker,
+        timeout=90_000,
+    )
+    _settle(page)
+    texts = _plot_texts(page)
+    assert texts.count(bold) >= 2 and texts.count(script) >= 2, texts  # titles, matrix axes
+
+    page.get_by_role("tab", name="Wake word").click()
+    page.get_by_test_id("stRadio").filter(has_text="Clip to test").get_by_text("an upload").click()
+    test_upload = page.get_by_test_id("stFileUploader").filter(
+        has=page.get_by_text("Clip", exact=True)
+    )
+    test_upload.locator("input[type=file]").set_input_files(
+        {"name": bold, "mimeType": "audio/wav",
+         "buffer": (assets / "hey_marvin_6.wav").read_bytes()}
+    )  # fmt: skip
+    caption = page.get_by_text(f"Play {bold} (")
+    caption.wait_for(timeout=90_000)
+    assert caption.inner_text() == f"Play {bold} (0.63 s):"
+    record("inputs", "hostile audio file names in the browser", 3)
+
+    assert _injected(page) == {
+        "xss": None, "img": 0, "js_links": 0, "bold": 0, "katex": 0, "svg_bold": 0,
+    }  # fmt: skip
+    assert page.locator("[data-testid=stMain] [class*=red]").filter(has_text="red").count() == 0
+    assert dialogs == []
+    assert "Traceback" not in page.inner_text("body")
+    assert _files_named(marker, [ROOT, ROOT.parent, Path("/tmp")]) == []
