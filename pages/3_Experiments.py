@@ -126,7 +126,7 @@ store = current_store()
 with st.spinner("Checking the MLflow store…"):
     status = store_status(store)
 if not status.ok:
-    st.error(status.message, icon=":material/cloud_off:")
+    st.error(md(status.message), icon=":material/cloud_off:")
     st.caption(
         "Sales Trends and Audio Match work without MLflow; come back when the store answers."
     )
@@ -136,7 +136,7 @@ uri = store.tracking_uri
 try:
     known = experiments(uri, generation())
 except TRACKING_ERRORS as exc:
-    st.error(f"Could not read the experiments in {store.label}. {error_text(exc)}")
+    st.error(f"Could not read the experiments in {md(store.label)}. {error_text(exc)}")
     st.stop()
 
 # --------------------------------------------------------------------------- sweep
@@ -487,7 +487,7 @@ if run_id:
             info = run_target(uri, run_id)
             model = logged_model(uri, run_id)
     except TRACKING_ERRORS as exc:
-        st.error(md(error_text(exc)), icon=":material/error:")
+        st.error(error_text(exc), icon=":material/error:")
     else:
         weeks = list(info["weeks"])
         st.caption(
@@ -558,7 +558,7 @@ if run_id:
                     answer = model.predict(frame)
                 reference = artifact_csv(uri, run_id, "distances.csv")["distance"].to_numpy()
             except (ValueError, *TRACKING_ERRORS) as exc:
-                st.error(f"Could not score these products: {md(error_text(exc))}")
+                st.error(f"Could not score these products: {error_text(exc)}")
             else:
                 answer["closer logged products"] = [
                     int((reference < d).sum()) for d in answer["distance"]

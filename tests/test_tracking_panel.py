@@ -6,6 +6,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 from streamlit.testing.v1 import AppTest
 
+from pages.common.sales_views import md
 from tests.conftest import free_port
 
 
@@ -82,9 +83,9 @@ def test_sidebar_setting_points_the_session_elsewhere(
     at.sidebar.text_input(key="tracking.uri_input").set_value(other).run()
     assert not at.exception
     assert not at.sidebar.warning
-    assert str(tmp_path / "other.db") in at.sidebar.caption[0].value
+    assert md(str(tmp_path / "other.db")) in at.sidebar.caption[0].value
     at.sidebar.text_input(key="tracking.uri_input").set_value("ftp://elsewhere").run()
     assert "not a tracking address" in at.sidebar.error[0].value
-    assert str(tmp_path / "other.db") in at.sidebar.caption[0].value  # unchanged
+    assert md(str(tmp_path / "other.db")) in at.sidebar.caption[0].value  # unchanged
     at.sidebar.button(key="tracking.reset_uri").click().run()
     assert at.sidebar.warning  # back to the (unreachable) default of this environment

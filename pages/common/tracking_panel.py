@@ -53,11 +53,12 @@ def store_status(store: tracking.Store) -> tracking.StoreStatus:
 
 
 def error_text(exc: BaseException) -> str:
-    """One readable sentence for an error from MLflow or the tracking module."""
+    """One readable sentence for an error from MLflow or the tracking module, escaped for
+    markdown (it can quote run names, addresses and file names)."""
     if isinstance(exc, MlflowException):
         first = str(exc.message).strip().splitlines()[0] if str(exc.message).strip() else ""
-        return f"MLflow could not complete the request: {first[:300]}"
-    return " ".join(str(exc).split()) or type(exc).__name__
+        return md(f"MLflow could not complete the request: {first[:300]}")
+    return md(" ".join(str(exc).split()) or type(exc).__name__)
 
 
 _URI_SCHEMES = ("http://", "https://", "sqlite:///")
@@ -99,9 +100,9 @@ def render_store_status(
     with where if where is not None else st.sidebar:
         st.markdown("**Experiment tracking (MLflow)**")
         if status.ok:
-            st.caption(f":material/check_circle: {status.message}")
+            st.caption(f":material/check_circle: {md(status.message)}")
         else:
-            st.warning(status.message, icon=":material/cloud_off:")
+            st.warning(md(status.message), icon=":material/cloud_off:")
         ui = tracking.ui_url()
         if ui:
             st.link_button(
@@ -214,7 +215,7 @@ def run_sweep(
         kept = f" The {len(done_ids)} runs finished before it are kept." if done_ids else ""
         st.error(f"The sweep stopped: {error_text(exc)}{kept}")
         return None
-    bar.progress(1.0, text=f"Done: {len(ids)} runs logged to {store.label}.")
+    bar.progress(1.0, text=f"Done: {len(ids)} runs logged to {md(store.label)}.")
     _cached_runs_changed()
     return ids
 
@@ -231,13 +232,13 @@ def render_log_panel(analysis: dict) -> None:
     store = current_store()
     status = store_status(store)
     if not status.ok:
-        st.info(f"Logging is not available right now. {status.message}")
+        st.info(f"Logging is not available right now. {md(status.message)}")
         return
     catalog, target = analysis["catalog"], np.asarray(analysis["target"], dtype=np.float64)
     stretch, znorm = float(analysis["stretch"]), bool(analysis["znorm"])
     st.caption(
         "Each run keeps the settings, the distance statistics, the histogram, the outlier "
-        f"lists, all distances and a model you can load by run id. Runs go to {store.label}."
+        f"lists, all distances and a model you can load by run id. Runs go to {md(store.label)}."
     )
     experiment = (
         st.text_input(
