@@ -37,6 +37,30 @@ _MARGIN = {"l": 10, "r": 10, "t": 78, "b": 10}
 _FONT = {"size": 13}
 
 
+def _reference_line(
+    fig: go.Figure,
+    axis: str,
+    value: float,
+    text: str,
+    color: str,
+    *,
+    dash: bool = False,
+    width: float = 2,
+    position: str = "top right",
+    yshift: float = 0,
+) -> None:
+    """A labelled vertical (``axis="x"``) or horizontal (``"y"``) line at ``value``, its
+    label in the line's colour on a light background so it stays readable over bars."""
+    add = fig.add_vline if axis == "x" else fig.add_hline
+    add(
+        value,
+        line={"color": color, "width": width, **({"dash": "dash"} if dash else {})},
+        annotation={"text": text, "font": {"color": color}, "bgcolor": "rgba(255,255,255,0.85)"},
+        annotation_position=position,
+        annotation_yshift=yshift,
+    )
+
+
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
         title={
@@ -97,29 +121,13 @@ def distance_histogram(
             showlegend=False,
         )
     )
-    fig.add_vline(
-        x=median,
-        line={"color": MEDIAN_COLOR, "dash": "dash", "width": 2},
-        annotation={
-            "text": f"median {median:.2f}",
-            "font": {"color": MEDIAN_COLOR},
-            "bgcolor": "rgba(255,255,255,0.85)",
-        },
-        annotation_position="top right",
-    )
+    _reference_line(fig, "x", median, f"median {median:.2f}", MEDIAN_COLOR, dash=True)
     if selected is not None:
         code, value = selected
-        fig.add_vline(
-            x=value,
-            line={"color": SELECTED_COLOR, "width": 3},
-            annotation={
-                "text": f"{code} {value:.2f}",
-                "font": {"color": SELECTED_COLOR},
-                "bgcolor": "rgba(255,255,255,0.85)",
-            },
-            annotation_position="top left" if value > median else "top right",
-            annotation_yshift=-22,
-        )
+        _reference_line(
+            fig, "x", value, f"{code} {value:.2f}", SELECTED_COLOR, width=3,
+            position="top left" if value > median else "top right", yshift=-22,
+        )  # fmt: skip
     fig.update_xaxes(title="DTW distance to the target (smaller = closer)")
     fig.update_yaxes(title="Number of products")
     fig.update_layout(bargap=0.05)
@@ -372,26 +380,13 @@ def shortlist_scatter(
         line_width=0,
         layer="below",
     )
-    fig.add_vline(
-        x=float(at(target_mean)),
-        line={"color": TARGET_COLOR, "width": 2},
-        annotation={
-            "text": f"target {target_mean:.1f} units/week",
-            "font": {"color": TARGET_COLOR},
-            "bgcolor": "rgba(255,255,255,0.85)",
-        },
-        annotation_position="top right",
+    _reference_line(
+        fig, "x", float(at(target_mean)), f"target {target_mean:.1f} units/week", TARGET_COLOR
     )
-    fig.add_hline(
-        y=cut,
-        line={"color": MEDIAN_COLOR, "dash": "dash", "width": 1.5},
-        annotation={
-            "text": f"{cut_label} {cut:.2f}",
-            "font": {"color": MEDIAN_COLOR},
-            "bgcolor": "rgba(255,255,255,0.85)",
-        },
-        annotation_position="bottom right",
-    )
+    _reference_line(
+        fig, "y", cut, f"{cut_label} {cut:.2f}", MEDIAN_COLOR, dash=True, width=1.5,
+        position="bottom right",
+    )  # fmt: skip
     groups = [
         (~on_list & ~is_sel, "other products", OTHER_COLOR, 6, 0.45),
         (on_list & ~is_sel, f"shortlist ({int(on_list.sum())})", ACCENT_COLOR, 9, 0.95),
