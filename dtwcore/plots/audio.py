@@ -307,6 +307,9 @@ def score_figure(
 ) -> go.Figure:
     """Enrollment distances, the threshold and (optionally) a tested clip on one axis.
 
+    Only the horizontal position means anything; templates are spread a little up and down
+    so that equal distances do not hide one another.
+
     Parameters
     ----------
     loo : np.ndarray [shape=(k,)]
@@ -322,7 +325,8 @@ def score_figure(
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
-            x=loo, y=np.zeros_like(loo), mode="markers", name="enrollment (leave one out)",
+            x=loo, y=np.linspace(-0.35, 0.35, len(loo)) if len(loo) > 1 else np.zeros_like(loo),
+            mode="markers", name="enrollment (leave one out)",
             marker={"color": TARGET_COLOR, "size": 13, "symbol": "circle"},
             text=list(names) if names is not None else None,
             hovertemplate="%{text}: %{x:.2f}<extra></extra>",
