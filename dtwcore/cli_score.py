@@ -10,6 +10,10 @@ Output: one row per product, closest first, with the columns ``product``, ``dist
 distance's z-score over the whole catalogue, population standard deviation). With
 ``--top K`` only the K closest rows are written, but every product is still scored, so
 ``rank`` and ``zscore`` are exactly those of the full output.
+
+Input: Parquet, or CSV as spreadsheets export it and the Sales Trends page takes it
+(comma, semicolon, tab or vertical bar separated; UTF-8, UTF-16 or Windows-1252; decimal
+commas when the separator is not a comma), on either engine; see :mod:`dtwcore.stream`.
 """
 
 from __future__ import annotations
@@ -68,7 +72,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="rank every product of a CSV or Parquet catalogue by DTW distance to the target",
         description=__doc__.split("\n\n")[1].replace("\n", " "),
     )
-    p.add_argument("input", metavar="INPUT", help="catalogue file, .csv or .parquet")
+    p.add_argument(
+        "input",
+        metavar="INPUT",
+        help="catalogue file, .parquet or .csv (separated by , ; tab or |; UTF-8, UTF-16 or "
+        "Windows-1252; decimal commas allowed)",
+    )
     p.add_argument(
         "--out",
         required=True,

@@ -114,7 +114,9 @@ LONG_UNIT_NAMES = frozenset(
 )  # fmt: skip
 SUMMARY_NAMES = frozenset({"min", "max", "mean", "avg", "average", "total", "sum", "median", "std"})
 _WEEK_HEADER = re.compile(r"^w(?:ee)?k?[ _.]?(\d+)$")
-_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
+DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
+"""A cell written with a decimal comma (``12,5``), once trimmed; read as such only when the
+separator is not a comma."""
 _NUMBER_OR_COMMA = re.compile(r"^[+-]?\d+(?:[,.]\d+)?$")
 _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
 
@@ -484,7 +486,9 @@ def _decode(data: bytes, fname: str) -> str:
     return text
 
 
-def _sniff_separator(text: str) -> str:
+def sniff_separator(text: str) -> str:
+    """The separator of CSV ``text``: whichever of ``, ; \\t |`` the first non-blank line of
+    its first 20 holds most of; comma when it holds none (the page's and the CLI's rule)."""
     head = [ln for ln in text.splitlines()[:20] if ln.strip()]
     if not head:
         return ","
@@ -502,7 +506,7 @@ def _read_csv(
     the limits can have (a long table has three cells per number).
     """
     text = _decode(data, fname)
-    sep = _sniff_separator(text)
+    sep = sniff_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     header: list[str] | None = None
     rows: list[list[object]] = []
@@ -545,7 +549,7 @@ def _read_csv(
     if empty:
         notes.append(f"Skipped {empty} empty line{'s' if empty != 1 else ''}.")
     decimal_comma = sep != "," and any(
-        isinstance(c, str) and _DECIMAL_COMMA.match(c.strip()) for r in rows[:200] for c in r
+        isinstance(c, str) and DECIMAL_COMMA.match(c.strip()) for r in rows[:200] for c in r
     )
     label = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}.get(sep)
     if label:
@@ -555,7 +559,7 @@ def _read_csv(
 
 
 def _fix_decimal_comma(cell: object) -> object:
-    if isinstance(cell, str) and _DECIMAL_COMMA.match(cell.strip()):
+    if isinstance(cell, str) and DECIMAL_COMMA.match(cell.strip()):
         return cell.strip().replace(",", ".")
     return cell
 
@@ -621,7 +625,7 @@ def _cell_numbers(
                 if text.lower() in _MISSING_TOKENS:
                     blank[k] = True
                     continue
-                if decimal_comma and _DECIMAL_COMMA.match(text):
+                if decimal_comma and DECIMAL_COMMA.match(text):
                     v = float(text.replace(",", "."))
         elif c is None or (isinstance(c, float) and c != c):
             blank[k] = True

@@ -43,7 +43,7 @@ import numpy as np
 import pyarrow as pa
 
 from dtwcore.distance import band_radius, dtw_one_to_many
-from dtwcore.sales import DEFAULT_STRETCH, CatalogError
+from dtwcore.sales import DECIMAL_COMMA, DEFAULT_STRETCH, CatalogError
 from dtwcore.stream import (
     RESULT_SCHEMA,
     CatalogReader,
@@ -75,6 +75,17 @@ _PANDAS_WARNING = "PySpark does not yet fully support pandas"
 _NEEDS = "--engine spark needs PySpark (pip install -r requirements-spark.txt) and Java 17+"
 _DISTANCES = "product string, distance double, _row long"
 _RANKED = "product string, distance double, _row long, rank long"
+# Spark's CSV reader takes few encodings: Windows-1252 is read as ISO-8859-1, which differs
+# from it only in bytes 0x80-0x9F, then those characters are translated (the bytes
+# Windows-1252 does not define become U+FFFD, as the local reader reads them).
+_SPARK_ENCODINGS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8",
+    "utf-16": "UTF-16",
+    "cp1252": "ISO-8859-1",
+}
+_LATIN1_C1 = bytes(range(0x80, 0xA0)).decode("latin-1")
+_CP1252_C1 = bytes(range(0x80, 0xA0)).decode("cp1252", errors="replace")
 
 
 def session(
@@ -138,21 +149,59 @@ def read_catalog(spark: SparkSession, reader: CatalogReader) -> DataFrame:
     """The catalogue file behind ``reader`` as a Spark DataFrame.
 
     CSV files are read with an explicit schema built from the local reader's column
-    choice (id as text, weeks as doubles), so both engines see the same columns.
+    choice (id as text, weeks as doubles), so both engines see the same columns, and in
+    the dialect the local reader found (:class:`dtwcore.stream.Dialect`): its separator,
+    its encoding (UTF-16 files are read whole, one task per file, as Spark cannot split
+    them into lines) and decimal commas, read by the same rule. A week cell that is not a
+    number becomes a null, which scoring reports by product and column.
     """
+    from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     path = os.path.abspath(reader.path)
     if reader.format == "parquet":
         return spark.read.parquet(path)
+    dialect = reader.dialect
+    assert dialect is not None
     weeks = set(reader.layout.week_columns)
+    week_type = T.StringType() if dialect.decimal_comma else T.DoubleType()
     schema = T.StructType(
         [
-            T.StructField(name, T.DoubleType() if name in weeks else T.StringType())
+            T.StructField(name, week_type if name in weeks else T.StringType())
             for name in reader.file_columns
         ]
     )
-    return spark.read.csv(path, header=True, schema=schema, mode="PERMISSIVE")
+    products = spark.read.csv(
+        path,
+        header=True,
+        schema=schema,
+        mode="PERMISSIVE",
+        sep=dialect.separator,
+        encoding=_SPARK_ENCODINGS[dialect.encoding],
+        multiLine=dialect.encoding == "utf-16",
+    )
+    if not dialect.decimal_comma and dialect.encoding != "cp1252":
+        return products
+    columns = []
+    for name in reader.file_columns:
+        column = F.col(_quoted(name))
+        if name in weeks:
+            if dialect.decimal_comma:
+                column = _decimal_comma_number(column)
+        elif dialect.encoding == "cp1252":
+            column = F.translate(column, _LATIN1_C1, _CP1252_C1)
+        columns.append(column.alias(name))
+    return products.select(*columns)
+
+
+def _decimal_comma_number(text: Any) -> Any:
+    """A Spark text column as doubles, ``12,5`` read as 12.5 by the page's rule (whole
+    cells of that form, once trimmed); a cell that is not a number becomes null."""
+    from pyspark.sql import functions as F
+
+    text = F.regexp_replace(text, r"^\s+|\s+$", "")
+    comma = text.rlike(DECIMAL_COMMA.pattern)
+    return F.when(comma, F.regexp_replace(text, ",", ".")).otherwise(text).try_cast("double")
 
 
 class _Scorer:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -13,9 +14,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from dtwcore.cli import main
-from dtwcore.sales import BLOG_TARGET, score_catalog
+from dtwcore.sales import BLOG_TARGET, load_catalog, score_catalog
 
 from .conftest import ROOT, UCI_CSV
+from .test_stream import DIALECTS, write_dialects
 
 WEEKS = [f"W{i}" for i in range(52)]
 
@@ -176,9 +178,62 @@ def test_python_m_dtwcore_score_writes_csv_to_stdout() -> None:
     ]  # fmt: skip
 
 
-def catalogue(tmp_path: Path, name: str, text: str) -> Path:
+@pytest.fixture(scope="module")
+def dialects(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One catalogue (the UCI file's first 60 products) in several spreadsheet dialects."""
+    return write_dialects(tmp_path_factory.mktemp("dialects"))
+
+
+@pytest.fixture(scope="module")
+def comma_scores(dialects: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """The command's output for the comma-separated UTF-8 file."""
+    out = tmp_path_factory.mktemp("comma") / "scores.csv"
+    assert main(["score", str(dialects["comma-utf8"]), "--out", str(out), "--quiet"]) == 0
+    return out.read_bytes()
+
+
+def test_comma_utf8_scores(comma_scores: bytes) -> None:
+    got = pd.read_csv(io.BytesIO(comma_scores))
+    assert len(got) == 60
+    assert (got["product"][0], round(got["distance"][0], 4)) == ("P11", 6.5657)
+    assert (got["product"][2], round(got["distance"][2], 4)) == ("P50-café€", 7.1344)
+    assert (got["product"].iloc[-1], round(got["distance"].iloc[-1], 4)) == ("P17", 9.7127)
+
+
+@pytest.mark.parametrize("dialect", [name for name in DIALECTS if name != "comma-utf8"])
+def test_spreadsheet_dialects_score_like_comma_utf8_and_the_page(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    dialects: dict[str, Path],
+    comma_scores: bytes,
+    dialect: str,
+) -> None:
+    out = tmp_path / "scores.csv"
+    assert cli(capsys, dialects[dialect], "--out", out) == (0, "", "")
+    assert out.read_bytes() == comma_scores
+    page = load_catalog(dialects[dialect])
+    assert page.excluded.empty and page.weeks == WEEKS
+    want = score_catalog(page.ids, page.values, BLOG_TARGET)
+    assert_same(read(out), want.sort_values("rank").reset_index(drop=True))
+
+
+def test_a_semicolon_cp1252_export_through_python_m_dtwcore(
+    dialects: dict[str, Path], comma_scores: bytes
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "dtwcore", "score", str(dialects["semicolon-cp1252-decimal-comma"]),
+         "--out", "-"],
+        cwd=ROOT, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert done.stdout == comma_scores
+
+
+def catalogue(
+    tmp_path: Path, name: str, text: str, encoding: str = "utf-8", tail: bytes = b""
+) -> Path:
     path = tmp_path / name
-    path.write_text(text)
+    path.write_bytes(text.encode(encoding) + tail)
     return path
 
 
@@ -197,6 +252,24 @@ def catalogue(tmp_path: Path, name: str, text: str) -> Path:
          [], "error: {input}: row 4 (product P3): W0 is missing or not a finite number"),
         (lambda d: catalogue(d, "word.csv", "Product_Code,W0,W1\nP1,1,2\nP2,3,lots\n"), [],
          "error: {input}: row 3 (product P2): W1 is not a number ('lots')"),
+        (lambda d: catalogue(d, "semi.csv", "Product_Code;W0;W1\r\nP1;1;2\r\nP2;3;lots\r\n"),
+         [], "error: {input}: row 3 (product P2): W1 is not a number ('lots')"),
+        (lambda d: catalogue(d, "excel.csv", "Product_Code;W0;W1\r\nCafé;1,5;2\r\n"
+                             "Crème;3,5;1,2,3\r\n", "cp1252"), [],
+         "error: {input}: row 3 (product Crème): W1 is not a number ('1,2,3')"),
+        (lambda d: catalogue(d, "gap16.csv", "sku\tW0\tW1\nP1\t1,5\t2\nP2\t\t3,25\n",
+                             "utf-16"), [],
+         "error: {input}: row 3 (product P2): W0 is missing or not a finite number"),
+        (lambda d: catalogue(d, "short16.csv", "sku\tW0\tW1\nP1\t1\t2\nP2\t3\n", "utf-16"),
+         [], "error: {input}: row 3: has 2 fields, the header has 3"),
+        (lambda d: catalogue(d, "odd16.csv", "sku\tW0\nP1\t1\n", "utf-16", b"\x00"), [],
+         "error: {input}: starts like UTF-16 text but is not UTF-16; save the file as "
+         "CSV UTF-8 and try again"),
+        (lambda d: catalogue(d, "bom.csv", "", "utf-16"), [],
+         "error: {input}: the file is empty"),
+        (lambda d: catalogue(d, "le16.csv", "sku,W0,W1\nP1,1,2\n", "utf-16-le"), [],
+         "error: {input}: not a text (CSV) file (it holds NUL bytes); save the sales table "
+         "as CSV and try again"),
         (lambda d: UCI_CSV, ["--id-column", "SKU"],
          "error: {input}: no column named 'SKU' (columns: Product_Code, W0, W1, W2, W3, W4, "
          "W5, W6, … (107 columns))"),

@@ -16,6 +16,7 @@ from dtwcore.sales import BLOG_TARGET, CatalogError, score_catalog
 from dtwcore.stream import CatalogReader
 
 from .conftest import UCI_CSV
+from .test_stream import write_dialects
 
 pytest.importorskip("pyspark")
 pytestmark = pytest.mark.filterwarnings(
@@ -152,3 +153,39 @@ def test_score_on_an_in_memory_dataframe(spark) -> None:  # noqa: ANN001
         score(df, target, id_column="sku", stretch=2.0)
     with pytest.raises(CatalogError, match="no id column"):
         score(df.drop("sku"), target)
+
+
+@pytest.mark.parametrize(
+    "dialect",
+    ["semicolon-cp1252-decimal-comma", "tab-utf16", "comma-utf8-bom", "bar-utf16be-decimal-comma"],
+)
+def test_spark_engine_reads_spreadsheet_dialects(
+    spark,  # noqa: ANN001
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    dialect: str,
+) -> None:
+    """Separators, encodings and decimal commas as the local engine reads them: the same
+    output, byte for byte, as the local engine on the comma-separated UTF-8 file."""
+    files = write_dialects(tmp_path)
+    local, remote = tmp_path / "local.csv", tmp_path / "spark.csv"
+    assert cli(capsys, files["comma-utf8"], "--out", local) == (0, "")
+    assert cli(capsys, files[dialect], "--out", remote, "--engine", "spark") == (0, "")
+    assert remote.read_bytes() == local.read_bytes()
+    got = pd.read_csv(remote)
+    assert (got["product"][2], round(got["distance"][2], 4)) == ("P50-café€", 7.1344)
+
+
+def test_spark_reports_a_bad_decimal_comma_cell_after_the_first_block(
+    spark,  # noqa: ANN001
+    tmp_path: Path,
+) -> None:
+    from dtwcore.spark import score_file
+
+    rows = "".join(f"Café{i};{i},5;{i}\r\n" for i in range(3000))
+    source = tmp_path / "late.csv"
+    source.write_bytes(("Product_Code;W0;W1\r\n" + rows + "Crème;1,2,3;4\r\n").encode("cp1252"))
+    reader = CatalogReader(source, csv_block_bytes=4096)  # the bad cell is not sniffed
+    with pytest.raises(CatalogError) as info:
+        list(score_file(reader, BLOG_TARGET))
+    assert str(info.value) == f"{source}: product Crème: W0 is missing or not a finite number"
