@@ -61,6 +61,7 @@ VOLUME_BAND = (0.8, 1.2)
 # A long table's weeks are filled in from the first to the last week, so a stray week
 # number or date could otherwise ask for millions of columns.
 MAX_UNITS = 1e15
+_FIRST_PROBLEMS_CHARS = 300  # of row problems quoted when no row of a file can be used
 MAX_WEEKS = 10_000
 # Largest upload the app takes (.streamlit/config.toml server.maxUploadSize should match).
 MAX_UPLOAD_MB = 50
@@ -822,11 +823,19 @@ def _build_wide(
     return _finish(fname, [ids[k] for k in keep], week_cols, nums[keep], records, notes)
 
 
+def _number_text(value: float) -> str:
+    """``value`` short (``2e+15``) where that is exact, else in full, so a value just over
+    a limit (1.0000000000000002e15) does not read as the limit itself (1e+15)."""
+    shown = f"{value:g}"
+    return shown if float(shown) == value else repr(float(value))
+
+
 def _unit_problem(column: str, value: float) -> str:
     """Why a number of units cannot be used: negative, or too large to compare."""
+    shown = _number_text(value)
     if value < 0:
-        return f"{column} is negative ({value:g})"
-    return f"{column} is too large ({value:g}); at most {MAX_UNITS:g} units a week are supported"
+        return f"{column} is negative ({shown})"
+    return f"{column} is too large ({shown}); at most {MAX_UNITS:g} units a week are supported"
 
 
 def _check_weeks(fname: str, n_weeks: int, span: str) -> None:
@@ -847,7 +856,12 @@ def _finish(
 ) -> Catalog:
     excluded = _excluded_frame(sorted(records))
     if not ids:
-        first = "; ".join(f"row {r}: {why}" for r, _, why in sorted(records)[:3])
+        shown: list[str] = []
+        for r, _, why in sorted(records)[:3]:  # as many of the first 3 as fit in a message
+            if shown and sum(map(len, shown)) + len(why) > _FIRST_PROBLEMS_CHARS:
+                break
+            shown.append(f"row {r}: {why}")
+        first = "; ".join(shown)
         raise CatalogError(
             f"{fname}: none of its {len(records)} rows can be used. First problems: {first}."
         )
@@ -1082,8 +1096,8 @@ def _check_target(values: list[object], what: str) -> np.ndarray:
             raise CatalogError(f"{what}: week {k} is empty or not a finite number.")
         if abs(x) > MAX_UNITS:
             raise CatalogError(
-                f"{what}: week {k} ({x:g}) is too large; at most {MAX_UNITS:g} units a week "
-                "are supported."
+                f"{what}: week {k} ({_number_text(x)}) is too large; at most {MAX_UNITS:g} "
+                "units a week are supported."
             )
         out.append(x)
     if len(out) < 2:

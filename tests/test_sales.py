@@ -431,6 +431,14 @@ def test_many_problems_in_one_row_are_summarised(tmp_path) -> None:  # noqa: ANN
             "(-1); row 3: W0 is blank; W1 is blank.",
         ),
         (
+            "huge.csv",
+            b"Product_Code,W0,W1,W2\n" + b"P,1000000000000000.2,2e15,3e15\n" * 3,
+            "huge.csv: none of its 3 rows can be used. First problems: row 2: W0 is too large "
+            "(1000000000000000.2); at most 1e+15 units a week are supported; W1 is too large "
+            "(2e+15); at most 1e+15 units a week are supported; W2 is too large (3e+15); at "
+            "most 1e+15 units a week are supported.",
+        ),
+        (
             "oneweek.csv",
             b"product,week,units\nA,3,1\nB,3,2\n",
             "oneweek.csv: all usable rows are for one week (W3); at least 2 weeks are needed.",
