@@ -66,12 +66,39 @@ def _stereo_flac() -> bytes:
     return _flac_44k("hey_marvin_6.wav", stereo=True)
 
 
+def _assert_sample_sentences_separate(page) -> None:  # noqa: ANN001
+    """Read the distance matrix the browser draws: every "Doors and corners" clip is
+    nearest to another "Doors and corners" clip, not to "You walk into a room", and the
+    same voice at another speed (us 160 vs 110 wpm) is far closer than the other sentence
+    in the same voice and speed (us 160 wpm)."""
+    matrix = page.evaluate(
+        """() => {
+            const el = [...document.querySelectorAll('.js-plotly-plot')]
+                .find(e => (e.querySelector('.gtitle')?.textContent ?? '')
+                    .startsWith('DTW distance between'));
+            const t = el._fullData[0];
+            return {names: Array.from(t.x), z: Array.from(t.z, row => Array.from(row))};
+        }"""
+    )
+    names, z = matrix["names"], np.array(matrix["z"], dtype=float)
+    doors = [k for k, n in enumerate(names) if n.startswith("doors_")]
+    room = names.index("room_us_160wpm.wav")
+    assert len(doors) == 4
+    for k in doors:
+        others = [j for j in range(len(names)) if j != k]
+        assert names[min(others, key=lambda j: z[k, j])].startswith("doors_"), names[k]
+    fast, slow = names.index("doors_us_160wpm.wav"), names.index("doors_us_110wpm.wav")
+    assert z[fast, slow] == pytest.approx(0.57, abs=0.01)
+    assert z[fast, room] == pytest.approx(2.78, abs=0.01)
+
+
 def test_upload_shows_in_the_distance_matrix(browser_page, app_server: str) -> None:
     page = browser_page
     _open_audio_page(page, app_server)
     _settle(page, charts=9)
     page.get_by_role("heading", name="Who sounds like whom").wait_for()
     _full_screenshot(page, "audio_compare.png")
+    _assert_sample_sentences_separate(page)
 
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="Add your own clips")
     uploader.locator("input[type=file]").set_input_files(
