@@ -67,6 +67,17 @@ def wait_http(url: str, timeout: float = 90.0, proc: subprocess.Popen | None = N
     raise TimeoutError(f"{url} did not answer within {timeout} s")
 
 
+def stop_process(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """Terminate ``proc`` and wait for it; kill it if it has not ended in ``timeout`` s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``streamlit run app.py`` on a free loopback port with its own MLflow store."""
@@ -89,11 +100,7 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         wait_http(f"{url}/_stcore/health", proc=proc)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
         log.close()
 
 

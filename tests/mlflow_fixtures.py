@@ -7,55 +7,25 @@ one sweep per store.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import UCI_CSV, free_port, wait_http
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+from tests.conftest import UCI_CSV
+from tests.reliability.mlflow_checks import KillableServer
 
 
 @pytest.fixture(scope="session")
 def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real ``mlflow server`` on a free loopback port with a temporary SQLite backend
     and a temporary artifact folder served through the server (``--serve-artifacts``)."""
-    root = tmp_path_factory.mktemp("mlflow-server")
-    port = free_port()
-    log_path = root / "server.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MLFLOW_")}
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "mlflow", "server",
-                "--backend-store-uri", f"sqlite:///{root / 'mlflow.db'}",
-                "--artifacts-destination", str(root / "artifacts"),
-                "--serve-artifacts",
-                "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-            ],
-            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    server = KillableServer(tmp_path_factory.mktemp("mlflow-server"))
+    server.start()
     try:
-        try:
-            wait_http(f"{url}/health", timeout=120, proc=proc)
-        except (RuntimeError, TimeoutError) as exc:
-            raise RuntimeError(f"{exc}\n{log_path.read_text()[-3000:]}") from None
-        yield url
+        yield server.url
     finally:
-        _stop(proc)
+        server.stop()
 
 
 @pytest.fixture(scope="session")

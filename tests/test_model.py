@@ -19,7 +19,7 @@ import yaml
 from dtwcore import model as dtw_model
 from dtwcore import tracking
 from dtwcore.sales import BLOG_TARGET, Catalog, score_catalog
-from tests.conftest import UCI_CSV, free_port, wait_http
+from tests.conftest import UCI_CSV, free_port, stop_process, wait_http
 
 pytest_plugins = ["tests.mlflow_fixtures"]
 
@@ -169,9 +169,5 @@ def test_served_model_answers_with_the_same_distances(
         )
         assert status == 400 and "W3" in body.get("message", "")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc, timeout=5)
         log.close()

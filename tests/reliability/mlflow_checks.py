@@ -55,7 +55,11 @@ class KillableServer:
         )  # fmt: skip
         log.close()
         self.starts += 1
-        wait_http(f"{self.url}/health", timeout=180, proc=self.proc)
+        try:
+            wait_http(f"{self.url}/health", timeout=180, proc=self.proc)
+        except (RuntimeError, TimeoutError) as exc:
+            log_text = (self.root / f"server-{self.starts - 1}.log").read_text()[-3000:]
+            raise RuntimeError(f"{exc}\n{log_text}") from None
 
     def kill(self) -> None:
         """SIGKILL the server and its workers at once."""
