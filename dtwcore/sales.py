@@ -22,10 +22,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import math
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -118,6 +119,7 @@ _WEEK_HEADER = re.compile(r"^w(?:ee)?k?[ _.]?(\d+)$")
 DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 """A cell written with a decimal comma (``12,5``), once trimmed; read as such only when the
 separator is not a comma."""
+DECIMAL_SNIFF_ROWS = 200  # product rows looked at for decimal commas
 _NUMBER_OR_COMMA = re.compile(r"^[+-]?\d+(?:[,.]\d+)?$")
 _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
 
@@ -487,6 +489,17 @@ def _decode(data: bytes, fname: str) -> str:
     return text
 
 
+def has_decimal_commas(rows: Iterable[Sequence[object]]) -> bool:
+    """True when a cell of the first :data:`DECIMAL_SNIFF_ROWS` product rows (header left
+    out) is written with a decimal comma (:data:`DECIMAL_COMMA`): the page's and the CLI's
+    rule for reading ``12,5`` as 12.5 when the separator is not a comma."""
+    return any(
+        isinstance(c, str) and DECIMAL_COMMA.match(c.strip())
+        for r in itertools.islice(rows, DECIMAL_SNIFF_ROWS)
+        for c in r
+    )
+
+
 def sniff_separator(text: str) -> str:
     """The separator of CSV ``text``: whichever of ``, ; \\t |`` the first non-blank line of
     its first 20 holds most of; comma when it holds none (the page's and the CLI's rule)."""
@@ -549,9 +562,7 @@ def _read_csv(
         )
     if empty:
         notes.append(f"Skipped {empty} empty line{'s' if empty != 1 else ''}.")
-    decimal_comma = sep != "," and any(
-        isinstance(c, str) and DECIMAL_COMMA.match(c.strip()) for r in rows[:200] for c in r
-    )
+    decimal_comma = sep != "," and has_decimal_commas(rows)
     label = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}.get(sep)
     if label:
         extra = "; decimal commas read as decimal points" if decimal_comma else ""

@@ -58,7 +58,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from dtwcore.sales import DECIMAL_COMMA, SUMMARY_NAMES, CatalogError, sniff_separator
+from dtwcore.sales import (
+    DECIMAL_COMMA,
+    SUMMARY_NAMES,
+    CatalogError,
+    has_decimal_commas,
+    sniff_separator,
+)
 
 __all__ = [
     "BATCH_ROWS",
@@ -92,8 +98,6 @@ BATCH_ROWS = 16_384
 _CSV_BLOCK_BYTES = 8 << 20
 _COPY_BYTES = 1 << 20
 _PARQUET_BUFFER_BYTES = 1 << 20
-# Rows of the first block looked at for decimal commas, as the page does.
-_DECIMAL_SNIFF_ROWS = 200
 
 RESULT_SCHEMA = pa.schema(
     [
@@ -164,21 +168,15 @@ def _first_lines(text: str, lines: int = 21) -> str:
 
 
 def _has_decimal_commas(text: str, separator: str) -> bool:
-    """True when a cell of the first 200 data rows of ``text`` is written like ``12,5``."""
-    rows = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    seen = -1  # the header row is the first row with a cell that is not blank
+    """:func:`dtwcore.sales.has_decimal_commas` over the rows of ``text`` (blank rows and
+    the header left out, as the page leaves them out)."""
+    rows = (c for c in csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+            if any(x.strip() for x in c))  # fmt: skip
     try:
-        for cells in rows:
-            if not any(c.strip() for c in cells):
-                continue
-            seen += 1
-            if seen > _DECIMAL_SNIFF_ROWS:
-                break
-            if seen and any(DECIMAL_COMMA.match(c.strip()) for c in cells):
-                return True
+        next(rows, None)  # the header
+        return has_decimal_commas(rows)
     except csv.Error:  # e.g. a field over the csv module's size limit: Arrow will tell
-        pass
-    return False
+        return False
 
 
 def sniff_dialect(head: bytes, *, complete: bool, source: str) -> Dialect:
