@@ -16,8 +16,7 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-DATA = SHARED / "data"
+DATA = ROOT / "data"
 UCI_CSV = DATA / "sales" / "Sales_Transactions_Dataset_Weekly.csv"
 FSDD = DATA / "fsdd-dev"
 ARTIFACTS = ROOT / "test-artifacts"
