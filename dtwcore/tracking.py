@@ -106,6 +106,7 @@ ARTIFACTS = (
 SWEEP_TAG = "dtw.sweep_id"
 SOURCE_TAG = "dtw.source"
 OWNER_TAG = "dtw.owner"
+ATTEMPT_TAG = "dtw.attempt"
 CLOSED_TAG = "dtw.closed_because"
 
 HTTP_RETRY_DEFAULTS = {
@@ -119,7 +120,7 @@ for _name, _value in HTTP_RETRY_DEFAULTS.items():
     os.environ.setdefault(_name, _value)
 
 _PROCESS_TOKEN = uuid.uuid4().hex[:12]
-_UNDELIVERED: set[tuple[str, str]] = set()  # (tracking URI, run id) still to mark FAILED
+_UNDELIVERED: set[tuple[str, str]] = set()  # (tracking URI, attempt) still to mark FAILED
 _UNDELIVERED_LOCK = threading.Lock()
 
 
@@ -419,6 +420,10 @@ def log_analysis(
     if sweep_id:
         tags[SWEEP_TAG] = sweep_id
     tags[OWNER_TAG] = _owner()
+    # Known before the store is asked to create the run, so that a run the store created but
+    # whose id never reached us (the reply was lost) can still be found and closed.
+    attempt = uuid.uuid4().hex
+    tags[ATTEMPT_TAG] = attempt
     title = f"{catalog.name}: stretch {stretch:g}, {shape}"
     run_id: str | None = None
     try:
@@ -448,33 +453,39 @@ def log_analysis(
                 checkpoint()
             except BaseException:
                 if not _end_failed(run_id):
-                    _remember_undelivered(store, run_id)
+                    _remember_undelivered(store, attempt)
                 raise
             try:
                 mlflow.end_run("FINISHED")
             except Exception:
-                _remember_undelivered(store, run_id)
+                _remember_undelivered(store, attempt)
                 raise
     except Exception as exc:
+        if run_id is None:  # the store may have created the run and lost only its reply
+            _remember_undelivered(store, attempt)
         status = StoreStatus(True, "") if isinstance(exc, StoreUnreachable) else check_store(store)
         if status.ok:
             raise
-        which = f"run {run_id} (stretch {stretch:g})" if run_id else f"stretch {stretch:g}"
-        later = (
-            " it is marked FAILED the next time this experiment is used with the store back."
-            if run_id
-            else ""
-        )
+        if run_id:
+            which = f"logging run {run_id} (stretch {stretch:g})"
+            later = "it is marked FAILED the next time this experiment is used with the store back."
+        else:
+            which = f"starting the run for stretch {stretch:g}"
+            later = (
+                "if the store created it, it is marked FAILED the next time this experiment "
+                "is used with the store back."
+            )
         raise StoreUnreachable(
-            f"Lost {store.label} while logging {which}:{later} {status.message}"
+            f"Lost {store.label} while {which}: {later} {status.message}"
         ) from exc
     return run_id
 
 
-def _remember_undelivered(store: Store, run_id: str) -> None:
-    """``run_id`` could not be marked FAILED: :func:`close_abandoned_runs` does it later."""
+def _remember_undelivered(store: Store, attempt: str) -> None:
+    """The run tagged ``attempt`` (:data:`ATTEMPT_TAG`) could not be marked FAILED, or its
+    creation was not confirmed: :func:`close_abandoned_runs` closes it later."""
     with _UNDELIVERED_LOCK:
-        _UNDELIVERED.add((store.tracking_uri, run_id))
+        _UNDELIVERED.add((store.tracking_uri, attempt))
 
 
 def _owner() -> str:
@@ -516,7 +527,7 @@ def close_abandoned_runs(store: Store, experiment_id: str) -> list[str]:
         )
         for run in running:
             run_id = run.info.run_id
-            key = (store.tracking_uri, run_id)
+            key = (store.tracking_uri, run.data.tags.get(ATTEMPT_TAG, ""))
             with _UNDELIVERED_LOCK:
                 undelivered = key in _UNDELIVERED
             if undelivered:

@@ -33,8 +33,10 @@ from dtwcore.sales import BLOG_TARGET, load_catalog
 from tests.reliability import FULL, record
 from tests.reliability.mlflow_checks import (
     KillableServer,
+    LostReplyProxy,
     check_runs,
     kill_when,
+    second_run_logging,
     second_run_started,
     sqlite_states,
 )
@@ -147,7 +149,7 @@ def test_server_dies_under_a_sweep_in_the_app_process(
 
     thread = threading.Thread(target=sweep)
     thread.start()
-    killed = kill_when(server, second_run_started)
+    killed = kill_when(server, second_run_logging(server))
     killed_at = time.monotonic()
     thread.join(120)
     record("faults", "MLflow server killed in the middle of an in-process sweep", int(killed))
@@ -173,6 +175,40 @@ def test_server_dies_under_a_sweep_in_the_app_process(
     assert list(statuses.values()).count("FINISHED") == 1
     reason = mlc.get_run(cut).data.tags[tracking.CLOSED_TAG]
     assert reason == "its store stopped answering while it was logged"
+
+
+def test_server_dies_after_creating_a_run_before_its_id_arrives(
+    server: KillableServer, small_catalogue: Path
+) -> None:
+    """The store writes the second run and dies before the reply: the client never learns
+    the run's id. The error says so, and the run is still found and marked FAILED (not left
+    RUNNING while the app lives) the first time the experiment's runs are listed again."""
+    catalog = load_catalog(small_catalogue)
+    proxy = LostReplyProxy(server, nth=2)
+    try:
+        store = tracking.resolve_store(proxy.url)
+        with pytest.raises(tracking.StoreUnreachable) as caught:
+            tracking.sweep(catalog, BLOG_TARGET, [0.0, 0.05, 0.1], store=store,
+                           experiment="fault-lost-reply")  # fmt: skip
+        message = str(caught.value)
+        assert message.startswith(f"Lost the MLflow tracking server at {proxy.url} while "
+                                  "starting the run for stretch 0.05: if the store created "
+                                  "it, it is marked FAILED the next time this experiment is "
+                                  "used with the store back.")  # fmt: skip
+        states = server.run_states()
+        assert [s for _, s in states] == ["FINISHED", "RUNNING"]  # created, id never received
+        cut = states[1][0]
+
+        proxy.revive()
+        mlc = tracking.client(store)
+        experiment_id = mlc.get_experiment_by_name("fault-lost-reply").experiment_id
+        table = tracking.runs_table(store, experiment_id)
+        statuses = dict(zip(table["run_id"], table["status"], strict=True))
+        assert statuses == {states[0][0]: "FINISHED", cut: "FAILED"}
+        reason = mlc.get_run(cut).data.tags[tracking.CLOSED_TAG]
+        assert reason == "its store stopped answering while it was logged"
+    finally:
+        proxy.close()
 
 
 def _page_with_panel(file: tuple[str, bytes]):  # noqa: ANN202

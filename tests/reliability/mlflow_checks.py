@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,8 +118,28 @@ def kill_when(server: KillableServer, ready, timeout: float = 300.0) -> bool:  #
 
 
 def second_run_started(states: list[tuple[str, str]]) -> bool:
-    """One run finished and the next one started (it is being written)."""
+    """One run finished and the next one exists in the store. Its id may not have reached
+    the client yet: the store writes the run before it replies."""
     return len(states) >= 2 and states[0][1] == "FINISHED" and states[-1][1] == "RUNNING"
+
+
+def second_run_logging(server: KillableServer) -> Callable[[list[tuple[str, str]]], bool]:
+    """Like :func:`second_run_started`, and the client has already written a parameter to
+    the new run, so it certainly knows the run's id (a kill then always cuts a known run)."""
+
+    def ready(states: list[tuple[str, str]]) -> bool:
+        return second_run_started(states) and _has_params(server.db, states[-1][0])
+
+    return ready
+
+
+def _has_params(db: Path, run_id: str) -> bool:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2) as con:
+            sql = "SELECT COUNT(*) FROM params WHERE run_uuid = ?"
+            return con.execute(sql, (run_id,)).fetchone()[0] > 0
+    except sqlite3.Error:
+        return False
 
 
 @dataclass
@@ -205,3 +226,70 @@ def _target_of(mlc: MlflowClient, run_id: str) -> list[float]:
     with tempfile.TemporaryDirectory() as tmp:
         path = mlc.download_artifacts(run_id, "target.json", tmp)
         return json.loads(Path(path).read_text())["target"]
+
+
+class LostReplyProxy:
+    """An HTTP proxy in front of a :class:`KillableServer` that plays the one fault a kill
+    cannot hit on purpose: the server creates a run and dies before its reply arrives.
+
+    It forwards every request. The ``nth`` ``runs/create`` request is forwarded (the server
+    writes the run), then the server is killed and the reply dropped; from then on every
+    connection is closed unanswered until :meth:`revive`.
+    """
+
+    def __init__(self, server: KillableServer, nth: int) -> None:
+        import http.client
+        import http.server
+        import threading
+
+        self.server = server
+        self.creates = 0
+        self.dead = threading.Event()
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _forward(self) -> None:
+                if proxy.dead.is_set():
+                    self.close_connection = True
+                    return
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                create = self.path.split("?")[0].endswith("/runs/create")
+                if create:
+                    proxy.creates += 1
+                up = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+                up.request(self.command, self.path, body=body, headers=headers)
+                reply = up.getresponse()
+                data = reply.read()
+                up.close()
+                if create and proxy.creates == nth:  # written by the server; reply lost
+                    proxy.dead.set()
+                    server.kill()
+                    self.close_connection = True
+                    return
+                self.send_response(reply.status)
+                for key, value in reply.getheaders():
+                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def revive(self) -> None:
+        """Start the server again and forward requests again."""
+        self.server.start()
+        self.dead.clear()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
