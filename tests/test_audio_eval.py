@@ -14,6 +14,7 @@ from dtwcore.cli import main
 
 from .conftest import FSDD, ROOT
 
+
 @pytest.fixture(scope="module")
 def subset(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """All 3 speakers and 10 digits, recordings 0-14: 150 templates and 300 tests."""
