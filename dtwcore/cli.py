@@ -32,7 +32,12 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser with ``command`` registered, or every command when it is not known."""
-    parser = _Parser(prog="python -m dtwcore", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="python -m dtwcore",
+        description="Exact dynamic time warping from the command line: rank a catalogue "
+        "against a target, log a stretch-factor sweep to MLflow, evaluate speech matching.",
+        epilog="Run 'python -m dtwcore COMMAND --help' for the options of a command.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
     for name in modules:

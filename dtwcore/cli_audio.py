@@ -33,7 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "equal error rate of wake-word detection. Prints JSON."
         ),
     )
-    parser.add_argument("folder", help="folder of {label}_{speaker}_{index}.wav recordings")
+    parser.add_argument(
+        "folder", metavar="FOLDER", help="folder of {label}_{speaker}_{index}.wav recordings"
+    )
     parser.add_argument(
         "--enroll",
         type=int,

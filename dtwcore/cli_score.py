@@ -70,7 +70,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "score",
         help="rank every product of a CSV or Parquet catalogue by DTW distance to the target",
-        description=__doc__.split("\n\n")[1].replace("\n", " "),
+        description="Rank every product of a catalogue file by its DTW distance to the target, "
+        "closest first: columns product, distance, rank and zscore. The local engine reads "
+        "the file in batches, so catalogues bigger than memory can be scored; --engine spark "
+        "runs the same kernels on Spark and gives the same numbers.",
     )
     p.add_argument(
         "input",
@@ -208,6 +211,15 @@ def _smallest(d: np.ndarray, k: int) -> np.ndarray:
     return np.flatnonzero(d <= kth)
 
 
+def _end_progress_first(tables: Iterator[pa.Table], progress: Progress) -> Iterator[pa.Table]:
+    """End the progress line before the first result row goes to standard output: on a
+    terminal both share one screen, and a row must not start on the progress line."""
+    for k, table in enumerate(tables):
+        if k == 0:
+            progress.close()
+        yield table
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``score``; return the exit code (errors raise CatalogError / OSError)."""
     if args.spark_master and args.engine != "spark":
@@ -239,6 +251,8 @@ def run(args: argparse.Namespace) -> int:
                 top=args.top,
                 progress=progress,
             )
+        if args.out == "-":
+            tables = _end_progress_first(tables, progress)
         written = write_results(output, tables)
     except BaseException:
         output.discard()
