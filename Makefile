@@ -62,11 +62,15 @@ reliability: dev system-deps
 TRACKING_URI ?= $(or $(MLFLOW_TRACKING_URI),sqlite:///$(CURDIR)/mlflow.db)
 ARTIFACT_ROOT ?= $(or $(DTW_ARTIFACT_ROOT),$(CURDIR)/mlartifacts)
 
-# The MLflow UI on http://$(HOST):$(MLFLOW_PORT); set MLFLOW_UI_URL to that address to get
-# links from the app. Over the embedded SQLite store (the default).
+# The MLflow UI on http://$(HOST):$(MLFLOW_PORT) over the store the app uses; set
+# MLFLOW_UI_URL to that address to get links from the app. A tracking server (http://…)
+# has a UI of its own, at its own address.
 mlflow-ui: venv
-	$(PY) -m mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlflow.db \
-	  --default-artifact-root $(ARTIFACT_ROOT) --host $(HOST) --port $(MLFLOW_PORT)
+	@case "$(TRACKING_URI)" in \
+	  http://*|https://*) echo "The store is a tracking server; its UI is at $(TRACKING_URI)";; \
+	  *) set -x; $(PY) -m mlflow ui --backend-store-uri "$(TRACKING_URI)" \
+	       --default-artifact-root "$(ARTIFACT_ROOT)" --host $(HOST) --port $(MLFLOW_PORT);; \
+	esac
 
 # A logged sales model as a REST service: make serve RUN_ID=<run id>, then POST
 # {"dataframe_split": {"columns": [...], "data": [...]}} to /invocations.
