@@ -70,6 +70,8 @@ from dtwcore.sales.reading import (
     check_values,
     file_format,
     load_catalog,
+    peek,
+    summary_line,
     to_matrix,
 )
 from dtwcore.sales.scoring import (
@@ -136,6 +138,7 @@ __all__ = [
     "load_catalog",
     "neutralise_formulas",
     "parse_target",
+    "peek",
     "quantile_outliers",
     "rank_distances",
     "resolve_roles",
@@ -143,6 +146,7 @@ __all__ = [
     "shortlist",
     "sniff_dialect",
     "sniff_separator",
+    "summary_line",
     "to_matrix",
     "week_start_day",
     "zscore_outliers",

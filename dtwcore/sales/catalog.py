@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from dtwcore.sales.columns import Roles
 
 EXCLUDED_COLUMNS = ["row", "product", "reason"]
 
@@ -75,6 +79,8 @@ class Catalog:
     reading : str
         How the file was read, in one line ("product = …, week = …, units = …"); empty
         for the demo.
+    roles : Roles or None
+        The column roles the file was read with (None for the demo).
     """
 
     name: str
@@ -84,6 +90,7 @@ class Catalog:
     excluded: pd.DataFrame = field(default_factory=lambda: excluded_frame([]))
     notes: list[str] = field(default_factory=list)
     reading: str = ""
+    roles: Roles | None = None
 
     @property
     def content_hash(self) -> str:

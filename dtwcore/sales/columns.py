@@ -190,6 +190,8 @@ def is_summary(name: str) -> bool:
 
 def week_number(name: str) -> int | None:
     """The week number of a wide week header (``W0``, ``Week 1``, ``wk3``, ``12``)."""
+    if DATE_CELL.match(name):
+        return None
     found = _WEEK_HEADER.match(norm(name).replace("_", ""))
     return int(found.group(1)) if found else None
 

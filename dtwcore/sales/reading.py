@@ -193,7 +193,43 @@ def build_catalog(
         _negatives(values, options, notes, roles)
     cat = _finish(fname, ids, labels, values, records, notes)
     cat.reading = roles.describe()
+    cat.roles = roles
     return cat
+
+
+def summary_line(catalog: Catalog) -> str:
+    """How a file was read, for people: ``45 products × 143 weeks, from 2010-02-05 to
+    2012-10-26, product = Store, units = Weekly_Sales`` (weeks ``W0–W51`` when they are
+    not dates)."""
+    n, w = catalog.values.shape
+    first, last = catalog.weeks[0], catalog.weeks[-1]
+    roles = catalog.roles
+    dated = roles is not None and bool(roles.date_order)
+    span = f"from {first} to {last}" if dated else f"{first}–{last}"
+    text = f"{n:,} product{'s' if n != 1 else ''} × {w:,} weeks, {span}"
+    if roles is None:
+        return text
+    text += f", product = {' + '.join(roles.ids)}"
+    if roles.layout == "long":
+        return text + f", week = {roles.period}, units = {roles.units}"
+    return text + f", units = the {len(roles.weeks)} week columns"
+
+
+def peek(
+    source: Source, *, name: str | None = None, rows: int = 5
+) -> tuple[list[str], list[list[str]]]:
+    """The header and the first ``rows`` data rows of a file as text, as the reader sees
+    them (dialect applied, nothing else): for showing the raw file beside its reading.
+
+    Raises CatalogError when the file cannot be read as a table at all.
+    """
+    data, fname = read_source(source, name)
+    if data[:4] == b"PAR1":
+        header, body, _ = read_parquet_rows(data, fname)
+    else:
+        header, body, _, _ = read_csv_rows(data, fname, [])
+    header = [str(h).strip() or f"column {k + 1}" for k, h in enumerate(header)]
+    return header, [[cell_text(c) for c in r] for r in body[:rows]]
 
 
 def product_ids(columns: dict[str, list[object]], roles: Roles) -> list[str]:
