@@ -55,7 +55,7 @@ class Case:
         return out
 
 
-def _csv(rows: list[list[object]], sep: str = ",", encoding: str = "utf-8") -> bytes:
+def csv_bytes(rows: list[list[object]], sep: str = ",", encoding: str = "utf-8") -> bytes:
     buf = io.StringIO(newline="")
     csv.writer(buf, delimiter=sep, lineterminator="\r\n").writerows(rows)
     return buf.getvalue().encode(encoding)
@@ -141,7 +141,7 @@ def order_lines() -> tuple[bytes, list[str], list[str], np.ndarray]:
             "0,2", f"{sales * 0.1:.2f}".replace(".", ","),
         ])  # fmt: skip
     ids, weeks, values = _weekly(lines)
-    return _csv(rows, ";", "cp1252"), ids, weeks, values
+    return csv_bytes(rows, ";", "cp1252"), ids, weeks, values
 
 
 def corpus() -> list[Case]:
@@ -154,42 +154,44 @@ def corpus() -> list[Case]:
     uci_rows += [
         [c, *map(int, v), int(v.min()), int(v.max())] for c, v in zip(codes, wide, strict=True)
     ]
-    cases = [Case("wide_uci_like.csv", _csv(uci_rows), ids=codes, weeks=weeks8, values=wide)]
+    cases = [Case("wide_uci_like.csv", csv_bytes(uci_rows), ids=codes, weeks=weeks8, values=wide)]
 
     week_names = [f"Week {k + 1}" for k in range(8)]
     rows = [["Item", *week_names]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
-    cases.append(Case("wide_week_names.csv", _csv(rows), ids=codes, weeks=week_names,
+    cases.append(Case("wide_week_names.csv", csv_bytes(rows), ids=codes, weeks=week_names,
                       values=wide))  # fmt: skip
 
     mondays = [str(dt.date(2024, 1, 1) + dt.timedelta(weeks=k)) for k in range(8)]
     rows = [["SKU", *mondays]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
-    cases.append(Case("wide_dated_headers.csv", _csv(rows), ids=codes, weeks=mondays,
+    cases.append(Case("wide_dated_headers.csv", csv_bytes(rows), ids=codes, weeks=mondays,
                       values=wide))  # fmt: skip
 
     rows = [["product", "week", "units"]]
     rows += [[c, k, int(wide[i, k])] for i, c in enumerate(codes) for k in range(8)]
-    cases.append(Case("long_week_numbers.csv", _csv(rows), ids=codes, weeks=weeks8,
+    cases.append(Case("long_week_numbers.csv", csv_bytes(rows), ids=codes, weeks=weeks8,
                       values=wide))  # fmt: skip
 
     rows = [["sku", "date", "qty"]]
     rows += [[c, mondays[k], int(wide[i, k])] for i, c in enumerate(codes) for k in range(8)]
-    cases.append(Case("long_weekly_iso_dates.csv", _csv(rows), ids=codes, weeks=mondays,
+    cases.append(Case("long_weekly_iso_dates.csv", csv_bytes(rows), ids=codes, weeks=mondays,
                       values=wide))  # fmt: skip
 
     daily = [(codes[int(rng.integers(0, 5))], dt.date(2024, 1, 3) + dt.timedelta(days=int(d)),
               float(rng.integers(-2, 9))) for d in rng.integers(0, 60, 300)]  # fmt: skip
     rows = [["product", "day", "units"]] + [[p, str(d), int(u)] for p, d, u in daily]
     ids, wk, vals = _weekly(daily)
-    cases.append(Case("long_daily_with_returns.csv", _csv(rows), ids=ids, weeks=wk, values=vals))
+    cases.append(
+        Case("long_daily_with_returns.csv", csv_bytes(rows), ids=ids, weeks=wk, values=vals)
+    )
     ids, wk, vals = _weekly(daily, start=6)
-    cases.append(Case("long_daily_sunday_weeks.tsv.csv", _csv(rows, "\t"),
+    cases.append(Case("long_daily_sunday_weeks.tsv.csv", csv_bytes(rows, "\t"),
                       ReadOptions(week_start=6), ids=ids, weeks=wk, values=vals))  # fmt: skip
     ids, wk, vals = _weekly(daily)
-    cases.append(Case("long_daily_clipped.csv", _csv(rows), ReadOptions(clip_negative=True),
+    cases.append(Case("long_daily_clipped.csv", csv_bytes(rows), ReadOptions(clip_negative=True),
                       ids=ids, weeks=wk, values=np.maximum(vals, 0)))  # fmt: skip
 
     srows, sids, sweeks, svalues = store_sales_rows()
-    store_csv = _csv(srows)
+    store_csv = csv_bytes(srows)
     cases.append(Case("store_sales_auto.csv", store_csv, ids=sids, weeks=sweeks, values=svalues))
     explicit = ReadOptions(id_columns=("Store",), week_column="Date", units_column="Weekly_Sales")
     cases.append(Case("store_sales_explicit.csv", store_csv, explicit, ids=sids, weeks=sweeks,
@@ -214,9 +216,10 @@ def corpus() -> list[Case]:
             comp_vals.append(series)
             rows += [[s, d, mondays[k], int(series[k]), "FALSE"] for k in range(8)]
     comp = np.array(comp_vals, dtype=float)
-    cases.append(Case("composite_ids.csv", _csv(rows), ReadOptions(id_columns=("Store", "Dept")),
-                      ids=comp_ids, weeks=mondays, values=comp))  # fmt: skip
-    cases.append(Case("composite_ids_auto.csv", _csv(rows), refusal="product",
+    store_dept = ReadOptions(id_columns=("Store", "Dept"))
+    cases.append(Case("composite_ids.csv", csv_bytes(rows), store_dept, ids=comp_ids,
+                      weeks=mondays, values=comp))  # fmt: skip
+    cases.append(Case("composite_ids_auto.csv", csv_bytes(rows), refusal="product",
                       message="Candidates: Store, Dept"))  # fmt: skip
 
     fridays = [dt.date(2024, 1, 5) + dt.timedelta(weeks=k) for k in range(8)]
@@ -224,23 +227,23 @@ def corpus() -> list[Case]:
     rows += [[c, d.strftime("%d/%m/%Y"), int(wide[i, k])]
              for i, c in enumerate(codes) for k, d in enumerate(fridays)]  # fmt: skip
     labels = [str(d) for d in fridays]
-    cases.append(Case("day_first.csv", _csv(rows), ids=codes, weeks=labels, values=wide))
+    cases.append(Case("day_first.csv", csv_bytes(rows), ids=codes, weeks=labels, values=wide))
     rows = [["product", "date", "units"]]
     rows += [[c, d.strftime("%m/%d/%Y"), int(wide[i, k])]
              for i, c in enumerate(codes) for k, d in enumerate(fridays)]  # fmt: skip
-    cases.append(Case("month_first.csv", _csv(rows), ids=codes, weeks=labels, values=wide))
+    cases.append(Case("month_first.csv", csv_bytes(rows), ids=codes, weeks=labels, values=wide))
 
     firsts = [dt.date(2024, m, 1) for m in range(1, 9)]  # every date reads both ways
     rows = [["product", "date", "units"]]
     rows += [[c, d.strftime("%d/%m/%Y"), int(wide[i, k])]
              for i, c in enumerate(codes) for k, d in enumerate(firsts)]  # fmt: skip
-    cases.append(Case("ambiguous_dates.csv", _csv(rows), refusal="dates",
+    cases.append(Case("ambiguous_dates.csv", csv_bytes(rows), refusal="dates",
                       message="reads both day-first and month-first"))  # fmt: skip
 
     cases.append(Case("duplicate_header.csv", b"Product_Code,W0,W1,W1\r\nP1,1,2,3\r\n",
                       refusal="error", message="appears more than once"))  # fmt: skip
     rows = [["Product", "Sales", "Profit", "Temperature"], ["A", 10, 2, 21.5], ["B", 12, 3, 19.0]]
-    cases.append(Case("not_weeks.csv", _csv(rows), refusal="layout",
+    cases.append(Case("not_weeks.csv", csv_bytes(rows), refusal="layout",
                       message="the layout is not clear"))  # fmt: skip
 
     dec = np.round(wide / 4, 2)
@@ -248,22 +251,22 @@ def corpus() -> list[Case]:
     rows += [
         [c, *[f"{x:.2f}".replace(".", ",") for x in v]] for c, v in zip(codes, dec, strict=True)
     ]
-    cases.append(Case("semicolon_decimal_comma.csv", _csv(rows, ";"), ids=codes, weeks=weeks8,
+    cases.append(Case("semicolon_decimal_comma.csv", csv_bytes(rows, ";"), ids=codes, weeks=weeks8,
                       values=dec))  # fmt: skip
     rows = [["Product_Code", *weeks8]] + [
         [c, *map(int, v)] for c, v in zip(codes, wide, strict=True)
     ]
-    cases.append(Case("pipe.csv", _csv(rows, "|"), ids=codes, weeks=weeks8, values=wide))
-    cases.append(Case("utf16.csv", b"\xff\xfe" + _csv(rows).decode().encode("utf-16-le"),
+    cases.append(Case("pipe.csv", csv_bytes(rows, "|"), ids=codes, weeks=weeks8, values=wide))
+    cases.append(Case("utf16.csv", b"\xff\xfe" + csv_bytes(rows).decode().encode("utf-16-le"),
                       ids=codes, weeks=weeks8, values=wide))  # fmt: skip
     rows = [["product", "week", "units"]]
     rows += [[c, k, int(wide[i, k])] for i, c in enumerate(codes) for k in range(8)]
-    cases.append(Case("long_bom.csv", b"\xef\xbb\xbf" + _csv(rows), ids=codes, weeks=weeks8,
+    cases.append(Case("long_bom.csv", b"\xef\xbb\xbf" + csv_bytes(rows), ids=codes, weeks=weeks8,
                       values=wide))  # fmt: skip
     accents = ["Crème", "Café", "Noël", "Señor", "Øl"]
     rows = [["article", "week", "quantity"]]
     rows += [[c, k, int(wide[i, k])] for i, c in enumerate(accents) for k in range(8)]
-    cases.append(Case("long_cp1252.csv", _csv(rows, ";", "cp1252"), ids=accents, weeks=weeks8,
+    cases.append(Case("long_cp1252.csv", csv_bytes(rows, ";", "cp1252"), ids=accents, weeks=weeks8,
                       values=wide))  # fmt: skip
 
     cases.append(Case("wide.parquet", _parquet(
