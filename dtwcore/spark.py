@@ -387,7 +387,6 @@ def _long_products(
     week_label, units_label = roles.period, roles.units
     blank_period = F.coalesce(F.trim(F.col("_period")), F.lit("")) == ""
     blank_units = F.coalesce(F.trim(F.col("_units")), F.lit("")) == ""
-    rows = rows.localCheckpoint()
     id_label = " + ".join(roles.ids)
     why = (
         F.when(F.col("product").isNull(), F.lit(f"the product code ({id_label}) is blank"))
@@ -404,27 +403,32 @@ def _long_products(
         F.col("product").isNull() | F.col("key").isNull() | F.col("units").isNull()
         | F.isnan("units") | (F.abs("units") > MAX_UNITS)
     )  # fmt: skip
+    weekday = F.pmod(F.col("key") + 3, 7)  # 1970-01-01 was a Thursday: Monday = 0
     with _worker_errors():
-        _first_bad(rows, bad, why)
-        step = 1
-        if roles.date_order:
-            weekdays = rows.agg(F.countDistinct(F.pmod(F.col("key") + 3, 7))).first()[0]
-            if weekdays > 1:
-                weekday = F.pmod(F.col("key") + 3, 7)
-                rows = rows.withColumn(
-                    "key", F.col("key") - F.pmod(weekday - options.week_start, 7)
-                )
-            step = 7
-        weekly = rows.groupBy("product", "key").agg(
-            F.sum("units").alias("u"), F.min("_row").alias("_row")
-        )
-        if options.clip_negative:
-            weekly = weekly.withColumn("u", F.greatest(F.col("u"), F.lit(0.0)))
-        weekly = weekly.localCheckpoint()
-        span = weekly.agg(F.min("key"), F.max("key")).first()
-    if span[0] is None:
+        # One pass for the checks and the span: unusable rows, weekdays, first and last.
+        facts = rows.agg(
+            F.max(bad.cast("int")).alias("bad"),
+            F.countDistinct(weekday).alias("weekdays"),
+            F.min("key").alias("first"),
+            F.max("key").alias("last"),
+        ).first()
+        if facts["bad"]:
+            _first_bad(rows, bad, why)
+    if facts["first"] is None:
         raise CatalogError("no products (the file has no data rows)")
-    first, last = int(span[0]), int(span[1])
+    first, last, step = int(facts["first"]), int(facts["last"]), 1
+    if roles.date_order:
+        step = 7
+        if facts["weekdays"] > 1:  # daily or per order: added up into weeks
+            start = options.week_start
+            rows = rows.withColumn("key", F.col("key") - F.pmod(weekday - start, 7))
+            first -= ((first + 3) % 7 - start) % 7
+            last -= ((last + 3) % 7 - start) % 7
+    weekly = rows.groupBy("product", "key").agg(
+        F.sum("units").alias("u"), F.min("_row").alias("_row")
+    )
+    if options.clip_negative:
+        weekly = weekly.withColumn("u", F.greatest(F.col("u"), F.lit(0.0)))
     n_weeks = (last - first) // step + 1
     if n_weeks > MAX_WEEKS:
         raise CatalogError(

@@ -119,13 +119,16 @@ def spark() -> Iterator[object]:
 
 
 @pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
-def test_spark_reads_the_same_tables(spark: object, tmp_path: Path) -> None:  # noqa: ARG001
+def test_spark_reads_the_same_tables(spark: object, tmp_path: Path) -> None:
     """Every table of the corpus scored on Spark (long layouts added up by a group-by on
     the cluster) gives the local engine's products, ranks and distances."""
-    from dtwcore.spark import score_file
+    from dtwcore.spark import score, score_file, to_arrow
 
     for case in TABLES:
         path = _file(tmp_path, case)
         tables = score_file(CatalogReader(path, options=case.options), BLOG_TARGET)
         got = pd.concat([t.to_pandas() for t in tables], ignore_index=True)
         _same_scores(got, _expected_scores(case))
+        if case.name == "long_dates.parquet":  # the library on a DataFrame, roles guessed
+            ranked = score(spark.read.parquet(str(path)), BLOG_TARGET)  # type: ignore[attr-defined]
+            _same_scores(to_arrow(ranked).to_pandas(), _expected_scores(case))
