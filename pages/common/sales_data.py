@@ -249,8 +249,8 @@ def _raw_table(raw: tuple[list[str], list[list[str]]], columns: int = 12) -> pd.
     frame = pd.DataFrame([r[:columns] + [""] * (columns - len(r)) for r in rows])
     names = header[:columns]
     frame = frame.iloc[:, : len(names)]
-    frame.columns = [f"{h} ({k + 1})" if names.count(h) > 1 else h for k, h in enumerate(names)]
-    return frame
+    frame.columns = [md(f"{h} ({k + 1})" if names.count(h) > 1 else h) for k, h in enumerate(names)]
+    return frame.map(md)  # st.table renders markdown: codes show as typed
 
 
 def _show_reading(catalog: Catalog, raw: tuple[list[str], list[list[str]]] | str) -> None:
@@ -262,7 +262,9 @@ def _show_reading(catalog: Catalog, raw: tuple[list[str], list[list[str]]] | str
         left, right = st.columns(2)
         shown = min(8, len(catalog.weeks))
         parsed = pd.DataFrame(
-            catalog.values[:5, :shown], columns=catalog.weeks[:shown], index=catalog.ids[:5]
+            catalog.values[:5, :shown],
+            columns=[md(w) for w in catalog.weeks[:shown]],
+            index=[md(i) for i in catalog.ids[:5]],
         )
         left.caption(f"As read (first 5 products, first {shown} weeks)")
         left.table(parsed.rename_axis("product"))
