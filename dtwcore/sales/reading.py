@@ -911,13 +911,17 @@ class CatalogReader:
             if n == 0:
                 continue
             parts = []
+            missing = np.zeros(n, dtype=bool)
             for col in record.columns[:n_ids]:
                 if not pa.types.is_string(col.type):
                     col = pc.cast(col, pa.string())
+                col = pc.utf8_trim_whitespace(col)  # as the page reads cells
+                blank = pc.or_kleene(pc.is_null(col), pc.equal(col, ""))
+                missing |= blank.to_numpy(zero_copy_only=False).astype(bool)
                 parts.append(col)
             ids = parts[0] if n_ids == 1 else pc.binary_join_element_wise(*parts, ID_JOIN)
-            if ids.null_count:
-                row = int(np.flatnonzero(ids.is_null().to_numpy(zero_copy_only=False))[0])
+            if missing.any():
+                row = int(np.flatnonzero(missing)[0])
                 raise CatalogError(
                     f"{self.path}: row {self._rows_read + row + 2}: "
                     f"the id {_id_label(self.roles)} is missing"

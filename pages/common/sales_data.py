@@ -186,8 +186,9 @@ def _reading() -> tuple[tuple[str, object], ...]:
 
 def _reading_controls(header: list[str], question: AmbiguousColumns | None) -> None:
     """Sidebar controls for the layout and the column roles (kept in session state)."""
-    title = "How the file is read" + (" (choose below)" if question else "")
-    with st.sidebar.expander(title, expanded=question is not None, icon=":material/table:"):
+    chosen = any(st.session_state.get(_READ[k]) for k in ("ids", "week", "units"))
+    expanded = question is not None or chosen  # open while the planner is choosing
+    with st.sidebar.expander("How the file is read", expanded=expanded, icon=":material/table:"):
         st.selectbox(
             "Layout",
             LAYOUTS,
