@@ -13,7 +13,9 @@ distance's z-score over the whole catalogue, population standard deviation). Wit
 
 Input: Parquet, or CSV as spreadsheets export it and the Sales Trends page takes it
 (comma, semicolon, tab or vertical bar separated; UTF-8, UTF-16 or Windows-1252; decimal
-commas when the separator is not a comma), on either engine; see :mod:`dtwcore.stream`.
+commas when the separator is not a comma), on either engine, wide or long (one row per
+product and week, or per order line: summed into weeks), read by the same rules as the
+page; see :mod:`dtwcore.sales.columns`.
 """
 
 from __future__ import annotations
@@ -30,10 +32,17 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from dtwcore.cli_options import add_reading_arguments, asking_with_flags, read_options
 from dtwcore.distance import dtw_one_to_many
-from dtwcore.sales import BLOG_TARGET, DEFAULT_STRETCH, CatalogError, parse_target
-from dtwcore.stream import (
+from dtwcore.sales import (
+    BLOG_TARGET,
+    DEFAULT_STRETCH,
+    CatalogError,
     CatalogReader,
+    ReadOptions,
+    parse_target,
+)
+from dtwcore.stream import (
     OutputFile,
     Progress,
     ranked_tables,
@@ -115,10 +124,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="Spark master for --engine spark (default local[*])",
     )
     p.add_argument(
-        "--id-column",
-        metavar="NAME",
-        help="the product id column (default Product_Code, else the first text column)",
+        "--target-product",
+        metavar="CODE",
+        help="use this product's weekly sales (a product of INPUT) as the target; with "
+        "several --id-column, write the code as the parts joined by ' | '",
     )
+    add_reading_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=run)
 
@@ -129,6 +140,16 @@ def read_target(source: str) -> np.ndarray:
     if source == "blog":
         return BLOG_TARGET.copy()
     return parse_target(Path(source))
+
+
+def product_target(path: str, product: str, options: ReadOptions) -> np.ndarray:
+    """The weekly sales of ``product`` in the file at ``path``, read by the same rules
+    (streamed: the file is read once more, batch by batch)."""
+    for batch in CatalogReader(path, options=options):
+        hits = np.flatnonzero(np.asarray(batch.ids.to_pylist(), dtype=object) == product)
+        if hits.size:
+            return np.array(batch.values[int(hits[0])], dtype=np.float64)
+    raise CatalogError(f"{path}: --target-product {product!r} is not a product of the file")
 
 
 @dataclass
@@ -225,10 +246,18 @@ def run(args: argparse.Namespace) -> int:
     if args.spark_master and args.engine != "spark":
         raise CatalogError("--spark-master needs --engine spark")
     started = time.monotonic()
-    target = read_target(args.target)
-    reader = CatalogReader(args.input, id_column=args.id_column)
+    options = read_options(args)
+    with asking_with_flags():
+        reader = CatalogReader(args.input, options=options)
+    if args.target_product is not None:
+        if args.target != "blog":
+            raise CatalogError("give either --target or --target-product, not both")
+        target = product_target(args.input, args.target_product, options)
+    else:
+        target = read_target(args.target)
     output = OutputFile(args.out)
     progress = Progress(not args.quiet and sys.stderr.isatty())
+    progress.close(f"read {os.path.basename(args.input)} as {reader.roles.describe()}")
     try:
         if args.engine == "spark":
             from dtwcore import spark

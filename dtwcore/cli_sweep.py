@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from dtwcore import tracking
+from dtwcore.cli_options import add_reading_arguments, asking_with_flags, read_options
 from dtwcore.sales import BLOG_TARGET, PUBLISHED_STRETCHES
 
 
@@ -63,6 +64,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_false",
         help="compare raw units instead of z-normalised shapes",
     )
+    parser.add_argument(
+        "--target-product",
+        metavar="CODE",
+        help="use this product's weekly sales (a product of CATALOG) as the target",
+    )
+    add_reading_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -88,9 +95,16 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError(f"--stretch {value:g}: stretch factors must be between 0 and 1")
     store = tracking.resolve_store(args.tracking_uri)
     tracking.require_store(store)
-    catalog = load_catalog(Path(args.catalog))
-    target = _target(args.target)
+    with asking_with_flags():
+        catalog = load_catalog(Path(args.catalog), options=read_options(args))
+    if args.target_product is not None:
+        if args.target.strip().lower() != "blog":
+            raise ValueError("give either --target or --target-product, not both")
+        target = catalog.series(args.target_product)
+    else:
+        target = _target(args.target)
     sys.stderr.write(
+        f"sweep: read {catalog.name} as {catalog.reading}\n"
         f"sweep: {len(catalog.ids)} products of {catalog.name}, {len(args.stretch)} stretch "
         f"factor(s), runs go to {store.label} (experiment {args.experiment!r})\n"
     )

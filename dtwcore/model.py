@@ -7,8 +7,9 @@ the script, which builds :class:`DistanceModel` from :mod:`dtwcore`, so the numb
 loaded or served model returns are the numbers :func:`dtwcore.sales.score_catalog`
 computes.
 
-Input: a DataFrame with one row per product: the weekly unit sales in numeric columns
-(in week order) and, optionally, one non-numeric id column such as ``Product_Code``.
+Input: a DataFrame with one row per product (the wide layout of the one reader, read by
+the same column rules as the page and the command line): the weekly unit sales in week
+columns and, optionally, a product column such as ``Product_Code``.
 Output: a DataFrame with the id column (when given) and ``distance``.
 """
 
@@ -30,6 +31,13 @@ from mlflow.types import ColSpec, DataType, Schema
 from mlflow.types.schema import AnyType
 
 from dtwcore.distance import dtw_one_to_many
+from dtwcore.sales.columns import (
+    SNIFF_ROWS,
+    ReadOptions,
+    clean_header,
+    resolve_roles,
+    week_number,
+)
 
 MODEL_CODE = Path(__file__).with_name("model_code.py")
 MODEL_NAME = "model"
@@ -77,34 +85,49 @@ def model_config(
 
 
 def split_products(frame: pd.DataFrame) -> tuple[str | None, np.ndarray | None, np.ndarray]:
-    """Split a product table into its id column and its weekly values.
+    """Split a product table into its product column and its weekly values.
 
-    Returns ``(id_name, ids, values)``: the first non-numeric column is the id (``None``
-    when there is none); every numeric column, in order, is a week. ``values`` has shape
-    (N, W) and dtype float64.
+    The table is read as the wide layout of the one reader
+    (:func:`dtwcore.sales.resolve_roles`): week columns named ``W0`` …, ``Week 1`` … or
+    dates, in week order (else every numeric column that is not a summary such as MIN or
+    MAX), and the product column by the same rules; a table of week columns only has no
+    product column. Returns ``(id_name, ids, values)`` with ``values`` of shape (N, W),
+    float64 (``id_name`` and ``ids`` are None without a product column).
     """
     if not isinstance(frame, pd.DataFrame):
         frame = pd.DataFrame(frame)
+    header = clean_header([str(c) for c in frame.columns], "the input")
     numeric = [
-        c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c].dtype)
+        h for h, c in zip(header, frame.columns, strict=True)
+        if pd.api.types.is_numeric_dtype(frame[c].dtype)
         and not pd.api.types.is_bool_dtype(frame[c].dtype)
     ]  # fmt: skip
-    others = [c for c in frame.columns if c not in numeric]
     if not numeric:
         raise ValueError("no weekly sales columns: give one numeric column per week")
     if frame.shape[0] == 0:
         raise ValueError("no products given: add at least one row")
-    values = frame[numeric].to_numpy(dtype=np.float64)
+    named = frame.set_axis(header, axis=1)
+    if all(h in numeric for h in header):
+        numbered = all(week_number(h) is not None for h in header)
+        id_name, weeks = None, sorted(header, key=week_number) if numbered else header
+    else:
+        sample = named.head(SNIFF_ROWS).astype(object).where(named.notna(), None)
+        roles = resolve_roles(
+            header, sample.values.tolist(), ReadOptions(layout="wide"), "the input"
+        )
+        if len(roles.ids) != 1:
+            raise ValueError("give one product column")
+        id_name, weeks = roles.ids[0], list(roles.weeks)
+    values = named[weeks].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
     if not np.isfinite(values).all():
         row, col = np.argwhere(~np.isfinite(values))[0]
         raise ValueError(
-            f"row {int(row) + 1}, column {numeric[int(col)]}: empty or not a number; "
+            f"row {int(row) + 1}, column {weeks[int(col)]}: empty or not a number; "
             "every week needs a value"
         )
-    if not others:
+    if id_name is None:
         return None, None, values
-    id_name = str(others[0])
-    return id_name, frame[others[0]].astype(str).to_numpy(), values
+    return id_name, named[id_name].astype(str).to_numpy(), values
 
 
 class DistanceModel(mlflow.pyfunc.PythonModel):

@@ -4,9 +4,11 @@ PySpark is an optional extra (``pip install -r requirements-spark.txt``, Java 17
 imported inside these functions only, so the app and the local command line never load it.
 Every worker needs ``dtwcore`` (and numpy, numba, pandas, pyarrow) installed.
 
-:func:`score` turns a Spark DataFrame of products (an id column and one numeric column per
-week, chosen as :func:`dtwcore.stream.choose_layout` does) into a DataFrame of
-``product, distance, rank, zscore``:
+:func:`score` turns a Spark DataFrame of sales into a DataFrame of ``product, distance,
+rank, zscore``. The layout and the column roles come from the one set of rules
+(:mod:`dtwcore.sales.columns`): a wide table is scored row by row; a long table (one row
+per product and week, or per order line) is added up into weeks by a group-by on the
+cluster, by the same rules as the page and the local command, never pivoted on the driver.
 
 * distances come from :func:`dtwcore.dtw_one_to_many` run on each partition with
   ``mapInArrow`` (the Arrow form of ``mapInPandas``: the same batches without a pandas
@@ -44,19 +46,23 @@ import pyarrow as pa
 
 from dtwcore.distance import band_radius, dtw_one_to_many
 from dtwcore.sales import DECIMAL_COMMA, DEFAULT_STRETCH, CatalogError
-from dtwcore.stream import (
-    RESULT_SCHEMA,
-    CatalogReader,
-    check_values,
-    choose_layout,
-    ranked_tables,
-    to_matrix,
+from dtwcore.sales.columns import (
+    DATE_CELL,
+    ID_JOIN,
+    SNIFF_ROWS,
+    ReadOptions,
+    Roles,
+    clean_header,
+    resolve_roles,
 )
+from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS
+from dtwcore.sales.reading import CatalogReader, check_values, options_with, to_matrix
+from dtwcore.stream import RESULT_SCHEMA, ranked_tables
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["read_catalog", "score", "score_file", "session", "to_arrow"]
+__all__ = ["read_catalog", "roles_of", "score", "score_file", "session", "to_arrow"]
 
 # Spark's own driver log is off: errors reach the caller as exceptions (a worker's
 # CatalogError as one line), and Spark otherwise prints notices and stack traces on stderr.
@@ -146,25 +152,28 @@ def _is_numeric(dtype: Any) -> bool:
 
 
 def read_catalog(spark: SparkSession, reader: CatalogReader) -> DataFrame:
-    """The catalogue file behind ``reader`` as a Spark DataFrame.
+    """The catalogue file behind ``reader`` as a Spark DataFrame of its columns.
 
-    CSV files are read with an explicit schema built from the local reader's column
-    choice (id as text, weeks as doubles), so both engines see the same columns, and in
-    the dialect the local reader found (:class:`dtwcore.stream.Dialect`): its separator,
-    its encoding (UTF-16 files are read whole, one task per file, as Spark cannot split
-    them into lines) and decimal commas, read by the same rule. A week cell that is not a
-    number becomes a null, which scoring reports by product and column.
+    Columns are named as the reader names them (header names trimmed, blank ones called
+    ``column K``). CSV files are read in the dialect the reader found
+    (:class:`dtwcore.sales.Dialect`): its separator, its encoding (UTF-16 files are read
+    whole, one task per file, as Spark cannot split them into lines) and decimal commas,
+    read by the same rule. Wide files: product columns as text, week columns as doubles
+    (a week cell that is not a number becomes a null, which scoring reports by product
+    and column). Long files: every column as text, read by :func:`score`'s long rules.
     """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     path = os.path.abspath(reader.path)
     if reader.format == "parquet":
-        return spark.read.parquet(path)
+        products = spark.read.parquet(path)
+        return products.toDF(*reader.file_columns)
     dialect = reader.dialect
     assert dialect is not None
-    weeks = set(reader.layout.week_columns)
-    week_type = T.StringType() if dialect.decimal_comma else T.DoubleType()
+    wide = reader.roles.layout == "wide"
+    weeks = set(reader.roles.weeks)
+    week_type = T.StringType() if dialect.decimal_comma or not wide else T.DoubleType()
     schema = T.StructType(
         [
             T.StructField(name, week_type if name in weeks else T.StringType())
@@ -179,6 +188,8 @@ def read_catalog(spark: SparkSession, reader: CatalogReader) -> DataFrame:
         sep=dialect.separator,
         encoding=_SPARK_ENCODINGS[dialect.encoding],
         multiLine=dialect.encoding == "utf-16",
+        ignoreLeadingWhiteSpace=False,
+        ignoreTrailingWhiteSpace=False,
     )
     if not dialect.decimal_comma and dialect.encoding != "cp1252":
         return products
@@ -192,6 +203,20 @@ def read_catalog(spark: SparkSession, reader: CatalogReader) -> DataFrame:
             column = F.translate(column, _LATIN1_C1, _CP1252_C1)
         columns.append(column.alias(name))
     return products.select(*columns)
+
+
+def roles_of(
+    spark_df: DataFrame, options: ReadOptions | None = None, source: str = "the DataFrame"
+) -> Roles:
+    """The roles of a DataFrame's columns by the one set of rules
+    (:func:`dtwcore.sales.resolve_roles`), from its first
+    :data:`~dtwcore.sales.SNIFF_ROWS` rows."""
+    header = clean_header(spark_df.columns, source)
+    if header != list(spark_df.columns):
+        raise CatalogError(f"{source}: column names must be non-blank and without spaces around")
+    sample = spark_df.limit(SNIFF_ROWS).toArrow()
+    rows = [list(r) for r in zip(*(c.to_pylist() for c in sample.columns), strict=True)]
+    return resolve_roles(header, rows, options, source)
 
 
 def _decimal_comma_number(text: Any) -> Any:
@@ -254,17 +279,186 @@ class _Ranker:
             yield batch.append_column("rank", rank)
 
 
+class _LongScorer:
+    """mapInArrow function: (product, _row, cells: list<struct<i, u>>) batches ->
+    (product, distance, _row); ``cells`` are the product's weeks (index, units)."""
+
+    def __init__(self, target: np.ndarray, radius: int, znorm: bool, n_weeks: int):
+        self.target = target
+        self.radius = radius
+        self.znorm = znorm
+        self.n_weeks = n_weeks
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            n = batch.num_rows
+            if n == 0:
+                continue
+            cells = batch.column(2)
+            lengths = np.diff(cells.offsets.to_numpy())
+            flat = cells.flatten()
+            values = np.zeros((n, self.n_weeks))
+            rows = np.repeat(np.arange(n), lengths)
+            values[rows, flat.field("i").to_numpy()] = flat.field("u").to_numpy()
+            dist = dtw_one_to_many(self.target, values, window=self.radius, znorm=self.znorm)
+            yield pa.RecordBatch.from_arrays(
+                [batch.column(0), pa.array(dist), batch.column(1)],
+                names=["product", "distance", "_row"],
+            )
+
+
+def _product_column(roles: Roles) -> Any:
+    """The product of every row: the id column as text, or the id columns joined by
+    :data:`~dtwcore.sales.ID_JOIN` (null when any part is blank), trimmed as the page
+    trims cells."""
+    from pyspark.sql import functions as F
+
+    parts = [F.trim(F.col(_quoted(c)).cast("string")) for c in roles.ids]
+    parts = [F.when(p != "", p) for p in parts]
+    if len(parts) == 1:
+        return parts[0]
+    joined = F.concat_ws(ID_JOIN, *parts)
+    return F.when(F.greatest(*[p.isNull() for p in parts]), F.lit(None)).otherwise(joined)
+
+
+def _numbers(column: Any, decimal_comma: bool) -> Any:
+    """A column as doubles by the page's rule (text trimmed; decimal commas when asked)."""
+    from pyspark.sql import functions as F
+
+    text = F.trim(column.cast("string"))
+    if decimal_comma:
+        return _decimal_comma_number(text)
+    return text.try_cast("double")
+
+
+def _days(column: Any, order: str) -> Any:
+    """Dates written in ``order`` as days since 1970-01-01 (null when not a real date),
+    by the rule of :func:`dtwcore.sales.columns.parse_dates`."""
+    from pyspark.sql import functions as F
+
+    text = column.cast("string")
+    a, b, c = (F.regexp_extract(text, DATE_CELL.pattern, k).try_cast("int") for k in (1, 2, 3))
+    year, month, day = {"ymd": (a, b, c), "dmy": (c, b, a), "mdy": (c, a, b)}[order]
+    year = F.when(year >= 100, year).otherwise(year + F.when(year < 69, 2000).otherwise(1900))
+    ok = year.isNotNull() & month.between(1, 12) & day.isNotNull() & (day >= 1)
+    first = F.make_date(F.when(ok, year).otherwise(2000), F.when(ok, month).otherwise(1), F.lit(1))
+    ok = ok & (day <= F.dayofmonth(F.last_day(first)))
+    return F.when(ok, F.datediff(F.date_add(first, day - 1), F.lit("1970-01-01")))
+
+
+def _first_bad(frame: DataFrame, bad: Any, what: Any) -> None:
+    """Raise a CatalogError for the first row (in input order) where ``bad`` holds."""
+
+    found = frame.where(bad).orderBy("_row").select(what.alias("why"), "product").first()
+    if found is not None:
+        where = f"product {found['product']}: " if found["product"] else ""
+        raise CatalogError(f"{where}{found['why']}")
+
+
+def _long_products(
+    spark_df: DataFrame, roles: Roles, options: ReadOptions, decimal_comma: bool
+) -> tuple[DataFrame, int]:
+    """(product, _row, cells) per product of a long table, added up on the cluster (a
+    group-by, never a pivot on the driver); and the number of weeks.
+
+    Same rules as :func:`dtwcore.sales.reading.weekly_table`: whole week numbers or dates
+    (weekly when every date falls on one weekday, else added up into weeks starting on
+    ``options.week_start``), missing weeks 0, negative weekly units clipped to 0 only with
+    ``clip_negative``. The first unusable row (in input order) is reported.
+    """
+    from pyspark.sql import functions as F
+
+    assert roles.period is not None and roles.units is not None
+    period, units = F.col(_quoted(roles.period)), F.col(_quoted(roles.units))
+    rows = spark_df.select(
+        _product_column(roles).alias("product"),
+        period.cast("string").alias("_period"),
+        _numbers(units, decimal_comma).alias("units"),
+        units.cast("string").alias("_units"),
+    ).withColumn("_row", F.monotonically_increasing_id())
+    if roles.date_order:
+        rows = rows.withColumn("key", _days(F.col("_period"), roles.date_order))
+        kind = "a date"
+    else:
+        number = _numbers(F.col("_period"), decimal_comma)
+        whole = number.isNotNull() & (number == F.round(number)) & (F.abs(number) <= 1e12)
+        rows = rows.withColumn("key", F.when(whole, number.cast("long")))
+        kind = "a whole week number"
+    week_label, units_label = roles.period, roles.units
+    blank_period = F.coalesce(F.trim(F.col("_period")), F.lit("")) == ""
+    blank_units = F.coalesce(F.trim(F.col("_units")), F.lit("")) == ""
+    id_label = " + ".join(roles.ids)
+    why = (
+        F.when(F.col("product").isNull(), F.lit(f"the product code ({id_label}) is blank"))
+        .when(blank_period, F.lit(f"{week_label} is blank"))
+        .when(F.col("key").isNull(), F.concat(F.lit("'"), F.col("_period"),
+                                              F.lit(f"' in {week_label} is not {kind}")))
+        .when(blank_units, F.lit(f"{units_label} is blank"))
+        .when(F.col("units").isNull() | F.isnan("units"),
+              F.concat(F.lit("'"), F.col("_units"), F.lit(f"' in {units_label} is not a number")))
+        .otherwise(F.lit(f"{units_label} is too large; at most {MAX_UNITS:g} units a week are "
+                         "supported"))
+    )  # fmt: skip
+    bad = (
+        F.col("product").isNull() | F.col("key").isNull() | F.col("units").isNull()
+        | F.isnan("units") | (F.abs("units") > MAX_UNITS)
+    )  # fmt: skip
+    weekday = F.pmod(F.col("key") + 3, 7)  # 1970-01-01 was a Thursday: Monday = 0
+    with _worker_errors():
+        # One pass for the checks and the span: unusable rows, weekdays, first and last.
+        facts = rows.agg(
+            F.max(bad.cast("int")).alias("bad"),
+            F.countDistinct(weekday).alias("weekdays"),
+            F.min("key").alias("first"),
+            F.max("key").alias("last"),
+        ).first()
+        if facts["bad"]:
+            _first_bad(rows, bad, why)
+    if facts["first"] is None:
+        raise CatalogError("no products (the file has no data rows)")
+    first, last, step = int(facts["first"]), int(facts["last"]), 1
+    if roles.date_order:
+        step = 7
+        if facts["weekdays"] > 1:  # daily or per order: added up into weeks
+            start = options.week_start
+            rows = rows.withColumn("key", F.col("key") - F.pmod(weekday - start, 7))
+            first -= ((first + 3) % 7 - start) % 7
+            last -= ((last + 3) % 7 - start) % 7
+    weekly = rows.groupBy("product", "key").agg(
+        F.sum("units").alias("u"), F.min("_row").alias("_row")
+    )
+    if options.clip_negative:
+        weekly = weekly.withColumn("u", F.greatest(F.col("u"), F.lit(0.0)))
+    n_weeks = (last - first) // step + 1
+    if n_weeks > MAX_WEEKS:
+        raise CatalogError(
+            f"its weeks run over {n_weeks:,} weeks; at most {MAX_WEEKS:,} weeks are supported. "
+            "Check the week numbers or dates."
+        )
+    if n_weeks < 2:
+        raise CatalogError("all usable rows are for one week; at least 2 weeks are needed.")
+    index = ((F.col("key") - first) / step).cast("int")
+    products = weekly.groupBy("product").agg(
+        F.min("_row").alias("_row"),
+        F.collect_list(F.struct(index.alias("i"), F.col("u").alias("u"))).alias("cells"),
+    )
+    return products, n_weeks
+
+
 def _distances(
     spark_df: DataFrame,
     target: np.ndarray,
     *,
     stretch: float,
     znorm: bool,
-    id_column: str | None,
+    roles: Roles,
+    options: ReadOptions,
+    decimal_comma: bool = False,
 ) -> DataFrame:
     """[product, distance, _row] for every product, computed once (local checkpoint).
 
-    ``_row`` (``monotonically_increasing_id``) follows the input order and breaks ties.
+    ``_row`` (``monotonically_increasing_id``) follows the input order and breaks ties;
+    for a long table it is the product's first row.
     """
     from pyspark.sql import functions as F
 
@@ -272,17 +466,23 @@ def _distances(
     if target.ndim != 1 or target.shape[0] < 1 or not np.isfinite(target).all():
         raise CatalogError("the target must be a 1-D series of finite numbers")
     radius = band_radius(target.shape[0], stretch=stretch)
-    layout = choose_layout(
-        [(f.name, _is_numeric(f.dataType)) for f in spark_df.schema.fields],
-        "the DataFrame",
-        id_column,
-    )
-    columns = [F.col(_quoted(layout.id_column)).cast("string").alias("product")]
-    columns += [
-        F.col(_quoted(w)).cast("double").alias(f"w{i}") for i, w in enumerate(layout.week_columns)
-    ]
+    if roles.layout == "long":
+        products, n_weeks = _long_products(spark_df, roles, options, decimal_comma)
+        scorer: Any = _LongScorer(target, radius, znorm, n_weeks)
+        with _worker_errors():
+            return (
+                products.select("product", "_row", "cells")
+                .mapInArrow(scorer, _DISTANCES)
+                .localCheckpoint()
+            )
+    columns = [_product_column(roles).alias("product")]
+    for i, w in enumerate(roles.weeks):
+        value = F.col(_quoted(w)).cast("double")
+        if options.clip_negative:
+            value = F.when(value < 0, F.lit(0.0)).otherwise(value)
+        columns.append(value.alias(f"w{i}"))
     products = spark_df.select(*columns).withColumn("_row", F.monotonically_increasing_id())
-    scorer = _Scorer(target, radius, znorm, layout.week_columns)
+    scorer = _Scorer(target, radius, znorm, roles.weeks)
     with _worker_errors():
         return products.mapInArrow(scorer, _DISTANCES).localCheckpoint()
 
@@ -295,18 +495,20 @@ def score(
     znorm: bool = True,
     id_column: str | None = None,
     top: int | None = None,
+    options: ReadOptions | None = None,
 ) -> DataFrame:
     """DTW distance of every product to the target, ranked, on Spark.
 
     Parameters
     ----------
-    spark_df : Spark DataFrame, one row per product: an id column and numeric week columns
-        (``Product_Code`` or the first text column is the id; MIN, MAX and Normalized …
-        columns are ignored)
+    spark_df : Spark DataFrame in any layout the reader takes: wide (one row per product,
+        week columns W0 …) or long (one row per product and week or per order line,
+        added up by a group-by on the cluster); roles by :func:`roles_of`
     target : array [shape=(T,)] the target curve
     stretch : float in [0, 1], Sakoe-Chiba radius floor(stretch x T)
     znorm : z-normalise target and products (compare shapes, not volumes)
-    id_column : name of the id column when the default rule does not find it
+    id_column : name of the product column (same as ``options.id_columns``)
+    options : layout and column roles (:class:`dtwcore.sales.ReadOptions`)
     top : keep only the ``top`` closest products (every product is still scored, so
         rank and zscore are those of the whole catalogue)
 
@@ -323,7 +525,11 @@ def score(
 
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise CatalogError(f"top must be a whole number of 1 or more, got {top!r}")
-    distances = _distances(spark_df, target, stretch=stretch, znorm=znorm, id_column=id_column)
+    options = options_with(options, id_column)
+    roles = roles_of(spark_df, options)
+    distances = _distances(
+        spark_df, target, stretch=stretch, znorm=znorm, roles=roles, options=options
+    )
     stats = distances.agg(
         F.avg("distance").alias("mean"), F.stddev_pop("distance").alias("sd")
     ).first()
@@ -402,7 +608,9 @@ def score_file(
                 target,
                 stretch=stretch,
                 znorm=znorm,
-                id_column=reader.layout.id_column,
+                roles=reader.roles,
+                options=reader.options,
+                decimal_comma=reader.dialect.decimal_comma if reader.dialect else False,
             )
             with _worker_errors():
                 collected = found.toArrow()

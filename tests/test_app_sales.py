@@ -34,6 +34,11 @@ def markdown(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
+def detail_table(at: AppTest) -> pd.DataFrame:
+    """The DTW-versus-Euclidean table (the reading previews are tables too)."""
+    return next(t.value for t in at.table if "Distance" in t.value.columns)
+
+
 def sidebar_captions(at: AppTest) -> str:
     return "\n".join(c.value for c in at.sidebar.caption)
 
@@ -95,7 +100,7 @@ def test_uci_file_gives_the_published_figures(uci_bytes: tuple[str, bytes]) -> N
     farthest = at.dataframe[1].value
     assert farthest["product"].iat[0] == "P716"
     # The DTW-versus-Euclidean table for the selected (best) product.
-    table = at.table[0].value
+    table = detail_table(at)
     assert table["Distance"].tolist() == ["5.11", "8.59"]
     assert table["Rank"].tolist() == ["1 of 811", "32 of 811"]
 
@@ -104,8 +109,8 @@ def test_choosing_a_product_updates_the_detail(uci_bytes: tuple[str, bytes]) -> 
     at = run_page(uci_bytes)
     at.selectbox(key="sales.product").set_value("P202").run()
     assert not at.exception
-    assert at.table[0].value["Distance"].iat[0] == "6.86"
-    assert at.table[0].value["Rank"].iat[0] == "147 of 811"
+    assert detail_table(at)["Distance"].iat[0] == "6.86"
+    assert detail_table(at)["Rank"].iat[0] == "147 of 811"
     shortlist = next(df.value for df in at.dataframe if "P781" in set(df.value["product"]))
     assert "P202" in set(shortlist["product"])
 
@@ -126,8 +131,8 @@ def test_bad_file_shows_an_error_not_a_traceback() -> None:
     assert len(at.error) == 1
     assert at.error[0].value == (
         "sales.xlsx looks like an Excel workbook. In Excel choose File \\> Save As \\> CSV, then "
-        "upload the CSV file.\n\nUpload a corrected file, or go back to the demo data "
-        "(sidebar)."
+        "upload the CSV file.\n\nUpload a corrected file, change how it is read (sidebar), "
+        "or go back to the demo data."
     )
     assert "sales.analysis" not in at.session_state
     assert not at.metric
@@ -155,24 +160,28 @@ def test_rows_left_out_are_counted_on_screen() -> None:
     data = b"Product_Code,W0,W1,W2\nP1,1,2,3\nP2,,2,3\nP3,4,-1,3\nP4,3,2,1\n"
     at = run_page(("messy.csv", data))
     assert not at.exception and not at.error
-    assert at.warning[0].value.startswith("2 rows of messy.csv could not be used")
-    assert metrics(at)["Products analysed"] == "2"
+    assert at.warning[0].value.startswith("1 row of messy.csv could not be used")
+    assert metrics(at)["Products analysed"] == "3"  # a return (negative units) is kept
     left_out = at.dataframe[0].value
-    assert left_out["row"].tolist() == [3, 4]
-    assert left_out["reason"].tolist() == ["W0 is blank", "W1 is negative (-1)"]
+    assert left_out["row"].tolist() == [3]
+    assert left_out["reason"].tolist() == ["W0 is blank"]
 
 
-def test_unclear_id_column_is_chosen_in_the_sidebar() -> None:
+def test_unclear_layout_is_chosen_in_the_sidebar() -> None:
+    """Columns c0 … c7 are not week-like: the page asks and analyses nothing until the
+    planner sets the layout and the product column."""
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.integers(0, 20, size=(6, 8)), columns=[f"c{k}" for k in range(8)])
     at = run_page(("numbers.csv", frame.to_csv(index=False).encode()))
     assert not at.exception
-    assert "not clear which column holds the product codes" in at.info[0].value
-    assert not at.metric
-    at.selectbox(key="sales.id_column").set_value("c0").run()
+    assert "the layout is not clear" in at.info[0].value
+    assert not at.metric and "sales.analysis" not in at.session_state
+    at.selectbox(key="sales.read.layout").set_value("wide").run()
+    at.multiselect(key="sales.read.ids").set_value(["c0"]).run()
     assert not at.exception and not at.error
     assert metrics(at)["Products analysed"] == "6"
     assert at.session_state["sales.analysis"]["catalog"].weeks == [f"c{k}" for k in range(1, 8)]
+    assert "**We read this as:** 6 products × 7 weeks, c1–c7, product = c0" in markdown(at)
 
 
 def test_a_product_can_become_the_target(uci_bytes: tuple[str, bytes]) -> None:

@@ -129,13 +129,20 @@ def test_id_column_and_ignored_text_columns(
     source = tmp_path / "shop.csv"
     source.write_text("Region,sku,a,b,c,d\nnorth,X1,1,2,3,4\nsouth,X2,4,3,2,1\neast,X3,1,2,3,5\n")
     out = tmp_path / "o.csv"
-    assert cli(capsys, source, "--out", out, "--id-column", "sku", "--target", "blog")[0] == 0
+    wide = ("--layout", "wide")
+    assert cli(capsys, source, "--out", out, "--id-column", "sku", *wide)[0] == 0
     got = read(out)
     values = np.array([[1.0, 2, 3, 4], [4, 3, 2, 1], [1, 2, 3, 5]])
     want = score_catalog(np.array(["X1", "X2", "X3"]), values, BLOG_TARGET)
     assert_same(got, want.sort_values("rank").reset_index(drop=True))
-    assert cli(capsys, source, "--out", out)[0] == 0  # default id: first text column
+    assert cli(capsys, source, "--out", out, "--id-column", "Region", *wide)[0] == 0
     assert sorted(read(out)["product"]) == ["east", "north", "south"]
+    # a, b, c, d are not week-like names: on auto the command asks, naming the flags.
+    code, _, err = cli(capsys, source, "--out", out)
+    assert code == 2
+    assert (
+        err.count("\n") == 1 and "Candidates: Region, sku, a, b, c, d; choose with --layout" in err
+    )
 
 
 def run_subprocess(code: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -244,8 +251,10 @@ def catalogue(
         (lambda d: catalogue(d, "sales.xlsx", "x"), [],
          "error: {input}: the input must be a CSV (.csv) or Parquet (.parquet, .pq) file"),
         (lambda d: catalogue(d, "names.csv", "Product_Code,Name\nP1,a\n"), [],
-         "error: {input}: no numeric week columns besides the id column Product_Code "
-         "(columns: Product_Code, Name)"),
+         "error: {input}: the layout is not clear: no week columns (W0, W1, … or dates as "
+         "column names) and no column of dates or week numbers. Candidates: Product_Code, "
+         "Name; choose with --layout wide|long, --id-column NAME, --week-column NAME and "
+         "--units-column NAME."),
         (lambda d: catalogue(d, "gap.csv", "Product_Code,W0,W1,W2\nP1,1,2,3\nP2,4,,6\n"), [],
          "error: {input}: row 3 (product P2): W1 is missing or not a finite number"),
         (lambda d: catalogue(d, "nan.csv", "Product_Code,W0,W1\nP1,1,2\nP2,3,4\nP3,nan,4\n"),
@@ -271,8 +280,8 @@ def catalogue(
          "error: {input}: not a text (CSV) file (it holds NUL bytes); save the sales table "
          "as CSV and try again"),
         (lambda d: UCI_CSV, ["--id-column", "SKU"],
-         "error: {input}: no column named 'SKU' (columns: Product_Code, W0, W1, W2, W3, W4, "
-         "W5, W6, … (107 columns))"),
+         "error: {input} has no column 'SKU'. Its columns are: Product_Code, W0, W1, W2, W3, "
+         "W4, W5 … Normalized 51."),
         (lambda d: UCI_CSV, ["--stretch", "1.5"],
          "python -m dtwcore score: error: argument --stretch: must be a number between 0 "
          "and 1, got '1.5'"),

@@ -21,9 +21,11 @@ from dtwcore.sales import (
     BLOG_TARGET,
     EXCLUDED_COLUMNS,
     SCORE_COLUMNS,
+    AmbiguousColumns,
     AmbiguousIdColumn,
     Catalog,
     CatalogError,
+    ReadOptions,
     demo_catalog,
     distance_cut,
     euclidean_distances,
@@ -184,15 +186,19 @@ def test_text_columns_besides_the_id_are_ignored_and_reported(tmp_path) -> None:
     assert cat.notes == ["Ignored 1 column that is not weekly sales: colour."]
 
 
-def test_unclear_id_column_asks_the_user(tmp_path) -> None:  # noqa: ANN001
+def test_unclear_layout_asks_the_user(tmp_path) -> None:  # noqa: ANN001
+    """Columns a, b, c are not week-like: on auto the reader asks instead of guessing;
+    with the layout set to wide they are the weeks."""
     path = write(tmp_path, "n.csv", "store,a,b,c\n1,2,3,4\n5,6,7,8\n")
-    with pytest.raises(AmbiguousIdColumn) as err:
+    with pytest.raises(AmbiguousColumns) as err:
         load_catalog(path)
+    assert err.value.role == "layout"
     assert err.value.candidates == ["store", "a", "b", "c"]
     assert str(err.value) == (
-        "n.csv: it is not clear which column holds the product codes. Pick it from: store, a, b, c."
+        "n.csv: the layout is not clear: no week columns (W0, W1, … or dates as column "
+        "names) and no column of dates or week numbers. Candidates: store, a, b, c."
     )
-    cat = load_catalog(path, id_column="store")
+    cat = load_catalog(path, id_column="store", options=ReadOptions(layout="wide"))
     assert cat.ids.tolist() == ["1", "5"]
     assert cat.weeks == ["a", "b", "c"]
     assert cat.values.tolist() == [[2, 3, 4], [6, 7, 8]]
@@ -215,16 +221,20 @@ def test_long_format_with_week_numbers(tmp_path) -> None:  # noqa: ANN001
         "product,week,units\nA,1,5\nA,2,6\nB,1,3\nB,3,4\nA,1,2\nC,x,1\nD,2,-1\n",
     )
     cat = load_catalog(path)
-    assert cat.ids.tolist() == ["A", "B"]
+    assert cat.ids.tolist() == ["A", "B", "D"]
     assert cat.weeks == ["W1", "W2", "W3"]
-    assert cat.values.tolist() == [[7, 6, 0], [3, 0, 4]]
+    assert cat.values.tolist() == [[7, 6, 0], [3, 0, 4], [0, -1, 0]]  # a return is kept
     assert cat.notes == [
         "1 product-week had more than one row; their units were added together.",
-        "2 missing weeks filled with 0 (in 2 products).",
+        "4 missing weeks filled with 0 (in 3 products).",
+        "1 negative product-week (returns) kept as they are; choose to clip them to 0 if "
+        "they are errors.",
     ]
+    clipped = load_catalog(path, options=ReadOptions(clip_negative=True))
+    assert clipped.values.tolist() == [[7, 6, 0], [3, 0, 4], [0, 0, 0]]
+    assert clipped.notes[-1] == "1 negative product-week (returns) set to 0."
     assert excluded(cat) == [
         (7, "C", "'x' in week is not a whole week number"),
-        (8, "D", "units is negative (-1)"),
     ]
 
 
@@ -343,20 +353,22 @@ def test_rows_that_cannot_be_used_are_listed(tmp_path) -> None:  # noqa: ANN001
         "P9,4,5,6\n",
     )
     cat = load_catalog(path)
-    assert cat.ids.tolist() == ["P1", "P9"]
-    assert cat.values.tolist() == [[1, 2, 3], [4, 5, 6]]
+    assert cat.ids.tolist() == ["P1", "P4", "P9"]  # a return (negative units) is kept
+    assert cat.values.tolist() == [[1, 2, 3], [1, 2, -4], [4, 5, 6]]
     assert excluded(cat) == [
         (3, "P2", "W0 is blank"),
         (4, "P3", "'abc' in W1 is not a number"),
-        (5, "P4", "W2 is negative (-4)"),
         (6, "", "the product code (Product_Code) is blank"),
         (7, "P1", "product P1 already appears on row 2"),
         (8, "P6", "has 3 values but the header has 4 columns"),
-        (10, "P7", "W0 is blank; 'x' in W1 is not a number; W2 is negative (-1)"),
+        (10, "P7", "W0 is blank; 'x' in W1 is not a number"),
         (11, "P8", "'inf' in W0 is not a number"),
     ]
     assert cat.excluded["row"].dtype == np.int64
-    assert cat.notes == ["Skipped 1 empty line."]
+    assert cat.notes == [
+        "Skipped 1 empty line.",
+        "1 negative value (returns) kept as they are; choose to clip them to 0 if they are errors.",
+    ]
 
 
 def test_many_problems_in_one_row_are_summarised(tmp_path) -> None:  # noqa: ANN001
@@ -383,9 +395,9 @@ def test_many_problems_in_one_row_are_summarised(tmp_path) -> None:  # noqa: ANN
         (
             "one.csv",
             b"units\n1\n2\n",
-            "one.csv has only one column ('units'). It needs a product-code column and one "
-            "column per week, or the columns product, week, units. If the file uses another "
-            "separator than comma, semicolon or tab, save it again as CSV.",
+            "one.csv has only one column ('units'). It needs a product column and one column "
+            "per week, or product, week and units columns. If the file uses another separator "
+            "than comma, semicolon, tab or |, save it again as CSV.",
         ),
         (
             "book.xlsx",
@@ -420,15 +432,15 @@ def test_many_problems_in_one_row_are_summarised(tmp_path) -> None:  # noqa: ANN
         (
             "weeks.csv",
             b"Product_Code,W0,Notes\nP1,1,x\n",
-            "weeks.csv: found 1 week column of numbers next to the product codes in "
-            "'Product_Code'; at least 2 are needed. Expected one column per week (for example "
-            "W0, W1, …) with units sold, or the three columns product, week, units.",
+            "weeks.csv: found 1 week column (W0); at least 2 are needed. Expected one column "
+            "per week (W0, W1, … or Week 1, … or dates) with units sold, or the long layout: "
+            "product, week, units.",
         ),
         (
             "bad.csv",
-            b"Product_Code,W0,W1\nP1,-1,2\nP2,,\n",
-            "bad.csv: none of its 2 rows can be used. First problems: row 2: W0 is negative "
-            "(-1); row 3: W0 is blank; W1 is blank.",
+            b"Product_Code,W0,W1\nP1,x,2\nP2,,\n",
+            "bad.csv: none of its 2 rows can be used. First problems: row 2: 'x' in W0 is not "
+            "a number; row 3: W0 is blank; W1 is blank.",
         ),
         (
             "huge.csv",

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dtwcore.cli import main
-from dtwcore.sales import BLOG_TARGET, CatalogError, score_catalog
+from dtwcore.sales import BLOG_TARGET, AmbiguousColumns, CatalogError, ReadOptions, score_catalog
 from dtwcore.stream import CatalogReader
 
 from .conftest import UCI_CSV
@@ -143,15 +143,18 @@ def test_score_on_an_in_memory_dataframe(spark) -> None:  # noqa: ANN001
     rows = [(7, 1.0, 2.0, 3.0, 9.0), (8, 3.0, 2.0, 1.0, 9.0), (9, 1.0, 2.0, 4.0, 9.0)]
     df = spark.createDataFrame(rows, "sku long, a double, b double, c double, MAX double")
     target = np.array([1.0, 2.0, 3.0])
-    got = to_arrow(score(df, target, id_column="sku", znorm=False, stretch=0.0)).to_pandas()
+    wide = ReadOptions(layout="wide")  # a, b, c are not week-like names: say so
+    got = to_arrow(
+        score(df, target, id_column="sku", znorm=False, stretch=0.0, options=wide)
+    ).to_pandas()
     want = score_catalog(np.array(["7", "8", "9"]), np.array([r[1:4] for r in rows]), target,
                          stretch=0.0, znorm=False)  # fmt: skip
     assert_same(got, want.sort_values("rank").reset_index(drop=True))
     with pytest.raises(CatalogError, match="^top must be a whole number of 1 or more, got 0$"):
-        score(df, target, id_column="sku", top=0)
+        score(df, target, id_column="sku", top=0, options=wide)
     with pytest.raises(ValueError, match="stretch must be between 0 and 1"):
-        score(df, target, id_column="sku", stretch=2.0)
-    with pytest.raises(CatalogError, match="no id column"):
+        score(df, target, id_column="sku", stretch=2.0, options=wide)
+    with pytest.raises(AmbiguousColumns, match="the layout is not clear"):
         score(df.drop("sku"), target)
 
 

@@ -13,16 +13,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dtwcore.sales import CatalogError, load_catalog, sniff_separator
+from dtwcore.sales import CatalogError, ReadOptions, load_catalog, resolve_roles, sniff_separator
+from dtwcore.sales.columns import is_summary
 from dtwcore.stream import (
     RESULT_SCHEMA,
     CatalogReader,
     Dialect,
     OutputFile,
     Progress,
-    choose_layout,
     file_format,
-    is_ignored_column,
     sniff_dialect,
     write_results,
 )
@@ -46,40 +45,38 @@ def test_file_format_by_extension() -> None:
         file_format("b.xlsx", "input")
 
 
-def test_layout_prefers_product_code_and_skips_summary_columns() -> None:
-    cols = [("Name", False), ("Product_Code", False), ("W0", True), ("W1", True)]
-    cols += [("MIN", True), ("MAX", True), ("Normalized 0", True), ("Total", True)]
-    layout = choose_layout(cols, "f.csv")
-    assert layout.id_column == "Product_Code"
-    assert layout.week_columns == ("W0", "W1")
-    assert is_ignored_column("Normalized 51") and is_ignored_column("mean")
-    assert not is_ignored_column("W10")
+def test_roles_prefer_product_code_and_skip_summary_columns() -> None:
+    header = ["Name", "Product_Code", "W0", "W1", "MIN", "MAX", "Normalized 0", "Total"]
+    roles = resolve_roles(header, [["x", "P1", 1, 2, 1, 2, 0, 3]], fname="f.csv")
+    assert roles.ids == ("Product_Code",)
+    assert roles.weeks == ("W0", "W1")
+    assert is_summary("Normalized 51") and is_summary("mean")
+    assert not is_summary("W10")
 
 
-def test_layout_first_text_column_or_named_one() -> None:
-    cols = [("sku", False), ("a", True), ("b", True)]
-    assert choose_layout(cols, "f").id_column == "sku"
-    named = choose_layout([("n", True), ("a", True), ("b", True)], "f", id_column="n")
-    assert named == choose_layout([("n", True), ("a", True), ("b", True)], "f", "n")
-    assert named.week_columns == ("a", "b")
+def test_roles_first_text_column_or_named_one() -> None:
+    assert resolve_roles(["sku", "W1", "W2"], [["A", 1, 2]]).ids == ("sku",)
+    wide = ReadOptions(layout="wide", id_columns=("n",))
+    named = resolve_roles(["n", "a", "b"], [[1, 2, 3]], wide)
+    assert named.ids == ("n",) and named.weeks == ("a", "b")
 
 
 @pytest.mark.parametrize(
-    ("columns", "id_column", "message"),
+    ("header", "options", "message"),
     [
-        ([("a", True), ("b", True)], None, "f: no id column (no Product_Code and no text "
-         "column); name it with --id-column"),
-        ([("Product_Code", False), ("Name", False)], None, "f: no numeric week columns "
-         "besides the id column Product_Code (columns: Product_Code, Name)"),
-        ([("Product_Code", False), ("W0", True)], "SKU", "f: no column named 'SKU' "
-         "(columns: Product_Code, W0)"),
-        ([("Product_Code", False), ("W0", True), ("W1", False)], None,
-         "f: column W1 has values that are not numbers"),
+        (["a", "b"], ReadOptions(), "f: the layout is not clear: no week columns (W0, W1, … "
+         "or dates as column names) and no column of dates or week numbers. Candidates: a, b."),
+        (["Product_Code", "Name"], ReadOptions(layout="wide"), "f: found 0 week columns next "
+         "to the product column 'Product_Code'; at least 2 are needed. Expected one column per "
+         "week (W0, W1, … or Week 1, … or dates) with units sold, or the long layout: product, "
+         "week, units."),
+        (["Product_Code", "W0"], ReadOptions(id_columns=("SKU",)), "f has no column 'SKU'. "
+         "Its columns are: Product_Code, W0."),
     ],
 )  # fmt: skip
-def test_layout_errors(columns: list, id_column: str | None, message: str) -> None:
+def test_layout_errors(header: list, options: ReadOptions, message: str) -> None:
     with pytest.raises(CatalogError) as info:
-        choose_layout(columns, "f", id_column)
+        resolve_roles(header, [["P1", "x"]], options, "f")
     assert str(info.value) == message
 
 
@@ -116,7 +113,7 @@ def test_csv_in_small_blocks_and_parquet_in_small_batches(tmp_path: Path) -> Non
 
 def test_parquet_integer_ids_become_text(tmp_path: Path) -> None:
     path = tmp_path / "ints.parquet"
-    pq.write_table(pa.table({"sku": [7, 8], "a": [1, 2], "b": [3.5, 4.0]}), path)
+    pq.write_table(pa.table({"sku": [7, 8], "W1": [1, 2], "W2": [3.5, 4.0]}), path)
     reader = CatalogReader(path, id_column="sku")
     ids, values = read_all(reader)
     assert ids == ["7", "8"]

@@ -8,6 +8,9 @@ what changed. Session-state keys all start with ``sales.``:
   demo. It outlives page switches (the uploader widget does not), and tests or other pages
   may set it to load a file without the upload widget.
 * ``sales.target``, ``sales.target_name``: the target in use and what to call it.
+* ``sales.read.*``: how the planner asked to read the file (layout, product columns,
+  week and units columns, week start, date order, clipping of returns); cleared when
+  another file is uploaded.
 """
 
 from __future__ import annotations
@@ -22,16 +25,22 @@ import streamlit as st
 from dtwcore import band_radius, warping_path
 from dtwcore.sales import (
     BLOG_TARGET,
+    DATE_ORDERS,
+    LAYOUTS,
     PAGE_LIMITS,
-    AmbiguousIdColumn,
+    WEEKDAYS,
+    AmbiguousColumns,
     Catalog,
     CatalogError,
+    ReadOptions,
     demo_catalog,
     euclidean_distances,
     load_catalog,
     parse_target,
+    peek,
     rank_distances,
     score_catalog,
+    summary_line,
 )
 from pages.common.sales_views import md
 
@@ -44,7 +53,32 @@ PUBLISHED_NAME = "published capacity"
 _UPLOAD_VERSION = "sales.uploader_version"
 _TARGET_VERSION = "sales.target_version"
 _TARGET_MESSAGE = "sales.target_message"
-_PER_FILE = ("sales.id_column", "sales.product", "sales.target_product")
+_READ = {
+    "layout": "sales.read.layout",
+    "ids": "sales.read.ids",
+    "week": "sales.read.week",
+    "units": "sales.read.units",
+    "week_start": "sales.read.week_start",
+    "date_order": "sales.read.date_order",
+    "clip": "sales.read.clip",
+}
+_PER_FILE = ("sales.product", "sales.target_product", *_READ.values())
+_LAYOUT_LABELS = {
+    "auto": "Tell automatically",
+    "wide": "Wide: one row per product, one column per week",
+    "long": "Long: one row per product and week, or per order line",
+}
+_ORDER_LABELS = {
+    "auto": "Tell automatically",
+    **{k: v.capitalize() for k, v in DATE_ORDERS.items()},
+}
+_ROLE_WORDS = {
+    "layout": "the layout and the columns",
+    "product": "the product column(s)",
+    "week": "the week or date column",
+    "units": "the units column",
+    "dates": "how the dates are written",
+}
 
 
 # --------------------------------------------------------------------------- cached
@@ -57,10 +91,23 @@ def demo() -> Catalog:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def load_file(data: bytes, name: str, id_column: str | None) -> Catalog:
+def load_file(
+    data: bytes, name: str, id_column: str | None, reading: tuple[tuple[str, object], ...] = ()
+) -> Catalog:
     """:func:`dtwcore.sales.load_catalog` on uploaded bytes (errors are not cached), within
-    the page's limits (bigger catalogues are refused with a pointer to the command line)."""
-    return load_catalog(data, name=name, id_column=id_column, limits=PAGE_LIMITS)
+    the page's limits (bigger catalogues are refused with a pointer to the command line).
+    ``reading`` holds :class:`~dtwcore.sales.ReadOptions` fields as (name, value) pairs."""
+    options = ReadOptions(**dict(reading))
+    return load_catalog(data, name=name, id_column=id_column, limits=PAGE_LIMITS, options=options)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def raw_rows(data: bytes, name: str) -> tuple[list[str], list[list[str]]] | str:
+    """The header and first rows of an uploaded file as text, or why it has none."""
+    try:
+        return peek(data, name=name)
+    except CatalogError as exc:
+        return str(exc)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -122,8 +169,120 @@ def is_demo() -> bool:
     return not st.session_state.get(FILE)
 
 
+def _reading() -> tuple[tuple[str, object], ...]:
+    """The reading options chosen in the sidebar, as (ReadOptions field, value) pairs."""
+    state = st.session_state
+    pairs: list[tuple[str, object]] = [
+        ("layout", state.get(_READ["layout"]) or "auto"),
+        ("id_columns", tuple(state.get(_READ["ids"]) or ())),
+        ("week_column", state.get(_READ["week"])),
+        ("units_column", state.get(_READ["units"])),
+        ("week_start", WEEKDAYS.index(state.get(_READ["week_start"]) or WEEKDAYS[0])),
+        ("date_order", state.get(_READ["date_order"]) or "auto"),
+        ("clip_negative", bool(state.get(_READ["clip"]))),
+    ]
+    return tuple(pairs)
+
+
+def _reading_controls(header: list[str], question: AmbiguousColumns | None) -> None:
+    """Sidebar controls for the layout and the column roles (kept in session state)."""
+    chosen = any(st.session_state.get(_READ[k]) for k in ("ids", "week", "units"))
+    expanded = question is not None or chosen  # open while the planner is choosing
+    with st.sidebar.expander("How the file is read", expanded=expanded, icon=":material/table:"):
+        st.selectbox(
+            "Layout",
+            LAYOUTS,
+            format_func=_LAYOUT_LABELS.__getitem__,
+            key=_READ["layout"],
+            help="Wide: a product column and one column per week (W0, Week 1, or dates). "
+            "Long: a product column, a week or date column and a units column; rows of the "
+            "same product and week are added up.",
+        )
+        st.multiselect(
+            "Product column(s)",
+            header,
+            key=_READ["ids"],
+            placeholder="Tell automatically",
+            help="The column with the product codes; choose several when they name a "
+            "product together (for example store and department).",
+        )
+        st.selectbox(
+            "Week or date column (long layout)",
+            header,
+            index=None,
+            key=_READ["week"],
+            placeholder="Tell automatically",
+            help="Week numbers or dates. Daily or per-order dates are added up into weeks.",
+        )
+        st.selectbox(
+            "Units column (long layout)",
+            header,
+            index=None,
+            key=_READ["units"],
+            placeholder="Tell automatically",
+            help="Units sold per row. Amount, profit or temperature columns are not units.",
+        )
+        st.selectbox(
+            "Dates are written",
+            ["auto", *DATE_ORDERS],
+            format_func=_ORDER_LABELS.__getitem__,
+            key=_READ["date_order"],
+            help="Day-first (31/12/2024) or month-first (12/31/2024); asked when every "
+            "date reads both ways.",
+        )
+        st.selectbox(
+            "Weeks start on",
+            WEEKDAYS,
+            format_func=str.capitalize,
+            key=_READ["week_start"],
+            help="Used when daily or per-order dates are added up into weeks.",
+        )
+        st.checkbox(
+            "Set negative units (returns) to 0",
+            key=_READ["clip"],
+            help="By default returns are kept (and reported), so a week can be negative.",
+        )
+
+
+def _raw_table(raw: tuple[list[str], list[list[str]]], columns: int = 12) -> pd.DataFrame:
+    """The first rows of the file as a small table (at most ``columns`` columns)."""
+    header, rows = raw
+    frame = pd.DataFrame([r[:columns] + [""] * (columns - len(r)) for r in rows])
+    names = header[:columns]
+    frame = frame.iloc[:, : len(names)]
+    frame.columns = [md(f"{h} ({k + 1})" if names.count(h) > 1 else h) for k, h in enumerate(names)]
+    return frame.map(md)  # st.table renders markdown: codes show as typed
+
+
+def _show_reading(catalog: Catalog, raw: tuple[list[str], list[list[str]]] | str) -> None:
+    """The "We read this as" line, with the parsed table and the raw rows beside it."""
+    guessed = catalog.roles.guessed if catalog.roles is not None else ()
+    guess = " (guessed; change it in the sidebar, under *How the file is read*)" if guessed else ""
+    st.markdown(f"**We read this as:** {md(summary_line(catalog))}{guess}")
+    with st.expander("Check the reading: the table as read, and the file's first rows"):
+        left, right = st.columns(2)
+        shown = min(8, len(catalog.weeks))
+        parsed = pd.DataFrame(
+            catalog.values[:5, :shown],
+            columns=[md(w) for w in catalog.weeks[:shown]],
+            index=[md(i) for i in catalog.ids[:5]],
+        )
+        left.caption(f"As read (first 5 products, first {shown} weeks)")
+        left.table(parsed.rename_axis("product"))
+        right.caption("The file's first rows")
+        if isinstance(raw, str):
+            right.caption(md(raw))
+        else:
+            right.table(_raw_table(raw))
+
+
 def data_sidebar() -> Catalog | None:
-    """The sidebar's data section; the catalogue in use, or None (message shown)."""
+    """The sidebar's data section; the catalogue in use, or None (message shown).
+
+    An uploaded file is read with the layout and columns chosen in the sidebar (or
+    guessed); the page says how it was read before any analysis. When the reading is not
+    clear, the page asks and analyses nothing.
+    """
     st.sidebar.subheader("Data")
     version = st.session_state.get(_UPLOAD_VERSION, 0)
     widget_key = f"sales.uploader.{version}"
@@ -133,10 +292,10 @@ def data_sidebar() -> Catalog | None:
         key=widget_key,
         on_change=partial(_on_upload, widget_key),
         help=(
-            "One row per product with a column of product codes and one column per week "
-            "(like the UCI file: Product_Code, W0 … W51), or three columns product, week, "
-            "units. Without a file, made-up demo data is used. This page takes "
-            f"{PAGE_LIMITS.describe()}; bigger catalogues are scored with "
+            "Wide: one row per product, one column per week (like the UCI file: "
+            "Product_Code, W0 … W51). Long: one row per product and week or per order line "
+            "(product, week or date, units). Without a file, made-up demo data is used. "
+            f"This page takes {PAGE_LIMITS.describe()}; bigger catalogues are scored with "
             "`python -m dtwcore score`."
         ),
     )
@@ -150,27 +309,18 @@ def data_sidebar() -> Catalog | None:
         icon=":material/undo:",
         help=f"Stop using {md(name)} and show the made-up demo data.",
     )
+    raw = raw_rows(data, name)
+    question: AmbiguousColumns | None = None
+    catalog: Catalog | None = None
     try:
-        try:
-            with st.spinner(f"Reading {md(name)}…"):
-                return load_file(data, name, None)
-        except AmbiguousIdColumn as exc:
-            choice = st.sidebar.selectbox(
-                "Column with the product codes",
-                exc.candidates,
-                index=None,
-                key="sales.id_column",
-                placeholder="Choose a column",
-                help="The file has several columns that could name the products.",
-            )
-            if choice is None:
-                st.info(f"{md(exc)} Choose it in the sidebar, under Data.")
-                return None
-            with st.spinner(f"Reading {md(name)}…"):
-                return load_file(data, name, choice)
+        with st.spinner(f"Reading {md(name)}…"):
+            catalog = load_file(data, name, None, _reading())
+    except AmbiguousColumns as exc:
+        question = exc
     except CatalogError as exc:
         st.error(
-            f"{md(exc)}\n\nUpload a corrected file, or go back to the demo data (sidebar).",
+            f"{md(exc)}\n\nUpload a corrected file, change how it is read (sidebar), or go "
+            "back to the demo data.",
             icon=":material/error:",
         )
     except Exception as exc:  # a file we did not foresee must not show a traceback
@@ -180,7 +330,21 @@ def data_sidebar() -> Catalog | None:
             "Parquet table of weekly unit sales, or go back to the demo data (sidebar).",
             icon=":material/error:",
         )
-    return None
+    if not isinstance(raw, str):
+        _reading_controls(raw[0], question)
+    if question is not None:
+        st.info(
+            f"{md(question)} Choose {_ROLE_WORDS.get(question.role, 'the columns')} in the "
+            "sidebar, under *How the file is read*.",
+            icon=":material/help:",
+        )
+        if not isinstance(raw, str):
+            st.caption("The file's first rows")
+            st.table(_raw_table(raw))
+        return None
+    if catalog is not None:
+        _show_reading(catalog, raw)
+    return catalog
 
 
 # --------------------------------------------------------------------------- target

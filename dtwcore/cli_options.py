@@ -1,0 +1,104 @@
+"""Command-line options of the one reader, shared by ``score`` and ``sweep``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+from collections.abc import Iterator
+
+from dtwcore.sales import (
+    LAYOUTS,
+    WEEKDAYS,
+    AmbiguousColumns,
+    CatalogError,
+    ReadOptions,
+    week_start_day,
+)
+
+# How to answer each question the reader may ask, as flags.
+_FLAGS = {
+    "layout": "choose with --layout wide|long, --id-column NAME, --week-column NAME and "
+    "--units-column NAME",
+    "product": "choose with --id-column NAME (give it twice for a product made of two "
+    "columns, e.g. store and department)",
+    "week": "choose with --week-column NAME",
+    "units": "choose with --units-column NAME",
+    "dates": "choose with --date-order dmy (day-first) or --date-order mdy (month-first)",
+}
+
+
+def _weekday(text: str) -> int:
+    try:
+        return week_start_day(text)
+    except CatalogError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add --layout, --id-column (repeatable), --week-column, --units-column, --week-start,
+    --date-order and --clip-negative."""
+    group = parser.add_argument_group("reading the sales file")
+    group.add_argument(
+        "--layout",
+        choices=LAYOUTS,
+        default="auto",
+        help="wide: one row per product, one column per week; long: one row per product "
+        "and week or per order line; auto (default) tells them apart, and asks when unsure",
+    )
+    group.add_argument(
+        "--id-column",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="the product column; give it more than once when several columns together "
+        "name a product (e.g. --id-column Store --id-column Dept)",
+    )
+    group.add_argument(
+        "--week-column", metavar="NAME", help="long layout: the column of dates or week numbers"
+    )
+    group.add_argument(
+        "--units-column", metavar="NAME", help="long layout: the column of units sold"
+    )
+    group.add_argument(
+        "--week-start",
+        type=_weekday,
+        default=0,
+        metavar="DAY",
+        help="weekday that starts a week when daily or per-order dates are added up into "
+        f"weeks ({', '.join(WEEKDAYS)}; default monday)",
+    )
+    group.add_argument(
+        "--date-order",
+        choices=("auto", "ymd", "dmy", "mdy"),
+        default="auto",
+        help="how dates are written: dmy day-first, mdy month-first, ymd year first; auto "
+        "(default) tells them apart and asks when every date reads both ways",
+    )
+    group.add_argument(
+        "--clip-negative",
+        action="store_true",
+        help="set negative units (returns) to 0; by default they are kept and reported",
+    )
+
+
+def read_options(args: argparse.Namespace) -> ReadOptions:
+    """The :class:`~dtwcore.sales.ReadOptions` the reading arguments ask for."""
+    return ReadOptions(
+        layout=args.layout,
+        id_columns=tuple(args.id_column),
+        week_column=args.week_column,
+        units_column=args.units_column,
+        week_start=args.week_start,
+        date_order=args.date_order,
+        clip_negative=args.clip_negative,
+    )
+
+
+@contextlib.contextmanager
+def asking_with_flags() -> Iterator[None]:
+    """Turn the reader's question (AmbiguousColumns) into an error that names the flags."""
+    try:
+        yield
+    except AmbiguousColumns as exc:
+        hint = _FLAGS.get(exc.role, _FLAGS["layout"])
+        raise CatalogError(f"{str(exc).rstrip('.')}; {hint}.") from None

@@ -1,0 +1,153 @@
+"""Sales catalogues: the published facts, the one reader, scoring, target, downloads, demo.
+
+Modules, from the bottom up:
+
+* :mod:`~dtwcore.sales.facts`: the published target, stretch factors, outlier rules, limits;
+* :mod:`~dtwcore.sales.catalog`: :class:`Catalog` and the errors of reading one;
+* :mod:`~dtwcore.sales.dialect`: bytes to rows of text (encoding, separator, decimals);
+* :mod:`~dtwcore.sales.columns`: the column rules (layout, product, week, units, dates);
+* :mod:`~dtwcore.sales.reading`: the one reader, whole (:func:`load_catalog`) or streamed
+  (:class:`CatalogReader`);
+* :mod:`~dtwcore.sales.target`, :mod:`~dtwcore.sales.scoring`,
+  :mod:`~dtwcore.sales.export`, :mod:`~dtwcore.sales.demo`.
+
+Every public name is importable from ``dtwcore.sales`` itself.
+"""
+
+from dtwcore.sales.catalog import (
+    EXCLUDED_COLUMNS,
+    AmbiguousColumns,
+    AmbiguousIdColumn,
+    Catalog,
+    CatalogError,
+    CatalogTooLarge,
+)
+from dtwcore.sales.columns import (
+    DATE_ORDERS,
+    ID_JOIN,
+    ID_WORDS,
+    LAYOUTS,
+    LONG_WEEK_NAMES,
+    SNIFF_ROWS,
+    SUMMARY_NAMES,
+    WEEKDAYS,
+    ReadOptions,
+    Roles,
+    resolve_roles,
+    week_start_day,
+)
+from dtwcore.sales.demo import DEMO_CODES, DEMO_KINDS, DEMO_NAME, demo_catalog
+from dtwcore.sales.dialect import (
+    DECIMAL_COMMA,
+    DECIMAL_SNIFF_ROWS,
+    Dialect,
+    Source,
+    has_decimal_commas,
+    sniff_dialect,
+    sniff_separator,
+)
+from dtwcore.sales.export import csv_text, neutralise_formulas
+from dtwcore.sales.facts import (
+    BIG_CATALOGUES,
+    BLOG_TARGET,
+    DEFAULT_STRETCH,
+    HISTOGRAM_BINS,
+    MAX_UNITS,
+    MAX_UPLOAD_MB,
+    MAX_WEEKS,
+    PAGE_LIMITS,
+    PUBLISHED_STRETCHES,
+    QUANTILE,
+    VOLUME_BAND,
+    ZSCORE_THRESHOLD,
+    Limits,
+)
+from dtwcore.sales.reading import (
+    BATCH_ROWS,
+    Batch,
+    CatalogReader,
+    Layout,
+    check_values,
+    file_format,
+    load_catalog,
+    peek,
+    summary_line,
+    to_matrix,
+)
+from dtwcore.sales.scoring import (
+    SCORE_COLUMNS,
+    distance_cut,
+    euclidean_distances,
+    quantile_outliers,
+    rank_distances,
+    score_catalog,
+    shortlist,
+    zscore_outliers,
+)
+from dtwcore.sales.target import parse_target
+
+__all__ = [
+    "BATCH_ROWS",
+    "BIG_CATALOGUES",
+    "BLOG_TARGET",
+    "DATE_ORDERS",
+    "DECIMAL_COMMA",
+    "DECIMAL_SNIFF_ROWS",
+    "DEFAULT_STRETCH",
+    "DEMO_CODES",
+    "DEMO_KINDS",
+    "DEMO_NAME",
+    "EXCLUDED_COLUMNS",
+    "HISTOGRAM_BINS",
+    "ID_JOIN",
+    "ID_WORDS",
+    "LAYOUTS",
+    "LONG_WEEK_NAMES",
+    "MAX_UNITS",
+    "MAX_UPLOAD_MB",
+    "MAX_WEEKS",
+    "PAGE_LIMITS",
+    "PUBLISHED_STRETCHES",
+    "QUANTILE",
+    "SCORE_COLUMNS",
+    "SNIFF_ROWS",
+    "SUMMARY_NAMES",
+    "VOLUME_BAND",
+    "WEEKDAYS",
+    "ZSCORE_THRESHOLD",
+    "AmbiguousColumns",
+    "AmbiguousIdColumn",
+    "Batch",
+    "Catalog",
+    "CatalogError",
+    "CatalogReader",
+    "CatalogTooLarge",
+    "Dialect",
+    "Layout",
+    "Limits",
+    "ReadOptions",
+    "Roles",
+    "Source",
+    "check_values",
+    "csv_text",
+    "demo_catalog",
+    "distance_cut",
+    "euclidean_distances",
+    "file_format",
+    "has_decimal_commas",
+    "load_catalog",
+    "neutralise_formulas",
+    "parse_target",
+    "peek",
+    "quantile_outliers",
+    "rank_distances",
+    "resolve_roles",
+    "score_catalog",
+    "shortlist",
+    "sniff_dialect",
+    "sniff_separator",
+    "summary_line",
+    "to_matrix",
+    "week_start_day",
+    "zscore_outliers",
+]

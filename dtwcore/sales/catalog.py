@@ -1,0 +1,109 @@
+"""The catalogue (products x weeks) and the errors of reading one."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from dtwcore.sales.columns import Roles
+
+EXCLUDED_COLUMNS = ["row", "product", "reason"]
+
+
+class CatalogError(ValueError):
+    """A catalogue or target that cannot be used; the message is written for people."""
+
+
+class CatalogTooLarge(CatalogError):
+    """A catalogue bigger than the :class:`Limits` asked for; the message says where to go."""
+
+
+class AmbiguousColumns(CatalogError):
+    """The layout or a column role is not clear from the file; ask the user to choose.
+
+    Attributes
+    ----------
+    role : str
+        What must be chosen: ``"layout"``, ``"product"``, ``"week"``, ``"units"`` or
+        ``"dates"`` (whether dates are written day-first or month-first).
+    candidates : list[str]
+        The column names (or, for ``"dates"``, the date orders) to choose from, most
+        likely first.
+    """
+
+    def __init__(self, message: str, candidates: list[str], role: str = "product") -> None:
+        super().__init__(message)
+        self.candidates = candidates
+        self.role = role
+
+
+class AmbiguousIdColumn(AmbiguousColumns):
+    """Several columns could hold the product codes (an :class:`AmbiguousColumns` whose
+    ``role`` is ``"product"``)."""
+
+    def __init__(self, message: str, candidates: list[str]) -> None:
+        super().__init__(message, candidates, "product")
+
+
+def excluded_frame(records: list[tuple[int, str, str]]) -> pd.DataFrame:
+    """Rows that could not be used, as a table with :data:`EXCLUDED_COLUMNS`."""
+    df = pd.DataFrame(records, columns=EXCLUDED_COLUMNS)
+    return df.astype({"row": np.int64, "product": object, "reason": object})
+
+
+@dataclass
+class Catalog:
+    """Weekly unit sales of a set of products, ready for scoring.
+
+    Attributes
+    ----------
+    name : str
+        What to call the data on screen (the file name, or the demo's name).
+    ids : np.ndarray [shape=(N,), str]
+        Product codes, unique, in file order.
+    weeks : list[str]
+        Column labels of the weeks, oldest first (W columns, week numbers or dates).
+    values : np.ndarray [shape=(N, W), float64]
+        Units sold per product and week; finite (negative units, returns, are kept
+        unless the reader was asked to clip them to 0).
+    excluded : pd.DataFrame
+        Rows that could not be used: ``row`` (as a spreadsheet numbers it, the header is
+        row 1), ``product`` (may be blank) and ``reason``.
+    notes : list[str]
+        What was done to the data on the way in, in plain words.
+    reading : str
+        How the file was read, in one line ("product = …, week = …, units = …"); empty
+        for the demo.
+    roles : Roles or None
+        The column roles the file was read with (None for the demo).
+    """
+
+    name: str
+    ids: np.ndarray
+    weeks: list[str]
+    values: np.ndarray
+    excluded: pd.DataFrame = field(default_factory=lambda: excluded_frame([]))
+    notes: list[str] = field(default_factory=list)
+    reading: str = ""
+    roles: Roles | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """sha256 hex digest of the product codes and the values (a cache key)."""
+        h = hashlib.sha256()
+        h.update("\x00".join(str(i) for i in self.ids).encode("utf-8"))
+        h.update(np.asarray(self.values.shape, dtype=np.int64).tobytes())
+        h.update(np.ascontiguousarray(self.values, dtype=np.float64).tobytes())
+        return h.hexdigest()
+
+    def series(self, product: str) -> np.ndarray:
+        """The weekly units of one product (raises CatalogError if the code is unknown)."""
+        hits = np.flatnonzero(self.ids == str(product))
+        if hits.size == 0:
+            raise CatalogError(f"Product {product} is not in {self.name}.")
+        return self.values[int(hits[0])]

@@ -1,0 +1,588 @@
+"""The column rules: which columns hold the product, the period and the units.
+
+One set of rules for every entrance (the page, ``score``, ``sweep``, Spark, the logged
+model). :func:`resolve_roles` looks at the header and a sample of rows (the first
+:data:`SNIFF_ROWS` data rows, whichever entrance reads the file) and returns the
+:class:`Roles`; roles given in :class:`ReadOptions` are always taken as given.
+
+Layouts:
+
+* **wide**: one row per product, one column per week. On ``auto`` it needs at least two
+  week-like column names: ``W0``, ``Week 1``, ``wk3``, plain numbers, or dates
+  (``2024-01-01``). Other numeric columns (``Sales``, ``Profit``, ``Temperature``) are
+  never taken as weeks unless the layout is set to wide explicitly.
+* **long**: one row per product and period (or per order line): a period column (dates,
+  or whole week numbers), a units column, and one or more product columns (e.g. store and
+  department). Rows of the same product and week are added up.
+
+The guess uses values as well as names: a column of dates is a period column; a column
+whose values repeat across rows (and are not fractional numbers) can be a product column;
+a unit name (``Quantity``, ``Units``) beats a money-like one (``Sales``, ``Amount``). When
+more than one column fits a role, :class:`~dtwcore.sales.catalog.AmbiguousColumns` names
+the candidates; nothing is guessed silently.
+
+Dates are ``YYYY-MM-DD`` (also with ``/`` or ``.``), day-first ``DD-MM-YYYY`` or
+month-first ``MM-DD-YYYY`` (two-digit years: 00-68 are 2000-2068, 69-99 are 1969-1999),
+optionally followed by a time of day. When every date of the sample reads both day-first
+and month-first, the order must be chosen (:attr:`ReadOptions.date_order`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from dtwcore.sales.catalog import AmbiguousColumns, AmbiguousIdColumn, CatalogError
+from dtwcore.sales.dialect import DECIMAL_COMMA
+from dtwcore.sales.text import names, show
+
+SNIFF_ROWS = 10_000
+"""Data rows every entrance looks at to tell the layout, the roles and the date order."""
+LAYOUTS = ("auto", "wide", "long")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DATE_ORDERS = {"ymd": "year first", "dmy": "day-first", "mdy": "month-first"}
+ID_JOIN = " | "
+"""Between the parts of a product made of several columns (``1 | 3`` for store 1, dept 3)."""
+
+# Header names (lower case, spaces and hyphens as "_") and the words in them.
+ID_WORDS = frozenset(
+    {"product", "sku", "item", "id", "code", "article", "material", "part", "store", "shop",
+     "dept", "department", "ean", "upc", "gtin", "branch", "location"}
+)  # fmt: skip
+LONG_WEEK_NAMES = frozenset(
+    {"week", "weeks", "date", "week_start", "week_starting", "week_ending", "week_number",
+     "week_no", "week_nr", "period", "week_of", "day"}
+)  # fmt: skip
+UNIT_WORDS = frozenset(
+    {"units", "unit", "quantity", "qty", "sold", "volume", "demand", "pieces", "pcs"}
+)  # fmt: skip
+MONEY_WORDS = frozenset({"sales", "value", "amount", "revenue", "turnover"})
+SUMMARY_NAMES = frozenset({"min", "max", "mean", "avg", "average", "total", "sum", "median", "std"})
+_WEEK_HEADER = re.compile(r"^(?:w(?:ee)?k?|kw)?[ _.]?(\d+)$")
+DATE_CELL = re.compile(
+    r"^\s*(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"
+)
+"""A date as every entrance reads it: three numbers (year first, day-first or month-first),
+optionally a time of day, which is ignored."""
+_MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How to read a sales file; every field may be left to the automatic guess.
+
+    Attributes
+    ----------
+    layout : ``"auto"``, ``"wide"`` (one column per week) or ``"long"`` (one row per
+        product and period, or per order line)
+    id_columns : the product column(s); several columns together make one product
+    week_column : long layout: the period column (dates or whole week numbers)
+    units_column : long layout: the units column
+    week_start : weekday weeks start on when daily or per-order dates are added up into
+        weeks, 0 = Monday … 6 = Sunday
+    date_order : ``"auto"``, ``"ymd"``, ``"dmy"`` (day-first) or ``"mdy"`` (month-first)
+    clip_negative : set negative units (returns) to 0 instead of keeping them
+    """
+
+    layout: str = "auto"
+    id_columns: tuple[str, ...] = ()
+    week_column: str | None = None
+    units_column: str | None = None
+    week_start: int = 0
+    date_order: str = "auto"
+    clip_negative: bool = False
+
+    def __post_init__(self) -> None:
+        if self.layout not in LAYOUTS:
+            raise CatalogError(
+                f"The layout must be one of {', '.join(LAYOUTS)}, not {self.layout!r}."
+            )
+        if self.date_order not in ("auto", *DATE_ORDERS):
+            raise CatalogError(
+                f"The date order must be auto, ymd, dmy or mdy, not {self.date_order!r}."
+            )
+        if not 0 <= int(self.week_start) <= 6:
+            raise CatalogError("The week start must be a weekday, 0 (Monday) to 6 (Sunday).")
+        object.__setattr__(self, "id_columns", tuple(str(c) for c in self.id_columns))
+
+
+def week_start_day(text: str) -> int:
+    """0 (Monday) … 6 (Sunday) from a weekday's name or its first three letters."""
+    key = text.strip().lower()
+    for k, day in enumerate(WEEKDAYS):
+        if key in (day, day[:3]):
+            return k
+    raise CatalogError(f"{show(text)!r} is not a weekday; use monday, tuesday, … or sunday.")
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What each column of a file is, as :func:`resolve_roles` decided.
+
+    Attributes
+    ----------
+    layout : ``"wide"`` or ``"long"``
+    ids : the product column(s)
+    weeks : wide: the week columns, oldest first
+    week_labels : wide: what to call each week (the header, or the date of a dated header)
+    period : long: the period column
+    units : long: the units column
+    date_order : long with dates (or wide with dated headers): ``"ymd"``, ``"dmy"`` or
+        ``"mdy"``; empty for week numbers
+    guessed : the roles that were guessed rather than given (``"layout"``, ``"product"``,
+        ``"week"``, ``"units"``, ``"dates"``)
+    ignored : columns that play no role
+    """
+
+    layout: str
+    ids: tuple[str, ...]
+    weeks: tuple[str, ...] = ()
+    week_labels: tuple[str, ...] = ()
+    period: str | None = None
+    units: str | None = None
+    date_order: str = ""
+    guessed: tuple[str, ...] = ()
+    ignored: tuple[str, ...] = field(default=())
+
+    def describe(self) -> str:
+        """The roles in one line: ``product = Store, week = Date (dates, day-first), …``."""
+        product = " + ".join(show(c) for c in self.ids)
+        if self.layout == "wide":
+            first, last = self.week_labels[0], self.week_labels[-1]
+            text = f"wide layout: product = {product}, weeks = {len(self.weeks)} columns "
+            text += f"({show(first)} … {show(last)})"
+        else:
+            kind = f"dates, {DATE_ORDERS[self.date_order]}" if self.date_order else "week numbers"
+            text = f"long layout: product = {product}, week = {show(self.period)} ({kind}), "
+            text += f"units = {show(self.units)}"
+        if self.guessed:
+            text += f" (guessed: {', '.join(self.guessed)})"
+        return text
+
+
+# --------------------------------------------------------------------------- names
+
+
+def norm(name: str) -> str:
+    """A header name lower case, with runs of spaces and hyphens as ``_``."""
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def _words(name: str) -> set[str]:
+    return set(re.split(r"[_\s.]+", norm(name)))
+
+
+def is_id_like(name: str) -> bool:
+    """True for names such as ``Product_Code``, ``SKU``, ``Store``, ``Item ID``."""
+    return bool(_words(name) & ID_WORDS)
+
+
+def is_summary(name: str) -> bool:
+    """True for summary columns that are never weeks: MIN, MAX, Normalized …, total …"""
+    n = norm(name)
+    return n in SUMMARY_NAMES or n.startswith(("normalized", "normalised"))
+
+
+def week_number(name: str) -> int | None:
+    """The week number of a wide week header (``W0``, ``Week 1``, ``wk3``, ``12``)."""
+    if DATE_CELL.match(name):
+        return None
+    found = _WEEK_HEADER.match(norm(name).replace("_", ""))
+    return int(found.group(1)) if found else None
+
+
+def clean_header(header: Sequence[object], fname: str) -> list[str]:
+    """Header names trimmed, blank ones called ``column K``; a repeated name is refused."""
+    out = [str(h).strip() if h is not None else "" for h in header]
+    out = [h or f"column {k + 1}" for k, h in enumerate(out)]
+    seen: set[str] = set()
+    for col in out:
+        if col in seen:
+            raise CatalogError(
+                f"{fname}: the column {show(col)!r} appears more than once in the header row. "
+                "Rename or delete the copy."
+            )
+        seen.add(col)
+    return out
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def cell_numbers(
+    cells: Sequence[object], decimal_comma: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Numbers of a column of cells; masks of blank cells and of cells that are not numbers.
+
+    With ``decimal_comma``, text such as ``12,5`` is read as 12.5 (only here: product
+    codes and other text keep their commas).
+    """
+    n = len(cells)
+    out = [math.nan] * n
+    blank = [False] * n
+    bad = [False] * n
+    isfinite = math.isfinite
+    for k, c in enumerate(cells):
+        if type(c) is str or not isinstance(
+            c, (type(None), bool, np.bool_, int, float, np.integer, np.floating)
+        ):
+            text = c.strip() if type(c) is str else str(c).strip()
+            try:
+                v = float(text)
+            except ValueError:
+                v = math.nan
+            if v != v:
+                if text.lower() in _MISSING_TOKENS:
+                    blank[k] = True
+                    continue
+                if decimal_comma and DECIMAL_COMMA.match(text):
+                    v = float(text.replace(",", "."))
+        elif c is None or (isinstance(c, float) and c != c):
+            blank[k] = True
+            continue
+        elif isinstance(c, (bool, np.bool_)):
+            bad[k] = True
+            continue
+        else:
+            try:
+                v = float(c)
+            except OverflowError:
+                v = math.inf
+        if not isfinite(v):
+            bad[k] = True
+            continue
+        out[k] = v
+    return np.array(out, dtype=np.float64), np.array(blank, bool), np.array(bad, bool)
+
+
+def _cell_str(c: object) -> str:
+    if c is None or (isinstance(c, float) and c != c):
+        return ""
+    if hasattr(c, "isoformat") and not isinstance(c, str):  # Parquet dates and timestamps
+        return c.isoformat()[:10]
+    return str(c).strip()
+
+
+def date_orders(cells: Sequence[object]) -> tuple[list[str], int, int]:
+    """Date orders every date-like cell can be read in; counts of date-like and filled cells.
+
+    Returns ``(orders, dates, filled)``: ``orders`` is a subset of ``["ymd", "dmy",
+    "mdy"]``, empty when no cell looks like a date.
+    """
+    ymd = dmy = mdy = True
+    dates = filled = 0
+    for c in cells:
+        text = _cell_str(c)
+        if text.lower() in _MISSING_TOKENS:
+            continue
+        filled += 1
+        m = DATE_CELL.match(text)
+        if not m:
+            continue
+        dates += 1
+        a, b, c3 = m.groups()
+        ia, ib = int(a), int(b)
+        ymd = ymd and len(a) == 4 and len(c3) <= 2 and 1 <= ib <= 12
+        first_ok = len(a) <= 2 and len(c3) in (2, 4)
+        dmy = dmy and first_ok and 1 <= ib <= 12 and 1 <= ia <= 31
+        mdy = mdy and first_ok and 1 <= ia <= 12 and 1 <= ib <= 31
+    if dates == 0:
+        return [], 0, filled
+    return [o for o, ok in (("ymd", ymd), ("dmy", dmy), ("mdy", mdy)) if ok], dates, filled
+
+
+def parse_dates(cells: Sequence[object], order: str) -> np.ndarray:
+    """Dates of cells in ``order`` (``"ymd"``, ``"dmy"``, ``"mdy"``) as datetime64[D];
+    NaT for a cell that is blank, not a date, or not a real day (31-02-2024)."""
+    text = pd.Series([_cell_str(c) for c in cells], dtype=object)
+    parts = text.str.extract(DATE_CELL.pattern)
+    a, b, c = (pd.to_numeric(parts[k], errors="coerce") for k in range(3))
+    if order == "ymd":
+        year, month, day = a, b, c
+    elif order == "dmy":
+        year, month, day = c, b, a
+    else:
+        year, month, day = c, a, b
+    year = year.where(year >= 100, year + np.where(year < 69, 2000, 1900))
+    frame = pd.DataFrame({"year": year, "month": month, "day": day})
+    if frame.empty:
+        return np.array([], dtype="datetime64[D]")
+    dates = pd.to_datetime(frame, errors="coerce")
+    return dates.to_numpy(dtype="datetime64[D]")
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+@dataclass(frozen=True)
+class _Profile:
+    numeric: bool  # mostly numbers
+    integer: bool  # every number whole
+    dates: bool  # mostly dates
+    repeats: bool  # a value occurs on more than one row
+    filled: int
+
+
+def _profile(cells: Sequence[object], decimal_comma: bool) -> _Profile:
+    vals, blank, bad = cell_numbers(cells, decimal_comma)
+    filled = int((~blank).sum())
+    numeric = filled > 0 and int(bad.sum()) * 2 < filled
+    ok = ~blank & ~bad
+    integer = bool(ok.any()) and bool(np.all(vals[ok] == np.round(vals[ok])))
+    _, n_dates, n_filled = date_orders(cells)
+    dates = n_filled > 0 and (n_filled - n_dates) * 2 < n_filled
+    texts = [_cell_str(c) for c in cells]
+    texts = [t for t in texts if t.lower() not in _MISSING_TOKENS]
+    return _Profile(numeric, integer, dates, len(set(texts)) < len(texts), filled)
+
+
+def _unit_rank(name: str) -> int:
+    words = _words(name) | {norm(name)}
+    if words & UNIT_WORDS:
+        return 0
+    if words & MONEY_WORDS:
+        return 1
+    return 2
+
+
+def _ask(fname: str, role: str, what: str, candidates: list[str]) -> AmbiguousColumns:
+    listed = names(candidates, 8) if candidates else "none"
+    message = f"{fname}: it is not clear which column {what}. Candidates: {listed}."
+    if role == "product":
+        return AmbiguousIdColumn(message, candidates)
+    return AmbiguousColumns(message, candidates, role)
+
+
+def _date_order(cells: Sequence[object], given: str, fname: str, column: str) -> tuple[str, bool]:
+    """The order dates of ``column`` are written in, and whether it was guessed."""
+    orders, _, _ = date_orders(cells)
+    if given != "auto":
+        return given, False
+    if not orders:
+        raise CatalogError(
+            f"{fname}: the dates in {show(column)!r} are written in more than one way "
+            "(year first, day-first, month-first); write them all the same way."
+        )
+    if "ymd" in orders:
+        return "ymd", True
+    if len(orders) > 1:
+        raise AmbiguousColumns(
+            f"{fname}: every date in {show(column)!r} reads both day-first and month-first "
+            "(like 05-04-2024). Choose the date order: day-first or month-first.",
+            ["dmy", "mdy"],
+            "dates",
+        )
+    return orders[0], True
+
+
+def resolve_roles(
+    header: Sequence[str],
+    sample: Sequence[Sequence[object]],
+    options: ReadOptions | None = None,
+    fname: str = "The file",
+    decimal_comma: bool = False,
+) -> Roles:
+    """Decide the layout and the column roles of a file.
+
+    Parameters
+    ----------
+    header : column names, as :func:`clean_header` returns them
+    sample : the first :data:`SNIFF_ROWS` data rows (cells as text or numbers; rows of
+        another width are left out)
+    options : roles given by the user; the rest are guessed
+    fname : what to call the file in messages
+    decimal_comma : numbers may be written ``12,5``
+
+    Returns
+    -------
+    Roles
+
+    Raises
+    ------
+    AmbiguousColumns
+        When the layout, a role or the date order is not clear; ``role`` tells which
+        and ``candidates`` what to choose from.
+    CatalogError
+        When a named column does not exist, or the file cannot be read as asked.
+    """
+    options = options or ReadOptions()
+    header = list(header)
+    given = [*options.id_columns, options.week_column, options.units_column]
+    for col in given:
+        if col is not None and col not in header:
+            raise CatalogError(
+                f"{fname} has no column {show(col)!r}. Its columns are: {names(header, 8)}."
+            )
+    if len(header) < 2:
+        raise CatalogError(
+            f"{fname} has only one column ({show(header[0])!r}). It needs a product column "
+            "and one column per week, or product, week and units columns. If the file uses "
+            "another separator than comma, semicolon, tab or |, save it again as CSV."
+        )
+    width = len(header)
+    rows = [r for r in sample if len(r) == width]
+    columns = {h: [r[k] for r in rows] for k, h in enumerate(header)}
+    profiles = {h: _profile(columns[h], decimal_comma) for h in header}
+    ids = tuple(options.id_columns)
+    guessed: list[str] = []
+
+    numbered = sorted(
+        (h for h in header if h not in ids and week_number(h) is not None), key=week_number
+    )
+    dated = [h for h in header if h not in ids and DATE_CELL.match(h)]
+    layout = options.layout
+    if layout == "auto":
+        if (
+            options.week_column is None
+            and options.units_column is None
+            and (len(numbered) >= 2 or len(dated) >= 2)
+        ):
+            layout = "wide"
+        else:
+            layout = "long"
+        guessed.append("layout")
+
+    if layout == "wide":
+        labels: list[str]
+        order = ""
+        if len(numbered) >= 2:
+            weeks = numbered
+            labels = list(weeks)
+        elif len(dated) >= 2:
+            order, _ = _date_order(dated, options.date_order, fname, "the header")
+            days = parse_dates(dated, order)
+            pairs = sorted(zip(days, dated, strict=True))
+            weeks = [h for _, h in pairs]
+            labels = [str(d) for d, _ in pairs]
+        else:
+            weeks = [
+                h for h in header
+                if h not in ids and not is_summary(h) and profiles[h].numeric
+            ]  # fmt: skip
+            labels = list(weeks)
+        if not ids:
+            ids = (_guess_wide_id(header, weeks, profiles, fname),)
+            guessed.append("product")
+        weeks_t = tuple(w for w in weeks if w not in ids)
+        labels_t = tuple(lab for w, lab in zip(weeks, labels, strict=True) if w not in ids)
+        if len(weeks_t) < 2:
+            raise CatalogError(
+                f"{fname}: found {len(weeks_t)} week column{'s' if len(weeks_t) != 1 else ''} "
+                f"next to the product column {show(ids[0])!r}; at least 2 are needed. Expected "
+                "one column per week (W0, W1, … or Week 1, … or dates) with units sold, or "
+                "the long layout: product, week, units."
+            )
+        ignored = tuple(h for h in header if h not in ids and h not in weeks_t)
+        return Roles("wide", ids, weeks_t, labels_t, date_order=order,
+                     guessed=tuple(guessed), ignored=ignored)  # fmt: skip
+
+    # Long layout: period, units, then the product.
+    period = options.week_column
+    if period is None:
+        taken = set(ids) | {options.units_column}
+        cands = [
+            h for h in header if h not in taken
+            and (profiles[h].dates or (norm(h) in LONG_WEEK_NAMES and profiles[h].integer
+                                       and profiles[h].numeric))
+        ]  # fmt: skip
+        if len(cands) > 1:
+            named = [h for h in cands if norm(h) in LONG_WEEK_NAMES]
+            cands = named if len(named) == 1 else cands
+        if len(cands) != 1:
+            if not cands and "layout" in guessed and len(numbered) + len(dated) == 1:
+                raise CatalogError(
+                    f"{fname}: found 1 week column ({show((numbered + dated)[0])}); at least 2 "
+                    "are needed. Expected one column per week (W0, W1, … or Week 1, … or "
+                    "dates) with units sold, or the long layout: product, week, units."
+                )
+            if not cands and "layout" in guessed:
+                raise AmbiguousColumns(
+                    f"{fname}: the layout is not clear: no week columns (W0, W1, … or dates "
+                    "as column names) and no column of dates or week numbers. Candidates: "
+                    f"{names(header, 8)}.",
+                    list(header),
+                    "layout",
+                )
+            raise _ask(fname, "week", "holds the week or date", cands or list(header))
+        period = cands[0]
+        guessed.append("week")
+    prof = profiles[period]
+    if prof.dates:
+        order, was_guessed = _date_order(columns[period], options.date_order, fname, period)
+        if was_guessed and order != "ymd":
+            guessed.append("dates")
+    elif prof.numeric or prof.filled == 0:
+        order = ""
+    else:
+        raise CatalogError(
+            f"{fname}: the week column {show(period)!r} holds neither dates nor week numbers "
+            f"(for example {_first_filled(columns[period])!r})."
+        )
+
+    units = options.units_column
+    if units is None:
+        taken = set(ids) | {period}
+        numeric = [
+            h for h in header if h not in taken and profiles[h].numeric and not is_summary(h)
+        ]
+        ranked = sorted(numeric, key=_unit_rank)
+        best = [h for h in ranked if _unit_rank(h) == 0] or [
+            h for h in ranked if _unit_rank(h) == 1
+        ]
+        if len(best) != 1:
+            others = [h for h in header if h not in taken and h not in ranked]
+            if not best and len(numeric) == 1 and (ids or len(header) == 3):
+                best = numeric
+            else:
+                raise _ask(fname, "units", "holds the units sold", ranked or others)
+        units = best[0]
+        guessed.append("units")
+
+    if not ids:
+        rest = [h for h in header if h not in (period, units) and not is_summary(h)]
+        cands = [
+            h for h in rest
+            if profiles[h].repeats and not profiles[h].dates
+            and not (profiles[h].numeric and not profiles[h].integer)
+        ]  # fmt: skip
+        named = [h for h in cands if is_id_like(h)]
+        if len(named) == 1:
+            ids = (named[0],)
+        elif not named and len(cands) == 1:
+            ids = (cands[0],)
+        elif not cands and len(rest) == 1:
+            ids = (rest[0],)
+        else:
+            order_c = named + [h for h in cands if h not in named]
+            order_c += [h for h in rest if h not in order_c]
+            raise _ask(fname, "product", "holds the product codes", order_c)
+        guessed.append("product")
+    ignored = tuple(h for h in header if h not in ids and h not in (period, units))
+    return Roles("long", ids, period=period, units=units, date_order=order,
+                 guessed=tuple(guessed), ignored=ignored)  # fmt: skip
+
+
+def _first_filled(cells: Sequence[object]) -> str:
+    return next((show(_cell_str(c)) for c in cells if _cell_str(c)), "")
+
+
+def _guess_wide_id(
+    header: Sequence[str], weeks: Sequence[str], profiles: dict[str, _Profile], fname: str
+) -> str:
+    rest = [h for h in header if h not in weeks and not is_summary(h)]
+    named = [h for h in rest if is_id_like(h)]
+    if len(named) == 1:
+        return named[0]
+    texts = [h for h in rest if not profiles[h].numeric]
+    if not named and len(texts) == 1:
+        return texts[0]
+    if len(rest) == 1:
+        return rest[0]
+    candidates = named + [h for h in texts if h not in named]
+    candidates += [h for h in rest if h not in candidates]
+    raise _ask(fname, "product", "holds the product codes", candidates)

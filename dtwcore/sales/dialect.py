@@ -1,0 +1,314 @@
+"""How a file is written: bytes to a table of text cells (encoding, separator, decimals).
+
+The rules, the same for every entrance (the page, ``score``, ``sweep``, Spark):
+
+* encoding: UTF-16 with a byte-order mark; else UTF-8 (with or without a byte-order
+  mark) when the bytes are valid UTF-8; else Windows-1252;
+* separator: whichever of ``, ; \\t |`` the first non-blank line holds most of (comma
+  when it holds none);
+* decimal commas (``12,5`` for 12.5) when the separator is not a comma and a cell of the
+  first :data:`DECIMAL_SNIFF_ROWS` rows is written so;
+* Parquet files are told by their signature; Excel workbooks are refused with what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+
+from dtwcore.sales.catalog import CatalogError, CatalogTooLarge
+from dtwcore.sales.facts import BIG_CATALOGUES, Limits
+from dtwcore.sales.text import show
+
+DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
+"""A cell written with a decimal comma (``12,5``), once trimmed; read as such only when the
+separator is not a comma."""
+DECIMAL_SNIFF_ROWS = 200  # product rows looked at for decimal commas
+UNNAMED = "The uploaded file"
+
+Source = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
+
+
+def too_large(fname: str, what: str, limits: Limits) -> CatalogTooLarge:
+    """The error for a file beyond the page's ``limits``."""
+    return CatalogTooLarge(
+        f"{fname} is too big for this page: {what}. The page takes {limits.describe()}. "
+        + BIG_CATALOGUES
+    )
+
+
+def check_bytes(size: int, fname: str, limits: Limits) -> None:
+    """Refuse a file of ``size`` bytes beyond ``limits``."""
+    if size > limits.megabytes * 2**20:
+        raise too_large(fname, f"the file is {size / 2**20:,.1f} MB", limits)
+
+
+def read_source(
+    source: Source, name: str | None, limits: Limits | None = None
+) -> tuple[bytes, str]:
+    """The bytes and what to call them in messages (never more than a label: a name is
+    shortened and cleaned, and bytes are never written to or looked up on disk)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return bytes(source), show(name, 120) if name else UNNAMED
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        label = show(name or path.name, 120)
+        try:
+            if limits is not None and path.is_file():
+                check_bytes(path.stat().st_size, label, limits)
+            return path.read_bytes(), label
+        except FileNotFoundError:
+            raise CatalogError(f"File not found: {show(path, 200)}.") from None
+        except IsADirectoryError:
+            raise CatalogError(f"{show(path, 200)} is a folder, not a file.") from None
+        except PermissionError:
+            raise CatalogError(f"{show(path, 200)} cannot be read (no permission).") from None
+    if hasattr(source, "read"):
+        data = source.read()
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        fallback = os.path.basename(str(getattr(source, "name", ""))) or UNNAMED
+        return bytes(data), show(name or fallback, 120)
+    raise CatalogError(
+        f"Cannot read sales from a {type(source).__name__}; give a file path, bytes or a file."
+    )
+
+
+def decode(data: bytes, fname: str) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            text = "\x00"  # not text after all: refused below
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+    if "\x00" in text:
+        raise CatalogError(
+            f"{fname} is not a text (CSV) file and not a Parquet file. Upload the sales "
+            "table as CSV or Parquet."
+        )
+    return text
+
+
+def has_decimal_commas(rows: Iterable[Sequence[object]]) -> bool:
+    """True when a cell of the first :data:`DECIMAL_SNIFF_ROWS` product rows (header left
+    out) is written with a decimal comma (:data:`DECIMAL_COMMA`): the page's and the CLI's
+    rule for reading ``12,5`` as 12.5 when the separator is not a comma."""
+    return any(
+        isinstance(c, str) and DECIMAL_COMMA.match(c.strip())
+        for r in itertools.islice(rows, DECIMAL_SNIFF_ROWS)
+        for c in r
+    )
+
+
+def sniff_separator(text: str) -> str:
+    """The separator of CSV ``text``: whichever of ``, ; \\t |`` the first non-blank line of
+    its first 20 holds most of; comma when it holds none (the page's and the CLI's rule)."""
+    head = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    if not head:
+        return ","
+    counts = {sep: head[0].count(sep) for sep in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda s: counts[s])
+    return best if counts[best] > 0 else ","
+
+
+def read_csv_rows(
+    data: bytes, fname: str, notes: list[str], limits: Limits | None = None
+) -> tuple[list[str], list[list[object]], list[int], bool]:
+    """Header, data rows (as text cells) and their line numbers; decimal-comma flag.
+
+    With ``limits``, stops reading as soon as the cells outnumber what any layout within
+    the limits can have (a long table has three cells per number).
+    """
+    text = decode(data, fname)
+    sep = sniff_separator(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header: list[str] | None = None
+    rows: list[list[object]] = []
+    lines: list[int] = []
+    empty = 0
+    try:
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                if header is not None:
+                    empty += 1
+                continue
+            if header is None:
+                header = [c.strip() for c in cells]
+                continue
+            rows.append(cells)
+            lines.append(reader.line_num)
+            if (
+                limits is not None
+                and len(rows) % 1024 == 0
+                and len(rows) * len(header) > 3 * limits.values
+            ):
+                raise too_large(
+                    fname,
+                    f"it has more than {len(rows):,} rows of {len(header):,} columns, "
+                    f"more than {limits.values:,} numbers",
+                    limits,
+                )
+    except csv.Error as exc:
+        raise CatalogError(
+            f"{fname}, line {reader.line_num}: the file cannot be read as CSV ({exc}). "
+            "Check for a stray quote character."
+        ) from None
+    if header is None:
+        raise CatalogError(f"{fname} has no rows. Choose a file with weekly unit sales.")
+    if not rows:
+        raise CatalogError(
+            f"{fname} has a header row but no product rows under it. Check that you "
+            "exported the whole table."
+        )
+    if empty:
+        notes.append(f"Skipped {empty} empty line{'s' if empty != 1 else ''}.")
+    decimal_comma = sep != "," and has_decimal_commas(rows)
+    label = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}.get(sep)
+    if label:
+        extra = "; decimal commas read as decimal points" if decimal_comma else ""
+        notes.append(f"Columns separated by {label}{extra}.")
+    return header, rows, lines, decimal_comma
+
+
+def fix_decimal_comma(cell: object) -> object:
+    if isinstance(cell, str) and DECIMAL_COMMA.match(cell.strip()):
+        return cell.strip().replace(",", ".")
+    return cell
+
+
+def read_parquet_rows(data: bytes, fname: str) -> tuple[list[str], list[list[object]], list[int]]:
+    try:
+        df = pd.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # pyarrow raises many types for damaged files
+        raise CatalogError(
+            f"{fname} is a damaged or unsupported Parquet file ({type(exc).__name__}). "
+            "Export it again, or upload it as CSV."
+        ) from None
+    if df.shape[1] == 0 or df.shape[0] == 0:
+        raise CatalogError(f"{fname} has no rows. Choose a file with weekly unit sales.")
+    header = [str(c).strip() for c in df.columns]
+    rows = df.astype(object).where(df.notna(), None).values.tolist()
+    return header, rows, list(range(2, len(rows) + 2))
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """How a CSV file is written, as :func:`sniff_dialect` tells it.
+
+    Attributes
+    ----------
+    encoding : Python codec of the text: ``"utf-8"``, ``"utf-8-sig"`` (with a byte-order
+        mark), ``"utf-16"`` (with a byte-order mark) or ``"cp1252"``
+    separator : ``","``, ``";"``, ``"\\t"`` or ``"|"``
+    decimal_comma : week cells such as ``12,5`` mean 12.5 (never with the separator ``,``)
+    """
+
+    encoding: str
+    separator: str
+    decimal_comma: bool
+
+    @property
+    def is_utf8(self) -> bool:
+        """True for UTF-8 text, which Arrow reads as it is (skipping a byte-order mark)."""
+        return self.encoding.startswith("utf-8")
+
+
+def _decode_head(head: bytes, complete: bool, source: str) -> tuple[str, str]:
+    """(encoding, text) of a file's first bytes, by the page's rule (see :func:`sniff_dialect`).
+
+    A character cut off at the end of an incomplete ``head`` is left out of the text.
+    """
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = codecs.getincrementaldecoder("utf-16")().decode(head, final=complete)
+        except UnicodeDecodeError:
+            raise CatalogError(
+                f"{source}: starts like UTF-16 text but is not UTF-16; save the file as "
+                "CSV UTF-8 and try again"
+            ) from None
+        return "utf-16", text
+    try:
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=complete)
+    except UnicodeDecodeError:
+        return "cp1252", head.decode("cp1252", errors="replace")
+    return ("utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"), text
+
+
+def whole_rows(text: str, complete: bool) -> str:
+    """``text`` without its last row when that row may be cut off (``complete`` False)."""
+    return text if complete else text[: max(text.rfind("\n"), text.rfind("\r")) + 1]
+
+
+def _first_lines(text: str, lines: int = 21) -> str:
+    """A start of ``text`` holding its first ``lines - 1`` lines whole (or all of it), so
+    that the page's separator rule, which reads the first 20 lines, need not split the
+    whole block into lines."""
+    size = 1 << 16
+    while size < len(text) and len(text[:size].splitlines()) <= lines:
+        size *= 4
+    return text[:size]
+
+
+def _has_decimal_commas(text: str, separator: str) -> bool:
+    """:func:`has_decimal_commas` over the rows of ``text`` (blank rows and
+    the header left out, as the page leaves them out)."""
+    rows = (c for c in csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+            if any(x.strip() for x in c))  # fmt: skip
+    try:
+        next(rows, None)  # the header
+        return has_decimal_commas(rows)
+    except csv.Error:  # e.g. a field over the csv module's size limit: Arrow will tell
+        return False
+
+
+def sniff_dialect(head: bytes, *, complete: bool, source: str) -> Dialect:
+    """The encoding, separator and decimal mark of a CSV file, from its first bytes.
+
+    The rules are those of the Sales Trends page (:func:`load_catalog`):
+
+    * a UTF-16 byte-order mark means UTF-16; else text that is valid UTF-8 (with or
+      without a byte-order mark) is UTF-8, anything else Windows-1252;
+    * the separator is whichever of ``, ; \\t |`` the first non-blank line holds most of,
+      comma when it holds none;
+    * decimal commas when the separator is not a comma and a cell of the first 200 rows
+      after the header looks like ``12,5`` (``^[+-]?\\d*,\\d+$`` once trimmed).
+
+    Parameters
+    ----------
+    head : the first bytes of the file (Arrow's first block: ``csv_block_bytes``)
+    complete : True when ``head`` is the whole file
+    source : the file name used in error messages
+
+    Raises
+    ------
+    CatalogError when the bytes are not text: a UTF-16 byte-order mark followed by bytes
+    that are not UTF-16, or NUL characters (as the page refuses them).
+    """
+    return sniff_head(head, complete, source)[0]
+
+
+def sniff_head(head: bytes, complete: bool, source: str) -> tuple[Dialect, str]:
+    """:func:`sniff_dialect`, and the text of ``head``."""
+    encoding, text = _decode_head(head, complete, source)
+    if "\x00" in text:
+        raise CatalogError(
+            f"{source}: not a text (CSV) file (it holds NUL bytes); save the sales table "
+            "as CSV and try again"
+        )
+    separator = sniff_separator(_first_lines(text))
+    decimal = separator != "," and _has_decimal_commas(whole_rows(text, complete), separator)
+    return Dialect(encoding, separator, decimal), text

@@ -1,0 +1,1013 @@
+"""The one reader: a sales file (CSV or Parquet) becomes a catalogue (products x weeks).
+
+Every entrance reads through here: the Sales Trends page and ``sweep`` with
+:func:`load_catalog` (the whole file in memory; unusable rows are listed, not dropped
+silently), ``score`` with :class:`CatalogReader` (the streaming mode: products in batches,
+for files bigger than memory), Spark with the :class:`~dtwcore.sales.columns.Roles` the
+streaming mode decided. The dialect rules are in :mod:`dtwcore.sales.dialect`, the column
+rules in :mod:`dtwcore.sales.columns`; this module applies them:
+
+* wide layout: one row per product; a product that appears twice is listed as unusable;
+* long layout: rows are added up per product and week. Week numbers run from the first
+  to the last; dates that all fall on one weekday are weekly data and keep their dates;
+  other dates (daily or per order) are added up into weeks starting on
+  :attr:`~dtwcore.sales.columns.ReadOptions.week_start` (Monday by default), and a first
+  or last week the data do not cover completely is reported. Missing weeks are 0.
+* negative units (returns) are kept and reported, or set to 0 with ``clip_negative``.
+
+Rows are numbered as a spreadsheet numbers them: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from dtwcore.sales.catalog import Catalog, CatalogError, excluded_frame
+from dtwcore.sales.columns import (
+    ID_JOIN,
+    SNIFF_ROWS,
+    WEEKDAYS,
+    ReadOptions,
+    Roles,
+    cell_numbers,
+    clean_header,
+    parse_dates,
+    resolve_roles,
+)
+from dtwcore.sales.dialect import (
+    DECIMAL_COMMA,
+    Dialect,
+    Source,
+    check_bytes,
+    read_csv_rows,
+    read_parquet_rows,
+    read_source,
+    sniff_head,
+    too_large,
+    whole_rows,
+)
+from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS, Limits
+from dtwcore.sales.text import cell_text, names, number_text, quote, show
+
+_FIRST_PROBLEMS_CHARS = 300  # of row problems quoted when no row of a file can be used
+
+
+def options_with(options: ReadOptions | None, id_column: str | None) -> ReadOptions:
+    """``options`` with ``id_column`` as the product column (the older single-id keyword)."""
+    options = options or ReadOptions()
+    if id_column is not None and not options.id_columns:
+        options = ReadOptions(**{**options.__dict__, "id_columns": (id_column,)})
+    return options
+
+
+def load_catalog(
+    source: Source,
+    *,
+    name: str | None = None,
+    id_column: str | None = None,
+    limits: Limits | None = None,
+    options: ReadOptions | None = None,
+) -> Catalog:
+    """Read weekly unit sales from a CSV or Parquet file, whole.
+
+    Parameters
+    ----------
+    source : path, bytes or binary file-like (e.g. a Streamlit ``UploadedFile``)
+    name : str, optional
+        What to call the file in messages; defaults to the file's name.
+    id_column : str, optional
+        The product column (the same as ``options.id_columns=(id_column,)``).
+    limits : Limits, optional
+        Refuse bigger files and catalogues (the page passes
+        :data:`~dtwcore.sales.facts.PAGE_LIMITS`); a file far too big is refused before it
+        is parsed.
+    options : ReadOptions, optional
+        Layout, column roles, week start, date order, clipping of negative units.
+
+    Returns
+    -------
+    Catalog, with ``reading`` saying how the file was read and ``notes`` what was done
+    on the way in. Rows that cannot be used are listed in ``excluded``.
+
+    Raises
+    ------
+    CatalogError
+        When the file cannot be used; the message names the file, the row or column and
+        what to do. :class:`~dtwcore.sales.catalog.AmbiguousColumns` when the layout, a
+        column or the date order must be chosen, ``CatalogTooLarge`` beyond ``limits``.
+
+    Examples
+    --------
+    >>> cat = load_catalog(b"Product_Code,W0,W1\\nP1,3,4\\n", name="x.csv")
+    >>> cat.values.tolist()
+    [[3.0, 4.0]]
+    """
+    options = options_with(options, id_column)
+    data, fname = read_source(source, name, limits)
+    if not data:
+        raise CatalogError(
+            f"{fname} is empty. Choose a CSV or Parquet file with weekly unit sales."
+        )
+    if limits is not None:
+        check_bytes(len(data), fname, limits)
+    notes: list[str] = []
+    decimal_comma = False
+    if data[:4] == b"PAR1":
+        header, rows, lines = read_parquet_rows(data, fname)
+    elif fname.lower().endswith((".parquet", ".pq")):
+        raise CatalogError(
+            f"{fname} is named like a Parquet file but is not one (it lacks the Parquet "
+            "signature). Export it again, or upload it as CSV."
+        )
+    elif data[:2] == b"PK" or data[:4] == b"\xd0\xcf\x11\xe0":
+        raise CatalogError(
+            f"{fname} looks like an Excel workbook. In Excel choose File > Save As > "
+            "CSV, then upload the CSV file."
+        )
+    else:
+        header, rows, lines, decimal_comma = read_csv_rows(data, fname, notes, limits)
+    header = clean_header(header, fname)
+    roles = resolve_roles(header, rows[:SNIFF_ROWS], options, fname, decimal_comma)
+    cat = build_catalog(header, rows, lines, roles, options, fname, notes, decimal_comma)
+    if limits is not None:
+        n, w = cat.values.shape
+        if n > limits.products or w > limits.weeks or n * w > limits.values:
+            raise too_large(cat.name, f"{n:,} products × {w:,} weeks = {n * w:,} numbers", limits)
+    return cat
+
+
+def build_catalog(
+    header: list[str],
+    rows: Sequence[Sequence[object]],
+    lines: Sequence[int],
+    roles: Roles,
+    options: ReadOptions,
+    fname: str,
+    notes: list[str],
+    decimal_comma: bool = False,
+) -> Catalog:
+    """The catalogue of a whole table read with ``roles`` (see :func:`load_catalog`)."""
+    width = len(header)
+    records: list[tuple[int, str, str]] = []
+    keep_rows: list[Sequence[object]] = []
+    keep_lines: list[int] = []
+    for cells, line in zip(rows, lines, strict=True):
+        if len(cells) != width:
+            first = cell_text(cells[0]) if len(cells) else ""
+            records.append(
+                (line, first, f"has {len(cells)} values but the header has {width} columns")
+            )
+            continue
+        keep_rows.append(cells)
+        keep_lines.append(line)
+    columns = {h: [r[k] for r in keep_rows] for k, h in enumerate(header)}
+    if roles.ignored and roles.layout == "wide":
+        n = len(roles.ignored)
+        notes.append(
+            f"Ignored {n} column{'s that are' if n != 1 else ' that is'} not weekly sales: "
+            f"{names(list(roles.ignored))}."
+        )
+    elif roles.ignored:
+        notes.append(f"Ignored columns: {names(list(roles.ignored))}.")
+    if roles.layout == "wide":
+        ids, labels, values = _wide(columns, keep_lines, roles, records, decimal_comma)
+    else:
+        part = long_rows(columns, keep_lines, roles, records, decimal_comma)
+        ids, labels, values = weekly_table([part], roles, options, notes, fname)
+    if ids:
+        _negatives(values, options, notes, roles)
+    cat = _finish(fname, ids, labels, values, records, notes)
+    cat.reading = roles.describe()
+    cat.roles = roles
+    return cat
+
+
+def summary_line(catalog: Catalog) -> str:
+    """How a file was read, for people: ``45 products × 143 weeks, from 2010-02-05 to
+    2012-10-26, product = Store, units = Weekly_Sales`` (weeks ``W0–W51`` when they are
+    not dates)."""
+    n, w = catalog.values.shape
+    first, last = catalog.weeks[0], catalog.weeks[-1]
+    roles = catalog.roles
+    dated = roles is not None and bool(roles.date_order)
+    span = f"from {first} to {last}" if dated else f"{first}–{last}"
+    text = f"{n:,} product{'s' if n != 1 else ''} × {w:,} weeks, {span}"
+    if roles is None:
+        return text
+    text += f", product = {' + '.join(roles.ids)}"
+    if roles.layout == "long":
+        return text + f", week = {roles.period}, units = {roles.units}"
+    return text + f", units = the {len(roles.weeks)} week columns"
+
+
+def peek(
+    source: Source, *, name: str | None = None, rows: int = 5
+) -> tuple[list[str], list[list[str]]]:
+    """The header and the first ``rows`` data rows of a file as text, as the reader sees
+    them (dialect applied, nothing else): for showing the raw file beside its reading.
+
+    Raises CatalogError when the file cannot be read as a table at all.
+    """
+    data, fname = read_source(source, name)
+    if data[:4] == b"PAR1":
+        header, body, _ = read_parquet_rows(data, fname)
+    else:
+        header, body, _, _ = read_csv_rows(data, fname, [])
+    header = [str(h).strip() or f"column {k + 1}" for k, h in enumerate(header)]
+    return header, [[cell_text(c) for c in r] for r in body[:rows]]
+
+
+def product_ids(columns: dict[str, list[object]], roles: Roles) -> list[str]:
+    """The product of every row: its id cell, or the id cells joined by :data:`ID_JOIN`
+    (blank when any part is blank)."""
+    parts = [[cell_text(c) for c in columns[h]] for h in roles.ids]
+    if len(parts) == 1:
+        return parts[0]
+    return [ID_JOIN.join(p) if all(p) else "" for p in zip(*parts, strict=True)]
+
+
+def _id_label(roles: Roles) -> str:
+    return " + ".join(show(h) for h in roles.ids)
+
+
+def _unit_problem(column: str, value: float) -> str:
+    return (
+        f"{column} is too large ({number_text(value)}); at most {MAX_UNITS:g} units a week "
+        "are supported"
+    )
+
+
+def _reason(problems: list[str]) -> str:
+    if len(problems) <= 3:
+        return "; ".join(problems)
+    return "; ".join(problems[:3]) + f"; and {len(problems) - 3} more problems"
+
+
+def _wide(
+    columns: dict[str, list[object]],
+    lines: list[int],
+    roles: Roles,
+    records: list[tuple[int, str, str]],
+    decimal_comma: bool,
+) -> tuple[list[str], list[str], np.ndarray]:
+    ids = product_ids(columns, roles)
+    n_rows = len(ids)
+    nums = np.empty((n_rows, len(roles.weeks)))
+    problems: list[list[str]] = [[] for _ in range(n_rows)]
+    for j, col in enumerate(roles.weeks):
+        vals, blank, bad = cell_numbers(columns[col], decimal_comma)
+        nums[:, j] = vals
+        label = show(col)
+        for k in np.flatnonzero(blank | bad | (np.abs(vals) > MAX_UNITS)):
+            if blank[k]:
+                problems[k].append(f"{label} is blank")
+            elif bad[k]:
+                problems[k].append(f"{quote(columns[col][k])} in {label} is not a number")
+            else:
+                problems[k].append(_unit_problem(label, vals[k]))
+    keep: list[int] = []
+    first_row: dict[str, int] = {}
+    for k in range(n_rows):
+        if not ids[k]:
+            problems[k].insert(0, f"the product code ({_id_label(roles)}) is blank")
+        if problems[k]:
+            records.append((lines[k], ids[k], _reason(problems[k])))
+            continue
+        if ids[k] in first_row:
+            again = f"product {show(ids[k])} already appears on row {first_row[ids[k]]}"
+            records.append((lines[k], ids[k], again))
+            continue
+        first_row[ids[k]] = lines[k]
+        keep.append(k)
+    _check_weeks(
+        "", len(roles.weeks), f"{show(roles.week_labels[0])} to {show(roles.week_labels[-1])}"
+    )
+    return [ids[k] for k in keep], list(roles.week_labels), nums[keep]
+
+
+@dataclass
+class LongPart:
+    """Usable rows of a long table (or of a block of one): product, period key, units.
+
+    ``keys`` are whole week numbers (int64) or days (datetime64[D] as int64 days since
+    1970-01-01) by :attr:`Roles.date_order`; ``rows`` counts the lines added into each.
+    """
+
+    ids: list[str]
+    keys: np.ndarray
+    units: np.ndarray
+    rows: np.ndarray
+
+
+def long_rows(
+    columns: dict[str, list[object]],
+    lines: Sequence[int],
+    roles: Roles,
+    records: list[tuple[int, str, str]],
+    decimal_comma: bool,
+) -> LongPart:
+    """The usable rows of (a block of) a long table; the others go to ``records``."""
+    assert roles.period is not None and roles.units is not None
+    ids = product_ids(columns, roles)
+    units, u_blank, u_bad = cell_numbers(columns[roles.units], decimal_comma)
+    cells = columns[roles.period]
+    if roles.date_order:
+        days = parse_dates(cells, roles.date_order)
+        w_blank = np.array([cell_text(c) == "" for c in cells], dtype=bool)
+        w_bad = ~w_blank & np.isnat(days)
+        keys = days.astype(np.int64)
+    else:
+        wnum, w_blank, w_bad = cell_numbers(cells, decimal_comma)
+        w_bad = w_bad | (~w_blank & ~w_bad & (wnum != np.round(wnum)))
+        w_bad = w_bad | (~w_blank & (np.abs(np.nan_to_num(wnum)) > 1e12))
+        keys = np.where(w_blank | w_bad, 0, np.nan_to_num(wnum)).astype(np.int64)
+    kind = "a date" if roles.date_order else "a whole week number"
+    id_label, week_label, units_label = _id_label(roles), show(roles.period), show(roles.units)
+    problem_rows = np.flatnonzero(
+        w_blank | w_bad | u_blank | u_bad | (np.abs(np.nan_to_num(units)) > MAX_UNITS)
+        | np.array([not i for i in ids], dtype=bool)
+    )  # fmt: skip
+    bad_set = set(problem_rows.tolist())
+    for k in problem_rows:
+        problems = []
+        if not ids[k]:
+            problems.append(f"the product code ({id_label}) is blank")
+        if w_blank[k]:
+            problems.append(f"{week_label} is blank")
+        elif w_bad[k]:
+            problems.append(f"{quote(cells[k])} in {week_label} is not {kind}")
+        if u_blank[k]:
+            problems.append(f"{units_label} is blank")
+        elif u_bad[k]:
+            problems.append(f"{quote(columns[roles.units][k])} in {units_label} is not a number")
+        elif abs(units[k]) > MAX_UNITS:
+            problems.append(_unit_problem(units_label, units[k]))
+        records.append((lines[k], ids[k], _reason(problems)))
+    keep = np.array([k for k in range(len(ids)) if k not in bad_set], dtype=np.int64)
+    return LongPart(
+        [ids[k] for k in keep], keys[keep], units[keep], np.ones(keep.size, dtype=np.int64)
+    )
+
+
+def combine(parts: Sequence[LongPart]) -> LongPart:
+    """The parts added up per product and period key, products in order of first row."""
+    ids = [i for p in parts for i in p.ids]
+    if not ids:
+        return LongPart([], np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64))
+    frame = pd.DataFrame(
+        {
+            "product": ids,
+            "key": np.concatenate([p.keys for p in parts]),
+            "units": np.concatenate([p.units for p in parts]),
+            "rows": np.concatenate([p.rows for p in parts]),
+        }
+    )
+    summed = frame.groupby(["product", "key"], sort=False).sum()
+    return LongPart(
+        summed.index.get_level_values(0).tolist(),
+        summed.index.get_level_values(1).to_numpy(np.int64),
+        summed["units"].to_numpy(np.float64),
+        summed["rows"].to_numpy(np.int64),
+    )
+
+
+def week_keys(days: np.ndarray, week_start: int) -> tuple[np.ndarray, bool]:
+    """Week keys of day numbers (days since 1970-01-01): the days themselves when they all
+    fall on one weekday (weekly data), else the first day of their week (``week_start``:
+    0 = Monday). Returns (keys, added_up)."""
+    weekday = (days + 3) % 7  # 1970-01-01 was a Thursday: Monday = 0
+    if np.unique(weekday).size <= 1:
+        return days, False
+    return days - (weekday - week_start) % 7, True
+
+
+def weekly_table(
+    parts: Sequence[LongPart],
+    roles: Roles,
+    options: ReadOptions,
+    notes: list[str],
+    fname: str,
+) -> tuple[list[str], list[str], np.ndarray]:
+    """Products x weeks of a long table's usable rows (every block of it): ids, week
+    labels, values [shape=(N, W)]."""
+    part = combine(parts)
+    if not part.ids:
+        return [], [], np.empty((0, 0))
+    keys = part.keys
+    if roles.date_order:
+        keys, added = week_keys(keys, options.week_start)
+        first, last = int(keys.min()), int(keys.max())
+        day = np.datetime64(0, "D")
+        span = f"{day + first} to {day + last}"
+        _check_weeks(fname, (last - first) // 7 + 1, span)
+        grid = np.arange(first, last + 1, 7)
+        labels = [str(day + int(g)) for g in grid]
+        if added:
+            start = WEEKDAYS[options.week_start].capitalize()
+            notes.append(f"Dates were added up into weeks starting on {start}.")
+            lo, hi = int(part.keys.min()), int(part.keys.max())
+            if lo != first:
+                notes.append(
+                    f"The first week ({labels[0]}) is partial: the data start on {day + lo}."
+                )
+            if hi != last + 6:
+                notes.append(
+                    f"The last week ({labels[-1]}) is partial: the data end on {day + hi}."
+                )
+    else:
+        first, last = int(keys.min()), int(keys.max())
+        _check_weeks(fname, last - first + 1, f"W{first} to W{last}")
+        grid = np.arange(first, last + 1)
+        labels = [f"W{w}" for w in grid]
+    if len(grid) < 2:
+        raise CatalogError(
+            f"{fname}: all usable rows are for one week ({labels[0]}); at least 2 weeks are needed."
+        )
+    frame = pd.DataFrame(
+        {"product": part.ids, "week": keys, "units": part.units, "rows": part.rows}
+    )
+    weekly = frame.groupby(["product", "week"], sort=False).sum()
+    doubles = int((weekly["rows"] > 1).sum())
+    if doubles:
+        notes.append(
+            f"{doubles} product-week{'s' if doubles != 1 else ''} had more than one row; "
+            "their units were added together."
+        )
+    order = list(dict.fromkeys(part.ids))
+    row = pd.Index(order).get_indexer(weekly.index.get_level_values(0))
+    col = (weekly.index.get_level_values(1).to_numpy() - first) // (7 if roles.date_order else 1)
+    values = np.zeros((len(order), len(grid)))
+    filled = np.zeros((len(order), len(grid)), dtype=bool)
+    values[row, col] = weekly["units"].to_numpy()
+    filled[row, col] = True
+    n_missing = int((~filled).sum())
+    if n_missing:
+        n_prod = int((~filled).any(axis=1).sum())
+        notes.append(
+            f"{n_missing} missing week{'s' if n_missing != 1 else ''} filled with 0 "
+            f"(in {n_prod} product{'s' if n_prod != 1 else ''})."
+        )
+    return order, labels, values
+
+
+def _negatives(values: np.ndarray, options: ReadOptions, notes: list[str], roles: Roles) -> None:
+    """Report negative units (returns) in ``values``; set them to 0 with clip_negative."""
+    neg = values < 0
+    n = int(neg.sum())
+    if not n:
+        return
+    where = "product-week" if roles.layout == "long" else "value"
+    what = f"{n} negative {where}{'s' if n != 1 else ''} (returns)"
+    if options.clip_negative:
+        values[neg] = 0.0
+        notes.append(f"{what} set to 0.")
+    else:
+        notes.append(f"{what} kept as they are; choose to clip them to 0 if they are errors.")
+
+
+def _check_weeks(fname: str, n_weeks: int, span: str) -> None:
+    if n_weeks > MAX_WEEKS:
+        prefix = f"{fname}: its" if fname else "The"
+        raise CatalogError(
+            f"{prefix} weeks run from {span}, {n_weeks:,} weeks; at most {MAX_WEEKS:,} "
+            "weeks are supported. Check the week columns, week numbers or dates."
+        )
+
+
+def _finish(
+    fname: str,
+    ids: list[str],
+    weeks: list[str],
+    values: np.ndarray,
+    records: list[tuple[int, str, str]],
+    notes: list[str],
+) -> Catalog:
+    excluded = excluded_frame(sorted(records))
+    if not ids:
+        shown: list[str] = []
+        for r, _, why in sorted(records)[:3]:  # as many of the first 3 as fit in a message
+            if shown and sum(map(len, shown)) + len(why) > _FIRST_PROBLEMS_CHARS:
+                break
+            shown.append(f"row {r}: {why}")
+        first = "; ".join(shown)
+        raise CatalogError(
+            f"{fname}: none of its {len(records)} rows can be used. First problems: {first}."
+        )
+    return Catalog(
+        name=fname,
+        ids=np.array(ids, dtype=str),
+        weeks=list(weeks),
+        values=np.ascontiguousarray(values, dtype=np.float64),
+        excluded=excluded,
+        notes=notes,
+    )
+
+
+# --------------------------------------------------------------------------- streaming
+
+FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+BATCH_ROWS = 16_384
+_CSV_BLOCK_BYTES = 8 << 20
+_COPY_BYTES = 1 << 20
+_PARQUET_BUFFER_BYTES = 1 << 20
+_LONG_CHUNK_ROWS = 1 << 16
+# Bytes that are not UTF-8, as ``errors="surrogateescape"`` keeps them.
+_UNDECODED = re.compile(r"[\udc80-\udcff]")
+
+
+def _decimal_comma_numbers(text: pa.Array) -> pa.Array:
+    """Text cells as float64, ``12,5`` read as 12.5 (the page's rule: only whole cells of
+    that form, once trimmed); blank cells become nulls. Raises ArrowInvalid for a cell
+    that is not a number."""
+    text = pc.utf8_trim_whitespace(text)
+    comma = pc.match_substring_regex(text, DECIMAL_COMMA.pattern)
+    text = pc.if_else(comma, pc.replace_substring(text, ",", "."), text)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return pc.cast(text, pa.float64())
+
+
+def file_format(path: str | os.PathLike[str], role: str = "file") -> str:
+    """``"csv"`` or ``"parquet"`` from the file's extension; CatalogError otherwise."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise CatalogError(
+            f"{path}: the {role} must be a CSV (.csv) or Parquet (.parquet, .pq) file"
+        )
+    return FORMATS[suffix]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Which columns of a wide catalogue hold the product and the weekly values.
+
+    ``id_column`` is the first product column; ``id_columns`` all of them (several
+    columns together make one product).
+    """
+
+    id_column: str
+    week_columns: tuple[str, ...]
+    id_columns: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Consecutive products of a catalogue.
+
+    ids : pa.Array [shape=(n,)] of product ids as strings
+    values : np.ndarray [shape=(n, W)] float64 weekly values, all finite
+    first_row : 0-based position of the batch's first product in the file
+    """
+
+    ids: pa.Array
+    values: np.ndarray
+    first_row: int
+
+
+def check_values(
+    values: np.ndarray,
+    ids: pa.Array | Sequence[str],
+    weeks: Sequence[str],
+    source: str | None,
+    first_row: int | None,
+) -> None:
+    """Raise CatalogError for the first row holding a missing, NaN or infinite value.
+
+    The message starts with ``source`` (when given) and names the row (spreadsheet
+    numbering, header = row 1; omitted when ``first_row`` is None), the product and the
+    week column. ``first_row`` is the 0-based position of ``values[0]`` in the file.
+    """
+    finite = np.isfinite(values)
+    if finite.all():
+        return
+    row, col = (int(i) for i in np.argwhere(~finite)[0])
+    product = ids[row].as_py() if isinstance(ids, pa.Array) else ids[row]
+    where = f"product {product}"
+    if first_row is not None:
+        where = f"row {first_row + row + 2} ({where})"
+    prefix = f"{source}: " if source else ""
+    raise CatalogError(f"{prefix}{where}: {weeks[col]} is missing or not a finite number")
+
+
+def to_matrix(columns: Sequence[pa.Array | pa.ChunkedArray], n_rows: int) -> np.ndarray:
+    """Numeric Arrow columns as one (n_rows, len(columns)) float64 array; nulls are NaN."""
+    values = np.empty((n_rows, len(columns)), dtype=np.float64)
+    for j, col in enumerate(columns):
+        if pa.types.is_decimal(col.type) or pa.types.is_null(col.type):
+            col = col.cast(pa.float64())
+        values[:, j] = col.to_numpy(zero_copy_only=False)
+    return values
+
+
+class CatalogReader:
+    """The streaming mode of the reader: products of a CSV or Parquet file, batch by batch.
+
+    The layout and the column roles are decided by the same rules, from the same sample
+    (the first :data:`~dtwcore.sales.columns.SNIFF_ROWS` rows), as :func:`load_catalog`.
+    A wide file is read in record batches (Parquet row groups page by page, CSV block by
+    block), so memory stays bounded by the batch size whatever the file size. A long file
+    (one row per product and period, or per order line) is added up block by block into
+    products x weeks, so memory is bounded by the catalogue, not by the number of lines.
+
+    Unlike :func:`load_catalog`, which lists unusable rows and goes on, the streaming mode
+    stops at the first unusable row with a :class:`CatalogError` naming the row, the
+    product and the column.
+
+    Parameters
+    ----------
+    path : the catalogue file (.csv, .parquet or .pq)
+    id_column : the product column (same as ``options.id_columns=(id_column,)``)
+    options : layout, column roles, week start, date order, clipping of negative units
+    batch_rows : products per batch (wide CSV batches follow ``csv_block_bytes``)
+    csv_block_bytes : bytes of CSV text per batch; the dialect is told from the first block
+
+    Attributes
+    ----------
+    roles : :class:`~dtwcore.sales.columns.Roles`
+    layout : :class:`Layout` (wide files; the id and week columns)
+    dialect : :class:`Dialect` of a CSV file (None for Parquet)
+    file_columns : every column name of the file, in file order (cleaned as the page
+        cleans them)
+    total_rows : number of rows when the format tells it up front (Parquet), else None
+    notes : what was done to the data (filled while reading, as in ``Catalog.notes``)
+    weeks : labels of the weeks (for a long file, known once it has been read)
+
+    Iterating yields :class:`Batch` objects; :meth:`fraction_done` tells how far the reading
+    has got (0..1), for progress bars.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        id_column: str | None = None,
+        options: ReadOptions | None = None,
+        batch_rows: int = BATCH_ROWS,
+        csv_block_bytes: int = _CSV_BLOCK_BYTES,
+    ) -> None:
+        self.path = str(path)
+        self.format = file_format(path, "input")
+        self.options = options_with(options, id_column)
+        self.batch_rows = int(batch_rows)
+        self._block_bytes = int(csv_block_bytes)
+        self._rows_read = 0
+        self._bytes_per_row: float | None = None
+        self._file_bytes_per_text_byte = 1.0
+        self.dialect: Dialect | None = None
+        self.notes: list[str] = []
+        if not os.path.exists(self.path):
+            raise CatalogError(f"{self.path}: no such file")
+        if os.path.isdir(self.path):
+            raise CatalogError(f"{self.path}: is a folder, not a file")
+        self._size = os.path.getsize(self.path)
+        if self.format == "parquet":
+            try:
+                self._parquet = pq.ParquetFile(
+                    self.path, buffer_size=_PARQUET_BUFFER_BYTES, pre_buffer=False
+                )
+                schema = self._parquet.schema_arrow
+            except UnicodeDecodeError:
+                raise CatalogError(
+                    f"{self.path}: not a readable Parquet file (a column name is not UTF-8 text)"
+                ) from None
+            except (pa.ArrowException, OSError) as exc:
+                raise CatalogError(f"{self.path}: not a readable Parquet file ({exc})") from None
+            self.total_rows: int | None = self._parquet.metadata.num_rows
+            self._raw_columns = list(schema.names)
+            self.file_columns = clean_header(self._raw_columns, self.path)
+            sample = self._parquet_sample()
+        else:
+            self.total_rows = None
+            sample = self._sniff_csv()
+        self.roles = resolve_roles(
+            self.file_columns,
+            sample,
+            self.options,
+            self.path,
+            self.dialect.decimal_comma if self.dialect else False,
+        )
+        self.weeks: list[str] = list(self.roles.week_labels)
+        ids = self.roles.ids
+        self.layout = Layout(ids[0], self.roles.weeks, ids)
+
+    # Sample ----------------------------------------------------------------------------
+    def _parquet_sample(self) -> list[list[object]]:
+        try:
+            batch = next(self._parquet.iter_batches(batch_size=SNIFF_ROWS), None)
+        except (pa.ArrowException, OSError) as exc:
+            raise CatalogError(f"{self.path}: not a readable Parquet file ({exc})") from None
+        if batch is None:
+            return []
+        cols = [c.to_pylist() for c in batch.columns]
+        return [list(r) for r in zip(*cols, strict=True)]
+
+    def _text_rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(line number, cells) of the CSV file's rows after the header, blank rows left out,
+        decoded as the dialect says (undecodable UTF-8 bytes kept as surrogates)."""
+        assert self.dialect is not None
+        utf8 = self.dialect.encoding.startswith("utf-8")
+        errors = "surrogateescape" if utf8 else "replace"
+        with open(self.path, newline="", encoding=self.dialect.encoding, errors=errors) as f:
+            rows = csv.reader(f, delimiter=self.dialect.separator)
+            header_seen = False
+            try:
+                for cells in rows:
+                    if not any(c.strip() for c in cells):
+                        continue
+                    if not header_seen:
+                        header_seen = True
+                        continue
+                    yield rows.line_num, cells
+            except csv.Error as exc:
+                raise CatalogError(
+                    f"{self.path}, line {rows.line_num}: the file cannot be read as CSV ({exc}). "
+                    "Check for a stray quote character."
+                ) from None
+
+    def _sniff_csv(self) -> list[list[object]]:
+        """Dialect and header from the first block; the sample rows."""
+        if self._size == 0:
+            raise CatalogError(f"{self.path}: the file is empty")
+        with open(self.path, "rb") as f:
+            head = f.read(self._block_bytes)
+        complete = len(head) >= self._size
+        dialect, text = sniff_head(head, complete, self.path)
+        self.dialect = dialect
+        if not dialect.is_utf8:
+            utf8 = whole_rows(text, complete).encode()
+            self._file_bytes_per_text_byte = len(head) / max(1, len(utf8))
+        first = next(
+            (r for r in csv.reader(whole_rows(text, complete).splitlines()[:50] or [""],
+                                   delimiter=dialect.separator) if any(c.strip() for c in r)),
+            None,
+        )  # fmt: skip
+        if first is None:
+            raise CatalogError(f"{self.path}: the file is empty")
+        self._raw_columns = [c.strip() for c in first]
+        self.file_columns = clean_header(self._raw_columns, self.path)
+        sample: list[list[object]] = []
+        for _, cells in self._text_rows():
+            sample.append(list(cells))
+            if len(sample) >= SNIFF_ROWS:
+                break
+        if not sample:
+            raise CatalogError(f"{self.path}: no products (the file has no data rows)")
+        return sample
+
+    # Wide CSV ---------------------------------------------------------------------------
+    def _csv_options(self, **convert: object) -> dict[str, object]:
+        """Arrow's read, parse (and, given keywords, convert) options for this file."""
+        assert self.dialect is not None
+        options: dict[str, object] = {
+            "read_options": pacsv.ReadOptions(
+                block_size=self._block_bytes, column_names=self.file_columns, skip_rows=1
+            ),
+            "parse_options": pacsv.ParseOptions(delimiter=self.dialect.separator),
+        }
+        if convert:
+            options["convert_options"] = pacsv.ConvertOptions(**convert)
+        return options
+
+    @contextlib.contextmanager
+    def _utf8_file(self) -> Iterator[str]:
+        """The file as UTF-8: itself, or a temporary UTF-8 copy of Windows-1252 or UTF-16
+        text (written block by block, removed afterwards).
+
+        Arrow could decode these itself, but only through Python codecs called from its
+        I/O threads, which can leave the process hanging at exit.
+        """
+        assert self.dialect is not None
+        if self.dialect.is_utf8:
+            yield self.path
+            return
+        errors = "replace" if self.dialect.encoding == "cp1252" else "strict"
+        decoder = codecs.getincrementaldecoder(self.dialect.encoding)(errors=errors)
+        fd, copy = tempfile.mkstemp(prefix="dtwcore-", suffix=".csv")
+        try:
+            try:
+                with open(self.path, "rb") as src, os.fdopen(fd, "wb") as dst:
+                    while block := src.read(_COPY_BYTES):
+                        dst.write(decoder.decode(block).encode())
+                    dst.write(decoder.decode(b"", final=True).encode())
+            except UnicodeDecodeError:
+                raise self._decode_error() from None
+            yield copy
+        finally:
+            os.unlink(copy)
+
+    def _decode_error(self) -> CatalogError:
+        assert self.dialect is not None
+        return CatalogError(
+            f"{self.path}: starts like {self.dialect.encoding.upper()} text but is not "
+            f"{self.dialect.encoding.upper()} throughout; save the file as CSV UTF-8 and "
+            "try again"
+        )
+
+    def _csv_batches(self) -> Iterator[pa.RecordBatch]:
+        assert self.dialect is not None
+        ids = list(self.roles.ids)
+        columns = [*ids, *self.roles.weeks]
+        decimal = self.dialect.decimal_comma
+        week_type = pa.string() if decimal else pa.float64()
+        types = {name: week_type for name in self.roles.weeks}
+        types.update({name: pa.string() for name in ids})
+        options = self._csv_options(
+            column_types=types, include_columns=columns, null_values=[""], strings_can_be_null=True
+        )
+        with self._utf8_file() as path:
+            try:
+                with pacsv.open_csv(path, **options) as reader:
+                    for batch in reader:
+                        if self._bytes_per_row is None and batch.num_rows:
+                            # CSV batches are blocks of about block_size bytes (of UTF-8).
+                            self._bytes_per_row = (
+                                self._block_bytes * self._file_bytes_per_text_byte / batch.num_rows
+                            )
+                        if decimal:
+                            n = len(ids)
+                            weeks = [_decimal_comma_numbers(c) for c in batch.columns[n:]]
+                            batch = pa.RecordBatch.from_arrays(
+                                [*batch.columns[:n], *weeks], columns
+                            )
+                        yield batch
+            except pa.ArrowInvalid as exc:
+                raise self._csv_error(exc) from None
+
+    def _csv_error(self, exc: Exception) -> CatalogError:
+        """Find the row behind a CSV parse or conversion error (slow; error path only)."""
+        found = self._find_bad_row()
+        if found is not None:
+            return found
+        message = " ".join(str(exc).split())
+        return CatalogError(f"{self.path}: not a readable CSV file ({message})")
+
+    def _find_bad_row(self) -> CatalogError | None:
+        """The first row with a wrong number of fields, a product that is not text in the
+        file's encoding or a week that is not a number (read in the file's dialect)."""
+        assert self.dialect is not None
+        header = self.file_columns
+        week_pos = [header.index(w) for w in self.roles.weeks]
+        id_pos = header.index(self.roles.ids[0])
+        decimal = self.dialect.decimal_comma
+        utf8 = self.dialect.encoding.startswith("utf-8")
+        for number, fields in self._text_rows():
+            if len(fields) != len(header):
+                return CatalogError(
+                    f"{self.path}: row {number}: has {len(fields)} fields, "
+                    f"the header has {len(header)}"
+                )
+            if utf8 and _UNDECODED.search(fields[id_pos]):
+                return CatalogError(
+                    f"{self.path}: row {number}: the {header[id_pos]} is not UTF-8 text, "
+                    "unlike the start of the file; save the file as CSV UTF-8 and try again"
+                )
+            product = f" (product {fields[id_pos]})"
+            for i in week_pos:
+                text = fields[i].strip()
+                if decimal and DECIMAL_COMMA.match(text):
+                    continue
+                try:
+                    float(text)
+                except ValueError:
+                    if text == "":
+                        continue  # empty cells become NaN and are reported later
+                    return CatalogError(
+                        f"{self.path}: row {number}{product}: "
+                        f"{header[i]} is not a number ({text!r})"
+                    )
+        return None
+
+    # Both formats -----------------------------------------------------------------------
+    def _record_batches(self) -> Iterator[pa.RecordBatch]:
+        if self.format == "csv":
+            yield from self._csv_batches()
+            return
+        raw = dict(zip(self.file_columns, self._raw_columns, strict=True))
+        columns = [raw[c] for c in (*self.roles.ids, *self.roles.weeks)]
+        try:
+            yield from self._parquet.iter_batches(batch_size=self.batch_rows, columns=columns)
+        except (pa.ArrowException, OSError) as exc:
+            raise CatalogError(f"{self.path}: not a readable Parquet file ({exc})") from None
+
+    def _wide_batches(self) -> Iterator[Batch]:
+        weeks = self.roles.weeks
+        n_ids = len(self.roles.ids)
+        for record in self._record_batches():
+            n = record.num_rows
+            if n == 0:
+                continue
+            parts = []
+            missing = np.zeros(n, dtype=bool)
+            for col in record.columns[:n_ids]:
+                if not pa.types.is_string(col.type):
+                    col = pc.cast(col, pa.string())
+                col = pc.utf8_trim_whitespace(col)  # as the page reads cells
+                blank = pc.or_kleene(pc.is_null(col), pc.equal(col, ""))
+                missing |= blank.to_numpy(zero_copy_only=False).astype(bool)
+                parts.append(col)
+            ids = parts[0] if n_ids == 1 else pc.binary_join_element_wise(*parts, ID_JOIN)
+            if missing.any():
+                row = int(np.flatnonzero(missing)[0])
+                raise CatalogError(
+                    f"{self.path}: row {self._rows_read + row + 2}: "
+                    f"the id {_id_label(self.roles)} is missing"
+                )
+            values = to_matrix(record.columns[n_ids:], n)
+            check_values(values, ids, weeks, self.path, self._rows_read)
+            if self.options.clip_negative:
+                np.maximum(values, 0.0, out=values)
+            first = self._rows_read
+            self._rows_read += n
+            yield Batch(ids, values, first)
+
+    # Long -------------------------------------------------------------------------------
+    def _long_chunks(self) -> Iterator[tuple[dict[str, list[object]], list[int]]]:
+        """Columns (as the page reads cells) and line numbers of blocks of rows."""
+        if self.format == "parquet":
+            raw = dict(zip(self.file_columns, self._raw_columns, strict=True))
+            used = [*self.roles.ids, self.roles.period, self.roles.units]
+            start = 2
+            for batch in self._parquet.iter_batches(
+                batch_size=_LONG_CHUNK_ROWS, columns=[raw[c] for c in used]
+            ):
+                cols = {c: batch.column(k).to_pylist() for k, c in enumerate(used)}
+                yield cols, list(range(start, start + batch.num_rows))
+                start += batch.num_rows
+            return
+        header = self.file_columns
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        for line, cells in self._text_rows():
+            if len(cells) != len(header):
+                raise CatalogError(
+                    f"{self.path}: row {line}: has {len(cells)} fields, "
+                    f"the header has {len(header)}"
+                )
+            rows.append(cells)
+            lines.append(line)
+            if len(rows) >= _LONG_CHUNK_ROWS:
+                yield {h: [r[k] for r in rows] for k, h in enumerate(header)}, lines
+                rows, lines = [], []
+        if rows:
+            yield {h: [r[k] for r in rows] for k, h in enumerate(header)}, lines
+
+    def _long_batches(self) -> Iterator[Batch]:
+        decimal = self.dialect.decimal_comma if self.dialect else False
+        parts: list[LongPart] = []
+        lines_read = 0
+        for columns, lines in self._long_chunks():
+            records: list[tuple[int, str, str]] = []
+            part = long_rows(columns, lines, self.roles, records, decimal)
+            if records:
+                row, product, why = min(records)
+                where = f"row {row}" + (f" (product {product})" if product else "")
+                raise CatalogError(f"{self.path}: {where}: {why}")
+            parts.append(combine([part]))
+            lines_read += len(lines)
+        if lines_read == 0:
+            raise CatalogError(f"{self.path}: no products (the file has no data rows)")
+        ids, labels, values = weekly_table(parts, self.roles, self.options, self.notes, self.path)
+        del parts
+        _negatives(values, self.options, self.notes, self.roles)
+        self.weeks = labels
+        self.total_rows = len(ids)
+        id_array = pa.array(ids, pa.string())
+        for start in range(0, len(ids), self.batch_rows):
+            stop = min(start + self.batch_rows, len(ids))
+            self._rows_read = stop
+            yield Batch(id_array.slice(start, stop - start), values[start:stop], start)
+
+    def __iter__(self) -> Iterator[Batch]:
+        if self.roles.layout == "long":
+            yield from self._long_batches()
+            return
+        yield from self._wide_batches()
+        if self._rows_read == 0:
+            raise CatalogError(f"{self.path}: no products (the file has no data rows)")
+
+    def fraction_done(self) -> float | None:
+        """How much of the file has been read (0..1), or None when unknown."""
+        if self.total_rows:
+            return self._rows_read / self.total_rows
+        if self._bytes_per_row and self._size:
+            return min(1.0, self._rows_read * self._bytes_per_row / self._size)
+        return None
+
+    @property
+    def rows_read(self) -> int:
+        """Products read so far."""
+        return self._rows_read

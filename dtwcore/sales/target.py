@@ -1,0 +1,132 @@
+"""The target curve: one column of numbers from text, a file or numbers."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from dtwcore.sales.catalog import CatalogError, CatalogTooLarge
+from dtwcore.sales.dialect import UNNAMED, Source, decode, fix_decimal_comma, read_source
+from dtwcore.sales.facts import BIG_CATALOGUES, MAX_UNITS, MAX_WEEKS
+from dtwcore.sales.text import number_text, show
+
+_NUMBER_OR_COMMA = re.compile(r"^[+-]?\d+(?:[,.]\d+)?$")
+
+
+def parse_target(
+    source: Source | Sequence[float] | np.ndarray | pd.Series, *, max_weeks: int = MAX_WEEKS
+) -> np.ndarray:
+    """One column of numbers (the weekly capacity) from text, bytes, a file or numbers.
+
+    Parameters
+    ----------
+    source : str (the text itself), bytes, path (``pathlib.Path``), binary file-like, or a
+        sequence of numbers. Text may have a header line; one number per line, or all
+        numbers on one line separated by commas, semicolons or tabs. Decimal commas are
+        understood when the separator is not a comma.
+    max_weeks : int, the longest target accepted (the page passes ``PAGE_LIMITS.weeks``)
+
+    Returns
+    -------
+    np.ndarray [shape=(T,), float64], 2 <= T <= max_weeks, each value finite and at most
+    :data:`MAX_UNITS` in size.
+
+    Raises
+    ------
+    CatalogError with the line and what is wrong.
+    """
+    if isinstance(source, (np.ndarray, pd.Series, list, tuple)):
+        if len(source) > max_weeks:
+            raise _long_target("The target", len(source), max_weeks)
+        return _check_target([source[k] for k in range(len(source))], "The target")
+    if isinstance(source, str):
+        text, what = source, "The target"
+    else:
+        data, what = read_source(source, None)
+        if what == UNNAMED:
+            what = "The target file"
+        text = decode(data, what)
+    text = text.lstrip("\ufeff")
+    lines = [(k + 1, ln.strip()) for k, ln in enumerate(text.splitlines()) if ln.strip()]
+    if not lines:
+        raise CatalogError(f"{what} is empty. It needs one number per week, at least 2.")
+    sep: str | None = next((s for s in (";", "\t") if any(s in ln for _, ln in lines)), ",")
+    decimal = sep != ","
+    if sep == "," and len(lines) > 1:
+        body = lines[1:] if _looks_like_header(lines[0][1]) else lines
+        if all(_NUMBER_OR_COMMA.match(ln) for _, ln in body) and any("," in ln for _, ln in body):
+            sep, decimal = None, True  # one column with decimal commas: "12,5" is 12.5
+    cells = [(k, [c.strip() for c in (ln.split(sep) if sep else [ln])]) for k, ln in lines]
+    if decimal:
+        cells = [(k, [str(fix_decimal_comma(c)) for c in cs]) for k, cs in cells]
+    if cells and not all(_is_number(c) for c in cells[0][1] if c):
+        cells = cells[1:]  # a header line
+        if not cells:
+            raise CatalogError(f"{what} has a header but no numbers under it.")
+    if len(cells) == 1:
+        values = [c for c in cells[0][1] if c]
+        line_of = [cells[0][0]] * len(values)
+    else:
+        for k, cs in cells:
+            filled = [c for c in cs if c]
+            if len(filled) != 1:
+                raise CatalogError(
+                    f"{what}, line {k}: found {len(filled)} values. The target must be one "
+                    "column of numbers, one week per line; delete the other columns."
+                )
+        values = [next(c for c in cs if c) for _, cs in cells]
+        line_of = [k for k, _ in cells]
+    if len(values) > max_weeks:
+        raise _long_target(what, len(values), max_weeks)
+    for v, k in zip(values, line_of, strict=True):
+        if not _is_number(v):
+            raise CatalogError(f"{what}, line {k}: {show(v)!r} is not a number.")
+    return _check_target([float(v) for v in values], what)
+
+
+def _long_target(what: str, n: int, max_weeks: int) -> CatalogError:
+    return CatalogTooLarge(
+        f"{what} has {n:,} weeks; at most {max_weeks:,} are supported here. "
+        + (BIG_CATALOGUES if max_weeks < MAX_WEEKS else "Shorten the target.")
+    )
+
+
+def _looks_like_header(line: str) -> bool:
+    return not _NUMBER_OR_COMMA.match(line) and "," not in line
+
+
+def _is_number(s: str) -> bool:
+    try:
+        return bool(np.isfinite(float(s)))
+    except ValueError:
+        return False
+
+
+def _check_target(values: list[object], what: str) -> np.ndarray:
+    """Finite floats, at least 2; weeks in messages count from 0 (like W0)."""
+    out = []
+    for k, v in enumerate(values):
+        try:
+            x = float(v)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise CatalogError(f"{what}: week {k} ({show(v)!r}) is not a number.") from None
+        except OverflowError:
+            x = math.inf
+        if not math.isfinite(x):
+            raise CatalogError(f"{what}: week {k} is empty or not a finite number.")
+        if abs(x) > MAX_UNITS:
+            raise CatalogError(
+                f"{what}: week {k} ({number_text(x)}) is too large; at most {MAX_UNITS:g} "
+                "units a week are supported."
+            )
+        out.append(x)
+    if len(out) < 2:
+        raise CatalogError(
+            f"{what} has {len(out)} number{'s' if len(out) != 1 else ''}; at least 2 weeks "
+            "are needed."
+        )
+    return np.array(out, dtype=np.float64)

@@ -1,0 +1,280 @@
+"""A corpus of sales files in the layouts and dialects planners export, written by code.
+
+Every :class:`Case` is a file (bytes and a name), the reading options a planner would
+choose (or none, for the automatic guess), and what must come out of it: the products,
+the week labels and the values, worked out here from the generating numbers (not by the
+reader), or the question the reader must ask instead (:class:`AmbiguousColumns` and its
+role, or a plain refusal).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from dtwcore.sales import ReadOptions
+
+
+@dataclass
+class Case:
+    """One file of the corpus and what reading it must give."""
+
+    name: str
+    data: bytes
+    options: ReadOptions = field(default_factory=ReadOptions)
+    ids: list[str] | None = None
+    weeks: list[str] | None = None
+    values: np.ndarray | None = None
+    refusal: str | None = None  # AmbiguousColumns role, or "error" for a plain refusal
+    message: str = ""  # a part of the refusal's message
+
+    def flags(self) -> list[str]:
+        """The options as ``score``/``sweep`` flags."""
+        o, out = self.options, []
+        if o.layout != "auto":
+            out += ["--layout", o.layout]
+        for c in o.id_columns:
+            out += ["--id-column", c]
+        if o.week_column:
+            out += ["--week-column", o.week_column]
+        if o.units_column:
+            out += ["--units-column", o.units_column]
+        if o.week_start:
+            out += ["--week-start", ["monday", "tuesday", "wednesday", "thursday", "friday",
+                                     "saturday", "sunday"][o.week_start]]  # fmt: skip
+        if o.date_order != "auto":
+            out += ["--date-order", o.date_order]
+        if o.clip_negative:
+            out += ["--clip-negative"]
+        return out
+
+
+def csv_bytes(rows: list[list[object]], sep: str = ",", encoding: str = "utf-8") -> bytes:
+    buf = io.StringIO(newline="")
+    csv.writer(buf, delimiter=sep, lineterminator="\r\n").writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+def _parquet(columns: dict[str, list[object]]) -> bytes:
+    sink = io.BytesIO()
+    pq.write_table(pa.table(columns), sink)
+    return sink.getvalue()
+
+
+def _monday(day: dt.date, start: int = 0) -> dt.date:
+    return day - dt.timedelta(days=(day.weekday() - start) % 7)
+
+
+def _weekly(
+    lines: list[tuple[str, dt.date, float]], start: int = 0, added: bool = True
+) -> tuple[list[str], list[str], np.ndarray]:
+    """Products (first-seen order), week labels and sums of (product, day, units) lines,
+    computed with the standard library: the independent answer for long layouts."""
+    keys = [(p, _monday(d, start) if added else d, u) for p, d, u in lines]
+    first, last = min(k for _, k, _ in keys), max(k for _, k, _ in keys)
+    n = (last - first).days // 7 + 1
+    products = list(dict.fromkeys(p for p, _, _ in keys))
+    values = np.zeros((len(products), n))
+    for p, k, u in keys:
+        values[products.index(p), (k - first).days // 7] += u
+    weeks = [str(first + dt.timedelta(days=7 * i)) for i in range(n)]
+    return products, weeks, values
+
+
+def store_sales_rows() -> tuple[list[list[object]], list[str], list[str], np.ndarray]:
+    """A weekly store-sales export in long layout: 45 stores x 143 weeks = 6,435 rows,
+    one per store and week (Fridays from 05-02-2010, written day-first), the units in
+    ``Weekly_Sales`` and extra numeric columns (holiday flag, temperature, fuel price,
+    CPI, unemployment)."""
+    rng = np.random.default_rng(45)
+    days = [dt.date(2010, 2, 5) + dt.timedelta(weeks=k) for k in range(143)]
+    header = ["Store", "Date", "Weekly_Sales", "Holiday_Flag", "Temperature", "Fuel_Price",
+              "CPI", "Unemployment"]  # fmt: skip
+    rows: list[list[object]] = [header]
+    values = np.empty((45, 143))
+    for s in range(45):
+        base = rng.uniform(3e5, 2e6)
+        season = 1 + 0.25 * np.sin(np.arange(143) * 2 * np.pi / 52 + rng.uniform(0, 6))
+        sales = np.round(base * season * rng.normal(1, 0.05, 143), 2)
+        values[s] = sales
+        for k, day in enumerate(days):
+            rows.append([
+                s + 1, day.strftime("%d-%m-%Y"), f"{sales[k]:.2f}",
+                int(day.month == 12 and day.day > 20), f"{rng.uniform(10, 95):.2f}",
+                f"{rng.uniform(2.5, 4.2):.3f}", f"{rng.uniform(126, 228):.7f}",
+                f"{rng.uniform(4, 14):.3f}",
+            ])  # fmt: skip
+    return rows, [str(s + 1) for s in range(45)], [str(d) for d in days], values
+
+
+def order_lines() -> tuple[bytes, list[str], list[str], np.ndarray]:
+    """An order-lines export of a shop: semicolons, Windows-1252, quoted product names
+    with semicolons inside, several lines per product and week, Sales (decimal commas),
+    Quantity and Profit columns, Order Date and Ship Date day-first."""
+    rng = np.random.default_rng(7)
+    names = ["Café crème; 250 g", "Crème brûlée « maison »", "Thé vert; bio", "Gâteau Noël",
+             "Pâté 'forêt'", "Bière blonde; 33 cl"]  # fmt: skip
+    products = [f"P-{k:03d}" for k in range(30)]
+    header = ["Row ID", "Order ID", "Order Date", "Ship Date", "Customer Name", "Product ID",
+              "Category", "Product Name", "Sales", "Quantity", "Discount", "Profit"]  # fmt: skip
+    rows: list[list[object]] = [header]
+    lines: list[tuple[str, dt.date, float]] = []
+    start = dt.date(2016, 1, 4)
+    for r in range(1800):
+        day = start + dt.timedelta(days=int(rng.integers(0, 364)))
+        p = int(rng.integers(0, len(products)))
+        qty = int(rng.integers(1, 9))
+        price = round(float(rng.uniform(2, 80)), 2)
+        sales = round(qty * price, 2)
+        ship = day + dt.timedelta(days=int(rng.integers(1, 6)))
+        lines.append((products[p], day, qty))
+        rows.append([
+            r + 1, f"FR-2016-{100000 + r // 3}", day.strftime("%d/%m/%Y"),
+            ship.strftime("%d/%m/%Y"), "Élodie Müller", products[p], "Épicerie",
+            names[p % len(names)], f"{sales:.2f}".replace(".", ","), qty,
+            "0,2", f"{sales * 0.1:.2f}".replace(".", ","),
+        ])  # fmt: skip
+    ids, weeks, values = _weekly(lines)
+    return csv_bytes(rows, ";", "cp1252"), ids, weeks, values
+
+
+def corpus() -> list[Case]:
+    """At least 20 layouts, dialects and refusals."""
+    weeks8 = [f"W{k}" for k in range(8)]
+    rng = np.random.default_rng(3)
+    wide = rng.integers(0, 50, (5, 8)).astype(float)
+    codes = [f"P{k}" for k in range(1, 6)]
+    uci_rows = [["Product_Code", *weeks8, "MIN", "MAX"]]
+    uci_rows += [
+        [c, *map(int, v), int(v.min()), int(v.max())] for c, v in zip(codes, wide, strict=True)
+    ]
+    cases = [Case("wide_uci_like.csv", csv_bytes(uci_rows), ids=codes, weeks=weeks8, values=wide)]
+
+    week_names = [f"Week {k + 1}" for k in range(8)]
+    rows = [["Item", *week_names]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
+    cases.append(Case("wide_week_names.csv", csv_bytes(rows), ids=codes, weeks=week_names,
+                      values=wide))  # fmt: skip
+
+    mondays = [str(dt.date(2024, 1, 1) + dt.timedelta(weeks=k)) for k in range(8)]
+    rows = [["SKU", *mondays]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
+    cases.append(Case("wide_dated_headers.csv", csv_bytes(rows), ids=codes, weeks=mondays,
+                      values=wide))  # fmt: skip
+
+    rows = [["product", "week", "units"]]
+    rows += [[c, k, int(wide[i, k])] for i, c in enumerate(codes) for k in range(8)]
+    cases.append(Case("long_week_numbers.csv", csv_bytes(rows), ids=codes, weeks=weeks8,
+                      values=wide))  # fmt: skip
+
+    rows = [["sku", "date", "qty"]]
+    rows += [[c, mondays[k], int(wide[i, k])] for i, c in enumerate(codes) for k in range(8)]
+    cases.append(Case("long_weekly_iso_dates.csv", csv_bytes(rows), ids=codes, weeks=mondays,
+                      values=wide))  # fmt: skip
+
+    daily = [(codes[int(rng.integers(0, 5))], dt.date(2024, 1, 3) + dt.timedelta(days=int(d)),
+              float(rng.integers(-2, 9))) for d in rng.integers(0, 60, 300)]  # fmt: skip
+    rows = [["product", "day", "units"]] + [[p, str(d), int(u)] for p, d, u in daily]
+    ids, wk, vals = _weekly(daily)
+    cases.append(
+        Case("long_daily_with_returns.csv", csv_bytes(rows), ids=ids, weeks=wk, values=vals)
+    )
+    ids, wk, vals = _weekly(daily, start=6)
+    cases.append(Case("long_daily_sunday_weeks.tsv.csv", csv_bytes(rows, "\t"),
+                      ReadOptions(week_start=6), ids=ids, weeks=wk, values=vals))  # fmt: skip
+    ids, wk, vals = _weekly(daily)
+    cases.append(Case("long_daily_clipped.csv", csv_bytes(rows), ReadOptions(clip_negative=True),
+                      ids=ids, weeks=wk, values=np.maximum(vals, 0)))  # fmt: skip
+
+    srows, sids, sweeks, svalues = store_sales_rows()
+    store_csv = csv_bytes(srows)
+    cases.append(Case("store_sales_auto.csv", store_csv, ids=sids, weeks=sweeks, values=svalues))
+    explicit = ReadOptions(id_columns=("Store",), week_column="Date", units_column="Weekly_Sales")
+    cases.append(Case("store_sales_explicit.csv", store_csv, explicit, ids=sids, weeks=sweeks,
+                      values=svalues))  # fmt: skip
+
+    data, oids, oweeks, ovalues = order_lines()
+    lines_opts = ReadOptions(
+        id_columns=("Product ID",), week_column="Order Date", units_column="Quantity"
+    )
+    cases.append(Case("order_lines.csv", data, lines_opts, ids=oids, weeks=oweeks,
+                      values=ovalues))  # fmt: skip
+    cases.append(Case("order_lines_auto.csv", data, refusal="week",
+                      message="Candidates: Order Date, Ship Date"))  # fmt: skip
+
+    # Composite ids: store + department.
+    rows = [["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday"]]
+    comp_ids, comp_vals = [], []
+    for s in (1, 2):
+        for d in (1, 3, 7):
+            series = rng.integers(100, 900, 8)
+            comp_ids.append(f"{s} | {d}")
+            comp_vals.append(series)
+            rows += [[s, d, mondays[k], int(series[k]), "FALSE"] for k in range(8)]
+    comp = np.array(comp_vals, dtype=float)
+    store_dept = ReadOptions(id_columns=("Store", "Dept"))
+    cases.append(Case("composite_ids.csv", csv_bytes(rows), store_dept, ids=comp_ids,
+                      weeks=mondays, values=comp))  # fmt: skip
+    cases.append(Case("composite_ids_auto.csv", csv_bytes(rows), refusal="product",
+                      message="Candidates: Store, Dept"))  # fmt: skip
+
+    fridays = [dt.date(2024, 1, 5) + dt.timedelta(weeks=k) for k in range(8)]
+    rows = [["product", "date", "units"]]
+    rows += [[c, d.strftime("%d/%m/%Y"), int(wide[i, k])]
+             for i, c in enumerate(codes) for k, d in enumerate(fridays)]  # fmt: skip
+    labels = [str(d) for d in fridays]
+    cases.append(Case("day_first.csv", csv_bytes(rows), ids=codes, weeks=labels, values=wide))
+    rows = [["product", "date", "units"]]
+    rows += [[c, d.strftime("%m/%d/%Y"), int(wide[i, k])]
+             for i, c in enumerate(codes) for k, d in enumerate(fridays)]  # fmt: skip
+    cases.append(Case("month_first.csv", csv_bytes(rows), ids=codes, weeks=labels, values=wide))
+
+    firsts = [dt.date(2024, m, 1) for m in range(1, 9)]  # every date reads both ways
+    rows = [["product", "date", "units"]]
+    rows += [[c, d.strftime("%d/%m/%Y"), int(wide[i, k])]
+             for i, c in enumerate(codes) for k, d in enumerate(firsts)]  # fmt: skip
+    cases.append(Case("ambiguous_dates.csv", csv_bytes(rows), refusal="dates",
+                      message="reads both day-first and month-first"))  # fmt: skip
+
+    cases.append(Case("duplicate_header.csv", b"Product_Code,W0,W1,W1\r\nP1,1,2,3\r\n",
+                      refusal="error", message="appears more than once"))  # fmt: skip
+    rows = [["Product", "Sales", "Profit", "Temperature"], ["A", 10, 2, 21.5], ["B", 12, 3, 19.0]]
+    cases.append(Case("not_weeks.csv", csv_bytes(rows), refusal="layout",
+                      message="the layout is not clear"))  # fmt: skip
+
+    dec = np.round(wide / 4, 2)
+    rows = [["Artikel", *weeks8]]
+    rows += [
+        [c, *[f"{x:.2f}".replace(".", ",") for x in v]] for c, v in zip(codes, dec, strict=True)
+    ]
+    cases.append(Case("semicolon_decimal_comma.csv", csv_bytes(rows, ";"), ids=codes, weeks=weeks8,
+                      values=dec))  # fmt: skip
+    rows = [["Product_Code", *weeks8]] + [
+        [c, *map(int, v)] for c, v in zip(codes, wide, strict=True)
+    ]
+    cases.append(Case("pipe.csv", csv_bytes(rows, "|"), ids=codes, weeks=weeks8, values=wide))
+    cases.append(Case("utf16.csv", b"\xff\xfe" + csv_bytes(rows).decode().encode("utf-16-le"),
+                      ids=codes, weeks=weeks8, values=wide))  # fmt: skip
+    rows = [["product", "week", "units"]]
+    rows += [[c, k, int(wide[i, k])] for i, c in enumerate(codes) for k in range(8)]
+    cases.append(Case("long_bom.csv", b"\xef\xbb\xbf" + csv_bytes(rows), ids=codes, weeks=weeks8,
+                      values=wide))  # fmt: skip
+    accents = ["Crème", "Café", "Noël", "Señor", "Øl"]
+    rows = [["article", "week", "quantity"]]
+    rows += [[c, k, int(wide[i, k])] for i, c in enumerate(accents) for k in range(8)]
+    cases.append(Case("long_cp1252.csv", csv_bytes(rows, ";", "cp1252"), ids=accents, weeks=weeks8,
+                      values=wide))  # fmt: skip
+
+    cases.append(Case("wide.parquet", _parquet(
+        {"Product_Code": codes} | {w: wide[:, k] for k, w in enumerate(weeks8)}
+    ), ids=codes, weeks=weeks8, values=wide))  # fmt: skip
+    cases.append(Case("long_dates.parquet", _parquet({
+        "sku": [c for c in codes for _ in range(8)],
+        "date": [dt.date.fromisoformat(m) for _ in codes for m in mondays],
+        "units": [float(wide[i, k]) for i in range(5) for k in range(8)],
+    }), ids=codes, weeks=mondays, values=wide))  # fmt: skip
+    return cases

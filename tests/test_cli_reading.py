@@ -1,0 +1,94 @@
+"""``score`` and ``sweep`` read exports through the one reader: layout and column flags,
+a question (exit 2, one line naming the candidates and the flags) when the file is not
+clear, and a product of the file as the target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from dtwcore import cli, tracking
+from dtwcore.sales import BLOG_TARGET, score_catalog
+
+from .sales_corpus import csv_bytes, order_lines, store_sales_rows
+
+pytest_plugins = ["tests.mlflow_fixtures"]
+
+ORDER_FLAGS = ["--id-column", "Product ID", "--week-column", "Order Date",
+               "--units-column", "Quantity"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def orders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str], np.ndarray]:
+    data, ids, _, values = order_lines()
+    path = tmp_path_factory.mktemp("orders") / "Orders_2016.csv"
+    path.write_bytes(data)
+    return path, ids, values
+
+
+def test_order_lines_on_auto_ask_which_column(
+    orders: tuple[Path, list[str], np.ndarray], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path, _, _ = orders
+    code = cli.main(["score", str(path), "--out", str(tmp_path / "o.csv")])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: {path}: it is not clear which column holds the week or date. Candidates: "
+        "Order Date, Ship Date; choose with --week-column NAME.\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_order_lines_with_columns_rank_as_the_library(
+    orders: tuple[Path, list[str], np.ndarray], tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path, ids, values = orders
+    out = tmp_path / "o.csv"
+    assert cli.main(["score", str(path), "--out", str(out), "--quiet", *ORDER_FLAGS]) == 0
+    got = pd.read_csv(out)
+    want = score_catalog(np.array(ids), values, BLOG_TARGET).sort_values("rank")
+    assert got["product"].tolist() == want["product"].tolist()
+    np.testing.assert_allclose(got["distance"], want["distance"], rtol=1e-12)
+    # Weeks starting on Sunday add the same lines up differently.
+    sunday = tmp_path / "sunday.csv"
+    argv = ["score", str(path), "--out", str(sunday), "--quiet", *ORDER_FLAGS]
+    assert cli.main([*argv, "--week-start", "sunday"]) == 0
+    assert not np.allclose(pd.read_csv(sunday)["distance"].sort_values(), got["distance"])
+    assert capsys.readouterr().err == ""
+
+
+def test_a_store_of_the_file_is_the_target(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    rows, _, _, _ = store_sales_rows()
+    path = tmp_path / "Walmart_Sales.csv"
+    path.write_bytes(csv_bytes(rows))
+    out = tmp_path / "o.csv"
+    code = cli.main(["score", str(path), "--out", str(out), "--target-product", "7", "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    got = pd.read_csv(out, dtype={"product": str})
+    assert got["product"].iat[0] == "7" and got["distance"].iat[0] == 0.0
+    assert len(got) == 45
+    code = cli.main(["score", str(path), "--out", str(out), "--target-product", "99"])
+    assert code == 2
+    assert "--target-product '99' is not a product of the file" in capsys.readouterr().err
+
+
+def test_sweep_reads_order_lines_with_the_same_flags(
+    sqlite_store: tracking.Store,
+    orders: tuple[Path, list[str], np.ndarray],
+    capsys: pytest.CaptureFixture,
+) -> None:
+    path, ids, _ = orders
+    argv = ["sweep", str(path), "--stretch", "0.1", "--tracking-uri", sqlite_store.tracking_uri,
+            "--experiment", "orders"]  # fmt: skip
+    assert cli.main(argv) == 2
+    assert "choose with --week-column" in capsys.readouterr().err
+    assert cli.main([*argv, *ORDER_FLAGS, "--target-product", ids[0]]) == 0
+    out, err = capsys.readouterr()
+    assert "read Orders_2016.csv as long layout: product = Product ID" in err
+    run = MlflowClient(sqlite_store.tracking_uri).get_run(out.strip())
+    assert run.data.params["n_products"] == str(len(ids))
