@@ -262,10 +262,15 @@ def _distances(
     znorm: bool,
     id_column: str | None,
 ) -> DataFrame:
-    """[product, distance, _row] for every product, computed once (local checkpoint).
+    """[product, distance, _row] for every product, computed once (cached).
+
+    Cached, not local-checkpointed: a local checkpoint lives only in the executors that
+    wrote it, so losing one (a worker that dies mid-job) fails the job, whereas a lost
+    cached partition is computed again from the input.
 
     ``_row`` (``monotonically_increasing_id``) follows the input order and breaks ties.
     """
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     target = np.ascontiguousarray(target, dtype=np.float64)
@@ -283,8 +288,7 @@ def _distances(
     ]
     products = spark_df.select(*columns).withColumn("_row", F.monotonically_increasing_id())
     scorer = _Scorer(target, radius, znorm, layout.week_columns)
-    with _worker_errors():
-        return products.mapInArrow(scorer, _DISTANCES).localCheckpoint()
+    return products.mapInArrow(scorer, _DISTANCES).persist(StorageLevel.MEMORY_AND_DISK)
 
 
 def score(
@@ -315,18 +319,19 @@ def score(
     Spark DataFrame [product string, distance double, rank long, zscore double] whose
     partitions hold consecutive ranks in order, so collecting or writing it keeps rank
     order. Ties in distance rank in input order (``monotonically_increasing_id``). The
-    distances are computed once (a local checkpoint) and reused for the statistics and
-    the ranks.
+    distances are computed once (cached) and reused for the statistics and the ranks.
     """
+    from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
         raise CatalogError(f"top must be a whole number of 1 or more, got {top!r}")
     distances = _distances(spark_df, target, stretch=stretch, znorm=znorm, id_column=id_column)
-    stats = distances.agg(
-        F.avg("distance").alias("mean"), F.stddev_pop("distance").alias("sd")
-    ).first()
+    with _worker_errors():
+        stats = distances.agg(
+            F.avg("distance").alias("mean"), F.stddev_pop("distance").alias("sd")
+        ).first()
     mean, sd = float(stats["mean"] or 0.0), float(stats["sd"] or 0.0)
     if top is not None:
         ranked = (
@@ -337,7 +342,7 @@ def score(
             .orderBy("rank")
         )
     else:
-        ordered = distances.orderBy("distance", "_row").localCheckpoint()
+        ordered = distances.orderBy("distance", "_row").persist(StorageLevel.MEMORY_AND_DISK)
         counts = dict(ordered.groupBy(F.spark_partition_id().alias("part")).count().collect())
         offsets, total = {}, 0
         for part in sorted(counts):
