@@ -1,9 +1,8 @@
 """A real Spark standalone cluster for the tests: one master and two one-core workers.
 
-Loaded as a plugin (``pytest_plugins = ["tests.spark_cluster"]``) by the modules that use
-it. The cluster is started by :class:`scripts.spark_cluster.Cluster`, the code behind
-``make spark-cluster``, with its logs and work folders in a temporary folder, and shared
-by the tests of one module.
+A test module imports :func:`start_cluster` to get the fixture ``spark_cluster``: a cluster
+started by :class:`scripts.spark_cluster.Cluster`, the code behind ``make spark-cluster``,
+with its logs and work folders in a temporary folder, shared by the module's tests.
 
 Drivers run as separate processes (``python -m dtwcore score … --engine spark``, or a
 job script), with :func:`driver_env`: one process holds one Spark session, and the test
@@ -29,8 +28,8 @@ WORKERS = 2
 _TASK = re.compile(r"(Running|Finished) task (\d+)\.\d+ in stage (\d+)\.\d+ \(TID (\d+)\)")
 
 
-@pytest.fixture(scope="module")
-def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+@pytest.fixture(scope="module", name="spark_cluster")
+def start_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """A started cluster (master and two workers ALIVE); stopped after the module."""
     cluster = Cluster(
         tmp_path_factory.mktemp("spark-cluster"),

@@ -24,9 +24,17 @@ from dtwcore.sales import BLOG_TARGET, load_catalog, score_catalog
 from dtwcore.tracking import Store, log_analysis
 from scripts.spark_cluster import Cluster
 from tests.conftest import ROOT, UCI_CSV
-from tests.spark_cluster import WORKERS, driver_env, latest_app, run_driver, tasks, wait_for
+from tests.spark_cluster import (
+    WORKERS,
+    driver_env,
+    latest_app,
+    run_driver,
+    start_cluster,  # noqa: F401 (the fixture spark_cluster)
+    tasks,
+    wait_for,
+)
 
-pytest_plugins = ["tests.mlflow_fixtures", "tests.spark_cluster"]
+pytest_plugins = ["tests.mlflow_fixtures"]
 pytestmark = pytest.mark.slow
 
 WEEKS = [f"W{i}" for i in range(52)]
