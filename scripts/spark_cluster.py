@@ -234,21 +234,7 @@ class Cluster:
 
     def processes(self) -> list[str]:
         """Every live process of this cluster, as ``pid command line``."""
-        needle = f"{MARKER}={self.root}\0".encode()
-        found = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit() or int(entry.name) == os.getpid():
-                continue
-            try:
-                if needle not in (entry / "environ").read_bytes():
-                    continue
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-                state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-            except OSError:
-                continue
-            if state != "Z":
-                found.append(f"{entry.name} {cmdline.strip()[:200]}")
-        return found
+        return processes(self.root)
 
     def stop(self, timeout: float = 20.0) -> list[str]:
         """Stop the workers, then the master: SIGTERM to each process group, SIGKILL
@@ -275,6 +261,26 @@ class Cluster:
         return left
 
 
+def processes(root: Path) -> list[str]:
+    """Every live process started for the cluster in ``root`` (found by the
+    ``DTWCORE_SPARK_CLUSTER`` variable in its environment), as ``pid command line``."""
+    needle = f"{MARKER}={Path(root).resolve()}\0".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle not in (entry / "environ").read_bytes():
+                continue
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            found.append(f"{entry.name} {cmdline.strip()[:200]}")
+    return found
+
+
 def _signal_group(proc: subprocess.Popen, sig: int) -> None:
     """Send ``sig`` to the process group ``proc`` leads (it may outlive ``proc``)."""
     with contextlib.suppress(ProcessLookupError):
@@ -296,12 +302,11 @@ def main(argv: list[str] | None = None) -> int:
         root, workers=args.workers, cores=args.cores, memory=args.memory,
         port=args.port, webui_port=args.webui_port,
     )  # fmt: skip
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         seconds = cluster.start()
         print(
-            f"Spark master {cluster.master_url} with {args.workers} workers "
-            f"({args.cores} core(s), {args.memory} each), ready in {seconds:.1f} s\n"
+            f"Spark master {cluster.master_url}, {args.workers} worker(s) of "
+            f"{args.cores} core(s) and {args.memory}, ready in {seconds:.1f} s\n"
             f"web UI: {cluster.webui_url}   logs: {root}\n\n"
             "Score a catalogue on it:\n"
             f"  {sys.executable} -m dtwcore score INPUT --out OUTPUT "
@@ -324,4 +329,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops it as Ctrl-C does
     sys.exit(main())

@@ -9,6 +9,8 @@ results are compared with the local engine's, row for row.
 from __future__ import annotations
 
 import json
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -22,8 +24,9 @@ import pytest
 from dtwcore.cli import main
 from dtwcore.sales import BLOG_TARGET, load_catalog, score_catalog
 from dtwcore.tracking import Store, log_analysis
-from scripts.spark_cluster import Cluster
-from tests.conftest import ROOT, UCI_CSV
+from scripts.spark_cluster import Cluster, processes
+from scripts.spark_cluster import main as cluster_main
+from tests.conftest import ROOT, UCI_CSV, free_port
 from tests.spark_cluster import (
     WORKERS,
     driver_env,
@@ -198,3 +201,40 @@ def test_stopping_the_cluster_leaves_no_process(spark_cluster: Cluster) -> None:
     assert spark_cluster.processes() == []
     with pytest.raises(OSError):
         spark_cluster.status()
+
+
+def test_make_spark_cluster_prints_the_master_and_stops_on_ctrl_c(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``make spark-cluster`` runs scripts/spark_cluster.py: here with one worker."""
+    port, ui_port = free_port(), free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        busy = taken.getsockname()[1]
+        refused = ["--port", str(busy), "--webui-port", str(ui_port)]
+        assert cluster_main([*refused, "--logs", str(tmp_path / "refused")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: port {busy} on 127.0.0.1 is in use; choose another one\n"
+    assert processes(tmp_path / "refused") == []
+    logs, out = tmp_path / "logs", tmp_path / "out.txt"
+    args = ["scripts/spark_cluster.py", "--workers", "1", "--memory", "512m",
+            "--port", str(port), "--webui-port", str(ui_port), "--logs", str(logs)]  # fmt: skip
+    with out.open("w") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT
+        )
+    try:
+        wait_for(lambda: "Ctrl-C stops" in out.read_text() or proc.poll() is not None, 180,
+                 "the cluster to start")  # fmt: skip
+        assert len(processes(logs)) == 2  # the master and the worker
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = out.read_text()
+    assert f"Spark master spark://127.0.0.1:{port}, 1 worker(s) of 1 core(s) and 512m" in text
+    assert f"--engine spark --spark-master spark://127.0.0.1:{port}" in text
+    assert text.endswith("stopping the Spark cluster …\n")
+    assert processes(logs) == []
