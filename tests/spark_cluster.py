@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -86,7 +86,7 @@ def tasks(cluster: Cluster, worker: int, app_id: str) -> dict[str, set[tuple[int
     return found
 
 
-def wait_for(condition, timeout: float, what: str, step: float = 0.1) -> None:  # noqa: ANN001
+def wait_for(condition: Callable[[], bool], timeout: float, what: str, step: float = 0.1) -> None:
     """Poll ``condition()`` until true; fail naming ``what`` after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     while not condition():
