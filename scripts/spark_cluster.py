@@ -133,6 +133,9 @@ class Cluster:
             SPARK_LOG_DIR=str(self.root / "logs"),
             SPARK_LOCAL_IP="127.0.0.1",
             SPARK_DAEMON_MEMORY="256m",
+            # The master and the workers only schedule: a quick JIT and a serial GC start
+            # them faster and smaller. Executors, which do the work, keep Spark's defaults.
+            SPARK_DAEMON_JAVA_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1",
             PYSPARK_PYTHON=sys.executable,
             PYSPARK_DRIVER_PYTHON=sys.executable,
             PYTHONPATH=self.pythonpath,
