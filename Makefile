@@ -9,7 +9,7 @@ MLFLOW_PORT ?= 5000
 SERVE_PORT ?= 5001
 APT_PACKAGES := chromium default-jre-headless
 
-.PHONY: run test lint bench venv dev system-deps mlflow-ui serve reliability clean
+.PHONY: run test lint bench venv dev system-deps mlflow-ui serve reliability clean spark-cluster
 
 # Runtime environment: re-installed whenever requirements.txt changes.
 $(VENV)/.runtime: requirements.txt pyproject.toml
@@ -79,6 +79,16 @@ serve: venv
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" MLFLOW_TRACKING_URI=$(TRACKING_URI) \
 	  $(PY) -m mlflow models serve \
 	  -m runs:/$(RUN_ID)/model --env-manager local -h $(HOST) -p $(SERVE_PORT) -w 1
+
+# A Spark standalone cluster on this machine from the installed PySpark: a master on
+# spark://127.0.0.1:$(SPARK_PORT) (web UI on $(SPARK_UI_PORT)) and $(WORKERS) one-core
+# workers; prints the master URL and a `score --engine spark` command; Ctrl-C stops it.
+WORKERS ?= 2
+SPARK_PORT ?= 7077
+SPARK_UI_PORT ?= 8080
+spark-cluster: dev system-deps
+	$(PY) scripts/spark_cluster.py --workers $(WORKERS) --port $(SPARK_PORT) \
+	  --webui-port $(SPARK_UI_PORT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts bench-results

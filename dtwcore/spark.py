@@ -455,11 +455,16 @@ def _distances(
     options: ReadOptions,
     decimal_comma: bool = False,
 ) -> DataFrame:
-    """[product, distance, _row] for every product, computed once (local checkpoint).
+    """[product, distance, _row] for every product, computed once (cached).
+
+    Cached, not local-checkpointed: a local checkpoint lives only in the executors that
+    wrote it, so losing one (a worker that dies mid-job) fails the job, whereas a lost
+    cached partition is computed again from the input.
 
     ``_row`` (``monotonically_increasing_id``) follows the input order and breaks ties;
     for a long table it is the product's first row.
     """
+    from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
     target = np.ascontiguousarray(target, dtype=np.float64)
@@ -469,12 +474,11 @@ def _distances(
     if roles.layout == "long":
         products, n_weeks = _long_products(spark_df, roles, options, decimal_comma)
         scorer: Any = _LongScorer(target, radius, znorm, n_weeks)
-        with _worker_errors():
-            return (
-                products.select("product", "_row", "cells")
-                .mapInArrow(scorer, _DISTANCES)
-                .localCheckpoint()
-            )
+        return (
+            products.select("product", "_row", "cells")
+            .mapInArrow(scorer, _DISTANCES)
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        )
     columns = [_product_column(roles).alias("product")]
     for i, w in enumerate(roles.weeks):
         value = F.col(_quoted(w)).cast("double")
@@ -483,8 +487,7 @@ def _distances(
         columns.append(value.alias(f"w{i}"))
     products = spark_df.select(*columns).withColumn("_row", F.monotonically_increasing_id())
     scorer = _Scorer(target, radius, znorm, roles.weeks)
-    with _worker_errors():
-        return products.mapInArrow(scorer, _DISTANCES).localCheckpoint()
+    return products.mapInArrow(scorer, _DISTANCES).persist(StorageLevel.MEMORY_AND_DISK)
 
 
 def score(
@@ -517,9 +520,9 @@ def score(
     Spark DataFrame [product string, distance double, rank long, zscore double] whose
     partitions hold consecutive ranks in order, so collecting or writing it keeps rank
     order. Ties in distance rank in input order (``monotonically_increasing_id``). The
-    distances are computed once (a local checkpoint) and reused for the statistics and
-    the ranks.
+    distances are computed once (cached) and reused for the statistics and the ranks.
     """
+    from pyspark import StorageLevel
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -530,9 +533,10 @@ def score(
     distances = _distances(
         spark_df, target, stretch=stretch, znorm=znorm, roles=roles, options=options
     )
-    stats = distances.agg(
-        F.avg("distance").alias("mean"), F.stddev_pop("distance").alias("sd")
-    ).first()
+    with _worker_errors():
+        stats = distances.agg(
+            F.avg("distance").alias("mean"), F.stddev_pop("distance").alias("sd")
+        ).first()
     mean, sd = float(stats["mean"] or 0.0), float(stats["sd"] or 0.0)
     if top is not None:
         ranked = (
@@ -543,7 +547,7 @@ def score(
             .orderBy("rank")
         )
     else:
-        ordered = distances.orderBy("distance", "_row").localCheckpoint()
+        ordered = distances.orderBy("distance", "_row").persist(StorageLevel.MEMORY_AND_DISK)
         counts = dict(ordered.groupBy(F.spark_partition_id().alias("part")).count().collect())
         offsets, total = {}, 0
         for part in sorted(counts):
