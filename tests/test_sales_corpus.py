@@ -20,6 +20,7 @@ from dtwcore.sales import (
     load_catalog,
     score_catalog,
 )
+from scripts.make_sales_examples import csv_bytes, order_lines, store_sales_rows
 
 from .sales_corpus import Case, corpus
 
@@ -132,3 +133,11 @@ def test_spark_reads_the_same_tables(spark: object, tmp_path: Path) -> None:
         if case.name == "long_dates.parquet":  # the library on a DataFrame, roles guessed
             ranked = score(spark.read.parquet(str(path)), BLOG_TARGET)  # type: ignore[attr-defined]
             _same_scores(to_arrow(ranked).to_pandas(), _expected_scores(case))
+
+
+def test_example_exports_are_the_generated_ones() -> None:
+    """The README's example files are exactly what the generator writes (no drift)."""
+    from scripts.make_sales_examples import ORDER_LINES, STORE_SALES
+
+    assert STORE_SALES.read_bytes() == csv_bytes(store_sales_rows()[0])
+    assert ORDER_LINES.read_bytes() == order_lines()[0]
