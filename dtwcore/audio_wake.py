@@ -52,12 +52,15 @@ __all__ = [
     "Detection",
     "Finding",
     "WakeWord",
+    "Trace",
     "calibrate_threshold",
     "detect",
+    "detections",
     "enroll",
     "enroll_utterances",
     "equal_error_rate",
     "find",
+    "score_trace",
     "subsequence_dtw",
 ]
 
@@ -65,7 +68,7 @@ MIN_TEMPLATES = 3
 THRESHOLD_FACTOR = 1.3
 """MFCC and envelope: threshold = this x the median leave-one-out distance."""
 THRESHOLD_FACTORS: dict[str, float] = {
-    "embedding": 1.3,
+    "embedding": 1.75,
     "mfcc": THRESHOLD_FACTOR,
     "envelope": THRESHOLD_FACTOR,
 }
@@ -473,6 +476,108 @@ def _refine(
     length = n + span if settings.length_norm == "sum" else np.maximum(n, span)
     b = int(np.argmin(cost / length))
     return (first + int(begin[b])) * fine_hop, (first + b - n + 1) * fine_hop + _seconds(sound)
+
+
+@dataclass(frozen=True)
+class Trace:
+    """How close the wake word is at each moment of a long recording or stream.
+
+    Attributes
+    ----------
+    times : np.ndarray [shape=(M,)]
+        When the best match ending at each frame ends (seconds from the start).
+    distances : np.ndarray [shape=(M,)]
+        Its length-normalised distance to the nearest template (lower is closer).
+    """
+
+    times: np.ndarray
+    distances: np.ndarray
+
+
+def score_trace(wake: WakeWord, samples: np.ndarray, *, chunk_seconds: float = 30.0) -> Trace:
+    """The best match ending at every frame of a recording of any length.
+
+    The recording is scored in chunks of ``chunk_seconds`` (each with a few seconds of
+    context either side, so a phrase across a chunk border is still seen whole), which
+    keeps memory flat for streams of hours.
+
+    Parameters
+    ----------
+    wake : WakeWord
+    samples : np.ndarray [shape=(n,)]
+        Mono at :data:`dtwcore.audio.SAMPLE_RATE`.
+    chunk_seconds : float > 0
+
+    Returns
+    -------
+    Trace
+        Frames in time order; their times are where each best match ends.
+    """
+    if not chunk_seconds > 0:
+        raise ValueError(f"chunk_seconds must be above 0, got {chunk_seconds!r}")
+    settings = wake.settings
+    hop = settings.hop_seconds
+    lengths = np.array([t.shape[0] for t in wake.templates])
+    sounds = np.array([_seconds(x) for x in wake.sounds]) if wake.sounds else lengths * hop
+    context = 2.0 * (float(sounds.max()) + settings.pad_seconds) + 1.0
+    total = samples.shape[0] / SAMPLE_RATE
+    times, distances = [], []
+    start = 0.0
+    while start < total:
+        lo = max(0.0, start - context)
+        hi = min(total, start + chunk_seconds + context)
+        piece = samples[round(lo * SAMPLE_RATE) : round(hi * SAMPLE_RATE)]
+        recording = features(piece, settings, norm_window=wake.seconds)
+        profile, _, owner = _best_span(wake.templates, recording, settings.length_norm)
+        k = np.arange(profile.shape[0])
+        if settings.kind == "embedding":
+            ends = lo + (k - lengths[owner] + 1) * hop + sounds[owner]
+        else:
+            ends = lo + (k + 1) * hop
+        keep = (ends >= start) & (ends < start + chunk_seconds) & np.isfinite(profile)
+        times.append(ends[keep])
+        distances.append(profile[keep])
+        start += chunk_seconds
+    t = np.concatenate(times) if times else np.zeros(0)
+    d = np.concatenate(distances) if distances else np.zeros(0)
+    order = np.argsort(t, kind="stable")
+    return Trace(t[order], d[order])
+
+
+def detections(
+    trace: Trace, threshold: float, *, cooldown: float = 1.0
+) -> list[tuple[float, float]]:
+    """Moments the wake word is heard: one per dip of the trace below the threshold.
+
+    Parameters
+    ----------
+    trace : Trace
+    threshold : float
+    cooldown : float
+        Seconds after a detection in which no other fires (one utterance fires once).
+
+    Returns
+    -------
+    list of (time, distance)
+        The time (seconds) and distance of each dip's lowest point.
+    """
+    out: list[tuple[float, float]] = []
+    below = trace.distances <= threshold
+    k, n = 0, trace.distances.shape[0]
+    while k < n:
+        if not below[k]:
+            k += 1
+            continue
+        j = k
+        while j < n and (below[j] or trace.times[j] - trace.times[k] < cooldown):
+            j += 1
+        run = np.arange(k, j)
+        run = run[below[run]]
+        best = int(run[np.argmin(trace.distances[run])])
+        if not out or trace.times[best] - out[-1][0] >= cooldown:
+            out.append((float(trace.times[best]), float(trace.distances[best])))
+        k = j
+    return out
 
 
 def equal_error_rate(genuine: np.ndarray, impostor: np.ndarray) -> tuple[float, float]:

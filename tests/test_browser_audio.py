@@ -68,9 +68,9 @@ def _stereo_flac() -> bytes:
 
 def _assert_sample_sentences_separate(page) -> None:  # noqa: ANN001
     """Read the distance matrix the browser draws: every "Doors and corners" clip is
-    nearest to another "Doors and corners" clip, not to "You walk into a room", and the
-    same voice at another speed (us 160 vs 110 wpm) is far closer than the other sentence
-    in the same voice and speed (us 160 wpm)."""
+    nearest to another "Doors and corners" clip, not to "You walk into a room", the same
+    voice at another speed (us 160 vs 110 wpm) is far closer than the other sentence in
+    the same voice and speed (us 160 wpm), and the numbers are the library's."""
     matrix = page.evaluate(
         """() => {
             const el = [...document.querySelectorAll('.js-plotly-plot')]
@@ -88,8 +88,16 @@ def _assert_sample_sentences_separate(page) -> None:  # noqa: ANN001
         others = [j for j in range(len(names)) if j != k]
         assert names[min(others, key=lambda j: z[k, j])].startswith("doors_"), names[k]
     fast, slow = names.index("doors_us_160wpm.wav"), names.index("doors_us_110wpm.wav")
-    assert z[fast, slow] == pytest.approx(0.57, abs=0.01)
-    assert z[fast, room] == pytest.approx(2.78, abs=0.01)
+    from dtwcore.audio import distance_matrix, prepare, read_audio
+
+    feats = [
+        prepare(read_audio(ASSETS / n)).features
+        for n in ["doors_us_160wpm.wav", "doors_us_110wpm.wav", "room_us_160wpm.wav"]
+    ]
+    D = distance_matrix(feats)  # the speech embedding: 0.46 and 0.89
+    assert z[fast, slow] == pytest.approx(D[0, 1], abs=0.01)
+    assert z[fast, room] == pytest.approx(D[0, 2], abs=0.01)
+    assert z[fast, slow] < 0.6 * z[fast, room]
 
 
 def test_upload_shows_in_the_distance_matrix(browser_page, app_server: str) -> None:
@@ -184,16 +192,16 @@ ran on into the next word, or a match elsewhere in the recording, fails.
 
 def _enrollment_caption(uploads: list[dict]) -> str:
     """The caption the page must show when exactly ``uploads`` are enrolled (and nothing else)."""
-    from dtwcore.audio import MAX_CLIP_SECONDS, load_audio, prepare
-    from dtwcore.audio_wake import enroll
+    from dtwcore.audio import FEATURE_KINDS, MAX_CLIP_SECONDS, load_audio, prepare
+    from dtwcore.audio_wake import enroll_utterances
 
     utts = [
-        prepare(load_audio(u["buffer"], u["name"], max_seconds=MAX_CLIP_SECONDS), "mfcc")
-        for u in uploads
+        prepare(load_audio(u["buffer"], u["name"], max_seconds=MAX_CLIP_SECONDS)) for u in uploads
     ]
-    wake = enroll([u.features for u in utts], [u.name for u in utts])
+    wake = enroll_utterances(utts)
+    assert wake.kind == "embedding"
     return (
-        f"{len(utts)} templates; leave-one-out distances "
+        f"{len(utts)} templates ({FEATURE_KINDS[wake.kind]}); leave-one-out distances "
         + ", ".join(f"{v:.2f}" for v in wake.loo)
         + f"; calibrated threshold {wake.threshold:.2f}."
     )
@@ -233,6 +241,25 @@ def test_wake_word_enrolled_from_three_uploads_is_found_in_an_uploaded_recording
     enroll_uploader = page.get_by_test_id("stFileUploader").filter(
         has_text="Upload recordings of the wake word"
     )
+    # the same recording three times (it used to crash the threshold slider)
+    same = (ASSETS / "hey_marvin_2.wav").read_bytes()
+    enroll_uploader.locator("input[type=file]").set_input_files(
+        [{"name": f"take {k}.wav", "mimeType": "audio/wav", "buffer": same} for k in (1, 2, 3)]
+    )
+    page.get_by_text("take 3.wav is the same recording as take 1.wav; it is used once.").wait_for(
+        timeout=90_000
+    )
+    page.get_by_text("Enroll at least 3 recordings of the wake word (1 so far).").wait_for()
+    assert "Traceback" not in page.inner_text("body")
+    assert "StreamlitInvalidMinMaxError" not in page.inner_text("body")
+    delete = enroll_uploader.get_by_test_id("stFileUploaderDeleteBtn")
+    for left in (2, 1, 0):
+        delete.first.locator("button").click()
+        page.wait_for_function(
+            f"() => document.querySelectorAll('[data-testid=stFileUploaderDeleteBtn]').length"
+            f" <= {left}"
+        )
+    page.get_by_text("Enroll at least 3 recordings of the wake word (0 so far).").wait_for()
     enroll_uploader.locator("input[type=file]").set_input_files(uploads)
     page.get_by_text(_enrollment_caption(uploads), exact=True).wait_for(timeout=90_000)
 
