@@ -34,10 +34,12 @@ from dtwcore.audio_embedding import EMBED_HOP, EMBED_WINDOW
 from dtwcore.audio_wake import (
     THRESHOLD_FACTORS,
     detect,
+    detections,
     enroll,
     enroll_utterances,
     equal_error_rate,
     find,
+    score_trace,
     subsequence_dtw,
 )
 from dtwcore.plots.audio import (
@@ -410,3 +412,24 @@ def test_figures_have_units_and_colours(sentences, wake):
     assert fig.layout.xaxis.title.text == "distance to the nearest template"
     fig = profile_figure(np.ones(50), 1.2, hop_seconds=HOP_SECONDS, span=(0.1, 0.3))
     assert fig.layout.xaxis.title.text == "end of the candidate span (s)"
+
+
+def test_stream_detections_fire_once_per_wake_word_and_nowhere_else(wake):
+    """What a live listener does: score a stream in chunks, one detection per dip with a
+    cooldown. "Hey Marvin" twice among other sentences: each detected within 0.5 s of
+    where it ends, nothing elsewhere (measured: 0.00 and 0.01 s off)."""
+    names = ["good_morning.wav", "hey_marvin_6.wav", ROOM, "hey_marvin_6.wav", DOORS[0]]
+    y, _ = _concat(*names)
+    ends, t = [], 0.5
+    for name in names:  # _concat's layout: 0.5 s gap, then the clip
+        utt = prepare(read_audio(ASSETS / name))
+        if name == "hey_marvin_6.wav":
+            ends.append(t + utt.end / SAMPLE_RATE)
+        t += utt.clip.duration + 0.5
+    trace = score_trace(wake, y, chunk_seconds=2.5)  # phrases cross chunk borders
+    assert np.all(np.diff(trace.times) >= 0) and trace.times.shape == trace.distances.shape
+    fired = detections(trace, wake.threshold, cooldown=1.0)
+    assert len(fired) == len(ends), fired
+    for (when, distance), end in zip(fired, ends, strict=True):
+        assert when == pytest.approx(end, abs=0.5)
+        assert distance <= wake.threshold
