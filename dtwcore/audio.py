@@ -10,11 +10,13 @@ silence trimming and padding; :func:`prepare` applies them. All share one interf
 samples in, ``(frames, d)`` array out, compared by :func:`distance_matrix`.
 
 * ``"embedding"``: Google's speech embedding (:mod:`dtwcore.audio_embedding`), 96 numbers
-  per 40 ms frame, of the sound padded with silence; each frame scaled to unit length,
-  the utterance's mean frame removed and scaled to unit length again, so the squared
-  frame difference is twice the cosine distance. The default wherever its runtime loads
-  (:func:`default_kind`). Its settings were chosen by leave-one-speaker-out on fsdd-dev
-  (``scripts/tune_audio.py``).
+  per 40 ms frame, of the sound trimmed at 40 dB and padded with 0.8 s of silence each
+  side; each frame scaled to unit length, the utterance's mean frame removed and scaled
+  to unit length again, so the squared frame difference is twice the cosine distance; no
+  band; cost divided by the longer length. The default wherever its runtime loads
+  (:func:`default_kind`). Every setting was chosen by leave-one-speaker-out on fsdd-dev
+  (``scripts/tune_audio.py``: two of three folds and all three speakers together chose
+  these; the third fold chose 1 frame per 80 ms and the sum of lengths).
 * ``"mfcc"``: 13 MFCCs from 40 mel bands over 20 Hz - 4 kHz on 10 ms frames, normalised
   per utterance (each coefficient to mean 0, standard deviation 1), followed by their
   deltas (slopes over 9 frames of the normalised coefficients), 26 values per frame. The
@@ -156,9 +158,11 @@ FEATURES: dict[str, FeatureSettings] = {
         kind="embedding",
         description="speech embedding (96 numbers per 40 ms), cosine",
         trim_db=40.0,
-        pad_seconds=0.5,
+        pad_seconds=0.8,
         shifts=2,
         normalise="centre",
+        stretch=None,
+        length_norm="max",
     ),
     "mfcc": FeatureSettings(
         kind="mfcc",

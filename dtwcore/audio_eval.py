@@ -212,7 +212,7 @@ def evaluate(
         if (~own).any():
             cross[str(spk)] = _accuracy(D[rows][:, ~own], q_lab[rows], t_lab[~own])
 
-    wake = _wake_word(D, q_lab, q_spk, t_lab, t_spk, tmpl, feats, stretch, settings.length_norm)
+    wake = _wake_word(D, q_lab, q_spk, t_lab, t_spk, tmpl, feats, stretch, settings)
     names = [str(x) for x in np.unique(speakers)]
     folds = {
         spk: speaker_figures(D, q_lab, q_spk, t_lab, t_spk, spk, [o for o in names if o != spk])
@@ -269,7 +269,7 @@ def _wake_word(
     tmpl: np.ndarray,
     feats: list[np.ndarray],
     stretch: float | None,
-    length_norm: str,
+    settings: FeatureSettings,
 ) -> dict[str, Any]:
     """Per-label equal error rate and error rates at the calibrated thresholds."""
     per_label: dict[str, dict[str, float]] = {}
@@ -285,10 +285,12 @@ def _wake_word(
             impostor.append(score[~is_word])
             if cols.size >= 2:
                 T = distance_matrix(
-                    [feats[tmpl[c]] for c in cols], stretch=stretch, length_norm=length_norm
+                    [feats[tmpl[c]] for c in cols],
+                    stretch=stretch,
+                    length_norm=settings.length_norm,
                 )
                 np.fill_diagonal(T, np.inf)
-                threshold = calibrate_threshold(T.min(axis=1))
+                threshold = calibrate_threshold(T.min(axis=1), settings.kind)
                 rejects += int(np.sum(score[is_word] > threshold))
                 accepts += int(np.sum(score[~is_word] <= threshold))
                 n_gen += int(is_word.sum())
