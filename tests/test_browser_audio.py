@@ -252,12 +252,11 @@ def test_wake_word_enrolled_from_three_uploads_is_found_in_an_uploaded_recording
     page.get_by_text("Enroll at least 3 recordings of the wake word (1 so far).").wait_for()
     assert "Traceback" not in page.inner_text("body")
     assert "StreamlitInvalidMinMaxError" not in page.inner_text("body")
-    delete = enroll_uploader.get_by_test_id("stFileUploaderDeleteBtn")
+    delete = enroll_uploader.get_by_test_id("stFileChipDeleteBtn")
     for left in (2, 1, 0):
-        delete.first.locator("button").click()
+        delete.first.click()
         page.wait_for_function(
-            f"() => document.querySelectorAll('[data-testid=stFileUploaderDeleteBtn]').length"
-            f" <= {left}"
+            f"() => document.querySelectorAll('[data-testid=stFileChipDeleteBtn]').length <= {left}"
         )
     page.get_by_text("Enroll at least 3 recordings of the wake word (0 so far).").wait_for()
     enroll_uploader.locator("input[type=file]").set_input_files(uploads)
