@@ -221,8 +221,17 @@ def main(argv: list[str] | None = None) -> int:
         "stream_seconds_by_part": {k: round(v, 1) for k, v in made.items()},
         "positives": int(pos.size),
         "scoring_seconds": round(scoring, 1),
+        "positive_distances": {
+            "median": round(float(np.median(pos)), 4),
+            "max_found": round(float(pos[np.isfinite(pos)].max()), 4),
+        },
         "at": {},
     }
+    lowest = detections(trace, float(np.quantile(trace.distances, 0.01)), cooldown=COOLDOWN)
+    report["closest_negatives"] = [
+        {"seconds": round(t, 2), "distance": round(d, 3), "in": heard_in(t, spans)}
+        for t, d in sorted(lowest, key=lambda td: td[1])[:5]
+    ]
     for name, threshold in thresholds.items():
         fires = detections(trace, threshold, cooldown=COOLDOWN)
         report["at"][name] = {
