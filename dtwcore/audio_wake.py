@@ -254,8 +254,9 @@ class Finding:
     template : int
         Which template matched best.
     profile : np.ndarray [shape=(M,)]
-        Best distance of a match ending at each frame (lower is better); frame k ends
-        about ``k * hop_seconds`` into the recording.
+        Best distance of a match ending at each frame (lower is better).
+    times : np.ndarray [shape=(M,)]
+        When each of those matches ends (seconds from the recording's start).
     hop_seconds : float
         Time between two frames of the profile (seconds).
     threshold : float
@@ -268,6 +269,7 @@ class Finding:
     distance: float
     template: int
     profile: np.ndarray
+    times: np.ndarray
     hop_seconds: float
     threshold: float
 
@@ -459,16 +461,33 @@ def find(wake: WakeWord, samples: np.ndarray, threshold: float | None = None) ->
     end = int(np.argmin(choice))
     start, best = int(starts[end]), int(owner[end])
     hop = settings.hop_seconds
+    times = _end_times(wake, owner)
     if settings.kind != "embedding":
         return Finding(
-            start * hop, (end + 1) * hop, float(profile[end]), best, profile, hop, threshold
+            start * hop, (end + 1) * hop, float(profile[end]), best, profile, times, hop, threshold
         )
     if not wake.sounds:
         raise ValueError("an embedding wake word needs its templates' sounds to find it")
     coarse_start = start * hop
     coarse_end = (end - wake.templates[best].shape[0] + 1) * hop + _seconds(wake.sounds[best])
     start_s, end_s = _refine(wake, samples, best, coarse_start, coarse_end)
-    return Finding(start_s, end_s, float(profile[end]), best, profile, hop, threshold)
+    return Finding(start_s, end_s, float(profile[end]), best, profile, times, hop, threshold)
+
+
+def _end_times(wake: WakeWord, owner: np.ndarray) -> np.ndarray:
+    """When the match ending at each frame ends (seconds), given each frame's template.
+
+    For the embedding, a match whose last frame is k, by a template of n frames and L
+    seconds of sound, ends at ``(k - n + 1) * hop + L`` (see :func:`_refine`); for 10 ms
+    features at ``(k + 1) * hop``.
+    """
+    hop = wake.settings.hop_seconds
+    k = np.arange(owner.shape[0])
+    if wake.kind != "embedding" or not wake.sounds:
+        return (k + 1) * hop
+    frames = np.array([t.shape[0] for t in wake.templates])
+    sounds = np.array([_seconds(x) for x in wake.sounds])
+    return (k - frames[owner] + 1) * hop + sounds[owner]
 
 
 def _seconds(sound: np.ndarray) -> float:
@@ -544,10 +563,8 @@ def score_trace(wake: WakeWord, samples: np.ndarray, *, chunk_seconds: float = 3
     if not chunk_seconds > 0:
         raise ValueError(f"chunk_seconds must be above 0, got {chunk_seconds!r}")
     settings = wake.settings
-    hop = settings.hop_seconds
-    lengths = np.array([t.shape[0] for t in wake.templates])
-    sounds = np.array([_seconds(x) for x in wake.sounds]) if wake.sounds else lengths * hop
-    context = 2.0 * (float(sounds.max()) + settings.pad_seconds) + 1.0
+    longest = max(t.shape[0] for t in wake.templates) * settings.hop_seconds
+    context = 2.0 * (longest + settings.pad_seconds) + 1.0
     total = samples.shape[0] / SAMPLE_RATE
     times, distances = [], []
     start = 0.0
@@ -557,11 +574,7 @@ def score_trace(wake: WakeWord, samples: np.ndarray, *, chunk_seconds: float = 3
         piece = samples[round(lo * SAMPLE_RATE) : round(hi * SAMPLE_RATE)]
         recording = features(piece, settings, norm_window=wake.seconds)
         profile, _, _, owner = _best_span(wake.templates, recording, settings.length_norm)
-        k = np.arange(profile.shape[0])
-        if settings.kind == "embedding":
-            ends = lo + (k - lengths[owner] + 1) * hop + sounds[owner]
-        else:
-            ends = lo + (k + 1) * hop
+        ends = lo + _end_times(wake, owner)
         keep = (ends >= start) & (ends < start + chunk_seconds) & np.isfinite(profile)
         times.append(ends[keep])
         distances.append(profile[keep])

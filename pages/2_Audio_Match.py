@@ -520,8 +520,12 @@ with wake_tab:
                     st.audio(clip.samples[lo:hi], sample_rate=SAMPLE_RATE)
                     st.plotly_chart(
                         profile_figure(
-                            hit.profile, threshold, hop_seconds=hit.hop_seconds, span=span
-                        ),
+                            hit.profile,
+                            threshold,
+                            hop_seconds=hit.hop_seconds,
+                            span=span,
+                            times=hit.times,
+                        ),  # fmt: skip
                         config=PLOT_CONFIG,
                         key="audio.wake.profile",
                     )
