@@ -15,7 +15,14 @@ import numpy as np
 from dtwcore.audio import SAMPLE_RATE
 from dtwcore.audio_wake import Trace, WakeWord, detections, score_trace
 
-__all__ = ["COOLDOWN_SECONDS", "STEP_SECONDS", "WINDOW_SECONDS", "Listener"]
+__all__ = [
+    "COOLDOWN_SECONDS",
+    "SOUND_LEVEL",
+    "STEP_SECONDS",
+    "WINDOW_SECONDS",
+    "Listener",
+    "pcm_to_mono",
+]
 
 STEP_SECONDS = 0.25
 """How much new audio triggers a rescoring (seconds)."""
@@ -23,6 +30,30 @@ WINDOW_SECONDS = 3.0
 """How much recent audio each rescoring sees (seconds); longer than any wake word."""
 COOLDOWN_SECONDS = 1.5
 """No second detection within this many seconds of one (one utterance fires once)."""
+SOUND_LEVEL = 0.03
+"""A sample louder than this (about -30 dBFS) marks the first sound heard."""
+
+
+def pcm_to_mono(data: np.ndarray, channels: int, *, planar: bool) -> np.ndarray:
+    """One frame of microphone PCM as mono float samples in [-1, 1].
+
+    Parameters
+    ----------
+    data : np.ndarray
+        Interleaved ``[shape=(1, n * channels)]`` or planar ``[shape=(channels, n)]``
+        samples, int16 or float.
+    channels : int
+    planar : bool
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float32]
+    """
+    x = np.asarray(data)
+    scale = 32768.0 if np.issubdtype(x.dtype, np.integer) else 1.0
+    x = x.astype(np.float32) / scale
+    x = x.reshape(channels, -1) if planar else x.reshape(-1, channels).T
+    return np.clip(x.mean(axis=0), -1.0, 1.0)
 
 
 class Listener:
@@ -49,6 +80,8 @@ class Listener:
         self._times: list[np.ndarray] = []
         self._distances: list[np.ndarray] = []
         self._last = -np.inf
+        self.first_sound: float | None = None
+        """When the first sample above :data:`SOUND_LEVEL` arrived (seconds), if yet."""
 
     @property
     def seconds(self) -> float:
@@ -74,6 +107,10 @@ class Listener:
             y = librosa.resample(y, orig_sr=rate, target_sr=SAMPLE_RATE, res_type="soxr_hq")
         keep = round(WINDOW_SECONDS * SAMPLE_RATE)
         self._buffer = np.concatenate([self._buffer, y.astype(np.float32)])[-keep:]
+        if self.first_sound is None:
+            loud = np.flatnonzero(np.abs(y) > SOUND_LEVEL)
+            if loud.size:
+                self.first_sound = (self._fed + int(loud[0])) / SAMPLE_RATE
         self._fed += y.shape[0]
         if self._fed - self._scored < STEP_SECONDS * SAMPLE_RATE:
             return False

@@ -2,16 +2,19 @@
 
 Tab 1 compares clips (samples, uploads, the microphone): waveforms with players, the DTW
 distance matrix, and one pair in detail. Tab 2 enrolls a wake word, tests a clip against
-it and finds it inside a longer recording. Decoding, features and DTW live in
-``dtwcore.audio`` and ``dtwcore.audio_wake``; figures in ``dtwcore.plots.audio``.
+it, finds it inside a longer recording, and listens for it on the microphone. Decoding,
+features and DTW live in ``dtwcore.audio``, ``dtwcore.audio_wake`` and
+``dtwcore.audio_listen``; figures in ``dtwcore.plots.audio``.
 """
 
 import hashlib
 import json
+import queue
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from dtwcore.audio import (
     FEATURE_KINDS,
@@ -31,6 +34,7 @@ from dtwcore.audio import (
     load_audio,
     prepare,
 )
+from dtwcore.audio_listen import Listener, pcm_to_mono
 from dtwcore.audio_wake import MIN_TEMPLATES, Finding, WakeWord, detect, enroll, find
 from dtwcore.plots import SELECTED_COLOR, TARGET_COLOR
 from dtwcore.plots.audio import (
@@ -529,3 +533,62 @@ with wake_tab:
                         config=PLOT_CONFIG,
                         key="audio.wake.profile",
                     )
+
+        st.subheader("4. Listen", anchor=False)
+        st.caption(
+            "Start, then say the wake word now and then: each time it is heard it is marked "
+            "below (once per saying), with the running score. The sound goes straight from "
+            "this browser to this app's server, nowhere else."
+        )
+        if st.toggle(
+            "Listen on the microphone",
+            key="audio.wake.listen_on",
+            help="Turns the microphone listener on; the browser asks for the microphone "
+            "when you press Start listening.",
+        ):
+            listen = webrtc_streamer(
+                key="audio.wake.listen",
+                mode=WebRtcMode.SENDONLY,
+                audio_receiver_size=512,
+                rtc_configuration={"iceServers": []},
+                media_stream_constraints={"audio": True, "video": False},
+                translations={"start": "Start listening", "stop": "Stop listening"},
+            )
+            status, heard, trace_box = st.empty(), st.empty(), st.empty()
+            if listen.state.playing and listen.audio_receiver is not None:
+                listener = Listener(wake, threshold)
+                drawn = 0
+                while listen.state.playing:
+                    try:
+                        frames = listen.audio_receiver.get_frames(timeout=1)
+                    except queue.Empty:
+                        continue
+                    for frame in frames:
+                        mono = pcm_to_mono(
+                            frame.to_ndarray(),
+                            len(frame.layout.channels),
+                            planar=frame.format.is_planar,
+                        )
+                        listener.feed(mono, frame.sample_rate)
+                    first = listener.first_sound
+                    status.caption(
+                        f"Listening: {listener.seconds:.1f} s heard"
+                        + (f"; first sound at {first:.2f} s." if first is not None else ".")
+                    )
+                    fired = listener.detections()
+                    if fired:
+                        heard.success(
+                            "  \n".join(f"Heard at {t:.2f} s (distance {d:.2f})" for t, d in fired),
+                            icon=":material/hearing:",
+                        )
+                    if listener.seconds - drawn >= 1.0 and listener.trace.times.size:
+                        drawn = listener.seconds
+                        trace = listener.trace
+                        trace_box.plotly_chart(
+                            profile_figure(
+                                trace.distances, threshold, hop_seconds=wake.settings.hop_seconds,
+                                times=trace.times,
+                            ),
+                            config=PLOT_CONFIG,
+                            key=f"audio.wake.listen.trace.{drawn:.2f}",
+                        )  # fmt: skip
