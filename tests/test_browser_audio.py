@@ -297,3 +297,92 @@ def test_wake_word_enrolled_from_three_uploads_is_found_in_an_uploaded_recording
     ).json_value()
     assert matched == pytest.approx(end - start, abs=0.02)
     _full_screenshot(page, "audio_wake_uploads.png")
+
+
+LISTEN_SCRIPT = [
+    ("silence", 3.0), ("good_morning.wav", 0), ("silence", 1.0), ("hey_marvin_6.wav", 0),
+    ("silence", 1.5), ("room_us_160wpm.wav", 0), ("silence", 1.0), ("hey_marvin_6.wav", 0),
+    ("silence", 1.5), ("doors_us_160wpm.wav", 0), ("silence", 2.0),
+]  # fmt: skip
+HEARD = re.compile(r"Heard at (\d+\.\d+) s \(distance (\d+\.\d+)\)")
+LISTENING = re.compile(r"Listening: (\d+\.\d+) s heard; first sound at (\d+\.\d+) s\.")
+
+
+def _listen_recording(path) -> tuple[float, list[float], float]:  # noqa: ANN001
+    """Write the fake microphone's recording; return its length, where each "Hey Marvin"
+    ends and where its first sound is (seconds)."""
+    from dtwcore.audio import SAMPLE_RATE, read_audio
+    from dtwcore.audio_listen import SOUND_LEVEL
+
+    parts, ends, t = [], [], 0.0
+    for name, seconds in LISTEN_SCRIPT:
+        y = (
+            np.zeros(round(seconds * SAMPLE_RATE), np.float32)
+            if name == "silence"
+            else read_audio(ASSETS / name).samples
+        )
+        t += y.shape[0] / SAMPLE_RATE
+        if name.startswith("hey_marvin"):
+            ends.append(t)
+        parts.append(y)
+    y = np.concatenate(parts)
+    y = y + np.random.default_rng(0).normal(0, 1e-3, y.size).astype(np.float32)
+    sf.write(path, y, SAMPLE_RATE, subtype="PCM_16")
+    onset = int(np.flatnonzero(np.abs(y) > SOUND_LEVEL)[0]) / SAMPLE_RATE
+    return y.size / SAMPLE_RATE, ends, onset
+
+
+def test_listen_marks_each_wake_word_on_a_live_microphone(
+    playwright_instance, app_server: str, tmp_path
+) -> None:
+    """Chromium's fake microphone plays (in a loop) a recording with "Hey Marvin" twice
+    among other speech; the Listen mode, with the sample enrollment, must mark every
+    occurrence heard within 0.5 s of where it ends, and nothing else. The fake device
+    starts before the WebRTC connection does, so the page's clock is lined up with the
+    recording's by the first sound each one has."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    wav = tmp_path / "listen.wav"
+    period, ends, onset = _listen_recording(wav)
+    context = launch_chromium(
+        playwright_instance,
+        [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={wav}",
+        ],
+    )
+    try:
+        context.grant_permissions(["microphone"])
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        _open_audio_page(page, app_server)
+        page.get_by_role("tab", name="Wake word").click()
+        page.get_by_text("Found at").wait_for(timeout=90_000)
+        page.get_by_test_id("stCheckbox").filter(has_text="Listen on the microphone").click()
+        frame = page.frame_locator("iframe[title*='streamlit_webrtc']")
+        frame.get_by_role("button", name="Start listening").click()
+        page.wait_for_function(
+            """n => { const m = document.body.innerText.match(
+                /Listening: (\\d+\\.\\d+) s heard; first sound at/);
+                return m && parseFloat(m[1]) >= n; }""",
+            arg=period + 4.0,
+            timeout=120_000,
+        )
+        text = page.inner_text("body")
+        _full_screenshot(page, "audio_listen.png")
+        frame.get_by_role("button", name="Stop listening").click()
+    finally:
+        context.close()
+    heard_for, first = (float(g) for g in LISTENING.search(text).groups())
+    fired = [float(m.group(1)) for m in HEARD.finditer(text)]
+    offset = first - onset  # page time of the recording's start
+    truth = [e + k * period + offset for k in range(3) for e in ends]
+    # every detection is an occurrence (nothing fires elsewhere), each at most once...
+    nearest = [min(truth, key=lambda e: abs(e - when)) for when in fired]
+    for when, end in zip(fired, nearest, strict=True):
+        assert when == pytest.approx(end, abs=0.5), (fired, truth)
+    assert len(set(nearest)) == len(nearest), (fired, truth)
+    # ...and every occurrence heard a second before the end is detected
+    due = [e for e in truth if e + 1.0 < heard_for]
+    assert len(due) >= 2 and set(due) <= set(nearest), (fired, due)
+    assert "Traceback" not in text
