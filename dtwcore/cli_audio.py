@@ -9,14 +9,15 @@ import argparse
 import json
 import sys
 
-from dtwcore.audio import FEATURE_KINDS
+from dtwcore.audio import FEATURE_KINDS, default_kind
 
 
 def _run(args: argparse.Namespace) -> int:
     """Evaluate the folder and print the JSON report."""
     from dtwcore.audio_eval import evaluate
 
-    report = evaluate(args.folder, enroll=args.enroll, kind=args.features, stretch=args.stretch)
+    kind = args.features or default_kind()
+    report = evaluate(args.folder, enroll=args.enroll, kind=kind, stretch=args.stretch)
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
@@ -44,14 +45,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--features",
-        choices=sorted(FEATURE_KINDS),
-        default="mfcc",
-        help="mfcc (default): MFCC + deltas; envelope: raw amplitude envelope",
+        choices=list(FEATURE_KINDS),
+        default=None,
+        help="embedding: speech embedding (the default where its runtime loads); "
+        "mfcc: MFCC + deltas (the default otherwise); envelope: raw amplitude envelope",
     )
     parser.add_argument(
         "--stretch",
         type=float,
         default=None,
-        help="Sakoe-Chiba band as a fraction of the query length (default: no band)",
+        help="Sakoe-Chiba band as a fraction of the query length (default: the feature "
+        "kind's own setting)",
     )
     parser.set_defaults(func=_run)

@@ -2,20 +2,22 @@
 
 Tab 1 compares clips (samples, uploads, the microphone): waveforms with players, the DTW
 distance matrix, and one pair in detail. Tab 2 enrolls a wake word, tests a clip against
-it and finds it inside a longer recording. Decoding, features and DTW live in
-``dtwcore.audio`` and ``dtwcore.audio_wake``; figures in ``dtwcore.plots.audio``.
+it, finds it inside a longer recording, and listens for it on the microphone. Decoding,
+features and DTW live in ``dtwcore.audio``, ``dtwcore.audio_wake`` and
+``dtwcore.audio_listen``; figures in ``dtwcore.plots.audio``.
 """
 
 import hashlib
 import json
+import queue
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from dtwcore.audio import (
     FEATURE_KINDS,
-    HOP_SECONDS,
     MAX_CLIP_SECONDS,
     MAX_FILE_MB,
     MAX_RECORDING_SECONDS,
@@ -24,12 +26,15 @@ from dtwcore.audio import (
     Clip,
     Utterance,
     align,
+    default_kind,
     distance_matrix,
+    embedding_status,
     euclidean_matrix,
-    frame_envelope_db,
+    feature_loudness_db,
     load_audio,
     prepare,
 )
+from dtwcore.audio_listen import Listener, pcm_to_mono
 from dtwcore.audio_wake import MIN_TEMPLATES, Finding, WakeWord, detect, enroll, find
 from dtwcore.plots import SELECTED_COLOR, TARGET_COLOR
 from dtwcore.plots.audio import (
@@ -80,9 +85,30 @@ def matrices(feats: tuple[np.ndarray, ...]) -> tuple[np.ndarray, np.ndarray]:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def enrolled(feats: tuple[np.ndarray, ...], names: tuple[str, ...]) -> WakeWord:
-    """Templates and calibrated threshold."""
-    return enroll(list(feats), list(names))
+def enrolled(
+    feats: tuple[np.ndarray, ...],
+    names: tuple[str, ...],
+    kind: str,
+    sounds: tuple[np.ndarray, ...],
+) -> WakeWord:
+    """Templates and calibrated threshold (raises AudioError)."""
+    return enroll(list(feats), list(names), kind=kind, sounds=list(sounds))
+
+
+def without_repeats(sources: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """The sources with a repeated recording (the same bytes) kept once, with a note."""
+    seen: dict[bytes, str] = {}
+    out = []
+    for name, data in sources:
+        if data in seen:
+            st.info(
+                md(f"{name} is the same recording as {seen[data]}; it is used once."),
+                icon=":material/content_copy:",
+            )
+            continue
+        seen[data] = name
+        out.append((name, data))
+    return out
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -135,6 +161,20 @@ st.caption(
     "(DTW) stretches one recording in time to line it up with the other before measuring "
     "how different they sound, which is what a wake-word detector needs."
 )
+DEFAULT_KIND = default_kind()
+KINDS = [k for k in FEATURE_KINDS if k != "embedding" or DEFAULT_KIND == "embedding"]
+if DEFAULT_KIND == "embedding":
+    st.caption(
+        f"Features in use: {FEATURE_KINDS['embedding']}, a speech model that runs on this "
+        "machine (nothing is sent anywhere)."
+    )
+else:
+    st.warning(
+        f"The speech-embedding model is not available here ({md(embedding_status())}), so "
+        f"this page uses {FEATURE_KINDS['mfcc']}, which copes less well with voices it has "
+        "not heard.",
+        icon=":material/info:",
+    )
 compare_tab, wake_tab = st.tabs(["Compare clips", "Wake word"])
 
 # ----------------------------------------------------------------- tab 1: compare clips
@@ -165,13 +205,16 @@ with compare_tab:
     )
     kind = st.radio(
         "Compare by",
-        list(FEATURE_KINDS),
+        KINDS,
+        index=KINDS.index(DEFAULT_KIND),
         format_func=FEATURE_KINDS.get,
         horizontal=True,
         key="audio.kind",
-        help="MFCCs describe the sound's spectrum (what is said), normalised per clip so "
-        "loudness and microphone matter little. The raw amplitude envelope only knows how "
-        "loud each moment is, so very different sentences can look alike.",
+        help="The speech embedding describes what is said, learned from many voices, so "
+        "it carries over to voices it has not heard. MFCCs describe the sound's spectrum, "
+        "normalised per clip so loudness and microphone matter little. The raw amplitude "
+        "envelope only knows how loud each moment is, so very different sentences can "
+        "look alike.",
     )
 
     taken: set[str] = set()
@@ -237,8 +280,8 @@ with compare_tab:
         )
         p2.plotly_chart(
             alignment_figure(
-                frame_envelope_db(ua.sound), frame_envelope_db(ub.sound), path,
-                shown[ia], shown[ib], hop_seconds=HOP_SECONDS,
+                feature_loudness_db(ua), feature_loudness_db(ub), path,
+                shown[ia], shown[ib], hop_seconds=ua.hop_seconds,
             ),
             config=PLOT_CONFIG,
             key="audio.alignment",
@@ -315,7 +358,7 @@ with wake_tab:
         (unique_name(f"microphone {k + 1}", taken), d) for k, d in enumerate(recorded_list)
     ]
     with st.spinner("Reading the enrollment recordings…"):
-        templates = usable(wake_sources, "mfcc")
+        templates = usable(without_repeats(wake_sources), DEFAULT_KIND)
 
     wake = None
     if len(templates) < MIN_TEMPLATES:
@@ -325,12 +368,24 @@ with wake_tab:
             icon=":material/info:",
         )
     else:
-        wake = enrolled(tuple(u.features for u in templates), tuple(u.name for u in templates))
-        wake_key = hashlib.sha256(b"".join(t.tobytes() for t in wake.templates)).hexdigest()[:12]
+        try:
+            wake = enrolled(
+                tuple(u.features for u in templates),
+                tuple(u.name for u in templates),
+                DEFAULT_KIND,
+                tuple(u.sound for u in templates),
+            )
+        except AudioError as exc:
+            st.error(md(exc), icon=":material/error:")
+    if wake is not None:
+        wake_key = hashlib.sha256(
+            wake.kind.encode() + b"".join(t.tobytes() for t in wake.templates)
+        ).hexdigest()[:12]
+        top = max(2.0 * wake.threshold, float(wake.loo.max()) * 1.5, 0.1)
         threshold = st.slider(
             "Threshold",
             min_value=0.0,
-            max_value=round(max(2.0 * wake.threshold, float(wake.loo.max()) * 1.5), 2),
+            max_value=float(np.ceil(top * 100) / 100),
             value=round(wake.threshold, 2),
             step=0.01,
             key=f"audio.wake.threshold.{wake_key}",
@@ -339,7 +394,7 @@ with wake_tab:
             "look-alikes, raise it to miss fewer real ones.",
         )
         st.caption(
-            f"{len(templates)} templates; leave-one-out distances "
+            f"{len(templates)} templates ({FEATURE_KINDS[wake.kind]}); leave-one-out distances "
             + ", ".join(f"{v:.2f}" for v in wake.loo)
             + f"; calibrated threshold {wake.threshold:.2f}."
         )
@@ -375,7 +430,7 @@ with wake_tab:
                 help="The wake word, or anything else to see it rejected.",
             )  # fmt: skip
             test_item = ("microphone recording", f.getvalue()) if f is not None else None
-        tested = usable([test_item], "mfcc") if test_item is not None else []
+        tested = usable([test_item], wake.kind) if test_item is not None else []
         with t2:
             if tested:
                 result = detect(wake, tested[0].features, threshold)
@@ -468,7 +523,72 @@ with wake_tab:
                     st.caption(f"Play the matched stretch ({(hi - lo) / SAMPLE_RATE:.2f} s):")
                     st.audio(clip.samples[lo:hi], sample_rate=SAMPLE_RATE)
                     st.plotly_chart(
-                        profile_figure(hit.profile, threshold, hop_seconds=HOP_SECONDS, span=span),
+                        profile_figure(
+                            hit.profile,
+                            threshold,
+                            hop_seconds=hit.hop_seconds,
+                            span=span,
+                            times=hit.times,
+                        ),  # fmt: skip
                         config=PLOT_CONFIG,
                         key="audio.wake.profile",
                     )
+
+        st.subheader("4. Listen", anchor=False)
+        st.caption(
+            "Start, then say the wake word now and then: each time it is heard it is marked "
+            "below (once per saying), with the running score. The sound goes straight from "
+            "this browser to this app's server, nowhere else."
+        )
+        if st.toggle(
+            "Listen on the microphone",
+            key="audio.wake.listen_on",
+            help="Turns the microphone listener on; the browser asks for the microphone "
+            "when you press Start listening.",
+        ):
+            listen = webrtc_streamer(
+                key="audio.wake.listen",
+                mode=WebRtcMode.SENDONLY,
+                audio_receiver_size=512,
+                rtc_configuration={"iceServers": []},
+                media_stream_constraints={"audio": True, "video": False},
+                translations={"start": "Start listening", "stop": "Stop listening"},
+            )
+            status, heard, trace_box = st.empty(), st.empty(), st.empty()
+            if listen.state.playing and listen.audio_receiver is not None:
+                listener = Listener(wake, threshold)
+                drawn = 0
+                while listen.state.playing:
+                    try:
+                        frames = listen.audio_receiver.get_frames(timeout=1)
+                    except queue.Empty:
+                        continue
+                    for frame in frames:
+                        mono = pcm_to_mono(
+                            frame.to_ndarray(),
+                            len(frame.layout.channels),
+                            planar=frame.format.is_planar,
+                        )
+                        listener.feed(mono, frame.sample_rate)
+                    first = listener.first_sound
+                    status.caption(
+                        f"Listening: {listener.seconds:.1f} s heard"
+                        + (f"; first sound at {first:.2f} s." if first is not None else ".")
+                    )
+                    fired = listener.detections()
+                    if fired:
+                        heard.success(
+                            "  \n".join(f"Heard at {t:.2f} s (distance {d:.2f})" for t, d in fired),
+                            icon=":material/hearing:",
+                        )
+                    if listener.seconds - drawn >= 1.0 and listener.trace.times.size:
+                        drawn = listener.seconds
+                        trace = listener.trace
+                        trace_box.plotly_chart(
+                            profile_figure(
+                                trace.distances, threshold, hop_seconds=wake.settings.hop_seconds,
+                                times=trace.times,
+                            ),
+                            config=PLOT_CONFIG,
+                            key=f"audio.wake.listen.trace.{drawn:.2f}",
+                        )  # fmt: skip

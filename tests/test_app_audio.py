@@ -7,6 +7,8 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dtwcore.audio import align, euclidean_matrix, prepare, read_audio
+
 from .conftest import ROOT
 
 PAGE = str(ROOT / "pages" / "2_Audio_Match.py")
@@ -25,13 +27,30 @@ def texts(elements) -> list[str]:
     return [e.value for e in elements]
 
 
-def test_default_page_compares_the_samples(app):
+def _expected_pair(kind: str) -> tuple[str, str]:
+    """DTW and Euclidean distance of the default pair, as the page should print them."""
+    a, b = (
+        prepare(read_audio(ROOT / "assets" / "audio" / n), kind)
+        for n in ["doors_us_160wpm.wav", "doors_us_110wpm.wav"]
+    )
+    return (
+        f"{align(a.features, b.features)[2]:.2f}",
+        f"{euclidean_matrix([a.features, b.features])[0, 1]:.2f}",
+    )
+
+
+def test_default_page_compares_the_samples_with_the_speech_embedding(app):
     assert app.title[0].value == "Audio Match"
     assert [t.label for t in app.tabs] == ["Compare clips", "Wake word"]
     assert len(app.multiselect(key="audio.samples").value) == 5
     assert not app.error
-    assert {m.label: m.value for m in app.metric}["DTW distance"] == "0.57"
-    assert {m.label: m.value for m in app.metric}["Euclidean distance"] == "1.35"
+    assert app.radio(key="audio.kind").value == "embedding"
+    assert any(c.value.startswith("Features in use: speech embedding") for c in app.caption)
+    dtw, euclid = _expected_pair("embedding")
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["DTW distance"], metrics["Euclidean distance"]) == (dtw, euclid)
+    assert float(dtw) < float(euclid)
+    assert any("templates (speech embedding" in c.value for c in app.caption)
     charts = app.get("plotly_chart")
     assert len(charts) >= 12  # 5 waveforms, matrix, cost, alignment, versus, 3 wake charts
 
@@ -53,6 +72,13 @@ def test_other_phrase_is_rejected_and_threshold_moves(app):
     assert any(s.startswith("No match: distance") for s in texts(app.warning))
     assert any(s.startswith("Not found: the closest stretch") for s in texts(app.warning))
     assert not app.exception
+
+
+def test_mfcc_is_still_offered(app):
+    app.radio(key="audio.kind").set_value("mfcc").run()
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["DTW distance"], metrics["Euclidean distance"]) == _expected_pair("mfcc")
+    assert not app.exception and not app.error
 
 
 def test_envelope_features_and_pair_choice(app):

@@ -68,9 +68,9 @@ def _stereo_flac() -> bytes:
 
 def _assert_sample_sentences_separate(page) -> None:  # noqa: ANN001
     """Read the distance matrix the browser draws: every "Doors and corners" clip is
-    nearest to another "Doors and corners" clip, not to "You walk into a room", and the
-    same voice at another speed (us 160 vs 110 wpm) is far closer than the other sentence
-    in the same voice and speed (us 160 wpm)."""
+    nearest to another "Doors and corners" clip, not to "You walk into a room", the same
+    voice at another speed (us 160 vs 110 wpm) is far closer than the other sentence in
+    the same voice and speed (us 160 wpm), and the numbers are the library's."""
     matrix = page.evaluate(
         """() => {
             const el = [...document.querySelectorAll('.js-plotly-plot')]
@@ -88,8 +88,16 @@ def _assert_sample_sentences_separate(page) -> None:  # noqa: ANN001
         others = [j for j in range(len(names)) if j != k]
         assert names[min(others, key=lambda j: z[k, j])].startswith("doors_"), names[k]
     fast, slow = names.index("doors_us_160wpm.wav"), names.index("doors_us_110wpm.wav")
-    assert z[fast, slow] == pytest.approx(0.57, abs=0.01)
-    assert z[fast, room] == pytest.approx(2.78, abs=0.01)
+    from dtwcore.audio import distance_matrix, prepare, read_audio
+
+    feats = [
+        prepare(read_audio(ASSETS / n)).features
+        for n in ["doors_us_160wpm.wav", "doors_us_110wpm.wav", "room_us_160wpm.wav"]
+    ]
+    D = distance_matrix(feats)  # the speech embedding: 0.46 and 0.89
+    assert z[fast, slow] == pytest.approx(D[0, 1], abs=0.01)
+    assert z[fast, room] == pytest.approx(D[0, 2], abs=0.01)
+    assert z[fast, slow] < 0.6 * z[fast, room]
 
 
 def test_upload_shows_in_the_distance_matrix(browser_page, app_server: str) -> None:
@@ -184,16 +192,16 @@ ran on into the next word, or a match elsewhere in the recording, fails.
 
 def _enrollment_caption(uploads: list[dict]) -> str:
     """The caption the page must show when exactly ``uploads`` are enrolled (and nothing else)."""
-    from dtwcore.audio import MAX_CLIP_SECONDS, load_audio, prepare
-    from dtwcore.audio_wake import enroll
+    from dtwcore.audio import FEATURE_KINDS, MAX_CLIP_SECONDS, load_audio, prepare
+    from dtwcore.audio_wake import enroll_utterances
 
     utts = [
-        prepare(load_audio(u["buffer"], u["name"], max_seconds=MAX_CLIP_SECONDS), "mfcc")
-        for u in uploads
+        prepare(load_audio(u["buffer"], u["name"], max_seconds=MAX_CLIP_SECONDS)) for u in uploads
     ]
-    wake = enroll([u.features for u in utts], [u.name for u in utts])
+    wake = enroll_utterances(utts)
+    assert wake.kind == "embedding"
     return (
-        f"{len(utts)} templates; leave-one-out distances "
+        f"{len(utts)} templates ({FEATURE_KINDS[wake.kind]}); leave-one-out distances "
         + ", ".join(f"{v:.2f}" for v in wake.loo)
         + f"; calibrated threshold {wake.threshold:.2f}."
     )
@@ -233,6 +241,24 @@ def test_wake_word_enrolled_from_three_uploads_is_found_in_an_uploaded_recording
     enroll_uploader = page.get_by_test_id("stFileUploader").filter(
         has_text="Upload recordings of the wake word"
     )
+    # the same recording three times (it used to crash the threshold slider)
+    same = (ASSETS / "hey_marvin_2.wav").read_bytes()
+    enroll_uploader.locator("input[type=file]").set_input_files(
+        [{"name": f"take {k}.wav", "mimeType": "audio/wav", "buffer": same} for k in (1, 2, 3)]
+    )
+    page.get_by_text("take 3.wav is the same recording as take 1.wav; it is used once.").wait_for(
+        timeout=90_000
+    )
+    page.get_by_text("Enroll at least 3 recordings of the wake word (1 so far).").wait_for()
+    assert "Traceback" not in page.inner_text("body")
+    assert "StreamlitInvalidMinMaxError" not in page.inner_text("body")
+    delete = enroll_uploader.get_by_test_id("stFileChipDeleteBtn")
+    for left in (2, 1, 0):
+        delete.first.click()
+        page.wait_for_function(
+            f"() => document.querySelectorAll('[data-testid=stFileChipDeleteBtn]').length <= {left}"
+        )
+    page.get_by_text("Enroll at least 3 recordings of the wake word (0 so far).").wait_for()
     enroll_uploader.locator("input[type=file]").set_input_files(uploads)
     page.get_by_text(_enrollment_caption(uploads), exact=True).wait_for(timeout=90_000)
 
@@ -271,3 +297,94 @@ def test_wake_word_enrolled_from_three_uploads_is_found_in_an_uploaded_recording
     ).json_value()
     assert matched == pytest.approx(end - start, abs=0.02)
     _full_screenshot(page, "audio_wake_uploads.png")
+
+
+LISTEN_SCRIPT = [
+    ("silence", 6.0), ("good_morning.wav", 0), ("silence", 1.0), ("hey_marvin_6.wav", 0),
+    ("silence", 1.5), ("room_us_160wpm.wav", 0), ("silence", 1.0), ("hey_marvin_6.wav", 0),
+    ("silence", 1.5), ("doors_us_160wpm.wav", 0), ("silence", 2.0),
+]  # fmt: skip
+HEARD = re.compile(r"Heard at (\d+\.\d+) s \(distance (\d+\.\d+)\)")
+LISTENING = re.compile(r"Listening: (\d+\.\d+) s heard; first sound at (\d+\.\d+) s\.")
+
+
+def _listen_recording(path) -> tuple[float, list[float], float]:  # noqa: ANN001
+    """Write the fake microphone's recording; return its length, where each "Hey Marvin"
+    ends and where its first sound is (seconds)."""
+    from dtwcore.audio import SAMPLE_RATE, read_audio
+    from dtwcore.audio_listen import SOUND_LEVEL
+
+    parts, ends, t = [], [], 0.0
+    for name, seconds in LISTEN_SCRIPT:
+        y = (
+            np.zeros(round(seconds * SAMPLE_RATE), np.float32)
+            if name == "silence"
+            else read_audio(ASSETS / name).samples
+        )
+        t += y.shape[0] / SAMPLE_RATE
+        if name.startswith("hey_marvin"):
+            ends.append(t)
+        parts.append(y)
+    y = np.concatenate(parts)
+    y = y + np.random.default_rng(0).normal(0, 1e-3, y.size).astype(np.float32)
+    sf.write(path, y, SAMPLE_RATE, subtype="PCM_16")
+    onset = int(np.flatnonzero(np.abs(y) > SOUND_LEVEL)[0]) / SAMPLE_RATE
+    return y.size / SAMPLE_RATE, ends, onset
+
+
+def test_listen_marks_each_wake_word_on_a_live_microphone(
+    playwright_instance, app_server: str, tmp_path
+) -> None:
+    """Chromium's fake microphone plays (in a loop) a recording with "Hey Marvin" twice
+    among other speech; the Listen mode, with the sample enrollment, must mark every
+    occurrence heard within 0.5 s of where it ends, and nothing else. The fake device
+    starts before the WebRTC connection does, so the page's clock is lined up with the
+    recording's by the first sound each one has (the recording opens with 6 s of room
+    tone, so the connection is up before its first sound)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    wav = tmp_path / "listen.wav"
+    period, ends, onset = _listen_recording(wav)
+    context = launch_chromium(
+        playwright_instance,
+        [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={wav}",
+        ],
+    )
+    try:
+        context.grant_permissions(["microphone"])
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        _open_audio_page(page, app_server)
+        page.get_by_role("tab", name="Wake word").click()
+        page.get_by_text("Found at").wait_for(timeout=90_000)
+        page.get_by_test_id("stCheckbox").filter(has_text="Listen on the microphone").click()
+        frame = page.frame_locator("iframe[title*='streamlit_webrtc']")
+        frame.get_by_role("button", name="Start listening").click()
+        page.wait_for_function(
+            """n => { const m = document.body.innerText.match(
+                /Listening: (\\d+\\.\\d+) s heard; first sound at/);
+                return m && parseFloat(m[1]) >= n; }""",
+            arg=period + 4.0,
+            timeout=120_000,
+        )
+        text = page.inner_text("body")
+        _full_screenshot(page, "audio_listen.png")
+        frame.get_by_role("button", name="Stop listening").click()
+    finally:
+        context.close()
+    heard_for, first = (float(g) for g in LISTENING.search(text).groups())
+    assert first > 0.2, "the stream began inside a sound: no clock to line up with"
+    fired = [float(m.group(1)) for m in HEARD.finditer(text)]
+    offset = first - onset  # page time of the recording's start
+    truth = [e + k * period + offset for k in range(3) for e in ends]
+    # every detection is an occurrence (nothing fires elsewhere), each at most once...
+    nearest = [min(truth, key=lambda e: abs(e - when)) for when in fired]
+    for when, end in zip(fired, nearest, strict=True):
+        assert when == pytest.approx(end, abs=0.5), (fired, truth)
+    assert len(set(nearest)) == len(nearest), (fired, truth)
+    # ...and every occurrence heard a second before the end is detected
+    due = [e for e in truth if e + 1.0 < heard_for]
+    assert len(due) >= 2 and set(due) <= set(nearest), (fired, due)
+    assert "Traceback" not in text

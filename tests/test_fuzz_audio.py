@@ -4,7 +4,11 @@ Inputs: random bytes; real recordings with random edits; WAV, FLAC and OGG files
 with any sample rate, channel count, sample format and length, with NaN, infinite and huge
 samples; WAV headers cut short or lying about their sizes, rates and channels. A usable
 clip is mono at 16 kHz, finite, within [-1, 1], no longer than asked, and gives finite
-features.
+features of every kind.
+
+Enrollment (issue 13): sets of clips with copies of one recording, near-silence and very
+short sounds either make a wake word with a finite threshold above 0 (what the page's
+slider needs) or are refused with a plain message.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dtwcore.audio import (
+    FEATURE_KINDS,
     MAX_CLIP_SECONDS,
     MAX_FILE_MB,
     MIN_SOURCE_RATE,
@@ -27,6 +32,7 @@ from dtwcore.audio import (
     load_audio,
     prepare,
 )
+from dtwcore.audio_wake import MIN_TEMPLATES, enroll_utterances
 from tests.reliability import fuzz_settings, no_hang, outcome, record
 from tests.reliability.checks import check_message
 from tests.reliability.strategies import mutated
@@ -58,7 +64,7 @@ def check_clip(clip: Clip, max_seconds: float) -> None:
     assert np.isfinite(s).all() and np.abs(s).max() <= 1.0
     assert clip.duration <= max_seconds + 0.05
     assert clip.source_rate >= MIN_SOURCE_RATE and clip.channels >= 1
-    for kind in ("mfcc", "envelope"):
+    for kind in FEATURE_KINDS:
         utt = prepare(clip, kind)
         assert utt.features.shape[0] >= 1 and np.isfinite(utt.features).all(), kind
 
@@ -215,3 +221,54 @@ def test_named_cases() -> None:
     odd = clip_or_refuse(_write(np.c_[tone, tone], 11025, "WAV", "PCM_24"), max_seconds=0.5)
     assert isinstance(odd, Clip) and odd.source_rate == 11025 and odd.channels == 2
     assert odd.samples.size == SAMPLE_RATE // 2 and odd.notes  # cut to 0.5 s, and says so
+
+
+def _enrollment_pool() -> dict[str, bytes]:
+    """Clips a person might enroll: real takes, a quiet copy, near-silence, blips, noise."""
+    rng = np.random.default_rng(13)
+    take = sf.read(io.BytesIO(SEED_WAV), dtype="float32")[0]
+    t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
+    return {
+        "take": SEED_WAV,
+        "other take": (FSDD / "3_george_8.wav").read_bytes(),
+        "third take": (FSDD / "3_jackson_9.wav").read_bytes(),
+        "quiet copy": _write(take * 0.05, 8000, "WAV", "PCM_16"),
+        "near-silence": _write(rng.normal(0, 3e-4, SAMPLE_RATE), SAMPLE_RATE, "WAV", "FLOAT"),
+        "faint hum": _write(2e-3 * np.sin(2 * np.pi * 50 * t), SAMPLE_RATE, "WAV", "FLOAT"),
+        "60 ms blip": _write(0.5 * np.sin(2 * np.pi * 700 * t[:960]), SAMPLE_RATE, "WAV", None),
+        "10 ms click": _write(np.r_[np.zeros(800), np.ones(160) * 0.8], SAMPLE_RATE, "WAV", None),
+        "noise": _write(rng.normal(0, 0.2, SAMPLE_RATE // 2), SAMPLE_RATE, "WAV", "FLOAT"),
+    }
+
+
+_POOL = _enrollment_pool()
+
+
+@fuzz_settings(fast=40)
+@given(st.lists(st.sampled_from(sorted(_POOL)), min_size=1, max_size=6))
+@example(["take", "take", "take"])
+@example(["take", "take", "other take"])
+@example(["near-silence", "60 ms blip", "10 ms click", "take"])
+def test_enrollment_of_copies_silence_and_short_clips(names: list[str]) -> None:
+    record("inputs", "enroll")
+    utts = []
+    for k, name in enumerate(names):
+        try:
+            clip = load_audio(_POOL[name], f"{name} {k}.wav")
+        except AudioError as exc:
+            check_message(exc)
+            continue
+        utts.append(prepare(clip))
+    if len(utts) < MIN_TEMPLATES:
+        outcome("too few usable clips")
+        return
+    try:
+        wake = enroll_utterances(utts)
+    except AudioError as exc:
+        check_message(exc)
+        assert "same recording" in str(exc)
+        outcome("refused: all one recording")
+        return
+    assert np.isfinite(wake.threshold) and wake.threshold > 0, wake.loo
+    assert np.isfinite(wake.loo).all() and (wake.loo > 0).all()
+    outcome("enrolled")

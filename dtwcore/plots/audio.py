@@ -364,6 +364,7 @@ def profile_figure(
     *,
     hop_seconds: float,
     span: tuple[float, float] | None = None,
+    times: np.ndarray | None = None,
     height: int = 240,
 ) -> go.Figure:
     """Best wake-word distance of a match ending at each moment of a recording.
@@ -377,9 +378,11 @@ def profile_figure(
         Frame step (s).
     span : (start, end) in seconds, optional
         The best match, highlighted.
+    times : np.ndarray [shape=(M,)], optional
+        When each frame's match ends (s); defaults to ``(k + 1) * hop_seconds``.
     height : int
     """
-    t = (np.arange(profile.shape[0]) + 1) * hop_seconds
+    t = (np.arange(profile.shape[0]) + 1) * hop_seconds if times is None else times
     fig = go.Figure(
         go.Scatter(
             x=t, y=profile, mode="lines", line={"color": TARGET_COLOR}, name="distance",

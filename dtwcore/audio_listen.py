@@ -1,0 +1,137 @@
+"""Listening continuously: feed audio as it arrives, get wake-word detections as they happen.
+
+A :class:`Listener` keeps the last few seconds of what it was fed, rescores them every
+:data:`STEP_SECONDS` with :func:`dtwcore.audio_wake.score_trace`, appends the new part of
+the score trace, and reports one detection per dip below the threshold with a cooldown
+(:func:`dtwcore.audio_wake.detections`), so one utterance fires once. Times are seconds
+since the first sample fed.
+"""
+
+from __future__ import annotations
+
+import librosa
+import numpy as np
+
+from dtwcore.audio import SAMPLE_RATE
+from dtwcore.audio_wake import Trace, WakeWord, detections, score_trace
+
+__all__ = [
+    "COOLDOWN_SECONDS",
+    "SOUND_LEVEL",
+    "STEP_SECONDS",
+    "WINDOW_SECONDS",
+    "Listener",
+    "pcm_to_mono",
+]
+
+STEP_SECONDS = 0.25
+"""How much new audio triggers a rescoring (seconds)."""
+WINDOW_SECONDS = 3.0
+"""How much recent audio each rescoring sees (seconds); longer than any wake word."""
+COOLDOWN_SECONDS = 1.5
+"""No second detection within this many seconds of one (one utterance fires once)."""
+SOUND_LEVEL = 0.03
+"""A sample louder than this (about -30 dBFS) marks the first sound heard."""
+
+
+def pcm_to_mono(data: np.ndarray, channels: int, *, planar: bool) -> np.ndarray:
+    """One frame of microphone PCM as mono float samples in [-1, 1].
+
+    Parameters
+    ----------
+    data : np.ndarray
+        Interleaved ``[shape=(1, n * channels)]`` or planar ``[shape=(channels, n)]``
+        samples, int16 or float.
+    channels : int
+    planar : bool
+
+    Returns
+    -------
+    np.ndarray [shape=(n,), float32]
+    """
+    x = np.asarray(data)
+    scale = 32768.0 if np.issubdtype(x.dtype, np.integer) else 1.0
+    x = x.astype(np.float32) / scale
+    x = x.reshape(channels, -1) if planar else x.reshape(-1, channels).T
+    return np.clip(x.mean(axis=0), -1.0, 1.0)
+
+
+class Listener:
+    """Wake-word detection over a live stream.
+
+    Parameters
+    ----------
+    wake : WakeWord
+    threshold : float, optional
+        Defaults to the wake word's calibrated threshold.
+    cooldown : float
+        Seconds (see :data:`COOLDOWN_SECONDS`).
+    """
+
+    def __init__(
+        self, wake: WakeWord, threshold: float | None = None, cooldown: float = COOLDOWN_SECONDS
+    ) -> None:
+        self.wake = wake
+        self.threshold = wake.threshold if threshold is None else float(threshold)
+        self.cooldown = float(cooldown)
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._fed = 0  # samples at SAMPLE_RATE fed so far
+        self._scored = 0  # samples fed when last scored
+        self._times: list[np.ndarray] = []
+        self._distances: list[np.ndarray] = []
+        self._last = -np.inf
+        self.first_sound: float | None = None
+        """When the first sample above :data:`SOUND_LEVEL` arrived (seconds), if yet."""
+
+    @property
+    def seconds(self) -> float:
+        """Audio fed so far (seconds)."""
+        return self._fed / SAMPLE_RATE
+
+    def feed(self, samples: np.ndarray, rate: int) -> bool:
+        """Add audio; rescore when :data:`STEP_SECONDS` of it have arrived.
+
+        Parameters
+        ----------
+        samples : np.ndarray [shape=(n,)]
+            Mono samples in [-1, 1] at ``rate`` Hz.
+        rate : int
+
+        Returns
+        -------
+        bool
+            Whether the trace was extended (detections may have changed).
+        """
+        y = np.asarray(samples, dtype=np.float32).ravel()
+        if rate != SAMPLE_RATE:
+            y = librosa.resample(y, orig_sr=rate, target_sr=SAMPLE_RATE, res_type="soxr_hq")
+        keep = round(WINDOW_SECONDS * SAMPLE_RATE)
+        self._buffer = np.concatenate([self._buffer, y.astype(np.float32)])[-keep:]
+        if self.first_sound is None:
+            loud = np.flatnonzero(np.abs(y) > SOUND_LEVEL)
+            if loud.size:
+                self.first_sound = (self._fed + int(loud[0])) / SAMPLE_RATE
+        self._fed += y.shape[0]
+        if self._fed - self._scored < STEP_SECONDS * SAMPLE_RATE:
+            return False
+        self._scored = self._fed
+        start = (self._fed - self._buffer.shape[0]) / SAMPLE_RATE
+        trace = score_trace(self.wake, self._buffer, chunk_seconds=WINDOW_SECONDS)
+        times = trace.times + start
+        new = times > self._last
+        if new.any():
+            self._times.append(times[new])
+            self._distances.append(trace.distances[new])
+            self._last = float(times[new].max())
+        return True
+
+    @property
+    def trace(self) -> Trace:
+        """The score trace so far (times in seconds since the first sample fed)."""
+        if not self._times:
+            return Trace(np.zeros(0), np.zeros(0))
+        return Trace(np.concatenate(self._times), np.concatenate(self._distances))
+
+    def detections(self) -> list[tuple[float, float]]:
+        """(time, distance) of every detection so far."""
+        return detections(self.trace, self.threshold, cooldown=self.cooldown)
