@@ -7,6 +7,16 @@
 MLflow logging lives in :mod:`dtwcore.shapes.runs` (imported on demand).
 """
 
+from dtwcore.shapes.analogues import (
+    BACKTEST_KNOWN,
+    DEFAULT_ANALOGUES,
+    METHODS,
+    MIN_KNOWN,
+    Analogues,
+    Backtest,
+    backtest,
+    find_analogues,
+)
 from dtwcore.shapes.clustering import (
     AUTO_K,
     FULL_LIMIT,
@@ -18,6 +28,14 @@ from dtwcore.shapes.clustering import (
 
 __all__ = [
     "AUTO_K",
+    "BACKTEST_KNOWN",
+    "DEFAULT_ANALOGUES",
+    "METHODS",
+    "MIN_KNOWN",
+    "Analogues",
+    "Backtest",
+    "backtest",
+    "find_analogues",
     "FULL_LIMIT",
     "ShapeClustering",
     "assign_to_medoids",
