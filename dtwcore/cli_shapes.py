@@ -26,19 +26,24 @@ import pyarrow.parquet as pq
 
 from dtwcore.cli_score import _stretch, _top
 from dtwcore.sales import DEFAULT_STRETCH
-from dtwcore.shapes.clustering import DEFAULT_SAMPLE, FULL_LIMIT, cluster_shapes
+from dtwcore.shapes.clustering import (
+    ASSIGNMENT_COLUMNS,
+    DEFAULT_SAMPLE,
+    FULL_LIMIT,
+    cluster_shapes,
+)
 from dtwcore.stream import CatalogReader, OutputFile, Progress
 
 __all__ = ["SHAPES_SCHEMA", "add_catalog_options", "read_catalog", "register", "run"]
 
 SHAPES_SCHEMA = pa.schema(
-    [
-        ("product", pa.string()),
-        ("cluster", pa.int64()),
-        ("is_medoid", pa.bool_()),
-        ("distance_to_medoid", pa.float64()),
-        ("silhouette", pa.float64()),
-    ]
+    list(
+        zip(
+            ASSIGNMENT_COLUMNS,
+            [pa.string(), pa.int64(), pa.bool_(), pa.float64(), pa.float64()],
+            strict=True,
+        )
+    )
 )
 
 

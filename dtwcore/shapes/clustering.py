@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 
 import kmedoids
 import numpy as np
+import pandas as pd
 
 from dtwcore import kernels
 from dtwcore.distance import (
@@ -44,6 +45,7 @@ from dtwcore.distance import (
 from dtwcore.sales import DEFAULT_STRETCH, PAGE_LIMITS
 
 __all__ = [
+    "ASSIGNMENT_COLUMNS",
     "AUTO_K",
     "CLARA_DRAWS",
     "DEFAULT_SAMPLE",
@@ -51,7 +53,9 @@ __all__ = [
     "SELECT_SAMPLE",
     "ShapeClustering",
     "assign_to_medoids",
+    "assignments",
     "cluster_shapes",
+    "compared_curves",
     "dtw_matrix",
 ]
 
@@ -66,6 +70,8 @@ SELECT_SAMPLE = 4_000
 AUTO_K = (2, 12)
 """Range of k tried when k is chosen by silhouette (both ends included)."""
 BAND_QUANTILES = (0.1, 0.9)
+ASSIGNMENT_COLUMNS = ("product", "cluster", "is_medoid", "distance_to_medoid", "silhouette")
+"""Columns of a clustering's table, one row per product (clusters numbered from 1)."""
 _BAND_MEMBERS = 2_000  # members per cluster used for its band (a seeded sample)
 _CHUNK = 1 << 16  # products per chunk of exact assignment and averaging
 _ROW_BLOCK = 256  # query rows per kernel call while filling the matrix
@@ -127,6 +133,20 @@ class ShapeClustering:
     def total_distance(self) -> float:
         """Sum of the exact distances to the medoids (the k-medoids loss)."""
         return float(self.distance.sum())
+
+
+def assignments(ids: np.ndarray, result: ShapeClustering) -> pd.DataFrame:
+    """One row per product, in input order, with :data:`ASSIGNMENT_COLUMNS`; ``cluster``
+    counts from 1 (the largest shape)."""
+    medoid = np.zeros(result.labels.shape[0], dtype=bool)
+    medoid[result.medoids] = True
+    data = [np.asarray(ids).astype(str), result.labels + 1, medoid, result.distance]
+    return pd.DataFrame(dict(zip(ASSIGNMENT_COLUMNS, [*data, result.silhouette], strict=True)))
+
+
+def compared_curves(values: np.ndarray, znorm: bool) -> np.ndarray:
+    """Rows of ``values`` (n, W) as clustering compares them: z-normalised when ``znorm``."""
+    return _normalised(np.atleast_2d(np.asarray(values, dtype=np.float64)), znorm)
 
 
 def _check_values(values: np.ndarray) -> np.ndarray:
