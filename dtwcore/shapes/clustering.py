@@ -7,8 +7,8 @@ How it works:
   take 1.6 GB. Above :data:`FULL_LIMIT` products, or when a sample size is given, medoids
   are searched on random samples instead (CLARA: :data:`CLARA_DRAWS` samples, each one
   holding the best medoids found so far).
-* Medoids are found with FasterPAM (``kmedoids``, Schubert & Rousseeuw 2021), first on at
-  most :data:`SELECT_SAMPLE` products (every k of a range when k is chosen automatically,
+* Medoids are found with FasterPAM (``kmedoids``, Schubert & Rousseeuw 2021), first on a
+  sample of at most :data:`SELECT_SAMPLE` products (for every k of a range when k is chosen
   by the mean silhouette), then refined on the whole matrix from there.
 * Every product is then assigned to its nearest medoid by exact float64 DTW (ties go to
   the medoid with the lower row), in chunks, so a million products fit in memory.
@@ -335,17 +335,20 @@ def cluster_shapes(
     k_scores: dict[int, float] = {}
     if sample is None:
         Z = _normalised(X, znorm)
-        say(f"computing {n * (n - 1) // 2:,} DTW distances …")
-        D = dtw_matrix(Z, stretch=stretch)
+        # Start on a sample of SELECT_SAMPLE products (its own small matrix, freed before
+        # the big one exists), then refine on the whole matrix.
         pick = np.arange(n) if n <= SELECT_SAMPLE else np.sort(rng.choice(n, SELECT_SAMPLE, False))
-        sub = D if pick.shape[0] == n else D[np.ix_(pick, pick)]
+        say(f"computing {pick.size * (pick.size - 1) // 2:,} DTW distances …")
+        D = dtw_matrix(Z[pick], stretch=stretch)
         if k is None:
-            k, start, k_scores = _choose_k(sub, k_range, seed, say)
+            k, start, k_scores = _choose_k(D, k_range, seed, say)
         else:
-            start = _pam(sub, int(k), seed)
+            start = _pam(D, int(k), seed)
         medoids = pick[start]
-        if pick.shape[0] < n:
-            del sub
+        if pick.size < n:
+            del D
+            say(f"computing {n * (n - 1) // 2:,} DTW distances …")
+            D = dtw_matrix(Z, stretch=stretch)
             say(f"refining {k} shapes on all {n:,} products …")
             medoids = _pam(D, medoids, seed)
         say("assigning every product exactly …")
