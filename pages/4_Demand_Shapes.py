@@ -301,7 +301,8 @@ with tab_new:
 
     inputs, results = st.columns([1, 3], gap="medium")
     with inputs:
-        st.caption(f"Now: {md(st.session_state['shapes.new_name'])}. Edit the units below.")
+        name = st.session_state.get("shapes.new_name", "your product")
+        st.caption(f"Now: {md(name)}. Edit the units below.")
         edited = st.data_editor(
             pd.DataFrame({"week": [f"W{i}" for i in range(start.size)], "units": start}),
             key=f"shapes.new_editor.{version}",
