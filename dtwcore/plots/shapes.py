@@ -122,10 +122,10 @@ def shapes_grid(
     fig.update_xaxes(showticklabels=True, tickfont={"size": 10})
     fig.update_yaxes(title_text=_value_axis(znorm), col=1)
     fig.update_layout(
-        height=230 * rows + 80,
-        margin=_MARGIN,
+        height=230 * rows + 110,
+        margin={**_MARGIN, "b": 60},
         clickmode="event+select",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0},
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
     )
     return fig
 
