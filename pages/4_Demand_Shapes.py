@@ -20,6 +20,7 @@ from dtwcore.plots.shapes import (
 from dtwcore.sales import DEFAULT_STRETCH, PAGE_LIMITS, CatalogError, parse_target
 from dtwcore.shapes import AUTO_K, DEFAULT_ANALOGUES, MIN_KNOWN
 from dtwcore.shapes.clustering import assignments, compared_curves
+from dtwcore.shapes.runs import log_clustering
 from pages.common import sales_data as data
 from pages.common import shapes_data
 from pages.common.sales_views import download, md, plot_text
@@ -260,8 +261,6 @@ with tab_shapes:
             f"product's shape (CSV) and the shapes figure. Runs go to {md(store.label)}."
         )
         if st.button("Log this clustering", key="shapes.log", icon=":material/save:"):
-            from dtwcore.shapes.runs import log_clustering
-
             with st.spinner("Logging the run…"):
                 try:
                     run_id = log_clustering(catalog, result, store=store, source="app")
