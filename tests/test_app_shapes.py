@@ -108,3 +108,20 @@ def test_too_few_known_weeks_are_explained(uci_file: tuple[str, bytes]) -> None:
     at = open_page(uci_file, **{"shapes.new_known": np.array([3.0, 4.0, 5.0])})
     assert "Give at least 4 weeks (now 3)." in [w.value for w in at.warning]
     assert not at.exception
+
+
+def test_log_the_clustering_to_mlflow(tmp_path, uci_file: tuple[str, bytes]) -> None:  # noqa: ANN001
+    from dtwcore import tracking
+    from dtwcore.shapes.runs import EXPERIMENT
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    at = open_page(uci_file, **{"tracking.uri": uri})
+    at.button(key="shapes.log").click().run()
+    (message,) = [s.value for s in at.success if s.value.startswith("Logged run")]
+    run_id = message.removeprefix("Logged run ").rstrip(".")
+    store = tracking.resolve_store(uri)
+    run = tracking.get_run(store, run_id)
+    assert run.info.status == "FINISHED" and run.data.tags[tracking.SOURCE_TAG] == "app"
+    assert run.data.params["k"] == "2" and run.data.params["n_products"] == "811"
+    experiment = tracking.client(store).get_experiment(run.info.experiment_id)
+    assert experiment.name == EXPERIMENT
