@@ -47,6 +47,14 @@ def test_pick_a_shape_and_find_its_followers_on_sales_trends(browser_page, app_s
     assert shown.split()[-1] == str(shapes.k)
     page.screenshot(path=str(SHOTS / "shapes_demo.png"), full_page=True)
 
+    # The new-product tab: analogues of the example, forecast fan and the backtest.
+    page.get_by_role("tab", name="New product").click()
+    page.get_by_text("Do analogues forecast this catalogue well?").wait_for()
+    page.get_by_text(re.compile(r"weeks known:\*?\*? analogues")).first.wait_for()
+    _settle(page, 4)
+    page.screenshot(path=str(SHOTS / "shapes_new_product.png"), full_page=True)
+    page.get_by_role("tab", name="Shapes").click()
+
     picker = page.get_by_test_id("stRadio").filter(has_text="Shape 1 (")
     picker.get_by_text(f"Shape 2 ({size:,})").click()
     page.get_by_role("heading", name=f"Shape 2: {size:,} products").wait_for()
