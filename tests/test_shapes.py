@@ -143,6 +143,7 @@ def test_assignment_table_columns(uci_k4) -> None:  # noqa: ANN001
         ({"k": 1}, "k must be a whole number from 2"),
         ({"k": 811}, "k must be a whole number from 2 to 810"),
         ({"sample": 2}, "sample size"),
+        ({"sample": 5, "k": 5}, "a sample of 5 products cannot hold 5 shapes"),
         ({"k_range": (1, 4)}, "range of k"),
     ],
 )

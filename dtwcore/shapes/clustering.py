@@ -331,6 +331,11 @@ def cluster_shapes(
             raise ValueError(f"the sample size must be a whole number of 3 or more, got {sample!r}")
         if sample >= n:
             sample = None
+        elif sample <= (k or k_range[0]):
+            raise ValueError(
+                f"a sample of {sample} products cannot hold {k or k_range[0]} shapes: "
+                "give a bigger sample"
+            )
     rng = np.random.default_rng(seed)
     k_scores: dict[int, float] = {}
     if sample is None:
