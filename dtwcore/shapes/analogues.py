@@ -24,9 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dtwcore.distance import _normalise_batch, dtw_pairwise
+from dtwcore.distance import dtw_pairwise
 from dtwcore.sales import DEFAULT_STRETCH
 from dtwcore.search import nearest
+from dtwcore.shapes.clustering import compared_curves
 
 __all__ = [
     "BACKTEST_KNOWN",
@@ -199,11 +200,6 @@ def _wape(actual: np.ndarray, forecast: np.ndarray) -> float:
     return float(np.abs(actual - forecast).sum() / total) if total > 0 else float("nan")
 
 
-def _zrows(x: np.ndarray) -> np.ndarray:
-    n, w = x.shape
-    return _normalise_batch(x[:, :, None], np.full(n, w, dtype=np.int64))[:, :, 0]
-
-
 def backtest(
     values: np.ndarray,
     *,
@@ -248,7 +244,7 @@ def backtest(
     targets = np.arange(n_products)
     if max_products is not None and max_products < n_products:
         targets = np.sort(np.random.default_rng(seed).choice(n_products, max_products, False))
-    z = _zrows(values)
+    z = compared_curves(values, znorm=True)
     shape_sum = z.sum(axis=0)
     wape: dict[int, dict[str, float]] = {}
     for n in known_weeks:
