@@ -39,7 +39,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "analogues-backtest",
         help="measure how well analogues forecast a catalogue, against naive forecasts",
-        description=__doc__.split("\n\n")[1].replace("\n", " "),
+        description="Every product in turn plays a new product: only its first N weeks are "
+        "known, its analogues are the k other products that started most like it, and the "
+        "median of their scaled continuations forecasts the rest of its year. Prints JSON "
+        "with the WAPE (total absolute error divided by total units; lower is better) of "
+        "the analogues and of two naive forecasts for each N: last_4_weeks (the mean of the "
+        "last four known weeks, repeated) and average_shape (the catalogue's average "
+        "z-normalised curve, rescaled to the known weeks).",
     )
     add_catalog_options(p)
     p.add_argument(

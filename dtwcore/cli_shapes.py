@@ -95,7 +95,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "shapes",
         help="find the demand shapes of a catalogue (k-medoids under DTW)",
-        description=__doc__.split("\n\n")[1].replace("\n", " "),
+        description="Group the products of a catalogue file by the shape of their weekly "
+        "sales (k-medoids under DTW) and write one row per product, in input order: its "
+        "shape (cluster 1 is the largest), whether it is the shape's medoid, its exact DTW "
+        "distance to the medoid and its silhouette. Up to 20,000 products every pair is "
+        "compared; beyond, or with --sample, medoids are searched on samples and every "
+        "product is still assigned to its nearest medoid exactly.",
     )
     add_catalog_options(p)
     p.add_argument(
@@ -180,11 +185,16 @@ def run(args: argparse.Namespace) -> int:
         [ids, result.labels + 1, medoid, result.distance, result.silhouette],
         schema=SHAPES_SCHEMA,
     )
-    _write(output, table)
-    where = "standard output" if args.out == "-" else os.path.basename(args.out)
-    progress.close(
+    summary = (
         f"done in {time.monotonic() - started:.1f} s: {result.k} shapes of "
         f"{values.shape[0]:,} products, mean {result.silhouette_kind} "
-        f"{result.mean_silhouette:.3f}, written to {where}"
+        f"{result.mean_silhouette:.3f}"
     )
+    if args.out == "-":
+        # On a terminal the rows follow on the same screen: end the progress line first.
+        progress.close(summary)
+        _write(output, table)
+    else:
+        _write(output, table)
+        progress.close(f"{summary}, written to {os.path.basename(args.out)}")
     return 0
