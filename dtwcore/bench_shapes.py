@@ -1,7 +1,7 @@
 """Benchmark: demand-shape clustering against tslearn and aeon, same data, same process.
 
 Run ``python -m dtwcore.bench_shapes`` (a few minutes on 2 cores; ``--quick`` takes the
-first 30 series of each set). On labelled data sets that aeon ships in its package (no
+first 20 series of each set). On labelled data sets that aeon ships in its package (no
 download): ItalyPowerDemand, GunPoint and ArrowHead, train and test joined, k = the
 number of classes. Each method clusters the same z-normalised series with the same DTW,
 twice: without a band (the peers' default) and with the Sakoe-Chiba band of the
@@ -35,7 +35,7 @@ from dtwcore.sales import DEFAULT_STRETCH
 from dtwcore.shapes import cluster_shapes
 
 DATASETS = ("ItalyPowerDemand", "GunPoint", "ArrowHead")
-QUICK_SERIES = 30  # series per set with --quick
+QUICK_SERIES = 20  # series per set with --quick
 STRETCHES = (1.0, DEFAULT_STRETCH)  # no band, and the product's default band
 TARGET_TIME_RATIO = 1 / 20
 

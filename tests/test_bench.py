@@ -39,5 +39,5 @@ def test_quick_clustering_benchmark_runs_on_the_bundled_data_sets(tmp_path) -> N
         ("GunPoint", "none"), ("GunPoint", "radius 7"),
         ("ArrowHead", "none"), ("ArrowHead", "radius 12"),
     ]  # fmt: skip
-    assert all(r["series"] == 30 for r in rows)
+    assert all(r["series"] == 20 for r in rows)
     assert all(-1 <= r[f"{m}_ari"] <= 1 for r in rows for m in ("ours", "tslearn", "aeon"))
