@@ -21,8 +21,9 @@ $(VENV)/.runtime: requirements.txt requirements-models.txt pyproject.toml
 	touch $@
 
 # Development environment: runtime plus test, lint, benchmark and Spark packages.
-$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-spark.txt
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt requirements-spark.txt requirements-aeon.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -r requirements-aeon.txt
 	touch $@
 
 venv: $(VENV)/.runtime
@@ -53,6 +54,7 @@ test: dev system-deps lint
 
 bench: dev
 	$(PY) -m dtwcore.bench
+	$(PY) -m dtwcore.bench_shapes
 
 # Issue 7 at full size: fuzzed input (>= 1,000 per property), eight browser sessions at
 # once, MLflow faults; prints what was tried and what was lost (must be nothing). `make

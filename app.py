@@ -19,6 +19,12 @@ AUDIO = st.Page(
     icon=":material/graphic_eq:",
     url_path="audio-match",
 )
+SHAPES = st.Page(
+    "pages/4_Demand_Shapes.py",
+    title="Demand Shapes",
+    icon=":material/stacked_line_chart:",
+    url_path="demand-shapes",
+)
 EXPERIMENTS = st.Page(
     "pages/3_Experiments.py",
     title="Experiments",
@@ -48,6 +54,16 @@ def home() -> None:
         "with similar volume, and the outliers, ready to download."
     )
     st.page_link(
+        SHAPES,
+        label="Demand Shapes: the shapes of demand in your catalogue, and analogues for a "
+        "new product",
+        icon=":material/stacked_line_chart:",
+    )
+    st.caption(
+        "Group products by the shape of their sales, use a shape as the target, and "
+        "forecast a new product from the products that started like it."
+    )
+    st.page_link(
         AUDIO,
         label="Audio Match: recognise a spoken phrase, said fast or slow",
         icon=":material/graphic_eq:",
@@ -62,7 +78,13 @@ def home() -> None:
 
 
 page = st.navigation(
-    [st.Page(home, title="Home", icon=":material/home:", default=True), SALES, AUDIO, EXPERIMENTS]
+    [
+        st.Page(home, title="Home", icon=":material/home:", default=True),
+        SALES,
+        SHAPES,
+        AUDIO,
+        EXPERIMENTS,
+    ]
 )
 summary = st.sidebar.container()
 try:

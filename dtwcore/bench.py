@@ -1,12 +1,16 @@
-"""Benchmark: dtwcore against dtaidistance's fastest C calls, same data, same process.
+"""Benchmark: dtwcore against dtaidistance's fastest C calls and aeon's numba DTW, same
+data, same process.
 
 Run ``python -m dtwcore.bench`` (a few minutes on 2 cores). Each case is timed ``repeats``
-times for both libraries after a warm-up; the table shows median seconds, the ratio
-ours / theirs (lower is better) and DP cells per second. The results also go to
-``bench-results/bench.json``. ``--quick`` runs tiny sizes to check that it works.
+times for every library after a warm-up; the table shows median seconds, the ratio
+ours / theirs (dtaidistance, lower is better; the target applies to it), the ratio
+ours / aeon, and DP cells per second. The results also go to ``bench-results/bench.json``.
+``--quick`` runs tiny sizes to check that it works.
 
 dtaidistance's window ``w`` allows ``|i - j| < w``, so radius r is passed as ``w = r + 1``;
-it has no z-normalisation, so it gets data normalised beforehand (not timed).
+aeon's ``window`` is a fraction of the length, so r is passed as ``r / length``. Neither
+z-normalises, so they get data normalised beforehand (not timed). aeon's DTW is the
+accumulated squared cost: it is compared after a square root.
 """
 
 from __future__ import annotations
@@ -38,6 +42,9 @@ class CaseResult:
     ours_cells_per_s: float
     theirs_cells_per_s: float
     check: str
+    aeon_s: float
+    aeon_ratio: float
+    aeon_check: str
 
 
 def band_cells(n: int, radius: int) -> int:
@@ -65,7 +72,13 @@ def random_walks(n: int, length: int, seed: int) -> np.ndarray:
 
 def run(quick: bool = False, repeats: int = 5) -> list[CaseResult]:
     """Run every case and return the results."""
+    from aeon.distances import dtw_pairwise_distance
     from dtaidistance import dtw as dtai
+
+    def aeon(x: np.ndarray, y: np.ndarray | None = None, radius: int = -1) -> np.ndarray:
+        """aeon's DTW, square-rooted (its distance is the accumulated squared cost)."""
+        window = radius / x.shape[1] if radius >= 0 else None
+        return np.sqrt(dtw_pairwise_distance(x, y, window=window, n_jobs=-1))
 
     n_many, n_pairs, n_search = (2_000, 60, 20_000) if quick else (100_000, 811, 1_000_000)
     length = 52
@@ -81,6 +94,8 @@ def run(quick: bool = False, repeats: int = 5) -> list[CaseResult]:
             stacked, block=((0, 1), (1, n_many + 1)), window=r + 1, compact=True, parallel=True
         )
         err = float(np.abs(ours - np.ravel(theirs)).max())
+        err_aeon = float(np.abs(ours - aeon(q[None], X, r)[0]).max())
+        t_aeon = _median_time(lambda r=r: aeon(q[None], X, r), repeats)
         t_ours = _median_time(lambda s=stretch: dtw_one_to_many(q, X, stretch=s), repeats)
         t_theirs = _median_time(
             lambda r=r: dtai.distance_matrix_fast(
@@ -101,6 +116,8 @@ def run(quick: bool = False, repeats: int = 5) -> list[CaseResult]:
                 t_theirs,
                 cells,
                 f"max |diff| {err:.1e}",
+                t_aeon,
+                f"max |diff| {err_aeon:.1e}",
             )
         )
 
@@ -109,6 +126,8 @@ def run(quick: bool = False, repeats: int = 5) -> list[CaseResult]:
     theirs = dtai.distance_matrix_fast(P, parallel=True)
     iu = np.triu_indices(n_pairs, 1)
     err = float(np.abs(ours[iu] - theirs[iu]).max())
+    err_aeon = float(np.abs(ours[iu] - aeon(P)[iu]).max())
+    t_aeon = _median_time(lambda: aeon(P), repeats)
     t_ours = _median_time(lambda: dtw_pairwise(P), repeats)
     t_theirs = _median_time(lambda: dtai.distance_matrix_fast(P, parallel=True), repeats)
     cells = length * length * len(iu[0])
@@ -120,6 +139,8 @@ def run(quick: bool = False, repeats: int = 5) -> list[CaseResult]:
             t_theirs,
             cells,
             f"max |diff| {err:.1e}",
+            t_aeon,
+            f"max |diff| {err_aeon:.1e}",
         )
     )
 
@@ -140,6 +161,12 @@ def run(quick: bool = False, repeats: int = 5) -> list[CaseResult]:
     )
     order = np.lexsort((np.arange(n_search), full))[:10]
     same = bool(np.array_equal(order, idx)) and bool(np.allclose(full[order], dist, atol=1e-9))
+    by_aeon = aeon(Z[:1], Z[1:], r)[0]
+    top_aeon = np.lexsort((np.arange(n_search), by_aeon))[:10]
+    same_aeon = bool(np.array_equal(top_aeon, idx)) and bool(
+        np.allclose(by_aeon[top_aeon], dist, atol=1e-9)
+    )
+    t_aeon = _median_time(lambda: aeon(Z[:1], Z[1:], r), repeats)
     t_ours = _median_time(lambda: nearest(qs, S, 10, stretch=0.1, znorm=True), repeats)
     t_theirs = _median_time(
         lambda: dtai.distance_matrix_fast(
@@ -156,24 +183,34 @@ def run(quick: bool = False, repeats: int = 5) -> list[CaseResult]:
             t_theirs,
             cells,
             "same top 10" if same else "TOP 10 DIFFERS",
+            t_aeon,
+            "same top 10" if same_aeon else "TOP 10 DIFFERS",
         )
     )
     return results
 
 
 def _result(
-    name: str, target: float, ours: float, theirs: float, cells: int, check: str
+    name: str,
+    target: float,
+    ours: float,
+    theirs: float,
+    cells: int,
+    check: str,
+    aeon: float,
+    aeon_check: str,
 ) -> CaseResult:
     return CaseResult(
-        name, target, ours, theirs, ours / theirs, cells, cells / ours, cells / theirs, check
-    )
+        name, target, ours, theirs, ours / theirs, cells, cells / ours, cells / theirs, check,
+        aeon, ours / aeon, aeon_check,
+    )  # fmt: skip
 
 
 def render(results: list[CaseResult]) -> str:
     """A plain-text table of the results."""
     head = (
         f"{'case':<72} {'ours s':>8} {'theirs s':>9} {'ratio':>6} {'target':>7}"
-        f"  {'Gcells/s ours/theirs':>21}  check"
+        f"  {'Gcells/s ours/theirs':>21}  check  {'aeon s':>8} {'ratio':>6}  aeon check"
     )
     lines = [head, "-" * len(head)]
     for r in results:
@@ -181,7 +218,8 @@ def render(results: list[CaseResult]) -> str:
         lines.append(
             f"{r.name:<72} {r.ours_s:>8.4f} {r.theirs_s:>9.4f} {r.ratio:>6.3f} "
             f"{'<= ' + str(r.target_ratio):>7} {ok:>3} {r.ours_cells_per_s / 1e9:>8.2f} / "
-            f"{r.theirs_cells_per_s / 1e9:<8.2f} {r.check}"
+            f"{r.theirs_cells_per_s / 1e9:<8.2f} {r.check}  {r.aeon_s:>8.4f} "
+            f"{r.aeon_ratio:>6.3f}  {r.aeon_check}"
         )
     return "\n".join(lines)
 

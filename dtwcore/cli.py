@@ -19,6 +19,8 @@ COMMANDS: dict[str, str] = {
     "score": "dtwcore.cli_score",
     "sweep": "dtwcore.cli_sweep",
     "audio-eval": "dtwcore.cli_audio",
+    "shapes": "dtwcore.cli_shapes",
+    "analogues-backtest": "dtwcore.cli_analogues",
 }
 
 

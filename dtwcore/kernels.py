@@ -477,3 +477,25 @@ def first_nonfinite_row(X: np.ndarray) -> int:
         if bad[r]:
             return r
     return -1
+
+
+@njit(cache=True, parallel=True)
+def aligned_to(ref: np.ndarray, X: np.ndarray, radius: int, out: np.ndarray) -> None:
+    """Every row of X warped onto the time axis of ``ref`` along its optimal DTW path.
+
+    ref: (n,) and X: (N, m) univariate series. out (N, n) receives, for each row and each
+    position i of ``ref``, the mean of the row's values that the optimal path matches
+    with ``ref[i]`` (every position is matched at least once). Ties in the path as in
+    :func:`backtrack`.
+    """
+    n = ref.shape[0]
+    for r in prange(X.shape[0]):
+        D = accumulated_cost(ref.reshape((n, 1)), X[r].reshape((X.shape[1], 1)), radius)
+        path = backtrack(D)
+        total = np.zeros(n)
+        count = np.zeros(n)
+        for p in range(path.shape[0]):
+            total[path[p, 0]] += X[r, path[p, 1]]
+            count[path[p, 0]] += 1.0
+        for i in range(n):
+            out[r, i] = total[i] / count[i]

@@ -1,4 +1,4 @@
-"""The benchmark runs end to end and checks its own answers (no timing asserted)."""
+"""The benchmarks run end to end and check their own answers (no timing asserted)."""
 
 from __future__ import annotations
 
@@ -19,4 +19,25 @@ def test_quick_benchmark_runs_and_agrees_with_peer(tmp_path) -> None:  # noqa: A
     cases = json.loads(out.read_text())["cases"]
     assert len(cases) == 4
     assert [c["check"] for c in cases] == ["max |diff| 0.0e+00"] * 3 + ["same top 10"]
-    assert all(c["ours_s"] > 0 and c["theirs_s"] > 0 for c in cases)
+    assert all(c["ours_s"] > 0 and c["theirs_s"] > 0 and c["aeon_s"] > 0 for c in cases)
+    # aeon's squared distances, square-rooted, agree to rounding; same nearest 10.
+    for case in cases[:3]:
+        assert float(case["aeon_check"].removeprefix("max |diff| ")) < 1e-12
+    assert cases[3]["aeon_check"] == "same top 10"
+
+
+def test_quick_clustering_benchmark_runs_on_the_bundled_data_sets(tmp_path) -> None:  # noqa: ANN001
+    out = tmp_path / "shapes.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "dtwcore.bench_shapes", "--quick", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=True,
+    )  # fmt: skip
+    assert "ARI ours" in proc.stdout
+    rows = json.loads(out.read_text())["datasets"]
+    assert [(r["dataset"], r["band"]) for r in rows] == [
+        ("ItalyPowerDemand", "none"), ("ItalyPowerDemand", "radius 1"),
+        ("GunPoint", "none"), ("GunPoint", "radius 7"),
+        ("ArrowHead", "none"), ("ArrowHead", "radius 12"),
+    ]  # fmt: skip
+    assert all(r["series"] == 20 for r in rows)
+    assert all(-1 <= r[f"{m}_ari"] <= 1 for r in rows for m in ("ours", "tslearn", "aeon"))

@@ -357,6 +357,12 @@ def _set_target(values: np.ndarray, name: str) -> None:
     st.session_state.pop(_TARGET_MESSAGE, None)
 
 
+def set_target(values: np.ndarray, name: str) -> None:
+    """Make ``values`` (units a week) the Sales Trends target, called ``name`` on screen
+    (for other pages: the target editor shows it the next time Sales Trends runs)."""
+    _set_target(values, name)
+
+
 def _on_target_upload(widget_key: str) -> None:
     upload = st.session_state.get(widget_key)
     if upload is None:

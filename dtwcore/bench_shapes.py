@@ -1,0 +1,198 @@
+"""Benchmark: demand-shape clustering against tslearn and aeon, same data, same process.
+
+Run ``python -m dtwcore.bench_shapes`` (a few minutes on 2 cores; ``--quick`` takes the
+first 20 series of each set). On labelled data sets that aeon ships in its package (no
+download): ItalyPowerDemand, GunPoint and ArrowHead, train and test joined, k = the
+number of classes. Each method clusters the same z-normalised series with the same DTW,
+twice: without a band (the peers' default) and with the Sakoe-Chiba band of the
+product's default stretch factor (radius floor(0.05 x length)):
+
+* ours: :func:`dtwcore.shapes.cluster_shapes` (FasterPAM on the DTW matrix, exact
+  assignment);
+* tslearn ``TimeSeriesKMeans(metric="dtw")`` (k-means with DBA barycentres);
+* aeon ``TimeSeriesKMedoids(distance="dtw")`` (PAM, its defaults).
+
+The table shows wall seconds (one timed run after a warm-up that compiles every numba
+kernel), the adjusted Rand index (ARI) against the labels, and our time over the faster
+peer's. Results also go to ``bench-results/shapes.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dtwcore.distance import band_radius, znormalize
+from dtwcore.sales import DEFAULT_STRETCH
+from dtwcore.shapes import cluster_shapes
+
+DATASETS = ("ItalyPowerDemand", "GunPoint", "ArrowHead")
+QUICK_SERIES = 20  # series per set with --quick
+STRETCHES = (1.0, DEFAULT_STRETCH)  # no band, and the product's default band
+TARGET_TIME_RATIO = 1 / 20
+
+
+@dataclass
+class ClusterResult:
+    """One data set: wall seconds and ARI of each method, and the time ratio."""
+
+    dataset: str
+    band: str
+    series: int
+    length: int
+    k: int
+    ours_s: float
+    tslearn_s: float
+    aeon_s: float
+    ours_ari: float
+    tslearn_ari: float
+    aeon_ari: float
+    ratio: float
+
+
+def load(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Series (n, m) and labels (n,) of a data set bundled with aeon (train + test)."""
+    from aeon.datasets import load_arrow_head, load_gunpoint, load_italy_power_demand
+
+    loaders = {
+        "ItalyPowerDemand": load_italy_power_demand,
+        "GunPoint": load_gunpoint,
+        "ArrowHead": load_arrow_head,
+    }
+    X, y = loaders[name]()
+    return np.asarray(X[:, 0, :], dtype=np.float64), np.asarray(y)
+
+
+def _timed(fn: Callable[[], np.ndarray]) -> tuple[float, np.ndarray]:
+    start = time.perf_counter()
+    labels = fn()
+    return time.perf_counter() - start, labels
+
+
+def run(quick: bool = False) -> list[ClusterResult]:
+    """Cluster every data set with the three methods; return the results."""
+    from aeon.clustering import TimeSeriesKMedoids
+    from sklearn.metrics import adjusted_rand_score
+    from tslearn.clustering import TimeSeriesKMeans
+
+    def ours(X: np.ndarray, k: int, stretch: float) -> np.ndarray:
+        return cluster_shapes(X, k=k, stretch=stretch, znorm=True).labels
+
+    def tslearn(X: np.ndarray, k: int, stretch: float) -> np.ndarray:
+        radius = band_radius(X.shape[1], stretch=stretch)
+        band = {"global_constraint": "sakoe_chiba", "sakoe_chiba_radius": radius}
+        model = TimeSeriesKMeans(
+            n_clusters=k,
+            metric="dtw",
+            random_state=0,
+            metric_params=band if stretch < 1 else None,
+        )
+        return model.fit_predict(X[:, :, None])
+
+    def aeon(X: np.ndarray, k: int, stretch: float) -> np.ndarray:
+        radius = band_radius(X.shape[1], stretch=stretch)
+        model = TimeSeriesKMedoids(
+            n_clusters=k,
+            distance="dtw",
+            random_state=0,
+            distance_params={"window": radius / X.shape[1]} if stretch < 1 else None,
+        )
+        return model.fit_predict(X[:, None, :])
+
+    warm = np.array([znormalize(row) for row in np.random.default_rng(0).random((12, 16))])
+    for method in (ours, tslearn, aeon):
+        for stretch in STRETCHES:
+            method(warm, 2, stretch)
+
+    results = []
+    for name in DATASETS:
+        X, y = load(name)
+        if quick:
+            X, y = X[:QUICK_SERIES], y[:QUICK_SERIES]
+        X = np.array([znormalize(row) for row in X])
+        k = len(np.unique(y))
+        for stretch in STRETCHES:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                t_ours, l_ours = _timed(lambda X=X, k=k, s=stretch: ours(X, k, s))
+                t_tsl, l_tsl = _timed(lambda X=X, k=k, s=stretch: tslearn(X, k, s))
+                t_aeon, l_aeon = _timed(lambda X=X, k=k, s=stretch: aeon(X, k, s))
+            results.append(
+                ClusterResult(
+                    name,
+                    "none"
+                    if stretch >= 1
+                    else f"radius {band_radius(X.shape[1], stretch=stretch)}",
+                    X.shape[0],
+                    X.shape[1],
+                    k,
+                    t_ours,
+                    t_tsl,
+                    t_aeon,
+                    float(adjusted_rand_score(y, l_ours)),
+                    float(adjusted_rand_score(y, l_tsl)),
+                    float(adjusted_rand_score(y, l_aeon)),
+                    t_ours / min(t_tsl, t_aeon),
+                )
+            )
+    return results
+
+
+def render(results: list[ClusterResult]) -> str:
+    """A plain-text table of the results."""
+    head = (
+        f"{'data set':<28} {'band':<10} {'ours s':>8} {'tslearn s':>10} {'aeon s':>8} {'ratio':>7}"
+        f"  {'ARI ours':>8} {'tslearn':>8} {'aeon':>6}  verdict"
+    )
+    lines = [head, "-" * len(head)]
+    for r in results:
+        fast = r.ratio <= TARGET_TIME_RATIO
+        good = r.ours_ari >= max(r.tslearn_ari, r.aeon_ari) - 1e-12
+        verdict = ("time ok" if fast else "time MISSED") + (", ARI ok" if good else ", ARI LOWER")
+        lines.append(
+            f"{r.dataset + f' ({r.series}x{r.length}, k={r.k})':<28} {r.band:<10} {r.ours_s:>8.3f} "
+            f"{r.tslearn_s:>10.3f} {r.aeon_s:>8.3f} {r.ratio:>7.4f}  {r.ours_ari:>8.3f} "
+            f"{r.tslearn_ari:>8.3f} {r.aeon_ari:>6.3f}  {verdict}"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(prog="python -m dtwcore.bench_shapes", description=__doc__)
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{QUICK_SERIES} series per set, to check it runs"
+    )
+    parser.add_argument("--out", default="bench-results/shapes.json", help="JSON output file")
+    args = parser.parse_args(argv)
+    results = run(quick=args.quick)
+    print(render(results))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "machine": {
+                    "cpu": platform.processor() or platform.machine(),
+                    "python": platform.python_version(),
+                },
+                "target_time_ratio": TARGET_TIME_RATIO,
+                "datasets": [asdict(r) for r in results],
+            },
+            indent=2,
+        )
+    )
+    print(f"\nwritten to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

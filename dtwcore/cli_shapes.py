@@ -1,0 +1,200 @@
+"""``python -m dtwcore shapes``: the demand shapes of a catalogue file.
+
+Clusters every product by DTW (k-medoids, see :mod:`dtwcore.shapes.clustering`) and writes
+one row per product, in input order, with the columns ``product``, ``cluster`` (1 = the
+largest shape), ``is_medoid`` (the product that stands for its shape), ``distance_to_medoid``
+(exact DTW distance) and ``silhouette`` (how much closer the product is to its own shape
+than to the next one, -1 to 1). Up to 20,000 products the silhouette is exact; beyond, or
+with ``--sample``, medoids are searched on samples and the silhouette is the medoid
+silhouette. Every product is assigned to its nearest medoid exactly either way.
+
+Input: the catalogue files ``score`` reads (Parquet, or CSV as spreadsheets export it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from dtwcore.cli_score import _stretch, _top
+from dtwcore.sales import DEFAULT_STRETCH
+from dtwcore.shapes.clustering import (
+    ASSIGNMENT_COLUMNS,
+    DEFAULT_SAMPLE,
+    FULL_LIMIT,
+    cluster_shapes,
+)
+from dtwcore.stream import CatalogReader, OutputFile, Progress
+
+__all__ = ["SHAPES_SCHEMA", "add_catalog_options", "read_catalog", "register", "run"]
+
+SHAPES_SCHEMA = pa.schema(
+    list(
+        zip(
+            ASSIGNMENT_COLUMNS,
+            [pa.string(), pa.int64(), pa.bool_(), pa.float64(), pa.float64()],
+            strict=True,
+        )
+    )
+)
+
+
+def _k(text: str) -> int | None:
+    if text == "auto":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 2:
+        raise argparse.ArgumentTypeError(
+            f"must be 'auto' or a whole number of 2 or more, got {text!r}"
+        )
+    return value
+
+
+def add_catalog_options(p: argparse.ArgumentParser) -> None:
+    """INPUT, --id-column, --stretch, --znorm/--no-znorm and --quiet, as ``score`` has them."""
+    p.add_argument(
+        "input",
+        metavar="INPUT",
+        help="catalogue file, .parquet or .csv (separated by , ; tab or |; UTF-8, UTF-16 or "
+        "Windows-1252; decimal commas allowed)",
+    )
+    p.add_argument(
+        "--stretch",
+        type=_stretch,
+        default=DEFAULT_STRETCH,
+        metavar="S",
+        help=f"stretch factor in [0, 1]: band radius floor(S x weeks) (default {DEFAULT_STRETCH})",
+    )
+    p.add_argument(
+        "--znorm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="compare shapes (z-normalised series, default) or raw units (--no-znorm)",
+    )
+    p.add_argument(
+        "--id-column",
+        metavar="NAME",
+        help="the product id column (default Product_Code, else the first text column)",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``shapes`` command."""
+    p = subparsers.add_parser(
+        "shapes",
+        help="find the demand shapes of a catalogue (k-medoids under DTW)",
+        description="Group the products of a catalogue file by the shape of their weekly "
+        "sales (k-medoids under DTW) and write one row per product, in input order: its "
+        "shape (cluster 1 is the largest), whether it is the shape's medoid, its exact DTW "
+        "distance to the medoid and its silhouette. Up to 20,000 products every pair is "
+        "compared; beyond, or with --sample, medoids are searched on samples and every "
+        "product is still assigned to its nearest medoid exactly.",
+    )
+    add_catalog_options(p)
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="OUTPUT",
+        help="result file, .csv or .parquet; '-' writes CSV to standard output",
+    )
+    p.add_argument(
+        "--k",
+        type=_k,
+        default=None,
+        metavar="K|auto",
+        help="number of shapes, or 'auto' (default): the k from 2 to 12 with the best "
+        "mean silhouette",
+    )
+    p.add_argument(
+        "--sample",
+        type=_top,
+        metavar="N",
+        help=f"search medoids on samples of N products (CLARA); default: all products up "
+        f"to {FULL_LIMIT:,}, samples of {DEFAULT_SAMPLE:,} beyond",
+    )
+    p.set_defaults(func=run)
+
+
+def read_catalog(path: str, id_column: str | None) -> tuple[pa.Array, np.ndarray]:
+    """Product ids and weekly values (N, W) of a catalogue file, read as ``score`` reads it."""
+    reader = CatalogReader(path, id_column=id_column)
+    ids: list[pa.Array] = []
+    values: list[np.ndarray] = []
+    for batch in reader:
+        ids.append(batch.ids)
+        values.append(batch.values)
+    return pa.chunked_array(ids, pa.string()).combine_chunks(), np.concatenate(values)
+
+
+def _write(output: OutputFile, table: pa.Table) -> None:
+    try:
+        sink = output.open()
+        try:
+            if output.format == "parquet":
+                pq.write_table(table, sink)
+            else:
+                pacsv.write_csv(
+                    table, sink, write_options=pacsv.WriteOptions(quoting_style="needed")
+                )
+        finally:
+            if sink is sys.stdout.buffer:
+                sink.flush()
+            else:
+                sink.close()
+        output.commit()
+    except BaseException:
+        output.discard()
+        raise
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``shapes``; return the exit code (errors raise ValueError / OSError)."""
+    started = time.monotonic()
+    output = OutputFile(args.out)
+    progress = Progress(not args.quiet and sys.stderr.isatty())
+    try:
+        progress.message(f"reading {Path(args.input).name} …")
+        ids, values = read_catalog(args.input, args.id_column)
+        result = cluster_shapes(
+            values,
+            k=args.k,
+            stretch=args.stretch,
+            znorm=args.znorm,
+            sample=args.sample,
+            progress=progress.message,
+        )
+    except BaseException:
+        output.discard()
+        progress.close()
+        raise
+    medoid = np.zeros(values.shape[0], dtype=bool)
+    medoid[result.medoids] = True
+    table = pa.Table.from_arrays(
+        [ids, result.labels + 1, medoid, result.distance, result.silhouette],
+        schema=SHAPES_SCHEMA,
+    )
+    summary = (
+        f"done in {time.monotonic() - started:.1f} s: {result.k} shapes of "
+        f"{values.shape[0]:,} products, mean {result.silhouette_kind} "
+        f"{result.mean_silhouette:.3f}"
+    )
+    if args.out == "-":
+        # On a terminal the rows follow on the same screen: end the progress line first.
+        progress.close(summary)
+        _write(output, table)
+    else:
+        _write(output, table)
+        progress.close(f"{summary}, written to {os.path.basename(args.out)}")
+    return 0

@@ -1,0 +1,284 @@
+"""Figures of the Demand Shapes page: pure functions, data in, figure out.
+
+Colours as everywhere (:mod:`dtwcore.plots`): members and bands OTHER_COLOR, the selected
+shape and the new product SELECTED_COLOR, forecasts ACCENT_COLOR; a shape's average has a
+colour of its own (SHAPE_COLOR), its medoid is drawn dashed in MEDOID_COLOR.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from plotly.subplots import make_subplots
+
+from dtwcore.plots import ACCENT_COLOR, OTHER_COLOR, SELECTED_COLOR
+from dtwcore.plots.sales import MEDIAN_COLOR
+
+__all__ = [
+    "GRID_COLUMNS",
+    "MEDOID_COLOR",
+    "SHAPE_COLOR",
+    "analogues_figure",
+    "backtest_figure",
+    "members_figure",
+    "shapes_grid",
+    "shapes_png",
+]
+
+SHAPE_COLOR = "#9467bd"
+MEDOID_COLOR = MEDIAN_COLOR
+GRID_COLUMNS = 4
+_BAND_FILL = "rgba(127,127,127,0.25)"
+_MARGIN = {"l": 10, "r": 10, "t": 60, "b": 10}
+METHOD_LABELS = {
+    "analogues": "Analogues (median)",
+    "last_4_weeks": "Mean of the last 4 known weeks",
+    "average_shape": "Catalogue's average shape",
+}
+
+
+def _value_axis(znorm: bool) -> str:
+    return "z-score (shape)" if znorm else "units a week"
+
+
+def shapes_grid(
+    average: np.ndarray,
+    band: np.ndarray,
+    medoids: np.ndarray,
+    titles: Sequence[str],
+    *,
+    znorm: bool,
+    selected: int | None = None,
+) -> go.Figure:
+    """Small multiples: one panel per shape with its band, average and medoid.
+
+    Parameters
+    ----------
+    average : np.ndarray [shape=(k, W)]
+    band : np.ndarray [shape=(k, 2, W)] 10th and 90th percentile per week
+    medoids : np.ndarray [shape=(k, W)] the medoids' curves, same units
+    titles : k panel titles (already escaped for plotly)
+    znorm : whether the values are z-scores (axis title)
+    selected : index of the highlighted shape
+
+    Every trace carries its shape's index as ``customdata``, so a click on a panel tells
+    which shape it was.
+    """
+    k, w = average.shape
+    cols = min(GRID_COLUMNS, k)
+    rows = math.ceil(k / cols)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=list(titles),
+        shared_yaxes=True,
+        horizontal_spacing=0.03,
+        vertical_spacing=0.12 if rows > 1 else 0.0,
+    )
+    weeks = np.arange(w)
+    for c in range(k):
+        row, col = c // cols + 1, c % cols + 1
+        tag = np.full(w, c)
+        line = SELECTED_COLOR if c == selected else SHAPE_COLOR
+        fig.add_trace(
+            go.Scatter(
+                x=weeks, y=band[c, 1], mode="lines", line={"width": 0}, showlegend=False,
+                customdata=tag, hoverinfo="skip",
+            ),
+            row=row, col=col,
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=weeks, y=band[c, 0], mode="lines", line={"width": 0}, fill="tonexty",
+                fillcolor=_BAND_FILL, name="10-90 % of members", showlegend=c == 0,
+                legendgroup="band", customdata=tag, hoverinfo="skip",
+            ),
+            row=row, col=col,
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=weeks, y=medoids[c], mode="lines",
+                line={"color": MEDOID_COLOR, "width": 1, "dash": "dot"},
+                name="medoid (a real product)", showlegend=c == 0, legendgroup="medoid",
+                customdata=tag, hovertemplate="week %{x}: %{y:.2f}<extra>medoid</extra>",
+            ),
+            row=row, col=col,
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=weeks, y=average[c], mode="lines+markers", marker={"size": 3},
+                line={"color": line, "width": 2.5}, name="average shape",
+                showlegend=c == 0, legendgroup="average", customdata=tag,
+                hovertemplate="week %{x}: %{y:.2f}<extra>average</extra>",
+            ),
+            row=row, col=col,
+        )  # fmt: skip
+    fig.update_xaxes(showticklabels=True, tickfont={"size": 10})
+    fig.update_yaxes(title_text=_value_axis(znorm), col=1)
+    fig.update_layout(
+        height=230 * rows + 110,
+        margin={**_MARGIN, "b": 60},
+        clickmode="event+select",
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
+    )
+    return fig
+
+
+def members_figure(
+    members: np.ndarray,
+    labels: Sequence[str],
+    average: np.ndarray,
+    *,
+    znorm: bool,
+    title: str,
+) -> go.Figure:
+    """A shape's members overlaid (thin grey lines) with its average on top.
+
+    members : np.ndarray [shape=(m, W)], already z-normalised when ``znorm``
+    labels : m product codes (escaped for plotly)
+    """
+    fig = go.Figure()
+    weeks = np.arange(members.shape[1])
+    for row, label in zip(members, labels, strict=True):
+        fig.add_trace(
+            go.Scatter(
+                x=weeks, y=row, mode="lines", line={"color": OTHER_COLOR, "width": 0.8},
+                opacity=0.45, name=label, showlegend=False,
+                hovertemplate=f"{label}<br>week %{{x}}: %{{y:.2f}}<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=weeks, y=average, mode="lines", line={"color": SELECTED_COLOR, "width": 3},
+            name="average shape",
+        )
+    )  # fmt: skip
+    fig.update_layout(
+        title={"text": title, "x": 0},
+        height=380,
+        margin=_MARGIN,
+        xaxis_title="week",
+        yaxis_title=_value_axis(znorm),
+    )
+    return fig
+
+
+def analogues_figure(
+    known: np.ndarray,
+    curves: np.ndarray,
+    labels: Sequence[str],
+    fan: np.ndarray,
+) -> go.Figure:
+    """The new product's known weeks, its analogues (scaled) and the forecast fan.
+
+    known : np.ndarray [shape=(N,)] units a week
+    curves : np.ndarray [shape=(k, W)] the analogues' years, scaled to the new product
+    labels : k product codes (escaped for plotly)
+    fan : np.ndarray [shape=(3, W - N)] 10 %, median, 90 %
+    """
+    n = known.shape[0]
+    w = curves.shape[1]
+    ahead = np.arange(n, w)
+    fig = go.Figure()
+    for row, label in zip(curves, labels, strict=True):
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(w), y=row, mode="lines", line={"color": OTHER_COLOR, "width": 0.8},
+                opacity=0.5, name=label, showlegend=False,
+                hovertemplate=f"{label} (scaled)<br>week %{{x}}: %{{y:.1f}}<extra></extra>",
+            )
+        )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(x=ahead, y=fan[2], mode="lines", line={"width": 0}, showlegend=False,
+                   hoverinfo="skip")
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=ahead, y=fan[0], mode="lines", line={"width": 0}, fill="tonexty",
+            fillcolor="rgba(44,160,44,0.22)", name="10-90 % of analogues", hoverinfo="skip",
+        )
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=ahead, y=fan[1], mode="lines", line={"color": ACCENT_COLOR, "width": 2.5,
+            "dash": "dash"}, name="forecast (median)",
+            hovertemplate="week %{x}: %{y:.1f}<extra>forecast</extra>",
+        )
+    )  # fmt: skip
+    fig.add_trace(
+        go.Scatter(
+            x=np.arange(n), y=known, mode="lines+markers",
+            line={"color": SELECTED_COLOR, "width": 3}, name="new product (known weeks)",
+        )
+    )  # fmt: skip
+    fig.update_layout(
+        height=420,
+        margin=_MARGIN,
+        xaxis_title="week",
+        yaxis_title="units a week",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )
+    return fig
+
+
+def backtest_figure(wape: dict[int, dict[str, float]]) -> go.Figure:
+    """WAPE of each method, grouped by the number of known weeks (lower is better)."""
+    fig = go.Figure()
+    colors = {"analogues": ACCENT_COLOR, "last_4_weeks": OTHER_COLOR, "average_shape": SHAPE_COLOR}
+    groups = [f"{n} weeks known" for n in wape]
+    for method, label in METHOD_LABELS.items():
+        fig.add_trace(
+            go.Bar(
+                x=groups, y=[wape[n][method] for n in wape], name=label,
+                marker_color=colors[method], texttemplate="%{y:.2f}", textposition="outside",
+            )
+        )  # fmt: skip
+    fig.update_layout(
+        barmode="group",
+        height=340,
+        margin=_MARGIN,
+        yaxis_title="WAPE (lower is better)",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    )
+    return fig
+
+
+def shapes_png(
+    average: np.ndarray,
+    band: np.ndarray,
+    titles: Sequence[str],
+    *,
+    znorm: bool,
+    title: str = "",
+) -> bytes:
+    """The small multiples as a PNG image (matplotlib, Agg canvas), for run artifacts."""
+    k, w = average.shape
+    cols = min(GRID_COLUMNS, k)
+    rows = math.ceil(k / cols)
+    fig = Figure(figsize=(3.2 * cols, 2.4 * rows + 0.6), dpi=100)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
+    weeks = np.arange(w)
+    for c in range(rows * cols):
+        ax = axes[c // cols][c % cols]
+        if c >= k:
+            ax.set_axis_off()
+            continue
+        ax.fill_between(weeks, band[c, 0], band[c, 1], color=OTHER_COLOR, alpha=0.3, lw=0)
+        ax.plot(weeks, average[c], color=SHAPE_COLOR, lw=2)
+        ax.set_title(titles[c], fontsize=9)
+        ax.set_xlabel("week", fontsize=8)
+        if c % cols == 0:
+            ax.set_ylabel(_value_axis(znorm), fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()

@@ -1,0 +1,127 @@
+"""The Demand Shapes page under streamlit's AppTest (no browser), run through app.py so
+that "Use this shape as the target" can switch to Sales Trends.
+
+Files are handed to the page as the upload widget does: ``(name, bytes)`` in
+``st.session_state["sales.file"]``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dtwcore.sales import demo_catalog, load_catalog
+from dtwcore.shapes import cluster_shapes, find_analogues
+
+from .conftest import ROOT, UCI_CSV
+
+APP = str(ROOT / "app.py")
+PAGE = "pages/4_Demand_Shapes.py"
+TIMEOUT = 300
+
+
+def open_page(file: tuple[str, bytes] | None = None, **state: object) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if file is not None:
+        at.session_state["sales.file"] = file
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+@pytest.fixture(scope="module")
+def uci_file() -> tuple[str, bytes]:
+    return (UCI_CSV.name, UCI_CSV.read_bytes())
+
+
+def test_uci_shapes_and_backtest_verdicts(uci_file: tuple[str, bytes]) -> None:
+    at = open_page(uci_file)
+    expected = cluster_shapes(load_catalog(UCI_CSV).values)
+    assert metrics(at) == {
+        "Shapes": str(expected.k),
+        "Mean silhouette": f"{expected.mean_silhouette:.2f}",
+        "Products": "811",
+    }
+    assert at.radio(key="shapes.pick").options == [
+        f"Shape {c + 1} ({n:,})" for c, n in enumerate(expected.sizes)
+    ]
+    # The backtest says where analogues lose (13 weeks) and where they win (26 weeks).
+    warnings = " ".join(w.value for w in at.warning)
+    successes = " ".join(s.value for s in at.success)
+    assert "**13 weeks known:** analogues do **not** beat" in warnings
+    assert "(WAPE 0.32 against 0.39)" in warnings
+    assert "**26 weeks known:** analogues beat the naive forecasts (WAPE 0.27" in successes
+
+
+def test_pick_a_shape_and_use_it_as_the_sales_trends_target() -> None:
+    at = open_page()
+    demo = demo_catalog()
+    expected = cluster_shapes(demo.values)
+    at.radio(key="shapes.pick").set_value(1).run()
+    size = int(expected.sizes[1])
+    assert f"Shape 2: {size:,} products" in [s.value for s in at.subheader]
+    at.button(key="shapes.use_target").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Sales Trends"
+    assert at.session_state["sales.target_name"] == f"shape 2 (average of {size:,} products)"
+    medoid = demo.values[expected.medoids[1]]
+    want = np.maximum(medoid.mean() + medoid.std() * expected.average[1], 0)
+    np.testing.assert_allclose(at.session_state["sales.target"], want)
+    assert at.sidebar.expander[0].label == f"Target: shape 2 (average of {size:,} products)"
+    assert metrics(at)["Products analysed"] == "800"
+
+
+def test_chosen_k_and_raw_units(uci_file: tuple[str, bytes]) -> None:
+    at = open_page(uci_file)
+    at.sidebar.selectbox(key="shapes.k").set_value(4).run()
+    assert metrics(at)["Shapes"] == "4"
+    at.sidebar.toggle(key="shapes.znorm").set_value(False).run()
+    expected = cluster_shapes(load_catalog(UCI_CSV).values, k=4, znorm=False)
+    assert metrics(at)["Mean silhouette"] == f"{expected.mean_silhouette:.2f}"
+    assert not at.exception
+
+
+def test_new_product_analogues(uci_file: tuple[str, bytes]) -> None:
+    catalog = load_catalog(UCI_CSV)
+    values = catalog.values
+    known = values[10, :13]
+    at = open_page(uci_file, **{"shapes.new_known": known, "shapes.new_name": "typed"})
+    tables = [d.value for d in at.dataframe]
+    (table,) = [t for t in tables if list(t.columns) == ["product", "distance", "scale"]]
+    found = find_analogues(known, values, k=10)
+    assert table["product"].tolist() == catalog.ids[found.rows].tolist()
+    np.testing.assert_allclose(table["distance"], found.distances)
+    assert found.rows[0] == 10 and found.distances[0] == 0  # itself, at distance 0
+    text = " ".join(m.value for m in at.markdown)
+    assert f"**{found.forecast.sum():,.0f} units**" in text
+
+
+def test_too_few_known_weeks_are_explained(uci_file: tuple[str, bytes]) -> None:
+    at = open_page(uci_file, **{"shapes.new_known": np.array([3.0, 4.0, 5.0])})
+    assert "Give at least 4 weeks (now 3)." in [w.value for w in at.warning]
+    assert not at.exception
+
+
+def test_log_the_clustering_to_mlflow(tmp_path, uci_file: tuple[str, bytes]) -> None:  # noqa: ANN001
+    from dtwcore import tracking
+    from dtwcore.shapes.runs import EXPERIMENT
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    at = open_page(uci_file, **{"tracking.uri": uri})
+    at.button(key="shapes.log").click().run()
+    (message,) = [s.value for s in at.success if s.value.startswith("Logged run")]
+    run_id = message.removeprefix("Logged run ").rstrip(".")
+    store = tracking.resolve_store(uri)
+    run = tracking.get_run(store, run_id)
+    assert run.info.status == "FINISHED" and run.data.tags[tracking.SOURCE_TAG] == "app"
+    assert run.data.params["k"] == "2" and run.data.params["n_products"] == "811"
+    experiment = tracking.client(store).get_experiment(run.info.experiment_id)
+    assert experiment.name == EXPERIMENT

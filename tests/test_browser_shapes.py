@@ -1,0 +1,71 @@
+"""Demand Shapes in a real browser: pick a shape, use it as the target, see Sales Trends."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from dtwcore.sales import DEFAULT_STRETCH, demo_catalog, score_catalog
+from dtwcore.shapes import cluster_shapes
+
+from .conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+SHOTS = ARTIFACTS / "screenshots"
+
+
+def _settle(page, plots: int) -> None:  # noqa: ANN001
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
+    )
+    page.wait_for_function(
+        f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {plots}",
+        timeout=120_000,
+    )
+    page.wait_for_timeout(1000)
+
+
+def test_pick_a_shape_and_find_its_followers_on_sales_trends(browser_page, app_server: str) -> None:  # noqa: ANN001
+    demo = demo_catalog()
+    shapes = cluster_shapes(demo.values)
+    size = int(shapes.sizes[1])
+    medoid = demo.values[shapes.medoids[1]]
+    target = np.maximum(medoid.mean() + medoid.std() * shapes.average[1], 0)
+    best = score_catalog(demo.ids, demo.values, target, stretch=DEFAULT_STRETCH)
+    best_id = str(best.sort_values("rank").iloc[0]["product"])
+
+    page = browser_page
+    page.goto(app_server)
+    page.get_by_role("heading", name="DTW Match").wait_for()
+    page.goto(f"{app_server}/demand-shapes")
+    page.get_by_role("heading", name="Demand Shapes").wait_for()
+    _settle(page, 2)
+    shown = page.get_by_test_id("stMetric").filter(has_text="Shapes").inner_text()
+    assert shown.split()[-1] == str(shapes.k)
+    page.screenshot(path=str(SHOTS / "shapes_demo.png"), full_page=True)
+
+    # The new-product tab: analogues of the example, forecast fan and the backtest.
+    page.get_by_role("tab", name="New product").click()
+    page.get_by_text("Do analogues forecast this catalogue well?").wait_for()
+    page.get_by_text(re.compile(r"weeks known:\*?\*? analogues")).first.wait_for()
+    _settle(page, 4)
+    page.screenshot(path=str(SHOTS / "shapes_new_product.png"), full_page=True)
+    page.get_by_role("tab", name="Shapes").click()
+
+    picker = page.get_by_test_id("stRadio").filter(has_text="Shape 1 (")
+    picker.get_by_text(f"Shape 2 ({size:,})").click()
+    page.get_by_role("heading", name=f"Shape 2: {size:,} products").wait_for()
+    _settle(page, 2)
+    page.get_by_role("button", name="Use this shape as the target").click()
+
+    page.get_by_role("heading", name="Sales Trends").wait_for()
+    _settle(page, 4)
+    assert page.url.endswith("/sales-trends")
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text(f"Target: shape 2 (average of {size:,} products)").wait_for()
+    metric = page.get_by_test_id("stMetric").filter(has_text="Best match")
+    assert re.search(rf"Best match\s+{best_id}\s", metric.inner_text())
+    page.screenshot(path=str(SHOTS / "shapes_target_on_sales_trends.png"), full_page=True)
