@@ -75,7 +75,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``analogues-backtest``; print the JSON; return the exit code."""
-    _, values = read_catalog(args.input, args.id_column)
+    _, values = read_catalog(args.input, args)
     result = backtest(
         values,
         known_weeks=tuple(args.known),

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from dtwcore.cli_options import add_reading_arguments, asking_with_flags, read_options
 from dtwcore.cli_score import _stretch, _top
 from dtwcore.sales import DEFAULT_STRETCH
 from dtwcore.shapes.clustering import (
@@ -62,7 +63,8 @@ def _k(text: str) -> int | None:
 
 
 def add_catalog_options(p: argparse.ArgumentParser) -> None:
-    """INPUT, --id-column, --stretch, --znorm/--no-znorm and --quiet, as ``score`` has them."""
+    """INPUT, --stretch, --znorm/--no-znorm, --quiet and the reading options (layout and
+    column roles), as ``score`` has them."""
     p.add_argument(
         "input",
         metavar="INPUT",
@@ -82,12 +84,8 @@ def add_catalog_options(p: argparse.ArgumentParser) -> None:
         default=True,
         help="compare shapes (z-normalised series, default) or raw units (--no-znorm)",
     )
-    p.add_argument(
-        "--id-column",
-        metavar="NAME",
-        help="the product id column (default Product_Code, else the first text column)",
-    )
     p.add_argument("--quiet", action="store_true", help="no progress display")
+    add_reading_arguments(p)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -127,14 +125,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def read_catalog(path: str, id_column: str | None) -> tuple[pa.Array, np.ndarray]:
-    """Product ids and weekly values (N, W) of a catalogue file, read as ``score`` reads it."""
-    reader = CatalogReader(path, id_column=id_column)
+def read_catalog(path: str, args: argparse.Namespace) -> tuple[pa.Array, np.ndarray]:
+    """Product ids and weekly values (N, W) of a catalogue file, read as ``score`` reads it
+    with the reading options in ``args``."""
     ids: list[pa.Array] = []
     values: list[np.ndarray] = []
-    for batch in reader:
-        ids.append(batch.ids)
-        values.append(batch.values)
+    with asking_with_flags():
+        for batch in CatalogReader(path, options=read_options(args)):
+            ids.append(batch.ids)
+            values.append(batch.values)
     return pa.chunked_array(ids, pa.string()).combine_chunks(), np.concatenate(values)
 
 
@@ -166,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(not args.quiet and sys.stderr.isatty())
     try:
         progress.message(f"reading {Path(args.input).name} …")
-        ids, values = read_catalog(args.input, args.id_column)
+        ids, values = read_catalog(args.input, args)
         result = cluster_shapes(
             values,
             k=args.k,
