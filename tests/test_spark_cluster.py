@@ -24,6 +24,7 @@ import pytest
 from dtwcore.cli import main
 from dtwcore.sales import BLOG_TARGET, load_catalog, score_catalog
 from dtwcore.tracking import Store, log_analysis
+from scripts.make_sales_examples import STORE_SALES
 from scripts.spark_cluster import Cluster, processes
 from scripts.spark_cluster import main as cluster_main
 from tests.conftest import ROOT, UCI_CSV, free_port
@@ -113,6 +114,23 @@ def test_400k_products_on_the_cluster_match_the_local_engine(
     assert (app["name"], app["state"], app["cores"]) == ("dtwcore score", "FINISHED", WORKERS)
     finished = [tasks(spark_cluster, w, app["id"])["Finished"] for w in range(WORKERS)]
     assert all(finished), finished
+
+
+def test_a_long_store_export_on_the_cluster_matches_the_local_engine(
+    spark_cluster: Cluster, tmp_path: Path
+) -> None:
+    """The weekly store export (one row per store and week, day-first dates, extra numeric
+    columns) read by the one set of rules on the cluster: a group-by there, the same 45
+    products and distances as the local engine."""
+    source = STORE_SALES
+    want = tmp_path / "local.csv"
+    assert main(["score", str(source), "--out", str(want), "--quiet"]) == 0
+    out, log = tmp_path / "cluster.csv", tmp_path / "driver.log"
+    done = run_driver(spark_cluster, score_on(spark_cluster, source, out), log)
+    assert done.returncode == 0, log.read_text()[-3000:]
+    got, local = pd.read_csv(out, dtype={"product": str}), pd.read_csv(want, dtype={"product": str})
+    assert sorted(got["product"]) == sorted(str(s) for s in range(1, 46))
+    assert_same(got, local)
 
 
 def test_logged_model_as_spark_udf_on_the_cluster_matches_local_scoring(
