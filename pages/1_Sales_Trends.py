@@ -26,6 +26,7 @@ from dtwcore.sales import (
     zscore_outliers,
 )
 from pages.common import sales_data as data
+from pages.common import selection, url_state
 from pages.common.sales_views import PRODUCT, download, info_table, md, plot_text, product_table
 from pages.common.tracking_panel import render_log_panel
 
@@ -39,10 +40,14 @@ st.caption(
 )
 
 # --------------------------------------------------------------------------- inputs
+url_state.read_address()
 catalog = data.data_sidebar()
 if catalog is None:
+    url_state.show_problems()
     st.session_state.pop("sales.analysis", None)
     st.stop()
+url_state.read_target(catalog)
+url_state.show_problems()
 target = data.target_sidebar(catalog)
 if target is None:
     st.session_state.pop("sales.analysis", None)
@@ -119,11 +124,17 @@ picks = shortlist(scores, low, high)
 cut = distance_cut(scores)
 
 ids = catalog.ids.tolist()
-rank_of = dict(zip(ids, scores["rank"].tolist(), strict=True))
-if st.session_state.get(PRODUCT) not in set(ids):
-    st.session_state[PRODUCT] = str(best["product"])
-selected = st.session_state[PRODUCT]
-row = scores.iloc[ids.index(selected)]
+chosen = selection.current(scores, fallback=str(best["product"]))
+selected = chosen.product
+row = scores.iloc[chosen.index]
+url_state.write_address(
+    stretch=stretch,
+    znorm=znorm,
+    band=(low, high),
+    top_n=top_n,
+    product=selected,
+    target=url_state.target_param(target, catalog, None),
+)
 
 if data.is_demo():
     st.info(
@@ -205,14 +216,17 @@ st.markdown(
 
 left, right = st.columns([4, 5], gap="medium")
 with left:
+    histogram_key = f"sales.histogram.{selected}"
     st.plotly_chart(
         distance_histogram(
             scores["distance"].to_numpy(),
             median=median,
-            selected=(plot_text(selected), float(row["distance"])),
+            selected=(plot_text(selected), chosen.distance),
         ),
         config=PLOT_CONFIG,
-        key="sales.histogram",
+        key=histogram_key,
+        on_select=selection.on_histogram_select(histogram_key, scores),
+        selection_mode="points",
     )
 with right:
     tab_close, tab_far = st.tabs([f"Closest {top_n}", f"Farthest {top_n}"])
@@ -220,19 +234,23 @@ with right:
         product_table(ranked.head(top_n), key="sales.closest", selected=selected)
     with tab_far:
         product_table(ranked.tail(top_n).iloc[::-1], key="sales.farthest", selected=selected)
-    st.caption("Click a row to look at that product below.")
+    st.caption("Click a row, or a bar of the histogram, to look at that product below.")
 
 # --------------------------------------------------------------------------- one product
 st.subheader("Selected product", anchor=False)
-st.selectbox(
+p1, p2 = st.columns([1, 2], vertical_alignment="bottom")
+p1.selectbox(
     "Product",
     ids,
     key=PRODUCT,
     persist_state="session",
-    format_func=lambda p: f"{p} · rank {rank_of[p]}",
-    help="Pick any product, or click a row in a table above.",
+    help="Pick any product, or click a row in a table, a bar or a point of a chart.",
 )
-product = catalog.values[ids.index(selected)]
+p2.markdown(
+    f"**{md(selected)}** · rank **{chosen.rank:,} of {chosen.of:,}** · distance "
+    f"{chosen.distance:.2f}"
+)
+product = catalog.values[chosen.index]
 path, acc_cost = data.path_and_cost(target_key, tuple(product), stretch, znorm)
 stacked = st.toggle(
     "Draw the curves one above the other",
@@ -271,7 +289,7 @@ if isinstance(eu, str):
     st.info(f"No Euclidean comparison: {md(eu)}", icon=":material/info:")
 else:
     eu_dist, eu_rank = eu
-    i = ids.index(selected)
+    i = chosen.index
     st.table(
         pd.DataFrame(
             {
@@ -302,6 +320,7 @@ st.caption(
 )
 s1, s2 = st.columns(2, gap="medium")
 with s1:
+    scatter_key = f"sales.scatter.{selected}"
     st.plotly_chart(
         shortlist_scatter(
             scores.assign(product=scores["product"].map(plot_text)),
@@ -313,8 +332,13 @@ with s1:
             selected=plot_text(selected),
         ),
         config=PLOT_CONFIG,
-        key="sales.scatter",
+        key=scatter_key,
+        on_select=selection.on_scatter_select(
+            scatter_key, {plot_text(p): p for p in scores["product"]}
+        ),
+        selection_mode="points",
     )
+    st.caption("Click a point to look at that product above.")
 with s2:
     st.markdown(f"**{len(picks)} products on the shortlist** · click a row to look at it")
     if target_mean <= 0:

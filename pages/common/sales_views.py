@@ -70,13 +70,15 @@ def plot_text(text: object) -> str:
 
 
 def _pick_row(table_key: str, products: list[str]) -> None:
-    rows = st.session_state[table_key]["selection"]["rows"]
+    selection = st.session_state[table_key]["selection"]
+    rows = list(selection.get("rows") or []) + [c[0] for c in selection.get("cells") or []]
     if rows:
         st.session_state[PRODUCT] = products[rows[0]]
 
 
 def product_table(rows: pd.DataFrame, *, key: str, selected: str) -> None:
-    """A score table; clicking a row selects that product on the whole page.
+    """A score table; clicking a row (any cell or its checkbox) selects that product on
+    the whole page.
 
     The widget key includes the selected product, so a selection made elsewhere resets
     the table, which then shows the selected product's row ticked when it is listed.
@@ -90,7 +92,7 @@ def product_table(rows: pd.DataFrame, *, key: str, selected: str) -> None:
         hide_index=True,
         column_config=COLUMN_CONFIG,
         on_select=partial(_pick_row, table_key, products),
-        selection_mode="single-row",
+        selection_mode=["single-row", "single-cell"],
         selection_default={"selection": {"rows": default}},
     )
 
