@@ -79,16 +79,18 @@ def stop_process(proc: subprocess.Popen, timeout: float = 15.0) -> None:
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run app.py`` on a free loopback port with its own MLflow store."""
+    """``python app.py`` (streamlit, warmed up) on a free loopback port with its own MLflow
+    store and upload folder."""
     port = free_port()
     store = tmp_path_factory.mktemp("app-mlflow")
     env = dict(os.environ)
     env["MLFLOW_TRACKING_URI"] = f"sqlite:///{store / 'mlflow.db'}"
     env["DTW_ARTIFACT_ROOT"] = str(store / "artifacts")
+    env["DTW_UPLOAD_DIR"] = str(store / "uploads")
     log = open(tmp_path_factory.mktemp("app-log") / "streamlit.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", "app.py",
+            sys.executable, "app.py",
             "--server.port", str(port), "--server.address", "127.0.0.1",
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
         ],
