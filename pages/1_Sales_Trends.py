@@ -25,8 +25,8 @@ from dtwcore.sales import (
     shortlist,
     zscore_outliers,
 )
+from pages.common import labels, selection, url_state
 from pages.common import sales_data as data
-from pages.common import selection, url_state
 from pages.common.sales_views import PRODUCT, download, info_table, md, plot_text, product_table
 from pages.common.tracking_panel import render_log_panel
 
@@ -52,6 +52,14 @@ target = data.target_sidebar(catalog)
 if target is None:
     st.session_state.pop("sales.analysis", None)
     st.stop()
+unit = labels.catalog_unit(catalog)
+# A product of the file used as the target would rank first at distance 0: leave it out.
+target_of = labels.target_product(catalog, target)
+if target_of is not None:
+    catalog = labels.without(catalog, target_of)
+    target_label = f"Target: {target_of} (its own sales)"
+else:
+    target_label = f"Target: {st.session_state[data.TARGET_NAME]}"
 
 st.sidebar.subheader("Matching")
 stretch = st.sidebar.slider(
@@ -68,10 +76,8 @@ stretch = st.sidebar.slider(
     "lets a sale move up to 2 weeks earlier or later.",
 )
 shift = data.weeks_of_shift(target.size, stretch)
-st.sidebar.caption(
-    f"**= ±{shift} week{'s' if shift != 1 else ''}**: a week's sales may be matched with "
-    f"the target up to {shift} week{'s' if shift != 1 else ''} earlier or later."
-)
+band, band_sentence = labels.band_words(target.size, catalog.values.shape[1], shift)
+st.sidebar.caption(f"**= {band}**: {band_sentence}")
 znorm = st.sidebar.toggle(
     "Compare shapes only (z-normalise)",
     value=True,
@@ -95,8 +101,8 @@ low, high = st.sidebar.slider(
 )
 target_mean = float(target.mean())
 st.sidebar.caption(
-    f"= {low * target_mean:.1f} to {high * target_mean:.1f} units a week "
-    f"(target mean {target_mean:.1f})"
+    f"= {unit.amount(low * target_mean)} to {unit.per_week(high * target_mean)} "
+    f"(target mean {unit.amount(target_mean)})"
 )
 top_n = int(
     st.sidebar.number_input(
@@ -133,7 +139,7 @@ url_state.write_address(
     band=(low, high),
     top_n=top_n,
     product=selected,
-    target=url_state.target_param(target, catalog, None),
+    target=url_state.target_param(target, catalog, target_of),
 )
 
 if data.is_demo():
@@ -177,6 +183,12 @@ if znorm and float(np.ptp(target)) == 0.0:
     )
 for note in catalog.notes:
     st.caption(md(note))
+if target_of is not None:
+    st.info(
+        f"The target is **{md(target_of)}**'s own sales, so {md(target_of)} is left out of "
+        f"the ranking: the {n_products:,} other products are compared with it.",
+        icon=":material/flag:",
+    )
 
 # --------------------------------------------------------------------------- overview
 m1, m2, m3, m4 = st.columns(4)
@@ -210,7 +222,7 @@ m4.metric(
 st.markdown(
     f"Closest to the target: **{md(best['product'])}** (distance {best['distance']:.2f}). "
     f"Farthest: **{md(worst['product'])}** ({worst['distance']:.2f}). Stretch factor "
-    f"{stretch:.3f} = ±{shift} week{'s' if shift != 1 else ''}; "
+    f"{stretch:.3f} = {band}; "
     + ("shapes compared (z-normalised)." if znorm else "units compared as they are.")
 )
 
@@ -263,14 +275,22 @@ c1, c2 = st.columns([3, 2], gap="medium")
 with c1:
     st.plotly_chart(
         overlay_figure(
-            target, product, path, product_id=plot_text(selected), znorm=znorm, stacked=stacked
+            target,
+            product,
+            path,
+            product_id=plot_text(selected),
+            znorm=znorm,
+            stacked=stacked,
+            target_name=plot_text(target_label),
+            value_name=unit.axis,
+            dates=labels.week_dates(catalog),
         ),
         config=PLOT_CONFIG,
         key="sales.overlay",
     )
     st.caption(
         "Orange lines join the weeks DTW matched. A slanted line means a sale was moved "
-        f"in time (at most ±{shift} week{'s' if shift != 1 else ''} at this stretch factor)."
+        f"in time ({band} at this stretch factor)."
     )
 with c2:
     st.plotly_chart(
@@ -314,9 +334,9 @@ else:
 # --------------------------------------------------------------------------- shortlist
 st.subheader("Shortlist: similar shape and similar volume", anchor=False)
 st.caption(
-    f"Products at or below the median distance ({cut:.2f}) whose mean weekly units are "
-    f"{low:.0%} to {high:.0%} of the target's ({low * target_mean:.1f} to "
-    f"{high * target_mean:.1f} units a week)."
+    f"Products at or below the median distance ({cut:.2f}) whose mean weekly "
+    f"{unit.word} are {low:.0%} to {high:.0%} of the target's "
+    f"({unit.amount(low * target_mean)} to {unit.per_week(high * target_mean)})."
 )
 s1, s2 = st.columns(2, gap="medium")
 with s1:
@@ -330,6 +350,8 @@ with s1:
             cut=cut,
             shortlisted=picks["product"].map(plot_text).tolist(),
             selected=plot_text(selected),
+            per_week=f"{unit.symbol or unit.word}/week",
+            value_word=f"{unit.word} ({unit.symbol})" if unit.symbol else "units sold",
         ),
         config=PLOT_CONFIG,
         key=scatter_key,

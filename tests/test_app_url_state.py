@@ -74,3 +74,16 @@ def test_a_link_to_a_file_no_longer_held_says_so(uci_key: str) -> None:
     assert "made-up demo data" in at.info[0].value
     assert at.slider(key="sales.stretch").value == 0.1
     assert "data" not in at.query_params
+
+
+def test_a_product_of_the_file_as_target_is_named_and_left_out(uci_key: str) -> None:
+    at = open_link({"data": uci_key, "target": "product:P202"})
+    assert not at.exception and not at.warning
+    words = " ".join(i.value for i in at.info)
+    assert "The target is **P202**'s own sales, so P202 is left out of the ranking" in words
+    assert "the 810 other products" in words
+    m = {x.label: x.value for x in at.metric}
+    assert m["Products analysed"] == "810" and m["Best match"] != "P202"
+    scores = at.session_state["sales.analysis"]["scores"]
+    assert "P202" not in set(scores["product"]) and scores["rank"].max() == 810
+    assert at.query_params["target"] == "product:P202"
