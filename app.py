@@ -16,6 +16,7 @@ if __name__ == "__main__" and not runtime.exists():
     serve(Path(__file__).resolve(), sys.argv[1:])
 
 from pages.common.data_sidebar import dataset_summary
+from pages.common.layout import apply_layout
 from pages.common.tracking_panel import render_store_status
 
 st.set_page_config(page_title="DTW Match", page_icon=":material/timeline:", layout="wide")
@@ -77,6 +78,7 @@ def home() -> None:
 page = st.navigation(
     [st.Page(home, title="Home", icon=":material/home:", default=True), SALES, AUDIO, EXPERIMENTS]
 )
+apply_layout()
 summary = st.sidebar.container()
 try:
     page.run()

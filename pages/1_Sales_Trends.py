@@ -271,7 +271,7 @@ stacked = st.toggle(
     help="Separates the two curves so that the lines between matched weeks are easier "
     "to follow, as in the published figure.",
 )
-c1, c2 = st.columns([3, 2], gap="medium")
+c1, c2 = st.columns(2, gap="medium")
 with c1:
     st.plotly_chart(
         overlay_figure(
@@ -338,7 +338,7 @@ st.caption(
     f"{unit.word} are {low:.0%} to {high:.0%} of the target's "
     f"({unit.amount(low * target_mean)} to {unit.per_week(high * target_mean)})."
 )
-s1, s2 = st.columns(2, gap="medium")
+s1, s2 = st.columns([4, 5], gap="medium")
 with s1:
     scatter_key = f"sales.scatter.{selected}"
     st.plotly_chart(

@@ -83,6 +83,16 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     return fig
 
 
+def _legend_below(fig: go.Figure) -> go.Figure:
+    """Legend under the x axis: long names (a file's target) wrap there without
+    running into the title."""
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "xanchor": "left"},
+        margin={**_MARGIN, "t": 40, "b": 10},
+    )
+    return fig
+
+
 def distance_histogram(
     distances: np.ndarray,
     *,
@@ -222,7 +232,8 @@ def overlay_figure(
         fig.add_trace(line_b)
         fig.update_xaxes(title=xtitle)
         fig.update_yaxes(title=ytitle)
-        return _layout(fig, f"Target and {product_id}, matched week by week", height)
+        title = f"Target and {product_id}, matched week by week"
+        return _legend_below(_layout(fig, title, height))
 
     gap = 0.12
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=gap)
@@ -264,7 +275,8 @@ def overlay_figure(
         )
     )
     fig.update_xaxes(title=xtitle, row=2, col=1)
-    return _layout(fig, f"Target (top) and {product_id} (bottom), matched week by week", height)
+    title = f"Target (top) and {product_id} (bottom), matched week by week"
+    return _legend_below(_layout(fig, title, height))
 
 
 def cost_heatmap(
@@ -324,7 +336,7 @@ def cost_heatmap(
     fig.update_xaxes(title=f"Week of {product_id}", range=[-0.5, m - 0.5])
     fig.update_yaxes(title="Week of the target", range=[-0.5, n - 0.5])
     fig.update_layout(showlegend=False)
-    return _layout(fig, "Accumulated cost and the optimal path", height)
+    return _layout(fig, "Cost so far, and the path", height)
 
 
 def _volume_axis(units: np.ndarray):  # noqa: ANN202

@@ -21,13 +21,13 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]$<>~#|])")
 TABLE_COLUMNS = ["rank", "product", "distance", "zscore", "mean_units", "volume_ratio"]
 COLUMN_CONFIG = {
     "rank": st.column_config.NumberColumn(
-        "Rank", format="%d", help="1 = closest to the target", width=48
+        "Rank", format="%d", help="1 = closest to the target", width=46
     ),
-    "product": st.column_config.TextColumn("Product", help="Product code", width=80),
+    "product": st.column_config.TextColumn("Product", help="Product code", width=72),
     "distance": st.column_config.NumberColumn(
         "Distance",
         format="%.2f",
-        width=70,
+        width=66,
         help="DTW distance: how far the product's weekly curve is from the target after "
         "the best allowed shifting; smaller = closer.",
     ),
@@ -39,12 +39,12 @@ COLUMN_CONFIG = {
         "-2 or lower is unusually close.",
     ),
     "mean_units": st.column_config.NumberColumn(
-        "Units/wk", format="%.1f", width=66, help="Mean weekly units sold"
+        "Units/wk", format="%.1f", width=64, help="Mean weekly units sold"
     ),
     "volume_ratio": st.column_config.NumberColumn(
         "Vol. ratio",
         format="%.2f",
-        width=70,
+        width=68,
         help="Volume ratio: mean weekly units ÷ the target's mean; 1.00 = the same volume.",
     ),
 }
