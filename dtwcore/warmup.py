@@ -2,8 +2,9 @@
 
 numba compiles each kernel the first time it is called with a given type signature
 (``cache=True`` keeps the machine code on disk, so later processes only load it), and
-librosa, MLflow and plotly take seconds to import. :func:`warm_up` does all of that on
-tiny inputs, so a server can run it in a background thread as it starts.
+librosa, MLflow and plotly take seconds to import, and a new MLflow store seconds to
+create. :func:`warm_up` does all of that on tiny inputs, so a server can run it in a
+background thread as it starts.
 """
 
 from __future__ import annotations
@@ -44,6 +45,16 @@ def warm_audio() -> None:
     features((0.5 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32))
 
 
+def warm_store() -> None:
+    """Open the tracking store the app will use (a new SQLite store creates its tables,
+    which takes seconds), when it answers."""
+    from dtwcore import tracking
+
+    store = tracking.resolve_store()
+    if tracking.check_store(store).ok:
+        tracking.list_experiments(store)
+
+
 def warm_up() -> dict[str, float]:
     """Import the slow modules and compile or load the kernels; seconds per step.
 
@@ -53,7 +64,7 @@ def warm_up() -> dict[str, float]:
     seconds: dict[str, float] = {}
     steps = [("kernels", warm_kernels)]
     steps += [(name, lambda name=name: importlib.import_module(name)) for name in SLOW_IMPORTS]
-    steps.append(("audio features", warm_audio))
+    steps += [("tracking store", warm_store), ("audio features", warm_audio)]
     for name, step in steps:
         start = time.perf_counter()
         try:
