@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dtwcore.experiments import download_name
 from dtwcore.plots.sales import (
     cost_heatmap,
     distance_histogram,
@@ -380,7 +381,7 @@ with s2:
     download(
         picks,
         "Download the shortlist (CSV)",
-        "shortlist.csv",
+        download_name("shortlist", catalog.name, stretch),
         key="sales.dl_shortlist_top",
         help="Exact numbers, one row per shortlisted product.",
     )
@@ -405,7 +406,7 @@ with tab_z:
     download(
         by_z,
         "Download (CSV)",
-        "outliers_zscore.csv",
+        download_name("outliers_zscore", catalog.name, stretch),
         key="sales.dl_z",
         help="Products with a distance z-score of -2 or lower, unrounded.",
     )
@@ -418,7 +419,7 @@ with tab_q:
     download(
         by_q,
         "Download (CSV)",
-        "outliers_quantile.csv",
+        download_name("outliers_quantile", catalog.name, stretch),
         key="sales.dl_q",
         help="Products in the lowest 10 % of distances, unrounded.",
     )
@@ -430,7 +431,7 @@ with d1:
     download(
         scores.sort_values("rank"),
         "All scores (CSV)",
-        f"dtw_scores_stretch_{stretch:.3f}.csv",
+        download_name("scores", catalog.name, stretch),
         key="sales.dl_scores",
         help="Every product's distance, rank, z-score, mean weekly units and volume ratio, "
         "unrounded.",
@@ -439,7 +440,7 @@ with d2:
     download(
         picks,
         "Shortlist (CSV)",
-        "shortlist.csv",
+        download_name("shortlist", catalog.name, stretch),
         key="sales.dl_shortlist",
         help="The shortlisted products, unrounded.",
     )

@@ -16,6 +16,7 @@ import streamlit as st
 
 from dtwcore import model as dtw_model
 from dtwcore import tracking
+from dtwcore.experiments import ENTERS, LEAVES, download_name, outlier_changes, run_labels
 from dtwcore.plots.experiments import (
     MAX_SIDE_BY_SIDE,
     histograms_side_by_side,
@@ -290,10 +291,11 @@ if query.strip():
     )
     view = view[haystack.str.contains(needle, regex=False)]
 view = view.reset_index(drop=True)
+view["label"] = run_labels(view)
 
 shown = view[
     [
-        "run_name",
+        "label",
         "stretch_factor",
         "median_distance",
         "mean_distance",
@@ -305,13 +307,21 @@ shown = view[
         "znorm",
         "status",
         "started",
+        "run_name",
         "run_id",
     ]
 ].copy()
 column_config = {
-    "run_name": st.column_config.TextColumn("Run", help="Run name in MLflow"),
+    "label": st.column_config.TextColumn(
+        "Run",
+        help="What sets this run apart from the others shown: stretch factor, then "
+        "data, target, normalisation or start time when they differ",
+    ),
+    "run_name": st.column_config.TextColumn("MLflow name", help="Run name in MLflow"),
     "stretch_factor": st.column_config.NumberColumn(
-        "Stretch", format="%g", help="Stretch factor (band as a fraction of the target length)"
+        "Stretch",
+        format="%g",
+        help="Stretch factor: how far a week may move, as a share of the target's length",
     ),
     "median_distance": st.column_config.NumberColumn(
         "Median", format="%.4f", help="Median DTW distance over all products"
@@ -393,7 +403,7 @@ if not chosen_runs.empty:
     outliers: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
     with st.spinner("Reading the runs' distances…"):
         for _, run in chosen_runs.iterrows():
-            label = f"stretch {run['stretch_factor']:g} · {run['run_id'][:7]}"
+            label = run["label"]
             try:
                 dist = artifact_csv(uri, run["run_id"], "distances.csv")
                 outliers[label] = (
@@ -433,10 +443,16 @@ if not chosen_runs.empty:
                         column_config=outlier_columns,
                         height=min(38 + 35 * max(len(frame), 1), 280),
                     )
+                    run = chosen_runs.set_index("label").loc[label]
                     col.download_button(
                         "Download CSV",
                         csv_bytes(frame),
-                        file_name=f"{name}_{label.split(' · ')[1]}.csv",
+                        file_name=download_name(
+                            name,
+                            str(run["dataset_name"]),
+                            float(run["stretch_factor"]),
+                            pd.Timestamp(run["started"]).date(),
+                        ),
                         mime="text/csv",
                         key=f"experiments.download.{name}.{label}",
                         icon=":material/download:",
@@ -444,6 +460,46 @@ if not chosen_runs.empty:
                         help="Full-precision numbers; cells that look like formulas are "
                         "made safe for spreadsheets.",
                     )
+
+        if len(outliers) >= 2:
+            st.subheader("What changes between two runs", anchor=False)
+            labels = list(outliers)
+            b_col, a_col, kind_col = st.columns([2, 2, 1])
+            before = b_col.selectbox("From run", labels, index=0, key="experiments.diff_from")
+            after = a_col.selectbox(
+                "To run", labels, index=len(labels) - 1, key="experiments.diff_to"
+            )
+            kind = kind_col.radio(
+                "Outliers",
+                ["Z-score ≤ -2", "Lowest 10 %"],
+                key="experiments.diff_kind",
+                help="Which outlier list to compare.",
+            )
+            pick = 0 if kind == "Z-score ≤ -2" else 1
+            changes = outlier_changes(outliers[before][pick], outliers[after][pick])
+            entering = int((changes["change"] == ENTERS).sum())
+            leaving = int((changes["change"] == LEAVES).sum())
+            st.caption(
+                f"From {md(before)} to {md(after)}: {entering} product"
+                f"{'s' if entering != 1 else ''} enter the list, {leaving} leave, "
+                f"{len(changes) - entering - leaving} stay."
+            )
+            st.dataframe(
+                changes,
+                hide_index=True,
+                column_config={
+                    "product": st.column_config.TextColumn("Product"),
+                    "change": st.column_config.TextColumn("Change"),
+                    "distance_before": st.column_config.NumberColumn(
+                        "Distance before", format="%.4f"
+                    ),
+                    "distance_after": st.column_config.NumberColumn(
+                        "Distance after", format="%.4f"
+                    ),
+                },
+                height=min(38 + 35 * max(len(changes), 1), 320),
+                key="experiments.diff_table",
+            )
 
 # --------------------------------------------------------------------------- scoring
 st.subheader("Score new products with a logged model", anchor=False)
