@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -116,3 +117,29 @@ def download_name(
     if len(text.split(".")[1]) < 2:
         text = f"{stretch:.2f}"
     return f"{kind}_{dataset_slug(dataset)}_stretch{text}_{day.isoformat()}.{ext}"
+
+
+def example_new_products(
+    weeks: Sequence[str], target: Sequence[float], id_column: str
+) -> pd.DataFrame:
+    """Two made-up new products to score, like the published write-up's: one follows the
+    target two weeks late, one sells steadily with a single promotion spike.
+
+    Parameters
+    ----------
+    weeks : the model's week columns [W names]
+    target : the run's target [T values, units a week], stretched to W weeks
+    id_column : name of the product-code column
+
+    Returns
+    -------
+    DataFrame [2 rows x (1 + W) columns]: the code column, then one column per week.
+    """
+    n = len(weeks)
+    base = np.interp(np.linspace(0, len(target) - 1, n), np.arange(len(target)), target)
+    late = np.round(np.roll(base, 2))
+    steady = np.full(n, np.round(float(np.mean(base))))
+    steady[n // 2] *= 3
+    frame = pd.DataFrame([late, steady], columns=list(weeks))
+    frame.insert(0, id_column, ["NEW-late-follower", "NEW-steady-promo"])
+    return frame

@@ -7,7 +7,6 @@ then score new products with a logged model. MLflow access lives in
 ``experiments.``.
 """
 
-import json
 import zlib
 
 import numpy as np
@@ -16,13 +15,21 @@ import streamlit as st
 
 from dtwcore import model as dtw_model
 from dtwcore import tracking
-from dtwcore.experiments import ENTERS, LEAVES, download_name, outlier_changes, run_labels
+from dtwcore.experiments import (
+    ENTERS,
+    LEAVES,
+    download_name,
+    example_new_products,
+    outlier_changes,
+    run_labels,
+)
 from dtwcore.plots.experiments import (
     MAX_SIDE_BY_SIDE,
     histograms_side_by_side,
     median_by_stretch,
     products_vs_target,
 )
+from dtwcore.run_metrics import RUNS_TABLE_METRICS
 from dtwcore.sales import BLOG_TARGET, PUBLISHED_STRETCHES, CatalogError
 from pages.common import sales_data
 from pages.common.sales_views import csv_bytes, md
@@ -74,11 +81,9 @@ def artifact_csv(uri: str, run_id: str, name: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def run_target(uri: str, run_id: str) -> dict:
+def run_target(uri: str, run_id: str) -> tracking.RunTarget:
     """target.json of a run (target, stretch factor, znorm, week names)."""
-    store = tracking.resolve_store(uri)
-    tracking.get_run(store, run_id)
-    return json.loads(tracking.read_artifact_text(store, run_id, "target.json"))
+    return tracking.read_run_target(tracking.resolve_store(uri), run_id)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -88,19 +93,6 @@ def logged_model(uri: str, run_id: str):  # noqa: ANN201
 
 def generation() -> int:
     return st.session_state.get("tracking.generation", 0)
-
-
-def hand_written(weeks: list[str], target: list[float]) -> pd.DataFrame:
-    """Two made-up products to start from, like the published write-up's: one follows the
-    target two weeks late, one sells steadily with a single promotion spike."""
-    n = len(weeks)
-    base = np.interp(np.linspace(0, len(target) - 1, n), np.arange(len(target)), target)
-    late = np.round(np.roll(base, 2))
-    steady = np.full(n, np.round(float(np.mean(base))))
-    steady[n // 2] *= 3
-    frame = pd.DataFrame([late, steady], columns=weeks)
-    frame.insert(0, dtw_model.ID_COLUMN, ["NEW-late-follower", "NEW-steady-promo"])
-    return frame
 
 
 def series_label(rows: pd.DataFrame) -> pd.Series:
@@ -297,11 +289,7 @@ shown = view[
     [
         "label",
         "stretch_factor",
-        "median_distance",
-        "mean_distance",
-        "min_distance",
-        "max_distance",
-        "n_zscore_outliers",
+        *(m.name for m in RUNS_TABLE_METRICS),
         "dataset_name",
         "n_products",
         "znorm",
@@ -323,15 +311,10 @@ column_config = {
         format="%g",
         help="Stretch factor: how far a week may move, as a share of the target's length",
     ),
-    "median_distance": st.column_config.NumberColumn(
-        "Median", format="%.4f", help="Median DTW distance over all products"
-    ),
-    "mean_distance": st.column_config.NumberColumn("Mean", format="%.4f"),
-    "min_distance": st.column_config.NumberColumn("Closest", format="%.4f"),
-    "max_distance": st.column_config.NumberColumn("Farthest", format="%.4f"),
-    "n_zscore_outliers": st.column_config.NumberColumn(
-        "Trending", format="%d", help="Products with a distance z-score of -2 or lower"
-    ),
+    **{
+        m.name: st.column_config.NumberColumn(m.label, format=m.fmt, help=m.help)
+        for m in RUNS_TABLE_METRICS
+    },
     "dataset_name": st.column_config.TextColumn("Dataset"),
     "n_products": st.column_config.NumberColumn("Products", format="%d"),
     "znorm": st.column_config.CheckboxColumn("Z-norm", help="Shapes compared, not units"),
@@ -545,11 +528,11 @@ if run_id:
     except TRACKING_ERRORS as exc:
         st.error(error_text(exc), icon=":material/error:")
     else:
-        weeks = list(info["weeks"])
+        weeks = list(info.weeks)
         st.caption(
-            f"Model of run {run_id}: stretch factor {info['stretch_factor']:g} (band of "
-            f"{info['band_radius']} weeks), {'z-normalised' if info['znorm'] else 'raw units'}, "
-            f"target of {len(info['target'])} weeks. Products need {len(weeks)} weekly columns "
+            f"Model of run {run_id}: stretch factor {info.stretch_factor:g} (band of "
+            f"{info.band_radius} weeks), {'z-normalised' if info.znorm else 'raw units'}, "
+            f"target of {len(info.target)} weeks. Products need {len(weeks)} weekly columns "
             f"({md(weeks[0])} … {md(weeks[-1])})."
         )
         how = st.radio(
@@ -563,7 +546,7 @@ if run_id:
         products = None
         if how == "Type them in":
             products = st.data_editor(
-                hand_written(weeks, info["target"]),
+                example_new_products(weeks, info.target, dtw_model.ID_COLUMN),
                 num_rows="dynamic",
                 hide_index=True,
                 key=f"experiments.score_editor.{zlib.crc32('|'.join(weeks).encode())}",
@@ -654,10 +637,10 @@ if run_id:
             )
             st.plotly_chart(
                 products_vs_target(
-                    info["target"],
+                    np.asarray(info.target),
                     frame[weeks].to_numpy(dtype=np.float64),
                     frame[dtw_model.ID_COLUMN].tolist(),
-                    znorm=bool(info["znorm"]),
+                    znorm=info.znorm,
                 ),
                 config=PLOT_CONFIG,
                 key="experiments.score_chart",
