@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from dtwcore.sales import BLOG_TARGET, load_catalog, score_catalog
 
-from .conftest import UCI_CSV, launch_chromium
+from .conftest import ROOT, UCI_CSV, free_port, launch_chromium, stop_process, wait_http
 from .test_browser_sales import _metric, _settle
 
 pytestmark = pytest.mark.browser
@@ -83,3 +87,44 @@ def test_shared_link_reopens_the_view_and_rows_select(
     page.get_by_text("Target and P202, matched week by week").wait_for()
     _settle(page)
     assert _selected_line(page) == "P202 · rank 38 of 811 · distance 5.30"
+
+
+def test_deep_links_right_after_a_start_open_the_right_page(
+    playwright_instance, tmp_path: Path
+) -> None:
+    """A fresh `python app.py`: each page's link, opened at once in a new browser, shows
+    that page and no "Page not found" dialog (Streamlit's old pages/ handling is off)."""
+    port = free_port()
+    env = dict(os.environ, MLFLOW_TRACKING_URI=f"sqlite:///{tmp_path / 'mlflow.db'}",
+               DTW_ARTIFACT_ROOT=str(tmp_path / "artifacts"),
+               DTW_UPLOAD_DIR=str(tmp_path / "uploads"))  # fmt: skip
+    with open(tmp_path / "streamlit.log", "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "app.py", "--server.port", str(port), "--server.headless", "true"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_http(f"{url}/_stcore/health", proc=proc)
+            for path, heading in (
+                ("audio-match?x=1", "Audio Match"),
+                ("sales-trends?stretch=0.1", "Sales Trends"),
+                ("experiments", "Experiments"),
+            ):
+                context = launch_chromium(playwright_instance)
+                try:
+                    page = context.new_page()
+                    page.set_default_timeout(90_000)
+                    page.goto(f"{url}/{path}")
+                    page.get_by_role("heading", name=heading).first.wait_for()
+                    page.wait_for_function(
+                        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+                    )
+                    assert page.get_by_text("Page not found").count() == 0, path
+                    assert page.get_by_test_id("stDialog").count() == 0, path
+                    if heading == "Sales Trends":  # the link's stretch 0.1 on 52 demo weeks
+                        assert "= ±5 weeks" in page.get_by_test_id("stSidebar").inner_text()
+                finally:
+                    context.close()
+        finally:
+            stop_process(proc)
