@@ -54,13 +54,16 @@ if target is None:
     st.session_state.pop("sales.analysis", None)
     st.stop()
 unit = labels.catalog_unit(catalog)
-# A product of the file used as the target would rank first at distance 0: leave it out.
+# A product of the file chosen as the target would rank first at distance 0: leave it out.
+target_name = st.session_state[data.TARGET_NAME]
 target_of = labels.target_product(catalog, target)
+if target_of is not None and target_name != data.product_target_name(target_of):
+    target_of = None  # another target that happens to equal a product's sales
 if target_of is not None:
     catalog = labels.without(catalog, target_of)
     target_label = f"Target: {target_of} (its own sales)"
 else:
-    target_label = f"Target: {st.session_state[data.TARGET_NAME]}"
+    target_label = f"Target: {target_name}"
 
 st.sidebar.subheader("Matching")
 stretch = st.sidebar.slider(
