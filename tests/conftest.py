@@ -44,6 +44,19 @@ def warm_kernels() -> None:
     warping_path(x, x[::-1])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def upload_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Uploads kept by pages under test go to a temporary folder, not the user's cache."""
+    folder = tmp_path_factory.mktemp("uploads")
+    saved = os.environ.get("DTW_UPLOAD_DIR")
+    os.environ["DTW_UPLOAD_DIR"] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop("DTW_UPLOAD_DIR", None)
+    else:
+        os.environ["DTW_UPLOAD_DIR"] = saved
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface."""
     with socket.socket() as s:
