@@ -27,6 +27,11 @@ def open_link(params: dict[str, str]) -> AppTest:
     return at.run()
 
 
+def dtw_table(at: AppTest):  # noqa: ANN201
+    """The DTW versus Euclidean table (other tables, e.g. the reading preview, come first)."""
+    return next(t.value for t in at.table if t.value.index.name == "Method")
+
+
 def selected_line(at: AppTest) -> str:
     return next(m.value for m in at.markdown if " · rank " in m.value)
 
@@ -39,7 +44,7 @@ def test_a_link_reopens_file_stretch_and_product(uci_key: str) -> None:
     assert {m.label: m.value for m in at.metric}["Median distance"] == "6.87"
     # One source for the selected product: the line under the picker and the DTW table.
     assert selected_line(at) == "**P202** · rank **38 of 811** · distance 5.30"
-    table = at.table[0].value
+    table = dtw_table(at)
     assert table.loc["DTW (±5 weeks)", "Rank"] == "38 of 811"
     assert table.loc["DTW (±5 weeks)", "Distance"] == "5.30"
     assert dict(at.query_params) == {
@@ -53,7 +58,7 @@ def test_a_link_reopens_file_stretch_and_product(uci_key: str) -> None:
     line = selected_line(at)
     rank = re.search(r"rank \*\*(\d+) of 811", line).group(1)
     assert rank != "38"
-    assert at.table[0].value.iloc[0]["Rank"] == f"{rank} of 811"
+    assert dtw_table(at).iloc[0]["Rank"] == f"{rank} of 811"
 
 
 def test_band_znorm_and_table_size_come_from_the_link(uci_key: str) -> None:
