@@ -84,7 +84,7 @@ def test_uci_file_reproduces_the_published_figures(browser_page, app_server: str
     page.get_by_role("option", name="P202", exact=True).click()
     page.get_by_text("Target and P202, matched week by week").wait_for()
     _settle(page)
-    table = page.get_by_test_id("stTable").inner_text()
+    table = page.get_by_test_id("stTable").filter(has_text="Euclidean").inner_text()
     assert "6.86" in table and "147 of 811" in table
     _full_screenshot(page, "sales_uci_p202.png")
 
@@ -99,7 +99,7 @@ def test_uci_file_reproduces_the_published_figures(browser_page, app_server: str
     _settle(page)
     shown = page.get_by_test_id("stMain").get_by_text(re.compile(r" · rank \d")).inner_text()
     assert shown == "P716 · rank 811 of 811 · distance 10.67"
-    assert "811 of 811" in page.get_by_test_id("stTable").inner_text()
+    assert "811 of 811" in page.get_by_test_id("stTable").filter(has_text="Euclidean").inner_text()
     page.get_by_test_id("stSidebar").get_by_text("Target: published capacity").click()
     page.get_by_test_id("stSidebar").get_by_test_id("stDataFrame").locator(
         "canvas"
