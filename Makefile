@@ -43,7 +43,7 @@ system-deps:
 	fi
 
 run: venv
-	$(PY) -m streamlit run app.py --server.address $(HOST) --server.port $(PORT)
+	$(PY) app.py --server.address $(HOST) --server.port $(PORT)
 
 lint: dev
 	$(PY) -m ruff check .

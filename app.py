@@ -1,8 +1,22 @@
-"""DTW Match: page navigation, the home page and the sidebar's data summary."""
+"""DTW Match: page navigation, the home page and the sidebar's data summary.
+
+Start it with ``python app.py [streamlit options]`` (``streamlit run app.py`` works too,
+without the warm-up and the deep-link fix of :mod:`pages.common.startup`).
+"""
+
+import sys
+from pathlib import Path
 
 import streamlit as st
+from streamlit import runtime
+
+if __name__ == "__main__" and not runtime.exists():
+    from pages.common.startup import serve
+
+    serve(Path(__file__).resolve(), sys.argv[1:])
 
 from pages.common.data_sidebar import dataset_summary
+from pages.common.layout import apply_layout
 from pages.common.tracking_panel import render_store_status
 
 st.set_page_config(page_title="DTW Match", page_icon=":material/timeline:", layout="wide")
@@ -86,6 +100,7 @@ page = st.navigation(
         EXPERIMENTS,
     ]
 )
+apply_layout()
 summary = st.sidebar.container()
 try:
     page.run()

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dtwcore.experiments import download_name
 from dtwcore.plots.sales import (
     cost_heatmap,
     distance_histogram,
@@ -25,6 +26,7 @@ from dtwcore.sales import (
     shortlist,
     zscore_outliers,
 )
+from pages.common import labels, selection, url_state
 from pages.common import sales_data as data
 from pages.common.sales_views import PRODUCT, download, info_table, md, plot_text, product_table
 from pages.common.tracking_panel import render_log_panel
@@ -39,14 +41,29 @@ st.caption(
 )
 
 # --------------------------------------------------------------------------- inputs
+url_state.read_address()
 catalog = data.data_sidebar()
 if catalog is None:
+    url_state.show_problems()
     st.session_state.pop("sales.analysis", None)
     st.stop()
+url_state.read_target(catalog)
+url_state.show_problems()
 target = data.target_sidebar(catalog)
 if target is None:
     st.session_state.pop("sales.analysis", None)
     st.stop()
+unit = labels.catalog_unit(catalog)
+# A product of the file chosen as the target would rank first at distance 0: leave it out.
+target_name = st.session_state[data.TARGET_NAME]
+target_of = labels.target_product(catalog, target)
+if target_of is not None and target_name != data.product_target_name(target_of):
+    target_of = None  # another target that happens to equal a product's sales
+if target_of is not None:
+    catalog = labels.without(catalog, target_of)
+    target_label = f"Target: {target_of} (its own sales)"
+else:
+    target_label = f"Target: {target_name}"
 
 st.sidebar.subheader("Matching")
 stretch = st.sidebar.slider(
@@ -63,10 +80,8 @@ stretch = st.sidebar.slider(
     "lets a sale move up to 2 weeks earlier or later.",
 )
 shift = data.weeks_of_shift(target.size, stretch)
-st.sidebar.caption(
-    f"**= ±{shift} week{'s' if shift != 1 else ''}**: a week's sales may be matched with "
-    f"the target up to {shift} week{'s' if shift != 1 else ''} earlier or later."
-)
+band, band_sentence = labels.band_words(target.size, catalog.values.shape[1], shift)
+st.sidebar.caption(f"**= {band}**: {band_sentence}")
 znorm = st.sidebar.toggle(
     "Compare shapes only (z-normalise)",
     value=True,
@@ -90,8 +105,8 @@ low, high = st.sidebar.slider(
 )
 target_mean = float(target.mean())
 st.sidebar.caption(
-    f"= {low * target_mean:.1f} to {high * target_mean:.1f} units a week "
-    f"(target mean {target_mean:.1f})"
+    f"= {unit.amount(low * target_mean)} to {unit.per_week(high * target_mean)} "
+    f"(target mean {unit.amount(target_mean)})"
 )
 top_n = int(
     st.sidebar.number_input(
@@ -119,11 +134,17 @@ picks = shortlist(scores, low, high)
 cut = distance_cut(scores)
 
 ids = catalog.ids.tolist()
-rank_of = dict(zip(ids, scores["rank"].tolist(), strict=True))
-if st.session_state.get(PRODUCT) not in set(ids):
-    st.session_state[PRODUCT] = str(best["product"])
-selected = st.session_state[PRODUCT]
-row = scores.iloc[ids.index(selected)]
+chosen = selection.current(scores, fallback=str(best["product"]))
+selected = chosen.product
+row = scores.iloc[chosen.index]
+url_state.write_address(
+    stretch=stretch,
+    znorm=znorm,
+    band=(low, high),
+    top_n=top_n,
+    product=selected,
+    target=url_state.target_param(target, catalog, target_of),
+)
 
 if data.is_demo():
     st.info(
@@ -166,6 +187,12 @@ if znorm and float(np.ptp(target)) == 0.0:
     )
 for note in catalog.notes:
     st.caption(md(note))
+if target_of is not None:
+    st.info(
+        f"The target is **{md(target_of)}**'s own sales, so {md(target_of)} is left out of "
+        f"the ranking: the {n_products:,} other products are compared with it.",
+        icon=":material/flag:",
+    )
 
 # --------------------------------------------------------------------------- overview
 m1, m2, m3, m4 = st.columns(4)
@@ -199,20 +226,23 @@ m4.metric(
 st.markdown(
     f"Closest to the target: **{md(best['product'])}** (distance {best['distance']:.2f}). "
     f"Farthest: **{md(worst['product'])}** ({worst['distance']:.2f}). Stretch factor "
-    f"{stretch:.3f} = ±{shift} week{'s' if shift != 1 else ''}; "
+    f"{stretch:.3f} = {band}; "
     + ("shapes compared (z-normalised)." if znorm else "units compared as they are.")
 )
 
 left, right = st.columns([4, 5], gap="medium")
 with left:
+    histogram_key = f"sales.histogram.{selected}"
     st.plotly_chart(
         distance_histogram(
             scores["distance"].to_numpy(),
             median=median,
-            selected=(plot_text(selected), float(row["distance"])),
+            selected=(plot_text(selected), chosen.distance),
         ),
         config=PLOT_CONFIG,
-        key="sales.histogram",
+        key=histogram_key,
+        on_select=selection.on_histogram_select(histogram_key, scores),
+        selection_mode="points",
     )
 with right:
     tab_close, tab_far = st.tabs([f"Closest {top_n}", f"Farthest {top_n}"])
@@ -220,19 +250,23 @@ with right:
         product_table(ranked.head(top_n), key="sales.closest", selected=selected)
     with tab_far:
         product_table(ranked.tail(top_n).iloc[::-1], key="sales.farthest", selected=selected)
-    st.caption("Click a row to look at that product below.")
+    st.caption("Click a row, or a bar of the histogram, to look at that product below.")
 
 # --------------------------------------------------------------------------- one product
 st.subheader("Selected product", anchor=False)
-st.selectbox(
+p1, p2 = st.columns([1, 2], vertical_alignment="bottom")
+p1.selectbox(
     "Product",
     ids,
     key=PRODUCT,
     persist_state="session",
-    format_func=lambda p: f"{p} · rank {rank_of[p]}",
-    help="Pick any product, or click a row in a table above.",
+    help="Pick any product, or click a row in a table, a bar or a point of a chart.",
 )
-product = catalog.values[ids.index(selected)]
+p2.markdown(
+    f"**{md(selected)}** · rank **{chosen.rank:,} of {chosen.of:,}** · distance "
+    f"{chosen.distance:.2f}"
+)
+product = catalog.values[chosen.index]
 path, acc_cost = data.path_and_cost(target_key, tuple(product), stretch, znorm)
 stacked = st.toggle(
     "Draw the curves one above the other",
@@ -241,18 +275,26 @@ stacked = st.toggle(
     help="Separates the two curves so that the lines between matched weeks are easier "
     "to follow, as in the published figure.",
 )
-c1, c2 = st.columns([3, 2], gap="medium")
+c1, c2 = st.columns(2, gap="medium")
 with c1:
     st.plotly_chart(
         overlay_figure(
-            target, product, path, product_id=plot_text(selected), znorm=znorm, stacked=stacked
+            target,
+            product,
+            path,
+            product_id=plot_text(selected),
+            znorm=znorm,
+            stacked=stacked,
+            target_name=plot_text(target_label),
+            value_name=unit.axis,
+            dates=labels.week_dates(catalog),
         ),
         config=PLOT_CONFIG,
         key="sales.overlay",
     )
     st.caption(
         "Orange lines join the weeks DTW matched. A slanted line means a sale was moved "
-        f"in time (at most ±{shift} week{'s' if shift != 1 else ''} at this stretch factor)."
+        f"in time ({band} at this stretch factor)."
     )
 with c2:
     st.plotly_chart(
@@ -271,7 +313,7 @@ if isinstance(eu, str):
     st.info(f"No Euclidean comparison: {md(eu)}", icon=":material/info:")
 else:
     eu_dist, eu_rank = eu
-    i = ids.index(selected)
+    i = chosen.index
     st.table(
         pd.DataFrame(
             {
@@ -296,12 +338,13 @@ else:
 # --------------------------------------------------------------------------- shortlist
 st.subheader("Shortlist: similar shape and similar volume", anchor=False)
 st.caption(
-    f"Products at or below the median distance ({cut:.2f}) whose mean weekly units are "
-    f"{low:.0%} to {high:.0%} of the target's ({low * target_mean:.1f} to "
-    f"{high * target_mean:.1f} units a week)."
+    f"Products at or below the median distance ({cut:.2f}) whose mean weekly "
+    f"{unit.word} are {low:.0%} to {high:.0%} of the target's "
+    f"({unit.amount(low * target_mean)} to {unit.per_week(high * target_mean)})."
 )
-s1, s2 = st.columns(2, gap="medium")
+s1, s2 = st.columns([4, 5], gap="medium")
 with s1:
+    scatter_key = f"sales.scatter.{selected}"
     st.plotly_chart(
         shortlist_scatter(
             scores.assign(product=scores["product"].map(plot_text)),
@@ -311,10 +354,17 @@ with s1:
             cut=cut,
             shortlisted=picks["product"].map(plot_text).tolist(),
             selected=plot_text(selected),
+            per_week=f"{unit.symbol or unit.word}/week",
+            value_word=f"{unit.word} ({unit.symbol})" if unit.symbol else "units sold",
         ),
         config=PLOT_CONFIG,
-        key="sales.scatter",
+        key=scatter_key,
+        on_select=selection.on_scatter_select(
+            scatter_key, {plot_text(p): p for p in scores["product"]}
+        ),
+        selection_mode="points",
     )
+    st.caption("Click a point to look at that product above.")
 with s2:
     st.markdown(f"**{len(picks)} products on the shortlist** · click a row to look at it")
     if target_mean <= 0:
@@ -334,7 +384,7 @@ with s2:
     download(
         picks,
         "Download the shortlist (CSV)",
-        "shortlist.csv",
+        download_name("shortlist", catalog.name, stretch),
         key="sales.dl_shortlist_top",
         help="Exact numbers, one row per shortlisted product.",
     )
@@ -359,7 +409,7 @@ with tab_z:
     download(
         by_z,
         "Download (CSV)",
-        "outliers_zscore.csv",
+        download_name("outliers_zscore", catalog.name, stretch),
         key="sales.dl_z",
         help="Products with a distance z-score of -2 or lower, unrounded.",
     )
@@ -372,7 +422,7 @@ with tab_q:
     download(
         by_q,
         "Download (CSV)",
-        "outliers_quantile.csv",
+        download_name("outliers_quantile", catalog.name, stretch),
         key="sales.dl_q",
         help="Products in the lowest 10 % of distances, unrounded.",
     )
@@ -384,7 +434,7 @@ with d1:
     download(
         scores.sort_values("rank"),
         "All scores (CSV)",
-        f"dtw_scores_stretch_{stretch:.3f}.csv",
+        download_name("scores", catalog.name, stretch),
         key="sales.dl_scores",
         help="Every product's distance, rank, z-score, mean weekly units and volume ratio, "
         "unrounded.",
@@ -393,7 +443,7 @@ with d2:
     download(
         picks,
         "Shortlist (CSV)",
-        "shortlist.csv",
+        download_name("shortlist", catalog.name, stretch),
         key="sales.dl_shortlist",
         help="The shortlisted products, unrounded.",
     )

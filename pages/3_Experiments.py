@@ -7,7 +7,6 @@ then score new products with a logged model. MLflow access lives in
 ``experiments.``.
 """
 
-import json
 import zlib
 
 import numpy as np
@@ -16,12 +15,21 @@ import streamlit as st
 
 from dtwcore import model as dtw_model
 from dtwcore import tracking
+from dtwcore.experiments import (
+    ENTERS,
+    LEAVES,
+    download_name,
+    example_new_products,
+    outlier_changes,
+    run_labels,
+)
 from dtwcore.plots.experiments import (
     MAX_SIDE_BY_SIDE,
     histograms_side_by_side,
     median_by_stretch,
     products_vs_target,
 )
+from dtwcore.run_metrics import RUNS_TABLE_METRICS
 from dtwcore.sales import BLOG_TARGET, PUBLISHED_STRETCHES, CatalogError
 from pages.common import sales_data
 from pages.common.sales_views import csv_bytes, md
@@ -73,11 +81,9 @@ def artifact_csv(uri: str, run_id: str, name: str) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def run_target(uri: str, run_id: str) -> dict:
+def run_target(uri: str, run_id: str) -> tracking.RunTarget:
     """target.json of a run (target, stretch factor, znorm, week names)."""
-    store = tracking.resolve_store(uri)
-    tracking.get_run(store, run_id)
-    return json.loads(tracking.read_artifact_text(store, run_id, "target.json"))
+    return tracking.read_run_target(tracking.resolve_store(uri), run_id)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -87,19 +93,6 @@ def logged_model(uri: str, run_id: str):  # noqa: ANN201
 
 def generation() -> int:
     return st.session_state.get("tracking.generation", 0)
-
-
-def hand_written(weeks: list[str], target: list[float]) -> pd.DataFrame:
-    """Two made-up products to start from, like the published write-up's: one follows the
-    target two weeks late, one sells steadily with a single promotion spike."""
-    n = len(weeks)
-    base = np.interp(np.linspace(0, len(target) - 1, n), np.arange(len(target)), target)
-    late = np.round(np.roll(base, 2))
-    steady = np.full(n, np.round(float(np.mean(base))))
-    steady[n // 2] *= 3
-    frame = pd.DataFrame([late, steady], columns=weeks)
-    frame.insert(0, dtw_model.ID_COLUMN, ["NEW-late-follower", "NEW-steady-promo"])
-    return frame
 
 
 def series_label(rows: pd.DataFrame) -> pd.Series:
@@ -290,38 +283,38 @@ if query.strip():
     )
     view = view[haystack.str.contains(needle, regex=False)]
 view = view.reset_index(drop=True)
+view["label"] = run_labels(view)
 
 shown = view[
     [
-        "run_name",
+        "label",
         "stretch_factor",
-        "median_distance",
-        "mean_distance",
-        "min_distance",
-        "max_distance",
-        "n_zscore_outliers",
+        *(m.name for m in RUNS_TABLE_METRICS),
         "dataset_name",
         "n_products",
         "znorm",
         "status",
         "started",
+        "run_name",
         "run_id",
     ]
 ].copy()
 column_config = {
-    "run_name": st.column_config.TextColumn("Run", help="Run name in MLflow"),
+    "label": st.column_config.TextColumn(
+        "Run",
+        help="What sets this run apart from the others shown: stretch factor, then "
+        "data, target, normalisation or start time when they differ",
+    ),
+    "run_name": st.column_config.TextColumn("MLflow name", help="Run name in MLflow"),
     "stretch_factor": st.column_config.NumberColumn(
-        "Stretch", format="%g", help="Stretch factor (band as a fraction of the target length)"
+        "Stretch",
+        format="%g",
+        help="Stretch factor: how far a week may move, as a share of the target's length",
     ),
-    "median_distance": st.column_config.NumberColumn(
-        "Median", format="%.4f", help="Median DTW distance over all products"
-    ),
-    "mean_distance": st.column_config.NumberColumn("Mean", format="%.4f"),
-    "min_distance": st.column_config.NumberColumn("Closest", format="%.4f"),
-    "max_distance": st.column_config.NumberColumn("Farthest", format="%.4f"),
-    "n_zscore_outliers": st.column_config.NumberColumn(
-        "Trending", format="%d", help="Products with a distance z-score of -2 or lower"
-    ),
+    **{
+        m.name: st.column_config.NumberColumn(m.label, format=m.fmt, help=m.help)
+        for m in RUNS_TABLE_METRICS
+    },
     "dataset_name": st.column_config.TextColumn("Dataset"),
     "n_products": st.column_config.NumberColumn("Products", format="%d"),
     "znorm": st.column_config.CheckboxColumn("Z-norm", help="Shapes compared, not units"),
@@ -393,7 +386,7 @@ if not chosen_runs.empty:
     outliers: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
     with st.spinner("Reading the runs' distances…"):
         for _, run in chosen_runs.iterrows():
-            label = f"stretch {run['stretch_factor']:g} · {run['run_id'][:7]}"
+            label = run["label"]
             try:
                 dist = artifact_csv(uri, run["run_id"], "distances.csv")
                 outliers[label] = (
@@ -433,10 +426,16 @@ if not chosen_runs.empty:
                         column_config=outlier_columns,
                         height=min(38 + 35 * max(len(frame), 1), 280),
                     )
+                    run = chosen_runs.set_index("label").loc[label]
                     col.download_button(
                         "Download CSV",
                         csv_bytes(frame),
-                        file_name=f"{name}_{label.split(' · ')[1]}.csv",
+                        file_name=download_name(
+                            name,
+                            str(run["dataset_name"]),
+                            float(run["stretch_factor"]),
+                            pd.Timestamp(run["started"]).date(),
+                        ),
                         mime="text/csv",
                         key=f"experiments.download.{name}.{label}",
                         icon=":material/download:",
@@ -444,6 +443,46 @@ if not chosen_runs.empty:
                         help="Full-precision numbers; cells that look like formulas are "
                         "made safe for spreadsheets.",
                     )
+
+        if len(outliers) >= 2:
+            st.subheader("What changes between two runs", anchor=False)
+            labels = list(outliers)
+            b_col, a_col, kind_col = st.columns([2, 2, 1])
+            before = b_col.selectbox("From run", labels, index=0, key="experiments.diff_from")
+            after = a_col.selectbox(
+                "To run", labels, index=len(labels) - 1, key="experiments.diff_to"
+            )
+            kind = kind_col.radio(
+                "Outliers",
+                ["Z-score ≤ -2", "Lowest 10 %"],
+                key="experiments.diff_kind",
+                help="Which outlier list to compare.",
+            )
+            pick = 0 if kind == "Z-score ≤ -2" else 1
+            changes = outlier_changes(outliers[before][pick], outliers[after][pick])
+            entering = int((changes["change"] == ENTERS).sum())
+            leaving = int((changes["change"] == LEAVES).sum())
+            st.caption(
+                f"From {md(before)} to {md(after)}: {entering} product"
+                f"{'s' if entering != 1 else ''} enter the list, {leaving} leave, "
+                f"{len(changes) - entering - leaving} stay."
+            )
+            st.dataframe(
+                changes,
+                hide_index=True,
+                column_config={
+                    "product": st.column_config.TextColumn("Product"),
+                    "change": st.column_config.TextColumn("Change"),
+                    "distance_before": st.column_config.NumberColumn(
+                        "Distance before", format="%.4f"
+                    ),
+                    "distance_after": st.column_config.NumberColumn(
+                        "Distance after", format="%.4f"
+                    ),
+                },
+                height=min(38 + 35 * max(len(changes), 1), 320),
+                key="experiments.diff_table",
+            )
 
 # --------------------------------------------------------------------------- scoring
 st.subheader("Score new products with a logged model", anchor=False)
@@ -489,11 +528,11 @@ if run_id:
     except TRACKING_ERRORS as exc:
         st.error(error_text(exc), icon=":material/error:")
     else:
-        weeks = list(info["weeks"])
+        weeks = list(info.weeks)
         st.caption(
-            f"Model of run {run_id}: stretch factor {info['stretch_factor']:g} (band of "
-            f"{info['band_radius']} weeks), {'z-normalised' if info['znorm'] else 'raw units'}, "
-            f"target of {len(info['target'])} weeks. Products need {len(weeks)} weekly columns "
+            f"Model of run {run_id}: stretch factor {info.stretch_factor:g} (band of "
+            f"{info.band_radius} weeks), {'z-normalised' if info.znorm else 'raw units'}, "
+            f"target of {len(info.target)} weeks. Products need {len(weeks)} weekly columns "
             f"({md(weeks[0])} … {md(weeks[-1])})."
         )
         how = st.radio(
@@ -507,7 +546,7 @@ if run_id:
         products = None
         if how == "Type them in":
             products = st.data_editor(
-                hand_written(weeks, info["target"]),
+                example_new_products(weeks, info.target, dtw_model.ID_COLUMN),
                 num_rows="dynamic",
                 hide_index=True,
                 key=f"experiments.score_editor.{zlib.crc32('|'.join(weeks).encode())}",
@@ -598,10 +637,10 @@ if run_id:
             )
             st.plotly_chart(
                 products_vs_target(
-                    info["target"],
+                    np.asarray(info.target),
                     frame[weeks].to_numpy(dtype=np.float64),
                     frame[dtw_model.ID_COLUMN].tolist(),
-                    znorm=bool(info["znorm"]),
+                    znorm=info.znorm,
                 ),
                 config=PLOT_CONFIG,
                 key="experiments.score_chart",

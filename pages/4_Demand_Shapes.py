@@ -246,7 +246,7 @@ with tab_shapes:
                 curve = medoid_units.mean() + medoid_units.std() * curve
             curve = np.maximum(curve, 0.0)
             name = f"shape {shape + 1} (average of {len(members):,} products)"
-        data.set_target(curve, name)
+        data.use_target(curve, name)
         st.switch_page("pages/1_Sales_Trends.py")
 
     st.subheader("Log to MLflow", anchor=False)

@@ -44,6 +44,19 @@ def warm_kernels() -> None:
     warping_path(x, x[::-1])
 
 
+@pytest.fixture(scope="session", autouse=True)
+def upload_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Uploads kept by pages under test go to a temporary folder, not the user's cache."""
+    folder = tmp_path_factory.mktemp("uploads")
+    saved = os.environ.get("DTW_UPLOAD_DIR")
+    os.environ["DTW_UPLOAD_DIR"] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop("DTW_UPLOAD_DIR", None)
+    else:
+        os.environ["DTW_UPLOAD_DIR"] = saved
+
+
 def free_port() -> int:
     """A free TCP port on the loopback interface."""
     with socket.socket() as s:
@@ -79,16 +92,18 @@ def stop_process(proc: subprocess.Popen, timeout: float = 15.0) -> None:
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run app.py`` on a free loopback port with its own MLflow store."""
+    """``python app.py`` (streamlit, warmed up) on a free loopback port with its own MLflow
+    store and upload folder."""
     port = free_port()
     store = tmp_path_factory.mktemp("app-mlflow")
     env = dict(os.environ)
     env["MLFLOW_TRACKING_URI"] = f"sqlite:///{store / 'mlflow.db'}"
     env["DTW_ARTIFACT_ROOT"] = str(store / "artifacts")
+    env["DTW_UPLOAD_DIR"] = str(store / "uploads")
     log = open(tmp_path_factory.mktemp("app-log") / "streamlit.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", "app.py",
+            sys.executable, "app.py",
             "--server.port", str(port), "--server.address", "127.0.0.1",
             "--server.headless", "true", "--browser.gatherUsageStats", "false",
         ],

@@ -65,6 +65,22 @@ def test_runs_are_listed_and_compared(monkeypatch: pytest.MonkeyPatch, swept_sto
     assert len(at.get("plotly_chart")) >= 2  # median against stretch, histograms
     assert any("falls (or stays level)" in c.value for c in at.caption)
     assert len(at.tabs) == 3  # outliers of the three runs of the newest sweep
+    # Runs are named by what differs (here only the stretch factor), and two runs'
+    # outliers are compared: which products enter and leave the list.
+    assert sorted(runs["label"]) == ["stretch 0", "stretch 0.05", "stretch 0.5"]
+    assert [t.label for t in at.tabs] == ["stretch 0", "stretch 0.05", "stretch 0.5"]
+    changes = next(d.value for d in at.dataframe if "change" in d.value.columns)
+    assert set(changes["change"]) <= {"enters", "leaves", "stays"}
+    z = {
+        run: tracking.read_artifact_csv(store, run, "zscore_outliers.csv")["product"]
+        for run in (ids[0], ids[2])
+    }
+    entering = set(z[ids[2]]) - set(z[ids[0]])
+    assert set(changes.loc[changes["change"] == "enters", "product"]) == entering
+    assert any(
+        c.value.startswith(f"From stretch 0 to stretch 0.5: {len(entering)} product")
+        for c in at.caption
+    )
 
     at.text_input(key="experiments.filter").set_value("no such dataset").run()
     assert at.dataframe(key="experiments.runs_table").value.empty

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dtwcore.sales import BLOG_TARGET, Catalog, demo_catalog, score_catalog
+from dtwcore.sales import BLOG_TARGET, Catalog, demo_catalog, load_catalog, score_catalog
 
 from .conftest import ROOT, UCI_CSV
 
@@ -189,10 +189,15 @@ def test_a_product_can_become_the_target(uci_bytes: tuple[str, bytes]) -> None:
     at.selectbox(key="sales.target_product").set_value("P83").run()
     next(b for b in at.button if b.label == "Use as target").click().run()
     assert not at.exception
-    assert metrics(at)["Best match"] == "P83"
-    assert "distance 0.00" in at.metric[2].proto.delta
+    # P83 is the target: named as such and left out of its own ranking (not first at 0).
+    assert "The target is **P83**'s own sales" in at.info[0].value
+    assert metrics(at)["Products analysed"] == "810"
+    assert metrics(at)["Best match"] != "P83"
+    assert "distance 0.00" not in at.metric[2].proto.delta
     analysis = at.session_state["sales.analysis"]
-    np.testing.assert_array_equal(analysis["target"], analysis["catalog"].series("P83"))
+    cat = load_catalog(uci_bytes[1], name=uci_bytes[0])
+    np.testing.assert_array_equal(analysis["target"], cat.series("P83"))
+    assert "P83" not in set(analysis["scores"]["product"])
     next(b for b in at.button if b.label == "Back to the published capacity").click().run()
     assert metrics(at)["Best match"] == "P675"
 
@@ -235,4 +240,6 @@ def test_a_shorter_target_works_without_euclidean(uci_bytes: tuple[str, bytes]) 
         i.value.startswith("No Euclidean comparison: Euclidean distance compares week 1")
         for i in at.info
     )
-    assert "**= ±1 week**" in sidebar_captions(at)  # floor(0.05 x 30) = 1
+    # floor(0.05 x 30) = 1, and the 22 weeks the products have more widen the band.
+    assert "**= 1 week earlier to 23 weeks later**" in sidebar_captions(at)
+    assert "the stretch factor itself allows ±1 week" in sidebar_captions(at)

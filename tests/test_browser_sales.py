@@ -45,14 +45,13 @@ def _full_screenshot(page, name: str) -> None:  # noqa: ANN001
 
 def test_uci_file_reproduces_the_published_figures(browser_page, app_server: str) -> None:
     page = browser_page
-    # A fresh server only knows its pages after one run: open the home page first, or
-    # Streamlit shows a "Page not found" dialog over a deep link (streamlit issue 9992).
-    page.goto(app_server)
-    page.get_by_role("heading", name="DTW Match").wait_for()
+    # A deep link as the server's very first visit: no "Page not found" dialog
+    # (pages.common.startup), the right page.
     page.goto(f"{app_server}/sales-trends")
     page.get_by_role("heading", name="Sales Trends").wait_for()
     _settle(page)
     page.get_by_text("made-up demo data").wait_for()
+    assert page.get_by_text("Page not found").count() == 0
     _full_screenshot(page, "sales_demo.png")
 
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload weekly sales")
@@ -82,10 +81,10 @@ def test_uci_file_reproduces_the_published_figures(browser_page, app_server: str
     picker = page.get_by_test_id("stMain").get_by_test_id("stSelectbox")
     picker.click()
     page.keyboard.type("P202")
-    page.get_by_role("option", name=re.compile(r"^P202 · rank 147$")).click()
+    page.get_by_role("option", name="P202", exact=True).click()
     page.get_by_text("Target and P202, matched week by week").wait_for()
     _settle(page)
-    table = page.get_by_test_id("stTable").inner_text()
+    table = page.get_by_test_id("stTable").filter(has_text="Euclidean").inner_text()
     assert "6.86" in table and "147 of 811" in table
     _full_screenshot(page, "sales_uci_p202.png")
 
@@ -98,15 +97,9 @@ def test_uci_file_reproduces_the_published_figures(browser_page, app_server: str
     page.mouse.click(box["x"] + 18, box["y"] + 35 + 17)  # first row's checkbox
     page.get_by_text("Target and P716, matched week by week").wait_for()
     _settle(page)
-    shown = (
-        page.get_by_test_id("stMain")
-        .get_by_test_id("stSelectbox")
-        .evaluate(
-            "e => e.textContent + ' ' + [...e.querySelectorAll('input')].map(i => i.value).join()"
-        )
-    )
-    assert "P716 · rank 811" in shown
-    assert "811 of 811" in page.get_by_test_id("stTable").inner_text()
+    shown = page.get_by_test_id("stMain").get_by_text(re.compile(r" · rank \d")).inner_text()
+    assert shown == "P716 · rank 811 of 811 · distance 10.67"
+    assert "811 of 811" in page.get_by_test_id("stTable").filter(has_text="Euclidean").inner_text()
     page.get_by_test_id("stSidebar").get_by_text("Target: published capacity").click()
     page.get_by_test_id("stSidebar").get_by_test_id("stDataFrame").locator(
         "canvas"

@@ -611,7 +611,7 @@ def test_overlay_draws_one_connector_per_matched_pair(uci: Catalog) -> None:
     assert target.line.color == TARGET_COLOR and prod.line.color == SELECTED_COLOR
     assert abs(float(np.mean(target.y))) < 1e-9  # z-normalised
     assert fig.layout.xaxis.title.text == "Week"
-    assert fig.layout.yaxis.title.text == "z-score (units, standardised)"
+    assert fig.layout.yaxis.title.text == "z-score (units per week, standardised)"
     raw = overlay_figure(BLOG_TARGET, product, path, product_id="P675", znorm=False)
     assert raw.layout.yaxis.title.text == "Units per week"
     np.testing.assert_array_equal(raw.data[1].y, BLOG_TARGET)

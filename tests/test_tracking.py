@@ -440,13 +440,15 @@ def test_each_run_names_the_process_that_logs_it(
 
 def test_mlflow_gives_up_on_a_dead_server_in_seconds() -> None:
     """MLflow's defaults retry a refused connection 7 times with exponential backoff
-    (minutes); the project's defaults are in force unless the environment sets them."""
+    (minutes); the project's defaults are in force, once a store is resolved, unless the
+    environment sets them."""
     from mlflow.environment_variables import (
         MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR,
         MLFLOW_HTTP_REQUEST_MAX_RETRIES,
         MLFLOW_HTTP_REQUEST_TIMEOUT,
     )
 
+    tracking.resolve_store()
     assert tracking.HTTP_RETRY_DEFAULTS == {
         "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
         "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",

@@ -74,16 +74,21 @@ def median_by_stretch(runs: pd.DataFrame) -> go.Figure:
         a series are averaged, they are repeated runs of the same analysis).
     """
     fig = go.Figure()
-    for k, (label, group) in enumerate(runs.groupby("series", sort=True)):
+    groups = list(runs.groupby("series", sort=True))
+    # Values written beside the points only when one line is drawn (several lines' labels
+    # would sit on each other; hover shows them), above the points, which fall to the right.
+    labelled = len(groups) == 1
+    for k, (label, group) in enumerate(groups):
         line = group.groupby("stretch_factor", as_index=False)["median_distance"].mean()
         line = line.sort_values("stretch_factor")
         fig.add_trace(
             go.Scatter(
                 x=line["stretch_factor"],
                 y=line["median_distance"],
-                mode="lines+markers+text" if len(line) <= 12 else "lines+markers",
+                mode="lines+markers+text" if labelled and len(line) <= 12 else "lines+markers",
                 text=[f"{v:.2f}" for v in line["median_distance"]],
-                textposition="top right",
+                textposition="top center",
+                cliponaxis=False,
                 name=str(label),
                 line={"color": SERIES_COLORS[k % len(SERIES_COLORS)], "width": 2},
                 marker={"size": 9},
@@ -91,7 +96,7 @@ def median_by_stretch(runs: pd.DataFrame) -> go.Figure:
             )
         )
     fig.update_layout(
-        xaxis_title="stretch factor (Sakoe-Chiba band as a fraction of the target length)",
+        xaxis_title="stretch factor (how far a week may move, as a share of the target's length)",
         yaxis_title="median DTW distance",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         showlegend=True,

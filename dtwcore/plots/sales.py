@@ -83,6 +83,16 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     return fig
 
 
+def _legend_below(fig: go.Figure) -> go.Figure:
+    """Legend under the x axis: long names (a file's target) wrap there without
+    running into the title."""
+    fig.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "xanchor": "left"},
+        margin={**_MARGIN, "t": 40, "b": 10},
+    )
+    return fig
+
+
 def distance_histogram(
     distances: np.ndarray,
     *,
@@ -131,17 +141,17 @@ def distance_histogram(
     fig.update_xaxes(title="DTW distance to the target (smaller = closer)")
     fig.update_yaxes(title="Number of products")
     fig.update_layout(bargap=0.05)
-    return _layout(fig, f"Distances of all {dist.size} products", height)
+    return _layout(fig, f"Distances of all {dist.size:,} products", height)
 
 
 def _curves(
-    target: np.ndarray, product: np.ndarray, znorm: bool
+    target: np.ndarray, product: np.ndarray, znorm: bool, value_name: str
 ) -> tuple[np.ndarray, np.ndarray, str]:
     a = np.asarray(target, dtype=np.float64)
     b = np.asarray(product, dtype=np.float64)
     if znorm:
-        return znormalize(a), znormalize(b), "z-score (units, standardised)"
-    return a, b, "Units per week"
+        return znormalize(a), znormalize(b), f"z-score ({value_name.lower()}, standardised)"
+    return a, b, value_name
 
 
 def overlay_figure(
@@ -153,6 +163,8 @@ def overlay_figure(
     znorm: bool,
     stacked: bool = False,
     target_name: str = "Target (capacity)",
+    value_name: str = "Units per week",
+    dates: Sequence[str] | None = None,
     height: int = 420,
 ) -> go.Figure:
     """Target and product with the warping path drawn as lines between matched weeks.
@@ -166,11 +178,19 @@ def overlay_figure(
     znorm : bool, draw both z-normalised (as DTW compared them) instead of in units
     stacked : bool, draw the target above the product on separate axes (as in the
         published figure) instead of on one axis
+    target_name : str, the target's legend entry
+    value_name : str, the y axis title in units (e.g. "Revenue per week ($)")
+    dates : list of str [shape=(n,)], optional, the week's dates (ISO) for the time
+        axis; used when target and product both have n weeks
     """
-    a, b, ytitle = _curves(target, product, znorm)
+    a, b, ytitle = _curves(target, product, znorm, value_name)
     path = np.asarray(path, dtype=np.int64)
-    weeks_a = np.arange(a.size)
-    weeks_b = np.arange(b.size)
+    if dates is not None and len(dates) == a.size == b.size:
+        weeks_a = weeks_b = np.asarray(dates, dtype=object)
+        week_word, xtitle = "%{x}", "Week starting"
+    else:
+        weeks_a, weeks_b = np.arange(a.size), np.arange(b.size)
+        week_word, xtitle = "week %{x}", "Week"
     line_a = go.Scatter(
         x=weeks_a,
         y=a,
@@ -178,7 +198,7 @@ def overlay_figure(
         name=target_name,
         line={"color": TARGET_COLOR, "width": 2.5},
         marker={"size": 5},
-        hovertemplate="week %{x}<br>%{y:.2f}<extra>target</extra>",
+        hovertemplate=week_word + "<br>%{y:,.2f}<extra>target</extra>",
     )
     line_b = go.Scatter(
         x=weeks_b,
@@ -187,13 +207,13 @@ def overlay_figure(
         name=product_id,
         line={"color": SELECTED_COLOR, "width": 2.5},
         marker={"size": 5},
-        hovertemplate="week %{x}<br>%{y:.2f}<extra>" + product_id + "</extra>",
+        hovertemplate=week_word + "<br>%{y:,.2f}<extra>" + product_id + "</extra>",
     )
     connector_style = {"color": PATH_COLOR, "width": 1}
     if not stacked:
-        xs = np.full(path.shape[0] * 3, np.nan)
+        xs = np.full(path.shape[0] * 3, None, dtype=object)
         ys = np.full(path.shape[0] * 3, np.nan)
-        xs[0::3], xs[1::3] = path[:, 0], path[:, 1]
+        xs[0::3], xs[1::3] = weeks_a[path[:, 0]], weeks_b[path[:, 1]]
         ys[0::3], ys[1::3] = a[path[:, 0]], b[path[:, 1]]
         fig = go.Figure()
         fig.add_trace(
@@ -210,9 +230,10 @@ def overlay_figure(
         )
         fig.add_trace(line_a)
         fig.add_trace(line_b)
-        fig.update_xaxes(title="Week")
+        fig.update_xaxes(title=xtitle)
         fig.update_yaxes(title=ytitle)
-        return _layout(fig, f"Target and {product_id}, matched week by week", height)
+        title = f"Target and {product_id}, matched week by week"
+        return _legend_below(_layout(fig, title, height))
 
     gap = 0.12
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=gap)
@@ -235,9 +256,9 @@ def overlay_figure(
             type="line",
             xref="x",
             yref="paper",
-            x0=int(i),
+            x0=weeks_a[i],
             y0=paper(a[i], ranges[0], top),
-            x1=int(j),
+            x1=weeks_b[j],
             y1=paper(b[j], ranges[1], bottom),
             line=connector_style,
             opacity=0.6,
@@ -253,8 +274,9 @@ def overlay_figure(
             hoverinfo="skip",
         )
     )
-    fig.update_xaxes(title="Week", row=2, col=1)
-    return _layout(fig, f"Target (top) and {product_id} (bottom), matched week by week", height)
+    fig.update_xaxes(title=xtitle, row=2, col=1)
+    title = f"Target (top) and {product_id} (bottom), matched week by week"
+    return _legend_below(_layout(fig, title, height))
 
 
 def cost_heatmap(
@@ -314,7 +336,7 @@ def cost_heatmap(
     fig.update_xaxes(title=f"Week of {product_id}", range=[-0.5, m - 0.5])
     fig.update_yaxes(title="Week of the target", range=[-0.5, n - 0.5])
     fig.update_layout(showlegend=False)
-    return _layout(fig, "Accumulated cost and the optimal path", height)
+    return _layout(fig, "Cost so far, and the path", height)
 
 
 def _volume_axis(units: np.ndarray):  # noqa: ANN202
@@ -351,6 +373,8 @@ def shortlist_scatter(
     shortlisted: Sequence[str] = (),
     selected: str | None = None,
     cut_label: str = "median distance",
+    per_week: str = "units/week",
+    value_word: str = "units sold",
     height: int = 440,
 ) -> go.Figure:
     """DTW distance against mean weekly units; the volume band shaded, the cut drawn.
@@ -363,6 +387,8 @@ def shortlist_scatter(
     cut : float, the largest distance on the shortlist (a horizontal line)
     shortlisted : product codes on the shortlist (drawn in ACCENT_COLOR)
     selected : product code drawn in SELECTED_COLOR, optional
+    per_week : str, how weekly values are called in labels ("units/week", "$/week")
+    value_word : str, what is counted, for the x axis title ("units sold", "revenue ($)")
 
     The x axis is logarithmic when volumes span more than a factor of 100 (products that
     sold nothing sit at its left edge, labelled 0).
@@ -381,7 +407,7 @@ def shortlist_scatter(
         layer="below",
     )
     _reference_line(
-        fig, "x", float(at(target_mean)), f"target {target_mean:.1f} units/week", TARGET_COLOR
+        fig, "x", float(at(target_mean)), f"target {target_mean:,.1f} {per_week}", TARGET_COLOR
     )
     _reference_line(
         fig, "y", cut, f"{cut_label} {cut:.2f}", MEDIAN_COLOR, dash=True, width=1.5,
@@ -404,11 +430,12 @@ def shortlist_scatter(
                 name=name,
                 marker={"color": color, "size": size, "opacity": opacity},
                 customdata=part[["product", "mean_units"]].to_numpy(dtype=object),
-                hovertemplate="%{customdata[0]}<br>%{customdata[1]:.1f} units/week"
-                "<br>distance %{y:.2f}<extra></extra>",
+                hovertemplate="%{customdata[0]}<br>%{customdata[1]:,.1f} "
+                + per_week
+                + "<br>distance %{y:.2f}<extra></extra>",
             )
         )
-    fig.update_xaxes(title="Mean weekly units sold" + (" (log scale)" if ticks else ""))
+    fig.update_xaxes(title=f"Mean weekly {value_word}" + (" (log scale)" if ticks else ""))
     if ticks:
         fig.update_xaxes(tickvals=ticks[0], ticktext=ticks[1])
     fig.update_yaxes(title="DTW distance to the target")

@@ -164,6 +164,17 @@ def _use_demo() -> None:
     st.session_state[_UPLOAD_VERSION] = st.session_state.get(_UPLOAD_VERSION, 0) + 1
 
 
+def use_file(file: tuple[str, bytes] | None) -> None:
+    """Use this file, ``(name, bytes)``, as if it had been uploaded; None for the demo."""
+    if file is None:
+        _use_demo()
+        return
+    st.session_state[FILE] = file
+    for key in _PER_FILE:
+        st.session_state.pop(key, None)
+    st.session_state[_UPLOAD_VERSION] = st.session_state.get(_UPLOAD_VERSION, 0) + 1
+
+
 def is_demo() -> bool:
     """True when no file is in use (the demo catalogue is shown)."""
     return not st.session_state.get(FILE)
@@ -357,10 +368,14 @@ def _set_target(values: np.ndarray, name: str) -> None:
     st.session_state.pop(_TARGET_MESSAGE, None)
 
 
-def set_target(values: np.ndarray, name: str) -> None:
-    """Make ``values`` (units a week) the Sales Trends target, called ``name`` on screen
-    (for other pages: the target editor shows it the next time Sales Trends runs)."""
+def use_target(values: np.ndarray, name: str) -> None:
+    """Use ``values`` [shape=(n,), units a week] as the target, called ``name`` on screen."""
     _set_target(values, name)
+
+
+def product_target_name(product: str) -> str:
+    """What to call the target when it is a product's own sales."""
+    return f"sales of {product}"
 
 
 def _on_target_upload(widget_key: str) -> None:
@@ -382,7 +397,7 @@ def _on_target_upload(widget_key: str) -> None:
 def _use_product(catalog: Catalog) -> None:
     product = st.session_state.get("sales.target_product")
     if product is not None:
-        _set_target(catalog.series(product), f"sales of {product}")
+        _set_target(catalog.series(product), product_target_name(product))
 
 
 def target_sidebar(catalog: Catalog) -> np.ndarray | None:

@@ -21,13 +21,13 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]$<>~#|])")
 TABLE_COLUMNS = ["rank", "product", "distance", "zscore", "mean_units", "volume_ratio"]
 COLUMN_CONFIG = {
     "rank": st.column_config.NumberColumn(
-        "Rank", format="%d", help="1 = closest to the target", width=48
+        "Rank", format="%d", help="1 = closest to the target", width=46
     ),
-    "product": st.column_config.TextColumn("Product", help="Product code", width=80),
+    "product": st.column_config.TextColumn("Product", help="Product code", width=72),
     "distance": st.column_config.NumberColumn(
         "Distance",
         format="%.2f",
-        width=70,
+        width=66,
         help="DTW distance: how far the product's weekly curve is from the target after "
         "the best allowed shifting; smaller = closer.",
     ),
@@ -39,12 +39,12 @@ COLUMN_CONFIG = {
         "-2 or lower is unusually close.",
     ),
     "mean_units": st.column_config.NumberColumn(
-        "Units/wk", format="%.1f", width=66, help="Mean weekly units sold"
+        "Units/wk", format="%.1f", width=64, help="Mean weekly units sold"
     ),
     "volume_ratio": st.column_config.NumberColumn(
         "Vol. ratio",
         format="%.2f",
-        width=70,
+        width=68,
         help="Volume ratio: mean weekly units ÷ the target's mean; 1.00 = the same volume.",
     ),
 }
@@ -70,13 +70,15 @@ def plot_text(text: object) -> str:
 
 
 def _pick_row(table_key: str, products: list[str]) -> None:
-    rows = st.session_state[table_key]["selection"]["rows"]
+    selection = st.session_state[table_key]["selection"]
+    rows = list(selection.get("rows") or []) + [c[0] for c in selection.get("cells") or []]
     if rows:
         st.session_state[PRODUCT] = products[rows[0]]
 
 
 def product_table(rows: pd.DataFrame, *, key: str, selected: str) -> None:
-    """A score table; clicking a row selects that product on the whole page.
+    """A score table; clicking a row (any cell or its checkbox) selects that product on
+    the whole page.
 
     The widget key includes the selected product, so a selection made elsewhere resets
     the table, which then shows the selected product's row ticked when it is listed.
@@ -90,7 +92,7 @@ def product_table(rows: pd.DataFrame, *, key: str, selected: str) -> None:
         hide_index=True,
         column_config=COLUMN_CONFIG,
         on_select=partial(_pick_row, table_key, products),
-        selection_mode="single-row",
+        selection_mode=["single-row", "single-cell"],
         selection_default={"selection": {"rows": default}},
     )
 

@@ -1,0 +1,101 @@
+"""The selected product of Sales Trends: one place that sets it, one place that reads it.
+
+Every way of choosing a product (the picker, a row of any table, a bar of the histogram,
+a point of the shortlist scatter) writes ``st.session_state["sales.product"]`` through a
+callback here, before the page reruns. The page then reads the product once, and its rank
+and distance from the current scores, so every section shows the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from pages.common.sales_views import PRODUCT
+
+
+@dataclass(frozen=True)
+class Selected:
+    """The selected product as every section shows it.
+
+    Attributes
+    ----------
+    product : str
+        Its code.
+    index : int
+        Its row in the catalogue (and in the scores, which keep file order).
+    rank : int
+        1 = closest to the target, among ``of`` products ranked.
+    of : int
+        How many products are ranked.
+    distance : float
+        Its DTW distance to the target.
+    """
+
+    product: str
+    index: int
+    rank: int
+    of: int
+    distance: float
+
+
+def current(scores: pd.DataFrame, fallback: str) -> Selected:
+    """The selected product (``fallback`` when none is, or it is not in ``scores``)."""
+    products = scores["product"].astype(str).tolist()
+    if st.session_state.get(PRODUCT) not in set(products):
+        st.session_state[PRODUCT] = fallback
+    product = st.session_state[PRODUCT]
+    i = products.index(product)
+    return Selected(
+        product=product,
+        index=i,
+        rank=int(scores["rank"].iloc[i]),
+        of=len(scores),
+        distance=float(scores["distance"].iloc[i]),
+    )
+
+
+def select(product: str) -> None:
+    """Make ``product`` the selected product on the whole page."""
+    st.session_state[PRODUCT] = str(product)
+
+
+def _points(chart_key: str) -> list[dict]:
+    event = st.session_state.get(chart_key) or {}
+    return list((event.get("selection") or {}).get("points") or [])
+
+
+def _pick_bar(chart_key: str, scores: pd.DataFrame) -> None:
+    points = _points(chart_key)
+    if not points or len(points[0].get("customdata") or []) < 2:
+        return
+    lo, hi = (float(v) for v in points[0]["customdata"][:2])
+    dist = scores["distance"].to_numpy(dtype=np.float64)
+    inside = scores[(dist >= lo - 1e-12) & (dist <= hi + 1e-12)]
+    if not inside.empty:
+        select(inside.sort_values("rank")["product"].iloc[0])
+
+
+def _pick_point(chart_key: str, codes: dict[str, str]) -> None:
+    points = _points(chart_key)
+    if points and points[0].get("customdata"):
+        shown = str(points[0]["customdata"][0])
+        select(codes.get(shown, shown))
+
+
+def on_histogram_select(chart_key: str, scores: pd.DataFrame) -> Callable[[], None]:
+    """Callback for the distance histogram: a clicked bar selects its closest product."""
+    return partial(_pick_bar, chart_key, scores)
+
+
+def on_scatter_select(chart_key: str, codes: dict[str, str]) -> Callable[[], None]:
+    """Callback for the scatter: a clicked point selects its product.
+
+    ``codes`` maps the code as drawn (escaped for plotly) back to the product code.
+    """
+    return partial(_pick_point, chart_key, codes)

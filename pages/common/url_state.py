@@ -1,0 +1,201 @@
+"""Sales Trends settings in the page address, so a reload or a shared link reopens a view.
+
+Query parameters (all optional; a missing one keeps the page's default):
+
+=========  ==========================================================================
+data       key of an uploaded file kept on the server (:mod:`dtwcore.uploads`)
+stretch    stretch factor, e.g. ``0.1``
+znorm      ``1`` compare shapes only (z-normalised), ``0`` compare units
+band       volume band for the shortlist, ``low-high`` as shares of the target's mean
+n          products per table
+product    the selected product's code
+target     ``product:<code>`` (a product of the file) or ``values:<v1>,<v2>,…``
+=========  ==========================================================================
+
+On a session's first run (a shared link opened, a reload) and after back or forward in
+the browser, the address wins: its settings are put into the widgets' session state
+before the widgets are drawn. After the page has run, the address is rewritten from the
+settings in use.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from dtwcore.sales import BLOG_TARGET, Catalog
+from dtwcore.uploads import UploadStore, content_key
+from pages.common import sales_data as data
+from pages.common.sales_views import PRODUCT, md
+
+STRETCH = "sales.stretch"
+ZNORM = "sales.znorm"
+BAND = "sales.band"
+TOP_N = "sales.top_n"
+STRETCH_RANGE = (0.0, 0.5, 0.005)
+BAND_RANGE = (0.0, 3.0, 0.05)
+TOP_N_RANGE = (3, 50)
+PARAMS = ("data", "stretch", "znorm", "band", "n", "product", "target")
+
+_WRITTEN = "sales.url.written"  # the parameters this session last put in the address
+_PENDING_TARGET = "sales.url.target"  # a target from the address, applied once data is read
+_PROBLEMS = "sales.url.problems"  # what in the address could not be used, in words
+_PRODUCT_PREFIX = "product:"
+_VALUES_PREFIX = "values:"
+
+
+def store() -> UploadStore:
+    """The server's store of uploaded files, as the environment configures it."""
+    return UploadStore.from_env()
+
+
+def _number(text: str, lo: float, hi: float, step: float) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    if not math.isfinite(value) or not lo <= value <= hi:
+        return None
+    return round(round(value / step) * step, 6)
+
+
+def _read(params: Mapping[str, str]) -> list[str]:
+    """Put the address's settings into session state; what could not be used, in words."""
+    problems: list[str] = []
+    if "data" in params:
+        held = store().get(params["data"])
+        if held is None:
+            problems.append(
+                "The link names an uploaded file this server no longer holds (files are kept "
+                "for a while, the oldest dropped first). Showing the demo data instead: "
+                "upload the file again to see the linked view."
+            )
+            data.use_file(None)
+        else:
+            current = st.session_state.get(data.FILE)
+            if current is None or content_key(current[1]) != params["data"]:
+                data.use_file(held)
+    elif st.session_state.get(data.FILE):
+        data.use_file(None)
+    if "stretch" in params:
+        value = _number(params["stretch"], *STRETCH_RANGE)
+        if value is None:
+            problems.append(f"stretch={md(params['stretch'])} is not a number from 0 to 0.5.")
+        else:
+            st.session_state[STRETCH] = value
+    if "znorm" in params:
+        if params["znorm"] in ("0", "1"):
+            st.session_state[ZNORM] = params["znorm"] == "1"
+        else:
+            problems.append(f"znorm={md(params['znorm'])} is not 0 or 1.")
+    if "band" in params:
+        low, _, high = params["band"].partition("-")
+        lo, hi = _number(low, *BAND_RANGE), _number(high, *BAND_RANGE)
+        if lo is None or hi is None or lo > hi:
+            problems.append(f"band={md(params['band'])} is not two numbers like 0.8-1.2.")
+        else:
+            st.session_state[BAND] = (lo, hi)
+    if "n" in params:
+        n = _number(params["n"], *TOP_N_RANGE, 1)
+        if n is None:
+            problems.append(f"n={md(params['n'])} is not a whole number from 3 to 50.")
+        else:
+            st.session_state[TOP_N] = int(n)
+    if "product" in params:
+        st.session_state[PRODUCT] = params["product"]
+    st.session_state[_PENDING_TARGET] = params.get("target")
+    return problems
+
+
+def read_address() -> None:
+    """Before the sidebar is drawn: take the settings from the address when it is news.
+
+    It is news on the session's first run (a link opened, a reload) and after back or
+    forward in the browser. Otherwise the session's settings stand: a rerun may carry
+    an address a step behind the one last written (the slider moved twice quickly), and
+    another page's link to this one carries none.
+    """
+    params = {k: st.query_params[k] for k in PARAMS if k in st.query_params}
+    ctx = get_script_run_ctx()
+    news = _WRITTEN not in st.session_state or (ctx is not None and ctx.is_history_navigation)
+    if not params or not news or params == st.session_state.get(_WRITTEN):
+        return
+    st.session_state[_PROBLEMS] = _read(params)
+    st.session_state[_WRITTEN] = params
+
+
+def read_target(catalog: Catalog) -> None:
+    """Once the catalogue is read: the target named by the address, if any is pending."""
+    text = st.session_state.pop(_PENDING_TARGET, "")
+    if text is None:
+        data.use_target(BLOG_TARGET, data.PUBLISHED_NAME)
+    elif text.startswith(_PRODUCT_PREFIX):
+        code = text.removeprefix(_PRODUCT_PREFIX)
+        if code in set(catalog.ids.tolist()):
+            data.use_target(catalog.series(code), data.product_target_name(code))
+        else:
+            st.session_state.setdefault(_PROBLEMS, []).append(
+                f"The link's target product {md(code)} is not in {md(catalog.name)}."
+            )
+    elif text.startswith(_VALUES_PREFIX):
+        try:
+            values = np.array([float(v) for v in text.removeprefix(_VALUES_PREFIX).split(",")])
+        except ValueError:
+            st.session_state.setdefault(_PROBLEMS, []).append(
+                "The link's target is not a list of numbers; the published capacity is used."
+            )
+        else:
+            data.use_target(values, "target from the link")
+
+
+def show_problems() -> None:
+    """Say in words what in the address could not be used (once)."""
+    for text in st.session_state.pop(_PROBLEMS, []):
+        st.warning(text, icon=":material/link_off:")
+
+
+def _format(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def target_param(target: np.ndarray, catalog: Catalog, target_product: str | None) -> str | None:
+    """How the address names ``target``: None for the published capacity."""
+    if target.shape == BLOG_TARGET.shape and np.array_equal(target, BLOG_TARGET):
+        return None
+    if target_product is not None:
+        return _PRODUCT_PREFIX + target_product
+    return _VALUES_PREFIX + ",".join(f"{v:.10g}" for v in target)
+
+
+def write_address(
+    *,
+    stretch: float,
+    znorm: bool,
+    band: tuple[float, float],
+    top_n: int,
+    product: str,
+    target: str | None,
+) -> None:
+    """After the page has run: the address names the view on screen."""
+    params: dict[str, str] = {}
+    file = st.session_state.get(data.FILE)
+    if file:
+        key = store().put(*file)
+        if key is not None:
+            params["data"] = key
+    params |= {
+        "stretch": _format(stretch),
+        "znorm": "1" if znorm else "0",
+        "band": f"{_format(band[0])}-{_format(band[1])}",
+        "n": str(top_n),
+        "product": product,
+    }
+    if target is not None:
+        params["target"] = target
+    if params != st.session_state.get(_WRITTEN):
+        st.session_state[_WRITTEN] = params
+        st.query_params.from_dict(params)

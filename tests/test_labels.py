@@ -1,0 +1,41 @@
+"""Words and numbers of the Sales Trends page: units, money, the stretch band, the target."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dtwcore.sales import demo_catalog
+from pages.common.labels import Unit, band_words, target_product, unit_of, without
+
+
+def test_units_and_money_with_thousands_separators() -> None:
+    assert Unit().per_week(12345.678) == "12,345.7 units a week"
+    assert unit_of("units") == Unit()
+    assert unit_of("qty") == Unit()
+    usd = unit_of("Revenue (USD)")
+    assert usd.symbol == "$" and usd.word == "revenue"
+    assert usd.per_week(1234567.891) == "$1,234,567.89 a week"
+    assert usd.axis == "Revenue per week ($)"
+    assert unit_of("sales_eur").symbol == "€"
+    assert unit_of("net_sales").symbol == "" and unit_of("net_sales").word == "net sales"
+
+
+def test_band_words_equal_and_different_lengths() -> None:
+    assert band_words(52, 52, 2) == (
+        "±2 weeks",
+        "a week's sales may be matched with the target up to 2 weeks earlier or later.",
+    )
+    head, sentence = band_words(52, 143, 2)
+    assert head == "2 weeks earlier to 93 weeks later"
+    assert "products are 91 weeks longer" in sentence and "allows ±2 weeks" in sentence
+    assert band_words(52, 40, 1)[0] == "13 weeks earlier to 1 week later"
+
+
+def test_target_product_found_by_its_values_and_left_out() -> None:
+    cat = demo_catalog(n=20)
+    code = str(cat.ids[7])
+    assert target_product(cat, cat.values[7].copy()) == code
+    assert target_product(cat, cat.values[7] + 1) is None
+    assert target_product(cat, np.ones(10)) is None
+    rest = without(cat, code)
+    assert code not in set(rest.ids.tolist()) and rest.values.shape == (19, cat.values.shape[1])
