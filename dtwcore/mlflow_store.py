@@ -251,7 +251,7 @@ def _remember_undelivered(store: Store, attempt: str) -> None:
         _UNDELIVERED.add((store.tracking_uri, attempt))
 
 
-def _owner() -> str:
+def run_owner() -> str:
     """``host pid token``: which process logs a run (the token tells a reused pid apart)."""
     return f"{socket.gethostname()} {os.getpid()} {_PROCESS_TOKEN}"
 

@@ -54,7 +54,6 @@ from dtwcore.mlflow_store import (
     StoreStatus,
     StoreUnreachable,
     TrackingError,
-    _owner,
     _remember_undelivered,
     apply_http_retry_defaults,
     check_store,
@@ -70,6 +69,7 @@ from dtwcore.mlflow_store import (
     require_store,
     resolve_store,
     run_link,
+    run_owner,
     runs_table,
     ui_url,
 )
@@ -323,7 +323,7 @@ def log_analysis(
     tags = {SOURCE_TAG: source, "mlflow.note.content": note}
     if sweep_id:
         tags[SWEEP_TAG] = sweep_id
-    tags[OWNER_TAG] = _owner()
+    tags[OWNER_TAG] = run_owner()
     # Known before the store is asked to create the run, so that a run the store created but
     # whose id never reached us (the reply was lost) can still be found and closed.
     attempt = uuid.uuid4().hex

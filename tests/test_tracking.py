@@ -401,7 +401,7 @@ def test_abandoned_runs_are_marked_failed_and_live_ones_are_left(
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                            capture_output=True, text=True, check=True)  # fmt: skip
     host = socket.gethostname()
-    me = tracking._owner()
+    me = tracking.run_owner()
     owners = {
         "gone": f"{host} {ended.stdout.strip()} aaaaaaaaaaaa",
         "reused pid": f"{host} {os.getpid()} bbbbbbbbbbbb",
@@ -434,7 +434,7 @@ def test_each_run_names_the_process_that_logs_it(
         _small(uci_catalog), BLOG_TARGET, stretch=0.1, store=sqlite_store, experiment="owner"
     )
     owner = MlflowClient(sqlite_store.tracking_uri).get_run(run_id).data.tags
-    assert owner[tracking.OWNER_TAG] == tracking._owner()
+    assert owner[tracking.OWNER_TAG] == tracking.run_owner()
     assert owner[tracking.OWNER_TAG].split(" ")[1] == str(os.getpid())
 
 

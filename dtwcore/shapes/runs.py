@@ -92,7 +92,7 @@ def log_clustering(
     )
     tags = {
         tracking.SOURCE_TAG: source,
-        tracking.OWNER_TAG: tracking._owner(),
+        tracking.OWNER_TAG: tracking.run_owner(),
         "mlflow.note.content": note,
         "mlflow.runName": f"{result.k} shapes, stretch {result.stretch:g}",
     }
