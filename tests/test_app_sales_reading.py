@@ -47,12 +47,19 @@ def test_store_sales_export_is_read_on_its_own() -> None:
     assert catalog.ids.tolist() == ids and catalog.weeks == weeks
     np.testing.assert_array_equal(catalog.values, values)
     assert metrics(at)["Products analysed"] == "45"
-    # A store of the file can be the target: it is then its own best match.
+    # A store of the file can be the target: it is left out of its own ranking, and the
+    # best match is the closest other store by a plain DTW.
     at.selectbox(key="sales.target_product").set_value("7").run()
     next(b for b in at.button if b.label == "Use as target").click().run()
     assert not at.exception
-    assert metrics(at)["Best match"] == "7"
-    assert "distance 0.00" in at.metric[2].proto.delta
+    radius = int(DEFAULT_STRETCH * len(weeks))
+    target = values[ids.index("7")]
+    others = {i: plain_dtw(target, v, radius) for i, v in zip(ids, values, strict=True)}
+    del others["7"]
+    best = min(others, key=others.get)
+    assert metrics(at)["Products analysed"] == "44"
+    assert metrics(at)["Best match"] == best
+    assert f"distance {others[best]:.2f}" in at.metric[2].proto.delta
 
 
 def test_order_lines_export_asks_then_reads_the_chosen_columns() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
@@ -63,7 +64,9 @@ def test_pick_a_shape_and_find_its_followers_on_sales_trends(browser_page, app_s
 
     page.get_by_role("heading", name="Sales Trends").wait_for()
     _settle(page, 4)
-    assert page.url.endswith("/sales-trends")
+    address = urlparse(page.url)
+    assert address.path == "/sales-trends"
+    assert parse_qs(address.query)["target"][0].startswith("values:")
     sidebar = page.get_by_test_id("stSidebar")
     sidebar.get_by_text(f"Target: shape 2 (average of {size:,} products)").wait_for()
     metric = page.get_by_test_id("stMetric").filter(has_text="Best match")
