@@ -112,6 +112,7 @@ def test_deep_links_right_after_a_start_open_the_right_page(
                 ("audio-match?x=1", "Audio Match"),
                 ("sales-trends?stretch=0.1", "Sales Trends"),
                 ("experiments", "Experiments"),
+                ("demand-shapes", "Demand Shapes"),
             ):
                 context = launch_chromium(playwright_instance)
                 try:
