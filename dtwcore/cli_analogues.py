@@ -15,7 +15,7 @@ import argparse
 import json
 import sys
 
-from dtwcore.cli_score import _top
+from dtwcore.cli_options import whole_number
 from dtwcore.cli_shapes import add_catalog_options, read_catalog
 from dtwcore.shapes.analogues import BACKTEST_KNOWN, DEFAULT_ANALOGUES, MIN_KNOWN, backtest
 
@@ -59,14 +59,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--k",
-        type=_top,
+        type=whole_number,
         default=DEFAULT_ANALOGUES,
         metavar="K",
         help=f"analogues per product (default {DEFAULT_ANALOGUES})",
     )
     p.add_argument(
         "--products",
-        type=_top,
+        type=whole_number,
         metavar="N",
         help="forecast a random sample of N products only (analogues still come from all)",
     )

@@ -1,12 +1,15 @@
-"""Command-line options of the one reader, shared by ``score`` and ``sweep``."""
+"""Command-line options shared by the commands: the catalogue file, the matching settings
+(stretch factor, z-normalisation) and the options of the one reader (layout, columns)."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 from collections.abc import Iterator
 
 from dtwcore.sales import (
+    DEFAULT_STRETCH,
     LAYOUTS,
     WEEKDAYS,
     AmbiguousColumns,
@@ -25,6 +28,56 @@ _FLAGS = {
     "units": "choose with --units-column NAME",
     "dates": "choose with --date-order dmy (day-first) or --date-order mdy (month-first)",
 }
+
+
+def stretch_factor(text: str) -> float:
+    """``--stretch`` value: a number in [0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, got {text!r}")
+    return value
+
+
+def whole_number(text: str) -> int:
+    """A count given on the command line: a whole number of 1 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
+    return value
+
+
+def add_catalogue_input(parser: argparse.ArgumentParser) -> None:
+    """Add the positional INPUT: a catalogue file."""
+    parser.add_argument(
+        "input",
+        metavar="INPUT",
+        help="catalogue file, .parquet or .csv (separated by , ; tab or |; UTF-8, UTF-16 or "
+        "Windows-1252; decimal commas allowed)",
+    )
+
+
+def add_matching_arguments(parser: argparse.ArgumentParser, weeks: str) -> None:
+    """Add --stretch and --znorm/--no-znorm; ``weeks`` says whose length sets the band."""
+    parser.add_argument(
+        "--stretch",
+        type=stretch_factor,
+        default=DEFAULT_STRETCH,
+        metavar="S",
+        help=f"stretch factor in [0, 1]: band radius floor(S x {weeks}) "
+        f"(default {DEFAULT_STRETCH})",
+    )
+    parser.add_argument(
+        "--znorm",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="compare shapes (z-normalised series, default) or raw units (--no-znorm)",
+    )
 
 
 def _weekday(text: str) -> int:

@@ -32,7 +32,14 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from dtwcore.cli_options import add_reading_arguments, asking_with_flags, read_options
+from dtwcore.cli_options import (
+    add_catalogue_input,
+    add_matching_arguments,
+    add_reading_arguments,
+    asking_with_flags,
+    read_options,
+    whole_number,
+)
 from dtwcore.distance import dtw_one_to_many
 from dtwcore.sales import (
     BLOG_TARGET,
@@ -54,26 +61,6 @@ from dtwcore.stream import (
 __all__ = ["register", "run", "score_stream"]
 
 
-def _stretch(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, got {text!r}")
-    return value
-
-
-def _top(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of 1 or more, got {text!r}")
-    return value
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``score`` command."""
     p = subparsers.add_parser(
@@ -84,12 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the file in batches, so catalogues bigger than memory can be scored; --engine spark "
         "runs the same kernels on Spark and gives the same numbers.",
     )
-    p.add_argument(
-        "input",
-        metavar="INPUT",
-        help="catalogue file, .parquet or .csv (separated by , ; tab or |; UTF-8, UTF-16 or "
-        "Windows-1252; decimal commas allowed)",
-    )
+    add_catalogue_input(p)
     p.add_argument(
         "--out",
         required=True,
@@ -102,21 +84,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="blog|FILE",
         help="'blog' (the published weekly capacity, default) or a file with one column of numbers",
     )
+    add_matching_arguments(p, "target weeks")
     p.add_argument(
-        "--stretch",
-        type=_stretch,
-        default=DEFAULT_STRETCH,
-        metavar="S",
-        help=f"stretch factor in [0, 1]: band radius floor(S x target weeks) "
-        f"(default {DEFAULT_STRETCH})",
+        "--top", type=whole_number, metavar="K", help="write only the K closest products"
     )
-    p.add_argument(
-        "--znorm",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="compare shapes (z-normalised series, default) or raw units (--no-znorm)",
-    )
-    p.add_argument("--top", type=_top, metavar="K", help="write only the K closest products")
     p.add_argument("--engine", choices=("local", "spark"), default="local", help="default: local")
     p.add_argument(
         "--spark-master",

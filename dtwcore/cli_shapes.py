@@ -21,19 +21,22 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
-from dtwcore.cli_options import add_reading_arguments, asking_with_flags, read_options
-from dtwcore.cli_score import _stretch, _top
-from dtwcore.sales import DEFAULT_STRETCH
+from dtwcore.cli_options import (
+    add_catalogue_input,
+    add_matching_arguments,
+    add_reading_arguments,
+    asking_with_flags,
+    read_options,
+    whole_number,
+)
 from dtwcore.shapes.clustering import (
     ASSIGNMENT_COLUMNS,
     DEFAULT_SAMPLE,
     FULL_LIMIT,
     cluster_shapes,
 )
-from dtwcore.stream import CatalogReader, OutputFile, Progress
+from dtwcore.stream import CatalogReader, OutputFile, Progress, write_results
 
 __all__ = ["SHAPES_SCHEMA", "add_catalog_options", "read_catalog", "register", "run"]
 
@@ -65,25 +68,8 @@ def _k(text: str) -> int | None:
 def add_catalog_options(p: argparse.ArgumentParser) -> None:
     """INPUT, --stretch, --znorm/--no-znorm, --quiet and the reading options (layout and
     column roles), as ``score`` has them."""
-    p.add_argument(
-        "input",
-        metavar="INPUT",
-        help="catalogue file, .parquet or .csv (separated by , ; tab or |; UTF-8, UTF-16 or "
-        "Windows-1252; decimal commas allowed)",
-    )
-    p.add_argument(
-        "--stretch",
-        type=_stretch,
-        default=DEFAULT_STRETCH,
-        metavar="S",
-        help=f"stretch factor in [0, 1]: band radius floor(S x weeks) (default {DEFAULT_STRETCH})",
-    )
-    p.add_argument(
-        "--znorm",
-        action=argparse.BooleanOptionalAction,
-        default=True,
-        help="compare shapes (z-normalised series, default) or raw units (--no-znorm)",
-    )
+    add_catalogue_input(p)
+    add_matching_arguments(p, "weeks")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     add_reading_arguments(p)
 
@@ -117,7 +103,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--sample",
-        type=_top,
+        type=whole_number,
         metavar="N",
         help=f"search medoids on samples of N products (CLARA); default: all products up "
         f"to {FULL_LIMIT:,}, samples of {DEFAULT_SAMPLE:,} beyond",
@@ -135,27 +121,6 @@ def read_catalog(path: str, args: argparse.Namespace) -> tuple[pa.Array, np.ndar
             ids.append(batch.ids)
             values.append(batch.values)
     return pa.chunked_array(ids, pa.string()).combine_chunks(), np.concatenate(values)
-
-
-def _write(output: OutputFile, table: pa.Table) -> None:
-    try:
-        sink = output.open()
-        try:
-            if output.format == "parquet":
-                pq.write_table(table, sink)
-            else:
-                pacsv.write_csv(
-                    table, sink, write_options=pacsv.WriteOptions(quoting_style="needed")
-                )
-        finally:
-            if sink is sys.stdout.buffer:
-                sink.flush()
-            else:
-                sink.close()
-        output.commit()
-    except BaseException:
-        output.discard()
-        raise
 
 
 def run(args: argparse.Namespace) -> int:
@@ -192,8 +157,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out == "-":
         # On a terminal the rows follow on the same screen: end the progress line first.
         progress.close(summary)
-        _write(output, table)
+        write_results(output, [table], SHAPES_SCHEMA)
     else:
-        _write(output, table)
+        write_results(output, [table], SHAPES_SCHEMA)
         progress.close(f"{summary}, written to {os.path.basename(args.out)}")
     return 0

@@ -209,8 +209,10 @@ class OutputFile:
             self._tmp = None
 
 
-def write_results(output: OutputFile, tables: Iterable[pa.Table]) -> int:
-    """Write result tables (RESULT_SCHEMA) to ``output`` in order; commit; return rows.
+def write_results(
+    output: OutputFile, tables: Iterable[pa.Table], schema: pa.Schema = RESULT_SCHEMA
+) -> int:
+    """Write result tables of ``schema`` to ``output`` in order; commit; return rows.
 
     On any error the temporary file is removed and nothing appears at the output path.
     """
@@ -220,10 +222,10 @@ def write_results(output: OutputFile, tables: Iterable[pa.Table]) -> int:
         try:
             writer: pq.ParquetWriter | pacsv.CSVWriter
             if output.format == "parquet":
-                writer = pq.ParquetWriter(sink, RESULT_SCHEMA)
+                writer = pq.ParquetWriter(sink, schema)
             else:
                 writer = pacsv.CSVWriter(
-                    sink, RESULT_SCHEMA, write_options=pacsv.WriteOptions(quoting_style="needed")
+                    sink, schema, write_options=pacsv.WriteOptions(quoting_style="needed")
                 )
             with writer:
                 for table in tables:
