@@ -19,6 +19,7 @@ from dtwcore.sales import load_catalog
 from dtwcore.shapes import backtest
 
 from .conftest import ROOT, UCI_CSV
+from .test_cli_terminal import on_a_terminal
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str, str]:
@@ -133,27 +134,8 @@ def test_backtest_prints_json_with_the_wape_of_each_method(
 def test_progress_ends_before_the_rows_on_a_terminal() -> None:
     """``shapes … --out -`` with stdout and stderr on one terminal: progress messages,
     then a summary line, then every row on a line of its own."""
-    import os
-    import pty
-
-    leader, follower = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dtwcore", "shapes", str(UCI_CSV), "--out", "-", "--k", "2"],
-        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=follower, stderr=follower,
-    )  # fmt: skip
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # the terminal closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(leader)
-    assert proc.wait(timeout=300) == 0
-    lines = b"".join(chunks).decode().replace("\r\n", "\n").split("\n")
+    screen = on_a_terminal("shapes", str(UCI_CSV), "--out", "-", "--k", "2")
+    lines = screen.split("\n")
     assert any("2 shapes of 811 products, mean silhouette" in line for line in lines)
     rows = [line for line in lines if '"' in line or line.startswith("P")]
     assert len(rows) == 812 and rows[0].startswith('"product"')

@@ -29,12 +29,13 @@ def test_help_is_plain_text_in_one_shape(argv: list[str], capsys: pytest.Capture
     assert paragraphs[1][0].isupper() and paragraphs[1].rstrip().endswith("."), paragraphs[1]
 
 
-def test_progress_never_shares_a_line_with_csv_on_a_terminal() -> None:
-    """``score … --out -`` with stdout and stderr on one terminal: the progress line ends
-    before the first row, so every row stands on a line of its own."""
+def on_a_terminal(*args: str, timeout: float = 300) -> str:
+    """Run ``python -m dtwcore ARGS`` with stdout and stderr on one pseudo-terminal, as a
+    person at a terminal sees it; return everything shown (CRLF made LF). Fails unless the
+    command exits 0."""
     leader, follower = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dtwcore", "score", str(UCI_CSV), "--out", "-", "--top", "3"],
+        [sys.executable, "-m", "dtwcore", *args],
         cwd=ROOT, stdin=subprocess.DEVNULL, stdout=follower, stderr=follower,
     )  # fmt: skip
     os.close(follower)
@@ -48,8 +49,14 @@ def test_progress_never_shares_a_line_with_csv_on_a_terminal() -> None:
             break
         chunks.append(chunk)
     os.close(leader)
-    assert proc.wait(timeout=120) == 0
-    screen = b"".join(chunks).decode().replace("\r\n", "\n")
+    assert proc.wait(timeout=timeout) == 0
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def test_progress_never_shares_a_line_with_csv_on_a_terminal() -> None:
+    """``score … --out -`` with stdout and stderr on one terminal: the progress line ends
+    before the first row, so every row stands on a line of its own."""
+    screen = on_a_terminal("score", str(UCI_CSV), "--out", "-", "--top", "3")
     lines = screen.split("\n")
     assert any(line.startswith("\rscoring: 811 products") for line in lines), screen
     rows = [line for line in lines if '"' in line]
