@@ -17,7 +17,6 @@ from dtwcore.plots.sales import (
     shortlist_scatter,
 )
 from dtwcore.sales import (
-    DEFAULT_STRETCH,
     QUANTILE,
     VOLUME_BAND,
     ZSCORE_THRESHOLD,
@@ -66,14 +65,8 @@ else:
     target_label = f"Target: {target_name}"
 
 st.sidebar.subheader("Matching")
-stretch = st.sidebar.slider(
-    "Stretch factor",
-    min_value=0.0,
-    max_value=0.5,
-    value=DEFAULT_STRETCH,
-    step=0.005,
-    format="%.3f",
-    key="sales.stretch",
+stretch = data.stretch_slider(
+    "sales.stretch",
     persist_state="session",
     help="How far in time a week's sales may be moved to line up with the target, as a "
     "share of the target's length. 0 compares week 1 with week 1 only; 0.05 on 52 weeks "

@@ -17,7 +17,7 @@ from dtwcore.plots.shapes import (
     members_figure,
     shapes_grid,
 )
-from dtwcore.sales import DEFAULT_STRETCH, PAGE_LIMITS, CatalogError, parse_target
+from dtwcore.sales import PAGE_LIMITS, CatalogError, parse_target
 from dtwcore.shapes import AUTO_K, DEFAULT_ANALOGUES, MIN_KNOWN
 from dtwcore.shapes.clustering import assignments, compared_curves
 from dtwcore.shapes.runs import log_clustering
@@ -60,14 +60,8 @@ k_choice = st.sidebar.selectbox(
     help=f"'auto' tries {AUTO_K[0]} to {AUTO_K[1]} shapes and keeps the number whose "
     "products sit most clearly in their own shape (the best mean silhouette).",
 )
-stretch = st.sidebar.slider(
-    "Stretch factor",
-    min_value=0.0,
-    max_value=0.5,
-    value=DEFAULT_STRETCH,
-    step=0.005,
-    format="%.3f",
-    key="shapes.stretch",
+stretch = data.stretch_slider(
+    "shapes.stretch",
     help="How far in time a week's sales may be moved to line two products up, as a share "
     "of the year: 0.05 on 52 weeks lets a sale move up to 2 weeks.",
 )

@@ -26,6 +26,7 @@ from dtwcore import band_radius, warping_path
 from dtwcore.sales import (
     BLOG_TARGET,
     DATE_ORDERS,
+    DEFAULT_STRETCH,
     LAYOUTS,
     PAGE_LIMITS,
     WEEKDAYS,
@@ -468,3 +469,20 @@ def target_sidebar(catalog: Catalog) -> np.ndarray | None:
     except CatalogError as exc:
         st.error(f"{md(exc)} Fix the target in the sidebar.", icon=":material/error:")
         return None
+
+
+def stretch_slider(key: str, help: str, **options: object) -> float:
+    """The stretch-factor slider in the sidebar, the same range, step and format on every
+    page (0 to 0.5 by 0.005, default :data:`DEFAULT_STRETCH`); ``options`` go to
+    ``st.slider`` (e.g. ``persist_state``)."""
+    return st.sidebar.slider(
+        "Stretch factor",
+        min_value=0.0,
+        max_value=0.5,
+        value=DEFAULT_STRETCH,
+        step=0.005,
+        format="%.3f",
+        key=key,
+        help=help,
+        **options,
+    )
