@@ -291,7 +291,9 @@ with c1:
     )
 with c2:
     st.plotly_chart(
-        cost_heatmap(acc_cost, path, product_id=plot_text(selected)),
+        cost_heatmap(
+            acc_cost, path, product_id=plot_text(selected), dates=labels.week_dates(catalog)
+        ),
         config=PLOT_CONFIG,
         key="sales.heatmap",
     )

@@ -632,6 +632,21 @@ def test_heatmap_blank_outside_the_band(uci: Catalog) -> None:
     assert fig.data[2].x.tolist() == path[:, 1].tolist()
 
 
+def test_heatmap_axes_show_the_files_dates(uci: Catalog) -> None:
+    product = uci.series("P675")
+    path, cost = warping_path(BLOG_TARGET, product, stretch=0.05, znorm=True)
+    dates = pd.date_range("2025-01-06", periods=52, freq="W-MON").strftime("%Y-%m-%d").tolist()
+    fig = cost_heatmap(cost, path, product_id="P675", dates=dates)
+    assert list(fig.data[0].x) == dates and list(fig.data[0].y) == dates
+    assert list(fig.data[2].x) == [dates[j] for j in path[:, 1]]
+    assert list(fig.data[2].y) == [dates[i] for i in path[:, 0]]
+    assert fig.layout.xaxis.title.text == "Week starting, P675"
+    assert fig.layout.yaxis.title.text == "Week starting, the target"
+    shorter = cost_heatmap(cost[:, :40], path[path[:, 1] < 40], product_id="P675", dates=dates)
+    assert shorter.layout.xaxis.title.text == "Week of P675"
+    assert list(shorter.layout.xaxis.range) == [-0.5, 39.5]
+
+
 def test_shortlist_scatter_uses_a_log_scale_for_wide_volumes(uci_scores) -> None:  # noqa: ANN001
     picks = shortlist(uci_scores)
     fig = shortlist_scatter(

@@ -284,6 +284,7 @@ def cost_heatmap(
     path: np.ndarray,
     *,
     product_id: str,
+    dates: Sequence[str] | None = None,
     height: int = 420,
 ) -> go.Figure:
     """Accumulated cost of matching target weeks (rows) with product weeks (columns).
@@ -293,6 +294,8 @@ def cost_heatmap(
     acc_cost : array [shape=(n, m)] accumulated squared cost; inf outside the band
     path : int array [shape=(K, 2)] the optimal path, (target week, product week)
     product_id : str
+    dates : list of str [shape=(n,)], optional, the weeks' dates (ISO) for both axes;
+        used when target and product both have n weeks, as in :func:`overlay_figure`
 
     The colour is the square root of the accumulated cost ("distance so far"), so the
     last cell reads as the DTW distance. Cells outside the stretch band stay blank.
@@ -301,21 +304,28 @@ def cost_heatmap(
     z = np.where(np.isfinite(cost), np.sqrt(np.where(np.isfinite(cost), cost, 0.0)), np.nan)
     path = np.asarray(path, dtype=np.int64)
     n, m = cost.shape
+    dated = dates is not None and len(dates) == n == m
+    if dated:
+        rows = cols = np.asarray(dates, dtype=object)
+        week, prefix = "%{y}", "Week starting, "
+    else:
+        rows, cols = np.arange(n), np.arange(m)
+        week, prefix = "week %{y}", "Week of "
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=np.arange(m),
-            y=np.arange(n),
+            x=cols,
+            y=rows,
             colorscale="Blues",
             colorbar={"title": {"text": "distance<br>so far", "side": "top"}, "thickness": 14},
-            hovertemplate="target week %{y}, product week %{x}"
+            hovertemplate=f"target {week}, product {week.replace('y', 'x')}"
             "<br>distance so far %{z:.2f}<extra></extra>",
         )
     )
     fig.add_trace(
         go.Scatter(
-            x=[0, min(n, m) - 1],
-            y=[0, min(n, m) - 1],
+            x=[cols[0], cols[min(n, m) - 1]],
+            y=[rows[0], rows[min(n, m) - 1]],
             mode="lines",
             line={"color": MEDIAN_COLOR, "dash": "dot", "width": 1},
             name="no shift",
@@ -324,17 +334,20 @@ def cost_heatmap(
     )
     fig.add_trace(
         go.Scatter(
-            x=path[:, 1],
-            y=path[:, 0],
+            x=cols[path[:, 1]],
+            y=rows[path[:, 0]],
             mode="lines+markers",
             line={"color": PATH_COLOR, "width": 3},
             marker={"size": 4},
             name="warping path",
-            hovertemplate="target week %{y} ↔ product week %{x}<extra></extra>",
+            hovertemplate=f"target {week} ↔ product {week.replace('y', 'x')}<extra></extra>",
         )
     )
-    fig.update_xaxes(title=f"Week of {product_id}", range=[-0.5, m - 0.5])
-    fig.update_yaxes(title="Week of the target", range=[-0.5, n - 0.5])
+    fig.update_xaxes(title=f"{prefix}{product_id}")
+    fig.update_yaxes(title=f"{prefix}the target")
+    if not dated:
+        fig.update_xaxes(range=[-0.5, m - 0.5])
+        fig.update_yaxes(range=[-0.5, n - 0.5])
     fig.update_layout(showlegend=False)
     return _layout(fig, "Cost so far, and the path", height)
 
