@@ -97,8 +97,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--target-product",
         metavar="CODE",
-        help="use this product's weekly sales (a product of INPUT) as the target; with "
-        "several --id-column, write the code as the parts joined by ' | '",
+        help="use this product's weekly sales (a product of INPUT) as the target; that "
+        "product is left out of the ranking. With several --id-column, write the code as "
+        "the parts joined by ' | '",
     )
     add_reading_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no progress display")
@@ -152,10 +153,12 @@ def score_stream(
     stretch: float = DEFAULT_STRETCH,
     znorm: bool = True,
     top: int | None = None,
+    leave_out: str | None = None,
     progress: Progress | None = None,
 ) -> Iterator[pa.Table]:
     """Score a catalogue batch by batch; yield the result tables, closest first.
 
+    ``leave_out`` names a product not to score (the one whose sales are the target).
     Memory: one batch of values at a time, plus one distance and one id per product
     (with ``top``, only K of them plus running sums for the z-scores).
     """
@@ -168,22 +171,31 @@ def score_stream(
     best_ids = pa.array([], pa.string())
     done = 0
     for batch in reader:
-        d = dtw_one_to_many(target, batch.values, stretch=stretch, znorm=znorm)
+        ids, values = batch.ids, batch.values
+        rows = np.arange(values.shape[0])
+        if leave_out is not None:
+            rows = np.flatnonzero(np.asarray(ids.to_pylist(), dtype=object) != leave_out)
+            ids, values = ids.take(pa.array(rows)), values[rows]
+        if not rows.size:
+            continue
+        d = dtw_one_to_many(target, values, stretch=stretch, znorm=znorm)
         if top is None:
             dists.append(d)
-            id_chunks.append(batch.ids)
+            id_chunks.append(ids)
         else:
             moments.add(d)
             local = _smallest(d, top)
             best_d = np.concatenate([best_d, d[local]])
-            best_row = np.concatenate([best_row, batch.first_row + local])
-            best_ids = pa.concat_arrays([best_ids, batch.ids.take(pa.array(local))])
+            best_row = np.concatenate([best_row, batch.first_row + rows[local]])
+            best_ids = pa.concat_arrays([best_ids, ids.take(pa.array(local))])
             keep = np.lexsort((best_row, best_d))[:top]
             best_d, best_row = best_d[keep], best_row[keep]
             best_ids = best_ids.take(pa.array(keep))
-        done += batch.values.shape[0]
+        done += rows.size
         progress.update(done, reader.fraction_done())
     progress.update(done, 1.0, force=True)
+    if done == 0 and leave_out is not None:
+        raise CatalogError(f"{reader.path}: no product to compare besides the target {leave_out}")
     if top is not None:
         yield result_table(best_ids, best_d, 1, zscores(best_d, moments.mean, moments.std()))
         return
@@ -239,6 +251,7 @@ def run(args: argparse.Namespace) -> int:
                 stretch=args.stretch,
                 znorm=args.znorm,
                 top=args.top,
+                leave_out=args.target_product,
                 master=args.spark_master,
                 progress=progress.enabled,
             )
@@ -249,6 +262,7 @@ def run(args: argparse.Namespace) -> int:
                 stretch=args.stretch,
                 znorm=args.znorm,
                 top=args.top,
+                leave_out=args.target_product,
                 progress=progress,
             )
         if args.out == "-":

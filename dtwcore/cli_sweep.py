@@ -101,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         if args.target.strip().lower() != "blog":
             raise ValueError("give either --target or --target-product, not both")
         target = catalog.series(args.target_product)
+        catalog = catalog.without(args.target_product)  # it would rank first at 0
     else:
         target = _target(args.target)
     sys.stderr.write(

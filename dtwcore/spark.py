@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dtwcore.distance import band_radius, dtw_one_to_many
 from dtwcore.sales import DECIMAL_COMMA, DEFAULT_STRETCH, CatalogError
@@ -593,10 +594,14 @@ def score_file(
     stretch: float = DEFAULT_STRETCH,
     znorm: bool = True,
     top: int | None = None,
+    leave_out: str | None = None,
     master: str | None = None,
     progress: bool = False,
 ) -> Iterator[pa.Table]:
     """Score the file behind ``reader`` on Spark; return the result tables, closest first.
+
+    ``leave_out`` names a product left out of the ranking (the one whose sales are the
+    target), as in the local engine.
 
     Used by ``python -m dtwcore score --engine spark``. The distances are computed on
     Spark; as the results end up in one file on this machine anyway, the (product,
@@ -623,6 +628,10 @@ def score_file(
     finally:
         if created:
             spark.stop()
+    if leave_out is not None:
+        collected = collected.filter(pc.not_equal(collected.column("product"), leave_out))
+    if collected.num_rows == 0 and leave_out is not None:
+        raise CatalogError(f"{reader.path}: no product to compare besides the target {leave_out}")
     if collected.num_rows == 0:
         raise CatalogError(f"{reader.path}: no products (the file has no data rows)")
     ids = collected.column("product").combine_chunks()

@@ -59,7 +59,7 @@ target_of = labels.target_product(catalog, target)
 if target_of is not None and target_name != data.product_target_name(target_of):
     target_of = None  # another target that happens to equal a product's sales
 if target_of is not None:
-    catalog = labels.without(catalog, target_of)
+    catalog = catalog.without(target_of)
     target_label = f"Target: {target_of} (its own sales)"
 else:
     target_label = f"Target: {target_name}"

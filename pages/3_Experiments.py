@@ -468,17 +468,16 @@ if not chosen_runs.empty:
                 f"{len(changes) - entering - leaving} stay."
             )
             st.dataframe(
-                changes,
+                # "—" where a product is not on that run's list (a blank cell reads as 0).
+                changes.style.format(
+                    precision=4, na_rep="—", subset=["distance_before", "distance_after"]
+                ),
                 hide_index=True,
                 column_config={
-                    "product": st.column_config.TextColumn("Product"),
-                    "change": st.column_config.TextColumn("Change"),
-                    "distance_before": st.column_config.NumberColumn(
-                        "Distance before", format="%.4f"
-                    ),
-                    "distance_after": st.column_config.NumberColumn(
-                        "Distance after", format="%.4f"
-                    ),
+                    "product": "Product",
+                    "change": "Change",
+                    "distance_before": "Distance before",
+                    "distance_after": "Distance after",
                 },
                 height=min(38 + 35 * max(len(changes), 1), 320),
                 key="experiments.diff_table",

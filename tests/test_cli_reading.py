@@ -70,8 +70,14 @@ def test_a_store_of_the_file_is_the_target(tmp_path: Path, capsys: pytest.Captur
     code = cli.main(["score", str(path), "--out", str(out), "--target-product", "7", "--quiet"])
     assert code == 0, capsys.readouterr().err
     got = pd.read_csv(out, dtype={"product": str})
-    assert got["product"].iat[0] == "7" and got["distance"].iat[0] == 0.0
-    assert len(got) == 45
+    # Store 7 is the target: left out of its own ranking (it would be first at distance 0).
+    assert "7" not in set(got["product"]) and len(got) == 44
+    assert got["rank"].tolist() == list(range(1, 45)) and got["distance"].min() > 0
+    code = cli.main(["score", str(path), "--out", str(out), "--target-product", "7",
+                     "--top", "5", "--quiet"])  # fmt: skip
+    assert code == 0 and pd.read_csv(out, dtype={"product": str})["product"].tolist() == (
+        got["product"].head(5).tolist()
+    )
     code = cli.main(["score", str(path), "--out", str(out), "--target-product", "99"])
     assert code == 2
     assert "--target-product '99' is not a product of the file" in capsys.readouterr().err
@@ -91,4 +97,4 @@ def test_sweep_reads_order_lines_with_the_same_flags(
     out, err = capsys.readouterr()
     assert "read Orders_2016.csv as long layout: product = Product ID" in err
     run = MlflowClient(sqlite_store.tracking_uri).get_run(out.strip())
-    assert run.data.params["n_products"] == str(len(ids))
+    assert run.data.params["n_products"] == str(len(ids) - 1)  # the target is left out

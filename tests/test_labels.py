@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from dtwcore.sales import demo_catalog
-from pages.common.labels import Unit, band_words, target_product, unit_of, without
+from pages.common.labels import Unit, band_words, target_product, unit_of
 
 
 def test_units_and_money_with_thousands_separators() -> None:
@@ -37,5 +37,5 @@ def test_target_product_found_by_its_values_and_left_out() -> None:
     assert target_product(cat, cat.values[7].copy()) == code
     assert target_product(cat, cat.values[7] + 1) is None
     assert target_product(cat, np.ones(10)) is None
-    rest = without(cat, code)
+    rest = cat.without(code)
     assert code not in set(rest.ids.tolist()) and rest.values.shape == (19, cat.values.shape[1])

@@ -79,6 +79,14 @@ def test_cli_engines_agree_on_uci(
     assert_same(pd.read_csv(tmp_path / "spark.csv"), local)
     assert_same(pd.read_parquet(tmp_path / "spark-top.parquet"), local.head(7))
     assert_same(pd.read_parquet(tmp_path / "local-top.parquet"), local.head(7))
+    # A product of the file as the target is left out of its own ranking by both engines.
+    for engine in ("local", "spark"):
+        out = tmp_path / f"{engine}-p202.csv"
+        argv = ["--out", out, "--engine", engine, "--target-product", "P202"]
+        assert cli(capsys, UCI_CSV, *argv)[0] == 0
+    p202 = pd.read_csv(tmp_path / "local-p202.csv")
+    assert len(p202) == 810 and "P202" not in set(p202["product"])
+    assert_same(pd.read_csv(tmp_path / "spark-p202.csv"), p202)
 
 
 def test_engines_agree_on_a_generated_catalogue_in_many_partitions(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -107,3 +107,8 @@ class Catalog:
         if hits.size == 0:
             raise CatalogError(f"Product {product} is not in {self.name}.")
         return self.values[int(hits[0])]
+
+    def without(self, product: str) -> Catalog:
+        """This catalogue with one product left out (the one whose sales are the target)."""
+        keep = self.ids != str(product)
+        return replace(self, ids=self.ids[keep], values=self.values[keep])

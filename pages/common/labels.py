@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -83,12 +82,6 @@ def target_product(catalog: Catalog, target: np.ndarray) -> str | None:
         return None
     hits = np.flatnonzero((catalog.values == target[None, :]).all(axis=1))
     return str(catalog.ids[hits[0]]) if hits.size else None
-
-
-def without(catalog: Catalog, product: str) -> Catalog:
-    """``catalog`` with one product left out (the one used as the target)."""
-    keep = catalog.ids != product
-    return dataclasses.replace(catalog, ids=catalog.ids[keep], values=catalog.values[keep])
 
 
 def week_dates(catalog: Catalog) -> list[str] | None:
