@@ -92,3 +92,32 @@ def test_a_product_of_the_file_as_target_is_named_and_left_out(uci_key: str) -> 
     scores = at.session_state["sales.analysis"]["scores"]
     assert "P202" not in set(scores["product"]) and scores["rank"].max() == 810
     assert at.query_params["target"] == "product:P202"
+
+
+def test_a_link_carries_how_the_file_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An order-lines export needs its columns named; the link names them too."""
+    monkeypatch.setenv("DTW_UPLOAD_DIR", str(tmp_path / "uploads"))
+    orders = ROOT / "assets" / "examples" / "order_lines.csv"
+    key = UploadStore.from_env().put(orders.name, orders.read_bytes())
+    reading = {"id": ["Product ID", "Category"], "week": "Order Date", "units": "Quantity",
+               "weekstart": "sunday"}  # fmt: skip
+    at = open_link({"data": key, **reading})
+    assert not at.exception and not at.warning
+    assert not any("it is not clear" in i.value for i in at.info)
+    assert at.session_state["sales.read.ids"] == ["Product ID", "Category"]
+    m = {x.label: x.value for x in at.metric}
+    assert m["Products analysed"] == "30" and " | " in m["Best match"]
+    assert {k: at.query_params[k] for k in reading} == {
+        "id": ["Product ID", "Category"], "week": "Order Date", "units": "Quantity",
+        "weekstart": "sunday",
+    }  # fmt: skip
+
+    # Without the reading choices the page asks; a column the file lacks is said in words.
+    at = open_link({"data": key, "week": "Nope"})
+    assert [w.value for w in at.warning] == [
+        "week=Nope: order\\_lines.csv has no such column; that part of the link is left out "
+        "and the file is read as guessed."
+    ]
+    assert any("it is not clear which column holds the week" in i.value for i in at.info)

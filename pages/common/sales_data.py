@@ -176,6 +176,25 @@ def use_file(file: tuple[str, bytes] | None) -> None:
     st.session_state[_UPLOAD_VERSION] = st.session_state.get(_UPLOAD_VERSION, 0) + 1
 
 
+def reading_choices() -> dict[str, object]:
+    """The reading choices made in the sidebar for the file in use (those left on "tell
+    automatically" are not listed), by role: ``layout``, ``ids`` (list), ``week``,
+    ``units``, ``date_order``, ``week_start``, ``clip``."""
+    defaults: dict[str, object] = {"layout": "auto", "date_order": "auto", "clip": False}
+    defaults["week_start"] = WEEKDAYS[0]
+    chosen = {role: st.session_state.get(key) for role, key in _READ.items()}
+    return {
+        role: list(value) if role == "ids" else value
+        for role, value in chosen.items()
+        if value not in (None, "", [], ()) and value != defaults.get(role)
+    }
+
+
+def choose_reading(role: str, value: object) -> None:
+    """Set one reading choice (a role of :func:`reading_choices`) as the sidebar would."""
+    st.session_state[_READ[role]] = value
+
+
 def is_demo() -> bool:
     """True when no file is in use (the demo catalogue is shown)."""
     return not st.session_state.get(FILE)

@@ -10,7 +10,17 @@ band       volume band for the shortlist, ``low-high`` as shares of the target's
 n          products per table
 product    the selected product's code
 target     ``product:<code>`` (a product of the file) or ``values:<v1>,<v2>,…``
+layout     how an uploaded file is read (*How the file is read*): ``wide`` or ``long``
+id         a product column; repeated when several columns name a product together
+week       the week or date column (long layout)
+units      the units column (long layout)
+dates      how dates are written: ``ymd``, ``dmy`` or ``mdy``
+weekstart  the first day of a week, ``monday`` … ``sunday``
+clip       ``1`` sets negative units to 0
 =========  ==========================================================================
+
+Reading choices left on "tell automatically" are not written; with the demo data there
+are none.
 
 On a session's first run (a shared link opened, a reload) and after back or forward in
 the browser, the address wins: its settings are put into the widgets' session state
@@ -21,13 +31,13 @@ settings in use.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dtwcore.sales import BLOG_TARGET, Catalog
+from dtwcore.sales import BLOG_TARGET, DATE_ORDERS, LAYOUTS, WEEKDAYS, Catalog
 from dtwcore.uploads import UploadStore, content_key
 from pages.common import sales_data as data
 from pages.common.sales_views import PRODUCT, md
@@ -39,7 +49,10 @@ TOP_N = "sales.top_n"
 STRETCH_RANGE = (0.0, 0.5, 0.005)
 BAND_RANGE = (0.0, 3.0, 0.05)
 TOP_N_RANGE = (3, 50)
-PARAMS = ("data", "stretch", "znorm", "band", "n", "product", "target")
+# Reading choices: address parameter -> role in sales_data.reading_choices().
+READING = {"layout": "layout", "id": "ids", "week": "week", "units": "units",
+           "dates": "date_order", "weekstart": "week_start", "clip": "clip"}  # fmt: skip
+PARAMS = ("data", "stretch", "znorm", "band", "n", "product", "target", *READING)
 
 _WRITTEN = "sales.url.written"  # the parameters this session last put in the address
 _PENDING_TARGET = "sales.url.target"  # a target from the address, applied once data is read
@@ -108,6 +121,44 @@ def _read(params: Mapping[str, str]) -> list[str]:
     if "product" in params:
         st.session_state[PRODUCT] = params["product"]
     st.session_state[_PENDING_TARGET] = params.get("target")
+    file = st.session_state.get(data.FILE)
+    if file:
+        problems += _read_reading(params, file)
+    return problems
+
+
+def _read_reading(params: Mapping[str, str | list[str]], file: tuple[str, bytes]) -> list[str]:
+    """Put the address's reading choices for ``file`` into the sidebar's state."""
+    raw = data.raw_rows(file[1], file[0])
+    header = set() if isinstance(raw, str) else set(raw[0])
+    allowed: dict[str, Collection[str]] = {
+        "layout": [x for x in LAYOUTS if x != "auto"],
+        "week": header,
+        "units": header,
+        "dates": list(DATE_ORDERS),
+        "weekstart": WEEKDAYS,
+        "clip": ("0", "1"),
+    }
+    problems: list[str] = []
+    for name, role in READING.items():
+        if name not in params:
+            continue
+        given = params[name]
+        values = given if isinstance(given, list) else [given]
+        fits = header if name == "id" else allowed[name]
+        bad = [v for v in values if v not in fits]
+        if bad:
+            what = "column" if name in ("id", "week", "units") else "choice"
+            problems.append(
+                f"{name}={md(bad[0])}: {md(file[0])} has no such {what}; that part of "
+                "the link is left out and the file is read as guessed."
+            )
+        elif name == "id":
+            data.choose_reading(role, values)
+        elif name == "clip":
+            data.choose_reading(role, values[0] == "1")
+        else:
+            data.choose_reading(role, values[0])
     return problems
 
 
@@ -119,7 +170,11 @@ def read_address() -> None:
     an address a step behind the one last written (the slider moved twice quickly), and
     another page's link to this one carries none.
     """
-    params = {k: st.query_params[k] for k in PARAMS if k in st.query_params}
+    params: dict[str, str | list[str]] = {
+        k: st.query_params.get_all(k) if k == "id" else st.query_params[k]
+        for k in PARAMS
+        if k in st.query_params
+    }
     ctx = get_script_run_ctx()
     news = _WRITTEN not in st.session_state or (ctx is not None and ctx.is_history_navigation)
     if not params or not news or params == st.session_state.get(_WRITTEN):
@@ -181,7 +236,7 @@ def write_address(
     target: str | None,
 ) -> None:
     """After the page has run: the address names the view on screen."""
-    params: dict[str, str] = {}
+    params: dict[str, str | list[str]] = {}
     file = st.session_state.get(data.FILE)
     if file:
         key = store().put(*file)
@@ -196,6 +251,12 @@ def write_address(
     }
     if target is not None:
         params["target"] = target
+    if file:
+        chosen = data.reading_choices()
+        for name, role in READING.items():
+            if role in chosen:
+                value = chosen[role]
+                params[name] = value if role == "ids" else "1" if value is True else str(value)
     if params != st.session_state.get(_WRITTEN):
         st.session_state[_WRITTEN] = params
         st.query_params.from_dict(params)
