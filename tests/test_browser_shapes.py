@@ -29,6 +29,19 @@ def _settle(page, plots: int) -> None:  # noqa: ANN001
     page.wait_for_timeout(1000)
 
 
+# Page coordinates of the middle week of one shape's average curve in the small multiples
+# (the first plotly chart of the Shapes tab), from plotly's own axes.
+_POINT_OF_AVERAGE = """(shape) => {
+  const gd = document.querySelectorAll('.js-plotly-plot')[0];
+  const tr = gd._fullData.filter(t => t.name === 'average shape')[shape];
+  const xa = gd._fullLayout[tr.xaxis.replace('x', 'xaxis')];
+  const ya = gd._fullLayout[tr.yaxis.replace('y', 'yaxis')];
+  const i = Math.floor(tr.x.length / 2);
+  const box = gd.getBoundingClientRect();
+  return [box.left + xa._offset + xa.l2p(tr.x[i]), box.top + ya._offset + ya.l2p(tr.y[i])];
+}"""
+
+
 def test_pick_a_shape_and_find_its_followers_on_sales_trends(browser_page, app_server: str) -> None:  # noqa: ANN001
     demo = demo_catalog()
     shapes = cluster_shapes(demo.values)
@@ -56,9 +69,14 @@ def test_pick_a_shape_and_find_its_followers_on_sales_trends(browser_page, app_s
     page.screenshot(path=str(SHOTS / "shapes_new_product.png"), full_page=True)
     page.get_by_role("tab", name="Shapes").click()
 
-    picker = page.get_by_test_id("stRadio").filter(has_text="Shape 1 (")
-    picker.get_by_text(f"Shape 2 ({size:,})").click()
+    # Click shape 2's panel (on its average curve): it is chosen everywhere.
+    page.locator(".js-plotly-plot").first.scroll_into_view_if_needed()
+    x, y = page.evaluate(_POINT_OF_AVERAGE, 1)
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
     page.get_by_role("heading", name=f"Shape 2: {size:,} products").wait_for()
+    picker = page.get_by_test_id("stRadio").filter(has_text="Shape 1 (")
+    assert picker.get_by_role("radio", name=f"Shape 2 ({size:,})").is_checked()
     _settle(page, 2)
     page.get_by_role("button", name="Use this shape as the target").click()
 
