@@ -121,3 +121,24 @@ def test_a_link_carries_how_the_file_is_read(
         "and the file is read as guessed."
     ]
     assert any("it is not clear which column holds the week" in i.value for i in at.info)
+
+
+def test_the_planner_can_say_the_values_are_money(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Weekly_Sales of a store export is dollars, which its name does not say."""
+    monkeypatch.setenv("DTW_UPLOAD_DIR", str(tmp_path / "uploads"))
+    stores = ROOT / "assets" / "examples" / "store_weekly_sales.csv"
+    key = UploadStore.from_env().put(stores.name, stores.read_bytes())
+    at = open_link({"data": key})
+    assert at.selectbox(key="sales.read.values").value == "auto"
+    assert "units a week" in " ".join(c.value for c in at.sidebar.caption)
+    at.selectbox(key="sales.read.values").set_value("usd").run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.sidebar.caption)
+    assert "units a week" not in captions and re.search(r"\$[\d,]+\.\d\d a week", captions)
+    assert at.query_params["values"] == "usd"
+    # The link keeps it.
+    again = open_link(dict(at.query_params))
+    assert again.selectbox(key="sales.read.values").value == "usd"
+    assert re.search(r"\$[\d,]+\.\d\d a week", " ".join(c.value for c in again.sidebar.caption))

@@ -25,7 +25,15 @@ _CURRENCIES = (
     ("$", ("usd", "dollar", "$")),
 )
 _MONEY_WORDS = ("revenue", "turnover", "amount", "value", "price", "sales_value", "net_sales")
-_UNITS_COLUMN = re.compile(r"units\s*=\s*([^,;]+)")
+VALUE_KINDS = {
+    "auto": "Tell from the column name",
+    "units": "Units (counts)",
+    "usd": "Money in $",
+    "eur": "Money in €",
+    "gbp": "Money in £",
+}
+"""What the values of a file are, as chosen in the sidebar (``values=`` in the address)."""
+_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
 
 
 @dataclass(frozen=True)
@@ -70,10 +78,21 @@ def unit_of(column: str) -> Unit:
     return Unit(symbol=symbol, word=word.replace("_", " "))
 
 
-def catalog_unit(catalog: Catalog) -> Unit:
-    """The unit of a catalogue, from how it was read (``units = <column>``), else units."""
-    match = _UNITS_COLUMN.search(str(getattr(catalog, "reading", "") or ""))
-    return unit_of(match.group(1)) if match else Unit()
+def catalog_unit(catalog: Catalog, kind: str = "auto") -> Unit:
+    """The unit of a catalogue's values.
+
+    ``kind`` is a key of :data:`VALUE_KINDS`: ``"auto"`` reads the name of the units
+    column (long layout; a wide file's values are units), ``"units"`` counts, and a
+    currency code money in that currency (called what the column calls it when its name
+    says money, else "sales").
+    """
+    column = catalog.roles.units if catalog.roles is not None else None
+    found = unit_of(column) if column else Unit()
+    if kind == "units":
+        return Unit()
+    if kind in _SYMBOLS:
+        return Unit(symbol=_SYMBOLS[kind], word=found.word if found != Unit() else "sales")
+    return found
 
 
 def target_product(catalog: Catalog, target: np.ndarray) -> str | None:

@@ -43,6 +43,7 @@ from dtwcore.sales import (
     score_catalog,
     summary_line,
 )
+from pages.common.labels import VALUE_KINDS
 from pages.common.sales_views import md
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ _READ = {
     "week_start": "sales.read.week_start",
     "date_order": "sales.read.date_order",
     "clip": "sales.read.clip",
+    "values": "sales.read.values",
 }
 _PER_FILE = ("sales.product", "sales.target_product", *_READ.values())
 _LAYOUT_LABELS = {
@@ -179,8 +181,11 @@ def use_file(file: tuple[str, bytes] | None) -> None:
 def reading_choices() -> dict[str, object]:
     """The reading choices made in the sidebar for the file in use (those left on "tell
     automatically" are not listed), by role: ``layout``, ``ids`` (list), ``week``,
-    ``units``, ``date_order``, ``week_start``, ``clip``."""
-    defaults: dict[str, object] = {"layout": "auto", "date_order": "auto", "clip": False}
+    ``units``, ``date_order``, ``week_start``, ``clip``, ``values`` (a key of
+    :data:`pages.common.labels.VALUE_KINDS`; labels only, not how the file is parsed)."""
+    defaults: dict[str, object] = {
+        "layout": "auto", "date_order": "auto", "clip": False, "values": "auto"
+    }  # fmt: skip
     defaults["week_start"] = WEEKDAYS[0]
     chosen = {role: st.session_state.get(key) for role, key in _READ.items()}
     return {
@@ -272,6 +277,15 @@ def _reading_controls(header: list[str], question: AmbiguousColumns | None) -> N
             "Set negative units (returns) to 0",
             key=_READ["clip"],
             help="By default returns are kept (and reported), so a week can be negative.",
+        )
+        st.selectbox(
+            "Values are",
+            list(VALUE_KINDS),
+            format_func=VALUE_KINDS.__getitem__,
+            key=_READ["values"],
+            help="Changes the labels only: amounts, axes and captions. Choose money when "
+            "the file holds sales in a currency but its column name does not say so "
+            "(a column named Revenue (EUR) is told automatically).",
         )
 
 

@@ -17,6 +17,7 @@ units      the units column (long layout)
 dates      how dates are written: ``ymd``, ``dmy`` or ``mdy``
 weekstart  the first day of a week, ``monday`` … ``sunday``
 clip       ``1`` sets negative units to 0
+values     what the values are (labels only): ``units``, ``usd``, ``eur`` or ``gbp``
 =========  ==========================================================================
 
 Reading choices left on "tell automatically" are not written; with the demo data there
@@ -40,6 +41,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from dtwcore.sales import BLOG_TARGET, DATE_ORDERS, LAYOUTS, WEEKDAYS, Catalog
 from dtwcore.uploads import UploadStore, content_key
 from pages.common import sales_data as data
+from pages.common.labels import VALUE_KINDS
 from pages.common.sales_views import PRODUCT, md
 
 STRETCH = "sales.stretch"
@@ -51,7 +53,8 @@ BAND_RANGE = (0.0, 3.0, 0.05)
 TOP_N_RANGE = (3, 50)
 # Reading choices: address parameter -> role in sales_data.reading_choices().
 READING = {"layout": "layout", "id": "ids", "week": "week", "units": "units",
-           "dates": "date_order", "weekstart": "week_start", "clip": "clip"}  # fmt: skip
+           "dates": "date_order", "weekstart": "week_start", "clip": "clip",
+           "values": "values"}  # fmt: skip
 PARAMS = ("data", "stretch", "znorm", "band", "n", "product", "target", *READING)
 
 _WRITTEN = "sales.url.written"  # the parameters this session last put in the address
@@ -138,6 +141,7 @@ def _read_reading(params: Mapping[str, str | list[str]], file: tuple[str, bytes]
         "dates": list(DATE_ORDERS),
         "weekstart": WEEKDAYS,
         "clip": ("0", "1"),
+        "values": [x for x in VALUE_KINDS if x != "auto"],
     }
     problems: list[str] = []
     for name, role in READING.items():
