@@ -13,8 +13,10 @@ product's default stretch factor (radius floor(0.05 x length)):
 * aeon ``TimeSeriesKMedoids(distance="dtw")`` (PAM, its defaults).
 
 The table shows wall seconds (one timed run after a warm-up that compiles every numba
-kernel), the adjusted Rand index (ARI) against the labels, and our time over the faster
-peer's. Results also go to ``bench-results/shapes.json``.
+kernel), the adjusted Rand index (ARI) against the labels, our time over the faster
+peer's, and the k-medoids loss of both k-medoids methods (the sum of every series' exact
+DTW distance to its nearest medoid; lower is a better search for the same objective).
+Results also go to ``bench-results/shapes.json``.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dtwcore.distance import band_radius, znormalize
+from dtwcore.distance import band_radius, dtw_pairwise, znormalize
 from dtwcore.sales import DEFAULT_STRETCH
 from dtwcore.shapes import cluster_shapes
 
@@ -56,6 +58,8 @@ class ClusterResult:
     tslearn_ari: float
     aeon_ari: float
     ratio: float
+    ours_loss: float
+    aeon_loss: float
 
 
 def load(name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -71,10 +75,16 @@ def load(name: str) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(X[:, 0, :], dtype=np.float64), np.asarray(y)
 
 
-def _timed(fn: Callable[[], np.ndarray]) -> tuple[float, np.ndarray]:
+def _timed(fn: Callable[[], tuple]) -> tuple[float, tuple]:
     start = time.perf_counter()
-    labels = fn()
-    return time.perf_counter() - start, labels
+    found = fn()
+    return time.perf_counter() - start, found
+
+
+def kmedoids_loss(X: np.ndarray, medoids: np.ndarray, stretch: float) -> float:
+    """Sum over the rows of ``X`` (n, m) of the exact DTW distance to the nearest of
+    ``medoids`` (k, m)."""
+    return float(dtw_pairwise(medoids, X, stretch=stretch).min(axis=0).sum())
 
 
 def run(quick: bool = False) -> list[ClusterResult]:
@@ -83,8 +93,9 @@ def run(quick: bool = False) -> list[ClusterResult]:
     from sklearn.metrics import adjusted_rand_score
     from tslearn.clustering import TimeSeriesKMeans
 
-    def ours(X: np.ndarray, k: int, stretch: float) -> np.ndarray:
-        return cluster_shapes(X, k=k, stretch=stretch, znorm=True).labels
+    def ours(X: np.ndarray, k: int, stretch: float) -> tuple[np.ndarray, np.ndarray]:
+        found = cluster_shapes(X, k=k, stretch=stretch, znorm=True)
+        return found.labels, X[found.medoids]
 
     def tslearn(X: np.ndarray, k: int, stretch: float) -> np.ndarray:
         radius = band_radius(X.shape[1], stretch=stretch)
@@ -95,7 +106,7 @@ def run(quick: bool = False) -> list[ClusterResult]:
             random_state=0,
             metric_params=band if stretch < 1 else None,
         )
-        return model.fit_predict(X[:, :, None])
+        return model.fit_predict(X[:, :, None]), None
 
     def aeon(X: np.ndarray, k: int, stretch: float) -> np.ndarray:
         radius = band_radius(X.shape[1], stretch=stretch)
@@ -105,7 +116,8 @@ def run(quick: bool = False) -> list[ClusterResult]:
             random_state=0,
             distance_params={"window": radius / X.shape[1]} if stretch < 1 else None,
         )
-        return model.fit_predict(X[:, None, :])
+        labels = model.fit_predict(X[:, None, :])
+        return labels, model.cluster_centers_[:, 0, :]
 
     warm = np.array([znormalize(row) for row in np.random.default_rng(0).random((12, 16))])
     for method in (ours, tslearn, aeon):
@@ -122,9 +134,9 @@ def run(quick: bool = False) -> list[ClusterResult]:
         for stretch in STRETCHES:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                t_ours, l_ours = _timed(lambda X=X, k=k, s=stretch: ours(X, k, s))
-                t_tsl, l_tsl = _timed(lambda X=X, k=k, s=stretch: tslearn(X, k, s))
-                t_aeon, l_aeon = _timed(lambda X=X, k=k, s=stretch: aeon(X, k, s))
+                t_ours, (l_ours, m_ours) = _timed(lambda X=X, k=k, s=stretch: ours(X, k, s))
+                t_tsl, (l_tsl, _) = _timed(lambda X=X, k=k, s=stretch: tslearn(X, k, s))
+                t_aeon, (l_aeon, m_aeon) = _timed(lambda X=X, k=k, s=stretch: aeon(X, k, s))
             results.append(
                 ClusterResult(
                     name,
@@ -141,6 +153,8 @@ def run(quick: bool = False) -> list[ClusterResult]:
                     float(adjusted_rand_score(y, l_tsl)),
                     float(adjusted_rand_score(y, l_aeon)),
                     t_ours / min(t_tsl, t_aeon),
+                    kmedoids_loss(X, m_ours, stretch),
+                    kmedoids_loss(X, m_aeon, stretch),
                 )
             )
     return results
@@ -150,7 +164,7 @@ def render(results: list[ClusterResult]) -> str:
     """A plain-text table of the results."""
     head = (
         f"{'data set':<28} {'band':<10} {'ours s':>8} {'tslearn s':>10} {'aeon s':>8} {'ratio':>7}"
-        f"  {'ARI ours':>8} {'tslearn':>8} {'aeon':>6}  verdict"
+        f"  {'ARI ours':>8} {'tslearn':>8} {'aeon':>6}  {'loss ours':>9} {'aeon':>8}  verdict"
     )
     lines = [head, "-" * len(head)]
     for r in results:
@@ -160,7 +174,8 @@ def render(results: list[ClusterResult]) -> str:
         lines.append(
             f"{r.dataset + f' ({r.series}x{r.length}, k={r.k})':<28} {r.band:<10} {r.ours_s:>8.3f} "
             f"{r.tslearn_s:>10.3f} {r.aeon_s:>8.3f} {r.ratio:>7.4f}  {r.ours_ari:>8.3f} "
-            f"{r.tslearn_ari:>8.3f} {r.aeon_ari:>6.3f}  {verdict}"
+            f"{r.tslearn_ari:>8.3f} {r.aeon_ari:>6.3f}  {r.ours_loss:>9.2f} {r.aeon_loss:>8.2f}"
+            f"  {verdict}"
         )
     return "\n".join(lines)
 
