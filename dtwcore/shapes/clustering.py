@@ -99,9 +99,10 @@ class _WithoutSklearn(MetaPathFinder):
 
 def _import_kmedoids() -> ModuleType:
     """``kmedoids`` without its optional scikit-learn adapter (``kmedoids.KMedoids``, not
-    used here). The package imports scikit-learn only to offer that class, which costs
-    about 130 MB of memory: a twelfth of the 20,000-product bound of 2 GB. Where
-    scikit-learn is already loaded, the plain import costs nothing more."""
+    used here). The package imports scikit-learn only to offer that class, which adds
+    about 60 MB to the peak of a 20,000-product clustering (2.01 GB instead of 1.95 GB,
+    against a bound of 2 GB). Where scikit-learn is already loaded, the plain import
+    costs nothing more."""
     if "kmedoids" in sys.modules or "sklearn.base" in sys.modules:
         import kmedoids
 

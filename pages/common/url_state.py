@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Mapping
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -79,8 +80,9 @@ def _number(text: str, lo: float, hi: float, step: float) -> float | None:
     return round(round(value / step) * step, 6)
 
 
-def _read(params: Mapping[str, str]) -> list[str]:
-    """Put the address's settings into session state; what could not be used, in words."""
+def _read(params: Mapping[str, Any]) -> list[str]:
+    """Put the address's settings into session state (``id`` is a list, the rest are
+    strings); what could not be used, in words."""
     problems: list[str] = []
     if "data" in params:
         held = store().get(params["data"])
