@@ -75,7 +75,12 @@ appender.console.name = console
 appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n
+logger.gateway.name = org.apache.spark.api.python.PythonGatewayServer
+logger.gateway.level = off
 """
+# Spark prints 'Setting default log level to "WARN"' (two lines) when the Python gateway's
+# logger above has no level of its own. The JVM's own "WARNING: Using incubator modules"
+# line (Spark's launcher adds jdk.incubator.vector) cannot be turned off.
 # PySpark 4.3 warns on the driver that pandas 3 is not fully supported whenever a
 # mapInArrow or pandas UDF is defined; ours use Arrow only and are covered by tests.
 _PANDAS_WARNING = "PySpark does not yet fully support pandas"
