@@ -22,7 +22,7 @@ from dtwcore.shapes import AUTO_K, DEFAULT_ANALOGUES, MIN_KNOWN
 from dtwcore.shapes.clustering import assignments, compared_curves
 from dtwcore.shapes.runs import log_clustering
 from pages.common import sales_data as data
-from pages.common import shapes_data
+from pages.common import shapes_data, url_state
 from pages.common.sales_views import download, md, plot_text
 from pages.common.tracking_panel import (
     TRACKING_ERRORS,
@@ -48,7 +48,12 @@ st.caption(
 )
 
 # --------------------------------------------------------------------------- inputs
+url_state.read_shapes_address(
+    {"k": "shapes.k", "stretch": "shapes.stretch", "znorm": "shapes.znorm", "shape": PICK},
+    AUTO_K,
+)
 catalog = data.data_sidebar()
+url_state.show_problems()
 if catalog is None:
     st.stop()
 
@@ -57,11 +62,13 @@ k_choice = st.sidebar.selectbox(
     "Number of shapes",
     ["auto", *range(AUTO_K[0], AUTO_K[1] + 1)],
     key="shapes.k",
+    persist_state="session",
     help=f"'auto' tries {AUTO_K[0]} to {AUTO_K[1]} shapes and keeps the number whose "
     "products sit most clearly in their own shape (the best mean silhouette).",
 )
 stretch = data.stretch_slider(
     "shapes.stretch",
+    persist_state="session",
     help="How far in time a week's sales may be moved to line two products up, as a share "
     "of the year: 0.05 on 52 weeks lets a sale move up to 2 weeks.",
 )
@@ -69,6 +76,7 @@ znorm = st.sidebar.toggle(
     "Compare shapes only (z-normalise)",
     value=True,
     key="shapes.znorm",
+    persist_state="session",
     help="On: only the ups and downs count, not how much is sold. Off: units are compared "
     "as they are, so big sellers form shapes of their own.",
 )
@@ -160,6 +168,7 @@ with tab_shapes:
         horizontal=True,
         format_func=lambda c: f"Shape {c + 1} ({int(result.sizes[c]):,})",
     )
+    url_state.write_shapes_address(k=k_choice, stretch=stretch, znorm=znorm, shape=shape)
     members = table[table["cluster"] == shape + 1].sort_values("distance_to_medoid")
     members = members.assign(mean_units=catalog.values[members.index].mean(axis=1))
     medoid_id = ids[result.medoids[shape]]

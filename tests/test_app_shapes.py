@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from dtwcore.sales import demo_catalog, load_catalog
 from dtwcore.shapes import cluster_shapes, find_analogues
+from dtwcore.uploads import UploadStore
 
 from .conftest import ROOT, UCI_CSV
 
@@ -125,3 +126,35 @@ def test_log_the_clustering_to_mlflow(tmp_path, uci_file: tuple[str, bytes]) -> 
     assert run.data.params["k"] == "2" and run.data.params["n_products"] == "811"
     experiment = tracking.client(store).get_experiment(run.info.experiment_id)
     assert experiment.name == EXPERIMENT
+
+
+def test_a_link_reopens_the_shapes_view(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, uci_file: tuple[str, bytes]
+) -> None:  # noqa: ANN001
+    """data, k, stretch, znorm and the chosen shape live in the address."""
+    monkeypatch.setenv("DTW_UPLOAD_DIR", str(tmp_path / "uploads"))
+    key = UploadStore.from_env().put(*uci_file)
+    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=TIMEOUT)
+    at.query_params.update({"data": key, "k": "3", "stretch": "0.1", "znorm": "1", "shape": "2"})
+    at.run()
+    assert not at.exception and not at.warning
+    assert at.session_state["sales.file"][0] == UCI_CSV.name
+    assert at.selectbox(key="shapes.k").value == 3
+    assert at.slider(key="shapes.stretch").value == 0.1
+    want = cluster_shapes(load_catalog(UCI_CSV).values, k=3, stretch=0.1)
+    assert f"Shape 2: {int(want.sizes[1]):,} products" in [h.value for h in at.subheader]
+    assert dict(at.query_params) == {
+        "data": key, "k": "3", "stretch": "0.1", "znorm": "1", "shape": "2",
+    }  # fmt: skip
+
+    # Choosing another shape rewrites the address; a bad value is named, not fatal.
+    at.radio(key="shapes.pick").set_value(0).run()
+    assert at.query_params["shape"] == "1"
+    bad = AppTest.from_file(str(ROOT / PAGE), default_timeout=TIMEOUT)
+    bad.query_params.update({"k": "99", "shape": "x"})
+    bad.run()
+    assert not bad.exception
+    assert [w.value for w in bad.warning] == [
+        "k=99 is not auto or a whole number from 2 to 12.",
+        "shape=x is not a shape number (1, 2, …).",
+    ]

@@ -77,6 +77,7 @@ def test_pick_a_shape_and_find_its_followers_on_sales_trends(browser_page, app_s
     page.get_by_role("heading", name=f"Shape 2: {size:,} products").wait_for()
     picker = page.get_by_test_id("stRadio").filter(has_text="Shape 1 (")
     assert picker.get_by_role("radio", name=f"Shape 2 ({size:,})").is_checked()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('shape') === '2'")
     _settle(page, 2)
     page.get_by_role("button", name="Use this shape as the target").click()
 

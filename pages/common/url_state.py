@@ -57,8 +57,10 @@ READING = {"layout": "layout", "id": "ids", "week": "week", "units": "units",
            "dates": "date_order", "weekstart": "week_start", "clip": "clip",
            "values": "values"}  # fmt: skip
 PARAMS = ("data", "stretch", "znorm", "band", "n", "product", "target", *READING)
+SHAPES_PARAMS = ("data", "k", "stretch", "znorm", "shape", *READING)
 
 _WRITTEN = "sales.url.written"  # the parameters this session last put in the address
+_SHAPES_WRITTEN = "shapes.url.written"  # the same for Demand Shapes
 _PENDING_TARGET = "sales.url.target"  # a target from the address, applied once data is read
 _PROBLEMS = "sales.url.problems"  # what in the address could not be used, in words
 _PRODUCT_PREFIX = "product:"
@@ -80,9 +82,8 @@ def _number(text: str, lo: float, hi: float, step: float) -> float | None:
     return round(round(value / step) * step, 6)
 
 
-def _read(params: Mapping[str, Any]) -> list[str]:
-    """Put the address's settings into session state (``id`` is a list, the rest are
-    strings); what could not be used, in words."""
+def _read_data(params: Mapping[str, Any]) -> list[str]:
+    """The file and how it is read (both pages' data sidebar), from the address."""
     problems: list[str] = []
     if "data" in params:
         held = store().get(params["data"])
@@ -99,17 +100,33 @@ def _read(params: Mapping[str, Any]) -> list[str]:
                 data.use_file(held)
     elif st.session_state.get(data.FILE):
         data.use_file(None)
+    file = st.session_state.get(data.FILE)
+    if file:
+        problems += _read_reading(params, file)
+    return problems
+
+
+def _read_matching(params: Mapping[str, Any], stretch_key: str, znorm_key: str) -> list[str]:
+    """``stretch`` and ``znorm`` from the address into the given widget keys."""
+    problems: list[str] = []
     if "stretch" in params:
         value = _number(params["stretch"], *STRETCH_RANGE)
         if value is None:
             problems.append(f"stretch={md(params['stretch'])} is not a number from 0 to 0.5.")
         else:
-            st.session_state[STRETCH] = value
+            st.session_state[stretch_key] = value
     if "znorm" in params:
         if params["znorm"] in ("0", "1"):
-            st.session_state[ZNORM] = params["znorm"] == "1"
+            st.session_state[znorm_key] = params["znorm"] == "1"
         else:
             problems.append(f"znorm={md(params['znorm'])} is not 0 or 1.")
+    return problems
+
+
+def _read(params: Mapping[str, Any]) -> list[str]:
+    """Put the address's Sales Trends settings into session state (``id`` is a list, the
+    rest are strings); what could not be used, in words."""
+    problems = _read_data(params) + _read_matching(params, STRETCH, ZNORM)
     if "band" in params:
         low, _, high = params["band"].partition("-")
         lo, hi = _number(low, *BAND_RANGE), _number(high, *BAND_RANGE)
@@ -126,9 +143,6 @@ def _read(params: Mapping[str, Any]) -> list[str]:
     if "product" in params:
         st.session_state[PRODUCT] = params["product"]
     st.session_state[_PENDING_TARGET] = params.get("target")
-    file = st.session_state.get(data.FILE)
-    if file:
-        problems += _read_reading(params, file)
     return problems
 
 
@@ -168,25 +182,56 @@ def _read_reading(params: Mapping[str, str | list[str]], file: tuple[str, bytes]
     return problems
 
 
-def read_address() -> None:
-    """Before the sidebar is drawn: take the settings from the address when it is news.
+def _news(names: tuple[str, ...], written: str) -> dict[str, str | list[str]] | None:
+    """The address's parameters among ``names`` when they are news to this page, else None.
 
-    It is news on the session's first run (a link opened, a reload) and after back or
-    forward in the browser. Otherwise the session's settings stand: a rerun may carry
-    an address a step behind the one last written (the slider moved twice quickly), and
-    another page's link to this one carries none.
+    They are news on the page's first run in the session (a link opened, a reload) and
+    after back or forward in the browser. Otherwise the session's settings stand: a rerun
+    may carry an address a step behind the one last written (the slider moved twice
+    quickly), and another page's link to this one carries none.
     """
     params: dict[str, str | list[str]] = {
         k: st.query_params.get_all(k) if k == "id" else st.query_params[k]
-        for k in PARAMS
+        for k in names
         if k in st.query_params
     }
     ctx = get_script_run_ctx()
-    news = _WRITTEN not in st.session_state or (ctx is not None and ctx.is_history_navigation)
-    if not params or not news or params == st.session_state.get(_WRITTEN):
-        return
-    st.session_state[_PROBLEMS] = _read(params)
-    st.session_state[_WRITTEN] = params
+    news = written not in st.session_state or (ctx is not None and ctx.is_history_navigation)
+    if not params or not news or params == st.session_state.get(written):
+        return None
+    st.session_state[written] = params
+    return params
+
+
+def _data_params() -> dict[str, str | list[str]]:
+    """The address's words for the file in use and how it is read (none for the demo)."""
+    file = st.session_state.get(data.FILE)
+    if not file:
+        return {}
+    params: dict[str, str | list[str]] = {}
+    key = store().put(*file)
+    if key is not None:
+        params["data"] = key
+    chosen = data.reading_choices()
+    for name, role in READING.items():
+        if role in chosen:
+            value = chosen[role]
+            params[name] = value if role == "ids" else "1" if value is True else str(value)
+    return params
+
+
+def _write(params: dict[str, str | list[str]], written: str) -> None:
+    if params != st.session_state.get(written):
+        st.session_state[written] = params
+        st.query_params.from_dict(params)
+
+
+def read_address() -> None:
+    """Sales Trends, before the sidebar is drawn: the settings from the address when they
+    are news (see :func:`_news`)."""
+    params = _news(PARAMS, _WRITTEN)
+    if params is not None:
+        st.session_state[_PROBLEMS] = _read(params)
 
 
 def read_target(catalog: Catalog) -> None:
@@ -241,14 +286,8 @@ def write_address(
     product: str,
     target: str | None,
 ) -> None:
-    """After the page has run: the address names the view on screen."""
-    params: dict[str, str | list[str]] = {}
-    file = st.session_state.get(data.FILE)
-    if file:
-        key = store().put(*file)
-        if key is not None:
-            params["data"] = key
-    params |= {
+    """Sales Trends, after the page has run: the address names the view on screen."""
+    params = _data_params() | {
         "stretch": _format(stretch),
         "znorm": "1" if znorm else "0",
         "band": f"{_format(band[0])}-{_format(band[1])}",
@@ -257,12 +296,41 @@ def write_address(
     }
     if target is not None:
         params["target"] = target
-    if file:
-        chosen = data.reading_choices()
-        for name, role in READING.items():
-            if role in chosen:
-                value = chosen[role]
-                params[name] = value if role == "ids" else "1" if value is True else str(value)
-    if params != st.session_state.get(_WRITTEN):
-        st.session_state[_WRITTEN] = params
-        st.query_params.from_dict(params)
+    _write(params, _WRITTEN)
+
+
+def read_shapes_address(keys: Mapping[str, str], k_range: tuple[int, int] = (2, 12)) -> None:
+    """Demand Shapes, before the sidebar is drawn: ``data`` and the reading choices,
+    ``k`` (``auto`` or a whole number in ``k_range``), ``stretch``, ``znorm`` and ``shape``
+    (from 1) from the address when they are news, into the widget keys named by ``keys``
+    (``"k"``, ``"stretch"``, ``"znorm"``, ``"shape"``)."""
+    params = _news(SHAPES_PARAMS, _SHAPES_WRITTEN)
+    if params is None:
+        return
+    problems = _read_data(params) + _read_matching(params, keys["stretch"], keys["znorm"])
+    if "k" in params:
+        lo, hi = k_range
+        if params["k"] == "auto":
+            st.session_state[keys["k"]] = "auto"
+        elif params["k"].isdigit() and lo <= int(params["k"]) <= hi:
+            st.session_state[keys["k"]] = int(params["k"])
+        else:
+            problems.append(f"k={md(params['k'])} is not auto or a whole number from {lo} to {hi}.")
+    if "shape" in params:
+        if params["shape"].isdigit() and int(params["shape"]) >= 1:
+            st.session_state[keys["shape"]] = int(params["shape"]) - 1
+        else:
+            problems.append(f"shape={md(params['shape'])} is not a shape number (1, 2, …).")
+    st.session_state[_PROBLEMS] = problems
+
+
+def write_shapes_address(*, k: int | str, stretch: float, znorm: bool, shape: int) -> None:
+    """Demand Shapes, after the page has run: the address names the view on screen
+    (``shape`` counts from 0 here, from 1 in the address)."""
+    params = _data_params() | {
+        "k": str(k),
+        "stretch": _format(stretch),
+        "znorm": "1" if znorm else "0",
+        "shape": str(shape + 1),
+    }
+    _write(params, _SHAPES_WRITTEN)
