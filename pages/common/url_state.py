@@ -1,6 +1,6 @@
-"""Sales Trends settings in the page address, so a reload or a shared link reopens a view.
+"""Page settings in the address, so a reload or a shared link reopens a view.
 
-Query parameters (all optional; a missing one keeps the page's default):
+Sales Trends' query parameters (all optional; a missing one keeps the page's default):
 
 =========  ==========================================================================
 data       key of an uploaded file kept on the server (:mod:`dtwcore.uploads`)
@@ -21,7 +21,8 @@ values     what the values are (labels only): ``units``, ``usd``, ``eur`` or ``g
 =========  ==========================================================================
 
 Reading choices left on "tell automatically" are not written; with the demo data there
-are none.
+are none. Demand Shapes uses ``data`` and the reading choices the same way, with ``k``
+(``auto`` or a number of shapes), ``stretch``, ``znorm`` and ``shape`` (from 1).
 
 On a session's first run (a shared link opened, a reload) and after back or forward in
 the browser, the address wins: its settings are put into the widgets' session state
