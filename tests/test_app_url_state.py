@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,19 @@ from .conftest import ROOT, UCI_CSV
 PAGE = str(ROOT / "pages" / "1_Sales_Trends.py")
 
 
+EXAMPLES = ROOT / "assets" / "examples"
+
+
 @pytest.fixture()
-def uci_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Path], str]:
+    """Keeps a file in a fresh upload store, as an upload does; gives its key for data=."""
     monkeypatch.setenv("DTW_UPLOAD_DIR", str(tmp_path / "uploads"))
-    return UploadStore.from_env().put(UCI_CSV.name, UCI_CSV.read_bytes())
+    return lambda path: UploadStore.from_env().put(path.name, path.read_bytes())
+
+
+@pytest.fixture()
+def uci_key(hold: Callable[[Path], str]) -> str:
+    return hold(UCI_CSV)
 
 
 def open_link(params: dict[str, str]) -> AppTest:
@@ -94,13 +104,9 @@ def test_a_product_of_the_file_as_target_is_named_and_left_out(uci_key: str) -> 
     assert at.query_params["target"] == "product:P202"
 
 
-def test_a_link_carries_how_the_file_is_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_link_carries_how_the_file_is_read(hold: Callable[[Path], str]) -> None:
     """An order-lines export needs its columns named; the link names them too."""
-    monkeypatch.setenv("DTW_UPLOAD_DIR", str(tmp_path / "uploads"))
-    orders = ROOT / "assets" / "examples" / "order_lines.csv"
-    key = UploadStore.from_env().put(orders.name, orders.read_bytes())
+    key = hold(EXAMPLES / "order_lines.csv")
     reading = {"id": ["Product ID", "Category"], "week": "Order Date", "units": "Quantity",
                "weekstart": "sunday"}  # fmt: skip
     at = open_link({"data": key, **reading})
@@ -123,13 +129,9 @@ def test_a_link_carries_how_the_file_is_read(
     assert any("it is not clear which column holds the week" in i.value for i in at.info)
 
 
-def test_the_planner_can_say_the_values_are_money(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_planner_can_say_the_values_are_money(hold: Callable[[Path], str]) -> None:
     """Weekly_Sales of a store export is dollars, which its name does not say."""
-    monkeypatch.setenv("DTW_UPLOAD_DIR", str(tmp_path / "uploads"))
-    stores = ROOT / "assets" / "examples" / "store_weekly_sales.csv"
-    key = UploadStore.from_env().put(stores.name, stores.read_bytes())
+    key = hold(EXAMPLES / "store_weekly_sales.csv")
     at = open_link({"data": key})
     assert at.selectbox(key="sales.read.values").value == "auto"
     assert "units a week" in " ".join(c.value for c in at.sidebar.caption)
