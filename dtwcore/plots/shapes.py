@@ -120,10 +120,14 @@ def shapes_grid(
             row=row, col=col,
         )  # fmt: skip
     fig.update_xaxes(showticklabels=True, tickfont={"size": 10})
+    for c in range(k - cols, k):  # the lowest panel of each column
+        fig.update_xaxes(
+            title_text="Week", title_font={"size": 11}, row=c // cols + 1, col=c % cols + 1
+        )
     fig.update_yaxes(title_text=_value_axis(znorm), col=1)
     fig.update_layout(
-        height=230 * rows + 110,
-        margin={**_MARGIN, "b": 60},
+        height=230 * rows + 130,
+        margin={**_MARGIN, "b": 80},
         clickmode="event+select",
         legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
     )
