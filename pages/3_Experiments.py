@@ -467,17 +467,27 @@ if not chosen_runs.empty:
                 f"{'s' if entering != 1 else ''} enter the list, {leaving} leave, "
                 f"{len(changes) - entering - leaving} stay."
             )
+            # As text, so a product not on one run's list reads "—" (the grid would show
+            # "None" for a missing number); the rows come sorted by change and distance.
+            shown = changes.assign(
+                **{
+                    col: changes[col].map(lambda v: "—" if pd.isna(v) else f"{v:.4f}")
+                    for col in ("distance_before", "distance_after")
+                }
+            )
+            not_listed = "— : not on that run's list."
             st.dataframe(
-                # "—" where a product is not on that run's list (a blank cell reads as 0).
-                changes.style.format(
-                    precision=4, na_rep="—", subset=["distance_before", "distance_after"]
-                ),
+                shown,
                 hide_index=True,
                 column_config={
-                    "product": "Product",
-                    "change": "Change",
-                    "distance_before": "Distance before",
-                    "distance_after": "Distance after",
+                    "product": st.column_config.TextColumn("Product"),
+                    "change": st.column_config.TextColumn("Change"),
+                    "distance_before": st.column_config.TextColumn(
+                        "Distance before", help=not_listed, alignment="right"
+                    ),
+                    "distance_after": st.column_config.TextColumn(
+                        "Distance after", help=not_listed, alignment="right"
+                    ),
                 },
                 height=min(38 + 35 * max(len(changes), 1), 320),
                 key="experiments.diff_table",

@@ -77,6 +77,10 @@ def test_runs_are_listed_and_compared(monkeypatch: pytest.MonkeyPatch, swept_sto
     }
     entering = set(z[ids[2]]) - set(z[ids[0]])
     assert set(changes.loc[changes["change"] == "enters", "product"]) == entering
+    # A product not on one run's list reads "—", not "None"; the others keep 4 decimals.
+    leaving = changes[changes["change"] == "leaves"]
+    assert len(leaving) and (leaving["distance_after"] == "—").all()
+    assert leaving["distance_before"].str.fullmatch(r"\d+\.\d{4}").all()
     assert any(
         c.value.startswith(f"From stretch 0 to stretch 0.5: {len(entering)} product")
         for c in at.caption
