@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from dtwcore.sales import BLOG_TARGET, load_catalog, score_catalog
 
@@ -126,7 +127,11 @@ def test_deep_links_right_after_a_start_open_the_right_page(
                     assert page.get_by_text("Page not found").count() == 0, path
                     assert page.get_by_test_id("stDialog").count() == 0, path
                     if heading == "Sales Trends":  # the link's stretch 0.1 on 52 demo weeks
-                        assert "= ±5 weeks" in page.get_by_test_id("stSidebar").inner_text()
+                        # Waits: the "Running" indicator shows only after a short delay, so
+                        # an idle-looking page can still be drawing its sidebar.
+                        expect(page.get_by_test_id("stSidebar")).to_contain_text(
+                            "= ±5 weeks", timeout=30_000
+                        )
                 finally:
                     context.close()
         finally:
