@@ -17,6 +17,7 @@ if __name__ == "__main__" and not runtime.exists():
 
 from pages.common.data_sidebar import dataset_summary
 from pages.common.layout import apply_layout
+from pages.common.page_end import page_run
 from pages.common.tracking_panel import render_store_status
 
 st.set_page_config(page_title="DTW Match", page_icon=":material/timeline:", layout="wide")
@@ -103,7 +104,8 @@ page = st.navigation(
 apply_layout()
 summary = st.sidebar.container()
 try:
-    page.run()
+    with page_run():
+        page.run()
 finally:
     with summary:
         dataset_summary()

@@ -27,6 +27,7 @@ from dtwcore.sales import (
 )
 from pages.common import labels, selection, url_state
 from pages.common import sales_data as data
+from pages.common.page_end import end_page
 from pages.common.sales_views import PRODUCT, download, info_table, md, plot_text, product_table
 from pages.common.tracking_panel import render_log_panel
 
@@ -45,13 +46,13 @@ catalog = data.data_sidebar()
 if catalog is None:
     url_state.show_problems()
     st.session_state.pop("sales.analysis", None)
-    st.stop()
+    end_page()
 url_state.read_target(catalog)
 url_state.show_problems()
 target = data.target_sidebar(catalog)
 if target is None:
     st.session_state.pop("sales.analysis", None)
-    st.stop()
+    end_page()
 unit = labels.catalog_unit(catalog, str(data.reading_choices().get("values", "auto")))
 # A product of the file chosen as the target would rank first at distance 0: leave it out.
 target_name = st.session_state[data.TARGET_NAME]

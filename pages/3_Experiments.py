@@ -32,6 +32,7 @@ from dtwcore.plots.experiments import (
 from dtwcore.run_metrics import RUNS_TABLE_METRICS
 from dtwcore.sales import BLOG_TARGET, PUBLISHED_STRETCHES, CatalogError
 from pages.common import sales_data
+from pages.common.page_end import end_page
 from pages.common.sales_views import csv_bytes, md
 from pages.common.tracking_panel import (
     STRETCH_CHOICES,
@@ -123,14 +124,14 @@ if not status.ok:
     st.caption(
         "Sales Trends and Audio Match work without MLflow; come back when the store answers."
     )
-    st.stop()
+    end_page()
 uri = store.tracking_uri
 
 try:
     known = experiments(uri, generation())
 except TRACKING_ERRORS as exc:
     st.error(f"Could not read the experiments in {md(store.label)}. {error_text(exc)}")
-    st.stop()
+    end_page()
 
 # --------------------------------------------------------------------------- sweep
 analysis = st.session_state.get("sales.analysis")
@@ -221,7 +222,7 @@ if known.empty:
         "No runs yet. Start a sweep above, or log an analysis from the Sales Trends page.",
         icon=":material/info:",
     )
-    st.stop()
+    end_page()
 
 # --------------------------------------------------------------------------- runs
 names = known["name"].tolist()
@@ -250,10 +251,10 @@ try:
     table = runs(uri, experiment_id, generation())
 except TRACKING_ERRORS as exc:
     st.error(f"Could not read the runs of “{md(chosen)}”. {error_text(exc)}")
-    st.stop()
+    end_page()
 if table.empty:
     st.info("This experiment has no runs yet.", icon=":material/info:")
-    st.stop()
+    end_page()
 
 st.subheader("Runs", anchor=False)
 filter_col, status_col = st.columns([3, 2])

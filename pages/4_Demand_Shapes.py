@@ -23,6 +23,7 @@ from dtwcore.shapes.clustering import assignments, compared_curves
 from dtwcore.shapes.runs import log_clustering
 from pages.common import sales_data as data
 from pages.common import shapes_data, url_state
+from pages.common.page_end import end_page
 from pages.common.sales_views import download, md, plot_text
 from pages.common.tracking_panel import (
     TRACKING_ERRORS,
@@ -55,7 +56,7 @@ url_state.read_shapes_address(
 catalog = data.data_sidebar()
 url_state.show_problems()
 if catalog is None:
-    st.stop()
+    end_page()
 
 st.sidebar.subheader("Shapes")
 k_choice = st.sidebar.selectbox(
@@ -87,7 +88,7 @@ if n_products < 3:
         f"{md(catalog.name)} has {n_products} product(s); finding shapes needs at least 3.",
         icon=":material/error:",
     )
-    st.stop()
+    end_page()
 if data.is_demo():
     st.info(
         f"You are looking at **made-up demo data** ({n_products:,} products × {n_weeks} "
@@ -99,7 +100,7 @@ key = catalog.content_hash
 k = None if k_choice == "auto" else int(k_choice)
 if k is not None and k >= n_products:
     st.error(f"Choose fewer than {n_products} shapes for {n_products} products.")
-    st.stop()
+    end_page()
 ids = catalog.ids.astype(str)
 
 tab_shapes, tab_new = st.tabs(["Shapes", "New product"])

@@ -43,6 +43,22 @@ def test_empty_store_invites_a_sweep(monkeypatch: pytest.MonkeyPatch, tmp_path) 
     assert not at.error
 
 
+def test_a_page_that_ends_early_keeps_the_sidebar_footer(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path,  # noqa: ANN001
+) -> None:
+    """Under app.py the page ends at "No runs yet"; the data summary and the store status
+    that app.py draws after every page are still there (st.stop() used to cut them)."""
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("pages/3_Experiments.py").run()
+    assert not at.exception
+    assert any("No runs yet" in i.value for i in at.info)
+    sidebar = [m.value for m in at.sidebar.markdown] + [c.value for c in at.sidebar.caption]
+    assert "**Experiment tracking (MLflow)**" in sidebar
+    assert any(text.startswith("**Sales data:** Demo data (made up)") for text in sidebar)
+
+
 def test_unreachable_server_is_explained_not_a_traceback(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

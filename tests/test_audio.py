@@ -437,3 +437,10 @@ def test_stream_detections_fire_once_per_wake_word_and_nowhere_else(wake):
     for (when, distance), end in zip(fired, ends, strict=True):
         assert when == pytest.approx(end, abs=0.5)
         assert distance <= wake.threshold
+
+
+def test_warming_reads_and_featurises_with_every_kind():
+    """The app's warm-up step for the Audio page: every feature kind, no error."""
+    from dtwcore.warmup import warm_audio
+
+    warm_audio()  # raises if reading or any kind fails
