@@ -75,7 +75,7 @@ def load(name: str) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(X[:, 0, :], dtype=np.float64), np.asarray(y)
 
 
-def _timed(fn: Callable[[], tuple]) -> tuple[float, tuple]:
+def _timed(fn: Callable[[], tuple[np.ndarray, np.ndarray | None]]) -> tuple[float, tuple]:
     start = time.perf_counter()
     found = fn()
     return time.perf_counter() - start, found
@@ -97,7 +97,7 @@ def run(quick: bool = False) -> list[ClusterResult]:
         found = cluster_shapes(X, k=k, stretch=stretch, znorm=True)
         return found.labels, X[found.medoids]
 
-    def tslearn(X: np.ndarray, k: int, stretch: float) -> np.ndarray:
+    def tslearn(X: np.ndarray, k: int, stretch: float) -> tuple[np.ndarray, None]:
         radius = band_radius(X.shape[1], stretch=stretch)
         band = {"global_constraint": "sakoe_chiba", "sakoe_chiba_radius": radius}
         model = TimeSeriesKMeans(
@@ -108,7 +108,7 @@ def run(quick: bool = False) -> list[ClusterResult]:
         )
         return model.fit_predict(X[:, :, None]), None
 
-    def aeon(X: np.ndarray, k: int, stretch: float) -> np.ndarray:
+    def aeon(X: np.ndarray, k: int, stretch: float) -> tuple[np.ndarray, np.ndarray]:
         radius = band_radius(X.shape[1], stretch=stretch)
         model = TimeSeriesKMedoids(
             n_clusters=k,

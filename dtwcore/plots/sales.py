@@ -307,10 +307,10 @@ def cost_heatmap(
     dated = dates is not None and len(dates) == n == m
     if dated:
         rows = cols = np.asarray(dates, dtype=object)
-        week, prefix = "%{y}", "Week starting, "
+        target_week, product_week, prefix = "target %{y}", "product %{x}", "Week starting, "
     else:
         rows, cols = np.arange(n), np.arange(m)
-        week, prefix = "week %{y}", "Week of "
+        target_week, product_week, prefix = "target week %{y}", "product week %{x}", "Week of "
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -318,7 +318,7 @@ def cost_heatmap(
             y=rows,
             colorscale="Blues",
             colorbar={"title": {"text": "distance<br>so far", "side": "top"}, "thickness": 14},
-            hovertemplate=f"target {week}, product {week.replace('y', 'x')}"
+            hovertemplate=f"{target_week}, {product_week}"
             "<br>distance so far %{z:.2f}<extra></extra>",
         )
     )
@@ -340,7 +340,7 @@ def cost_heatmap(
             line={"color": PATH_COLOR, "width": 3},
             marker={"size": 4},
             name="warping path",
-            hovertemplate=f"target {week} ↔ product {week.replace('y', 'x')}<extra></extra>",
+            hovertemplate=f"{target_week} ↔ {product_week}<extra></extra>",
         )
     )
     fig.update_xaxes(title=f"{prefix}{product_id}")
