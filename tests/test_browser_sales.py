@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from dtwcore.sales import BLOG_TARGET, load_catalog, score_catalog
+
 from .conftest import ARTIFACTS, UCI_CSV
 
 pytestmark = pytest.mark.browser
@@ -28,6 +30,35 @@ def _settle(page) -> None:  # noqa: ANN001
     )
     page.locator('[data-testid="stDataFrame"] canvas').first.wait_for()
     page.wait_for_timeout(1500)
+
+
+# Page coordinates of one product's point in the shortlist scatter, from plotly's axes
+# (the chart is scrolled into view first).
+_POINT_OF_PRODUCT = """(product) => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')]
+    .find(g => g.layout.title.text.includes('Distance against weekly volume'));
+  gd.scrollIntoView({block: 'center'});
+  for (const tr of gd._fullData) {
+    const i = (tr.customdata || []).findIndex(c => c[0] === product);
+    if (i < 0) continue;
+    const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+    const box = gd.getBoundingClientRect();
+    return [box.left + xa._offset + xa.c2p(tr.x[i]), box.top + ya._offset + ya.c2p(tr.y[i])];
+  }
+  throw new Error('no point for ' + product);
+}"""
+# Middle of the tallest bar of the distance histogram, with the bar's distance range.
+_MIDDLE_OF_BAR = """() => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')]
+    .find(g => g.layout.title.text.includes('Distances of all'));
+  gd.scrollIntoView({block: 'center'});
+  const tr = gd._fullData.find(t => t.type === 'bar');
+  const k = tr.y.indexOf(Math.max(...tr.y));
+  const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+  const box = gd.getBoundingClientRect();
+  return [box.left + xa._offset + xa.c2p(tr.x[k]), box.top + ya._offset + ya.c2p(tr.y[k] / 2),
+          tr.customdata[k][0], tr.customdata[k][1]];
+}"""
 
 
 def _full_screenshot(page, name: str) -> None:  # noqa: ANN001
@@ -100,6 +131,24 @@ def test_uci_file_reproduces_the_published_figures(browser_page, app_server: str
     shown = page.get_by_test_id("stMain").get_by_text(re.compile(r" · rank \d")).inner_text()
     assert shown == "P716 · rank 811 of 811 · distance 10.67"
     assert "811 of 811" in page.get_by_test_id("stTable").filter(has_text="Euclidean").inner_text()
+
+    # A point of the shortlist scatter selects its product everywhere ...
+    x, y = page.evaluate(_POINT_OF_PRODUCT, "P202")
+    page.mouse.click(x, y)
+    page.get_by_text("Target and P202, matched week by week").wait_for()
+    _settle(page)
+    shown = page.get_by_test_id("stMain").get_by_text(re.compile(r" · rank \d")).inner_text()
+    assert shown == "P202 · rank 147 of 811 · distance 6.86"
+    # ... and a bar of the histogram selects the closest product in it.
+    x, y, lo, hi = page.evaluate(_MIDDLE_OF_BAR)
+    uci = load_catalog(UCI_CSV)
+    scores = score_catalog(uci.ids, uci.values, BLOG_TARGET)
+    inside = scores[(scores["distance"] >= lo - 1e-9) & (scores["distance"] <= hi + 1e-9)]
+    want = str(inside.sort_values("rank")["product"].iloc[0])
+    assert want != "P202"
+    page.mouse.click(x, y)
+    page.get_by_text(f"Target and {want}, matched week by week").wait_for()
+    _settle(page)
     page.get_by_test_id("stSidebar").get_by_text("Target: published capacity").click()
     page.get_by_test_id("stSidebar").get_by_test_id("stDataFrame").locator(
         "canvas"

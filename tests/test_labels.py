@@ -53,3 +53,13 @@ def test_target_product_found_by_its_values_and_left_out() -> None:
     assert target_product(cat, np.ones(10)) is None
     rest = cat.without(code)
     assert code not in set(rest.ids.tolist()) and rest.values.shape == (19, cat.values.shape[1])
+
+
+def test_clicked_points_custom_data_in_both_shapes_the_browser_sends() -> None:
+    """A histogram bar's customdata came as {"0": lo, "1": hi}; a slice of it raised
+    (a traceback on screen). Both shapes read the same."""
+    from pages.common.selection import point_data
+
+    assert point_data({"customdata": {"1": 7.47, "0": 7.04}}) == [7.04, 7.47]
+    assert point_data({"customdata": ["P202", 5.0]}) == ["P202", 5.0]
+    assert point_data({"customdata": None}) == [] and point_data({}) == []

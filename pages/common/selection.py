@@ -70,11 +70,21 @@ def _points(chart_key: str) -> list[dict]:
     return list((event.get("selection") or {}).get("points") or [])
 
 
+def point_data(point: dict) -> list:
+    """A clicked point's ``customdata`` as a list: the browser sends an array's values
+    keyed by position ({"0": …, "1": …}) for some traces, a list for others."""
+    data = point.get("customdata")
+    if isinstance(data, dict):
+        return [data[k] for k in sorted(data, key=int)]
+    return list(data) if isinstance(data, (list, tuple)) else []
+
+
 def _pick_bar(chart_key: str, scores: pd.DataFrame) -> None:
     points = _points(chart_key)
-    if not points or len(points[0].get("customdata") or []) < 2:
+    custom = point_data(points[0]) if points else []
+    if len(custom) < 2:
         return
-    lo, hi = (float(v) for v in points[0]["customdata"][:2])
+    lo, hi = (float(v) for v in custom[:2])
     dist = scores["distance"].to_numpy(dtype=np.float64)
     inside = scores[(dist >= lo - 1e-12) & (dist <= hi + 1e-12)]
     if not inside.empty:
@@ -83,8 +93,9 @@ def _pick_bar(chart_key: str, scores: pd.DataFrame) -> None:
 
 def _pick_point(chart_key: str, codes: dict[str, str]) -> None:
     points = _points(chart_key)
-    if points and points[0].get("customdata"):
-        shown = str(points[0]["customdata"][0])
+    custom = point_data(points[0]) if points else []
+    if custom:
+        shown = str(custom[0])
         select(codes.get(shown, shown))
 
 
