@@ -25,15 +25,13 @@ _CURRENCIES = (
     ("$", ("usd", "dollar", "$")),
 )
 _MONEY_WORDS = ("revenue", "turnover", "amount", "value", "price", "sales_value", "net_sales")
+_SYMBOLS = {words[0]: symbol for symbol, words in _CURRENCIES}  # "eur" -> "€", …
 VALUE_KINDS = {
     "auto": "Tell from the column name",
     "units": "Units (counts)",
-    "usd": "Money in $",
-    "eur": "Money in €",
-    "gbp": "Money in £",
+    **{code: f"Money in {symbol}" for code, symbol in _SYMBOLS.items()},
 }
 """What the values of a file are, as chosen in the sidebar (``values=`` in the address)."""
-_SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
 
 
 @dataclass(frozen=True)
@@ -86,10 +84,10 @@ def catalog_unit(catalog: Catalog, kind: str = "auto") -> Unit:
     currency code money in that currency (called what the column calls it when its name
     says money, else "sales").
     """
-    column = catalog.roles.units if catalog.roles is not None else None
-    found = unit_of(column) if column else Unit()
     if kind == "units":
         return Unit()
+    column = catalog.roles.units if catalog.roles is not None else None
+    found = unit_of(column) if column else Unit()
     if kind in _SYMBOLS:
         return Unit(symbol=_SYMBOLS[kind], word=found.word if found != Unit() else "sales")
     return found

@@ -184,9 +184,12 @@ def reading_choices() -> dict[str, object]:
     ``units``, ``date_order``, ``week_start``, ``clip``, ``values`` (a key of
     :data:`pages.common.labels.VALUE_KINDS`; labels only, not how the file is parsed)."""
     defaults: dict[str, object] = {
-        "layout": "auto", "date_order": "auto", "clip": False, "values": "auto"
-    }  # fmt: skip
-    defaults["week_start"] = WEEKDAYS[0]
+        "layout": "auto",
+        "date_order": "auto",
+        "week_start": WEEKDAYS[0],
+        "clip": False,
+        "values": "auto",
+    }
     chosen = {role: st.session_state.get(key) for role, key in _READ.items()}
     return {
         role: list(value) if role == "ids" else value
