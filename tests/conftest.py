@@ -118,6 +118,27 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
+def settle(
+    page,  # noqa: ANN001
+    charts: int = 0,
+    *,
+    timeout_ms: int = 120_000,
+    chart_timeout_ms: int | None = None,
+    pause_ms: int = 1000,
+) -> None:
+    """Wait until the app is idle (no "Running" indicator) and at least ``charts`` plotly
+    charts are drawn, then ``pause_ms`` for drawing to finish."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms
+    )
+    if charts:
+        page.wait_for_function(
+            f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
+            timeout=chart_timeout_ms or timeout_ms,
+        )
+    page.wait_for_timeout(pause_ms)
+
+
 def launch_chromium(playwright, extra_args: list[str] | None = None):  # noqa: ANN001, ANN201
     """Debian's headless Chromium, driven by Playwright, with a fresh profile."""
     profile = tempfile.mkdtemp(prefix="chromium-profile-")

@@ -20,10 +20,11 @@ SCRIPT = [
 ]  # fmt: skip
 
 
-def spoken() -> tuple[np.ndarray, list[float]]:
-    """The script as one recording, and where each "Hey Marvin" ends (seconds)."""
+def spoken(script: list[tuple[str, float]] = SCRIPT) -> tuple[np.ndarray, list[float]]:
+    """A script (sample clips and silences) as one recording with faint noise, and where
+    each "Hey Marvin" ends (seconds)."""
     parts, ends, t = [], [], 0.0
-    for name, seconds in SCRIPT:
+    for name, seconds in script:
         y = (
             np.zeros(round(seconds * SAMPLE_RATE), np.float32)
             if name == "silence"

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from .conftest import ARTIFACTS, ROOT, launch_chromium
+from .conftest import ARTIFACTS, ROOT, launch_chromium, settle
+from .test_audio_listen import spoken
 
 pytestmark = pytest.mark.browser
 
@@ -20,14 +21,7 @@ ASSETS = ROOT / "assets" / "audio"
 
 def _settle(page, charts: int = 1) -> None:  # noqa: ANN001
     """Wait until the app is idle and at least ``charts`` plotly charts are drawn."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
-    )
-    page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
-        timeout=90_000,
-    )
-    page.wait_for_timeout(1500)
+    settle(page, charts, timeout_ms=90_000, pause_ms=1500)
 
 
 def _full_screenshot(page, name: str) -> None:  # noqa: ANN001
@@ -311,22 +305,10 @@ LISTENING = re.compile(r"Listening: (\d+\.\d+) s heard; first sound at (\d+\.\d+
 def _listen_recording(path) -> tuple[float, list[float], float]:  # noqa: ANN001
     """Write the fake microphone's recording; return its length, where each "Hey Marvin"
     ends and where its first sound is (seconds)."""
-    from dtwcore.audio import SAMPLE_RATE, read_audio
+    from dtwcore.audio import SAMPLE_RATE
     from dtwcore.audio_listen import SOUND_LEVEL
 
-    parts, ends, t = [], [], 0.0
-    for name, seconds in LISTEN_SCRIPT:
-        y = (
-            np.zeros(round(seconds * SAMPLE_RATE), np.float32)
-            if name == "silence"
-            else read_audio(ASSETS / name).samples
-        )
-        t += y.shape[0] / SAMPLE_RATE
-        if name.startswith("hey_marvin"):
-            ends.append(t)
-        parts.append(y)
-    y = np.concatenate(parts)
-    y = y + np.random.default_rng(0).normal(0, 1e-3, y.size).astype(np.float32)
+    y, ends = spoken(LISTEN_SCRIPT)
     sf.write(path, y, SAMPLE_RATE, subtype="PCM_16")
     onset = int(np.flatnonzero(np.abs(y) > SOUND_LEVEL)[0]) / SAMPLE_RATE
     return y.size / SAMPLE_RATE, ends, onset

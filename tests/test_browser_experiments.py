@@ -10,7 +10,7 @@ from mlflow.tracking import MlflowClient
 
 from dtwcore.sales import BLOG_TARGET, DEMO_NAME, score_catalog
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, settle
 
 pytestmark = pytest.mark.browser
 
@@ -19,15 +19,7 @@ SHOTS = ARTIFACTS / "screenshots"
 
 def _settle(page, charts: int = 0) -> None:  # noqa: ANN001
     """Wait until the app is idle and at least ``charts`` plotly charts are drawn."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=180_000
-    )
-    if charts:
-        page.wait_for_function(
-            f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {charts}",
-            timeout=60_000,
-        )
-    page.wait_for_timeout(1000)
+    settle(page, charts, timeout_ms=180_000, chart_timeout_ms=60_000)
 
 
 def _full_screenshot(page, name: str) -> None:  # noqa: ANN001

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import UCI_CSV
 from .layout_checks import CUT_TEXT_JS
-from .test_browser_sales import SHOTS, _metric, _settle
+from .test_browser_sales import SHOTS, _metric, _settle, _upload_uci
 
 pytestmark = pytest.mark.browser
 
@@ -33,10 +32,7 @@ def test_nothing_cut_at_1280_and_800(browser_page, app_server: str) -> None:
     page.goto(f"{app_server}/sales-trends")
     page.get_by_role("heading", name="Sales Trends").wait_for()
     _settle(page)
-    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload weekly sales")
-    uploader.locator("input[type=file]").set_input_files(str(UCI_CSV))
-    _metric(page, "Best match").filter(has_text="P675").wait_for(timeout=60_000)
-    _settle(page)
+    _upload_uci(page)
     assert page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == "false"
     assert page.evaluate(CUT_TEXT_JS) == []
     # The heatmap keeps a useful width beside the overlay.

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from dtwcore.sales import BLOG_TARGET, load_catalog, score_catalog
 
 from .conftest import ROOT, UCI_CSV, free_port, launch_chromium, stop_process, wait_http
-from .test_browser_sales import _metric, _settle
+from .test_browser_sales import _metric, _settle, _upload_uci
 
 pytestmark = pytest.mark.browser
 
@@ -30,10 +30,7 @@ def test_shared_link_reopens_the_view_and_rows_select(
     page.goto(f"{app_server}/sales-trends")
     page.get_by_role("heading", name="Sales Trends").wait_for()
     _settle(page)
-    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload weekly sales")
-    uploader.locator("input[type=file]").set_input_files(str(UCI_CSV))
-    _metric(page, "Best match").filter(has_text="P675").wait_for(timeout=60_000)
-    _settle(page)
+    _upload_uci(page)
     assert "data=" in page.url
 
     # Stretch 0.05 -> 0.10 with the keyboard (ten steps of 0.005), then pick P202.

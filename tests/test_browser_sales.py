@@ -61,6 +61,16 @@ _MIDDLE_OF_BAR = """() => {
 }"""
 
 
+def _upload_uci(page):  # noqa: ANN001, ANN202
+    """Upload the UCI file on Sales Trends and wait for its analysis; the Best match card."""
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload weekly sales")
+    uploader.locator("input[type=file]").set_input_files(str(UCI_CSV))
+    best = _metric(page, "Best match")
+    best.filter(has_text="P675").wait_for(timeout=60_000)
+    _settle(page)
+    return best
+
+
 def _full_screenshot(page, name: str) -> None:  # noqa: ANN001
     """Streamlit scrolls inside its main container: grow the viewport to fit, then shoot."""
     height = page.evaluate(
@@ -85,11 +95,7 @@ def test_uci_file_reproduces_the_published_figures(browser_page, app_server: str
     assert page.get_by_text("Page not found").count() == 0
     _full_screenshot(page, "sales_demo.png")
 
-    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload weekly sales")
-    uploader.locator("input[type=file]").set_input_files(str(UCI_CSV))
-    best = _metric(page, "Best match")
-    best.filter(has_text="P675").wait_for(timeout=60_000)
-    _settle(page)
+    best = _upload_uci(page)
 
     slider = page.get_by_test_id("stSlider").filter(has_text="Stretch factor")
     assert slider.locator("input[type=range]").input_value() == "0.05"

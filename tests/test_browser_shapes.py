@@ -11,7 +11,7 @@ import pytest
 from dtwcore.sales import DEFAULT_STRETCH, demo_catalog, score_catalog
 from dtwcore.shapes import cluster_shapes
 
-from .conftest import ARTIFACTS
+from .conftest import ARTIFACTS, settle
 
 pytestmark = pytest.mark.browser
 
@@ -19,14 +19,7 @@ SHOTS = ARTIFACTS / "screenshots"
 
 
 def _settle(page, plots: int) -> None:  # noqa: ANN001
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000
-    )
-    page.wait_for_function(
-        f"() => document.querySelectorAll('.js-plotly-plot .main-svg').length >= {plots}",
-        timeout=120_000,
-    )
-    page.wait_for_timeout(1000)
+    settle(page, plots)
 
 
 # Page coordinates of the middle week of one shape's average curve in the small multiples
