@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dtwcore.audio_eval import evaluate, scan_folder
+from dtwcore.audio.evaluate import evaluate, scan_folder
 from dtwcore.cli import main
 
 from .conftest import FSDD, ROOT

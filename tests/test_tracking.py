@@ -20,8 +20,9 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from dtwcore import cli, tracking
-from dtwcore import model as dtw_model
+from dtwcore import cli
+from dtwcore.runs import model as dtw_model
+from dtwcore.runs import sales as tracking
 from dtwcore.sales import (
     BLOG_TARGET,
     PUBLISHED_STRETCHES,

@@ -4,7 +4,7 @@
 * :func:`find_analogues`, :func:`backtest`: like-item forecasts from the products that
   started most like a new one (see :mod:`dtwcore.shapes.analogues`).
 
-MLflow logging lives in :mod:`dtwcore.shapes.runs` (imported on demand).
+MLflow logging lives in :mod:`dtwcore.runs.shapes` (imported on demand).
 """
 
 from dtwcore.shapes.analogues import (

@@ -15,8 +15,8 @@ import argparse
 import json
 import sys
 
-from dtwcore.cli_options import whole_number
-from dtwcore.cli_shapes import add_catalog_options, read_catalog
+from dtwcore.cli.options import whole_number
+from dtwcore.cli.shapes import add_catalog_options, read_catalog
 from dtwcore.shapes.analogues import BACKTEST_KNOWN, DEFAULT_ANALOGUES, MIN_KNOWN, backtest
 
 __all__ = ["register", "run"]

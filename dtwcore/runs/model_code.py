@@ -1,4 +1,4 @@
-"""MLflow model-from-code script for :class:`dtwcore.model.DistanceModel`.
+"""MLflow model-from-code script for :class:`dtwcore.runs.model.DistanceModel`.
 
 MLflow stores this file with every logged sales model and runs it when the model is
 loaded; the target, stretch factor and z-normalisation come from the model's
@@ -7,6 +7,6 @@ configuration (``context.model_config``), so loading never unpickles anything.
 
 import mlflow
 
-from dtwcore.model import DistanceModel
+from dtwcore.runs.model import DistanceModel
 
 mlflow.models.set_model(DistanceModel())

@@ -1,16 +1,16 @@
 """MLflow runs for sales analyses: one run per configuration, comparable and reloadable.
 
 The run-logging layer: it scores, draws the figures and writes the files of a run, then
-hands them to the store through :mod:`dtwcore.mlflow_store` (where runs go, recovery of
+hands them to the store through :mod:`dtwcore.runs.store` (where runs go, recovery of
 runs left behind, queries; its names are re-exported here). The metrics come from one
-registry, :mod:`dtwcore.run_metrics`.
+registry, :mod:`dtwcore.runs.metrics`.
 
 Each run of :func:`log_analysis` logs the parameters ``stretch_factor``, ``znorm``,
 ``n_products``, ``dataset_name``, ``dataset_hash``, ``target_hash`` (and ``band_radius``),
 the metrics of :data:`METRICS`, the artifacts ``histogram.png``, ``histogram.html``
 (plotly, works offline), ``distances.csv``, ``zscore_outliers.csv``,
 ``quantile_outliers.csv``, ``target.json`` (a :class:`RunTarget`), and the model at
-``model`` (see :mod:`dtwcore.model`). :func:`sweep` logs one such run per stretch factor.
+``model`` (see :mod:`dtwcore.runs.model`). :func:`sweep` logs one such run per stretch factor.
 A run that stops part-way (an error or Ctrl-C) is marked FAILED; finished runs stay.
 """
 
@@ -34,9 +34,12 @@ import mlflow
 import numpy as np
 import pandas as pd
 
-from dtwcore import model as dtw_model
 from dtwcore.distance import band_radius
-from dtwcore.mlflow_store import (
+from dtwcore.plots.experiments import histogram_png
+from dtwcore.plots.sales import distance_histogram
+from dtwcore.runs import model as dtw_model
+from dtwcore.runs.metrics import METRIC_NAMES, summarize
+from dtwcore.runs.store import (
     ARTIFACT_ROOT_ENV,
     ATTEMPT_TAG,
     CHECK_TIMEOUT,
@@ -73,9 +76,6 @@ from dtwcore.mlflow_store import (
     runs_table,
     ui_url,
 )
-from dtwcore.plots.experiments import histogram_png
-from dtwcore.plots.sales import distance_histogram
-from dtwcore.run_metrics import METRIC_NAMES, summarize
 from dtwcore.sales import (
     PUBLISHED_STRETCHES,
     QUANTILE,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dtwcore import tracking
-from dtwcore.cli_options import add_reading_arguments, asking_with_flags, read_options
+from dtwcore.cli.options import add_reading_arguments, asking_with_flags, read_options
+from dtwcore.runs import sales as tracking
 from dtwcore.sales import BLOG_TARGET, PUBLISHED_STRETCHES
 
 
