@@ -160,7 +160,9 @@ def test_score_on_an_in_memory_dataframe(spark) -> None:  # noqa: ANN001
     assert_same(got, want.sort_values("rank").reset_index(drop=True))
     with pytest.raises(CatalogError, match="^top must be a whole number of 1 or more, got 0$"):
         score(df, target, id_column="sku", top=0, options=wide)
-    with pytest.raises(ValueError, match="stretch must be between 0 and 1"):
+    with pytest.raises(
+        ValueError, match="^the stretch factor must be a number between 0 and 1, got 2.0$"
+    ):
         score(df, target, id_column="sku", stretch=2.0, options=wide)
     with pytest.raises(AmbiguousColumns, match="the layout is not clear"):
         score(df.drop("sku"), target)

@@ -323,7 +323,7 @@ def test_cli_sweep_target_file_and_no_znorm(
     "args, words",
     [
         (["--stretch", "1.5"], "between 0 and 1"),
-        (["--stretch", "abc"], "invalid float value"),
+        (["--stretch", "abc"], "the stretch factor must be a number between 0 and 1, got 'abc'"),
         (["--stretch"], "expected at least one argument"),
         (["--target", "/no/such/target.txt"], "target"),
         (["--bogus"], "unrecognized arguments"),

@@ -42,6 +42,7 @@ from dtwcore.audio.features import (
     settings_of,
 )
 from dtwcore.audio.wake import calibrate_threshold, equal_error_rate
+from dtwcore.distance import check_stretch
 
 __all__ = ["Recording", "evaluate", "scan_folder", "speaker_figures"]
 
@@ -172,8 +173,8 @@ def evaluate(
     if isinstance(enroll, bool) or not isinstance(enroll, int) or enroll < 1:
         raise ValueError(f"--enroll must be a whole number of 1 or more, got {enroll!r}")
     settings = settings_of(default_kind() if kind is None else kind)
-    if stretch is not None and not 0.0 <= stretch <= 1.0:
-        raise ValueError(f"stretch must be between 0 and 1, got {stretch!r}")
+    if stretch is not None:
+        stretch = check_stretch(stretch)
     stretch = settings.stretch if stretch is None else stretch
     recordings = scan_folder(folder)
     labels = np.array([r.label for r in recordings])

@@ -10,6 +10,7 @@ import json
 import sys
 
 from dtwcore.audio.features import FEATURE_KINDS, default_kind
+from dtwcore.cli.options import stretch_factor
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -52,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--stretch",
-        type=float,
+        type=stretch_factor,
         default=None,
         help="Sakoe-Chiba band as a fraction of the query length (default: the feature "
         "kind's own setting)",

@@ -30,7 +30,7 @@ from mlflow.models import ModelSignature
 from mlflow.types import ColSpec, DataType, Schema
 from mlflow.types.schema import AnyType
 
-from dtwcore.distance import dtw_one_to_many
+from dtwcore.distance import check_stretch, dtw_one_to_many
 from dtwcore.sales.columns import (
     SNIFF_ROWS,
     ReadOptions,
@@ -72,9 +72,7 @@ def model_config(
     values = np.asarray(target, dtype=np.float64)
     if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all():
         raise ValueError("the target must be a non-empty list of finite numbers")
-    stretch = float(stretch)
-    if not 0.0 <= stretch <= 1.0:
-        raise ValueError(f"the stretch factor must be between 0 and 1, got {stretch}")
+    stretch = check_stretch(stretch)
     return {
         "target": [float(v) for v in values],
         "stretch": stretch,

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import signal
 import tempfile
 import threading
@@ -34,7 +33,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 
-from dtwcore.distance import band_radius
+from dtwcore.distance import band_radius, check_stretch
 from dtwcore.plots.experiments import histogram_png
 from dtwcore.plots.sales import distance_histogram
 from dtwcore.runs import model as dtw_model
@@ -224,16 +223,6 @@ def array_hash(values: Sequence[float] | np.ndarray) -> str:
     return hashlib.sha256(data.tobytes()).hexdigest()
 
 
-def _check_stretch(stretch: float) -> float:
-    try:
-        value = float(stretch)
-    except (TypeError, ValueError):
-        raise TrackingError(f"stretch factor {stretch!r} is not a number") from None
-    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
-        raise TrackingError(f"stretch factor {stretch!r} must be between 0 and 1")
-    return value
-
-
 def _write_artifacts(
     folder: Path,
     scores: pd.DataFrame,
@@ -291,7 +280,7 @@ def log_analysis(
     scores : the :func:`dtwcore.sales.score_catalog` table when already computed
     sweep_id, source : tags that group runs of one sweep and say where they came from
     """
-    stretch = _check_stretch(stretch)
+    stretch = check_stretch(stretch)
     znorm = bool(znorm)
     target = np.asarray(target, dtype=np.float64)
     store = store or resolve_store()
@@ -452,7 +441,7 @@ def sweep(
     and after it (with the new id). Runs finished before an error stay; the run that was
     interrupted is marked FAILED.
     """
-    values = [_check_stretch(s) for s in stretches]
+    values = [check_stretch(s) for s in stretches]
     if not values:
         raise TrackingError("give at least one stretch factor")
     store = store or resolve_store()
