@@ -27,7 +27,6 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -36,18 +35,17 @@ from dtwcore.cli.options import (
     add_catalogue_input,
     add_matching_arguments,
     add_reading_arguments,
+    add_target_arguments,
     asking_with_flags,
     read_options,
+    target_spec,
     whole_number,
 )
 from dtwcore.distance import dtw_one_to_many
 from dtwcore.sales import (
-    BLOG_TARGET,
     DEFAULT_STRETCH,
     CatalogError,
     CatalogReader,
-    ReadOptions,
-    parse_target,
 )
 from dtwcore.sales.results import (
     OutputFile,
@@ -57,6 +55,7 @@ from dtwcore.sales.results import (
     write_results,
     zscores,
 )
+from dtwcore.sales.target import load_target, product_in_file
 
 __all__ = ["register", "run", "score_stream"]
 
@@ -78,12 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="OUTPUT",
         help="result file, .csv or .parquet; '-' writes CSV to standard output",
     )
-    p.add_argument(
-        "--target",
-        default="blog",
-        metavar="blog|FILE",
-        help="'blog' (the published weekly capacity, default) or a file with one column of numbers",
-    )
+    add_target_arguments(p, "INPUT")
     add_matching_arguments(p, "target weeks")
     p.add_argument(
         "--top", type=whole_number, metavar="K", help="write only the K closest products"
@@ -94,34 +88,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="URL",
         help="Spark master for --engine spark (default local[*])",
     )
-    p.add_argument(
-        "--target-product",
-        metavar="CODE",
-        help="use this product's weekly sales (a product of INPUT) as the target; that "
-        "product is left out of the ranking. With several --id-column, write the code as "
-        "the parts joined by ' | '",
-    )
     add_reading_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=run)
-
-
-def read_target(source: str) -> np.ndarray:
-    """The target: ``"blog"`` (the published capacity) or a file with one column of
-    numbers (see :func:`dtwcore.sales.parse_target`)."""
-    if source == "blog":
-        return BLOG_TARGET.copy()
-    return parse_target(Path(source))
-
-
-def product_target(path: str, product: str, options: ReadOptions) -> np.ndarray:
-    """The weekly sales of ``product`` in the file at ``path``, read by the same rules
-    (streamed: the file is read once more, batch by batch)."""
-    for batch in CatalogReader(path, options=options):
-        hits = np.flatnonzero(np.asarray(batch.ids.to_pylist(), dtype=object) == product)
-        if hits.size:
-            return np.array(batch.values[int(hits[0])], dtype=np.float64)
-    raise CatalogError(f"{path}: --target-product {product!r} is not a product of the file")
 
 
 @dataclass
@@ -232,12 +201,9 @@ def run(args: argparse.Namespace) -> int:
     options = read_options(args)
     with asking_with_flags():
         reader = CatalogReader(args.input, options=options)
-    if args.target_product is not None:
-        if args.target != "blog":
-            raise CatalogError("give either --target or --target-product, not both")
-        target = product_target(args.input, args.target_product, options)
-    else:
-        target = read_target(args.target)
+    spec = target_spec(args)
+    target = load_target(spec, product_in_file(args.input, options))
+    leave_out = spec.text if spec.kind == "product" else None
     output = OutputFile(args.out)
     progress = Progress(not args.quiet and sys.stderr.isatty())
     progress.close(f"read {os.path.basename(args.input)} as {reader.roles.describe()}")
@@ -251,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
                 stretch=args.stretch,
                 znorm=args.znorm,
                 top=args.top,
-                leave_out=args.target_product,
+                leave_out=leave_out,
                 master=args.spark_master,
                 progress=progress.enabled,
             )
@@ -262,7 +228,7 @@ def run(args: argparse.Namespace) -> int:
                 stretch=args.stretch,
                 znorm=args.znorm,
                 top=args.top,
-                leave_out=args.target_product,
+                leave_out=leave_out,
                 progress=progress,
             )
         if args.out == "-":
