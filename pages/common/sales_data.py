@@ -43,6 +43,7 @@ from dtwcore.sales import (
     score_catalog,
     summary_line,
 )
+from dtwcore.sales.target import PUBLISHED_NAME
 from pages.common.labels import VALUE_KINDS
 from pages.common.sales_views import md
 
@@ -51,7 +52,6 @@ log = logging.getLogger(__name__)
 FILE = "sales.file"
 TARGET = "sales.target"
 TARGET_NAME = "sales.target_name"
-PUBLISHED_NAME = "published capacity"
 _UPLOAD_VERSION = "sales.uploader_version"
 _TARGET_VERSION = "sales.target_version"
 _TARGET_MESSAGE = "sales.target_message"

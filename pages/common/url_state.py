@@ -40,7 +40,22 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dtwcore.sales import BLOG_TARGET, DATE_ORDERS, LAYOUTS, WEEKDAYS, Catalog
+from dtwcore.sales import (
+    BLOG_TARGET,
+    DATE_ORDERS,
+    LAYOUTS,
+    PAGE_LIMITS,
+    WEEKDAYS,
+    Catalog,
+    CatalogError,
+)
+from dtwcore.sales.target import (
+    PUBLISHED_NAME,
+    load_target,
+    parse_target_spec,
+    product_spec,
+    values_spec,
+)
 from pages.common import sales_data as data
 from pages.common.labels import VALUE_KINDS
 from pages.common.sales_views import PRODUCT, md
@@ -64,8 +79,6 @@ _WRITTEN = "sales.url.written"  # the parameters this session last put in the ad
 _SHAPES_WRITTEN = "shapes.url.written"  # the same for Demand Shapes
 _PENDING_TARGET = "sales.url.target"  # a target from the address, applied once data is read
 _PROBLEMS = "sales.url.problems"  # what in the address could not be used, in words
-_PRODUCT_PREFIX = "product:"
-_VALUES_PREFIX = "values:"
 
 
 def store() -> UploadStore:
@@ -236,27 +249,37 @@ def read_address() -> None:
 
 
 def read_target(catalog: Catalog) -> None:
-    """Once the catalogue is read: the target named by the address, if any is pending."""
+    """Once the catalogue is read: the target named by the address, if any is pending (in
+    the one target grammar, :func:`dtwcore.sales.parse_target_spec`; a file is never read
+    from a link)."""
     text = st.session_state.pop(_PENDING_TARGET, "")
     if text is None:
-        data.use_target(BLOG_TARGET, data.PUBLISHED_NAME)
-    elif text.startswith(_PRODUCT_PREFIX):
-        code = text.removeprefix(_PRODUCT_PREFIX)
-        if code in set(catalog.ids.tolist()):
-            data.use_target(catalog.series(code), data.product_target_name(code))
-        else:
+        data.use_target(BLOG_TARGET, PUBLISHED_NAME)
+        return
+    if not text:
+        return
+    try:
+        spec = parse_target_spec(text)
+    except CatalogError:
+        spec = None
+    if spec is not None and spec.kind == "product":
+        if spec.text not in set(catalog.ids.tolist()):
             st.session_state.setdefault(_PROBLEMS, []).append(
-                f"The link's target product {md(code)} is not in {md(catalog.name)}."
+                f"The link's target product {md(spec.text)} is not in {md(catalog.name)}."
             )
-    elif text.startswith(_VALUES_PREFIX):
-        try:
-            values = np.array([float(v) for v in text.removeprefix(_VALUES_PREFIX).split(",")])
-        except ValueError:
-            st.session_state.setdefault(_PROBLEMS, []).append(
-                "The link's target is not a list of numbers; the published capacity is used."
-            )
-        else:
-            data.use_target(values, "target from the link")
+            return
+        data.use_target(catalog.series(spec.text), data.product_target_name(spec.text))
+        return
+    try:
+        if spec is None or spec.kind != "values":  # a link never reads a file
+            raise CatalogError(text)
+        values = load_target(spec, max_weeks=PAGE_LIMITS.weeks)
+    except CatalogError:
+        st.session_state.setdefault(_PROBLEMS, []).append(
+            "The link's target is not a list of numbers; the published capacity is used."
+        )
+        return
+    data.use_target(values, "target from the link")
 
 
 def show_problems() -> None:
@@ -274,8 +297,8 @@ def target_param(target: np.ndarray, catalog: Catalog, target_product: str | Non
     if target.shape == BLOG_TARGET.shape and np.array_equal(target, BLOG_TARGET):
         return None
     if target_product is not None:
-        return _PRODUCT_PREFIX + target_product
-    return _VALUES_PREFIX + ",".join(f"{v:.10g}" for v in target)
+        return product_spec(target_product).spec()
+    return values_spec(target).spec()
 
 
 def write_address(
