@@ -58,7 +58,9 @@ from dtwcore.sales.facts import (
     PAGE_LIMITS,
     PUBLISHED_STRETCHES,
     QUANTILE,
+    QUANTILE_RULE,
     VOLUME_BAND,
+    ZSCORE_RULE,
     ZSCORE_THRESHOLD,
     Limits,
 )
@@ -80,9 +82,11 @@ from dtwcore.sales.scoring import (
     euclidean_distances,
     quantile_outliers,
     rank_distances,
+    rank_order,
     score_catalog,
     shortlist,
     zscore_outliers,
+    zscores,
 )
 from dtwcore.sales.target import parse_target
 
@@ -109,11 +113,13 @@ __all__ = [
     "PAGE_LIMITS",
     "PUBLISHED_STRETCHES",
     "QUANTILE",
+    "QUANTILE_RULE",
     "SCORE_COLUMNS",
     "SNIFF_ROWS",
     "SUMMARY_NAMES",
     "VOLUME_BAND",
     "WEEKDAYS",
+    "ZSCORE_RULE",
     "ZSCORE_THRESHOLD",
     "AmbiguousColumns",
     "AmbiguousIdColumn",
@@ -141,6 +147,7 @@ __all__ = [
     "peek",
     "quantile_outliers",
     "rank_distances",
+    "rank_order",
     "resolve_roles",
     "score_catalog",
     "shortlist",
@@ -150,4 +157,5 @@ __all__ = [
     "to_matrix",
     "week_start_day",
     "zscore_outliers",
+    "zscores",
 ]

@@ -46,6 +46,7 @@ from dtwcore.sales import (
 from dtwcore.sales.target import PUBLISHED_NAME
 from pages.common.labels import VALUE_KINDS
 from pages.common.sales_views import md
+from pages.common.session import SALES_PRODUCT, SALES_TARGET_PRODUCT, STRETCH_RANGE
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ _READ = {
     "clip": "sales.read.clip",
     "values": "sales.read.values",
 }
-_PER_FILE = ("sales.product", "sales.target_product", *_READ.values())
+_PER_FILE = (SALES_PRODUCT, SALES_TARGET_PRODUCT, *_READ.values())
 _LAYOUT_LABELS = {
     "auto": "Tell automatically",
     "wide": "Wide: one row per product, one column per week",
@@ -432,7 +433,7 @@ def _on_target_upload(widget_key: str) -> None:
 
 
 def _use_product(catalog: Catalog) -> None:
-    product = st.session_state.get("sales.target_product")
+    product = st.session_state.get(SALES_TARGET_PRODUCT)
     if product is not None:
         _set_target(catalog.series(product), product_target_name(product))
 
@@ -483,7 +484,7 @@ def target_sidebar(catalog: Catalog) -> np.ndarray | None:
             "Or use a product's sales as the target",
             catalog.ids,
             index=None,
-            key="sales.target_product",
+            key=SALES_TARGET_PRODUCT,
             placeholder="Choose a product",
             help="Find products that sell like this one.",
         )
@@ -491,7 +492,7 @@ def target_sidebar(catalog: Catalog) -> np.ndarray | None:
             "Use as target",
             on_click=_use_product,
             args=(catalog,),
-            disabled=st.session_state.get("sales.target_product") is None,
+            disabled=st.session_state.get(SALES_TARGET_PRODUCT) is None,
             help="Replace the target with the chosen product's weekly sales.",
         )
         st.button(
@@ -509,14 +510,14 @@ def target_sidebar(catalog: Catalog) -> np.ndarray | None:
 
 def stretch_slider(key: str, help: str, **options: object) -> float:
     """The stretch-factor slider in the sidebar, the same range, step and format on every
-    page (0 to 0.5 by 0.005, default :data:`DEFAULT_STRETCH`); ``options`` go to
-    ``st.slider`` (e.g. ``persist_state``)."""
+    page (:data:`~pages.common.session.STRETCH_RANGE`, default :data:`DEFAULT_STRETCH`);
+    ``options`` go to ``st.slider`` (e.g. ``persist_state``)."""
     return st.sidebar.slider(
         "Stretch factor",
-        min_value=0.0,
-        max_value=0.5,
+        min_value=STRETCH_RANGE.low,
+        max_value=STRETCH_RANGE.high,
         value=DEFAULT_STRETCH,
-        step=0.005,
+        step=STRETCH_RANGE.step,
         format="%.3f",
         key=key,
         help=help,

@@ -59,15 +59,18 @@ from dtwcore.sales.target import (
 from pages.common import sales_data as data
 from pages.common.labels import VALUE_KINDS
 from pages.common.sales_views import PRODUCT, md
+from pages.common.session import (
+    BAND_RANGE,
+    SALES_BAND,
+    SALES_STRETCH,
+    SALES_TOP_N,
+    SALES_ZNORM,
+    STRETCH_RANGE,
+    TOP_N_RANGE,
+    Range,
+)
 from pages.common.uploads import UploadStore, content_key
 
-STRETCH = "sales.stretch"
-ZNORM = "sales.znorm"
-BAND = "sales.band"
-TOP_N = "sales.top_n"
-STRETCH_RANGE = (0.0, 0.5, 0.005)
-BAND_RANGE = (0.0, 3.0, 0.05)
-TOP_N_RANGE = (3, 50)
 # Reading choices: address parameter -> role in sales_data.reading_choices().
 READING = {"layout": "layout", "id": "ids", "week": "week", "units": "units",
            "dates": "date_order", "weekstart": "week_start", "clip": "clip",
@@ -86,14 +89,15 @@ def store() -> UploadStore:
     return UploadStore.from_env()
 
 
-def _number(text: str, lo: float, hi: float, step: float) -> float | None:
+def _number(text: str, allowed: Range) -> float | None:
+    """``text`` as a number of the sidebar's range, on its steps; None when it is not."""
     try:
         value = float(text)
     except ValueError:
         return None
-    if not math.isfinite(value) or not lo <= value <= hi:
+    if not math.isfinite(value) or not allowed.low <= value <= allowed.high:
         return None
-    return round(round(value / step) * step, 6)
+    return round(round(value / allowed.step) * allowed.step, 6)
 
 
 def _read_data(params: Mapping[str, Any]) -> list[str]:
@@ -124,7 +128,7 @@ def _read_matching(params: Mapping[str, Any], stretch_key: str, znorm_key: str) 
     """``stretch`` and ``znorm`` from the address into the given widget keys."""
     problems: list[str] = []
     if "stretch" in params:
-        value = _number(params["stretch"], *STRETCH_RANGE)
+        value = _number(params["stretch"], STRETCH_RANGE)
         if value is None:
             problems.append(f"stretch={md(params['stretch'])} is not a number from 0 to 0.5.")
         else:
@@ -140,20 +144,20 @@ def _read_matching(params: Mapping[str, Any], stretch_key: str, znorm_key: str) 
 def _read(params: Mapping[str, Any]) -> list[str]:
     """Put the address's Sales Trends settings into session state (``id`` is a list, the
     rest are strings); what could not be used, in words."""
-    problems = _read_data(params) + _read_matching(params, STRETCH, ZNORM)
+    problems = _read_data(params) + _read_matching(params, SALES_STRETCH, SALES_ZNORM)
     if "band" in params:
         low, _, high = params["band"].partition("-")
-        lo, hi = _number(low, *BAND_RANGE), _number(high, *BAND_RANGE)
+        lo, hi = _number(low, BAND_RANGE), _number(high, BAND_RANGE)
         if lo is None or hi is None or lo > hi:
             problems.append(f"band={md(params['band'])} is not two numbers like 0.8-1.2.")
         else:
-            st.session_state[BAND] = (lo, hi)
+            st.session_state[SALES_BAND] = (lo, hi)
     if "n" in params:
-        n = _number(params["n"], *TOP_N_RANGE, 1)
+        n = _number(params["n"], TOP_N_RANGE)
         if n is None:
             problems.append(f"n={md(params['n'])} is not a whole number from 3 to 50.")
         else:
-            st.session_state[TOP_N] = int(n)
+            st.session_state[SALES_TOP_N] = int(n)
     if "product" in params:
         st.session_state[PRODUCT] = params["product"]
     st.session_state[_PENDING_TARGET] = params.get("target")
