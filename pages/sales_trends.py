@@ -55,7 +55,7 @@ target = data.target_sidebar(catalog)
 if target is None:
     session.set_sales_analysis(None)
     end_page()
-unit = labels.catalog_unit(catalog, str(data.reading_choices().get("values", "auto")))
+unit = catalog.unit(str(data.reading_choices().get("values", "auto")))
 # A product of the file chosen as the target would rank first at distance 0: leave it out.
 target_name = st.session_state[data.TARGET_NAME]
 target_of = labels.target_product(catalog, target)

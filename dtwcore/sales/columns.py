@@ -37,8 +37,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dtwcore.sales.catalog import AmbiguousColumns, AmbiguousIdColumn, CatalogError
 from dtwcore.sales.dialect import DECIMAL_COMMA
+from dtwcore.sales.errors import AmbiguousColumns, AmbiguousIdColumn, CatalogError
 from dtwcore.sales.text import names, show
 from dtwcore.sales.units import MONEY_WORDS, SALES_WORDS
 

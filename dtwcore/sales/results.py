@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from dtwcore.distance import dtw_one_to_many
-from dtwcore.sales.catalog import CatalogError
+from dtwcore.sales.errors import CatalogError
 from dtwcore.sales.facts import DEFAULT_STRETCH
 from dtwcore.sales.reading import CatalogReader, file_format
 from dtwcore.sales.scoring import rank_order, zscores

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from dtwcore.distance import dtw_one_to_many, znormalize_rows
-from dtwcore.sales.catalog import CatalogError
+from dtwcore.sales.errors import CatalogError
 from dtwcore.sales.facts import DEFAULT_STRETCH, QUANTILE, VOLUME_BAND, ZSCORE_THRESHOLD
 
 SCORE_COLUMNS = ["product", "distance", "rank", "zscore", "mean_units", "volume_ratio"]

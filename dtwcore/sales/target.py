@@ -13,9 +13,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from dtwcore.sales.catalog import CatalogError, CatalogTooLarge
 from dtwcore.sales.columns import ReadOptions
 from dtwcore.sales.dialect import UNNAMED, Source, decode, fix_decimal_comma, read_source
+from dtwcore.sales.errors import CatalogError, CatalogTooLarge
 from dtwcore.sales.facts import BIG_CATALOGUES, BLOG_TARGET, MAX_UNITS, MAX_WEEKS
 from dtwcore.sales.text import number_text, show
 

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from dtwcore.sales.catalog import Catalog
 
 CURRENCIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "eur": ("€", ("eur", "euro", "€")),
@@ -88,18 +84,17 @@ def unit_of(column: str) -> Unit:
     return Unit(symbol=symbol, word=word.replace("_", " "))
 
 
-def catalog_unit(catalog: Catalog, kind: str = "auto") -> Unit:
-    """The unit of a catalogue's values.
+def values_unit(units_column: str | None, kind: str = "auto") -> Unit:
+    """The unit of a catalogue's values (see :meth:`dtwcore.sales.Catalog.unit`).
 
     ``kind`` is a key of :data:`VALUE_KINDS`: ``"auto"`` reads the name of the units
-    column (long layout; a wide file's values are units), ``"units"`` counts, and a
-    currency code money in that currency (called what the column calls it when its name
-    says money, else "sales").
+    column (``units_column``; None for a wide file, whose values are units), ``"units"``
+    counts, and a currency code money in that currency (called what the column calls it
+    when its name says money, else "sales").
     """
     if kind == "units":
         return Unit()
-    column = catalog.roles.units if catalog.roles is not None else None
-    found = unit_of(column) if column else Unit()
+    found = unit_of(units_column) if units_column else Unit()
     if kind in CURRENCIES:
         return Unit(symbol=CURRENCIES[kind][0], word=found.word if found != Unit() else "sales")
     return found

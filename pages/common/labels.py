@@ -17,17 +17,6 @@ import numpy as np
 import pandas as pd
 
 from dtwcore.sales.catalog import Catalog
-from dtwcore.sales.units import VALUE_KINDS, Unit, catalog_unit, unit_of
-
-__all__ = [
-    "VALUE_KINDS",
-    "Unit",
-    "band_words",
-    "catalog_unit",
-    "target_product",
-    "unit_of",
-    "week_dates",
-]
 
 
 def target_product(catalog: Catalog, target: np.ndarray) -> str | None:

@@ -44,7 +44,7 @@ from dtwcore.sales import (
     summary_line,
 )
 from dtwcore.sales.target import PUBLISHED_NAME
-from pages.common.labels import VALUE_KINDS
+from dtwcore.sales.units import VALUE_KINDS
 from pages.common.sales_views import md
 from pages.common.session import SALES_PRODUCT, SALES_TARGET_PRODUCT, STRETCH_RANGE
 
@@ -183,7 +183,7 @@ def reading_choices() -> dict[str, object]:
     """The reading choices made in the sidebar for the file in use (those left on "tell
     automatically" are not listed), by role: ``layout``, ``ids`` (list), ``week``,
     ``units``, ``date_order``, ``week_start``, ``clip``, ``values`` (a key of
-    :data:`pages.common.labels.VALUE_KINDS`; labels only, not how the file is parsed)."""
+    :data:`dtwcore.sales.units.VALUE_KINDS`; labels only, not how the file is parsed)."""
     defaults: dict[str, object] = {
         "layout": "auto",
         "date_order": "auto",

@@ -56,8 +56,8 @@ from dtwcore.sales.target import (
     product_spec,
     values_spec,
 )
+from dtwcore.sales.units import VALUE_KINDS
 from pages.common import sales_data as data
-from pages.common.labels import VALUE_KINDS
 from pages.common.sales_views import PRODUCT, md
 from pages.common.session import (
     BAND_RANGE,
