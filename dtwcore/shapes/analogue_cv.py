@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from dtwcore.distance import dtw_pairwise
 
@@ -58,6 +58,11 @@ SCALINGS = ("mean", "recent", "offset")
 ratio of the two products' mean units over the known weeks, ``recent`` by the ratio of
 their means over the last 4 known weeks, ``offset`` adds the difference of the means over
 the known weeks (not below 0)."""
+_SCALING_WORDS = {
+    "mean": "scaled by the ratio of mean units over the known weeks",
+    "recent": "scaled by the ratio of mean units over the last 4 known weeks",
+    "offset": "shifted by the difference of mean units over the known weeks",
+}
 ZNORMS = (True, False)
 STRETCHES = (0.0, 0.05, 0.1, 0.2)
 KS = (3, 5, 10, 20, 40)
@@ -99,6 +104,14 @@ class AnalogueSettings:
     def as_dict(self) -> dict[str, object]:
         """Plain data for JSON."""
         return asdict(self)
+
+    def describe(self) -> str:
+        """The settings in a sentence a planner can read."""
+        matched = "shapes (z-normalised)" if self.znorm else "units"
+        return (
+            f"{self.k} analogues matched on {matched} with stretch {self.stretch:g}, "
+            f"{_SCALING_WORDS[self.scaling]}; fan widened ×{self.widen:.2f}."
+        )
 
 
 @dataclass(frozen=True)
@@ -253,7 +266,7 @@ def _calibrated_widen(need: np.ndarray) -> float:
     finite = need[np.isfinite(need)]
     if finite.size == 0:
         return 1.0
-    return float(min(np.quantile(need, COVERAGE, method="higher"), finite.max()))
+    return float(min(np.quantile(need, COVERAGE, method="inverted_cdf"), finite.max()))
 
 
 def _closest(dist: np.ndarray, kmax: int) -> np.ndarray:
@@ -307,21 +320,32 @@ def _neighbours(
     return out
 
 
-@njit(cache=True, nogil=True)
-def _median_errors(cont: np.ndarray, actual: np.ndarray, ks: np.ndarray) -> np.ndarray:
-    """Sum of |actual - median of the first k continuations| for each k of ``ks``.
+@njit(cache=True, parallel=True)
+def _median_errors(
+    values: np.ndarray,
+    n_known: int,
+    targets: np.ndarray,
+    picks: np.ndarray,
+    scale: np.ndarray,
+    shift: np.ndarray,
+    ks: np.ndarray,
+) -> np.ndarray:
+    """Sum of |actual - median of the first k scaled continuations| for each k of ``ks``.
 
-    cont [shape=(R, kmax, H)], actual [shape=(R, H)], ks ascending, at most kmax; returns
-    [shape=(len(ks),)]. One insertion sort per (row, week) gives every prefix's median.
+    values [shape=(P, W)]; targets [shape=(R,)] rows of the products forecast; picks,
+    scale, shift [shape=(R, kmax)] their analogues and how each is scaled
+    (:func:`level_change`); ks ascending, at most kmax. Returns [shape=(len(ks),)], units.
+    One insertion sort per (product, week) gives the median of every prefix.
     """
-    n_rows, kmax, n_ahead = cont.shape
-    out = np.zeros(ks.size)
-    buf = np.empty(kmax)
-    for r in range(n_rows):
-        for h in range(n_ahead):
+    n_rows, kmax = picks.shape
+    errors = np.zeros((n_rows, ks.size))
+    for r in prange(n_rows):
+        buf = np.empty(kmax)
+        for week in range(n_known, values.shape[1]):
+            actual = values[targets[r], week]
             j = 0
             for i in range(kmax):
-                x = cont[r, i, h]
+                x = max(values[picks[r, i], week] * scale[r, i] + shift[r, i], 0.0)
                 p = i
                 while p > 0 and buf[p - 1] > x:
                     buf[p] = buf[p - 1]
@@ -330,9 +354,9 @@ def _median_errors(cont: np.ndarray, actual: np.ndarray, ks: np.ndarray) -> np.n
                 if j < ks.size and i + 1 == ks[j]:
                     half = (i + 1) // 2
                     mid = buf[half] if (i + 1) % 2 else 0.5 * (buf[half - 1] + buf[half])
-                    out[j] += abs(actual[r, h] - mid)
+                    errors[r, j] += abs(actual - mid)
                     j += 1
-    return out
+    return errors.sum(axis=0)
 
 
 @dataclass
@@ -431,8 +455,12 @@ def select_per_view(
         scores: list[tuple[float, AnalogueSettings]] = []
         for znorm, stretch, scaling in itertools.product(grid.znorm, grid.stretch, grid.scaling):
             picks = cands.lists[(znorm, stretch, _pool(scaling))][view, rows, : ks[-1]]
-            cont = _continuations(values, n_known, targets[rows], picks, scaling)
-            errors = _median_errors(cont, actual[rows], np.array(ks))
+            scale, shift = level_change(
+                values[targets[rows], :n_known], values[picks, :n_known], scaling
+            )
+            errors = _median_errors(
+                values, n_known, targets[rows], picks, scale, shift, np.array(ks)
+            )
             scores += [
                 (float(e), AnalogueSettings(znorm, stretch, k, scaling))
                 for e, k in zip(errors, ks, strict=True)
