@@ -219,3 +219,5 @@ def test_bad_settings_are_refused(uci: np.ndarray) -> None:
         find_analogues(uci[0, :13], uci, widen=-1.0)
     with pytest.raises(ValueError, match="at least 2 folds"):
         backtest(uci, folds=1)
+    with pytest.raises(ValueError, match="from 1 to 51 weeks can be known; got 52"):
+        choose_settings(uci, 52)

@@ -509,9 +509,16 @@ def choose_settings(
     AnalogueSettings
     """
     values = np.ascontiguousarray(values, dtype=np.float64)
-    n_products = values.shape[0]
-    if n_products < 2:
-        raise ValueError("choosing settings needs a catalogue of at least 2 products")
+    if values.ndim != 2 or values.shape[0] < 2:
+        raise ValueError("choosing settings needs a table of at least 2 products")
+    if not np.isfinite(values).all():
+        raise ValueError("the catalogue holds values that are not finite numbers")
+    n_products, n_weeks = values.shape
+    if not 1 <= n_known < n_weeks:
+        raise ValueError(
+            f"the catalogue has {n_weeks} weeks, so from 1 to {n_weeks - 1} weeks can be "
+            f"known; got {n_known}"
+        )
     targets = np.arange(n_products)
     if n_products > max_products:
         targets = np.sort(np.random.default_rng(seed).choice(n_products, max_products, False))
