@@ -23,25 +23,25 @@ from pages.common.tracking_panel import render_store_status
 st.set_page_config(page_title="DTW Match", page_icon=":material/timeline:", layout="wide")
 
 SALES = st.Page(
-    "pages/1_Sales_Trends.py",
+    "pages/sales_trends.py",
     title="Sales Trends",
     icon=":material/trending_up:",
     url_path="sales-trends",
 )
 AUDIO = st.Page(
-    "pages/2_Audio_Match.py",
+    "pages/audio_match.py",
     title="Audio Match",
     icon=":material/graphic_eq:",
     url_path="audio-match",
 )
 SHAPES = st.Page(
-    "pages/4_Demand_Shapes.py",
+    "pages/demand_shapes.py",
     title="Demand Shapes",
     icon=":material/stacked_line_chart:",
     url_path="demand-shapes",
 )
 EXPERIMENTS = st.Page(
-    "pages/3_Experiments.py",
+    "pages/experiment_runs.py",
     title="Experiments",
     icon=":material/science:",
     url_path="experiments",

@@ -19,8 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from dtwcore.audio import FEATURE_KINDS, SAMPLE_RATE, Clip, distance_matrix, prepare, read_audio
-from dtwcore.audio_embedding import embedding_session
+from dtwcore.audio.embedding import embedding_session
+from dtwcore.audio.features import (
+    FEATURE_KINDS,
+    SAMPLE_RATE,
+    Clip,
+    distance_matrix,
+    prepare,
+    read_audio,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 FSDD = ROOT / "data" / "fsdd-dev"

@@ -5,11 +5,11 @@ stream of at least ``--minutes`` minutes (default 30): 30 other sentences in 8 v
 2 of 3 speeds each (some sounding close: "Hey Martin", "a marvel"), real spoken digits, silence,
 and white, pink and brown noise, in a shuffled order. The wake word is enrolled from the
 five shipped samples (``assets/audio/hey_marvin_1..5.wav``) with the default features,
-and the stream is scored as a live detector would (:func:`dtwcore.audio_wake.score_trace`
-and :func:`~dtwcore.audio_wake.detections`, one detection per dip, 1 s cooldown).
+and the stream is scored as a live detector would (:func:`dtwcore.audio.wake.score_trace`
+and :func:`~dtwcore.audio.wake.detections`, one detection per dip, 1 s cooldown).
 
 To set the second threshold, "Hey Marvin" said in 16 voices not enrolled at 3 speeds,
-each between two other sentences, is searched for (:func:`~dtwcore.audio_wake.find`): the
+each between two other sentences, is searched for (:func:`~dtwcore.audio.wake.find`): the
 threshold that rejects 5 % of them is their 95th percentile distance.
 
 Prints JSON: the stream's make-up and length, and false accepts (count and per hour) at
@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from dtwcore.audio import SAMPLE_RATE, prepare, read_audio
-from dtwcore.audio_wake import detections, enroll_utterances, find, score_trace
+from dtwcore.audio.features import SAMPLE_RATE, prepare, read_audio
+from dtwcore.audio.wake import detections, enroll_utterances, find, score_trace
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets" / "audio"

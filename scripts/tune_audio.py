@@ -10,7 +10,7 @@ held-out figures, their means, and the choice made on all speakers together (the
 
 With ``--threshold`` it instead chooses, the same way, the factor that turns an
 enrollment's median leave-one-out distance into its threshold
-(``dtwcore.audio_wake.THRESHOLD_FACTORS``) for the shipped embedding settings: the factor
+(``dtwcore.audio.wake.THRESHOLD_FACTORS``) for the shipped embedding settings: the factor
 with the fewest false rejects plus false accepts on the other speakers.
 
 ``--tests-below N`` scores only recordings with index below N (fewer tests, same
@@ -31,7 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dtwcore.audio import (
+from dtwcore.audio.evaluate import scan_folder, speaker_figures
+from dtwcore.audio.features import (
     FEATURES,
     distance_matrix,
     features,
@@ -39,8 +40,7 @@ from dtwcore.audio import (
     read_audio,
     trim_silence,
 )
-from dtwcore.audio_eval import scan_folder, speaker_figures
-from dtwcore.audio_wake import MIN_TEMPLATES, enroll
+from dtwcore.audio.wake import MIN_TEMPLATES, enroll
 
 GRID = {
     "trim_db": [25.0, 40.0],

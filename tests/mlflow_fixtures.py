@@ -30,7 +30,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def server_store(mlflow_server: str):  # noqa: ANN201
-    from dtwcore.tracking import resolve_store
+    from dtwcore.runs.sales import resolve_store
 
     return resolve_store(mlflow_server)
 
@@ -38,7 +38,7 @@ def server_store(mlflow_server: str):  # noqa: ANN201
 @pytest.fixture(scope="session")
 def sqlite_store(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     """The embedded default kind of store: SQLite file plus an artifact folder beside it."""
-    from dtwcore.tracking import Store
+    from dtwcore.runs.sales import Store
 
     root = tmp_path_factory.mktemp("mlflow-sqlite")
     return Store(f"sqlite:///{root / 'mlflow.db'}", root / "mlartifacts")
@@ -66,8 +66,8 @@ def _sweeps() -> dict:
 def logged_runs(store, uci_catalog, _sweeps: dict) -> dict:  # noqa: ANN001
     """The published sweep on the UCI file, logged once per store and session:
     stretch factor -> run id."""
+    from dtwcore.runs.sales import sweep
     from dtwcore.sales import BLOG_TARGET, PUBLISHED_STRETCHES
-    from dtwcore.tracking import sweep
 
     if store.tracking_uri not in _sweeps:
         ids = sweep(

@@ -18,8 +18,8 @@ import mlflow
 import pandas as pd
 from pyspark.sql import functions as F
 
-from dtwcore import model as dtw_model
-from dtwcore.spark import session
+from dtwcore.runs import model as dtw_model
+from dtwcore.sales.spark import session
 
 PARTITIONS = 6
 

@@ -7,11 +7,11 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dtwcore.audio import align, euclidean_matrix, prepare, read_audio
+from dtwcore.audio.features import align, euclidean_matrix, prepare, read_audio
 
 from .conftest import ROOT
 
-PAGE = str(ROOT / "pages" / "2_Audio_Match.py")
+PAGE = str(ROOT / "pages" / "audio_match.py")
 MANIFEST = json.loads((ROOT / "assets" / "audio" / "manifest.json").read_text())
 
 

@@ -8,14 +8,14 @@ import pytest
 from mlflow.tracking import MlflowClient
 from streamlit.testing.v1 import AppTest
 
-from dtwcore import model as dtw_model
-from dtwcore import tracking
+from dtwcore.runs import model as dtw_model
+from dtwcore.runs import sales as tracking
 from dtwcore.sales import BLOG_TARGET, DEMO_NAME, Catalog, score_catalog
 from tests.conftest import ROOT, free_port
 
 pytest_plugins = ["tests.mlflow_fixtures"]
 
-PAGE = str(ROOT / "pages" / "3_Experiments.py")
+PAGE = str(ROOT / "pages" / "experiment_runs.py")
 
 
 def _page(monkeypatch: pytest.MonkeyPatch, uri: str) -> AppTest:
@@ -51,7 +51,7 @@ def test_a_page_that_ends_early_keeps_the_sidebar_footer(
     that app.py draws after every page are still there (st.stop() used to cut them)."""
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    at.switch_page("pages/3_Experiments.py").run()
+    at.switch_page("pages/experiment_runs.py").run()
     assert not at.exception
     assert any("No runs yet" in i.value for i in at.info)
     sidebar = [m.value for m in at.sidebar.markdown] + [c.value for c in at.sidebar.caption]

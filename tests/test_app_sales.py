@@ -15,7 +15,7 @@ from dtwcore.sales import BLOG_TARGET, Catalog, demo_catalog, load_catalog, scor
 
 from .conftest import ROOT, UCI_CSV
 
-PAGE = str(ROOT / "pages" / "1_Sales_Trends.py")
+PAGE = str(ROOT / "pages" / "sales_trends.py")
 TIMEOUT = 120
 
 
@@ -219,7 +219,7 @@ def test_whole_app_navigation_and_data_summary(uci_bytes: tuple[str, bytes]) -> 
     assert at.title[0].value == "DTW Match"
     assert "Demo data (made up) · 800 products × 52 weeks" in at.sidebar.caption[0].value
     at.session_state["sales.file"] = uci_bytes
-    at.switch_page("pages/1_Sales_Trends.py").run()
+    at.switch_page("pages/sales_trends.py").run()
     assert not at.exception
     assert metrics(at)["Best match"] == "P675"
     summary = [c.value for c in at.sidebar.caption]

@@ -13,12 +13,12 @@ from streamlit.testing.v1 import AppTest
 
 from dtwcore.sales import demo_catalog, load_catalog
 from dtwcore.shapes import cluster_shapes, find_analogues
-from dtwcore.uploads import UploadStore
+from pages.common.uploads import UploadStore
 
 from .conftest import ROOT, UCI_CSV
 
 APP = str(ROOT / "app.py")
-PAGE = "pages/4_Demand_Shapes.py"
+PAGE = "pages/demand_shapes.py"
 TIMEOUT = 300
 
 
@@ -112,8 +112,8 @@ def test_too_few_known_weeks_are_explained(uci_file: tuple[str, bytes]) -> None:
 
 
 def test_log_the_clustering_to_mlflow(tmp_path, uci_file: tuple[str, bytes]) -> None:  # noqa: ANN001
-    from dtwcore import tracking
-    from dtwcore.shapes.runs import EXPERIMENT
+    from dtwcore.runs import sales as tracking
+    from dtwcore.runs.shapes import EXPERIMENT
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     at = open_page(uci_file, **{"tracking.uri": uri})

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dtwcore.uploads import UploadStore
+from pages.common.uploads import UploadStore
 
 from .conftest import ROOT, UCI_CSV
 
-PAGE = str(ROOT / "pages" / "1_Sales_Trends.py")
+PAGE = str(ROOT / "pages" / "sales_trends.py")
 
 
 EXAMPLES = ROOT / "assets" / "examples"

@@ -1,4 +1,4 @@
-"""dtwcore.audio and dtwcore.audio_wake: loading and its errors, features, distances,
+"""dtwcore.audio.features and dtwcore.audio.wake: loading and its errors, features, distances,
 subsequence DTW against brute force, detection and localisation on shipped clips."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dtwcore import dtw_distance
-from dtwcore.audio import (
+from dtwcore.audio.embedding import EMBED_HOP, EMBED_WINDOW
+from dtwcore.audio.features import (
     FEATURES,
     HOP_SECONDS,
     MAX_CLIP_SECONDS,
@@ -30,8 +31,7 @@ from dtwcore.audio import (
     prepare,
     read_audio,
 )
-from dtwcore.audio_embedding import EMBED_HOP, EMBED_WINDOW
-from dtwcore.audio_wake import (
+from dtwcore.audio.wake import (
     THRESHOLD_FACTORS,
     detect,
     detections,
@@ -441,6 +441,6 @@ def test_stream_detections_fire_once_per_wake_word_and_nowhere_else(wake):
 
 def test_warming_reads_and_featurises_with_every_kind():
     """The app's warm-up step for the Audio page: every feature kind, no error."""
-    from dtwcore.warmup import warm_audio
+    from pages.common.warmup import warm_audio
 
     warm_audio()  # raises if reading or any kind fails

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dtwcore.audio_eval import evaluate, scan_folder
+from dtwcore.audio.evaluate import evaluate, scan_folder
 from dtwcore.cli import main
 
 from .conftest import FSDD, ROOT
@@ -120,7 +120,11 @@ def test_cli_prints_json(tiny, capsys):
         (["audio-eval", "{tmp}", "--enroll", "0"], "error: --enroll must be a whole number"),
         (["audio-eval", "{tmp}"], "holds no recordings named {label}_{speaker}_{index}.wav"),
         (["audio-eval", "{subset}", "--enroll", "20"], "error: speaker george needs recordings"),
-        (["audio-eval", "{subset}", "--stretch", "2"], "error: stretch must be between 0 and 1"),
+        (
+            ["audio-eval", "{subset}", "--stretch", "2"],
+            "error: argument --stretch: the stretch factor must be a number between 0 and 1, "
+            "got '2'",
+        ),
     ],
 )
 def test_cli_bad_arguments_exit_2_with_one_line(args, message, subset, tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""dtwcore.audio_listen: a live listener fed 20 ms microphone frames at 48 kHz."""
+"""dtwcore.audio.listen: a live listener fed 20 ms microphone frames at 48 kHz."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import librosa
 import numpy as np
 import pytest
 
-from dtwcore.audio import SAMPLE_RATE, prepare, read_audio
-from dtwcore.audio_listen import Listener
-from dtwcore.audio_wake import enroll_utterances
+from dtwcore.audio.features import SAMPLE_RATE, prepare, read_audio
+from dtwcore.audio.listen import Listener
+from dtwcore.audio.wake import enroll_utterances
 
 from .conftest import ROOT
 

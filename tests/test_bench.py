@@ -29,7 +29,7 @@ def test_quick_benchmark_runs_and_agrees_with_peer(tmp_path) -> None:  # noqa: A
 def test_quick_clustering_benchmark_runs_on_the_bundled_data_sets(tmp_path) -> None:  # noqa: ANN001
     out = tmp_path / "shapes.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "dtwcore.bench_shapes", "--quick", "--out", str(out)],
+        [sys.executable, "-m", "dtwcore.bench.shapes", "--quick", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=900, check=True,
     )  # fmt: skip
     assert "ARI ours" in proc.stdout

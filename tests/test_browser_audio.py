@@ -82,7 +82,7 @@ def _assert_sample_sentences_separate(page) -> None:  # noqa: ANN001
         others = [j for j in range(len(names)) if j != k]
         assert names[min(others, key=lambda j: z[k, j])].startswith("doors_"), names[k]
     fast, slow = names.index("doors_us_160wpm.wav"), names.index("doors_us_110wpm.wav")
-    from dtwcore.audio import distance_matrix, prepare, read_audio
+    from dtwcore.audio.features import distance_matrix, prepare, read_audio
 
     feats = [
         prepare(read_audio(ASSETS / n)).features
@@ -186,8 +186,8 @@ ran on into the next word, or a match elsewhere in the recording, fails.
 
 def _enrollment_caption(uploads: list[dict]) -> str:
     """The caption the page must show when exactly ``uploads`` are enrolled (and nothing else)."""
-    from dtwcore.audio import FEATURE_KINDS, MAX_CLIP_SECONDS, load_audio, prepare
-    from dtwcore.audio_wake import enroll_utterances
+    from dtwcore.audio.features import FEATURE_KINDS, MAX_CLIP_SECONDS, load_audio, prepare
+    from dtwcore.audio.wake import enroll_utterances
 
     utts = [
         prepare(load_audio(u["buffer"], u["name"], max_seconds=MAX_CLIP_SECONDS)) for u in uploads
@@ -305,8 +305,8 @@ LISTENING = re.compile(r"Listening: (\d+\.\d+) s heard; first sound at (\d+\.\d+
 def _listen_recording(path) -> tuple[float, list[float], float]:  # noqa: ANN001
     """Write the fake microphone's recording; return its length, where each "Hey Marvin"
     ends and where its first sound is (seconds)."""
-    from dtwcore.audio import SAMPLE_RATE
-    from dtwcore.audio_listen import SOUND_LEVEL
+    from dtwcore.audio.features import SAMPLE_RATE
+    from dtwcore.audio.listen import SOUND_LEVEL
 
     y, ends = spoken(LISTEN_SCRIPT)
     sf.write(path, y, SAMPLE_RATE, subtype="PCM_16")

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from dtwcore import cli, tracking
+from dtwcore import cli
+from dtwcore.runs import sales as tracking
 from dtwcore.sales import BLOG_TARGET, score_catalog
 
 from .sales_corpus import csv_bytes, order_lines, store_sales_rows

@@ -154,7 +154,7 @@ def run_subprocess(code: str, *args: str) -> subprocess.CompletedProcess[str]:
 def test_stdout_and_no_pyspark_on_the_local_path(expected: pd.DataFrame) -> None:
     code = (
         "import argparse, sys\n"
-        "from dtwcore import cli_score\n"
+        "from dtwcore.cli import score as cli_score\n"
         "parser = argparse.ArgumentParser()\n"
         "cli_score.register(parser.add_subparsers())\n"
         "args = parser.parse_args(sys.argv[1:])\n"

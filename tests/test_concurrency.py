@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dtwcore import model as dtw_model
-from dtwcore import tracking
+from dtwcore.runs import model as dtw_model
+from dtwcore.runs import sales as tracking
 from dtwcore.sales import (
     BLOG_TARGET,
     DEFAULT_STRETCH,
@@ -185,7 +185,7 @@ def test_a_sessions_store_is_not_changed_by_another_sessions_logging(
     """While one session logs to the store it chose in the sidebar, another session
     resolving the default store must still get the default.
 
-    ``dtwcore.model.use_tracking_uri`` used to call ``mlflow.set_tracking_uri``, which also
+    ``dtwcore.runs.model.use_tracking_uri`` used to call ``mlflow.set_tracking_uri``, which also
     sets the process-wide ``MLFLOW_TRACKING_URI`` variable; ``tracking.resolve_store()``
     reads that variable, so during another session's run it returned *that* session's store
     and this session's runs went there."""

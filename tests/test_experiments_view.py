@@ -6,13 +6,12 @@ import datetime as dt
 
 import pandas as pd
 
-from dtwcore.experiments import (
+from dtwcore.runs.compare import (
     CHANGE_COLUMNS,
-    dataset_slug,
-    download_name,
     outlier_changes,
     run_labels,
 )
+from dtwcore.sales.export import dataset_slug, download_name
 
 
 def _runs(**columns: list) -> pd.DataFrame:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pytest
 
-from dtwcore import tracking
+from dtwcore.runs import sales as tracking
 from dtwcore.sales import BLOG_TARGET, load_catalog
 from tests.reliability import FULL, record
 from tests.reliability.mlflow_checks import (
@@ -214,7 +214,7 @@ def test_server_dies_after_creating_a_run_before_its_id_arrives(
 def _page_with_panel(file: tuple[str, bytes]):  # noqa: ANN202
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / "pages" / "1_Sales_Trends.py"), default_timeout=240)
+    at = AppTest.from_file(str(ROOT / "pages" / "sales_trends.py"), default_timeout=240)
     at.session_state["sales.file"] = file
     return at.run()
 

@@ -21,7 +21,7 @@ import soundfile as sf
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from dtwcore.audio import (
+from dtwcore.audio.features import (
     FEATURE_KINDS,
     MAX_CLIP_SECONDS,
     MAX_FILE_MB,
@@ -32,7 +32,7 @@ from dtwcore.audio import (
     load_audio,
     prepare,
 )
-from dtwcore.audio_wake import MIN_TEMPLATES, enroll_utterances
+from dtwcore.audio.wake import MIN_TEMPLATES, enroll_utterances
 from tests.reliability import fuzz_settings, no_hang, outcome, record
 from tests.reliability.checks import check_message
 from tests.reliability.strategies import mutated

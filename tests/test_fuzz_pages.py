@@ -23,7 +23,7 @@ from tests.reliability.strategies import messy_tables, mutated, product_codes
 
 from .conftest import ROOT, UCI_CSV
 
-PAGE = str(ROOT / "pages" / "1_Sales_Trends.py")
+PAGE = str(ROOT / "pages" / "sales_trends.py")
 TIMEOUT = 120
 UCI_HEAD = b"".join(UCI_CSV.read_bytes().splitlines(keepends=True)[:30])
 

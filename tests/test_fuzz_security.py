@@ -245,7 +245,7 @@ def test_upload_limit_matches_what_the_loaders_take() -> None:
     times that reach the app's memory, per session."""
     import tomllib
 
-    from dtwcore.audio import MAX_FILE_MB
+    from dtwcore.audio.features import MAX_FILE_MB
     from dtwcore.sales import MAX_UPLOAD_MB, PAGE_LIMITS
 
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
@@ -258,7 +258,7 @@ def test_logged_score_files_keep_every_product_code(tmp_path: Path) -> None:
     a carriage return or line feed inside a code included: with pandas' default line end
     such a code was left unquoted, split its row, and reading the run back (the Experiments
     page) lost or shifted products."""
-    from dtwcore import tracking
+    from dtwcore.runs import sales as tracking
     from dtwcore.sales import Catalog
 
     codes = ["A\rB", "=1+1", "plain", 'q"uote', "x\ny"]

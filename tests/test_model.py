@@ -16,8 +16,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from dtwcore import model as dtw_model
-from dtwcore import tracking
+from dtwcore.runs import model as dtw_model
+from dtwcore.runs import sales as tracking
 from dtwcore.sales import BLOG_TARGET, Catalog, score_catalog
 from tests.conftest import UCI_CSV, free_port, stop_process, wait_http
 
@@ -171,3 +171,17 @@ def test_served_model_answers_with_the_same_distances(
     finally:
         stop_process(proc, timeout=5)
         log.close()
+
+
+def test_a_model_logged_before_the_package_layout_still_scores_the_same() -> None:
+    """A model logged by the code before ``dtwcore`` was arranged in packages (its stored
+    ``model_code.py`` imports ``dtwcore.runs.model``) loads and gives the distances it gave then.
+    """
+    fixture = Path(__file__).parent / "fixtures" / "model_logged_before_layout"
+    expected = json.loads(fixture.with_suffix(".expected.json").read_text())
+    assert "from dtwcore.model import DistanceModel" in (fixture / "model_code.py").read_text()
+    loaded = mlflow.pyfunc.load_model(str(fixture))
+    uci = pd.read_csv(UCI_CSV).head(12)
+    answer = loaded.predict(uci[["Product_Code", *WEEKS]])
+    assert answer["Product_Code"].tolist() == expected["product"]
+    assert answer["distance"].tolist() == expected["distance"]

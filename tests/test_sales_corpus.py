@@ -111,7 +111,7 @@ def test_page_and_command_ask_the_same_question(
 
 @pytest.fixture(scope="module")
 def spark() -> Iterator[object]:
-    from dtwcore.spark import session
+    from dtwcore.sales.spark import session
 
     spark, created = session("local[2]", shuffle_partitions=4)
     yield spark
@@ -123,7 +123,7 @@ def spark() -> Iterator[object]:
 def test_spark_reads_the_same_tables(spark: object, tmp_path: Path) -> None:
     """Every table of the corpus scored on Spark (long layouts added up by a group-by on
     the cluster) gives the local engine's products, ranks and distances."""
-    from dtwcore.spark import score, score_file, to_arrow
+    from dtwcore.sales.spark import score, score_file, to_arrow
 
     for case in TABLES:
         path = _file(tmp_path, case)

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dtwcore import tracking
+from dtwcore.runs import sales as tracking
+from dtwcore.runs.shapes import ARTIFACTS, EXPERIMENT, log_clustering
 from dtwcore.shapes import cluster_shapes
 from dtwcore.shapes.clustering import assignments
-from dtwcore.shapes.runs import ARTIFACTS, EXPERIMENT, log_clustering
 
 pytest_plugins = ["tests.mlflow_fixtures"]
 

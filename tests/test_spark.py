@@ -1,4 +1,4 @@
-"""Spark engine: same kernels, same numbers as the local engine (dtwcore.spark)."""
+"""Spark engine: same kernels, same numbers as the local engine (dtwcore.sales.spark)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 
 from dtwcore.cli import main
 from dtwcore.sales import BLOG_TARGET, AmbiguousColumns, CatalogError, ReadOptions, score_catalog
-from dtwcore.stream import CatalogReader
+from dtwcore.sales.results import CatalogReader
 
 from .conftest import UCI_CSV
 from .test_stream import write_dialects
@@ -29,7 +29,7 @@ WEEKS = [f"W{i}" for i in range(52)]
 @pytest.fixture(scope="session")
 def spark() -> Iterator[object]:
     """One local[2] session for every Spark test (UI off, few shuffle partitions)."""
-    from dtwcore.spark import session
+    from dtwcore.sales.spark import session
 
     spark, created = session("local[2]", shuffle_partitions=4)
     yield spark
@@ -50,7 +50,7 @@ def assert_same(got: pd.DataFrame, want: pd.DataFrame) -> None:
 
 
 def test_score_uci_dataframe_matches_local(spark) -> None:  # noqa: ANN001
-    from dtwcore.spark import read_catalog, score, to_arrow
+    from dtwcore.sales.spark import read_catalog, score, to_arrow
 
     uci = pd.read_csv(UCI_CSV)
     want = score_catalog(uci["Product_Code"].to_numpy(), uci[WEEKS].to_numpy(), BLOG_TARGET)
@@ -94,7 +94,7 @@ def test_engines_agree_on_a_generated_catalogue_in_many_partitions(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    from dtwcore.spark import score, to_arrow
+    from dtwcore.sales.spark import score, to_arrow
 
     rng = np.random.default_rng(11)
     n = 30_000
@@ -146,7 +146,7 @@ def test_spark_reports_bad_rows_in_one_line(
 
 
 def test_score_on_an_in_memory_dataframe(spark) -> None:  # noqa: ANN001
-    from dtwcore.spark import score, to_arrow
+    from dtwcore.sales.spark import score, to_arrow
 
     rows = [(7, 1.0, 2.0, 3.0, 9.0), (8, 3.0, 2.0, 1.0, 9.0), (9, 1.0, 2.0, 4.0, 9.0)]
     df = spark.createDataFrame(rows, "sku long, a double, b double, c double, MAX double")
@@ -160,7 +160,9 @@ def test_score_on_an_in_memory_dataframe(spark) -> None:  # noqa: ANN001
     assert_same(got, want.sort_values("rank").reset_index(drop=True))
     with pytest.raises(CatalogError, match="^top must be a whole number of 1 or more, got 0$"):
         score(df, target, id_column="sku", top=0, options=wide)
-    with pytest.raises(ValueError, match="stretch must be between 0 and 1"):
+    with pytest.raises(
+        ValueError, match="^the stretch factor must be a number between 0 and 1, got 2.0$"
+    ):
         score(df, target, id_column="sku", stretch=2.0, options=wide)
     with pytest.raises(AmbiguousColumns, match="the layout is not clear"):
         score(df.drop("sku"), target)
@@ -191,7 +193,7 @@ def test_spark_reports_a_bad_decimal_comma_cell_after_the_first_block(
     spark,  # noqa: ANN001
     tmp_path: Path,
 ) -> None:
-    from dtwcore.spark import score_file
+    from dtwcore.sales.spark import score_file
 
     rows = "".join(f"Café{i};{i},5;{i}\r\n" for i in range(3000))
     source = tmp_path / "late.csv"

@@ -22,8 +22,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dtwcore.cli import main
+from dtwcore.runs.sales import Store, log_analysis
 from dtwcore.sales import BLOG_TARGET, load_catalog, score_catalog
-from dtwcore.tracking import Store, log_analysis
 from scripts.make_sales_examples import STORE_SALES
 from scripts.spark_cluster import Cluster, processes
 from scripts.spark_cluster import main as cluster_main

@@ -1,4 +1,4 @@
-"""Streaming catalogue reader and atomic result writer (dtwcore.stream)."""
+"""Streaming catalogue reader and atomic result writer (dtwcore.sales.results)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 
 from dtwcore.sales import CatalogError, ReadOptions, load_catalog, resolve_roles, sniff_separator
 from dtwcore.sales.columns import is_summary
-from dtwcore.stream import (
+from dtwcore.sales.results import (
     RESULT_SCHEMA,
     CatalogReader,
     Dialect,

@@ -20,8 +20,9 @@ import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
-from dtwcore import cli, tracking
-from dtwcore import model as dtw_model
+from dtwcore import cli
+from dtwcore.runs import model as dtw_model
+from dtwcore.runs import sales as tracking
 from dtwcore.sales import (
     BLOG_TARGET,
     PUBLISHED_STRETCHES,
@@ -322,7 +323,7 @@ def test_cli_sweep_target_file_and_no_znorm(
     "args, words",
     [
         (["--stretch", "1.5"], "between 0 and 1"),
-        (["--stretch", "abc"], "invalid float value"),
+        (["--stretch", "abc"], "the stretch factor must be a number between 0 and 1, got 'abc'"),
         (["--stretch"], "expected at least one argument"),
         (["--target", "/no/such/target.txt"], "target"),
         (["--bogus"], "unrecognized arguments"),

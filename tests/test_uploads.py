@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dtwcore.uploads import KEY_CHARS, UploadStore, content_key, is_key
+from pages.common.uploads import KEY_CHARS, UploadStore, content_key, is_key
 
 
 def test_put_then_get_returns_the_same_bytes(tmp_path: Path) -> None:

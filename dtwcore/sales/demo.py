@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+import pandas as pd
 
 from dtwcore.sales.catalog import Catalog, CatalogError, excluded_frame
 from dtwcore.sales.facts import BLOG_TARGET
@@ -72,3 +75,29 @@ def demo_catalog(n: int = 800, weeks: int = 52, seed: int = 0) -> Catalog:
             "a little early or late."
         ],
     )
+
+
+def example_new_products(
+    weeks: Sequence[str], target: Sequence[float], id_column: str
+) -> pd.DataFrame:
+    """Two made-up new products to score, like the published write-up's: one follows the
+    target two weeks late, one sells steadily with a single promotion spike.
+
+    Parameters
+    ----------
+    weeks : the model's week columns [W names]
+    target : the run's target [T values, units a week], stretched to W weeks
+    id_column : name of the product-code column
+
+    Returns
+    -------
+    DataFrame [2 rows x (1 + W) columns]: the code column, then one column per week.
+    """
+    n = len(weeks)
+    base = np.interp(np.linspace(0, len(target) - 1, n), np.arange(len(target)), target)
+    late = np.round(np.roll(base, 2))
+    steady = np.full(n, np.round(float(np.mean(base))))
+    steady[n // 2] *= 3
+    frame = pd.DataFrame([late, steady], columns=list(weeks))
+    frame.insert(0, id_column, ["NEW-late-follower", "NEW-steady-promo"])
+    return frame

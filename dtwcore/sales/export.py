@@ -1,8 +1,14 @@
-"""Downloads: CSV text that spreadsheets open safely."""
+"""Downloads: CSV text that spreadsheets open safely, and file names that carry the settings."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pandas as pd
+
+_SLUG = re.compile(r"[^A-Za-z0-9]+")
+_SLUG_CHARS = 40
 
 
 def csv_text(df: pd.DataFrame) -> str:
@@ -32,3 +38,31 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
             out[col] = s.map(fix)
     out.columns = [fix(c) for c in out.columns]
     return out
+
+
+def dataset_slug(name: str) -> str:
+    """A file-name-safe short form of a data set's name ("Demo data …" -> "demo")."""
+    if name.lower().startswith("demo"):
+        return "demo"
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    slug = _SLUG.sub("_", stem).strip("_")[:_SLUG_CHARS].strip("_")
+    return slug or "data"
+
+
+def download_name(
+    kind: str, dataset: str, stretch: float, day: dt.date | None = None, ext: str = "csv"
+) -> str:
+    """E.g. ``shortlist_Sales_Transactions_Dataset_Weekly_stretch0.10_2026-11-29.csv``.
+
+    Parameters
+    ----------
+    kind : str, what the file holds ("shortlist", "scores", "outliers_zscore", …)
+    dataset : str, the data set's name (a file name or the demo's name)
+    stretch : float, the stretch factor, written with at least two decimals
+    day : date, default today (UTC)
+    """
+    day = day or dt.datetime.now(dt.UTC).date()
+    text = f"{stretch:.3f}".rstrip("0")
+    if len(text.split(".")[1]) < 2:
+        text = f"{stretch:.2f}"
+    return f"{kind}_{dataset_slug(dataset)}_stretch{text}_{day.isoformat()}.{ext}"

@@ -5,7 +5,7 @@
   started most like a new one (see :mod:`dtwcore.shapes.analogues`), with settings chosen
   by :func:`choose_settings` (see :mod:`dtwcore.shapes.analogue_cv`).
 
-MLflow logging lives in :mod:`dtwcore.shapes.runs` (imported on demand).
+MLflow logging lives in :mod:`dtwcore.runs.shapes` (imported on demand).
 """
 
 from dtwcore.shapes.analogue_cv import AnalogueSettings, choose_settings

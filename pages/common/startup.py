@@ -8,7 +8,7 @@ Two things ``streamlit run app.py`` cannot do before the first visitor arrives:
   pages are all declared with ``st.navigation``; saying so before the server starts
   removes the dialog.
 * The DTW kernels, librosa, MLflow and plotly take seconds to load on first use; a
-  background thread loads them while the server starts (:func:`dtwcore.warmup.warm_up`).
+  background thread loads them while the server starts (:func:`pages.common.warmup.warm_up`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.web import cli
 
-from dtwcore.warmup import warm_up
+from pages.common.warmup import warm_up
 
 
 def prepare_server() -> threading.Thread:

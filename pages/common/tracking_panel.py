@@ -18,7 +18,7 @@ import streamlit as st
 from mlflow.exceptions import MlflowException
 from streamlit.delta_generator import DeltaGenerator
 
-from dtwcore import tracking
+from dtwcore.runs import sales as tracking
 from dtwcore.sales import PUBLISHED_STRETCHES
 from pages.common.sales_views import md
 
@@ -47,7 +47,7 @@ def _check(uri: str, artifact_root: str | None) -> tracking.StoreStatus:
 
 
 def store_status(store: tracking.Store) -> tracking.StoreStatus:
-    """:func:`dtwcore.tracking.check_store`, remembered for 10 s (at most ~2 s when down)."""
+    """:func:`dtwcore.runs.sales.check_store`, remembered for 10 s (at most ~2 s when down)."""
     root = str(store.artifact_root) if store.artifact_root else None
     return _check(store.tracking_uri, root)
 

@@ -3,7 +3,7 @@
 Sales Trends' query parameters (all optional; a missing one keeps the page's default):
 
 =========  ==========================================================================
-data       key of an uploaded file kept on the server (:mod:`dtwcore.uploads`)
+data       key of an uploaded file kept on the server (:mod:`pages.common.uploads`)
 stretch    stretch factor, e.g. ``0.1``
 znorm      ``1`` compare shapes only (z-normalised), ``0`` compare units
 band       volume band for the shortlist, ``low-high`` as shares of the target's mean
@@ -41,10 +41,10 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dtwcore.sales import BLOG_TARGET, DATE_ORDERS, LAYOUTS, WEEKDAYS, Catalog
-from dtwcore.uploads import UploadStore, content_key
 from pages.common import sales_data as data
 from pages.common.labels import VALUE_KINDS
 from pages.common.sales_views import PRODUCT, md
+from pages.common.uploads import UploadStore, content_key
 
 STRETCH = "sales.stretch"
 ZNORM = "sales.znorm"

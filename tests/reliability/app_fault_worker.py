@@ -28,7 +28,7 @@ def main(url: str, catalogue: str, stretches: str, result: str) -> None:
     def write() -> None:
         Path(result).write_text(json.dumps(out))
 
-    at = AppTest.from_file(str(ROOT / "pages" / "1_Sales_Trends.py"), default_timeout=1800)
+    at = AppTest.from_file(str(ROOT / "pages" / "sales_trends.py"), default_timeout=1800)
     at.session_state["sales.file"] = (Path(catalogue).name, Path(catalogue).read_bytes())
     at.run()
     at.multiselect(key="tracking.sweep_stretches").set_value(

@@ -23,8 +23,8 @@ import numpy as np
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
-from dtwcore import model as dtw_model
-from dtwcore import tracking
+from dtwcore.runs import model as dtw_model
+from dtwcore.runs import sales as tracking
 from dtwcore.sales import score_catalog
 from tests.conftest import free_port, wait_http
 

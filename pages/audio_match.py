@@ -3,8 +3,8 @@
 Tab 1 compares clips (samples, uploads, the microphone): waveforms with players, the DTW
 distance matrix, and one pair in detail. Tab 2 enrolls a wake word, tests a clip against
 it, finds it inside a longer recording, and listens for it on the microphone. Decoding,
-features and DTW live in ``dtwcore.audio``, ``dtwcore.audio_wake`` and
-``dtwcore.audio_listen``; figures in ``dtwcore.plots.audio``.
+features and DTW live in ``dtwcore.audio.features``, ``dtwcore.audio.wake`` and
+``dtwcore.audio.listen``; figures in ``dtwcore.plots.audio``.
 """
 
 import hashlib
@@ -16,7 +16,7 @@ import numpy as np
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
-from dtwcore.audio import (
+from dtwcore.audio.features import (
     FEATURE_KINDS,
     MAX_CLIP_SECONDS,
     MAX_FILE_MB,
@@ -34,8 +34,8 @@ from dtwcore.audio import (
     load_audio,
     prepare,
 )
-from dtwcore.audio_listen import Listener, pcm_to_mono
-from dtwcore.audio_wake import MIN_TEMPLATES, Finding, WakeWord, detect, enroll, find
+from dtwcore.audio.listen import Listener, pcm_to_mono
+from dtwcore.audio.wake import MIN_TEMPLATES, Finding, WakeWord, detect, enroll, find
 from dtwcore.plots import SELECTED_COLOR, TARGET_COLOR
 from dtwcore.plots.audio import (
     alignment_figure,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import math
 from collections.abc import Iterator
 
+from dtwcore.distance import check_stretch
 from dtwcore.sales import (
     DEFAULT_STRETCH,
     LAYOUTS,
@@ -31,14 +31,11 @@ _FLAGS = {
 
 
 def stretch_factor(text: str) -> float:
-    """``--stretch`` value: a number in [0, 1]."""
+    """``--stretch`` value: a number in [0, 1] (:func:`dtwcore.distance.check_stretch`)."""
     try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1, got {text!r}")
-    return value
+        return check_stretch(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def whole_number(text: str) -> int:

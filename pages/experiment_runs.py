@@ -3,7 +3,7 @@
 Top to bottom: start a sweep (one run per stretch factor), pick an experiment, its runs,
 median distance against stretch factor, histograms and outliers of the selected runs,
 then score new products with a logged model. MLflow access lives in
-:mod:`dtwcore.tracking` and :mod:`dtwcore.model`; session state keys start with
+:mod:`dtwcore.runs.sales` and :mod:`dtwcore.runs.model`; session state keys start with
 ``experiments.``.
 """
 
@@ -13,24 +13,24 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dtwcore import model as dtw_model
-from dtwcore import tracking
-from dtwcore.experiments import (
-    ENTERS,
-    LEAVES,
-    download_name,
-    example_new_products,
-    outlier_changes,
-    run_labels,
-)
 from dtwcore.plots.experiments import (
     MAX_SIDE_BY_SIDE,
     histograms_side_by_side,
     median_by_stretch,
     products_vs_target,
 )
-from dtwcore.run_metrics import RUNS_TABLE_METRICS
+from dtwcore.runs import model as dtw_model
+from dtwcore.runs import sales as tracking
+from dtwcore.runs.compare import (
+    ENTERS,
+    LEAVES,
+    outlier_changes,
+    run_labels,
+)
+from dtwcore.runs.metrics import RUNS_TABLE_METRICS
 from dtwcore.sales import BLOG_TARGET, PUBLISHED_STRETCHES, CatalogError
+from dtwcore.sales.demo import example_new_products
+from dtwcore.sales.export import download_name
 from pages.common import sales_data
 from pages.common.page_end import end_page
 from pages.common.sales_views import csv_bytes, md

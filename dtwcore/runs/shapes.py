@@ -1,12 +1,12 @@
 """MLflow runs for demand shapes: one run per clustering, logged like an analysis.
 
 Each run of :func:`log_clustering` goes to the store and experiment rules of
-:mod:`dtwcore.tracking` (default experiment :data:`EXPERIMENT`) with the parameters
+:mod:`dtwcore.runs.sales` (default experiment :data:`EXPERIMENT`) with the parameters
 :data:`PARAMS`, the metrics :data:`METRICS` and the artifacts :data:`ARTIFACTS`. It is
 logged through an :class:`~mlflow.tracking.MlflowClient` bound to the store (no
 process-wide MLflow state, so app sessions can log at the same time); a run that stops
 part-way is marked FAILED, and it carries the owner tag that lets
-:func:`dtwcore.tracking.close_abandoned_runs` close it if its process dies.
+:func:`dtwcore.runs.sales.close_abandoned_runs` close it if its process dies.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import contextlib
 import tempfile
 from pathlib import Path
 
-from dtwcore import tracking
 from dtwcore.plots.shapes import shapes_grid, shapes_png
+from dtwcore.runs import sales as tracking
 from dtwcore.sales import csv_text
 from dtwcore.shapes.clustering import ShapeClustering, assignments, compared_curves
 
@@ -56,7 +56,7 @@ def log_clustering(
     catalog : the products clustered (``name``, ``ids`` (N,), ``values`` (N, W),
         ``content_hash``)
     result : :func:`dtwcore.shapes.cluster_shapes` of ``catalog.values``
-    store : where to log; default :func:`dtwcore.tracking.resolve_store`
+    store : where to log; default :func:`dtwcore.runs.sales.resolve_store`
     experiment : experiment name, created when missing
     source : tag saying where the run came from (``app``, ``python``)
     """

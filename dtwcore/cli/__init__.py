@@ -16,11 +16,11 @@ import sys
 
 # Command name -> the module that registers it.
 COMMANDS: dict[str, str] = {
-    "score": "dtwcore.cli_score",
-    "sweep": "dtwcore.cli_sweep",
-    "audio-eval": "dtwcore.cli_audio",
-    "shapes": "dtwcore.cli_shapes",
-    "analogues-backtest": "dtwcore.cli_analogues",
+    "score": "dtwcore.cli.score",
+    "sweep": "dtwcore.cli.sweep",
+    "audio-eval": "dtwcore.cli.audio",
+    "shapes": "dtwcore.cli.shapes",
+    "analogues-backtest": "dtwcore.cli.analogues",
 }
 
 

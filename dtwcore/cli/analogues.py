@@ -21,16 +21,16 @@ import sys
 import time
 from pathlib import Path
 
-from dtwcore.cli_options import (
+from dtwcore.cli.options import (
     add_catalogue_input,
     add_reading_arguments,
     stretch_factor,
     whole_number,
 )
-from dtwcore.cli_shapes import read_catalog
+from dtwcore.cli.shapes import read_catalog
+from dtwcore.sales.results import Progress
 from dtwcore.shapes.analogue_cv import SCALINGS
 from dtwcore.shapes.analogues import BACKTEST_KNOWN, MIN_KNOWN, backtest
-from dtwcore.stream import Progress
 
 __all__ = ["register", "run"]
 

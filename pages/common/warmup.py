@@ -18,7 +18,7 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 #: Modules the pages import lazily or that are slow to import, warmed in this order.
-SLOW_IMPORTS = ("plotly.graph_objects", "dtwcore.plots", "librosa", "dtwcore.audio")
+SLOW_IMPORTS = ("plotly.graph_objects", "dtwcore.plots", "librosa", "dtwcore.audio.features")
 
 
 def warm_kernels() -> None:
@@ -44,7 +44,7 @@ def warm_audio() -> None:
 
     import soundfile as sf
 
-    from dtwcore.audio import FEATURES, SAMPLE_RATE, embedding_status, load_audio, prepare
+    from dtwcore.audio.features import FEATURES, SAMPLE_RATE, embedding_status, load_audio, prepare
 
     t = np.arange(SAMPLE_RATE) / SAMPLE_RATE
     burst = np.where((t > 0.3) & (t < 0.7), 0.5 * np.sin(2 * np.pi * 440.0 * t), 0.0)
@@ -59,7 +59,7 @@ def warm_audio() -> None:
 def warm_store() -> None:
     """Open the tracking store the app will use (a new SQLite store creates its tables,
     which takes seconds), when it answers."""
-    from dtwcore import tracking
+    from dtwcore.runs import sales as tracking
 
     store = tracking.resolve_store()
     if tracking.check_store(store).ok:

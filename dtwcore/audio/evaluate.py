@@ -13,7 +13,7 @@ Dataset's scheme). Recordings with ``index < enroll`` are templates, the rest ar
   (``scripts/tune_audio.py``), so these are the figures of a speaker the settings never
   saw.
 * Wake word: each label in turn is the wake word. For each speaker, that label's templates
-  are enrolled (:func:`dtwcore.audio_wake.enroll`) and all of the speaker's tests are
+  are enrolled (:func:`dtwcore.audio.wake.enroll`) and all of the speaker's tests are
   scored by their distance to the nearest of them. Reported per label: the equal error rate
   of that distance pooled over speakers, and the false-reject and false-accept rates at
   each enrollment's own calibrated threshold (what the app would decide).
@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from dtwcore.audio import (
+from dtwcore.audio.features import (
     FeatureSettings,
     default_kind,
     distance_matrix,
@@ -41,7 +41,8 @@ from dtwcore.audio import (
     read_audio,
     settings_of,
 )
-from dtwcore.audio_wake import calibrate_threshold, equal_error_rate
+from dtwcore.audio.wake import calibrate_threshold, equal_error_rate
+from dtwcore.distance import check_stretch
 
 __all__ = ["Recording", "evaluate", "scan_folder", "speaker_figures"]
 
@@ -148,7 +149,7 @@ def evaluate(
     enroll : int >= 1
         Recordings with index below this are templates.
     kind : {"embedding", "mfcc", "envelope"} or FeatureSettings, optional
-        Features (see :mod:`dtwcore.audio`); defaults to
+        Features (see :mod:`dtwcore.audio.features`); defaults to
         :func:`dtwcore.audio.default_kind`.
     stretch : float in [0, 1], optional
         Sakoe-Chiba band as a fraction of the query's frames; defaults to the feature
@@ -172,8 +173,8 @@ def evaluate(
     if isinstance(enroll, bool) or not isinstance(enroll, int) or enroll < 1:
         raise ValueError(f"--enroll must be a whole number of 1 or more, got {enroll!r}")
     settings = settings_of(default_kind() if kind is None else kind)
-    if stretch is not None and not 0.0 <= stretch <= 1.0:
-        raise ValueError(f"stretch must be between 0 and 1, got {stretch!r}")
+    if stretch is not None:
+        stretch = check_stretch(stretch)
     stretch = settings.stretch if stretch is None else stretch
     recordings = scan_folder(folder)
     labels = np.array([r.label for r in recordings])

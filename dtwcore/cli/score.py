@@ -2,7 +2,7 @@
 
 The local engine streams the input in record batches and keeps only one distance (and the
 id) per product, so catalogues far bigger than memory can be scored; ``--engine spark``
-runs the same kernels on Spark (see :mod:`dtwcore.spark`). Both engines give the same
+runs the same kernels on Spark (see :mod:`dtwcore.sales.spark`). Both engines give the same
 numbers.
 
 Output: one row per product, closest first, with the columns ``product``, ``distance``,
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from dtwcore.cli_options import (
+from dtwcore.cli.options import (
     add_catalogue_input,
     add_matching_arguments,
     add_reading_arguments,
@@ -49,7 +49,7 @@ from dtwcore.sales import (
     ReadOptions,
     parse_target,
 )
-from dtwcore.stream import (
+from dtwcore.sales.results import (
     OutputFile,
     Progress,
     ranked_tables,
@@ -243,7 +243,7 @@ def run(args: argparse.Namespace) -> int:
     progress.close(f"read {os.path.basename(args.input)} as {reader.roles.describe()}")
     try:
         if args.engine == "spark":
-            from dtwcore import spark
+            from dtwcore.sales import spark
 
             tables = spark.score_file(
                 reader,

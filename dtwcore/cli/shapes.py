@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from dtwcore.cli_options import (
+from dtwcore.cli.options import (
     add_catalogue_input,
     add_matching_arguments,
     add_reading_arguments,
@@ -30,13 +30,13 @@ from dtwcore.cli_options import (
     read_options,
     whole_number,
 )
+from dtwcore.sales.results import CatalogReader, OutputFile, Progress, write_results
 from dtwcore.shapes.clustering import (
     ASSIGNMENT_COLUMNS,
     DEFAULT_SAMPLE,
     FULL_LIMIT,
     cluster_shapes,
 )
-from dtwcore.stream import CatalogReader, OutputFile, Progress, write_results
 
 __all__ = ["SHAPES_SCHEMA", "add_catalog_options", "read_catalog", "register", "run"]
 

@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dtwcore.experiments import download_name
 from dtwcore.plots.sales import (
     cost_heatmap,
     distance_histogram,
@@ -25,6 +24,7 @@ from dtwcore.sales import (
     shortlist,
     zscore_outliers,
 )
+from dtwcore.sales.export import download_name
 from pages.common import labels, selection, url_state
 from pages.common import sales_data as data
 from pages.common.page_end import end_page

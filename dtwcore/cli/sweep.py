@@ -13,8 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
-from dtwcore import tracking
-from dtwcore.cli_options import add_reading_arguments, asking_with_flags, read_options
+from dtwcore.cli.options import (
+    add_reading_arguments,
+    asking_with_flags,
+    read_options,
+    stretch_factor,
+)
+from dtwcore.runs import sales as tracking
 from dtwcore.sales import BLOG_TARGET, PUBLISHED_STRETCHES
 
 
@@ -39,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--stretch",
         nargs="+",
-        type=float,
+        type=stretch_factor,
         default=list(PUBLISHED_STRETCHES),
         metavar="R",
         help="stretch factors between 0 and 1 (default: the published sweep "
@@ -90,9 +95,6 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("dtwcore").setLevel(logging.ERROR)
     # stdout carries only run ids; MLflow would print a "View run" link there.
     os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
-    for value in args.stretch:
-        if not 0.0 <= value <= 1.0:
-            raise ValueError(f"--stretch {value:g}: stretch factors must be between 0 and 1")
     store = tracking.resolve_store(args.tracking_uri)
     tracking.require_store(store)
     with asking_with_flags():

@@ -1,5 +1,5 @@
 """MLflow as a store of runs: where runs go, whether the store answers, recovery of runs
-left behind, and queries. The adapter layer under :mod:`dtwcore.tracking` (which logs
+left behind, and queries. The adapter layer under :mod:`dtwcore.runs.sales` (which logs
 analyses and draws their figures); nothing here scores or draws.
 
 Where runs go (a :class:`Store`):
@@ -42,11 +42,11 @@ from mlflow.entities import ViewType
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from dtwcore.run_metrics import METRICS
+from dtwcore.runs.metrics import METRICS
 
 _log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_EXPERIMENT = "sales-trends"
 CHECK_TIMEOUT = 2.0
 TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
@@ -348,7 +348,7 @@ RUN_COLUMNS = [
 def runs_table(store: Store, experiment_id: str, max_runs: int = 5000) -> pd.DataFrame:
     """Runs of an experiment with their parameters and metrics, newest first (abandoned
     runs are marked FAILED first, see :func:`close_abandoned_runs`). The metric columns
-    are those of :data:`dtwcore.run_metrics.METRICS` shown in runs tables."""
+    are those of :data:`dtwcore.runs.metrics.METRICS` shown in runs tables."""
     close_abandoned_runs(store, experiment_id)
     mlc = client(store)
     rows = []

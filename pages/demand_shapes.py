@@ -17,10 +17,10 @@ from dtwcore.plots.shapes import (
     members_figure,
     shapes_grid,
 )
+from dtwcore.runs.shapes import log_clustering
 from dtwcore.sales import PAGE_LIMITS, CatalogError, parse_target
 from dtwcore.shapes import AUTO_K, DEFAULT_ANALOGUES, MIN_KNOWN
 from dtwcore.shapes.clustering import assignments, compared_curves
-from dtwcore.shapes.runs import log_clustering
 from pages.common import sales_data as data
 from pages.common import shapes_data, url_state
 from pages.common.page_end import end_page
@@ -251,7 +251,7 @@ with tab_shapes:
             curve = np.maximum(curve, 0.0)
             name = f"shape {shape + 1} (average of {len(members):,} products)"
         data.use_target(curve, name)
-        st.switch_page("pages/1_Sales_Trends.py")
+        st.switch_page("pages/sales_trends.py")
 
     st.subheader("Log to MLflow", anchor=False)
     store = current_store()

@@ -1,6 +1,6 @@
 """``python -m dtwcore audio-eval DIR``: recognition accuracy and wake-word error rates.
 
-Prints one JSON document (see :func:`dtwcore.audio_eval.evaluate`) on standard output.
+Prints one JSON document (see :func:`dtwcore.audio.evaluate.evaluate`) on standard output.
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ import argparse
 import json
 import sys
 
-from dtwcore.audio import FEATURE_KINDS, default_kind
+from dtwcore.audio.features import FEATURE_KINDS, default_kind
+from dtwcore.cli.options import stretch_factor
 
 
 def _run(args: argparse.Namespace) -> int:
     """Evaluate the folder and print the JSON report."""
-    from dtwcore.audio_eval import evaluate
+    from dtwcore.audio.evaluate import evaluate
 
     kind = args.features or default_kind()
     report = evaluate(args.folder, enroll=args.enroll, kind=kind, stretch=args.stretch)
@@ -52,7 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument(
         "--stretch",
-        type=float,
+        type=stretch_factor,
         default=None,
         help="Sakoe-Chiba band as a fraction of the query length (default: the feature "
         "kind's own setting)",

@@ -9,7 +9,7 @@ Features come from a registry of kinds (:data:`FEATURES`), each with its own fra
 silence trimming and padding; :func:`prepare` applies them. All share one interface:
 samples in, ``(frames, d)`` array out, compared by :func:`distance_matrix`.
 
-* ``"embedding"``: Google's speech embedding (:mod:`dtwcore.audio_embedding`), 96 numbers
+* ``"embedding"``: Google's speech embedding (:mod:`dtwcore.audio.embedding`), 96 numbers
   per 40 ms frame, of the sound trimmed at 40 dB and padded with 0.8 s of silence each
   side; each frame scaled to unit length, the utterance's mean frame removed and scaled
   to unit length again, so the squared frame difference is twice the cosine distance; no
@@ -45,7 +45,7 @@ import librosa
 import numpy as np
 import soundfile as sf
 
-from dtwcore.audio_embedding import (
+from dtwcore.audio.embedding import (
     EMBED_HOP,
     EMBED_RATE,
     EMBED_WINDOW,
@@ -124,7 +124,7 @@ class FeatureSettings:
     pad_seconds : float
         Silence added before and after the trimmed sound before the features (seconds).
     shifts : int
-        Embedding only: model frames per 80 ms (see :func:`dtwcore.audio_embedding.embed`).
+        Embedding only: model frames per 80 ms (see :func:`dtwcore.audio.embedding.embed`).
     normalise : {"none", "unit", "centre"}
         Embedding only: "none" keeps the model's frames (squared Euclidean local cost);
         "unit" scales each frame to length 1 (local cost = 2 x cosine distance);

@@ -1,16 +1,16 @@
 """MLflow runs for sales analyses: one run per configuration, comparable and reloadable.
 
 The run-logging layer: it scores, draws the figures and writes the files of a run, then
-hands them to the store through :mod:`dtwcore.mlflow_store` (where runs go, recovery of
+hands them to the store through :mod:`dtwcore.runs.store` (where runs go, recovery of
 runs left behind, queries; its names are re-exported here). The metrics come from one
-registry, :mod:`dtwcore.run_metrics`.
+registry, :mod:`dtwcore.runs.metrics`.
 
 Each run of :func:`log_analysis` logs the parameters ``stretch_factor``, ``znorm``,
 ``n_products``, ``dataset_name``, ``dataset_hash``, ``target_hash`` (and ``band_radius``),
 the metrics of :data:`METRICS`, the artifacts ``histogram.png``, ``histogram.html``
 (plotly, works offline), ``distances.csv``, ``zscore_outliers.csv``,
 ``quantile_outliers.csv``, ``target.json`` (a :class:`RunTarget`), and the model at
-``model`` (see :mod:`dtwcore.model`). :func:`sweep` logs one such run per stretch factor.
+``model`` (see :mod:`dtwcore.runs.model`). :func:`sweep` logs one such run per stretch factor.
 A run that stops part-way (an error or Ctrl-C) is marked FAILED; finished runs stay.
 """
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 import signal
 import tempfile
 import threading
@@ -34,9 +33,12 @@ import mlflow
 import numpy as np
 import pandas as pd
 
-from dtwcore import model as dtw_model
-from dtwcore.distance import band_radius
-from dtwcore.mlflow_store import (
+from dtwcore.distance import band_radius, check_stretch
+from dtwcore.plots.experiments import histogram_png
+from dtwcore.plots.sales import distance_histogram
+from dtwcore.runs import model as dtw_model
+from dtwcore.runs.metrics import METRIC_NAMES, summarize
+from dtwcore.runs.store import (
     ARTIFACT_ROOT_ENV,
     ATTEMPT_TAG,
     CHECK_TIMEOUT,
@@ -73,9 +75,6 @@ from dtwcore.mlflow_store import (
     runs_table,
     ui_url,
 )
-from dtwcore.plots.experiments import histogram_png
-from dtwcore.plots.sales import distance_histogram
-from dtwcore.run_metrics import METRIC_NAMES, summarize
 from dtwcore.sales import (
     PUBLISHED_STRETCHES,
     QUANTILE,
@@ -224,16 +223,6 @@ def array_hash(values: Sequence[float] | np.ndarray) -> str:
     return hashlib.sha256(data.tobytes()).hexdigest()
 
 
-def _check_stretch(stretch: float) -> float:
-    try:
-        value = float(stretch)
-    except (TypeError, ValueError):
-        raise TrackingError(f"stretch factor {stretch!r} is not a number") from None
-    if not (math.isfinite(value) and 0.0 <= value <= 1.0):
-        raise TrackingError(f"stretch factor {stretch!r} must be between 0 and 1")
-    return value
-
-
 def _write_artifacts(
     folder: Path,
     scores: pd.DataFrame,
@@ -291,7 +280,7 @@ def log_analysis(
     scores : the :func:`dtwcore.sales.score_catalog` table when already computed
     sweep_id, source : tags that group runs of one sweep and say where they came from
     """
-    stretch = _check_stretch(stretch)
+    stretch = check_stretch(stretch)
     znorm = bool(znorm)
     target = np.asarray(target, dtype=np.float64)
     store = store or resolve_store()
@@ -452,7 +441,7 @@ def sweep(
     and after it (with the new id). Runs finished before an error stay; the run that was
     interrupted is marked FAILED.
     """
-    values = [_check_stretch(s) for s in stretches]
+    values = [check_stretch(s) for s in stretches]
     if not values:
         raise TrackingError("give at least one stretch factor")
     store = store or resolve_store()

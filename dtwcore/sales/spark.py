@@ -22,7 +22,7 @@ Example::
 
     from pyspark.sql import SparkSession
     from dtwcore.sales import BLOG_TARGET
-    from dtwcore.spark import score
+    from dtwcore.sales.spark import score
 
     spark = SparkSession.builder.getOrCreate()
     products = spark.read.parquet("s3://bucket/weekly_sales/")
@@ -58,7 +58,7 @@ from dtwcore.sales.columns import (
 )
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS
 from dtwcore.sales.reading import CatalogReader, check_values, options_with, to_matrix
-from dtwcore.stream import RESULT_SCHEMA, ranked_tables
+from dtwcore.sales.results import RESULT_SCHEMA, ranked_tables
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -1,23 +1,17 @@
-"""Logged runs at a glance: names that say how runs differ, what changes between two runs'
-outliers, and file names that carry the settings.
+"""Logged runs at a glance: names that say how runs differ, and what changes between two
+runs' outliers.
 
-Pure functions on the runs table of :func:`dtwcore.tracking.runs_table` and on score or
+Pure functions on the runs table of :func:`dtwcore.runs.sales.runs_table` and on score or
 outlier tables (pandas in, pandas or text out); no MLflow calls, no Streamlit.
 """
 
 from __future__ import annotations
-
-import datetime as dt
-import re
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 CHANGE_COLUMNS = ["product", "change", "distance_before", "distance_after"]
 ENTERS, LEAVES, STAYS = "enters", "leaves", "stays"
-_SLUG = re.compile(r"[^A-Za-z0-9]+")
-_SLUG_CHARS = 40
 
 
 def _varies(values: pd.Series) -> bool:
@@ -89,57 +83,3 @@ def outlier_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     key = both["distance_after"].fillna(both["distance_before"])
     both = both.assign(_o=order, _k=key).sort_values(["_o", "_k"], kind="stable")
     return both[CHANGE_COLUMNS].reset_index(drop=True)
-
-
-def dataset_slug(name: str) -> str:
-    """A file-name-safe short form of a data set's name ("Demo data …" -> "demo")."""
-    if name.lower().startswith("demo"):
-        return "demo"
-    stem = name.rsplit(".", 1)[0] if "." in name else name
-    slug = _SLUG.sub("_", stem).strip("_")[:_SLUG_CHARS].strip("_")
-    return slug or "data"
-
-
-def download_name(
-    kind: str, dataset: str, stretch: float, day: dt.date | None = None, ext: str = "csv"
-) -> str:
-    """E.g. ``shortlist_Sales_Transactions_Dataset_Weekly_stretch0.10_2026-11-29.csv``.
-
-    Parameters
-    ----------
-    kind : str, what the file holds ("shortlist", "scores", "outliers_zscore", …)
-    dataset : str, the data set's name (a file name or the demo's name)
-    stretch : float, the stretch factor, written with at least two decimals
-    day : date, default today (UTC)
-    """
-    day = day or dt.datetime.now(dt.UTC).date()
-    text = f"{stretch:.3f}".rstrip("0")
-    if len(text.split(".")[1]) < 2:
-        text = f"{stretch:.2f}"
-    return f"{kind}_{dataset_slug(dataset)}_stretch{text}_{day.isoformat()}.{ext}"
-
-
-def example_new_products(
-    weeks: Sequence[str], target: Sequence[float], id_column: str
-) -> pd.DataFrame:
-    """Two made-up new products to score, like the published write-up's: one follows the
-    target two weeks late, one sells steadily with a single promotion spike.
-
-    Parameters
-    ----------
-    weeks : the model's week columns [W names]
-    target : the run's target [T values, units a week], stretched to W weeks
-    id_column : name of the product-code column
-
-    Returns
-    -------
-    DataFrame [2 rows x (1 + W) columns]: the code column, then one column per week.
-    """
-    n = len(weeks)
-    base = np.interp(np.linspace(0, len(target) - 1, n), np.arange(len(target)), target)
-    late = np.round(np.roll(base, 2))
-    steady = np.full(n, np.round(float(np.mean(base))))
-    steady[n // 2] *= 3
-    frame = pd.DataFrame([late, steady], columns=list(weeks))
-    frame.insert(0, id_column, ["NEW-late-follower", "NEW-steady-promo"])
-    return frame

@@ -1,6 +1,6 @@
 """Wake word: enroll templates, calibrate a threshold, test clips, find it in a recording.
 
-Scores are length-normalised DTW distances (see :mod:`dtwcore.audio`); a clip matches when
+Scores are length-normalised DTW distances (see :mod:`dtwcore.audio.features`); a clip matches when
 its distance to the nearest template is at most the threshold.
 
 A wake word remembers the feature kind it was enrolled with (:attr:`WakeWord.kind`); clips
@@ -31,7 +31,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numba import njit
 
-from dtwcore.audio import (
+from dtwcore.audio.embedding import EMBED_HOP, EMBED_WINDOW, embed
+from dtwcore.audio.features import (
     FEATURES,
     SAMPLE_RATE,
     AudioError,
@@ -42,7 +43,6 @@ from dtwcore.audio import (
     embedding_frames,
     features,
 )
-from dtwcore.audio_embedding import EMBED_HOP, EMBED_WINDOW, embed
 
 __all__ = [
     "MIN_TEMPLATES",

@@ -1,6 +1,6 @@
 """Benchmark: demand-shape clustering against tslearn and aeon, same data, same process.
 
-Run ``python -m dtwcore.bench_shapes`` (a few minutes on 2 cores; ``--quick`` takes the
+Run ``python -m dtwcore.bench.shapes`` (a few minutes on 2 cores; ``--quick`` takes the
 first 20 series of each set). On labelled data sets that aeon ships in its package (no
 download): ItalyPowerDemand, GunPoint and ArrowHead, train and test joined, k = the
 number of classes. Each method clusters the same z-normalised series with the same DTW,
@@ -182,7 +182,7 @@ def render(results: list[ClusterResult]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m dtwcore.bench_shapes", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m dtwcore.bench.shapes", description=__doc__)
     parser.add_argument(
         "--quick", action="store_true", help=f"{QUICK_SERIES} series per set, to check it runs"
     )

@@ -1,9 +1,9 @@
 """Listening continuously: feed audio as it arrives, get wake-word detections as they happen.
 
 A :class:`Listener` keeps the last few seconds of what it was fed, rescores them every
-:data:`STEP_SECONDS` with :func:`dtwcore.audio_wake.score_trace`, appends the new part of
+:data:`STEP_SECONDS` with :func:`dtwcore.audio.wake.score_trace`, appends the new part of
 the score trace, and reports one detection per dip below the threshold with a cooldown
-(:func:`dtwcore.audio_wake.detections`), so one utterance fires once. Times are seconds
+(:func:`dtwcore.audio.wake.detections`), so one utterance fires once. Times are seconds
 since the first sample fed.
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import librosa
 import numpy as np
 
-from dtwcore.audio import SAMPLE_RATE
-from dtwcore.audio_wake import Trace, WakeWord, detections, score_trace
+from dtwcore.audio.features import SAMPLE_RATE
+from dtwcore.audio.wake import Trace, WakeWord, detections, score_trace
 
 __all__ = [
     "COOLDOWN_SECONDS",
