@@ -1,28 +1,8 @@
 """Page settings in the address, so a reload or a shared link reopens a view.
 
-Sales Trends' query parameters (all optional; a missing one keeps the page's default):
-
-=========  ==========================================================================
-data       key of an uploaded file kept on the server (:mod:`pages.common.uploads`)
-stretch    stretch factor, e.g. ``0.1``
-znorm      ``1`` compare shapes only (z-normalised), ``0`` compare units
-band       volume band for the shortlist, ``low-high`` as shares of the target's mean
-n          products per table
-product    the selected product's code
-target     ``product:<code>`` (a product of the file) or ``values:<v1>,<v2>,…``
-layout     how an uploaded file is read (*How the file is read*): ``wide`` or ``long``
-id         a product column; repeated when several columns name a product together
-week       the week or date column (long layout)
-units      the units column (long layout)
-dates      how dates are written: ``ymd``, ``dmy`` or ``mdy``
-weekstart  the first day of a week, ``monday`` … ``sunday``
-clip       ``1`` sets negative units to 0
-values     what the values are (labels only): ``units``, ``usd``, ``eur`` or ``gbp``
-=========  ==========================================================================
-
-Reading choices left on "tell automatically" are not written; with the demo data there
-are none. Demand Shapes uses ``data`` and the reading choices the same way, with ``k``
-(``auto`` or a number of shapes), ``stretch``, ``znorm`` and ``shape`` (from 1).
+The parameters are :data:`PARAMS` (Sales Trends) and :data:`SHAPES_PARAMS` (Demand Shapes),
+all optional; the README's "Settings in the address" says what each means (a test checks
+that it lists every one). Reading choices left on "tell automatically" are not written.
 
 On a session's first run (a shared link opened, a reload) and after back or forward in
 the browser, the address wins: its settings are put into the widgets' session state
