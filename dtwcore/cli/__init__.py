@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "audio-eval": "dtwcore.cli.audio",
     "shapes": "dtwcore.cli.shapes",
     "analogues-backtest": "dtwcore.cli.analogues",
+    "mix": "dtwcore.cli.mix",
 }
 
 

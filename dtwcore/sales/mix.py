@@ -807,47 +807,32 @@ def _plan(
 def _schedule(demand: np.ndarray, capacity: np.ndarray, ahead: int, backlog: int) -> np.ndarray:
     """Units of each product built each week [shape=(n, T)] for dues that fit.
 
-    The weekly totals come from a min-cost flow (cost: weeks ahead, and weeks late times
-    ``T x (ahead + 1)``); each due week's flow is then shared out among its products in
-    turn, earliest build weeks to the first product.
+    As little late as possible, then as little stock as possible. With ``D(s)`` the units
+    due by the end of week s and ``E(s)`` the most that can be built by then
+    (``min(E(s-1) + capacity(s), D(s + ahead))``), the units built by the end of week s
+    are the least that keeps every week within capacity, owes no more than the least
+    possible backlog (``D(s) - min(D(s), E(s))``) and nothing due by ``s - backlog``. Units
+    are then built in the order they are due (the products due the same week in turn).
     """
     n_prod, n = demand.shape
     built = np.zeros((n_prod, n))
-    due = demand.sum(axis=0)
-    if n_prod == 0 or due.sum() <= 0:
+    due = np.cumsum(demand.sum(axis=0))
+    if n_prod == 0 or due[-1] <= 0:
         return built
-    pairs = [
-        (t, s)
-        for t in range(n)
-        if due[t] > 0
-        for s in range(max(0, t - ahead), min(n - 1, t + backlog) + 1)
-    ]
-    f_t = np.array([t for t, _ in pairs])
-    f_s = np.array([s for _, s in pairs])
-    late_cost = n * (ahead + 1)
-    cost = np.where(f_s <= f_t, f_t - f_s, (f_s - f_t) * late_cost).astype(np.float64)
-    k = np.arange(len(pairs))
-    dues = np.flatnonzero(due > 0)
-    row_of = np.full(n, -1)
-    row_of[dues] = np.arange(dues.size)
-    a_eq = sp.csr_matrix((np.ones(k.size), (row_of[f_t], k)), shape=(dues.size, k.size))
-    a_ub = sp.csr_matrix((np.ones(k.size), (f_s, k)), shape=(n, k.size))
-    # A hair of slack on capacity: the dues were checked to fit within the search's
-    # tolerance, which the solver's own tolerances must not turn into "infeasible".
-    slack = _RTOL * max(1.0, float(capacity.sum()))
-    result = linprog(
-        cost, A_ub=a_ub, b_ub=capacity + slack, A_eq=a_eq, b_eq=due[dues], method="highs"
-    )
-    if result.status != 0:
-        raise ValueError("The chosen products could not be scheduled within capacity.")
-    flow = np.maximum(np.asarray(result.x), 0.0)
-    for t in dues:
-        mine = np.flatnonzero(f_t == t)
-        amounts = flow[mine] * (due[t] / flow[mine].sum())
-        weeks = f_s[mine]
-        cum_flow = np.concatenate([[0.0], np.cumsum(amounts)])
-        cum_due = np.concatenate([[0.0], np.cumsum(demand[:, t])])
-        lo = np.maximum(cum_due[:-1, None], cum_flow[None, :-1])
-        hi = np.minimum(cum_due[1:, None], cum_flow[None, 1:])
+    most = np.empty(n)
+    for s in range(n):
+        most[s] = min((most[s - 1] if s else 0.0) + capacity[s], due[min(n - 1, s + ahead)])
+    made = np.empty(n)
+    made[-1] = due[-1]
+    for s in range(n - 2, -1, -1):
+        owed = due[s - backlog] if s >= backlog else 0.0
+        made[s] = max(made[s + 1] - capacity[s + 1], min(due[s], most[s]), owed)
+    made_before = np.concatenate([[0.0], made[:-1]])
+    due_before = np.concatenate([[0.0], due[:-1]])
+    for t in range(n):
+        weeks = np.arange(max(0, t - ahead), min(n - 1, t + backlog) + 1)
+        pieces = due_before[t] + np.concatenate([[0.0], np.cumsum(demand[:, t])])
+        lo = np.maximum(pieces[:-1, None], made_before[None, weeks])
+        hi = np.minimum(pieces[1:, None], made[None, weeks])
         built[:, weeks] += np.maximum(hi - lo, 0.0)
     return built
