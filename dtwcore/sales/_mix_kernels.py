@@ -125,14 +125,17 @@ def swap_improve(
     movable: np.ndarray,
     by_total: np.ndarray,
     max_passes: int,
+    max_tries: int,
+    goal: float,
 ) -> int:
     """Swap a chosen product for one that adds more units, while any swap helps.
 
-    For each chosen, movable product i (in turn), the product j whose level can rise by
-    the most units, more than i's units and no more than i's units plus the idle
-    capacity, is tried first; the first such swap that fits is taken. After each pass the
-    free capacity is filled greedily again. ``by_total`` lists the products that may be
-    chosen, by total units ascending. Returns the number of products chosen.
+    For each chosen, movable product i (in turn), the products j whose level can rise by
+    more units than i's and no more than i's units plus the idle capacity are tried, the
+    most units first, at most ``max_tries`` of them; the first swap that fits is taken.
+    After each pass the free capacity is filled greedily again. Stops once the load
+    reaches ``goal`` units. ``by_total`` lists the products that may be chosen, by total
+    units ascending. Returns the number of products chosen.
     """
     n = load.shape[0]
     trial = np.empty(n)
@@ -146,8 +149,9 @@ def swap_improve(
         for i in range(values.shape[0]):
             if levels[i] == 0 or not movable[i]:
                 continue
-            idle = cap_total - load.sum()
-            if idle <= tol:
+            built = load.sum()
+            idle = cap_total - built
+            if idle <= tol or built >= goal:
                 return count
             out = levels[i] / q
             removed = out * totals[i]
@@ -156,7 +160,7 @@ def swap_improve(
             lo = np.searchsorted(sorted_totals, removed + tol, side="right")
             hi = np.searchsorted(sorted_totals, q * (removed + idle) + tol, side="right")
             done = False
-            for pos in range(hi - 1, lo - 1, -1):
+            for pos in range(hi - 1, max(lo, hi - max_tries) - 1, -1):
                 j = by_total[pos]
                 cur = levels[j]
                 if j == i or cur >= q:

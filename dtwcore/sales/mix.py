@@ -62,6 +62,11 @@ PLAN_COLUMNS = ["week", "capacity", "built", "stock", "backlog", "idle"]
 _RTOL = 1e-9
 _CHECK_RTOL = 1e-6
 _SWAP_PASSES = 50
+# Products tried in place of each chosen one, per pass (the most units first): all of a
+# small catalogue, fewer of a big one (this many demand numbers / products x weeks, at
+# least the minimum).
+_SWAP_WORK = 1e8
+_MIN_SWAP_TRIES = 256
 # Perturbed restarts of the search: about this many demand numbers handled in all
 # (products x weeks x restarts), within these bounds.
 _RESTART_WORK = 2e7
@@ -69,7 +74,9 @@ _MIN_RESTARTS = 10
 _MAX_RESTARTS = 400
 _CLOSE_ENOUGH = 1e-3  # of capacity
 # The fractional ideal's solver: at most this many steps, until shares move less than this.
+# (fewer steps for big catalogues: about _IDEAL_WORK demand numbers handled in all).
 _IDEAL_ITERATIONS = 2000
+_IDEAL_WORK = 5e8
 _IDEAL_STEP = 1e-7
 
 
@@ -513,54 +520,58 @@ def _units(problem: _Problem, levels: np.ndarray) -> float:
 def _search(problem: _Problem, relaxed: np.ndarray, bound: float) -> np.ndarray:
     """Greedy fill and swaps from two orders, then perturbed restarts from the best.
 
-    The starts: largest products first, and the relaxation's order. Each restart takes
-    out a few chosen products at random, fills greedily in a noisy largest-first order and
-    swaps again; it is kept when it builds more units. The random generator is seeded, so
-    the same problem gives the same mix. Restarts stop once the mix is within
+    The starts: the relaxation's order (its whole products first: they fit together,
+    since the relaxation does), then largest products first. Each restart takes out a few
+    chosen products at random, fills greedily in a noisy largest-first order and swaps
+    again; it is kept when it builds more units. The random generator is seeded, so the
+    same problem gives the same mix. The search stops as soon as the mix is within
     :data:`_CLOSE_ENOUGH` of ``bound`` (the relaxation's utilisation, which no mix exceeds).
     """
     p = problem
+    goal = (bound - _CLOSE_ENOUGH) * p.cap_total
     free = np.flatnonzero(~p.pinned)
     by_total = free[np.argsort(p.totals[free], kind="stable")]
-    largest_first = by_total[::-1].copy()
-    # The relaxation's order: its chosen shares first (largest share, then largest total).
     lp_first = free[np.lexsort((-p.totals[free], -np.round(relaxed[free], 6)))]
+    largest_first = by_total[::-1].copy()
     best = _pinned_levels(p)
-    for order in (largest_first, lp_first):
-        levels = _improve(p, _pinned_levels(p), order, by_total)
+    for order in (lp_first, largest_first):
+        levels = _improve(p, _pinned_levels(p), order, by_total, goal)
         if _units(p, levels) > _units(p, best) + p.tol:
             best = levels
+        if _units(p, best) >= goal:
+            return best
     rng = np.random.default_rng(0)
     restarts = int(np.clip(_RESTART_WORK / max(1, p.values.size), _MIN_RESTARTS, _MAX_RESTARTS))
     for _ in range(restarts):
-        if _units(p, best) >= (bound - _CLOSE_ENOUGH) * p.cap_total:
-            break
         movable = np.flatnonzero((best > 0) & ~p.pinned)
-        if movable.size == 0:
+        if movable.size == 0 or _units(p, best) >= goal:
             break
         levels = best.copy()
         out = rng.choice(movable, size=min(movable.size, int(rng.integers(1, 4))), replace=False)
         levels[out] = 0
         noisy = free[np.argsort(-p.totals[free] * rng.uniform(0.5, 1.5, free.size))]
-        levels = _improve(p, levels, noisy, by_total)
+        levels = _improve(p, levels, noisy, by_total, goal)
         if _units(p, levels) > _units(p, best) + p.tol:
             best = levels
     return best
 
 
 def _improve(
-    problem: _Problem, levels: np.ndarray, order: np.ndarray, by_total: np.ndarray
+    problem: _Problem, levels: np.ndarray, order: np.ndarray, by_total: np.ndarray, goal: float
 ) -> np.ndarray:
-    """Greedy fill in ``order`` from ``levels`` (which must fit), then swaps."""
+    """Greedy fill in ``order`` from ``levels`` (which must fit), then swaps until the
+    units built reach ``goal`` or no swap helps."""
     p = problem
     levels = levels.astype(np.int64)
     load = np.ascontiguousarray((levels / p.q) @ p.values, dtype=np.float64)
     count = int((levels > 0).sum())
     args = (p.capacity, p.ahead, p.backlog, p.tol, p.max_count)
     count = greedy_fill(p.values, p.totals, p.q, order, levels, load, *args, count)
-    swap_improve(
-        p.values, p.totals, p.q, levels, load, *args, count, ~p.pinned, by_total, _SWAP_PASSES
-    )
+    if load.sum() < goal:
+        swap_improve(
+            p.values, p.totals, p.q, levels, load, *args, count, ~p.pinned, by_total,
+            _SWAP_PASSES, max(_MIN_SWAP_TRIES, int(_SWAP_WORK // p.values.size)), goal,
+        )  # fmt: skip
     return levels
 
 
@@ -737,7 +748,8 @@ def _ideal(problem: _Problem) -> tuple[np.ndarray, float]:
     weekly sum is nearest the capacity in least squares; its curve and utilisation.
 
     Bounded least squares by accelerated projected gradient (FISTA), until the shares move
-    less than :data:`_IDEAL_STEP` or after :data:`_IDEAL_ITERATIONS` steps: a catalogue has
+    less than :data:`_IDEAL_STEP` or after :data:`_IDEAL_ITERATIONS` steps (fewer for a
+    catalogue of more than :data:`_IDEAL_WORK` / 2,000 numbers): a catalogue has
     far more products than weeks, and each step is two matrix-vector products of T x m,
     where active-set solvers (``scipy.optimize.lsq_linear``) take seconds on 800 products.
     The curve is a close approximation, not a certificate: :attr:`MixPlan.upper_bound` is
@@ -754,7 +766,8 @@ def _ideal(problem: _Problem) -> tuple[np.ndarray, float]:
         if lipschitz > 0:
             x = np.zeros(a.shape[1])
             y, t = x.copy(), 1.0
-            for _ in range(_IDEAL_ITERATIONS):
+            steps = int(min(_IDEAL_ITERATIONS, _IDEAL_WORK // a.size))
+            for _ in range(steps):
                 x_new = np.clip(y - at @ (a @ y - goal) / lipschitz, 0.0, 1.0)
                 if np.abs(x_new - x).max() < _IDEAL_STEP:
                     x = x_new
