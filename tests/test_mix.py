@@ -7,6 +7,9 @@ the schedule check, both apart from the search.
 from __future__ import annotations
 
 import itertools
+import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -27,7 +30,7 @@ from dtwcore.sales.mix import (
 )
 from tests.reliability import fuzz_settings
 
-from .conftest import UCI_CSV
+from .conftest import ROOT, UCI_CSV
 
 
 def catalog(values: np.ndarray, name: str = "test") -> Catalog:
@@ -321,3 +324,21 @@ def test_command_capacity_file_and_errors(tmp_path, capsys) -> None:
         err = capsys.readouterr().err
         assert err.startswith("error: ") and err.count("\n") == 1
         assert not out.exists()
+
+
+def test_quick_benchmark_runs_and_checks_both_solvers(tmp_path) -> None:
+    """Every plan of the benchmark, ours and HiGHS's, passes both checks (inside it)."""
+    out = tmp_path / "mix.json"
+    subprocess.run(
+        [sys.executable, "-m", "dtwcore.bench_mix", "--quick", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=True,
+    )  # fmt: skip
+    cases = json.loads(out.read_text())["cases"]
+    assert len(cases) == 8
+    for case in cases:
+        assert case["ours_pct"] <= case["bound_pct"] + 1e-6
+        if case["highs_pct"] is not None:
+            assert case["highs_pct"] <= case["bound_pct"] + 1e-6
+            assert case["gap_points"] <= 1.0  # HiGHS in 2 s finds no more than in 60 s
+    assert cases[6]["case"].startswith("planted") and cases[6]["ours_pct"] >= 99.0
+    assert cases[7]["products"] == 2_000 and cases[7]["ours_mb"] > 0
