@@ -6,6 +6,7 @@ the schedule check, both apart from the search.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import subprocess
@@ -342,3 +343,27 @@ def test_quick_benchmark_runs_and_checks_both_solvers(tmp_path) -> None:
             assert case["gap_points"] <= 1.0  # HiGHS in 2 s finds no more than in 60 s
     assert cases[6]["case"].startswith("planted") and cases[6]["ours_pct"] >= 99.0
     assert cases[7]["products"] == 2_000 and cases[7]["ours_mb"] > 0
+
+
+def test_command_polish_keeps_standard_output_for_the_csv(tmp_path) -> None:
+    """HiGHS prints a banner from C when its first solver is made; with ``--out -`` only
+    the CSV may reach standard output."""
+    rng = np.random.default_rng(3)
+    values = rng.integers(0, 6, (12, 10))
+    frame = pd.DataFrame(values, columns=[f"W{t}" for t in range(10)])
+    frame.insert(0, "Product_Code", [f"P{i}" for i in range(12)])
+    data, cap = tmp_path / "small.csv", tmp_path / "cap.csv"
+    frame.to_csv(data, index=False)
+    cap.write_text("\n".join(str(v) for v in rng.integers(5, 15, 10)))
+    args = [str(data), "--capacity", str(cap), "--stretch", "0.1", "--polish", "20"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "dtwcore", "mix", *args, "--max-products", "4", "--out", "-"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    lines = proc.stdout.splitlines()
+    assert lines[0] == ",".join(f'"{c}"' for c in MIX_COLUMNS)
+    assert 1 <= len(lines) - 1 <= 4
+    assert "proven optimal" in proc.stderr
+    best = brute_force(values.astype(float), np.loadtxt(cap), 1, 4)
+    units = pd.read_csv(io.StringIO(proc.stdout))["units"].sum()
+    assert units / np.loadtxt(cap).sum() == pytest.approx(best)
