@@ -191,3 +191,42 @@ def swap_improve(
         if not improved:
             break
     return count
+
+
+@njit(cache=True, fastmath=True)
+def box_least_squares(
+    a: np.ndarray, at: np.ndarray, goal: np.ndarray, lipschitz: float, steps: int, tol: float
+) -> np.ndarray:
+    """Shares x in [0, 1] that make ``a @ x`` nearest ``goal`` in least squares (FISTA).
+
+    ``a`` [shape=(T, m)] and ``at``, its transpose, both C-contiguous; ``lipschitz`` at
+    least the largest eigenvalue of ``a @ at``. Stops after ``steps`` steps or once no
+    share moves by ``tol`` or more. Returns x [shape=(m,)].
+    """
+    n, m = a.shape
+    x = np.zeros(m)
+    y = np.zeros(m)
+    r = np.empty(n)
+    t = 1.0
+    for _ in range(steps):
+        for k in range(n):
+            s = -goal[k]
+            for i in range(m):
+                s += a[k, i] * y[i]
+            r[k] = s
+        t_new = (1.0 + np.sqrt(1.0 + 4.0 * t * t)) / 2.0
+        beta = (t - 1.0) / t_new
+        t = t_new
+        move = 0.0
+        for i in range(m):
+            g = 0.0
+            for k in range(n):
+                g += at[i, k] * r[k]
+            x_new = min(1.0, max(0.0, y[i] - g / lipschitz))
+            d = x_new - x[i]
+            move = max(move, abs(d))
+            x[i] = x_new
+            y[i] = x_new + beta * d
+        if move < tol:
+            break
+    return x

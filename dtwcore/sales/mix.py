@@ -39,7 +39,7 @@ from numpy.typing import ArrayLike
 from scipy.optimize import linprog
 
 from dtwcore.distance import band_radius
-from dtwcore.sales._mix_kernels import greedy_fill, late_week, swap_improve
+from dtwcore.sales._mix_kernels import box_least_squares, greedy_fill, late_week, swap_improve
 from dtwcore.sales.catalog import Catalog
 from dtwcore.sales.facts import DEFAULT_STRETCH
 
@@ -71,7 +71,7 @@ _MIN_SWAP_TRIES = 256
 # (products x weeks x restarts), within these bounds.
 _RESTART_WORK = 2e7
 _MIN_RESTARTS = 10
-_MAX_RESTARTS = 400
+_MAX_RESTARTS = 200
 _CLOSE_ENOUGH = 1e-3  # of capacity
 # The fractional ideal's solver: at most this many steps, until shares move less than this.
 # (fewer steps for big catalogues: about _IDEAL_WORK demand numbers handled in all).
@@ -749,7 +749,7 @@ def _ideal(problem: _Problem) -> tuple[np.ndarray, float]:
 
     Bounded least squares by accelerated projected gradient (FISTA), until the shares move
     less than :data:`_IDEAL_STEP` or after :data:`_IDEAL_ITERATIONS` steps (fewer for a
-    catalogue of more than :data:`_IDEAL_WORK` / 2,000 numbers): a catalogue has
+    catalogue of more than :data:`_IDEAL_WORK` / 2,000 numbers), in numba: a catalogue has
     far more products than weeks, and each step is two matrix-vector products of T x m,
     where active-set solvers (``scipy.optimize.lsq_linear``) take seconds on 800 products.
     The curve is a close approximation, not a certificate: :attr:`MixPlan.upper_bound` is
@@ -764,18 +764,8 @@ def _ideal(problem: _Problem) -> tuple[np.ndarray, float]:
     if a.shape[1]:
         lipschitz = float(np.linalg.eigvalsh(a @ at)[-1])
         if lipschitz > 0:
-            x = np.zeros(a.shape[1])
-            y, t = x.copy(), 1.0
             steps = int(min(_IDEAL_ITERATIONS, _IDEAL_WORK // a.size))
-            for _ in range(steps):
-                x_new = np.clip(y - at @ (a @ y - goal) / lipschitz, 0.0, 1.0)
-                if np.abs(x_new - x).max() < _IDEAL_STEP:
-                    x = x_new
-                    break
-                t_new = (1.0 + np.sqrt(1.0 + 4.0 * t * t)) / 2.0
-                y = x_new + (t - 1.0) / t_new * (x_new - x)
-                x, t = x_new, t_new
-            curve = curve + a @ x
+            curve = curve + a @ box_least_squares(a, at, goal, lipschitz, steps, _IDEAL_STEP)
     use = float(np.minimum(curve, p.capacity).sum()) / p.cap_total if p.cap_total > 0 else 0.0
     return curve, use
 
