@@ -128,7 +128,7 @@ def planted(seed: int, products: int = 300, chosen: int = 40, ahead: int = 2):
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_planted_mix_fills_the_capacity(seed: int) -> None:
     cat, capacity = planted(seed)
-    plan = checked(plan_mix(cat, capacity, ahead=2, stretch=None))
+    plan = checked(plan_mix(cat, capacity, ahead=2))
     assert plan.utilisation >= 0.99
     assert plan.upper_bound == pytest.approx(1.0)
     assert (plan.built_per_week <= plan.capacity + 1e-9).all()
@@ -165,20 +165,20 @@ def test_plan_weeks_add_up(uci: Catalog) -> None:
 
 def test_backlog_builds_late_only_when_it_must() -> None:
     cat = catalog([[4, 0, 0, 0], [0, 1, 1, 0]])
-    plan = checked(plan_mix(cat, [2, 2, 2, 2], ahead=0, stretch=None, backlog=1))
+    plan = checked(plan_mix(cat, [2, 2, 2, 2], ahead=0, backlog=1))
     assert plan.utilisation == pytest.approx(6 / 8)
     np.testing.assert_allclose(plan.built_per_week, [2, 2, 2, 0])
     # P0's 2 late units take week 1, so P1's unit due then waits a week (its last).
     np.testing.assert_allclose(plan.late, [2, 1, 0, 0])
     np.testing.assert_allclose(plan.weeks_ahead, [-0.5, -0.5])
-    no_late = checked(plan_mix(cat, [2, 2, 2, 2], ahead=0, stretch=None))
+    no_late = checked(plan_mix(cat, [2, 2, 2, 2], ahead=0))
     assert no_late.products.tolist() == ["P1"]
 
 
 def test_shares_fill_more_than_whole_products() -> None:
     cat = catalog([[4, 4, 4], [2, 2, 2]])
-    whole = checked(plan_mix(cat, [3, 3, 3], ahead=0, stretch=None))
-    halves = checked(plan_mix(cat, [3, 3, 3], ahead=0, stretch=None, share_step=0.5))
+    whole = checked(plan_mix(cat, [3, 3, 3], ahead=0))
+    halves = checked(plan_mix(cat, [3, 3, 3], ahead=0, share_step=0.5))
     assert whole.utilisation == pytest.approx(2 / 3)
     assert halves.utilisation == pytest.approx(1.0)
     assert sorted(halves.shares.tolist()) == [0.5, 0.5]
@@ -203,12 +203,10 @@ def test_highs_polish_reaches_the_optimum(seed: int) -> None:
     cap = rng.integers(3, 12, 10).astype(float)
     limit = [None, 3][seed % 2]
     best = brute_force(values, cap, 1, limit)
-    plan = checked(
-        plan_mix(catalog(values), cap, ahead=1, stretch=None, max_products=limit, solver="polish")
-    )
+    plan = checked(plan_mix(catalog(values), cap, ahead=1, max_products=limit, solver="polish"))
     assert plan.utilisation == pytest.approx(best)
     assert plan.proven_optimal
-    fast = checked(plan_mix(catalog(values), cap, ahead=1, stretch=None, max_products=limit))
+    fast = checked(plan_mix(catalog(values), cap, ahead=1, max_products=limit))
     assert fast.utilisation <= best + 1e-12
 
 
@@ -234,7 +232,6 @@ def test_heuristic_never_returns_an_infeasible_plan(
             cat,
             np.array(cap, dtype=float),
             ahead=ahead,
-            stretch=None,
             backlog=backlog,
             max_products=limit,
             share_step=step,
@@ -270,6 +267,8 @@ def test_pins_are_kept(uci: Catalog) -> None:
         ({"backlog": -1}, "backlog must be a whole number"),
         ({"window": (0, 51)}, "window has 51 weeks and the capacity 52"),
         ({"window": (10, 62)}, "not inside the catalogue"),
+        ({"stretch": 0.1, "ahead": 3}, "as a stretch factor or in weeks, not both"),
+        ({"stretch": 1.5}, "stretch must be between 0 and 1"),
     ],
 )
 def test_plain_errors(uci: Catalog, kwargs: dict, words: str) -> None:
@@ -290,8 +289,8 @@ def test_window_picks_the_weeks() -> None:
     values[0, 3:] = [1, 1, 1]
     values[1, :3] = [5, 5, 5]
     with pytest.raises(ValueError, match="choose which 3 weeks"):
-        plan_mix(catalog(values), [1, 1, 1], ahead=0, stretch=None)
-    plan = checked(plan_mix(catalog(values), [1, 1, 1], ahead=0, stretch=None, window=(3, 6)))
+        plan_mix(catalog(values), [1, 1, 1], ahead=0)
+    plan = checked(plan_mix(catalog(values), [1, 1, 1], ahead=0, window=(3, 6)))
     assert plan.products.tolist() == ["P0"] and plan.weeks == ["W3", "W4", "W5"]
     assert plan.utilisation == 1.0
 

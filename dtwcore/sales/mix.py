@@ -310,7 +310,7 @@ def plan_mix(
     catalog: Catalog,
     capacity: ArrayLike,
     *,
-    stretch: float | None = DEFAULT_STRETCH,
+    stretch: float | None = None,
     ahead: int | None = None,
     backlog: int = 0,
     window: tuple[int, int] | None = None,
@@ -330,9 +330,10 @@ def plan_mix(
     capacity : array [shape=(T,)]
         Units the line can build each week of the window, 0 or more.
     stretch : float in [0, 1], optional
-        Build-ahead as the stretch factor: ``floor(stretch x T)`` weeks (the band rule).
+        Build-ahead as the stretch factor: ``floor(stretch x T)`` weeks (the band rule);
+        by default :data:`~dtwcore.sales.facts.DEFAULT_STRETCH` unless ``ahead`` is given.
     ahead : int, optional
-        Build-ahead in weeks, instead of ``stretch`` (give ``stretch=None``).
+        Build-ahead in weeks, instead of ``stretch``.
     backlog : int
         Weeks a unit may be built after its due week (0: never late).
     window : (first, stop), optional
@@ -434,9 +435,11 @@ def _problem(
                 "must be the same."
             )
     n_weeks = cap.size
+    if stretch is not None and ahead is not None:
+        raise ValueError("Give the build-ahead as a stretch factor or in weeks, not both.")
+    if stretch is None and ahead is None:
+        stretch = DEFAULT_STRETCH
     k = band_radius(n_weeks, stretch=stretch, window=ahead)
-    if k < 0:
-        raise ValueError("Give the build-ahead, as a stretch factor or in weeks.")
     if isinstance(backlog, bool) or not isinstance(backlog, (int, np.integer)) or backlog < 0:
         raise ValueError(
             f"The backlog must be a whole number of weeks, 0 or more, not {backlog!r}."
