@@ -15,8 +15,10 @@ the one that builds the most units, i.e. uses the most capacity.
   building, independent of the search) and :func:`check_plan` checks a plan's schedule.
 
 The search is a greedy fill followed by swaps (numba, :mod:`dtwcore.sales._mix_kernels`),
-started from two orders (largest products first, and the order of the linear-programming
-relaxation); it never returns a mix that does not fit. ``solver="polish"`` hands its answer
+started from two orders (the linear-programming relaxation's, then largest products
+first), then seeded restarts; it stops once within 0.1 point of the relaxation's bound and
+never returns a mix that does not fit. The same problem always gives the same mix; the
+schedule is exact (least backlog, then least stock). ``solver="polish"`` hands its answer
 to the HiGHS MILP solver (``highspy``) as a start, with a time limit; ``solver="highs"``
 runs HiGHS alone (the benchmark's peer). Negative demand (returns) counts as 0: returns do
 not free capacity.
@@ -58,7 +60,7 @@ Solver = Literal["heuristic", "polish", "highs"]
 SHARE_STEPS = (1.0, 0.5, 0.25)
 MIX_COLUMNS = ["product", "share", "units", "weeks_ahead"]
 PLAN_COLUMNS = ["week", "capacity", "built", "stock", "backlog", "idle"]
-# Relative tolerance of the search's and the checks' sums (units are floats).
+# Relative tolerances (of the capacity's total) of the search's sums and of the checks'.
 _RTOL = 1e-9
 _CHECK_RTOL = 1e-6
 _SWAP_PASSES = 50
