@@ -268,7 +268,7 @@ def test_pins_are_kept(uci: Catalog) -> None:
         ({"window": (0, 51)}, "window has 51 weeks and the capacity 52"),
         ({"window": (10, 62)}, "not inside the catalogue"),
         ({"stretch": 0.1, "ahead": 3}, "as a stretch factor or in weeks, not both"),
-        ({"stretch": 1.5}, "stretch must be between 0 and 1"),
+        ({"stretch": 1.5}, "stretch factor must be a number between 0 and 1"),
     ],
 )
 def test_plain_errors(uci: Catalog, kwargs: dict, words: str) -> None:
@@ -330,7 +330,7 @@ def test_quick_benchmark_runs_and_checks_both_solvers(tmp_path) -> None:
     """Every plan of the benchmark, ours and HiGHS's, passes both checks (inside it)."""
     out = tmp_path / "mix.json"
     subprocess.run(
-        [sys.executable, "-m", "dtwcore.bench_mix", "--quick", "--out", str(out)],
+        [sys.executable, "-m", "dtwcore.bench.mix", "--quick", "--out", str(out)],
         cwd=ROOT, capture_output=True, text=True, timeout=900, check=True,
     )  # fmt: skip
     cases = json.loads(out.read_text())["cases"]
@@ -366,3 +366,16 @@ def test_command_polish_keeps_standard_output_for_the_csv(tmp_path) -> None:
     best = brute_force(values.astype(float), np.loadtxt(cap), 1, 4)
     units = pd.read_csv(io.StringIO(proc.stdout))["units"].sum()
     assert units / np.loadtxt(cap).sum() == pytest.approx(best)
+
+
+def test_command_capacity_grammar(uci: Catalog, tmp_path, capsys) -> None:
+    """``--capacity`` reads score's target grammar; a product's own sales as the capacity
+    leave that product out of the mix."""
+    out = tmp_path / "mix.csv"
+    assert main(["mix", str(UCI_CSV), "--capacity", "product:P409", "--out", str(out)]) == 0
+    chosen = pd.read_csv(out)
+    assert "P409" not in chosen["product"].tolist()
+    assert chosen["units"].sum() <= uci.series("P409").sum() + 1e-9
+    values = ",".join(["10"] * 52)
+    assert main(["mix", str(UCI_CSV), "--capacity", f"values:{values}", "--out", str(out)]) == 0
+    assert "utilisation 100.00%" in capsys.readouterr().err

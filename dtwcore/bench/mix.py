@@ -1,6 +1,6 @@
 """Benchmark: the product mix against the HiGHS MILP solver, same model, same process.
 
-Run ``python -m dtwcore.bench_mix`` (about 8 minutes on 2 cores; ``--quick`` gives HiGHS
+Run ``python -m dtwcore.bench.mix`` (about 8 minutes on 2 cores; ``--quick`` gives HiGHS
 2 s per case instead of 60 and makes the big case 2,000 products, to check it runs).
 Every case plans with build-ahead k = 2 weeks (stretch 0.05 of 52 weeks), no backlog,
 whole products:
@@ -44,10 +44,7 @@ from dtwcore.sales import BLOG_TARGET, Catalog, load_catalog
 from dtwcore.sales.mix import check_plan, is_feasible, plan_mix
 
 UCI = (
-    Path(__file__).resolve().parent.parent
-    / "data"
-    / "sales"
-    / "Sales_Transactions_Dataset_Weekly.csv"
+    Path(__file__).resolve().parents[2] / "data" / "sales" / "Sales_Transactions_Dataset_Weekly.csv"
 )
 STRETCH = 0.05  # k = 2 weeks of 52
 PEER_SECONDS = 60.0
@@ -202,7 +199,7 @@ def render(results: list[MixResult], header: bool = True) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(prog="python -m dtwcore.bench_mix", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m dtwcore.bench.mix", description=__doc__)
     parser.add_argument(
         "--quick",
         action="store_true",
