@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dtwcore.plots import PLOT_CONFIG
 from dtwcore.plots.shapes import (
     METHOD_LABELS,
     analogues_figure,
@@ -32,7 +33,6 @@ from pages.common.tracking_panel import (
     store_status,
 )
 
-PLOT_CONFIG = {"displaylogo": False}
 PICK = "shapes.pick"
 NEW_WEEKS = "shapes.new_known"
 NEW_VERSION = "shapes.new_version"

@@ -2,7 +2,7 @@
 
 Colours as everywhere (:mod:`dtwcore.plots`): members and bands OTHER_COLOR, the selected
 shape and the new product SELECTED_COLOR, forecasts ACCENT_COLOR; a shape's average has a
-colour of its own (SHAPE_COLOR), its medoid is drawn dashed in MEDOID_COLOR.
+colour of its own (SHAPE_COLOR), its medoid is drawn dotted in REFERENCE_COLOR.
 """
 
 from __future__ import annotations
@@ -17,13 +17,19 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from plotly.subplots import make_subplots
 
-from dtwcore.plots import ACCENT_COLOR, OTHER_COLOR, SELECTED_COLOR
-from dtwcore.plots.sales import MEDIAN_COLOR
+from dtwcore.plots._style import (
+    ACCENT_COLOR,
+    OTHER_COLOR,
+    REFERENCE_COLOR,
+    SELECTED_COLOR,
+    SHAPE_COLOR,
+    layout,
+    translucent,
+)
 
 __all__ = [
     "GRID_COLUMNS",
-    "MEDOID_COLOR",
-    "SHAPE_COLOR",
+    "METHOD_LABELS",
     "analogues_figure",
     "backtest_figure",
     "members_figure",
@@ -31,11 +37,7 @@ __all__ = [
     "shapes_png",
 ]
 
-SHAPE_COLOR = "#9467bd"
-MEDOID_COLOR = MEDIAN_COLOR
 GRID_COLUMNS = 4
-_BAND_FILL = "rgba(127,127,127,0.25)"
-_MARGIN = {"l": 10, "r": 10, "t": 60, "b": 10}
 METHOD_LABELS = {
     "analogues": "Analogues (median)",
     "last_4_weeks": "Mean of the last 4 known weeks",
@@ -96,15 +98,15 @@ def shapes_grid(
         fig.add_trace(
             go.Scatter(
                 x=weeks, y=band[c, 0], mode="lines", line={"width": 0}, fill="tonexty",
-                fillcolor=_BAND_FILL, name="10-90 % of members", showlegend=c == 0,
-                legendgroup="band", customdata=tag, hoverinfo="skip",
+                fillcolor=translucent(OTHER_COLOR, 0.25), name="10-90 % of members",
+                showlegend=c == 0, legendgroup="band", customdata=tag, hoverinfo="skip",
             ),
             row=row, col=col,
         )  # fmt: skip
         fig.add_trace(
             go.Scatter(
                 x=weeks, y=medoids[c], mode="lines",
-                line={"color": MEDOID_COLOR, "width": 1, "dash": "dot"},
+                line={"color": REFERENCE_COLOR, "width": 1, "dash": "dot"},
                 name="medoid (a real product)", showlegend=c == 0, legendgroup="medoid",
                 customdata=tag, hovertemplate="week %{x}: %{y:.2f}<extra>medoid</extra>",
             ),
@@ -125,13 +127,8 @@ def shapes_grid(
             title_text="Week", title_font={"size": 11}, row=c // cols + 1, col=c % cols + 1
         )
     fig.update_yaxes(title_text=_value_axis(znorm), col=1)
-    fig.update_layout(
-        height=230 * rows + 130,
-        margin={**_MARGIN, "b": 80},
-        clickmode="event+select",
-        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
-    )
-    return fig
+    fig.update_layout(clickmode="event+select")
+    return layout(fig, None, 230 * rows + 130, legend="below", panel_titles=True)
 
 
 def members_figure(
@@ -163,14 +160,8 @@ def members_figure(
             name="average shape",
         )
     )  # fmt: skip
-    fig.update_layout(
-        title={"text": title, "x": 0},
-        height=380,
-        margin=_MARGIN,
-        xaxis_title="week",
-        yaxis_title=_value_axis(znorm),
-    )
-    return fig
+    fig.update_layout(xaxis_title="week", yaxis_title=_value_axis(znorm))
+    return layout(fig, title, 380, legend="none")
 
 
 def analogues_figure(
@@ -205,7 +196,8 @@ def analogues_figure(
     fig.add_trace(
         go.Scatter(
             x=ahead, y=fan[0], mode="lines", line={"width": 0}, fill="tonexty",
-            fillcolor="rgba(44,160,44,0.22)", name="10-90 % of analogues", hoverinfo="skip",
+            fillcolor=translucent(ACCENT_COLOR, 0.22), name="10-90 % of analogues",
+            hoverinfo="skip",
         )
     )  # fmt: skip
     fig.add_trace(
@@ -221,14 +213,8 @@ def analogues_figure(
             line={"color": SELECTED_COLOR, "width": 3}, name="new product (known weeks)",
         )
     )  # fmt: skip
-    fig.update_layout(
-        height=420,
-        margin=_MARGIN,
-        xaxis_title="week",
-        yaxis_title="units a week",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-    )
-    return fig
+    fig.update_layout(xaxis_title="week", yaxis_title="units a week")
+    return layout(fig, None, 420)
 
 
 def backtest_figure(wape: dict[int, dict[str, float]]) -> go.Figure:
@@ -243,14 +229,8 @@ def backtest_figure(wape: dict[int, dict[str, float]]) -> go.Figure:
                 marker_color=colors[method], texttemplate="%{y:.2f}", textposition="outside",
             )
         )  # fmt: skip
-    fig.update_layout(
-        barmode="group",
-        height=340,
-        margin=_MARGIN,
-        yaxis_title="WAPE (lower is better)",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-    )
-    return fig
+    fig.update_layout(barmode="group", yaxis_title="WAPE (lower is better)")
+    return layout(fig, None, 340)
 
 
 def shapes_png(
