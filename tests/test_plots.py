@@ -1,5 +1,5 @@
 """The figures' shared look: one colour table, one layout, one plotly config, one cost
-matrix figure for sales and audio."""
+matrix figure for sales and audio, and shape panels that say which shape was clicked."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from dtwcore.plots.experiments import (
     products_vs_target,
 )
 from dtwcore.plots.sales import cost_heatmap, distance_histogram, overlay_figure
-from dtwcore.plots.shapes import members_figure
+from dtwcore.plots.shapes import members_figure, shapes_grid
 
 from .conftest import ROOT
 
@@ -123,6 +123,42 @@ def test_cost_matrix_labels_fit_both_axes(aligned) -> None:  # noqa: ANN001
         cost_matrix_figure(
             cost, path, x_title="x", y_title="y", x_step="x", y_step="y", labels=list("a" * 30)
         )
+
+
+def _grid(k: int = 6, selected: int | None = 2) -> go.Figure:
+    w = 12
+    average = np.arange(k * w, dtype=float).reshape(k, w)
+    band = np.stack([average - 1, average + 1], axis=1)
+    titles = [f"Shape {c + 1}" for c in range(k)]
+    return shapes_grid(average, band, average + 0.5, titles, znorm=True, selected=selected)
+
+
+def test_a_clicked_shape_panel_names_its_shape_from_its_own_points() -> None:
+    fig = _grid()
+    clickable = [t for t in fig.data if t.hoverinfo != "skip"]
+    assert len(clickable) == 12  # a medoid and an average for each of 6 shapes
+    for trace in fig.data:
+        if trace.hoverinfo == "skip":
+            assert trace.customdata is None  # bands take no clicks
+            continue
+        shape = int(np.asarray(trace.customdata)[0, 0])
+        assert np.asarray(trace.customdata).shape == (12, 1)
+        assert (np.asarray(trace.customdata) == shape).all()
+        panel = shape + 1  # subplots are numbered row by row, like the shapes
+        assert trace.xaxis == ("x" if panel == 1 else f"x{panel}")
+    averages = [t for t in fig.data if t.name == "average shape"]
+    assert [int(np.asarray(t.customdata)[0, 0]) for t in averages] == list(range(6))
+    colors = [t.line.color for t in averages]
+    assert colors == [
+        SHAPE_COLOR,
+        SHAPE_COLOR,
+        SELECTED_COLOR,
+        SHAPE_COLOR,
+        SHAPE_COLOR,
+        SHAPE_COLOR,
+    ]
+    medoid = next(t for t in fig.data if t.name == "medoid (a real product)")
+    assert medoid.line.color == REFERENCE_COLOR
 
 
 def test_the_same_thing_has_the_same_colour_on_every_chart(aligned) -> None:  # noqa: ANN001

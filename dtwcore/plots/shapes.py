@@ -69,8 +69,9 @@ def shapes_grid(
     znorm : whether the values are z-scores (axis title)
     selected : index of the highlighted shape
 
-    Every trace carries its shape's index as ``customdata``, so a click on a panel tells
-    which shape it was.
+    The clickable traces (medoid and average) carry their shape's index as ``customdata``
+    (one value a point), so a click on a panel tells which shape it was from the clicked
+    point's own data, whatever the order of the traces. The bands take no clicks.
     """
     k, w = average.shape
     cols = min(GRID_COLUMNS, k)
@@ -86,12 +87,12 @@ def shapes_grid(
     weeks = np.arange(w)
     for c in range(k):
         row, col = c // cols + 1, c % cols + 1
-        tag = np.full(w, c)
+        tag = np.full((w, 1), c)
         line = SELECTED_COLOR if c == selected else SHAPE_COLOR
         fig.add_trace(
             go.Scatter(
                 x=weeks, y=band[c, 1], mode="lines", line={"width": 0}, showlegend=False,
-                customdata=tag, hoverinfo="skip",
+                hoverinfo="skip",
             ),
             row=row, col=col,
         )  # fmt: skip
@@ -99,7 +100,7 @@ def shapes_grid(
             go.Scatter(
                 x=weeks, y=band[c, 0], mode="lines", line={"width": 0}, fill="tonexty",
                 fillcolor=translucent(OTHER_COLOR, 0.25), name="10-90 % of members",
-                showlegend=c == 0, legendgroup="band", customdata=tag, hoverinfo="skip",
+                showlegend=c == 0, legendgroup="band", hoverinfo="skip",
             ),
             row=row, col=col,
         )  # fmt: skip
