@@ -133,23 +133,20 @@ def overlay_figure(
     else:
         weeks_a, weeks_b = np.arange(a.size), np.arange(b.size)
         week_word, xtitle = "week %{x}", "Week"
-    line_a = go.Scatter(
-        x=weeks_a,
-        y=a,
-        mode="lines+markers",
-        name=target_name,
-        line={"color": TARGET_COLOR, "width": 2.5},
-        marker={"size": 5},
-        hovertemplate=week_word + "<br>%{y:,.2f}<extra>target</extra>",
-    )
-    line_b = go.Scatter(
-        x=weeks_b,
-        y=b,
-        mode="lines+markers",
-        name=product_id,
-        line={"color": SELECTED_COLOR, "width": 2.5},
-        marker={"size": 5},
-        hovertemplate=week_word + "<br>%{y:,.2f}<extra>" + product_id + "</extra>",
+    line_a, line_b = (
+        go.Scatter(
+            x=weeks,
+            y=values,
+            mode="lines+markers",
+            name=name,
+            line={"color": color, "width": 2.5},
+            marker={"size": 5},
+            hovertemplate=week_word + "<br>%{y:,.2f}<extra>" + hover_name + "</extra>",
+        )
+        for weeks, values, name, color, hover_name in (
+            (weeks_a, a, target_name, TARGET_COLOR, "target"),
+            (weeks_b, b, product_id, SELECTED_COLOR, product_id),
+        )
     )
     connector_style = {"color": PATH_COLOR, "width": 1}
     if not stacked:
