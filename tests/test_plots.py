@@ -26,12 +26,13 @@ from dtwcore.plots.audio import alignment_figure, cost_path_figure, profile_figu
 from dtwcore.plots.dtw import cost_matrix_figure
 from dtwcore.plots.experiments import (
     PRODUCT_COLORS,
+    histogram_png,
     histograms_side_by_side,
     median_by_stretch,
     products_vs_target,
 )
 from dtwcore.plots.sales import cost_heatmap, distance_histogram, overlay_figure
-from dtwcore.plots.shapes import members_figure, shapes_grid
+from dtwcore.plots.shapes import members_figure, shapes_grid, shapes_png
 
 from .conftest import ROOT
 
@@ -231,3 +232,18 @@ def test_every_chart_of_every_page_takes_the_one_plot_config() -> None:
             )
             calls += 1
     assert calls >= 20  # four pages' charts
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+def test_run_artifact_pngs_have_their_sizes() -> None:
+    """8 × 4.5 inches for a histogram; 3.2 inches a column and 2.4 a row (+0.6) for shapes,
+    at 100 dpi."""
+    assert _png_size(histogram_png(np.arange(50.0), title="run")) == (800, 450)
+    average = np.zeros((6, 10))
+    band = np.stack([average - 1, average + 1], axis=1)
+    png = shapes_png(average, band, [f"Shape {c + 1}" for c in range(6)], znorm=True, title="t")
+    assert _png_size(png) == (1280, 540)

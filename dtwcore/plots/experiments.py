@@ -11,17 +11,15 @@ others SERIES_COLORS.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from plotly.subplots import make_subplots
 
 from dtwcore.distance import znormalize
+from dtwcore.plots._png import png_bytes, png_figure
 from dtwcore.plots._style import (
     OTHER_COLOR,
     REFERENCE_COLOR,
@@ -55,8 +53,7 @@ def histogram_png(
     """The same histogram as a PNG image (matplotlib, Agg canvas), for run artifacts."""
     values = np.asarray(distances, dtype=np.float64)
     median = float(np.median(values))
-    fig = Figure(figsize=(8, 4.5), dpi=100)
-    FigureCanvasAgg(fig)
+    fig = png_figure(8, 4.5)
     ax = fig.add_subplot()
     edges = np.linspace(values.min(), values.max(), bins + 1) if np.ptp(values) > 0 else bins
     ax.hist(values, bins=edges, color=OTHER_COLOR, alpha=0.75, edgecolor="white")
@@ -65,10 +62,7 @@ def histogram_png(
     ax.set_ylabel("Number of products")
     ax.set_title(title)
     ax.legend(loc="upper right")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return png_bytes(fig)
 
 
 def median_by_stretch(runs: pd.DataFrame) -> go.Figure:

@@ -7,16 +7,14 @@ colour of its own (SHAPE_COLOR), its medoid is drawn dotted in REFERENCE_COLOR.
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from plotly.subplots import make_subplots
 
+from dtwcore.plots._png import png_bytes, png_figure
 from dtwcore.plots._style import (
     ACCENT_COLOR,
     OTHER_COLOR,
@@ -47,6 +45,21 @@ METHOD_LABELS = {
 
 def _value_axis(znorm: bool) -> str:
     return "z-score (shape)" if znorm else "units a week"
+
+
+def _thin_lines(
+    fig: go.Figure, weeks: np.ndarray, curves: np.ndarray, labels: Sequence[str], hover: str
+) -> None:
+    """One thin OTHER_COLOR line per curve (a shape's members, a product's analogues),
+    out of the legend; hover shows its label followed by ``hover`` (a plotly template)."""
+    for row, label in zip(curves, labels, strict=True):
+        fig.add_trace(
+            go.Scatter(
+                x=weeks, y=row, mode="lines", line={"color": OTHER_COLOR, "width": 0.8},
+                opacity=0.5, name=label, showlegend=False,
+                hovertemplate=f"{label}{hover}<extra></extra>",
+            )
+        )  # fmt: skip
 
 
 def shapes_grid(
@@ -147,14 +160,7 @@ def members_figure(
     """
     fig = go.Figure()
     weeks = np.arange(members.shape[1])
-    for row, label in zip(members, labels, strict=True):
-        fig.add_trace(
-            go.Scatter(
-                x=weeks, y=row, mode="lines", line={"color": OTHER_COLOR, "width": 0.8},
-                opacity=0.45, name=label, showlegend=False,
-                hovertemplate=f"{label}<br>week %{{x}}: %{{y:.2f}}<extra></extra>",
-            )
-        )  # fmt: skip
+    _thin_lines(fig, weeks, members, labels, "<br>week %{x}: %{y:.2f}")
     fig.add_trace(
         go.Scatter(
             x=weeks, y=average, mode="lines", line={"color": SELECTED_COLOR, "width": 3},
@@ -182,14 +188,7 @@ def analogues_figure(
     w = curves.shape[1]
     ahead = np.arange(n, w)
     fig = go.Figure()
-    for row, label in zip(curves, labels, strict=True):
-        fig.add_trace(
-            go.Scatter(
-                x=np.arange(w), y=row, mode="lines", line={"color": OTHER_COLOR, "width": 0.8},
-                opacity=0.5, name=label, showlegend=False,
-                hovertemplate=f"{label} (scaled)<br>week %{{x}}: %{{y:.1f}}<extra></extra>",
-            )
-        )  # fmt: skip
+    _thin_lines(fig, np.arange(w), curves, labels, " (scaled)<br>week %{x}: %{y:.1f}")
     fig.add_trace(
         go.Scatter(x=ahead, y=fan[2], mode="lines", line={"width": 0}, showlegend=False,
                    hoverinfo="skip")
@@ -246,8 +245,7 @@ def shapes_png(
     k, w = average.shape
     cols = min(GRID_COLUMNS, k)
     rows = math.ceil(k / cols)
-    fig = Figure(figsize=(3.2 * cols, 2.4 * rows + 0.6), dpi=100)
-    FigureCanvasAgg(fig)
+    fig = png_figure(3.2 * cols, 2.4 * rows + 0.6)
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
     weeks = np.arange(w)
     for c in range(rows * cols):
@@ -263,7 +261,4 @@ def shapes_png(
             ax.set_ylabel(_value_axis(znorm), fontsize=8)
     if title:
         fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return png_bytes(fig)
