@@ -192,7 +192,7 @@ def alignment_figure(
     height : int
     """
     fig = make_subplots(
-        rows=2, cols=1, vertical_spacing=0.2,
+        rows=2, cols=1, vertical_spacing=0.26,
         subplot_titles=("As spoken (lines join frames DTW matches)", "B warped onto A's time"),
     )  # fmt: skip
     ta = np.arange(loud_a.shape[0]) * hop_seconds
