@@ -99,7 +99,7 @@ def test_a_product_of_the_file_as_target_is_named_and_left_out(uci_key: str) -> 
     assert "the 810 other products" in words
     m = {x.label: x.value for x in at.metric}
     assert m["Products analysed"] == "810" and m["Best match"] != "P202"
-    scores = at.session_state["sales.analysis"]["scores"]
+    scores = at.session_state["sales.analysis"].scores
     assert "P202" not in set(scores["product"]) and scores["rank"].max() == 810
     assert at.query_params["target"] == "product:P202"
 

@@ -32,7 +32,13 @@ from dtwcore.plots.experiments import (
     products_vs_target,
 )
 from dtwcore.plots.sales import cost_heatmap, distance_histogram, overlay_figure
-from dtwcore.plots.shapes import members_figure, shapes_grid, shapes_png
+from dtwcore.plots.shapes import (
+    METHOD_LABELS,
+    backtest_figure,
+    members_figure,
+    shapes_grid,
+    shapes_png,
+)
 
 from .conftest import ROOT
 
@@ -192,6 +198,14 @@ def test_the_same_thing_has_the_same_colour_on_every_chart(aligned) -> None:  # 
     assert [s.x0 for s in side.layout.shapes] == [4.5, 2.0]
     profile = profile_figure(np.ones(20), 1.2, hop_seconds=0.01)
     assert profile.layout.shapes[0].line.color == REFERENCE_COLOR
+    # baselines beside the analogues' forecast
+    wape = {8: {method: 0.5 for method in METHOD_LABELS}}
+    assert [t.marker.color for t in backtest_figure(wape).data] == [
+        ACCENT_COLOR,
+        REFERENCE_COLOR,
+        OTHER_COLOR,
+        SHAPE_COLOR,
+    ]
     # compared runs take colours that mean nothing else
     runs = pd.DataFrame(
         {
