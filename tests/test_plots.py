@@ -164,6 +164,12 @@ def test_a_clicked_shape_panel_names_its_shape_from_its_own_points() -> None:
         SHAPE_COLOR,
         SHAPE_COLOR,
     ]
+    # the legend's average is one that is not selected: it shows the shapes' colour
+    assert [t.line.color for t in averages if t.showlegend] == [SHAPE_COLOR]
+    first = _grid(selected=0)
+    assert [t.line.color for t in first.data if t.name == "average shape" and t.showlegend] == [
+        SHAPE_COLOR
+    ]
     medoid = next(t for t in fig.data if t.name == "medoid (a real product)")
     assert medoid.line.color == REFERENCE_COLOR
 

@@ -99,6 +99,9 @@ def shapes_grid(
         vertical_spacing=0.12 if rows > 1 else 0.0,
     )
     weeks = np.arange(w)
+    # The legend's "average shape" is drawn from a shape that is not selected, so that it
+    # shows SHAPE_COLOR, not the selected shape's colour.
+    legend_of = 1 if selected == 0 and k > 1 else 0
     for c in range(k):
         row, col = c // cols + 1, c % cols + 1
         tag = np.full((w, 1), c)
@@ -131,7 +134,7 @@ def shapes_grid(
             go.Scatter(
                 x=weeks, y=average[c], mode="lines+markers", marker={"size": 3},
                 line={"color": line, "width": 2.5}, name="average shape",
-                showlegend=c == 0, legendgroup="average", customdata=tag,
+                showlegend=c == legend_of, legendgroup="average", customdata=tag,
                 hovertemplate="week %{x}: %{y:.2f}<extra>average</extra>",
             ),
             row=row, col=col,
