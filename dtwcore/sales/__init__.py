@@ -46,7 +46,7 @@ from dtwcore.sales.dialect import (
     sniff_dialect,
     sniff_separator,
 )
-from dtwcore.sales.export import csv_text, neutralise_formulas
+from dtwcore.sales.export import csv_text, neutralise_formulas, read_csv_text, restore_formulas
 from dtwcore.sales.facts import (
     BIG_CATALOGUES,
     BLOG_TARGET,
@@ -139,9 +139,11 @@ __all__ = [
     "neutralise_formulas",
     "parse_target",
     "peek",
+    "read_csv_text",
     "quantile_outliers",
     "rank_distances",
     "resolve_roles",
+    "restore_formulas",
     "score_catalog",
     "shortlist",
     "sniff_dialect",
