@@ -241,9 +241,9 @@ def test_hostile_codes_and_file_name_show_as_typed(browser_page, app_server: str
 
 
 def test_upload_limit_matches_what_the_loaders_take() -> None:
-    """The server refuses uploads above the size the sales and audio loaders accept
-    (``MAX_UPLOAD_MB``, ``MAX_FILE_MB``: 50 MB); Streamlit's default of 200 MB let four
-    times that reach the app's memory, per session."""
+    """The server refuses uploads above the size the sales and audio loaders accept (one
+    constant, ``MAX_UPLOAD_MB``: 50 MB; audio's ``MAX_FILE_MB`` is read from it);
+    Streamlit's default of 200 MB let four times that reach the app's memory, per session."""
     import tomllib
 
     from dtwcore.audio.features import MAX_FILE_MB
