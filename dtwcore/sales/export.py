@@ -30,10 +30,9 @@ import pyarrow.csv as pacsv
 _SLUG = re.compile(r"[^A-Za-z0-9]+")
 _SLUG_CHARS = 40
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-"""Characters that make a spreadsheet run a cell as a formula."""
-# A cell to neutralise: any apostrophes, then a formula character. Counting the apostrophes
-# makes the change reversible: '=1 is written ''=1 and reads back as '=1.
+# A cell to neutralise: any apostrophes, then a character that makes a spreadsheet run the
+# cell as a formula (= + - @, tab, carriage return). Counting the apostrophes makes the
+# change reversible: '=1 is written ''=1 and reads back as '=1.
 _FORMULA_CELL = r"'*[=+\-@\t\r]"
 _FORMULA = re.compile(_FORMULA_CELL)
 
