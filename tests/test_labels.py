@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from dtwcore.sales import demo_catalog, load_catalog
-from pages.common.labels import Unit, band_words, catalog_unit, target_product, unit_of
+from dtwcore.sales.units import Unit, unit_of
+from pages.common.labels import band_words, target_product
 
 from .conftest import ROOT
 
@@ -27,11 +28,11 @@ def test_units_and_money_with_thousands_separators() -> None:
 def test_the_planner_says_what_the_values_are() -> None:
     store = load_catalog(STORE_CSV)
     assert store.roles is not None and store.roles.units == "Weekly_Sales"
-    assert catalog_unit(store) == Unit()  # "sales" alone may be units or money: units
-    usd = catalog_unit(store, "usd")
+    assert store.unit() == Unit()  # "sales" alone may be units or money: units
+    usd = store.unit("usd")
     assert (usd.symbol, usd.word, usd.axis) == ("$", "sales", "Sales per week ($)")
-    assert catalog_unit(store, "eur").per_week(1273528.676) == "€1,273,528.68 a week"
-    assert catalog_unit(demo_catalog(n=5), "units") == Unit()
+    assert store.unit("eur").per_week(1273528.676) == "€1,273,528.68 a week"
+    assert demo_catalog(n=5).unit("units") == Unit()
 
 
 def test_band_words_equal_and_different_lengths() -> None:

@@ -38,6 +38,7 @@ _BAND_FILL = "rgba(127,127,127,0.25)"
 _MARGIN = {"l": 10, "r": 10, "t": 60, "b": 10}
 METHOD_LABELS = {
     "analogues": "Analogues (median)",
+    "last_value": "Last known week",
     "last_4_weeks": "Mean of the last 4 known weeks",
     "average_shape": "Catalogue's average shape",
 }
@@ -234,7 +235,12 @@ def analogues_figure(
 def backtest_figure(wape: dict[int, dict[str, float]]) -> go.Figure:
     """WAPE of each method, grouped by the number of known weeks (lower is better)."""
     fig = go.Figure()
-    colors = {"analogues": ACCENT_COLOR, "last_4_weeks": OTHER_COLOR, "average_shape": SHAPE_COLOR}
+    colors = {
+        "analogues": ACCENT_COLOR,
+        "last_value": MEDIAN_COLOR,
+        "last_4_weeks": OTHER_COLOR,
+        "average_shape": SHAPE_COLOR,
+    }
     groups = [f"{n} weeks known" for n in wape]
     for method, label in METHOD_LABELS.items():
         fig.add_trace(
