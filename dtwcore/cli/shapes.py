@@ -25,6 +25,7 @@ import pyarrow as pa
 from dtwcore.cli.options import (
     add_catalogue_input,
     add_matching_arguments,
+    add_raw_csv_argument,
     add_reading_arguments,
     asking_with_flags,
     read_options,
@@ -94,6 +95,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="OUTPUT",
         help="result file, .csv or .parquet; '-' writes CSV to standard output",
     )
+    add_raw_csv_argument(p)
     p.add_argument(
         "--k",
         type=_k,
@@ -158,8 +160,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out == "-":
         # On a terminal the rows follow on the same screen: end the progress line first.
         progress.close(summary)
-        write_results(output, [table], SHAPES_SCHEMA)
+        write_results(output, [table], SHAPES_SCHEMA, raw=args.raw_csv)
     else:
-        write_results(output, [table], SHAPES_SCHEMA)
+        write_results(output, [table], SHAPES_SCHEMA, raw=args.raw_csv)
         progress.close(f"{summary}, written to {os.path.basename(args.out)}")
     return 0
