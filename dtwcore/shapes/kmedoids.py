@@ -35,7 +35,7 @@ __all__ = ["KMedoids", "build", "fasterpam", "loss", "medoid_silhouette", "silho
 
 MAX_PASSES = 100
 """Most rounds over the candidates that :func:`fasterpam` makes."""
-_BLOCK = 64  # candidates evaluated in parallel before the first improving one is taken
+_BLOCK = 1_024  # candidates evaluated in parallel before the first improving one is taken
 
 
 @dataclass(frozen=True)
