@@ -77,6 +77,10 @@ AUTO_K = (2, 12)
 BAND_QUANTILES = (0.1, 0.9)
 ASSIGNMENT_COLUMNS = ("product", "cluster", "is_medoid", "distance_to_medoid", "silhouette")
 """Columns of a clustering's table, one row per product (clusters numbered from 1)."""
+POLISH_CANDIDATES = 32
+"""Members nearest to its medoid that each cluster tries as medoid after a batch search."""
+_POLISH_MEMBERS = 4_000  # members per cluster the tried medoids are scored on (a sample beyond)
+_POLISH_ROUNDS = 3  # most rounds of moving the medoids and assigning again
 _BAND_MEMBERS = 2_000  # members per cluster used for its band (a seeded sample)
 _CHUNK = 1 << 16  # products per chunk of exact assignment and averaging
 _ROW_BLOCK = 256  # query rows per kernel call while filling the matrix
@@ -364,11 +368,9 @@ def cluster_shapes(
         say(f"computing {n * (n - 1) // 2:,} DTW distances …")
         D = dtw_matrix(_normalised(X, znorm), stretch=stretch)
         say("searching the medoids …")
-        k, medoids, k_scores = _search(D, np.arange(n), None, k, k_range, say)
+        k, medoids, k_scores = _search(D, None, None, k, k_range, say)
         say("assigning every product exactly …")
-        labels, dist, _ = assign_to_medoids(X, X[medoids], stretch=stretch, znorm=znorm)
-        labels[medoids] = np.arange(k)
-        dist[medoids] = 0.0
+        labels, dist, _ = _assigned(X, medoids, stretch, znorm)
         labels, medoids = _by_size(labels, medoids, k)
         say("silhouettes …")
         sil = silhouette(D, labels)
@@ -392,10 +394,10 @@ def cluster_shapes(
         del D
         medoids = candidates[local]
         say(f"assigning all {n:,} products exactly …")
-        labels, dist, second = assign_to_medoids(X, X[medoids], stretch=stretch, znorm=znorm)
-        labels[medoids] = np.arange(k)
-        dist[medoids] = 0.0
-        second[medoids] = np.inf
+        labels, dist, second = _assigned(X, medoids, stretch, znorm)
+        medoids, labels, dist, second = _polish(
+            X, medoids, labels, dist, second, stretch, znorm, rng, say
+        )
         labels, medoids = _by_size(labels, medoids, k)
         sil = medoid_silhouette(dist, second)
         kind = "medoid silhouette"
@@ -420,30 +422,103 @@ def cluster_shapes(
 
 def _search(
     D: np.ndarray,
-    points: np.ndarray,
+    batch: np.ndarray | None,
     weights: np.ndarray | None,
     k: int | None,
     k_range: tuple[int, int],
     say: Progress,
 ) -> tuple[int, np.ndarray, dict[int, float]]:
-    """Medoids (rows of ``D``) by FasterPAM; with ``k`` None the k of ``k_range`` with the
-    best mean silhouette of the columns (``points``: the row of each column, so that
-    ``D[points]`` is the columns' square matrix). Returns k, the medoids and the scores."""
-    if k is not None:
-        return int(k), fasterpam(D, int(k), weights=weights).medoids, {}
+    """Medoids (rows of ``D``) by FasterPAM, and k when it is None; returns k, the
+    medoids and the score of every k tried.
+
+    ``batch`` gives the row of each column (None: ``D`` is square). k is then chosen on
+    the batch's own square part, every batch product a candidate, which costs a
+    thousandth of the search over all candidates per k; the chosen k's medoids start the
+    search over all of them."""
+    square = D if batch is None else D[batch]
+    if k is None:
+        k, start, scores = _choose_k(square, weights, k_range, say)
+        if batch is None:
+            return k, start, scores
+        say(f"refining {k} shapes on every candidate …")
+        return k, fasterpam(D, batch[start], weights=weights).medoids, scores
+    return int(k), fasterpam(D, int(k), weights=weights).medoids, {}
+
+
+def _choose_k(
+    D: np.ndarray, weights: np.ndarray | None, k_range: tuple[int, int], say: Progress
+) -> tuple[int, np.ndarray, dict[int, float]]:
+    """The k of ``k_range`` with the best mean silhouette on the square matrix ``D``
+    (ties: the smaller k), its medoids and every k's score. Every k starts from one BUILD
+    (greedy, so its first k medoids are the BUILD for k)."""
     lo, hi = k_range
-    hi = min(hi, D.shape[1] - 1)
+    hi = min(hi, D.shape[0] - 1)
     start = build(D, hi, weights=weights)
-    square = D[points] if points.shape[0] < D.shape[0] else D
     scores: dict[int, float] = {}
     found: dict[int, np.ndarray] = {}
     for kk in range(lo, hi + 1):
         say(f"trying {kk} shapes …")
         result = fasterpam(D, start[:kk], weights=weights)
         found[kk] = result.medoids
-        scores[kk] = float(silhouette(square, result.labels).mean())
+        scores[kk] = float(silhouette(D, result.labels).mean())
     best = max(scores, key=lambda kk: (scores[kk], -kk))
     return best, found[best], scores
+
+
+def _assigned(
+    X: np.ndarray, medoids: np.ndarray, stretch: float, znorm: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact nearest medoid of every product, each medoid in its own cluster."""
+    labels, dist, second = assign_to_medoids(X, X[medoids], stretch=stretch, znorm=znorm)
+    labels[medoids] = np.arange(medoids.shape[0])
+    dist[medoids] = 0.0
+    second[medoids] = np.inf
+    return labels, dist, second
+
+
+def _polish(
+    X: np.ndarray,
+    medoids: np.ndarray,
+    labels: np.ndarray,
+    dist: np.ndarray,
+    second: np.ndarray,
+    stretch: float,
+    znorm: bool,
+    rng: np.random.Generator,
+    say: Progress,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Medoids moved within their clusters by exact DTW, after a batch search.
+
+    The batch sees a cluster through a few dozen of its products, so its medoid may sit
+    a little off the cluster's centre. Each cluster tries the :data:`POLISH_CANDIDATES`
+    members nearest to its medoid as medoid, scored by their exact distances to all
+    members (to a seeded sample of :data:`_POLISH_MEMBERS` in a bigger cluster), and takes
+    the best; then every product is assigned again, and so on while a medoid moves (at
+    most :data:`_POLISH_ROUNDS` rounds). With every member scored the loss can only fall:
+    the new medoid is closer to the members in total, and reassignment only shortens
+    distances."""
+    medoids = medoids.copy()
+    for _ in range(_POLISH_ROUNDS):
+        say("moving medoids to their clusters' centres …")
+        moved = False
+        for c in range(medoids.shape[0]):
+            members = np.flatnonzero(labels == c)
+            if members.shape[0] < 3:
+                continue
+            nearest = members[np.argsort(dist[members], kind="stable")[: POLISH_CANDIDATES + 1]]
+            tried = np.concatenate([[medoids[c]], nearest[nearest != medoids[c]]])
+            scored = members
+            if members.shape[0] > _POLISH_MEMBERS:
+                scored = np.sort(rng.choice(members, _POLISH_MEMBERS, replace=False))
+            sums = dtw_pairwise(X[tried], X[scored], stretch=stretch, znorm=znorm).sum(axis=1)
+            best = int(np.argmin(sums))
+            if best > 0 and sums[best] < sums[0] * (1 - 1e-12):
+                medoids[c] = tried[best]
+                moved = True
+        if not moved:
+            break
+        labels, dist, second = _assigned(X, medoids, stretch, znorm)
+    return medoids, labels, dist, second
 
 
 def _by_size(labels: np.ndarray, medoids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
