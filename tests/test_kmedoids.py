@@ -166,6 +166,17 @@ def test_silhouette_matches_scikit_learn(uci_matrix: np.ndarray) -> None:
     np.testing.assert_allclose(silhouette(uci_matrix, singleton), expected, atol=1e-12)
 
 
+def test_weighted_silhouette(uci_matrix: np.ndarray) -> None:
+    labels = fasterpam(uci_matrix, 3).labels
+    ones = silhouette(uci_matrix, labels, weights=np.ones(200))
+    np.testing.assert_array_equal(ones, silhouette(uci_matrix, labels))
+    x = np.array([0.0, 1.0, 10.0, 11.0])
+    sil = silhouette(np.abs(x[:, None] - x[None]), np.array([0, 0, 1, 1]), weights=[1, 3, 1, 1])
+    # Item 0: a = 3 x 1 / 3, b = (10 + 11) / 2; item 2: a = 1, b = (10 + 3 x 9) / 4.
+    expected = [9.5 / 10.5, 8.5 / 9.5, 8.25 / 9.25, 9.25 / 10.25]
+    np.testing.assert_allclose(sil, expected, rtol=1e-15)
+
+
 def test_medoid_silhouette() -> None:
     sil = medoid_silhouette(np.array([0.0, 1.0, 3.0, 0.0]), np.array([2.0, 4.0, 3.0, 0.0]))
     assert sil.tolist() == [1.0, 0.75, 0.0, 0.0]

@@ -16,11 +16,11 @@ How it works:
   Then each medoid moves to the best of the :data:`POLISH_CANDIDATES` members nearest to
   it, by exact DTW to its members (see :func:`_polish`).
 * k, when not given, is the k of :data:`AUTO_K` with the best mean silhouette, over every
-  product with the square matrix, over the batch otherwise (the batch's own square part
-  of the table, the batch products as candidates: for 20,000 products a twentieth of the
-  work per k); the chosen k's medoids then start the search over all candidates. Every
-  k starts from one BUILD (greedy, so the first k medoids of the BUILD for 12 are the
-  BUILD for k).
+  product with the square matrix, over the batch otherwise, weighted as in the search
+  (the batch's own square part of the table, the batch products as candidates: for
+  20,000 products a twentieth of the work per k); the chosen k's medoids then start the
+  search over all candidates. Every k starts from one BUILD (greedy, so the first k
+  medoids of the BUILD for 12 are the BUILD for k).
 * Every product is then assigned to its nearest medoid by exact float64 DTW (ties go to
   the medoid with the lower row), in chunks, so a million products fit in memory.
 * Per product: the exact silhouette when the whole matrix was computed; with a batch the
@@ -120,7 +120,8 @@ class ShapeClustering:
     stretch, znorm : the options used.
     k_scores : dict[int, float]
         Mean silhouette for each k tried (empty when k was given): over every product
-        with the whole matrix, over the batch otherwise.
+        with the whole matrix, over the batch otherwise (each batch product weighted by
+        the candidates nearest to it).
     sample_size : int or None
         Products in the batch the medoids were searched against, None when the whole
         matrix was used.
@@ -453,7 +454,10 @@ def _choose_k(
 ) -> tuple[int, np.ndarray, dict[int, float]]:
     """The k of ``k_range`` with the best mean silhouette on the square matrix ``D``
     (ties: the smaller k), its medoids and every k's score. Every k starts from one BUILD
-    (greedy, so its first k medoids are the BUILD for k)."""
+    (greedy, so its first k medoids are the BUILD for k). With ``weights`` (a batch, each
+    product weighted by the candidates nearest to it) the silhouette is the weighted one:
+    on the demo catalogue of 20,000 products it ranks k as the exact silhouette of all
+    products does (5, then 4, then 2), where the unweighted batch silhouette chose 2."""
     lo, hi = k_range
     hi = min(hi, D.shape[0] - 1)
     start = build(D, hi, weights=weights)
@@ -463,7 +467,8 @@ def _choose_k(
         say(f"trying {kk} shapes …")
         result = fasterpam(D, start[:kk], weights=weights)
         found[kk] = result.medoids
-        scores[kk] = float(silhouette(D, result.labels).mean())
+        sil = silhouette(D, result.labels, weights=weights)
+        scores[kk] = float(np.average(sil, weights=weights))
     best = max(scores, key=lambda kk: (scores[kk], -kk))
     return best, found[best], scores
 

@@ -363,24 +363,25 @@ def loss(diss: np.ndarray, medoids: np.ndarray, *, weights: np.ndarray | None = 
 
 
 @njit(cache=True, parallel=True)
-def _silhouette(D: np.ndarray, labels: np.ndarray, k: int, out: np.ndarray) -> None:
+def _silhouette(D: np.ndarray, labels: np.ndarray, w: np.ndarray, k: int, out: np.ndarray) -> None:
     n = D.shape[0]
-    sizes = np.zeros(k, dtype=np.int64)
+    sizes = np.zeros(k)
     for i in range(n):
-        sizes[labels[i]] += 1
+        sizes[labels[i]] += w[i]
     for i in prange(n):
         sums = np.zeros(k)
         row = D[i]
         for j in range(n):
-            sums[labels[j]] += np.float64(row[j])
+            sums[labels[j]] += w[j] * np.float64(row[j])
         own = labels[i]
-        if sizes[own] <= 1:
+        rest = sizes[own] - w[i]
+        if rest <= 0.0:
             out[i] = 0.0
             continue
-        a = sums[own] / (sizes[own] - 1)
+        a = sums[own] / rest
         b = np.inf
         for c in range(k):
-            if c != own and sizes[c] > 0:
+            if c != own and sizes[c] > 0.0:
                 v = sums[c] / sizes[c]
                 if v < b:
                     b = v
@@ -388,7 +389,9 @@ def _silhouette(D: np.ndarray, labels: np.ndarray, k: int, out: np.ndarray) -> N
         out[i] = (b - a) / top if top > 0 else 0.0
 
 
-def silhouette(diss: np.ndarray, labels: np.ndarray) -> np.ndarray:
+def silhouette(
+    diss: np.ndarray, labels: np.ndarray, *, weights: np.ndarray | None = None
+) -> np.ndarray:
     """Silhouette of every item: (b - a) / max(a, b), a the mean distance to the other
     members of its cluster, b the smallest mean distance to another cluster's members.
 
@@ -398,6 +401,10 @@ def silhouette(diss: np.ndarray, labels: np.ndarray) -> np.ndarray:
         Symmetric dissimilarities with a zero diagonal.
     labels : np.ndarray [shape=(n,), int]
         Cluster of each item, 0..k-1, at least two clusters used.
+    weights : np.ndarray [shape=(n,)], optional
+        How many items each one stands for (a sample's items weighted by the population
+        they represent): the means above become weighted means, an item's own weight left
+        out of its ``a``. Default 1 (the classic silhouette).
 
     Returns
     -------
@@ -413,7 +420,7 @@ def silhouette(diss: np.ndarray, labels: np.ndarray) -> np.ndarray:
     if lab.min() < 0 or np.unique(lab).size < 2:
         raise ValueError("the silhouette needs labels from 0 and at least two clusters")
     out = np.empty(D.shape[0])
-    _silhouette(D, lab, int(lab.max()) + 1, out)
+    _silhouette(D, lab, _check_weights(weights, D.shape[0]), int(lab.max()) + 1, out)
     return out
 
 
