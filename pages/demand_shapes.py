@@ -117,7 +117,9 @@ with tab_shapes:
         "Shapes",
         f"{result.k}",
         border=True,
-        help="Chosen by silhouette." if result.k_scores else "As chosen in the sidebar.",
+        help=f"Chosen by silhouette; the runner-up was {result.runner_up}."
+        if result.k_scores
+        else "As chosen in the sidebar.",
     )
     m2.metric(
         "Mean silhouette",
