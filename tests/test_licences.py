@@ -84,10 +84,6 @@ CHECKED = {
     "skops": ("0.16.0", "MIT", "LICENSE in the wheel (Copyright (C) 2021 Hugging Face Inc.)"),
 }
 
-# The one known exception, with its reason: the demand-shapes clustering (dtwcore.shapes)
-# finds its medoids with kmedoids' FasterPAM. Replacing it is the clustering issue's work;
-# when kmedoids leaves requirements.txt this entry must go, and a test says so.
-EXCEPTIONS = {"kmedoids": "GPL-3.0-or-later"}
 
 
 def requirement_names() -> Iterator[tuple[Requirement, bool]]:
@@ -223,8 +219,6 @@ def test_every_runtime_licence_lets_the_project_ship_under_mit(
             if version != checked_version:
                 problems.append(f"{name} {version}: read {checked_version}; read it again")
             verdict = LICENCES.get(licence, UNKNOWN)
-        if name in EXCEPTIONS:
-            continue
         if verdict == STRONG:
             problems.append(f"{name} {version}: {says} (strong copyleft)")
         elif verdict == UNKNOWN:
@@ -232,14 +226,11 @@ def test_every_runtime_licence_lets_the_project_ship_under_mit(
     assert problems == []
 
 
-def test_exceptions_and_checks_are_still_needed(
+def test_checks_are_still_needed(
     licences: dict[str, tuple[str, str, str]],
 ) -> None:
     for name in CHECKED:
         assert name in licences, f"{name} is no longer a runtime dependency: remove it"
-    for name, licence in EXCEPTIONS.items():
-        assert name in licences, f"{name} is no longer a runtime requirement: remove it"
-        assert licences[name][1] == licence
 
 
 def test_notice_names_every_copyleft_dependency(
@@ -247,6 +238,6 @@ def test_notice_names_every_copyleft_dependency(
 ) -> None:
     notice = (ROOT / "NOTICE.md").read_text()
     copyleft = sorted(n for n, (_, _, v) in licences.items() if v in (WEAK, STRONG))
-    assert copyleft == ["certifi", "kmedoids", "soxr"]
+    assert copyleft == ["certifi", "soxr"]
     for name in copyleft:
         assert f"`{name}`" in notice, name
