@@ -36,11 +36,13 @@ url_state.read_mix_address()
 catalog = data.data_sidebar()
 if catalog is None:
     url_state.show_problems()
+    session.set_sales_analysis(None)
     end_page()
 url_state.read_target(catalog)
 url_state.show_problems()
 capacity = data.target_sidebar(catalog)
 if capacity is None:
+    session.set_sales_analysis(None)
     end_page()
 unit = catalog.unit(str(data.reading_choices().get("values", "auto")))
 # A product of the file chosen as the capacity is left out of the mix (as `mix` does).
@@ -59,6 +61,16 @@ stretch = data.stretch_slider(
     "up to 2 weeks early and held as stock.",
 )
 ahead = data.weeks_of_shift(capacity.size, stretch)
+# The data, capacity and stretch factor in use, as Sales Trends would compare them (for the
+# sidebar's data summary and the Experiments page).
+session.set_sales_analysis(
+    session.SalesAnalysis(
+        catalog.without(target_of) if target_of is not None else catalog,
+        capacity,
+        float(stretch),
+        bool(st.session_state.get(session.SALES_ZNORM, True)),
+    )
+)
 st.sidebar.caption(f"= built up to **{ahead} week{'s' if ahead != 1 else ''} ahead**")
 backlog = int(
     st.sidebar.number_input(
