@@ -137,6 +137,7 @@ def mix_figure(
     )
     fig.update_yaxes(title_text=value_name, rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="stock (units)", rangemode="tozero", row=2, col=1)
+    fig.update_xaxes(tickangle=0, nticks=14)  # upright labels, thinned, not one a week
     fig.update_xaxes(title_text="week", row=2, col=1)
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
