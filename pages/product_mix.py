@@ -194,6 +194,14 @@ if isinstance(plan, str):
     st.error(md(plan), icon=":material/error:")
     end_page()
 
+if len(plan.products) == 0:
+    st.info(
+        "No product fits: each one, on its own, needs more in some week than the capacity "
+        f"can build in time ({ahead} weeks ahead, {backlog} late), or is left out. Compare "
+        "the file's weekly units with the capacity (Target, in the sidebar), or allow more "
+        "building ahead or backlog.",
+        icon=":material/info:",
+    )
 if data.is_demo():
     st.info(
         f"You are looking at **made-up demo data** ({n_products:,} products × {n_weeks} "

@@ -7,6 +7,8 @@ mix's settings, all starting with ``mix.``.
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import streamlit as st
 
@@ -27,6 +29,8 @@ FIRST_WEEK = "mix.first_week"
 """The catalogue's first week planned (int), when it has more weeks than the capacity."""
 BACKLOG_MAX = 8
 MAX_PRODUCTS_LIMIT = 10_000
+
+log = logging.getLogger(__name__)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -58,3 +62,9 @@ def plan(
         )
     except ValueError as exc:
         return str(exc)
+    except Exception as exc:  # a case we did not foresee must not show a traceback
+        log.exception("unexpected error planning the mix of %s", _catalog.name)
+        return (
+            f"The mix could not be planned ({type(exc).__name__}). Try other settings, or "
+            "`python -m dtwcore mix` on the file to see the full error."
+        )
