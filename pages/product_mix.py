@@ -96,6 +96,8 @@ share = st.sidebar.selectbox(
 n_products, n_weeks = catalog.values.shape
 first = None
 if n_weeks > capacity.size:
+    if st.session_state.get(mix_data.FIRST_WEEK, 0) > n_weeks - capacity.size:
+        st.session_state[mix_data.FIRST_WEEK] = 0  # set for a longer file
     first = int(
         st.sidebar.number_input(
             "First week planned",
@@ -146,7 +148,7 @@ include = pin_in.multiselect(
 )
 exclude = pin_out.multiselect(
     "Leave out",
-    [p for p in ids if p not in set(include)],
+    ids,
     key=mix_data.EXCLUDE,
     persist_state="session",
     placeholder="No product left out",
