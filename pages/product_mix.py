@@ -231,8 +231,8 @@ m1.metric(
     f"can use more than {plan.upper_bound:.1%}.",
 )
 m2.metric(
-    "Idle capacity",
-    f"{unit.amount(idle, 0)}{suffix}",
+    f"Idle capacity ({unit.word})",
+    unit.amount(idle, 0) if idle < 1e6 else f"{unit.symbol}{idle / 1e6:,.2f} M",
     delta=f"{idle / total:.1%} of capacity" if total > 0 else None,
     delta_color="off",
     delta_arrow="off",
@@ -297,7 +297,6 @@ with t1:
         products,
         key="mix.products",
         hide_index=True,
-        height=360,
         column_config={
             "product": st.column_config.TextColumn("Product"),
             "share": st.column_config.NumberColumn(
@@ -327,7 +326,6 @@ with t2:
         weeks,
         key="mix.weeks",
         hide_index=True,
-        height=360,
         column_config={
             "week": st.column_config.TextColumn("Week"),
             "capacity": st.column_config.NumberColumn("Capacity", format="localized"),

@@ -70,7 +70,7 @@ def same_plan(at: AppTest, plan: MixPlan) -> None:
     assert cards["Utilisation"] == f"{plan.utilisation:.1%}"
     assert cards["Products in the mix"] == f"{len(plan.products):,}"
     assert cards["Fractional ideal"] == f"{plan.ideal_utilisation:.1%}"
-    assert cards["Idle capacity"] == f"{plan.idle.sum():,.0f} units"
+    assert cards["Idle capacity (units)"] == f"{plan.idle.sum():,.0f}"
 
 
 def test_the_page_plans_what_plan_mix_and_the_mix_command_plan(uci, tmp_path: Path) -> None:  # noqa: ANN001

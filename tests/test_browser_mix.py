@@ -99,3 +99,26 @@ def test_the_page_plans_what_the_mix_command_plans(
     address = parse_qs(urlparse(page.url).query)
     assert address["max"] == ["10"] and address["stretch"] == ["0.05"]
     _full_screenshot(page, "mix_uci_max10.png")
+
+
+def test_dated_weeks_are_dates_on_the_axis(browser_page, app_server: str) -> None:  # noqa: ANN001
+    """A store export with dated weeks (143 of them) against a 52-week capacity, from the
+    link: the chart's time axis shows the file's dates from the first week planned."""
+    path = ROOT / "assets" / "examples" / "store_weekly_sales.csv"
+    page = browser_page
+    page.goto(f"{app_server}/product-mix")
+    page.get_by_role("heading", name="Product Mix").wait_for()
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload weekly sales")
+    uploader.locator("input[type=file]").set_input_files(str(path))
+    page.wait_for_function("() => new URLSearchParams(location.search).get('data')")
+    settle(page, 1)
+    key = parse_qs(urlparse(page.url).query)["data"][0]
+    capacity = ",".join(["6e6"] * 52)
+    page.goto(f"{app_server}/product-mix?data={key}&first=10&target=values:{capacity}")
+    page.get_by_text("We read this as: 45 products × 143 weeks").wait_for()
+    settle(page, 1)
+    ticks = page.locator(".js-plotly-plot .xaxislayer-above text").all_text_contents()
+    assert any(t.endswith("2010") for t in ticks), ticks
+    assert not any(t.startswith("W") for t in ticks), ticks
+    assert parse_qs(urlparse(page.url).query)["first"] == ["10"]
+    _full_screenshot(page, "mix_dated_weeks.png")
