@@ -211,3 +211,17 @@ def test_log_the_plan_to_mlflow(uci, tmp_path: Path) -> None:  # noqa: ANN001
     assert logged["product"].astype(str).tolist() == want.products.tolist()
     plan = tracking.read_artifact_csv(store, run_id, ARTIFACTS[1])
     assert np.allclose(plan["built"], want.built_per_week)
+
+
+def test_contradictions_and_empty_mixes_are_said_in_words() -> None:
+    at = open_page(**{"sales.file": (UCI_CSV.name, UCI_CSV.read_bytes())})
+    at.multiselect(key="mix.include").set_value(["P1"]).run()
+    at.multiselect(key="mix.exclude").set_value(["P1"]).run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["P1 cannot be both included and excluded."]
+
+    # Weekly sales in dollars against the published capacity (about 20 units a week).
+    path = ROOT / "assets" / "examples" / "store_weekly_sales.csv"
+    at = open_page(**{"sales.file": (path.name, path.read_bytes())})
+    assert not at.error and metrics(at)["Products in the mix"] == "0"
+    assert any(i.value.startswith("No product fits: each one, on its own,") for i in at.info)
