@@ -51,7 +51,7 @@ from dtwcore.sales.errors import (
     CatalogError,
     CatalogTooLarge,
 )
-from dtwcore.sales.export import csv_text, neutralise_formulas
+from dtwcore.sales.export import csv_text, neutralise_formulas, read_csv_text, restore_formulas
 from dtwcore.sales.facts import (
     BIG_CATALOGUES,
     BLOG_TARGET,
@@ -153,7 +153,9 @@ __all__ = [
     "quantile_outliers",
     "rank_distances",
     "rank_order",
+    "read_csv_text",
     "resolve_roles",
+    "restore_formulas",
     "score_catalog",
     "shortlist",
     "sniff_dialect",
