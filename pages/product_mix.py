@@ -10,6 +10,7 @@ downloads, and logging to MLflow. The search and its checks live in
 
 import streamlit as st
 
+from dtwcore.plots import PLOT_CONFIG
 from dtwcore.plots.mix import mix_figure
 from dtwcore.runs.mix import log_mix
 from dtwcore.sales.export import download_name
@@ -20,7 +21,6 @@ from pages.common.page_end import end_page
 from pages.common.sales_views import download, md, plot_text
 from pages.common.tracking_panel import TRACKING_ERRORS, current_store, error_text, store_status
 
-PLOT_CONFIG = {"displaylogo": False}
 SHARE_WORDS = {1.0: "Whole products only", 0.5: "In halves", 0.25: "In quarters"}
 
 st.title("Product Mix", anchor=False)

@@ -1,8 +1,9 @@
 """The Product Mix figure: capacity against the stacked units of the chosen products.
 
-A pure function, data in, plotly figure out. The capacity is TARGET_COLOR (the target on
-every chart); the products most built are stacked one by one, the rest as one grey band
-(OTHER_COLOR); the stock carried is drawn below in ACCENT_COLOR.
+A pure function, data in, plotly figure out, in the one look of :mod:`dtwcore.plots._style`.
+The capacity is TARGET_COLOR (the target on every chart); the products most built are
+stacked one by one in SERIES_COLORS, the rest as one band of OTHER_COLOR; the fractional
+ideal is a REFERENCE_COLOR curve; the stock carried is drawn below in ACCENT_COLOR.
 """
 
 from __future__ import annotations
@@ -11,18 +12,21 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
-from dtwcore.plots import ACCENT_COLOR, OTHER_COLOR, TARGET_COLOR
+from dtwcore.plots import (
+    ACCENT_COLOR,
+    OTHER_COLOR,
+    REFERENCE_COLOR,
+    SERIES_COLORS,
+    TARGET_COLOR,
+)
+from dtwcore.plots._style import layout, translucent
 
 __all__ = ["MAX_BANDS", "mix_figure"]
 
-MAX_BANDS = 10
-"""Products stacked one by one (as many as the palette has); the others are one band."""
-IDEAL_COLOR = "#444444"  # the fractional ideal: a reference, like the median elsewhere
-# Product bands: a light palette, without its grey (the band of the other products).
-_BAND_COLORS = qualitative.Pastel[:-1]
+MAX_BANDS = len(SERIES_COLORS)
+"""Products stacked one by one, one series colour each; the others are one band."""
 
 
 def mix_figure(
@@ -77,7 +81,8 @@ def mix_figure(
                 name=str(products[i]),
                 stackgroup="mix",
                 mode="lines",
-                line={"width": 0.5, "color": _BAND_COLORS[i % len(_BAND_COLORS)]},
+                line={"width": 0.5, "color": SERIES_COLORS[i]},
+                fillcolor=translucent(SERIES_COLORS[i], 0.5),
                 hovertemplate="%{y:,.1f}<extra>%{fullData.name}</extra>",
             ),
             row=1,
@@ -93,7 +98,7 @@ def mix_figure(
                 stackgroup="mix",
                 mode="lines",
                 line={"width": 0.5, "color": OTHER_COLOR},
-                fillcolor="rgba(127,127,127,0.35)",
+                fillcolor=translucent(OTHER_COLOR, 0.35),
                 hovertemplate="%{y:,.1f}<extra>%{fullData.name}</extra>",
             ),
             row=1,
@@ -106,7 +111,7 @@ def mix_figure(
                 y=np.asarray(ideal, dtype=np.float64),
                 name="fractional ideal",
                 mode="lines",
-                line={"color": IDEAL_COLOR, "width": 1.5, "dash": "dot"},
+                line={"color": REFERENCE_COLOR, "width": 1.5, "dash": "dot"},
                 hovertemplate="%{y:,.1f}<extra>fractional ideal</extra>",
             ),
             row=1,
@@ -135,17 +140,10 @@ def mix_figure(
         row=2,
         col=1,
     )
+    layout(fig, title, height)
     fig.update_yaxes(title_text=value_name, rangemode="tozero", row=1, col=1)
     fig.update_yaxes(title_text="stock (units)", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(tickangle=0, nticks=14)  # upright labels, thinned, not one a week
     fig.update_xaxes(title_text="week", row=2, col=1)
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 60, "b": 10},
-        font={"size": 13},
-        hovermode="x unified",
-        bargap=0.15,
-        legend={"orientation": "v", "x": 1.01, "xanchor": "left", "y": 1, "yanchor": "top"},
-    )
+    fig.update_layout(hovermode="x unified", bargap=0.15)
     return fig
