@@ -81,6 +81,7 @@ def mix_figure(
                 name=str(products[i]),
                 stackgroup="mix",
                 mode="lines",
+                legendrank=10 + i,
                 line={"width": 0.5, "color": SERIES_COLORS[i]},
                 fillcolor=translucent(SERIES_COLORS[i], 0.5),
                 hovertemplate="%{y:,.1f}<extra>%{fullData.name}</extra>",
@@ -99,6 +100,7 @@ def mix_figure(
                 mode="lines",
                 line={"width": 0.5, "color": OTHER_COLOR},
                 fillcolor=translucent(OTHER_COLOR, 0.35),
+                legendrank=100,
                 hovertemplate="%{y:,.1f}<extra>%{fullData.name}</extra>",
             ),
             row=1,
@@ -110,6 +112,7 @@ def mix_figure(
                 x=x,
                 y=np.asarray(ideal, dtype=np.float64),
                 name="fractional ideal",
+                legendrank=2,
                 mode="lines",
                 line={"color": REFERENCE_COLOR, "width": 1.5, "dash": "dot"},
                 hovertemplate="%{y:,.1f}<extra>fractional ideal</extra>",
@@ -122,6 +125,7 @@ def mix_figure(
             x=x,
             y=capacity,
             name="capacity",
+            legendrank=1,
             mode="lines",
             line={"color": TARGET_COLOR, "width": 3},
             hovertemplate="%{y:,.1f}<extra>capacity</extra>",
@@ -134,6 +138,7 @@ def mix_figure(
             x=x,
             y=np.asarray(stock, dtype=np.float64),
             name="stock carried",
+            legendrank=200,
             marker_color=ACCENT_COLOR,
             hovertemplate="%{y:,.1f}<extra>stock carried</extra>",
         ),
@@ -145,5 +150,6 @@ def mix_figure(
     fig.update_yaxes(title_text="stock (units)", rangemode="tozero", row=2, col=1)
     fig.update_xaxes(tickangle=0, nticks=14)  # upright labels, thinned, not one a week
     fig.update_xaxes(title_text="week", row=2, col=1)
-    fig.update_layout(hovermode="x unified", bargap=0.15)
+    # Legend: capacity, ideal, the products as the table lists them, the rest, the stock.
+    fig.update_layout(hovermode="x unified", bargap=0.15, legend_traceorder="normal")
     return fig
