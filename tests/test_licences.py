@@ -85,7 +85,6 @@ CHECKED = {
 }
 
 
-
 def requirement_names() -> Iterator[tuple[Requirement, bool]]:
     """The requirements of the runtime files, with whether their dependencies count."""
     for name, follow in RUNTIME.items():
