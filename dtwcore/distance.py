@@ -86,8 +86,8 @@ def _as_batch(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Validate a batch; return padded (N, m_max, d) float64 data and lengths (N,).
 
-    ``check_finite=False`` skips the NaN/inf scan of a numeric array, for callers that
-    fold it into their own pass and then call :func:`_raise_nonfinite`.
+    ``check_finite=False`` skips the NaN/inf scan, for callers that fold it into their
+    own pass and then call :func:`_raise_nonfinite`.
     """
     if isinstance(X, np.ndarray) and X.dtype != object:
         arr = X.astype(np.float64, copy=False) if X.dtype.kind in "fiub" else None
@@ -130,10 +130,9 @@ def _as_batch(
     out = np.zeros((len(series), int(lengths.max()), series[0].shape[1]))
     for i, s in enumerate(series):
         out[i, : s.shape[0]] = s
-    # Padding is 0, so one scan of the padded batch finds the first series with NaN or inf.
-    row = kernels.first_nonfinite_row(out.reshape(out.shape[0], -1))
-    if row >= 0:
-        _as_series(series[row], f"{name} row {row}")
+    if check_finite:
+        # Padding is 0, so one scan of the padded batch finds the first bad series.
+        _raise_nonfinite(out, name)
     return out, lengths
 
 
@@ -309,7 +308,7 @@ def dtw_one_to_many(
     np.ndarray [shape=(N,)] of distances, in the order of ``X``.
     """
     q = _as_series(query, "query")
-    data, lengths = _as_batch(X, "X")
+    data, lengths = _as_batch(X, "X", check_finite=False)
     _check_dims(q, data, "query", "X")
     radius = band_radius(q.shape[0], stretch=stretch, window=window)
     return _one_to_many(q, data, lengths, radius, znorm)
@@ -318,7 +317,14 @@ def dtw_one_to_many(
 def _one_to_many(
     q: np.ndarray, data: np.ndarray, lengths: np.ndarray, radius: int, znorm: bool
 ) -> np.ndarray:
+    """Distances from q (n, d) to every series of a padded batch; raises ValueError naming
+    the first series ("X row ...") that holds NaN or inf."""
     n_series = data.shape[0]
+    # Univariate series of one length take the lean kernel, which checks the values as it
+    # reads them; other batches are checked first.
+    lean = data.shape[2] == 1 and bool((lengths == data.shape[1]).all())
+    if not lean:
+        _raise_nonfinite(data, "X")
     mean, inv = _EMPTY_F, _EMPTY_F
     if znorm:
         q = _normalise_batch(q[None], np.array([q.shape[0]]))[0]
@@ -328,13 +334,19 @@ def _one_to_many(
             kernels.series_stats(data, lengths, mean, inv)
         else:
             data = _normalise_batch(data, lengths)
+    if lean:
+        out = np.empty(n_series)
+        finite = np.empty(kernels.chunks_for(-(-n_series // kernels.LANES)), dtype=np.bool_)
+        q1 = np.ascontiguousarray(q[:, 0])
+        kernels.series_dtw(q1, radius, data.reshape(n_series, -1), mean, inv, out, finite)
+        if not finite.all():
+            _raise_nonfinite(data, "X")
+        return out
     qlen = np.array([q.shape[0]], dtype=np.int64)
     qrad = np.array([radius], dtype=np.int64)
     if data.shape[2] > 1:
         return _frames_matrix(q[None], qlen, qrad, data, lengths)[0]
-    rows = _EMPTY_ROWS
-    if (lengths != lengths[0]).any():
-        rows = np.argsort(lengths, kind="stable").astype(np.int64)
+    rows = np.argsort(lengths, kind="stable").astype(np.int64)
     tasks = _chunk_tasks(0, 0, n_series, 0)
     out = np.empty((1, n_series))
     kernels.batch_dtw(
@@ -351,11 +363,9 @@ def _one_to_many(
         out,
         kernels.chunks_for(tasks.shape[0]),
     )
-    if rows.shape[0]:
-        result = np.empty(n_series)
-        result[rows] = out[0]
-        return result
-    return out[0]
+    result = np.empty(n_series)
+    result[rows] = out[0]
+    return result
 
 
 def dtw_pairwise(

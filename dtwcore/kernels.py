@@ -284,6 +284,118 @@ def batch_dtw(
             )
 
 
+@njit(cache=True)
+def _series_block(
+    q: np.ndarray,
+    radius: int,
+    X: np.ndarray,
+    start: int,
+    count: int,
+    mean: np.ndarray,
+    inv_std: np.ndarray,
+    out: np.ndarray,
+    T: np.ndarray,
+    prev: np.ndarray,
+    cur: np.ndarray,
+) -> bool:
+    """DTW of a univariate query against rows start..start+count-1 of X, all lanes at once.
+
+    q: (n,) query. X: (N, m) equal-length series; mean/inv_std (N,) normalise each row
+    while it is gathered (empty arrays mean none). out (N,) receives the square roots of
+    the accumulated costs. Returns True when every value gathered is finite.
+    """
+    L = LANES
+    n = q.shape[0]
+    m = X.shape[1]
+    normalise = mean.shape[0] > 0
+    for lane in range(count):
+        row = X[start + lane]
+        if normalise:
+            mu = mean[start + lane]
+            s = inv_std[start + lane]
+            for j in range(m):
+                T[j, lane] = (row[j] - mu) * s
+        else:
+            for j in range(m):
+                T[j, lane] = row[j]
+    for lane in range(count, L):
+        for j in range(m):
+            T[j, lane] = 0.0
+    # v - v is NaN exactly when v is NaN or infinite; per-lane sums keep it vectorised.
+    check = cur[0]
+    check[:] = 0.0
+    for j in range(m):
+        tj = T[j]
+        for lane in range(L):
+            check[lane] += tj[lane] - tj[lane]
+    finite = True
+    for lane in range(L):
+        if check[lane] != 0.0:
+            finite = False
+    lo, hi = _band(n, m, radius)
+    prev[0, :] = 0.0
+    prev[1 : min(hi, m - 1) + 2, :] = _INF
+    for i in range(n):
+        jlo = max(0, i - lo)
+        jhi = min(m - 1, i + hi)
+        qi = q[i]
+        cur[jlo, :] = _INF
+        for j in range(jlo, jhi + 1):
+            # Row views per cell keep the lane loop a plain vectorisable loop.
+            tj = T[j]
+            diag = prev[j]
+            up = prev[j + 1]
+            left = cur[j]
+            here = cur[j + 1]
+            for lane in range(L):
+                diff = qi - tj[lane]
+                a = diag[lane]
+                b = up[lane]
+                c = left[lane]
+                best = a if a < b else b
+                best = best if best < c else c
+                here[lane] = diff * diff + best
+        if jhi + 2 <= m:
+            cur[jhi + 2, :] = _INF
+        prev, cur = cur, prev
+    last = prev[m]
+    for lane in range(count):
+        out[start + lane] = np.sqrt(last[lane])
+    return finite
+
+
+@njit(cache=True, parallel=True)
+def series_dtw(
+    q: np.ndarray,
+    radius: int,
+    X: np.ndarray,
+    mean: np.ndarray,
+    inv_std: np.ndarray,
+    out: np.ndarray,
+    finite: np.ndarray,
+) -> None:
+    """One univariate query against every row of X: the lean path of one-to-many.
+
+    q: (n,) query with band radius ``radius`` (-1 = none). X: (N, m) equal-length series,
+    normalised on the fly when mean/inv_std (N,) are given (empty arrays mean none).
+    out (N,) receives the distances. finite (n_chunks,) bool receives, per parallel
+    chunk, whether every value it read was finite: the NaN/inf check rides on the one
+    pass over X.
+    """
+    n_blocks = -(-X.shape[0] // LANES)
+    n_chunks = finite.shape[0]
+    for c in prange(n_chunks):
+        T = np.empty((X.shape[1], LANES))
+        prev = np.empty((X.shape[1] + 1, LANES))
+        cur = np.empty((X.shape[1] + 1, LANES))
+        ok = True
+        for b in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
+            start = b * LANES
+            count = min(LANES, X.shape[0] - start)
+            ok &= _series_block(q, radius, X, start, count, mean, inv_std, out, T, prev, cur)
+        finite[c] = ok
+
+
 @njit(cache=True, parallel=True)
 def pack_lanes(
     X: np.ndarray, xlen: np.ndarray, order: np.ndarray, XB: np.ndarray, blens: np.ndarray
