@@ -206,8 +206,9 @@ def _frames_matrix(
     qdata: (Nq, n_max, d) queries with lengths qlen and band radii qrad. xdata: (N, m_max,
     d) series with lengths xlen, packed into lanes in order of length. lane_rad: (N,) a
     band radius per series that replaces the query's. ``upper``: the queries are the series
-    themselves, sorted by length, and only entries [i, j] with j > i are wanted (blocks
-    wholly at or below the diagonal are skipped; the rest of the matrix is left 0).
+    themselves, sorted by length, and only entries [i, j] with j > i are wanted: blocks
+    wholly at or below the diagonal are skipped (left 0); the caller keeps the upper
+    triangle.
 
     Returns an (Nq, N) array of distances.
     """
