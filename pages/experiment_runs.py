@@ -21,6 +21,7 @@ from dtwcore.plots.experiments import (
 )
 from dtwcore.runs import model as dtw_model
 from dtwcore.runs import sales as tracking
+from dtwcore.runs import store as run_store
 from dtwcore.runs.compare import (
     ENTERS,
     LEAVES,
@@ -58,11 +59,11 @@ UPLOAD = "Upload a file"
 @st.cache_data(ttl=30, show_spinner=False)
 def experiments(uri: str, generation: int) -> pd.DataFrame:
     """Experiments of the store, without MLflow's empty "Default" one."""
-    store = tracking.resolve_store(uri)
-    found = tracking.list_experiments(store)
+    store = run_store.resolve_store(uri)
+    found = run_store.list_experiments(store)
     default = found["name"] == "Default"
     if default.any():
-        empty = not tracking.client(store).search_runs(
+        empty = not run_store.client(store).search_runs(
             found.loc[default, "experiment_id"].tolist(), max_results=1
         )
         if empty:
@@ -72,19 +73,19 @@ def experiments(uri: str, generation: int) -> pd.DataFrame:
 
 @st.cache_data(ttl=30, show_spinner=False)
 def runs(uri: str, experiment_id: str, generation: int) -> pd.DataFrame:
-    return tracking.runs_table(tracking.resolve_store(uri), experiment_id)
+    return tracking.runs_table(run_store.resolve_store(uri), experiment_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def artifact_csv(uri: str, run_id: str, name: str) -> pd.DataFrame:
     """A run's CSV artifact; runs never change, so this is cached for good."""
-    return tracking.read_artifact_csv(tracking.resolve_store(uri), run_id, name)
+    return run_store.read_artifact_csv(run_store.resolve_store(uri), run_id, name)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def run_target(uri: str, run_id: str) -> tracking.RunTarget:
     """target.json of a run (target, stretch factor, znorm, week names)."""
-    return tracking.read_run_target(tracking.resolve_store(uri), run_id)
+    return tracking.read_run_target(run_store.resolve_store(uri), run_id)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -238,7 +239,7 @@ chosen = pick_col.selectbox(
     help="MLflow experiments in this store, newest first.",
 )
 experiment_id = known.loc[known["name"] == chosen, "experiment_id"].iloc[0]
-exp_link = tracking.experiment_link(experiment_id)
+exp_link = run_store.experiment_link(experiment_id)
 if exp_link:
     link_col.link_button(
         "Open in the MLflow UI",
@@ -323,8 +324,8 @@ column_config = {
     "started": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm:ss"),
     "run_id": st.column_config.TextColumn("Run id", help="Paste it below to score products"),
 }
-if tracking.ui_url():
-    shown["mlflow"] = [tracking.run_link(experiment_id, r) for r in view["run_id"]]
+if run_store.ui_url():
+    shown["mlflow"] = [run_store.run_link(experiment_id, r) for r in view["run_id"]]
     column_config["mlflow"] = st.column_config.LinkColumn("MLflow", display_text="open")
 event = st.dataframe(
     shown,
