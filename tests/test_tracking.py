@@ -237,6 +237,11 @@ def test_interrupted_sweep_keeps_finished_runs_and_fails_the_broken_one(
     by_stretch = {float(r.data.params["stretch_factor"]): r.info.status for r in runs}
     assert by_stretch == {0.0: "FINISHED", 0.05: "FINISHED", 0.1: "FAILED"}
     assert {r.info.run_id for r in runs if r.info.status == "FINISHED"} == set(seen)
+    reasons = {r.info.status: r.data.tags.get(run_store.CLOSED_TAG) for r in runs}
+    assert reasons == {
+        "FINISHED": None,
+        "FAILED": "the process logging it was interrupted (Ctrl-C) before it finished",
+    }
     assert mlflow.active_run() is None
 
 
@@ -248,7 +253,9 @@ def test_failing_run_is_marked_failed(
         tracking.log_analysis(
             _small(uci_catalog), BLOG_TARGET, stretch=0.2, store=sqlite_store, experiment="fails"
         )
-    assert [r.info.status for r in _runs(sqlite_store, "fails")] == ["FAILED"]
+    [run] = _runs(sqlite_store, "fails")
+    assert run.info.status == "FAILED"
+    assert run.data.tags[run_store.CLOSED_TAG] == "logging it failed: RuntimeError: disk full"
     assert mlflow.active_run() is None
 
 
@@ -389,6 +396,9 @@ def test_ctrl_c_during_a_cli_sweep(tmp_path) -> None:  # noqa: ANN001
     assert {i for i, s in statuses.items() if s == "FINISHED"} == set(printed)
     assert list(statuses.values()).count("FAILED") <= 1
     assert len(runs) < 7
+    assert {r.data.tags.get(run_store.CLOSED_TAG) for r in runs if r.info.status == "FAILED"} <= {
+        "the process logging it was interrupted (Ctrl-C) before it finished"
+    }
 
 
 def test_abandoned_runs_are_marked_failed_and_live_ones_are_left(

@@ -125,6 +125,16 @@ class Recording:
         self._client.log_artifacts(self.run_id, str(folder))
         self.checkpoint()
 
+    def _fail(self, reason: str, attempt: str) -> None:
+        """Mark the run FAILED with ``reason``; when the store does not take it, leave it
+        to :func:`~dtwcore.runs.store.close_abandoned_runs` (the original error matters
+        more, so this never raises an error of its own)."""
+        try:
+            self._client.set_tag(self.run_id, CLOSED_TAG, reason)
+            self._client.set_terminated(self.run_id, "FAILED")
+        except Exception:
+            remember_undelivered(self.store, attempt)
+
 
 @contextmanager
 def record(
@@ -175,7 +185,7 @@ def record(
                 yield recording
                 recording.checkpoint()
             except BaseException as exc:
-                _end_failed(recording, failure_reason(exc), attempt)
+                recording._fail(failure_reason(exc), attempt)
                 raise
             try:
                 mlc.set_terminated(run_id, "FINISHED")
@@ -187,16 +197,6 @@ def record(
         if lost is exc:
             raise
         raise lost from exc
-
-
-def _end_failed(recording: Recording, reason: str, attempt: str) -> None:
-    """Mark the run FAILED with ``reason``; when the store does not take it, leave it to
-    :func:`~dtwcore.runs.store.close_abandoned_runs` (the original error matters more)."""
-    try:
-        recording._client.set_tag(recording.run_id, CLOSED_TAG, reason)
-        recording._client.set_terminated(recording.run_id, "FAILED")
-    except Exception:
-        remember_undelivered(recording.store, attempt)
 
 
 def _lost_store(store: Store, error: Exception, run_id: str | None, run_name: str) -> Exception:
