@@ -6,6 +6,7 @@ started for the session and against an embedded SQLite store.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -52,6 +53,15 @@ def _runs(store: run_store.Store, experiment: str) -> list:
 
 
 # ------------------------------------------------------------------ stores
+
+
+def test_the_store_knows_nothing_of_what_runs_hold() -> None:
+    """runs/store.py imports nothing of dtwcore: the metrics and parameters its runs table
+    shows, and the experiments' names, are given by the modules that log runs."""
+    tree = ast.parse((ROOT / "dtwcore" / "runs" / "store.py").read_text())
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert sorted(m for m in modules if m and m.split(".")[0] == "dtwcore") == []
 
 
 def test_default_store_is_sqlite_in_project_folder(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,6 +24,7 @@ process-wide MLflow state), so app sessions can log at the same time.
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import uuid
@@ -57,6 +58,8 @@ from dtwcore.runs.store import (
 )
 
 __all__ = ["INTERRUPTED", "CatalogLike", "Recording", "failure_reason", "record"]
+
+_log = logging.getLogger(__name__)
 
 INTERRUPTED = "the process logging it was interrupted (Ctrl-C) before it finished"
 """The :data:`~dtwcore.runs.store.CLOSED_TAG` of a run stopped by Ctrl-C."""
@@ -132,7 +135,8 @@ class Recording:
         try:
             self._client.set_tag(self.run_id, CLOSED_TAG, reason)
             self._client.set_terminated(self.run_id, "FAILED")
-        except Exception:
+        except Exception as exc:
+            _log.warning("could not mark run %s FAILED: %s", self.run_id, exc)
             remember_undelivered(self.store, attempt)
 
 
