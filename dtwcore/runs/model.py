@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from mlflow.models import ModelSignature
 from mlflow.tracking import MlflowClient
+from mlflow.tracking.context.registry import resolve_tags
 from mlflow.types import ColSpec, DataType, Schema
 from mlflow.types.schema import AnyType
 
@@ -201,15 +202,18 @@ def log_model(
     """Log the model from code as the model ``model`` of run ``run_id``.
 
     The run is named, not taken from the fluent API's active run, so no run is started or
-    ended here (:mod:`dtwcore.runs.recorder` does that): the logged model is created in
+    ended here (:mod:`dtwcore.runs.recorder` does that). The logged model is created in
     the run's experiment by a client bound to ``tracking_uri``, with ``params`` (the
-    run's), and MLflow's tracking URI is set only for the call that writes it (see
-    :func:`use_tracking_uri`).
+    run's) and MLflow's context tags (user, source, git commit); without an active run
+    MLflow would file it under the store's default experiment, where ``runs:/<id>/model``
+    does not find it. MLflow's tracking URI is set only for the call that writes the
+    model's files (see :func:`use_tracking_uri`).
     """
     created = MlflowClient(tracking_uri).create_logged_model(
         experiment_id,
         name=MODEL_NAME,
         source_run_id=run_id,
+        tags=resolve_tags(),
         params={name: str(value) for name, value in (params or {}).items()},
     )
     with use_tracking_uri(tracking_uri):
