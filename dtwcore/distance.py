@@ -31,6 +31,7 @@ __all__ = [
     "dtw_pairwise",
     "warping_path",
     "znormalize",
+    "znormalize_rows",
 ]
 
 
@@ -167,6 +168,27 @@ def znormalize(x: ArrayLike) -> np.ndarray:
         mu, inv = kernels.row_stats(col)
         out[:, k] = (col - mu) * inv
     return out[:, 0] if np.ndim(x) == 1 else out
+
+
+def znormalize_rows(X: ArrayLike) -> np.ndarray:
+    """Z-normalise every row of a matrix, as :func:`znormalize` does one series.
+
+    Parameters
+    ----------
+    X : array [shape=(N, W)], one series per row
+
+    Returns
+    -------
+    np.ndarray [shape=(N, W), float64]; a constant row becomes all zeros.
+    """
+    arr = np.ascontiguousarray(X, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"expected a matrix of shape (N, W), got {arr.ndim} dimensions")
+    mean = np.empty(arr.shape[0])
+    inv = np.empty(arr.shape[0])
+    lengths = np.full(arr.shape[0], arr.shape[1], dtype=np.int64)
+    kernels.series_stats(arr[:, :, None], lengths, mean, inv)
+    return (arr - mean[:, None]) * inv[:, None]
 
 
 def _normalise_batch(X: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -385,20 +385,24 @@ def _sumsq8(x: np.ndarray, shift: float) -> float:
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 
 
+FLAT_TOLERANCE = 1e-10
+"""A series is constant when its standard deviation is at most FLAT_TOLERANCE x (1 + |mean|)."""
+
+
 @njit(cache=True)
 def row_stats(x: np.ndarray) -> tuple[float, float]:
     """Mean and inverse population standard deviation of a 1-D series (two passes).
 
-    A constant series (standard deviation at most 1e-10 x (1 + |mean|)) gets inverse
-    standard deviation 0, so it z-normalises to all zeros instead of NaN or inf. A series
-    with a NaN or infinite value gives a NaN or infinite mean.
+    A constant series (standard deviation at most :data:`FLAT_TOLERANCE` x (1 + |mean|))
+    gets inverse standard deviation 0, so it z-normalises to all zeros instead of NaN or
+    inf. A series with a NaN or infinite value gives a NaN or infinite mean.
     """
     m = x.shape[0]
     mu = _sum8(x, 0.0) / m
     if not np.isfinite(mu):
         return mu, 0.0
     sd = np.sqrt(_sumsq8(x, mu) / m)
-    if sd <= 1e-10 * (1.0 + abs(mu)):
+    if sd <= FLAT_TOLERANCE * (1.0 + abs(mu)):
         return mu, 0.0
     return mu, 1.0 / sd
 

@@ -30,7 +30,8 @@ from dtwcore.cli.options import (
     read_options,
     whole_number,
 )
-from dtwcore.sales.results import CatalogReader, OutputFile, Progress, write_results
+from dtwcore.sales.reading import CatalogReader
+from dtwcore.sales.results import OutputFile, Progress, write_results
 from dtwcore.shapes.clustering import (
     ASSIGNMENT_COLUMNS,
     DEFAULT_SAMPLE,

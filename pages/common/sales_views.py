@@ -13,9 +13,10 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from dtwcore.sales import csv_text, neutralise_formulas
+from dtwcore.sales import ZSCORE_THRESHOLD, csv_text, neutralise_formulas
+from pages.common.session import SALES_PRODUCT
 
-PRODUCT = "sales.product"
+PRODUCT = SALES_PRODUCT
 _MARKDOWN = re.compile(r"([\\`*_\[\]$<>~#|])")
 
 TABLE_COLUMNS = ["rank", "product", "distance", "zscore", "mean_units", "volume_ratio"]
@@ -36,7 +37,7 @@ COLUMN_CONFIG = {
         format="%.2f",
         width=66,
         help="Distance in standard deviations from the catalogue's average distance; "
-        "-2 or lower is unusually close.",
+        f"{ZSCORE_THRESHOLD:g} or lower is unusually close.",
     ),
     "mean_units": st.column_config.NumberColumn(
         "Units/wk", format="%.1f", width=64, help="Mean weekly units sold"

@@ -1,28 +1,8 @@
 """Page settings in the address, so a reload or a shared link reopens a view.
 
-Sales Trends' query parameters (all optional; a missing one keeps the page's default):
-
-=========  ==========================================================================
-data       key of an uploaded file kept on the server (:mod:`pages.common.uploads`)
-stretch    stretch factor, e.g. ``0.1``
-znorm      ``1`` compare shapes only (z-normalised), ``0`` compare units
-band       volume band for the shortlist, ``low-high`` as shares of the target's mean
-n          products per table
-product    the selected product's code
-target     ``product:<code>`` (a product of the file) or ``values:<v1>,<v2>,…``
-layout     how an uploaded file is read (*How the file is read*): ``wide`` or ``long``
-id         a product column; repeated when several columns name a product together
-week       the week or date column (long layout)
-units      the units column (long layout)
-dates      how dates are written: ``ymd``, ``dmy`` or ``mdy``
-weekstart  the first day of a week, ``monday`` … ``sunday``
-clip       ``1`` sets negative units to 0
-values     what the values are (labels only): ``units``, ``usd``, ``eur`` or ``gbp``
-=========  ==========================================================================
-
-Reading choices left on "tell automatically" are not written; with the demo data there
-are none. Demand Shapes uses ``data`` and the reading choices the same way, with ``k``
-(``auto`` or a number of shapes), ``stretch``, ``znorm`` and ``shape`` (from 1).
+The parameters are :data:`PARAMS` (Sales Trends) and :data:`SHAPES_PARAMS` (Demand Shapes),
+all optional; the README's "Settings in the address" says what each means (a test checks
+that it lists every one). Reading choices left on "tell automatically" are not written.
 
 On a session's first run (a shared link opened, a reload) and after back or forward in
 the browser, the address wins: its settings are put into the widgets' session state
@@ -40,19 +20,37 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dtwcore.sales import BLOG_TARGET, DATE_ORDERS, LAYOUTS, WEEKDAYS, Catalog
+from dtwcore.sales import (
+    BLOG_TARGET,
+    DATE_ORDERS,
+    LAYOUTS,
+    PAGE_LIMITS,
+    WEEKDAYS,
+    Catalog,
+    CatalogError,
+)
+from dtwcore.sales.target import (
+    PUBLISHED_NAME,
+    load_target,
+    parse_target_spec,
+    product_spec,
+    values_spec,
+)
+from dtwcore.sales.units import VALUE_KINDS
 from pages.common import sales_data as data
-from pages.common.labels import VALUE_KINDS
 from pages.common.sales_views import PRODUCT, md
+from pages.common.session import (
+    BAND_RANGE,
+    SALES_BAND,
+    SALES_STRETCH,
+    SALES_TOP_N,
+    SALES_ZNORM,
+    STRETCH_RANGE,
+    TOP_N_RANGE,
+    Range,
+)
 from pages.common.uploads import UploadStore, content_key
 
-STRETCH = "sales.stretch"
-ZNORM = "sales.znorm"
-BAND = "sales.band"
-TOP_N = "sales.top_n"
-STRETCH_RANGE = (0.0, 0.5, 0.005)
-BAND_RANGE = (0.0, 3.0, 0.05)
-TOP_N_RANGE = (3, 50)
 # Reading choices: address parameter -> role in sales_data.reading_choices().
 READING = {"layout": "layout", "id": "ids", "week": "week", "units": "units",
            "dates": "date_order", "weekstart": "week_start", "clip": "clip",
@@ -64,8 +62,6 @@ _WRITTEN = "sales.url.written"  # the parameters this session last put in the ad
 _SHAPES_WRITTEN = "shapes.url.written"  # the same for Demand Shapes
 _PENDING_TARGET = "sales.url.target"  # a target from the address, applied once data is read
 _PROBLEMS = "sales.url.problems"  # what in the address could not be used, in words
-_PRODUCT_PREFIX = "product:"
-_VALUES_PREFIX = "values:"
 
 
 def store() -> UploadStore:
@@ -73,14 +69,15 @@ def store() -> UploadStore:
     return UploadStore.from_env()
 
 
-def _number(text: str, lo: float, hi: float, step: float) -> float | None:
+def _number(text: str, allowed: Range) -> float | None:
+    """``text`` as a number of the sidebar's range, on its steps; None when it is not."""
     try:
         value = float(text)
     except ValueError:
         return None
-    if not math.isfinite(value) or not lo <= value <= hi:
+    if not math.isfinite(value) or not allowed.low <= value <= allowed.high:
         return None
-    return round(round(value / step) * step, 6)
+    return round(round(value / allowed.step) * allowed.step, 6)
 
 
 def _read_data(params: Mapping[str, Any]) -> list[str]:
@@ -111,7 +108,7 @@ def _read_matching(params: Mapping[str, Any], stretch_key: str, znorm_key: str) 
     """``stretch`` and ``znorm`` from the address into the given widget keys."""
     problems: list[str] = []
     if "stretch" in params:
-        value = _number(params["stretch"], *STRETCH_RANGE)
+        value = _number(params["stretch"], STRETCH_RANGE)
         if value is None:
             problems.append(f"stretch={md(params['stretch'])} is not a number from 0 to 0.5.")
         else:
@@ -127,20 +124,20 @@ def _read_matching(params: Mapping[str, Any], stretch_key: str, znorm_key: str) 
 def _read(params: Mapping[str, Any]) -> list[str]:
     """Put the address's Sales Trends settings into session state (``id`` is a list, the
     rest are strings); what could not be used, in words."""
-    problems = _read_data(params) + _read_matching(params, STRETCH, ZNORM)
+    problems = _read_data(params) + _read_matching(params, SALES_STRETCH, SALES_ZNORM)
     if "band" in params:
         low, _, high = params["band"].partition("-")
-        lo, hi = _number(low, *BAND_RANGE), _number(high, *BAND_RANGE)
+        lo, hi = _number(low, BAND_RANGE), _number(high, BAND_RANGE)
         if lo is None or hi is None or lo > hi:
             problems.append(f"band={md(params['band'])} is not two numbers like 0.8-1.2.")
         else:
-            st.session_state[BAND] = (lo, hi)
+            st.session_state[SALES_BAND] = (lo, hi)
     if "n" in params:
-        n = _number(params["n"], *TOP_N_RANGE, 1)
+        n = _number(params["n"], TOP_N_RANGE)
         if n is None:
             problems.append(f"n={md(params['n'])} is not a whole number from 3 to 50.")
         else:
-            st.session_state[TOP_N] = int(n)
+            st.session_state[SALES_TOP_N] = int(n)
     if "product" in params:
         st.session_state[PRODUCT] = params["product"]
     st.session_state[_PENDING_TARGET] = params.get("target")
@@ -236,27 +233,37 @@ def read_address() -> None:
 
 
 def read_target(catalog: Catalog) -> None:
-    """Once the catalogue is read: the target named by the address, if any is pending."""
+    """Once the catalogue is read: the target named by the address, if any is pending (in
+    the one target grammar, :func:`dtwcore.sales.parse_target_spec`; a file is never read
+    from a link)."""
     text = st.session_state.pop(_PENDING_TARGET, "")
     if text is None:
-        data.use_target(BLOG_TARGET, data.PUBLISHED_NAME)
-    elif text.startswith(_PRODUCT_PREFIX):
-        code = text.removeprefix(_PRODUCT_PREFIX)
-        if code in set(catalog.ids.tolist()):
-            data.use_target(catalog.series(code), data.product_target_name(code))
-        else:
+        data.use_target(BLOG_TARGET, PUBLISHED_NAME)
+        return
+    if not text:
+        return
+    try:
+        spec = parse_target_spec(text)
+    except CatalogError:
+        spec = None
+    if spec is not None and spec.kind == "product":
+        if spec.text not in set(catalog.ids.tolist()):
             st.session_state.setdefault(_PROBLEMS, []).append(
-                f"The link's target product {md(code)} is not in {md(catalog.name)}."
+                f"The link's target product {md(spec.text)} is not in {md(catalog.name)}."
             )
-    elif text.startswith(_VALUES_PREFIX):
-        try:
-            values = np.array([float(v) for v in text.removeprefix(_VALUES_PREFIX).split(",")])
-        except ValueError:
-            st.session_state.setdefault(_PROBLEMS, []).append(
-                "The link's target is not a list of numbers; the published capacity is used."
-            )
-        else:
-            data.use_target(values, "target from the link")
+            return
+        data.use_target(catalog.series(spec.text), data.product_target_name(spec.text))
+        return
+    try:
+        if spec is None or spec.kind != "values":  # a link never reads a file
+            raise CatalogError(text)
+        values = load_target(spec, max_weeks=PAGE_LIMITS.weeks)
+    except CatalogError:
+        st.session_state.setdefault(_PROBLEMS, []).append(
+            "The link's target is not a list of numbers; the published capacity is used."
+        )
+        return
+    data.use_target(values, "target from the link")
 
 
 def show_problems() -> None:
@@ -274,8 +281,8 @@ def target_param(target: np.ndarray, catalog: Catalog, target_product: str | Non
     if target.shape == BLOG_TARGET.shape and np.array_equal(target, BLOG_TARGET):
         return None
     if target_product is not None:
-        return _PRODUCT_PREFIX + target_product
-    return _VALUES_PREFIX + ",".join(f"{v:.10g}" for v in target)
+        return product_spec(target_product).spec()
+    return values_spec(target).spec()
 
 
 def write_address(
