@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 import numpy as np
 import pandas as pd
 
-from dtwcore.sales import QUANTILE, ZSCORE_THRESHOLD, quantile_outliers, zscore_outliers
+from dtwcore.sales import (
+    QUANTILE,
+    QUANTILE_RULE,
+    ZSCORE_RULE,
+    ZSCORE_THRESHOLD,
+    quantile_outliers,
+    zscore_outliers,
+)
 
 if TYPE_CHECKING:
     from dtwcore.shapes.clustering import ShapeClustering
@@ -50,7 +57,9 @@ class Metric(Generic[Source]):
 
 @dataclass(frozen=True)
 class OutlierCuts:
-    """Where a run's outlier lists are cut (a run records its own, in ``target.json``).
+    """Where a run's outlier lists are cut (a run records its own, in ``target.json``),
+    and the cuts in a few words for titles (the rules in sentences, for the published
+    cuts, are ``ZSCORE_RULE`` and ``QUANTILE_RULE`` of :mod:`dtwcore.sales`).
 
     Attributes
     ----------
@@ -127,14 +136,14 @@ METRICS: tuple[Metric[Scored], ...] = (
     Metric(
         "n_zscore_outliers",
         "Trending",
-        f"Products with a distance {DEFAULT_CUTS.zscore_words}",
+        f"Products with {ZSCORE_RULE}",
         "%d",
         lambda s: float(len(zscore_outliers(s.scores, s.cuts.zscore_threshold))),
     ),
     Metric(
         "n_quantile_outliers",
         DEFAULT_CUTS.quantile_words.capitalize(),
-        f"Products in the {DEFAULT_CUTS.quantile_words} of distances",
+        f"Products with {QUANTILE_RULE}",
         "%d",
         lambda s: float(len(quantile_outliers(s.scores, s.cuts.quantile))),
         in_runs_table=False,
