@@ -2,9 +2,9 @@
 
 Top to bottom: start a sweep (one run per stretch factor), pick an experiment, its runs,
 median distance against stretch factor, histograms and outliers of the selected runs,
-then score new products with a logged model. MLflow access lives in
-:mod:`dtwcore.runs.sales` and :mod:`dtwcore.runs.model`; session state keys start with
-``experiments.``.
+then score new products with a logged model. MLflow access, queries and verdicts live in
+:mod:`dtwcore.runs` (``store``, ``sales``, ``compare``, ``model``); session state keys
+start with ``experiments.``.
 """
 
 import zlib
@@ -22,13 +22,22 @@ from dtwcore.plots.experiments import (
 )
 from dtwcore.runs import model as dtw_model
 from dtwcore.runs import sales as tracking
+from dtwcore.runs import store as run_store
 from dtwcore.runs.compare import (
+    CLOSER,
     ENTERS,
     LEAVES,
+    PERCENTILE,
+    against_run,
+    default_run,
+    median_verdict,
+    newest_sweep,
     outlier_changes,
     run_labels,
+    series_label,
 )
-from dtwcore.runs.metrics import RUNS_TABLE_METRICS
+from dtwcore.runs.compare import experiments as store_experiments
+from dtwcore.runs.metrics import DEFAULT_CUTS, RUNS_TABLE_METRICS
 from dtwcore.sales import BLOG_TARGET, PUBLISHED_STRETCHES, CatalogError
 from dtwcore.sales.demo import example_new_products
 from dtwcore.sales.export import download_name
@@ -59,33 +68,24 @@ UPLOAD = "Upload a file"
 @st.cache_data(ttl=30, show_spinner=False)
 def experiments(uri: str, generation: int) -> pd.DataFrame:
     """Experiments of the store, without MLflow's empty "Default" one."""
-    store = tracking.resolve_store(uri)
-    found = tracking.list_experiments(store)
-    default = found["name"] == "Default"
-    if default.any():
-        empty = not tracking.client(store).search_runs(
-            found.loc[default, "experiment_id"].tolist(), max_results=1
-        )
-        if empty:
-            found = found[~default].reset_index(drop=True)
-    return found
+    return store_experiments(run_store.resolve_store(uri))
 
 
 @st.cache_data(ttl=30, show_spinner=False)
 def runs(uri: str, experiment_id: str, generation: int) -> pd.DataFrame:
-    return tracking.runs_table(tracking.resolve_store(uri), experiment_id)
+    return tracking.runs_table(run_store.resolve_store(uri), experiment_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def artifact_csv(uri: str, run_id: str, name: str) -> pd.DataFrame:
     """A run's CSV artifact; runs never change, so this is cached for good."""
-    return tracking.read_artifact_csv(tracking.resolve_store(uri), run_id, name)
+    return tracking.read_artifact_csv(run_store.resolve_store(uri), run_id, name)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def run_target(uri: str, run_id: str) -> tracking.RunTarget:
     """target.json of a run (target, stretch factor, znorm, week names)."""
-    return tracking.read_run_target(tracking.resolve_store(uri), run_id)
+    return tracking.read_run_target(run_store.resolve_store(uri), run_id)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -95,18 +95,6 @@ def logged_model(uri: str, run_id: str):  # noqa: ANN201
 
 def generation() -> int:
     return st.session_state.get("tracking.generation", 0)
-
-
-def series_label(rows: pd.DataFrame) -> pd.Series:
-    """A line per dataset, normalisation and target."""
-    label = (
-        rows["dataset_name"].fillna("?")
-        + " · "
-        + np.where(rows["znorm"].fillna(True).astype(bool), "z-normalised", "raw units")
-    )
-    if rows.groupby("dataset_name")["target_hash"].nunique().gt(1).any():
-        label = label + " · target " + rows["target_hash"].fillna("").str[:6]
-    return label
 
 
 # --------------------------------------------------------------------------- page
@@ -239,7 +227,7 @@ chosen = pick_col.selectbox(
     help="MLflow experiments in this store, newest first.",
 )
 experiment_id = known.loc[known["name"] == chosen, "experiment_id"].iloc[0]
-exp_link = tracking.experiment_link(experiment_id)
+exp_link = run_store.experiment_link(experiment_id)
 if exp_link:
     link_col.link_button(
         "Open in the MLflow UI",
@@ -324,8 +312,8 @@ column_config = {
     "started": st.column_config.DatetimeColumn("Started (UTC)", format="YYYY-MM-DD HH:mm:ss"),
     "run_id": st.column_config.TextColumn("Run id", help="Paste it below to score products"),
 }
-if tracking.ui_url():
-    shown["mlflow"] = [tracking.run_link(experiment_id, r) for r in view["run_id"]]
+if run_store.ui_url():
+    shown["mlflow"] = [run_store.run_link(experiment_id, r) for r in view["run_id"]]
     column_config["mlflow"] = st.column_config.LinkColumn("MLflow", display_text="open")
 event = st.dataframe(
     shown,
@@ -350,16 +338,8 @@ if finished.empty:
 else:
     lines = finished.assign(series=series_label(finished))
     st.plotly_chart(median_by_stretch(lines), config=PLOT_CONFIG, key="experiments.median_chart")
-    falls = [
-        bool(np.all(np.diff(g.groupby("stretch_factor")["median_distance"].mean().values) <= 1e-9))
-        for _, g in lines.groupby("series")
-    ]
-    if any(len(g["stretch_factor"].unique()) > 1 for _, g in lines.groupby("series")):
-        verdict = (
-            "falls (or stays level) as the stretch factor grows in every series, as published"
-            if all(falls)
-            else "does not always fall as the stretch factor grows"
-        )
+    verdict = median_verdict(lines, lines["series"])
+    if verdict:
         st.caption(
             f"The median distance {verdict}: a wider band lets each week line up with a "
             "nearby week, so curves with the same shape come out closer."
@@ -369,14 +349,7 @@ selected_rows = list(event.selection.rows) if event is not None else []
 chosen_runs = view.iloc[selected_rows] if selected_rows else pd.DataFrame()
 chosen_runs = chosen_runs[chosen_runs["status"] == "FINISHED"] if len(chosen_runs) else chosen_runs
 if chosen_runs.empty and not finished.empty:
-    # Nothing ticked: the newest sweep (or the newest runs), spread over its stretch factors.
-    newest = finished.iloc[0]
-    group = finished[finished["sweep_id"] == newest["sweep_id"]] if newest["sweep_id"] else None
-    group = (group if group is not None and len(group) > 1 else finished.head(4)).sort_values(
-        "stretch_factor"
-    )
-    picks = np.unique(np.linspace(0, len(group) - 1, min(len(group), MAX_SIDE_BY_SIDE)).round())
-    chosen_runs = group.iloc[picks.astype(int)]
+    chosen_runs = newest_sweep(finished, MAX_SIDE_BY_SIDE)
     st.caption("No runs ticked: showing the newest sweep, spread over its stretch factors.")
 if len(chosen_runs) > MAX_SIDE_BY_SIDE:
     st.caption(f"Showing the first {MAX_SIDE_BY_SIDE} ticked runs.")
@@ -386,6 +359,7 @@ if not chosen_runs.empty:
     st.subheader("Histograms of the selected runs", anchor=False)
     distances: dict[str, np.ndarray] = {}
     outliers: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
+    titles: dict[str, tuple[str, str]] = {}
     with st.spinner("Reading the runs' distances…"):
         for _, run in chosen_runs.iterrows():
             label = run["label"]
@@ -395,6 +369,8 @@ if not chosen_runs.empty:
                     artifact_csv(uri, run["run_id"], "zscore_outliers.csv"),
                     artifact_csv(uri, run["run_id"], "quantile_outliers.csv"),
                 )
+                cuts = run_target(uri, run["run_id"]).cuts
+                titles[label] = (cuts.zscore_words.capitalize(), cuts.quantile_words.capitalize())
             except TRACKING_ERRORS as exc:
                 st.warning(f"Run {run['run_id']}: {error_text(exc)}")
                 continue
@@ -405,8 +381,8 @@ if not chosen_runs.empty:
         )
         st.subheader("Outliers of the selected runs", anchor=False)
         st.caption(
-            "Trending products: distance z-score of -2 or lower (left), and the closest 10 % "
-            "of products (right)."
+            "Trending products, by distance z-score (left), and the closest products "
+            "(right); each list is cut where its run recorded, as its title says."
         )
         outlier_columns = {
             "product": st.column_config.TextColumn("Product"),
@@ -418,8 +394,8 @@ if not chosen_runs.empty:
             with tab:
                 z_col, q_col = st.columns(2)
                 for col, frame, title, name in (
-                    (z_col, z, "Z-score ≤ -2", "zscore_outliers"),
-                    (q_col, q, "Lowest 10 %", "quantile_outliers"),
+                    (z_col, z, titles[label][0], "zscore_outliers"),
+                    (q_col, q, titles[label][1], "quantile_outliers"),
                 ):
                     col.markdown(f"**{title}** ({len(frame)} products)")
                     col.dataframe(
@@ -454,13 +430,15 @@ if not chosen_runs.empty:
             after = a_col.selectbox(
                 "To run", labels, index=len(labels) - 1, key="experiments.diff_to"
             )
+            kinds = [DEFAULT_CUTS.zscore_words, DEFAULT_CUTS.quantile_words]
             kind = kind_col.radio(
                 "Outliers",
-                ["Z-score ≤ -2", "Lowest 10 %"],
+                kinds,
+                format_func=str.capitalize,
                 key="experiments.diff_kind",
-                help="Which outlier list to compare.",
+                help="Which outlier list to compare (each run's list, cut where it recorded).",
             )
-            pick = 0 if kind == "Z-score ≤ -2" else 1
+            pick = kinds.index(kind)
             changes = outlier_changes(outliers[before][pick], outliers[after][pick])
             entering = int((changes["change"] == ENTERS).sum())
             leaving = int((changes["change"] == LEAVES).sum())
@@ -512,13 +490,10 @@ else:
         r.run_id: f"stretch {r.stretch_factor:g} · {r.dataset_name} · run {r.run_id[:7]}"
         for r in choices.itertuples()
     }
-    default_run = choices.loc[
-        (choices["stretch_factor"] - 0.05).abs().idxmin(), "run_id"
-    ]  # the published default, when there
     picked = run_col.selectbox(
         "Run",
         list(labels),
-        index=list(labels).index(default_run),
+        index=list(labels).index(default_run(choices)),
         format_func=labels.get,
         key="experiments.score_run",
         help="The run whose model scores the products.",
@@ -610,12 +585,9 @@ if run_id:
             except (ValueError, *TRACKING_ERRORS) as exc:
                 st.error(f"Could not score these products: {error_text(exc)}")
             else:
-                answer["closer logged products"] = [
-                    int((reference < d).sum()) for d in answer["distance"]
-                ]
-                answer["percentile"] = [
-                    100.0 * float((reference < d).mean()) for d in answer["distance"]
-                ]
+                standing = against_run(answer["distance"].to_numpy(), reference)
+                answer[CLOSER] = standing[CLOSER].to_numpy()
+                answer[PERCENTILE] = standing[PERCENTILE].to_numpy()
                 st.session_state[SCORED] = (run_id, answer, frame, reference.size)
         scored = st.session_state.get(SCORED)
         if scored and scored[0] == run_id:
@@ -632,13 +604,13 @@ if run_id:
                 column_config={
                     dtw_model.ID_COLUMN: st.column_config.TextColumn("Product"),
                     "distance": st.column_config.NumberColumn("Distance", format="%.4f"),
-                    "closer logged products": st.column_config.NumberColumn(
+                    CLOSER: st.column_config.NumberColumn(
                         "Closer logged products",
                         format="%d",
                         help="How many products of the run's catalogue are closer to the "
                         "target than this one",
                     ),
-                    "percentile": st.column_config.NumberColumn(
+                    PERCENTILE: st.column_config.NumberColumn(
                         "Percentile",
                         format="%.1f %%",
                         help="Share of the run's catalogue that is closer; small = one of "

@@ -30,7 +30,7 @@ def mlflow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def server_store(mlflow_server: str):  # noqa: ANN201
-    from dtwcore.runs.sales import resolve_store
+    from dtwcore.runs.store import resolve_store
 
     return resolve_store(mlflow_server)
 
@@ -38,7 +38,7 @@ def server_store(mlflow_server: str):  # noqa: ANN201
 @pytest.fixture(scope="session")
 def sqlite_store(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     """The embedded default kind of store: SQLite file plus an artifact folder beside it."""
-    from dtwcore.runs.sales import Store
+    from dtwcore.runs.store import Store
 
     root = tmp_path_factory.mktemp("mlflow-sqlite")
     return Store(f"sqlite:///{root / 'mlflow.db'}", root / "mlartifacts")

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dtwcore.runs import model as dtw_model
 from dtwcore.runs import sales as tracking
+from dtwcore.runs import store as run_store
 from dtwcore.sales import BLOG_TARGET, DEMO_NAME, Catalog, score_catalog
 from tests.conftest import ROOT, free_port
 
@@ -31,7 +32,7 @@ def _page(monkeypatch: pytest.MonkeyPatch, uri: str) -> AppTest:
 def swept_store(tmp_path_factory: pytest.TempPathFactory, uci_catalog: Catalog):  # noqa: ANN201
     """A SQLite store holding a three-run sweep of the UCI file."""
     root = tmp_path_factory.mktemp("app-store")
-    store = tracking.Store(f"sqlite:///{root / 'mlflow.db'}", root / "mlartifacts")
+    store = run_store.Store(f"sqlite:///{root / 'mlflow.db'}", root / "mlartifacts")
     ids = tracking.sweep(uci_catalog, BLOG_TARGET, [0.0, 0.05, 0.5], store=store)
     return store, ids
 
@@ -153,7 +154,7 @@ def test_sweep_started_from_the_page(monkeypatch: pytest.MonkeyPatch, tmp_path) 
     runs = mlc.search_runs([experiment.experiment_id])
     assert sorted(float(r.data.params["stretch_factor"]) for r in runs) == [0.05, 0.5]
     assert {r.data.params["dataset_name"] for r in runs} == {DEMO_NAME}
-    assert {r.data.tags[tracking.SOURCE_TAG] for r in runs} == {"app"}
+    assert {r.data.tags[run_store.SOURCE_TAG] for r in runs} == {"app"}
     assert all(r.info.status == "FINISHED" for r in runs)
     assert at.selectbox(key="experiments.experiment").value == "from-the-page"
     table = at.dataframe(key="experiments.runs_table").value

@@ -191,6 +191,7 @@ def test_stretch_and_capacity_are_shared_with_sales_trends(uci) -> None:  # noqa
 
 def test_log_the_plan_to_mlflow(uci, tmp_path: Path) -> None:  # noqa: ANN001
     from dtwcore.runs import sales as tracking
+    from dtwcore.runs import store as run_store
     from dtwcore.runs.mix import ARTIFACTS, EXPERIMENT
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
@@ -199,15 +200,15 @@ def test_log_the_plan_to_mlflow(uci, tmp_path: Path) -> None:  # noqa: ANN001
     at.button(key="mix.log").click().run()
     (message,) = [s.value for s in at.success if s.value.startswith("Logged run")]
     run_id = message.removeprefix("Logged run ").rstrip(".")
-    store = tracking.resolve_store(uri)
-    run = tracking.get_run(store, run_id)
+    store = run_store.resolve_store(uri)
+    run = run_store.get_run(store, run_id)
     want = plan_mix(uci, BLOG_TARGET, max_products=10)
-    assert run.info.status == "FINISHED" and run.data.tags[tracking.SOURCE_TAG] == "app"
+    assert run.info.status == "FINISHED" and run.data.tags[run_store.SOURCE_TAG] == "app"
     assert run.data.params["max_products"] == "10" and run.data.params["weeks_ahead"] == "2"
     assert run.data.params["n_products"] == "811" and run.data.params["include"] == "none"
     assert run.data.metrics["utilisation"] == pytest.approx(want.utilisation)
     assert run.data.metrics["products_chosen"] == len(want.products)
-    experiment = tracking.client(store).get_experiment(run.info.experiment_id)
+    experiment = run_store.client(store).get_experiment(run.info.experiment_id)
     assert experiment.name == EXPERIMENT
     logged = tracking.read_artifact_csv(store, run_id, ARTIFACTS[0])
     assert logged["product"].astype(str).tolist() == want.products.tolist()

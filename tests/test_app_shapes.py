@@ -116,7 +116,7 @@ def test_too_few_known_weeks_are_explained(uci_file: tuple[str, bytes]) -> None:
 
 
 def test_log_the_clustering_to_mlflow(tmp_path, uci_file: tuple[str, bytes]) -> None:  # noqa: ANN001
-    from dtwcore.runs import sales as tracking
+    from dtwcore.runs import store as run_store
     from dtwcore.runs.shapes import EXPERIMENT
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
@@ -124,11 +124,11 @@ def test_log_the_clustering_to_mlflow(tmp_path, uci_file: tuple[str, bytes]) -> 
     at.button(key="shapes.log").click().run()
     (message,) = [s.value for s in at.success if s.value.startswith("Logged run")]
     run_id = message.removeprefix("Logged run ").rstrip(".")
-    store = tracking.resolve_store(uri)
-    run = tracking.get_run(store, run_id)
-    assert run.info.status == "FINISHED" and run.data.tags[tracking.SOURCE_TAG] == "app"
+    store = run_store.resolve_store(uri)
+    run = run_store.get_run(store, run_id)
+    assert run.info.status == "FINISHED" and run.data.tags[run_store.SOURCE_TAG] == "app"
     assert run.data.params["k"] == "2" and run.data.params["n_products"] == "811"
-    experiment = tracking.client(store).get_experiment(run.info.experiment_id)
+    experiment = run_store.client(store).get_experiment(run.info.experiment_id)
     assert experiment.name == EXPERIMENT
 
 

@@ -12,7 +12,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from dtwcore import cli
-from dtwcore.runs import sales as tracking
+from dtwcore.runs import store as run_store
 from dtwcore.sales import BLOG_TARGET, score_catalog
 
 from .sales_corpus import csv_bytes, order_lines, store_sales_rows
@@ -92,7 +92,7 @@ def test_a_store_of_the_file_is_the_target(tmp_path: Path, capsys: pytest.Captur
 
 
 def test_sweep_reads_order_lines_with_the_same_flags(
-    sqlite_store: tracking.Store,
+    sqlite_store: run_store.Store,
     orders: tuple[Path, list[str], np.ndarray],
     capsys: pytest.CaptureFixture,
 ) -> None:

@@ -20,6 +20,7 @@ import pytest
 
 from dtwcore.runs import model as dtw_model
 from dtwcore.runs import sales as tracking
+from dtwcore.runs import store as run_store
 from dtwcore.sales import (
     BLOG_TARGET,
     DEFAULT_STRETCH,
@@ -186,7 +187,7 @@ def test_a_sessions_store_is_not_changed_by_another_sessions_logging(
     resolving the default store must still get the default.
 
     ``dtwcore.runs.model.use_tracking_uri`` used to call ``mlflow.set_tracking_uri``, which also
-    sets the process-wide ``MLFLOW_TRACKING_URI`` variable; ``tracking.resolve_store()``
+    sets the process-wide ``MLFLOW_TRACKING_URI`` variable; ``run_store.resolve_store()``
     reads that variable, so during another session's run it returned *that* session's store
     and this session's runs went there."""
     default = f"sqlite:///{tmp_path / 'default.db'}"
@@ -203,7 +204,7 @@ def test_a_sessions_store_is_not_changed_by_another_sessions_logging(
     thread.start()
     try:
         assert logging_started.wait(30)
-        seen = tracking.resolve_store().tracking_uri
+        seen = run_store.resolve_store().tracking_uri
     finally:
         logging_done.set()
         thread.join(30)
@@ -278,9 +279,9 @@ def test_sweeps_at_once_log_every_run_once_in_its_own_store(
         browser.close()
 
     catalogs = {s.file_name: load_catalog(s.data, name=s.file_name) for s in sessions}
-    stores = {"chosen": tracking.Store(chosen, tmp_path / "mlartifacts")}
+    stores = {"chosen": run_store.Store(chosen, tmp_path / "mlartifacts")}
     if default_db is not None:
-        stores["default"] = tracking.Store(f"sqlite:///{default_db}")
+        stores["default"] = run_store.Store(f"sqlite:///{default_db}")
     else:
         problems.append(f"could not find the app's default store among {folders}")
     checked = lost = 0
@@ -288,7 +289,7 @@ def test_sweeps_at_once_log_every_run_once_in_its_own_store(
         report = check_runs(store, tracking.DEFAULT_EXPERIMENT, catalogs, load_models=FULL)
         checked += report.checked
         problems += [f"{label} store: {p}" for p in report.problems]
-        client = tracking.client(store)
+        client = run_store.client(store)
         experiment = client.get_experiment_by_name(tracking.DEFAULT_EXPERIMENT)
         runs = client.search_runs([experiment.experiment_id]) if experiment else []
         for s in sessions:

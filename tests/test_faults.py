@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from dtwcore.runs import sales as tracking
+from dtwcore.runs import store as run_store
 from dtwcore.sales import BLOG_TARGET, load_catalog
 from tests.reliability import FULL, record
 from tests.reliability.mlflow_checks import (
@@ -83,7 +84,7 @@ def test_server_dies_in_the_middle_of_a_cli_sweep(
 ) -> None:
     problems: list[str] = []
     catalog = load_catalog(small_catalogue)
-    store = tracking.resolve_store(server.url)
+    store = run_store.resolve_store(server.url)
     proc = _sweep_cli(small_catalogue, server.url, "fault-cli", STRETCHES)
     killed = kill_when(server, second_run_started)
     record("faults", "MLflow server killed in the middle of a CLI sweep", int(killed))
@@ -136,7 +137,7 @@ def test_server_dies_under_a_sweep_in_the_app_process(
     import threading
 
     catalog = load_catalog(small_catalogue)
-    store = tracking.resolve_store(server.url)
+    store = run_store.resolve_store(server.url)
     outcome: dict[str, object] = {}
 
     def sweep() -> None:
@@ -155,7 +156,7 @@ def test_server_dies_under_a_sweep_in_the_app_process(
     record("faults", "MLflow server killed in the middle of an in-process sweep", int(killed))
     assert killed and not thread.is_alive()
     error = outcome.get("error")
-    assert isinstance(error, tracking.StoreUnreachable), repr(error)
+    assert isinstance(error, run_store.StoreUnreachable), repr(error)
     assert str(error).startswith(f"Lost the MLflow tracking server at {server.url} while "
                                  "logging run ")  # fmt: skip
     assert "it is marked FAILED the next time this experiment is used" in str(error)
@@ -164,7 +165,7 @@ def test_server_dies_under_a_sweep_in_the_app_process(
 
     server.start()
     assert dict(server.run_states())[cut] == "RUNNING"  # not yet: the store was away
-    mlc = tracking.client(store)
+    mlc = run_store.client(store)
     experiment_id = mlc.get_experiment_by_name("fault-app").experiment_id
     table = tracking.runs_table(store, experiment_id)
     statuses = dict(zip(table["run_id"], table["status"], strict=True))
@@ -173,7 +174,7 @@ def test_server_dies_under_a_sweep_in_the_app_process(
     record("lost", "runs checked after the MLflow server died", lost)
     assert statuses[cut] == "FAILED"
     assert list(statuses.values()).count("FINISHED") == 1
-    reason = mlc.get_run(cut).data.tags[tracking.CLOSED_TAG]
+    reason = mlc.get_run(cut).data.tags[run_store.CLOSED_TAG]
     assert reason == "its store stopped answering while it was logged"
 
 
@@ -186,8 +187,8 @@ def test_server_dies_after_creating_a_run_before_its_id_arrives(
     catalog = load_catalog(small_catalogue)
     proxy = LostReplyProxy(server, nth=2)
     try:
-        store = tracking.resolve_store(proxy.url)
-        with pytest.raises(tracking.StoreUnreachable) as caught:
+        store = run_store.resolve_store(proxy.url)
+        with pytest.raises(run_store.StoreUnreachable) as caught:
             tracking.sweep(catalog, BLOG_TARGET, [0.0, 0.05, 0.1], store=store,
                            experiment="fault-lost-reply")  # fmt: skip
         message = str(caught.value)
@@ -200,12 +201,12 @@ def test_server_dies_after_creating_a_run_before_its_id_arrives(
         cut = states[1][0]
 
         proxy.revive()
-        mlc = tracking.client(store)
+        mlc = run_store.client(store)
         experiment_id = mlc.get_experiment_by_name("fault-lost-reply").experiment_id
         table = tracking.runs_table(store, experiment_id)
         statuses = dict(zip(table["run_id"], table["status"], strict=True))
         assert statuses == {states[0][0]: "FINISHED", cut: "FAILED"}
-        reason = mlc.get_run(cut).data.tags[tracking.CLOSED_TAG]
+        reason = mlc.get_run(cut).data.tags[run_store.CLOSED_TAG]
         assert reason == "its store stopped answering while it was logged"
     finally:
         proxy.close()
@@ -278,7 +279,7 @@ def test_server_dies_during_an_app_sweep_and_the_page_keeps_working(
     at.button(key="tracking.sweep").click().run(timeout=240)
     if at.exception or at.error:
         problems.append("a sweep from the page failed after the store came back")
-    store = tracking.resolve_store(server.url)
+    store = run_store.resolve_store(server.url)
     report = check_runs(store, tracking.DEFAULT_EXPERIMENT, {catalog.name: catalog})
     record("runs", "runs checked after the MLflow server died", report.checked)
     incomplete = [p for p in report.problems if "left RUNNING" not in p]
@@ -349,7 +350,7 @@ def app_restart(playwright_instance, tmp_path_factory: pytest.TempPathFactory) -
     catalogue.write_text("".join(lines))
     catalog = load_catalog(catalogue)
     app = _App(root)
-    store = tracking.Store(app.uri, root / "artifacts")
+    store = run_store.Store(app.uri, root / "artifacts")
     problems: list[str] = []
     app.start()
     browser = playwright_instance.chromium.launch(

@@ -260,6 +260,7 @@ def test_logged_score_files_keep_every_product_code(tmp_path: Path) -> None:
     such a code was left unquoted, split its row, and reading the run back (the Experiments
     page) lost or shifted products."""
     from dtwcore.runs import sales as tracking
+    from dtwcore.runs import store as run_store
     from dtwcore.sales import Catalog
 
     codes = ["A\rB", "=1+1", "plain", 'q"uote', "x\ny"]
@@ -270,7 +271,7 @@ def test_logged_score_files_keep_every_product_code(tmp_path: Path) -> None:
         weeks=[f"W{k}" for k in range(52)],
         values=rng.integers(0, 30, size=(len(codes), 52)).astype(float),
     )
-    store = tracking.Store(f"sqlite:///{tmp_path / 'mlflow.db'}", tmp_path / "mlartifacts")
+    store = run_store.Store(f"sqlite:///{tmp_path / 'mlflow.db'}", tmp_path / "mlartifacts")
     run_id = tracking.log_analysis(catalog, BLOG_TARGET, stretch=0.1, store=store)
     back = tracking.read_artifact_csv(store, run_id, "distances.csv")
     record("runs", "runs with odd product codes read back", 1)

@@ -18,6 +18,7 @@ import yaml
 
 from dtwcore.runs import model as dtw_model
 from dtwcore.runs import sales as tracking
+from dtwcore.runs import store as run_store
 from dtwcore.sales import BLOG_TARGET, Catalog, score_catalog
 from tests.conftest import UCI_CSV, free_port, stop_process, wait_http
 
@@ -66,7 +67,7 @@ def test_split_products_explains_bad_tables() -> None:
 
 
 def test_logged_model_is_code_and_json_not_a_pickle(
-    store: tracking.Store, logged_runs: dict
+    store: run_store.Store, logged_runs: dict
 ) -> None:
     uri = dtw_model.model_uri(logged_runs[0.05])
     with dtw_model.use_tracking_uri(store.tracking_uri):
@@ -89,7 +90,7 @@ def test_logged_model_is_code_and_json_not_a_pickle(
 
 
 def test_reloaded_model_matches_score_catalog(
-    store: tracking.Store, logged_runs: dict, uci_catalog: Catalog, monkeypatch
+    store: run_store.Store, logged_runs: dict, uci_catalog: Catalog, monkeypatch
 ) -> None:  # noqa: ANN001
     uci = pd.read_csv(UCI_CSV)  # int64 weeks, plus MIN, MAX and Normalized columns
     monkeypatch.setenv("MLFLOW_TRACKING_URI", store.tracking_uri)
@@ -110,7 +111,7 @@ def test_reloaded_model_matches_score_catalog(
     np.testing.assert_allclose(weeks_only["distance"], out["distance"], rtol=0, atol=1e-12)
 
 
-def test_missing_week_is_named(store: tracking.Store, logged_runs: dict) -> None:
+def test_missing_week_is_named(store: run_store.Store, logged_runs: dict) -> None:
     loaded = dtw_model.load_model(logged_runs[0.05], store.tracking_uri)
     with pytest.raises(mlflow.exceptions.MlflowException, match="W7"):
         loaded.predict(HAND_WRITTEN.drop(columns=["W7"]))
@@ -129,7 +130,7 @@ def _post(url: str, payload: dict) -> tuple[int, dict]:
 
 @pytest.mark.slow
 def test_served_model_answers_with_the_same_distances(
-    server_store: tracking.Store, uci_catalog: Catalog, tmp_path: Path
+    server_store: run_store.Store, uci_catalog: Catalog, tmp_path: Path
 ) -> None:
     run_id = tracking.log_analysis(
         uci_catalog, BLOG_TARGET, stretch=0.05, store=server_store, experiment="serving"

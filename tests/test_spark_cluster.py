@@ -22,7 +22,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dtwcore.cli import main
-from dtwcore.runs.sales import Store, log_analysis
+from dtwcore.runs.sales import log_analysis
+from dtwcore.runs.store import Store
 from dtwcore.sales import BLOG_TARGET, load_catalog, score_catalog
 from scripts.make_sales_examples import STORE_SALES
 from scripts.spark_cluster import Cluster, processes

@@ -19,6 +19,7 @@ import pytest
 
 from dtwcore.cli import main
 from dtwcore.runs import sales as tracking
+from dtwcore.runs import store as run_store
 from dtwcore.runs.shapes import log_clustering
 from dtwcore.sales import (
     BLOG_TARGET,
@@ -110,7 +111,7 @@ def test_page_download() -> None:
 
 
 def test_run_artifacts_neutralised_and_read_back_exactly(
-    sqlite_store: tracking.Store, catalog: Catalog
+    sqlite_store: run_store.Store, catalog: Catalog
 ) -> None:
     store = sqlite_store
     run_id = tracking.log_analysis(catalog, BLOG_TARGET, stretch=0.1, store=store)
@@ -120,7 +121,7 @@ def test_run_artifacts_neutralised_and_read_back_exactly(
         ("zscore_outliers.csv", zscore_outliers(scores)),
         ("quantile_outliers.csv", quantile_outliers(scores)),
     ):
-        shown = cells(tracking.read_artifact_text(store, run_id, name))
+        shown = cells(run_store.read_artifact_text(store, run_id, name))
         assert shown == [SHOWN[CODES.index(c)] for c in want["product"]], name
         back = tracking.read_artifact_csv(store, run_id, name)
         pd.testing.assert_frame_equal(back, want.reset_index(drop=True), check_exact=True)
@@ -128,7 +129,7 @@ def test_run_artifacts_neutralised_and_read_back_exactly(
 
     result = cluster_shapes(catalog.values, k=2)
     shapes_run = log_clustering(catalog, result, store=store)
-    text = tracking.read_artifact_text(store, shapes_run, "assignments.csv")
+    text = run_store.read_artifact_text(store, shapes_run, "assignments.csv")
     assert cells(text) == SHOWN  # input order
     assert read_csv_text(text, dtype={"product": str})["product"].tolist() == CODES
 

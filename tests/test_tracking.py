@@ -6,6 +6,7 @@ started for the session and against an embedded SQLite store.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -23,6 +24,7 @@ from mlflow.tracking import MlflowClient
 from dtwcore import cli
 from dtwcore.runs import model as dtw_model
 from dtwcore.runs import sales as tracking
+from dtwcore.runs import store as run_store
 from dtwcore.sales import (
     BLOG_TARGET,
     PUBLISHED_STRETCHES,
@@ -44,7 +46,7 @@ def _small(catalog: Catalog, n: int = 40) -> Catalog:
     )
 
 
-def _runs(store: tracking.Store, experiment: str) -> list:
+def _runs(store: run_store.Store, experiment: str) -> list:
     mlc = MlflowClient(store.tracking_uri)
     exp = mlc.get_experiment_by_name(experiment)
     return mlc.search_runs([exp.experiment_id], max_results=1000) if exp else []
@@ -53,10 +55,19 @@ def _runs(store: tracking.Store, experiment: str) -> list:
 # ------------------------------------------------------------------ stores
 
 
+def test_the_store_knows_nothing_of_what_runs_hold() -> None:
+    """runs/store.py imports nothing of dtwcore: the metrics and parameters its runs table
+    shows, and the experiments' names, are given by the modules that log runs."""
+    tree = ast.parse((ROOT / "dtwcore" / "runs" / "store.py").read_text())
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert sorted(m for m in modules if m and m.split(".")[0] == "dtwcore") == []
+
+
 def test_default_store_is_sqlite_in_project_folder(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.delenv("DTW_ARTIFACT_ROOT", raising=False)
-    store = tracking.resolve_store()
+    store = run_store.resolve_store()
     assert store.tracking_uri == f"sqlite:///{ROOT / 'mlflow.db'}"
     assert store.artifact_root == ROOT / "mlartifacts"
     assert not store.is_server
@@ -67,34 +78,34 @@ def test_environment_points_at_a_server_and_artifact_root(
     monkeypatch: pytest.MonkeyPatch, tmp_path
 ) -> None:  # noqa: ANN001
     monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5999/")
-    store = tracking.resolve_store()
+    store = run_store.resolve_store()
     assert store.is_server and store.tracking_uri == "http://127.0.0.1:5999"
     assert store.artifact_root is None
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'x.db'}")
-    assert tracking.resolve_store().artifact_root == tmp_path / "mlartifacts"
+    assert run_store.resolve_store().artifact_root == tmp_path / "mlartifacts"
     monkeypatch.setenv("DTW_ARTIFACT_ROOT", str(tmp_path / "files"))
-    assert tracking.resolve_store().artifact_root == tmp_path / "files"
-    assert tracking.resolve_store("http://h:1").tracking_uri == "http://h:1"
+    assert run_store.resolve_store().artifact_root == tmp_path / "files"
+    assert run_store.resolve_store("http://h:1").tracking_uri == "http://h:1"
 
 
 def test_unreachable_server_is_reported_in_words() -> None:
     url = f"http://127.0.0.1:{free_port()}"
-    status = tracking.check_store(tracking.resolve_store(url))
+    status = run_store.check_store(run_store.resolve_store(url))
     assert not status.ok
     assert status.message.startswith(f"Cannot reach the MLflow tracking server at {url}")
     assert "MLFLOW_TRACKING_URI" in status.message
-    with pytest.raises(tracking.StoreUnreachable, match="Cannot reach"):
-        tracking.sweep(object(), BLOG_TARGET, [0.05], store=tracking.resolve_store(url))
+    with pytest.raises(run_store.StoreUnreachable, match="Cannot reach"):
+        tracking.sweep(object(), BLOG_TARGET, [0.05], store=run_store.resolve_store(url))
 
 
 def test_unusable_sqlite_folder_is_reported(tmp_path) -> None:  # noqa: ANN001
-    store = tracking.resolve_store(f"sqlite:///{tmp_path / 'missing' / 'mlflow.db'}")
-    status = tracking.check_store(store)
+    store = run_store.resolve_store(f"sqlite:///{tmp_path / 'missing' / 'mlflow.db'}")
+    status = run_store.check_store(store)
     assert not status.ok and "does not exist" in status.message
 
 
-def test_reachable_stores(store: tracking.Store) -> None:
-    status = tracking.check_store(store)
+def test_reachable_stores(store: run_store.Store) -> None:
+    status = run_store.check_store(store)
     assert status.ok, status.message
 
 
@@ -102,7 +113,7 @@ def test_reachable_stores(store: tracking.Store) -> None:
 
 
 def test_sweep_logs_every_param_metric_and_artifact(
-    store: tracking.Store, logged_runs: dict, uci_catalog: Catalog
+    store: run_store.Store, logged_runs: dict, uci_catalog: Catalog
 ) -> None:
     mlc = MlflowClient(store.tracking_uri)
     assert list(logged_runs) == list(PUBLISHED_STRETCHES)
@@ -133,12 +144,12 @@ def test_sweep_logs_every_param_metric_and_artifact(
             listed = mlflow.artifacts.list_artifacts(artifact_uri=dtw_model.model_uri(run_id))
         model_files = {a.path for a in listed}
         assert {"model/MLmodel", "model/model_code.py"} <= model_files
-        sweep_ids.add(run.data.tags[tracking.SWEEP_TAG])
+        sweep_ids.add(run.data.tags[run_store.SWEEP_TAG])
     assert len(sweep_ids) == 1
 
 
 def test_published_finding_median_falls_as_stretch_grows(
-    store: tracking.Store, logged_runs: dict
+    store: run_store.Store, logged_runs: dict
 ) -> None:
     mlc = MlflowClient(store.tracking_uri)
     medians = [mlc.get_run(r).data.metrics["median_distance"] for r in logged_runs.values()]
@@ -150,7 +161,7 @@ def test_published_finding_median_falls_as_stretch_grows(
 
 
 def test_artifacts_hold_the_numbers(
-    store: tracking.Store, logged_runs: dict, uci_catalog: Catalog
+    store: run_store.Store, logged_runs: dict, uci_catalog: Catalog
 ) -> None:
     run_id = logged_runs[0.05]
     scores = score_catalog(uci_catalog.ids, uci_catalog.values, BLOG_TARGET, stretch=0.05)
@@ -170,29 +181,29 @@ def test_artifacts_hold_the_numbers(
     assert list(q["product"]) == list(quantile_outliers(scores)["product"])
     assert q["product"].iloc[0] == "P675"
 
-    info = json.loads(tracking.read_artifact_text(store, run_id, "target.json"))
+    info = json.loads(run_store.read_artifact_text(store, run_id, "target.json"))
     assert info["target"] == BLOG_TARGET.tolist()
     assert (info["stretch_factor"], info["band_radius"], info["znorm"]) == (0.05, 2, True)
 
-    with pytest.raises(tracking.TrackingError, match="has no file"):
-        tracking.read_artifact_text(store, run_id, "nothing.csv")
+    with pytest.raises(run_store.TrackingError, match="has no file"):
+        run_store.read_artifact_text(store, run_id, "nothing.csv")
 
 
-def test_histogram_artifacts_open_offline(store: tracking.Store, logged_runs: dict) -> None:
+def test_histogram_artifacts_open_offline(store: run_store.Store, logged_runs: dict) -> None:
     run_id = logged_runs[0.05]
     folder = mlflow.artifacts.download_artifacts(
         run_id=run_id, artifact_path="histogram.png", tracking_uri=store.tracking_uri
     )
     with open(folder, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"
-    html = tracking.read_artifact_text(store, run_id, "histogram.html")
+    html = run_store.read_artifact_text(store, run_id, "histogram.html")
     assert '<script src="https://cdn' not in html
     assert len(html) > 1_000_000  # plotly.js itself is embedded
     assert "median 7.8940" in html
 
 
 def test_rerun_adds_runs_and_overwrites_nothing(
-    store: tracking.Store, uci_catalog: Catalog
+    store: run_store.Store, uci_catalog: Catalog
 ) -> None:
     small = _small(uci_catalog)
     first = tracking.log_analysis(small, BLOG_TARGET, stretch=0.1, store=store, experiment="rerun")
@@ -219,7 +230,7 @@ def _interrupt_at(monkeypatch: pytest.MonkeyPatch, call: int, error: BaseExcepti
 
 
 def test_interrupted_sweep_keeps_finished_runs_and_fails_the_broken_one(
-    store: tracking.Store, uci_catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+    store: run_store.Store, uci_catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _interrupt_at(monkeypatch, 3, KeyboardInterrupt())
     seen: list[str] = []
@@ -236,27 +247,34 @@ def test_interrupted_sweep_keeps_finished_runs_and_fails_the_broken_one(
     by_stretch = {float(r.data.params["stretch_factor"]): r.info.status for r in runs}
     assert by_stretch == {0.0: "FINISHED", 0.05: "FINISHED", 0.1: "FAILED"}
     assert {r.info.run_id for r in runs if r.info.status == "FINISHED"} == set(seen)
+    reasons = {r.info.status: r.data.tags.get(run_store.CLOSED_TAG) for r in runs}
+    assert reasons == {
+        "FINISHED": None,
+        "FAILED": "the process logging it was interrupted (Ctrl-C) before it finished",
+    }
     assert mlflow.active_run() is None
 
 
 def test_failing_run_is_marked_failed(
-    sqlite_store: tracking.Store, uci_catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+    sqlite_store: run_store.Store, uci_catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _interrupt_at(monkeypatch, 1, RuntimeError("disk full"))
     with pytest.raises(RuntimeError, match="disk full"):
         tracking.log_analysis(
             _small(uci_catalog), BLOG_TARGET, stretch=0.2, store=sqlite_store, experiment="fails"
         )
-    assert [r.info.status for r in _runs(sqlite_store, "fails")] == ["FAILED"]
+    [run] = _runs(sqlite_store, "fails")
+    assert run.info.status == "FAILED"
+    assert run.data.tags[run_store.CLOSED_TAG] == "logging it failed: RuntimeError: disk full"
     assert mlflow.active_run() is None
 
 
-def test_get_run_explains_an_unknown_id(store: tracking.Store) -> None:
-    with pytest.raises(tracking.TrackingError, match=r"No run with id 'deadbeef' in the "):
-        tracking.get_run(store, "deadbeef")
+def test_get_run_explains_an_unknown_id(store: run_store.Store) -> None:
+    with pytest.raises(run_store.TrackingError, match=r"No run with id 'deadbeef' in the "):
+        run_store.get_run(store, "deadbeef")
 
 
-def test_runs_table_lists_the_sweep(store: tracking.Store, logged_runs: dict) -> None:
+def test_runs_table_lists_the_sweep(store: run_store.Store, logged_runs: dict) -> None:
     exp = MlflowClient(store.tracking_uri).get_experiment_by_name("test-sweep")
     table = tracking.runs_table(store, exp.experiment_id)
     assert list(table.columns) == tracking.RUN_COLUMNS
@@ -264,23 +282,23 @@ def test_runs_table_lists_the_sweep(store: tracking.Store, logged_runs: dict) ->
     assert sorted(mine["stretch_factor"]) == sorted(PUBLISHED_STRETCHES)
     assert mine["znorm"].all() and (mine["status"] == "FINISHED").all()
     assert pd.api.types.is_float_dtype(mine["median_distance"])
-    experiments = tracking.list_experiments(store)
+    experiments = run_store.list_experiments(store)
     assert "test-sweep" in set(experiments["name"])
 
 
 def test_links_into_the_mlflow_ui(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MLFLOW_UI_URL", raising=False)
-    assert tracking.run_link("1", "abc") is None
+    assert run_store.run_link("1", "abc") is None
     monkeypatch.setenv("MLFLOW_UI_URL", "http://127.0.0.1:5000/")
-    assert tracking.run_link("1", "abc") == "http://127.0.0.1:5000/#/experiments/1/runs/abc"
-    assert tracking.experiment_link("1") == "http://127.0.0.1:5000/#/experiments/1"
+    assert run_store.run_link("1", "abc") == "http://127.0.0.1:5000/#/experiments/1/runs/abc"
+    assert run_store.experiment_link("1") == "http://127.0.0.1:5000/#/experiments/1"
 
 
 # ------------------------------------------------------------------ command line
 
 
 def test_cli_sweep_prints_one_run_id_per_line(
-    server_store: tracking.Store, capsys: pytest.CaptureFixture
+    server_store: run_store.Store, capsys: pytest.CaptureFixture
 ) -> None:
     code = cli.main(
         [
@@ -297,11 +315,11 @@ def test_cli_sweep_prints_one_run_id_per_line(
     assert set(ids) <= set(runs)
     medians = [runs[i].data.metrics["median_distance"] for i in ids]
     assert medians[0] == pytest.approx(7.8940, abs=1e-4) and medians[1] < medians[0]
-    assert runs[ids[0]].data.tags[tracking.SOURCE_TAG] == "cli"
+    assert runs[ids[0]].data.tags[run_store.SOURCE_TAG] == "cli"
 
 
 def test_cli_sweep_target_file_and_no_znorm(
-    sqlite_store: tracking.Store, tmp_path, capsys: pytest.CaptureFixture
+    sqlite_store: run_store.Store, tmp_path, capsys: pytest.CaptureFixture
 ) -> None:  # noqa: ANN001
     catalog = tmp_path / "few.csv"
     pd.read_csv(UCI_CSV).head(30).to_csv(catalog, index=False)
@@ -330,7 +348,7 @@ def test_cli_sweep_target_file_and_no_znorm(
     ],
 )
 def test_cli_sweep_bad_arguments_exit_2_with_one_line(
-    sqlite_store: tracking.Store, capsys: pytest.CaptureFixture, args: list[str], words: str
+    sqlite_store: run_store.Store, capsys: pytest.CaptureFixture, args: list[str], words: str
 ) -> None:
     argv = ["sweep", str(UCI_CSV), "--tracking-uri", sqlite_store.tracking_uri, *args]
     try:
@@ -344,7 +362,7 @@ def test_cli_sweep_bad_arguments_exit_2_with_one_line(
 
 
 def test_cli_sweep_missing_catalog_and_unreachable_server(
-    sqlite_store: tracking.Store, capsys: pytest.CaptureFixture
+    sqlite_store: run_store.Store, capsys: pytest.CaptureFixture
 ) -> None:
     assert cli.main(["sweep", "/no/such.csv", "--tracking-uri", sqlite_store.tracking_uri]) == 2
     err = capsys.readouterr().err
@@ -382,27 +400,30 @@ def test_ctrl_c_during_a_cli_sweep(tmp_path) -> None:  # noqa: ANN001
     assert err.strip().splitlines()[-1] == "error: interrupted"
     printed = out.split()
     assert len(printed) >= 2 and all(RUN_ID.match(i) for i in printed)
-    runs = _runs(tracking.resolve_store(uri), tracking.DEFAULT_EXPERIMENT)
+    runs = _runs(run_store.resolve_store(uri), tracking.DEFAULT_EXPERIMENT)
     statuses = {r.info.run_id: r.info.status for r in runs}
     assert "RUNNING" not in statuses.values()
     assert {i for i, s in statuses.items() if s == "FINISHED"} == set(printed)
     assert list(statuses.values()).count("FAILED") <= 1
     assert len(runs) < 7
+    assert {r.data.tags.get(run_store.CLOSED_TAG) for r in runs if r.info.status == "FAILED"} <= {
+        "the process logging it was interrupted (Ctrl-C) before it finished"
+    }
 
 
 def test_abandoned_runs_are_marked_failed_and_live_ones_are_left(
-    sqlite_store: tracking.Store,
+    sqlite_store: run_store.Store,
 ) -> None:
     """A RUNNING run whose logging process is gone (on this host) is marked FAILED, with the
     reason tagged; runs of live processes, other hosts or untagged runs are left alone."""
     import socket
 
     mlc = MlflowClient(sqlite_store.tracking_uri)
-    exp = tracking.ensure_experiment(sqlite_store, "abandoned")
+    exp = run_store.ensure_experiment(sqlite_store, "abandoned")
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                            capture_output=True, text=True, check=True)  # fmt: skip
     host = socket.gethostname()
-    me = tracking.run_owner()
+    me = run_store.run_owner()
     owners = {
         "gone": f"{host} {ended.stdout.strip()} aaaaaaaaaaaa",
         "reused pid": f"{host} {os.getpid()} bbbbbbbbbbbb",
@@ -414,29 +435,29 @@ def test_abandoned_runs_are_marked_failed_and_live_ones_are_left(
     }
     ids = {}
     for name, owner in owners.items():
-        tags = {tracking.OWNER_TAG: owner} if owner else {}
+        tags = {run_store.OWNER_TAG: owner} if owner else {}
         ids[name] = mlc.create_run(exp, run_name=name, tags=tags).info.run_id
 
-    closed = tracking.close_abandoned_runs(sqlite_store, exp)
+    closed = run_store.close_abandoned_runs(sqlite_store, exp)
 
     assert sorted(closed) == sorted([ids["gone"], ids["reused pid"]])
     status = {name: mlc.get_run(i).info.status for name, i in ids.items()}
     assert status == {name: "FAILED" if name in ("gone", "reused pid") else "RUNNING"
                       for name in owners}  # fmt: skip
-    reason = mlc.get_run(ids["gone"]).data.tags[tracking.CLOSED_TAG]
+    reason = mlc.get_run(ids["gone"]).data.tags[run_store.CLOSED_TAG]
     assert reason == "the process logging it stopped before it finished"
-    assert tracking.close_abandoned_runs(sqlite_store, exp) == []
+    assert run_store.close_abandoned_runs(sqlite_store, exp) == []
 
 
 def test_each_run_names_the_process_that_logs_it(
-    sqlite_store: tracking.Store, uci_catalog: Catalog
+    sqlite_store: run_store.Store, uci_catalog: Catalog
 ) -> None:
     run_id = tracking.log_analysis(
         _small(uci_catalog), BLOG_TARGET, stretch=0.1, store=sqlite_store, experiment="owner"
     )
     owner = MlflowClient(sqlite_store.tracking_uri).get_run(run_id).data.tags
-    assert owner[tracking.OWNER_TAG] == tracking.run_owner()
-    assert owner[tracking.OWNER_TAG].split(" ")[1] == str(os.getpid())
+    assert owner[run_store.OWNER_TAG] == run_store.run_owner()
+    assert owner[run_store.OWNER_TAG].split(" ")[1] == str(os.getpid())
 
 
 def test_mlflow_gives_up_on_a_dead_server_in_seconds() -> None:
@@ -449,8 +470,8 @@ def test_mlflow_gives_up_on_a_dead_server_in_seconds() -> None:
         MLFLOW_HTTP_REQUEST_TIMEOUT,
     )
 
-    tracking.resolve_store()
-    assert tracking.HTTP_RETRY_DEFAULTS == {
+    run_store.resolve_store()
+    assert run_store.HTTP_RETRY_DEFAULTS == {
         "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "2",
         "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
         "MLFLOW_HTTP_REQUEST_TIMEOUT": "60",

@@ -16,6 +16,7 @@ def _panel_script() -> None:
     import streamlit as st
 
     from dtwcore.sales import BLOG_TARGET, Catalog, score_catalog
+    from pages.common.session import SalesAnalysis
     from pages.common.tracking_panel import render_log_panel, render_store_status
 
     rng = np.random.default_rng(1)
@@ -25,9 +26,7 @@ def _panel_script() -> None:
     catalog = Catalog(name="panel test", ids=ids, weeks=weeks, values=values)
     scores = score_catalog(catalog.ids, catalog.values, BLOG_TARGET, stretch=0.1, znorm=True)
     render_store_status()
-    render_log_panel(
-        {"catalog": catalog, "target": BLOG_TARGET, "stretch": 0.1, "znorm": True, "scores": scores}
-    )
+    render_log_panel(SalesAnalysis(catalog, BLOG_TARGET, stretch=0.1, znorm=True, scores=scores))
     st.session_state["panel.done"] = True
 
 

@@ -20,6 +20,7 @@ from dtwcore.cli.options import (
     target_spec,
 )
 from dtwcore.runs import sales as tracking
+from dtwcore.runs import store as run_store
 from dtwcore.sales import PUBLISHED_STRETCHES
 from dtwcore.sales.target import load_target
 
@@ -78,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("dtwcore").setLevel(logging.ERROR)
     # stdout carries only run ids; MLflow would print a "View run" link there.
     os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
-    store = tracking.resolve_store(args.tracking_uri)
-    tracking.require_store(store)
+    store = run_store.resolve_store(args.tracking_uri)
+    run_store.require_store(store)
     with asking_with_flags():
         catalog = load_catalog(Path(args.catalog), options=read_options(args))
     spec = target_spec(args)

@@ -1,8 +1,16 @@
-"""Logged runs at a glance: names that say how runs differ, and what changes between two
-runs' outliers.
+"""Logged runs compared: the Experiments page's questions and verdicts.
 
-Pure functions on the runs table of :func:`dtwcore.runs.sales.runs_table` and on score or
-outlier tables (pandas in, pandas or text out); no MLflow calls, no Streamlit.
+* which experiments to offer (:func:`experiments`, the one MLflow query here);
+* names that say how runs differ (:func:`run_labels`) and one line per kind of data
+  (:func:`series_label`);
+* whether the median distance falls as the stretch factor grows (:func:`median_verdict`);
+* which runs to show when none is picked (:func:`newest_sweep`, :func:`default_run`);
+* what changes between two runs' outliers (:func:`outlier_changes`);
+* where new products stand against a run's logged products (:func:`against_run`).
+
+Apart from :func:`experiments`, pure functions on the runs table of
+:func:`dtwcore.runs.sales.runs_table` and on score or outlier tables (pandas in, pandas or
+text out); no Streamlit.
 """
 
 from __future__ import annotations
@@ -10,8 +18,33 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dtwcore.runs.store import Store, client, list_experiments
+from dtwcore.sales import DEFAULT_STRETCH
+
 CHANGE_COLUMNS = ["product", "change", "distance_before", "distance_after"]
 ENTERS, LEAVES, STAYS = "enters", "leaves", "stays"
+MLFLOW_DEFAULT = "Default"
+"""The experiment MLflow makes in every store; offered only when it holds runs."""
+LEVEL = 1e-9
+"""A median that grows by no more than this, between stretch factors, counts as level."""
+CLOSER, PERCENTILE = "closer logged products", "percentile"
+
+
+def experiments(store: Store) -> pd.DataFrame:
+    """The store's active experiments, newest first, without MLflow's empty "Default".
+
+    Returns
+    -------
+    DataFrame with ``experiment_id``, ``name``, ``created`` (as
+    :func:`dtwcore.runs.store.list_experiments`).
+    """
+    found = list_experiments(store)
+    default = found["name"] == MLFLOW_DEFAULT
+    if default.any():
+        ids = found.loc[default, "experiment_id"].tolist()
+        if not client(store).search_runs(ids, max_results=1):
+            found = found[~default].reset_index(drop=True)
+    return found
 
 
 def _varies(values: pd.Series) -> bool:
@@ -83,3 +116,100 @@ def outlier_changes(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     key = both["distance_after"].fillna(both["distance_before"])
     both = both.assign(_o=order, _k=key).sort_values(["_o", "_k"], kind="stable")
     return both[CHANGE_COLUMNS].reset_index(drop=True)
+
+
+def series_label(runs: pd.DataFrame) -> pd.Series:
+    """One line per dataset and normalisation (and target, where a dataset has several).
+
+    Parameters
+    ----------
+    runs : DataFrame with ``dataset_name``, ``znorm`` and ``target_hash``, one row per run
+
+    Returns
+    -------
+    Series of str, same index: ``dataset · z-normalised`` or ``dataset · raw units``, then
+    `` · target`` and the first 6 hex digits of its hash when one dataset has runs with
+    several targets.
+    """
+    shape = np.where(runs["znorm"].fillna(True).astype(bool), "z-normalised", "raw units")
+    label = runs["dataset_name"].fillna("?") + " · " + shape
+    if runs.groupby("dataset_name")["target_hash"].nunique().gt(1).any():
+        label = label + " · target " + runs["target_hash"].fillna("").str[:6]
+    return label
+
+
+def median_verdict(runs: pd.DataFrame, series: pd.Series) -> str | None:
+    """Whether the median distance falls as the stretch factor grows, in every series.
+
+    Parameters
+    ----------
+    runs : finished runs with ``stretch_factor`` and ``median_distance``
+    series : the line each run belongs to (e.g. :func:`series_label`), same index
+
+    Returns
+    -------
+    ``"falls (or stays level) as the stretch factor grows in every series, as published"``
+    when, in every series, the mean median per stretch factor never grows by more than
+    :data:`LEVEL`; ``"does not always fall as the stretch factor grows"`` otherwise;
+    None when no series has two stretch factors.
+    """
+    groups = [g for _, g in runs.groupby(series)]
+    if not any(g["stretch_factor"].nunique() > 1 for g in groups):
+        return None
+    falls = all(
+        np.all(np.diff(g.groupby("stretch_factor")["median_distance"].mean().to_numpy()) <= LEVEL)
+        for g in groups
+    )
+    if falls:
+        return "falls (or stays level) as the stretch factor grows in every series, as published"
+    return "does not always fall as the stretch factor grows"
+
+
+def newest_sweep(runs: pd.DataFrame, at_most: int) -> pd.DataFrame:
+    """The runs to show when none is picked: the newest sweep, spread over its stretch
+    factors.
+
+    Parameters
+    ----------
+    runs : finished runs, newest first, with ``sweep_id`` and ``stretch_factor``
+    at_most : how many runs to show
+
+    Returns
+    -------
+    At most ``at_most`` rows of ``runs``, by stretch factor: evenly spread over the sweep of
+    the newest run (the first and the last factor always among them); when the newest run
+    is not part of a sweep of two or more, over the 4 newest runs instead.
+    """
+    if runs.empty:
+        return runs
+    newest = runs.iloc[0]["sweep_id"]
+    group = runs[runs["sweep_id"] == newest] if newest else runs.iloc[:0]
+    if len(group) < 2:
+        group = runs.head(4)
+    group = group.sort_values("stretch_factor")
+    picks = np.unique(np.linspace(0, len(group) - 1, min(len(group), at_most)).round())
+    return group.iloc[picks.astype(int)]
+
+
+def default_run(runs: pd.DataFrame) -> str:
+    """Id of the run whose stretch factor is nearest the published default
+    (:data:`dtwcore.sales.DEFAULT_STRETCH`); the first such run of ``runs``."""
+    return str(runs.loc[(runs["stretch_factor"] - DEFAULT_STRETCH).abs().idxmin(), "run_id"])
+
+
+def against_run(distances: np.ndarray, logged: np.ndarray) -> pd.DataFrame:
+    """Where new products stand among a run's logged products.
+
+    Parameters
+    ----------
+    distances : np.ndarray [shape=(M,)], the new products' distances to the run's target
+    logged : np.ndarray [shape=(N,)], the run's logged distances (its ``distances.csv``)
+
+    Returns
+    -------
+    DataFrame, one row per new product: ``closer logged products`` (how many logged
+    products are strictly closer) and ``percentile`` (that count as a share of N, in %).
+    """
+    ordered = np.sort(np.asarray(logged, dtype=np.float64))
+    closer = np.searchsorted(ordered, np.asarray(distances, dtype=np.float64), side="left")
+    return pd.DataFrame({CLOSER: closer, PERCENTILE: 100.0 * closer / ordered.size})

@@ -1,22 +1,21 @@
 """MLflow runs for product mixes: one run per plan, logged like an analysis.
 
-Each run of :func:`log_mix` goes to the store and experiment rules of
-:mod:`dtwcore.runs.sales` (default experiment :data:`EXPERIMENT`) with the parameters
-:data:`PARAMS`, the metrics :data:`METRICS` and the artifacts :data:`ARTIFACTS`: the
-chosen products and the week-by-week plan, as ``python -m dtwcore mix`` writes them
-(``--out`` and ``--plan``). A run that stops part-way is marked FAILED, and it carries the
-owner tag that lets :func:`dtwcore.runs.sales.close_abandoned_runs` close it if its
-process dies.
+Each run of :func:`log_mix` goes through the one recorder (:func:`dtwcore.runs.recorder.record`,
+default experiment :data:`EXPERIMENT`) with the parameters :data:`PARAMS`, the metrics
+:data:`METRICS` and the artifacts :data:`ARTIFACTS`: the chosen products and the
+week-by-week plan, as ``python -m dtwcore mix`` writes them (``--out`` and ``--plan``). A
+run that stops part-way is marked FAILED with the reason, as every run is.
 """
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from dtwcore.runs import sales as tracking
+from dtwcore.runs.recorder import CatalogLike, record
+from dtwcore.runs.sales import array_hash
+from dtwcore.runs.store import Store, resolve_store
 from dtwcore.sales import csv_text
 from dtwcore.sales.mix import MixPlan
 
@@ -42,7 +41,7 @@ ARTIFACTS = ("mix.csv", "plan.csv")
 
 
 def log_mix(
-    catalog: tracking.CatalogLike,
+    catalog: CatalogLike,
     plan: MixPlan,
     *,
     stretch: float,
@@ -50,7 +49,7 @@ def log_mix(
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
     share_step: float = 1.0,
-    store: tracking.Store | None = None,
+    store: Store | None = None,
     experiment: str = EXPERIMENT,
     source: str = "python",
 ) -> str:
@@ -63,12 +62,11 @@ def log_mix(
     plan : :func:`dtwcore.sales.mix.plan_mix` of ``catalog``
     stretch : float in [0, 1], the stretch factor the build-ahead came from
     max_products, include, exclude, share_step : the other settings of the plan
-    store : where to log; default :func:`dtwcore.runs.sales.resolve_store`
+    store : where to log; default :func:`dtwcore.runs.store.resolve_store`
     experiment : experiment name, created when missing
     source : tag saying where the run came from (``app``, ``python``)
     """
-    store = store or tracking.resolve_store()
-    tracking.require_store(store)
+    store = store or resolve_store()
     params = {
         "stretch_factor": stretch,
         "weeks_ahead": plan.ahead,
@@ -80,7 +78,7 @@ def log_mix(
         "n_products": int(catalog.ids.shape[0]),
         "dataset_name": catalog.name,
         "dataset_hash": catalog.content_hash,
-        "capacity_hash": tracking.array_hash(plan.capacity),
+        "capacity_hash": array_hash(plan.capacity),
         "solver": plan.solver,
     }
     metrics = {
@@ -96,34 +94,18 @@ def log_mix(
         f"{plan.upper_bound:.2%} possible), built up to {plan.ahead} weeks ahead and "
         f"{plan.backlog} late."
     )
-    tags = {
-        tracking.SOURCE_TAG: source,
-        tracking.OWNER_TAG: tracking.run_owner(),
-        "mlflow.note.content": note,
-        "mlflow.runName": f"mix of {len(plan.products):,}, stretch {stretch:g}",
-    }
-    mlc = tracking.client(store)
-    experiment_id = tracking.ensure_experiment(store, experiment)
-    tracking.close_abandoned_runs(store, experiment_id)
-    run = mlc.create_run(experiment_id, tags=tags, run_name=tags["mlflow.runName"])
-    run_id = run.info.run_id
-    try:
-        for name, value in params.items():
-            mlc.log_param(run_id, name, value)
-        for name, value in metrics.items():
-            mlc.log_metric(run_id, name, value)
-        with tempfile.TemporaryDirectory(prefix="dtw-mix-") as tmp:
-            folder = Path(tmp)
-            for name, table in zip(
-                ARTIFACTS, (plan.products_frame(), plan.weeks_frame()), strict=True
-            ):
-                (folder / name).write_text(csv_text(table), encoding="utf-8", newline="")
-            mlc.log_artifacts(run_id, tmp)
-    except BaseException:
-        # The original error matters more; if FAILED cannot be set now, the owner tag lets
-        # close_abandoned_runs set it later.
-        with contextlib.suppress(Exception):
-            mlc.set_terminated(run_id, "FAILED")
-        raise
-    mlc.set_terminated(run_id, "FINISHED")
-    return run_id
+    run_name = f"mix of {len(plan.products):,}, stretch {stretch:g}"
+    with (
+        record(
+            store, experiment, run_name=run_name, source=source,
+            tags={"mlflow.note.content": note},
+        ) as run,
+        tempfile.TemporaryDirectory(prefix="dtw-mix-") as tmp,
+    ):  # fmt: skip
+        run.log_params(params)
+        run.log_metrics(metrics)
+        folder = Path(tmp)
+        for name, table in zip(ARTIFACTS, (plan.products_frame(), plan.weeks_frame()), strict=True):
+            (folder / name).write_text(csv_text(table), encoding="utf-8", newline="")
+        run.log_artifacts(folder)
+    return run.run_id

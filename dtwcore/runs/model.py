@@ -27,6 +27,8 @@ import mlflow
 import numpy as np
 import pandas as pd
 from mlflow.models import ModelSignature
+from mlflow.tracking import MlflowClient
+from mlflow.tracking.context.registry import resolve_tags
 from mlflow.types import ColSpec, DataType, Schema
 from mlflow.types.schema import AnyType
 
@@ -188,16 +190,45 @@ def _requirements() -> list[str]:
     return pins
 
 
-def log_model(config: dict[str, Any], example: pd.DataFrame) -> mlflow.models.model.ModelInfo:
-    """Log the model from code into the active MLflow run at artifact path ``model``."""
-    return mlflow.pyfunc.log_model(
+def log_model(
+    config: dict[str, Any],
+    example: pd.DataFrame,
+    *,
+    tracking_uri: str,
+    experiment_id: str,
+    run_id: str,
+    params: dict[str, Any] | None = None,
+) -> mlflow.models.model.ModelInfo:
+    """Log the model from code as the model ``model`` of run ``run_id``.
+
+    The run is named, not taken from the fluent API's active run, so no run is started or
+    ended here (:mod:`dtwcore.runs.recorder` does that). The logged model is created in
+    the run's experiment by a client bound to ``tracking_uri``, with ``params`` (the
+    run's) and MLflow's context tags (user, source, git commit); without an active run
+    MLflow would file it under the store's default experiment, where ``runs:/<id>/model``
+    does not find it. MLflow's tracking URI is set only for the call that writes the
+    model's files (see :func:`use_tracking_uri`).
+    """
+    created = MlflowClient(tracking_uri).create_logged_model(
+        experiment_id,
         name=MODEL_NAME,
-        python_model=str(MODEL_CODE),
-        model_config=config,
-        signature=signature(config["weeks"], config["id_column"]),
-        input_example=example,
-        pip_requirements=_requirements(),
+        source_run_id=run_id,
+        tags=resolve_tags(),
+        params={name: str(value) for name, value in (params or {}).items()},
     )
+    with use_tracking_uri(tracking_uri):
+        return mlflow.models.Model.log(
+            artifact_path=None,
+            name=MODEL_NAME,
+            flavor=mlflow.pyfunc,
+            run_id=run_id,
+            model_id=created.model_id,
+            python_model=str(MODEL_CODE),
+            model_config=config,
+            signature=signature(config["weeks"], config["id_column"]),
+            input_example=example,
+            pip_requirements=_requirements(),
+        )
 
 
 def model_uri(run_id: str) -> str:
@@ -209,14 +240,15 @@ def model_uri(run_id: str) -> str:
 def use_tracking_uri(tracking_uri: str) -> Iterator[None]:
     """Point MLflow's process-wide tracking URI at ``tracking_uri`` for the duration.
 
-    Needed by ``mlflow.pyfunc.log_model`` (it logs into the active run of the fluent API)
-    and by downloads of logged models: MLflow 3.17 resolves ``models:/<id>`` with the
-    global tracking URI even when one is passed explicitly (mlflow/mlflow PR #18313).
+    Needed by model logging (``mlflow.models.Model.log`` writes through a client of the
+    global tracking URI) and by downloads of logged models: MLflow 3.17 resolves
+    ``models:/<id>`` with the global tracking URI even when one is passed explicitly
+    (mlflow/mlflow PR #18313).
     Holds a lock, so concurrent app sessions using different stores do not mix them.
 
     Only MLflow's own setting is swapped, not the ``MLFLOW_TRACKING_URI`` variable that
     ``mlflow.set_tracking_uri`` also writes: that variable is the operator's configuration,
-    read by :func:`dtwcore.runs.sales.resolve_store` in every session, and must not show
+    read by :func:`dtwcore.runs.store.resolve_store` in every session, and must not show
     another session's store while this one logs.
     """
     from mlflow.tracking._tracking_service import utils as tracking_utils

@@ -1,35 +1,28 @@
 """MLflow runs for sales analyses: one run per configuration, comparable and reloadable.
 
-The run-logging layer: it scores, draws the figures and writes the files of a run, then
-hands them to the store through :mod:`dtwcore.runs.store` (where runs go, recovery of
-runs left behind, queries; its names are re-exported here). The metrics come from one
-registry, :mod:`dtwcore.runs.metrics`.
+Scores, draws the figures and writes the files of a run; the run itself is started,
+tagged and ended (or failed) by :mod:`dtwcore.runs.recorder`, in the store of
+:mod:`dtwcore.runs.store`. The metrics come from one registry, :mod:`dtwcore.runs.metrics`.
 
-Each run of :func:`log_analysis` logs the parameters ``stretch_factor``, ``znorm``,
-``n_products``, ``dataset_name``, ``dataset_hash``, ``target_hash`` (and ``band_radius``),
-the metrics of :data:`METRICS`, the artifacts ``histogram.png``, ``histogram.html``
-(plotly, works offline), ``distances.csv``, ``zscore_outliers.csv``,
-``quantile_outliers.csv``, ``target.json`` (a :class:`RunTarget`), and the model at
-``model`` (see :mod:`dtwcore.runs.model`). :func:`sweep` logs one such run per stretch factor.
-A run that stops part-way (an error or Ctrl-C) is marked FAILED; finished runs stay.
+Each run of :func:`log_analysis` logs the parameters :data:`PARAMS`, the metrics of
+:data:`METRICS`, the artifacts ``histogram.png``, ``histogram.html`` (plotly, works
+offline), ``distances.csv``, ``zscore_outliers.csv``, ``quantile_outliers.csv``,
+``target.json`` (a :class:`RunTarget`), and the model at ``model`` (see
+:mod:`dtwcore.runs.model`). :func:`sweep` logs one such run per stretch factor. A run that
+stops part-way (an error or Ctrl-C) is marked FAILED with the reason; finished runs stay.
+:func:`runs_table` lists an experiment's sales runs with their parameters and metrics.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import signal
 import tempfile
-import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Protocol
 
-import mlflow
 import numpy as np
 import pandas as pd
 
@@ -37,101 +30,35 @@ from dtwcore.distance import band_radius, check_stretch
 from dtwcore.plots.experiments import histogram_png
 from dtwcore.plots.sales import distance_histogram
 from dtwcore.runs import model as dtw_model
-from dtwcore.runs.metrics import METRIC_NAMES, summarize
+from dtwcore.runs.metrics import METRIC_NAMES, RUNS_TABLE_METRICS, OutlierCuts, summarize
+from dtwcore.runs.recorder import CatalogLike, record
 from dtwcore.runs.store import (
-    ARTIFACT_ROOT_ENV,
-    ATTEMPT_TAG,
-    CHECK_TIMEOUT,
-    CLOSED_TAG,
-    DEFAULT_EXPERIMENT,
-    HTTP_RETRY_DEFAULTS,
-    OWNER_TAG,
-    PROJECT_ROOT,
-    RUN_COLUMNS,
-    SOURCE_TAG,
     SWEEP_TAG,
-    TRACKING_URI_ENV,
-    UI_URL_ENV,
+    ParamReader,
     Store,
-    StoreStatus,
-    StoreUnreachable,
     TrackingError,
-    _remember_undelivered,
-    apply_http_retry_defaults,
-    check_store,
-    client,
-    close_abandoned_runs,
-    default_tracking_uri,
-    ensure_experiment,
-    experiment_link,
+    flag_param,
     get_run,
-    list_experiments,
-    read_artifact_csv,
+    number_param,
     read_artifact_text,
     require_store,
     resolve_store,
-    run_link,
-    run_owner,
-    runs_table,
-    ui_url,
+    run_columns,
+    text_param,
 )
+from dtwcore.runs.store import runs_table as store_runs_table
 from dtwcore.sales import (
     PUBLISHED_STRETCHES,
     QUANTILE,
     ZSCORE_THRESHOLD,
     csv_text,
     quantile_outliers,
+    read_csv_text,
     score_catalog,
     zscore_outliers,
 )
 
-__all__ = [
-    "ARTIFACTS",
-    "ARTIFACT_ROOT_ENV",
-    "ATTEMPT_TAG",
-    "CHECK_TIMEOUT",
-    "CLOSED_TAG",
-    "DEFAULT_EXPERIMENT",
-    "HTTP_RETRY_DEFAULTS",
-    "METRICS",
-    "OWNER_TAG",
-    "PARAMS",
-    "PROJECT_ROOT",
-    "RUN_COLUMNS",
-    "SOURCE_TAG",
-    "SWEEP_TAG",
-    "TRACKING_URI_ENV",
-    "UI_URL_ENV",
-    "RunTarget",
-    "Store",
-    "StoreStatus",
-    "StoreUnreachable",
-    "TrackingError",
-    "apply_http_retry_defaults",
-    "array_hash",
-    "check_store",
-    "client",
-    "close_abandoned_runs",
-    "default_tracking_uri",
-    "ensure_experiment",
-    "experiment_link",
-    "get_run",
-    "list_experiments",
-    "log_analysis",
-    "read_artifact_csv",
-    "read_artifact_text",
-    "read_run_target",
-    "require_store",
-    "resolve_store",
-    "run_link",
-    "runs_table",
-    "summarize",
-    "sweep",
-    "ui_url",
-]
-
-_log = logging.getLogger(__name__)
-
+DEFAULT_EXPERIMENT = "sales-trends"
 PARAMS = (
     "stretch_factor",
     "znorm",
@@ -150,18 +77,17 @@ ARTIFACTS = (
     "quantile_outliers.csv",
     "target.json",
 )
-
-
-class CatalogLike(Protocol):
-    """What a run needs from a catalogue (:class:`dtwcore.sales.Catalog` has it)."""
-
-    name: str
-    ids: np.ndarray
-    weeks: list[str]
-    values: np.ndarray
-
-    @property
-    def content_hash(self) -> str: ...
+RUN_PARAMS: dict[str, ParamReader] = {
+    "dataset_name": text_param,
+    "n_products": number_param,
+    "stretch_factor": number_param,
+    "znorm": flag_param,
+    "target_hash": text_param,
+    "dataset_hash": text_param,
+}
+"""The parameters a runs table shows, and how each is read."""
+RUN_COLUMNS = run_columns(list(RUN_PARAMS), [m.name for m in RUNS_TABLE_METRICS])
+"""The columns of :func:`runs_table`."""
 
 
 @dataclass(frozen=True)
@@ -186,6 +112,11 @@ class RunTarget:
     weeks: tuple[str, ...]
     zscore_threshold: float = ZSCORE_THRESHOLD
     quantile: float = QUANTILE
+
+    @property
+    def cuts(self) -> OutlierCuts:
+        """Where this run's outlier lists are cut."""
+        return OutlierCuts(self.zscore_threshold, self.quantile)
 
     def to_json(self) -> str:
         """The file's text."""
@@ -223,15 +154,20 @@ def array_hash(values: Sequence[float] | np.ndarray) -> str:
     return hashlib.sha256(data.tobytes()).hexdigest()
 
 
-def _write_artifacts(
-    folder: Path,
-    scores: pd.DataFrame,
-    target: np.ndarray,
-    stretch: float,
-    znorm: bool,
-    weeks: Sequence[str],
-    title: str,
-) -> None:
+def runs_table(store: Store, experiment_id: str, max_runs: int = 5000) -> pd.DataFrame:
+    """The sales runs of an experiment, newest first, with the columns :data:`RUN_COLUMNS`
+    (the parameters of :data:`RUN_PARAMS`, the metrics runs tables show); see
+    :func:`dtwcore.runs.store.runs_table`."""
+    return store_runs_table(
+        store,
+        experiment_id,
+        params=RUN_PARAMS,
+        metrics=[m.name for m in RUNS_TABLE_METRICS],
+        max_runs=max_runs,
+    )
+
+
+def _write_artifacts(folder: Path, scores: pd.DataFrame, info: RunTarget, title: str) -> None:
     dist = scores["distance"].to_numpy()
     median = float(np.median(dist))
     (folder / "histogram.png").write_bytes(histogram_png(dist, title=title))
@@ -240,17 +176,10 @@ def _write_artifacts(
     figure.write_html(folder / "histogram.html", include_plotlyjs=True, full_html=True)
     for name, table in (
         ("distances.csv", scores),
-        ("zscore_outliers.csv", zscore_outliers(scores)),
-        ("quantile_outliers.csv", quantile_outliers(scores)),
+        ("zscore_outliers.csv", zscore_outliers(scores, info.cuts.zscore_threshold)),
+        ("quantile_outliers.csv", quantile_outliers(scores, info.cuts.quantile)),
     ):
         (folder / name).write_text(csv_text(table), encoding="utf-8", newline="")
-    info = RunTarget(
-        target=tuple(float(v) for v in target),
-        stretch_factor=stretch,
-        band_radius=band_radius(target.shape[0], stretch=stretch),
-        znorm=znorm,
-        weeks=tuple(str(w) for w in weeks),
-    )
     (folder / "target.json").write_text(info.to_json())
 
 
@@ -275,23 +204,32 @@ def log_analysis(
     target : array [shape=(T,)] weekly capacity in units
     stretch : float in [0, 1], the stretch factor (Sakoe-Chiba band as a fraction of T)
     znorm : compare shapes (z-normalised) rather than raw units
-    store : where to log; default :func:`resolve_store`
+    store : where to log; default :func:`dtwcore.runs.store.resolve_store`
     experiment : experiment name, created when missing
     scores : the :func:`dtwcore.sales.score_catalog` table when already computed
     sweep_id, source : tags that group runs of one sweep and say where they came from
+
+    Raises
+    ------
+    StoreUnreachable, KeyboardInterrupt
+        as :func:`dtwcore.runs.recorder.record`; the run is then marked FAILED
     """
     stretch = check_stretch(stretch)
     znorm = bool(znorm)
     target = np.asarray(target, dtype=np.float64)
     store = store or resolve_store()
-    apply_http_retry_defaults()
-    require_store(store)
     if scores is None:
         scores = score_catalog(catalog.ids, catalog.values, target, stretch=stretch, znorm=znorm)
     config = dtw_model.model_config(target, stretch=stretch, znorm=znorm, weeks=catalog.weeks)
     example = dtw_model.input_example(catalog.ids, catalog.values, catalog.weeks)
-    metrics = summarize(scores)
-    radius = band_radius(target.shape[0], stretch=stretch)
+    info = RunTarget(
+        target=tuple(float(v) for v in target),
+        stretch_factor=stretch,
+        band_radius=band_radius(target.shape[0], stretch=stretch),
+        znorm=znorm,
+        weeks=tuple(str(w) for w in catalog.weeks),
+    )
+    metrics = summarize(scores, info.cuts)
     params = {
         "stretch_factor": stretch,
         "znorm": znorm,
@@ -299,126 +237,37 @@ def log_analysis(
         "dataset_name": catalog.name,
         "dataset_hash": catalog.content_hash,
         "target_hash": array_hash(target),
-        "band_radius": radius,
+        "band_radius": info.band_radius,
     }
     best = scores.loc[scores["distance"].idxmin()]
     shape = "z-normalised shapes" if znorm else "raw units"
     note = (
         f"DTW distance of {len(scores)} products of “{catalog.name}” to the "
-        f"{target.shape[0]}-week target; stretch factor {stretch:g} (band of {radius} weeks), "
-        f"{shape}. Median {metrics['median_distance']:.4f}; closest {best['product']} "
-        f"({best['distance']:.4f})."
+        f"{target.shape[0]}-week target; stretch factor {stretch:g} (band of "
+        f"{info.band_radius} weeks), {shape}. Median {metrics['median_distance']:.4f}; "
+        f"closest {best['product']} ({best['distance']:.4f})."
     )
-    tags = {SOURCE_TAG: source, "mlflow.note.content": note}
+    tags = {"mlflow.note.content": note}
     if sweep_id:
         tags[SWEEP_TAG] = sweep_id
-    tags[OWNER_TAG] = run_owner()
-    # Known before the store is asked to create the run, so that a run the store created but
-    # whose id never reached us (the reply was lost) can still be found and closed.
-    attempt = uuid.uuid4().hex
-    tags[ATTEMPT_TAG] = attempt
     title = f"{catalog.name}: stretch {stretch:g}, {shape}"
-    run_id: str | None = None
-    try:
-        experiment_id = ensure_experiment(store, experiment)
-        close_abandoned_runs(store, experiment_id)
-        with (
-            _interrupts_at_safe_points() as checkpoint,
-            dtw_model.use_tracking_uri(store.tracking_uri),
-        ):
-            run = mlflow.start_run(
-                experiment_id=experiment_id, run_name=f"stretch {stretch:g}", tags=tags
-            )
-            run_id = run.info.run_id
-            try:
-                checkpoint()
-                mlflow.log_params(params)
-                checkpoint()
-                mlflow.log_metrics(metrics)
-                checkpoint()
-                with tempfile.TemporaryDirectory(prefix="dtw-run-") as tmp:
-                    _write_artifacts(
-                        Path(tmp), scores, target, stretch, znorm, catalog.weeks, title
-                    )
-                    mlflow.log_artifacts(tmp)
-                checkpoint()
-                dtw_model.log_model(config, example)
-                checkpoint()
-            except BaseException:
-                if not _end_failed(run_id):
-                    _remember_undelivered(store, attempt)
-                raise
-            try:
-                mlflow.end_run("FINISHED")
-            except Exception:
-                _remember_undelivered(store, attempt)
-                raise
-    except Exception as exc:
-        if run_id is None:  # the store may have created the run and lost only its reply
-            _remember_undelivered(store, attempt)
-        status = StoreStatus(True, "") if isinstance(exc, StoreUnreachable) else check_store(store)
-        if status.ok:
-            raise
-        if run_id:
-            which = f"logging run {run_id} (stretch {stretch:g})"
-            later = "it is marked FAILED the next time this experiment is used with the store back."
-        else:
-            which = f"starting the run for stretch {stretch:g}"
-            later = (
-                "if the store created it, it is marked FAILED the next time this experiment "
-                "is used with the store back."
-            )
-        raise StoreUnreachable(
-            f"Lost {store.label} while {which}: {later} {status.message}"
-        ) from exc
-    return run_id
-
-
-def _end_failed(run_id: str) -> bool:
-    """Mark the active run FAILED; return False (and say so in the log, rather than hide the
-    original error) when the store does not take it."""
-    try:
-        mlflow.end_run("FAILED")
-    except Exception as exc:  # the original error matters more; keep it
-        _log.warning("could not mark run %s as FAILED: %s", run_id, exc)
-        return False
-    return True
-
-
-@contextmanager
-def _interrupts_at_safe_points() -> Iterator[Callable[[], None]]:
-    """Hold Ctrl-C until a safe point between two MLflow writes; yield ``checkpoint()``.
-
-    A KeyboardInterrupt in the middle of a write can leave a SQLite store locked, and then
-    the run could not be marked FAILED. In the main thread the first Ctrl-C only sets a
-    flag and ``checkpoint()`` raises KeyboardInterrupt at the next safe point (or it is
-    raised when the block ends); a second Ctrl-C interrupts at once. In other threads
-    (Streamlit's script threads never get SIGINT) this does nothing.
-    """
-    pending: list[int] = []
-
-    def checkpoint() -> None:
-        if pending:
-            raise KeyboardInterrupt
-
-    if (
-        threading.current_thread() is not threading.main_thread()
-        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
-    ):
-        yield checkpoint
-        return
-
-    def hold(signum: int, frame: object) -> None:
-        if pending:
-            raise KeyboardInterrupt
-        pending.append(signum)
-
-    previous = signal.signal(signal.SIGINT, hold)
-    try:
-        yield checkpoint
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    checkpoint()
+    with record(
+        store, experiment, run_name=f"stretch {stretch:g}", source=source, tags=tags
+    ) as run:
+        run.log_params(params)
+        run.log_metrics(metrics)
+        with tempfile.TemporaryDirectory(prefix="dtw-run-") as tmp:
+            _write_artifacts(Path(tmp), scores, info, title)
+            run.log_artifacts(Path(tmp))
+        dtw_model.log_model(
+            config,
+            example,
+            tracking_uri=store.tracking_uri,
+            experiment_id=run.experiment_id,
+            run_id=run.run_id,
+            params=params,
+        )
+    return run.run_id
 
 
 SweepProgress = Callable[[int, int, float, "str | None"], None]
@@ -466,3 +315,9 @@ def sweep(
         if progress is not None:
             progress(k + 1, len(values), stretch, run_ids[-1])
     return run_ids
+
+
+def read_artifact_csv(store: Store, run_id: str, name: str) -> pd.DataFrame:
+    """The CSV artifact ``name`` of run ``run_id`` (``distances.csv``, outlier lists), every
+    cell as logged (:func:`dtwcore.sales.read_csv_text`)."""
+    return read_csv_text(read_artifact_text(store, run_id, name), dtype={"product": str})

@@ -1,22 +1,22 @@
 """MLflow runs for demand shapes: one run per clustering, logged like an analysis.
 
-Each run of :func:`log_clustering` goes to the store and experiment rules of
-:mod:`dtwcore.runs.sales` (default experiment :data:`EXPERIMENT`) with the parameters
-:data:`PARAMS`, the metrics :data:`METRICS` and the artifacts :data:`ARTIFACTS`. It is
-logged through an :class:`~mlflow.tracking.MlflowClient` bound to the store (no
-process-wide MLflow state, so app sessions can log at the same time); a run that stops
-part-way is marked FAILED, and it carries the owner tag that lets
-:func:`dtwcore.runs.sales.close_abandoned_runs` close it if its process dies.
+Each run of :func:`log_clustering` goes to the store of :mod:`dtwcore.runs.store`
+(default experiment :data:`EXPERIMENT`) with the parameters :data:`PARAMS`, the metrics of
+:data:`dtwcore.runs.metrics.SHAPE_METRICS` and the artifacts :data:`ARTIFACTS`. It starts,
+is tagged, ends and fails through :func:`dtwcore.runs.recorder.record`, like a sales
+analysis: a run that stops part-way (Ctrl-C, an error, a store that dies) is marked FAILED
+with the reason, and none is left RUNNING.
 """
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 from pathlib import Path
 
 from dtwcore.plots.shapes import shapes_grid, shapes_png
-from dtwcore.runs import sales as tracking
+from dtwcore.runs.metrics import SHAPE_METRIC_NAMES, summarize_shapes
+from dtwcore.runs.recorder import CatalogLike, record
+from dtwcore.runs.store import Store, TrackingError, resolve_store
 from dtwcore.sales import csv_text
 from dtwcore.shapes.clustering import ShapeClustering, assignments, compared_curves
 
@@ -33,7 +33,7 @@ PARAMS = (
     "dataset_hash",
     "sample_size",
 )
-METRICS = ("silhouette", "total_distance", "mean_distance")
+METRICS = SHAPE_METRIC_NAMES
 ARTIFACTS = ("assignments.csv", "shapes.png", "shapes.html")
 
 
@@ -42,10 +42,10 @@ def _titles(result: ShapeClustering) -> list[str]:
 
 
 def log_clustering(
-    catalog: tracking.CatalogLike,
+    catalog: CatalogLike,
     result: ShapeClustering,
     *,
-    store: tracking.Store | None = None,
+    store: Store | None = None,
     experiment: str = EXPERIMENT,
     source: str = "python",
 ) -> str:
@@ -56,17 +56,23 @@ def log_clustering(
     catalog : the products clustered (``name``, ``ids`` (N,), ``values`` (N, W),
         ``content_hash``)
     result : :func:`dtwcore.shapes.cluster_shapes` of ``catalog.values``
-    store : where to log; default :func:`dtwcore.runs.sales.resolve_store`
+    store : where to log; default :func:`dtwcore.runs.store.resolve_store`
     experiment : experiment name, created when missing
     source : tag saying where the run came from (``app``, ``python``)
+
+    Raises
+    ------
+    TrackingError
+        the clustering is not of ``catalog``'s products
+    StoreUnreachable, KeyboardInterrupt
+        as :func:`dtwcore.runs.recorder.record`; the run is then marked FAILED
     """
     if result.labels.shape[0] != catalog.ids.shape[0]:
-        raise tracking.TrackingError(
+        raise TrackingError(
             f"the clustering has {result.labels.shape[0]} products, the catalogue "
             f"{catalog.ids.shape[0]}"
         )
-    store = store or tracking.resolve_store()
-    tracking.require_store(store)
+    store = store or resolve_store()
     params = {
         "k": result.k,
         "k_chosen": "by silhouette" if result.k_scores else "given",
@@ -77,11 +83,6 @@ def log_clustering(
         "dataset_hash": catalog.content_hash,
         "sample_size": result.sample_size if result.sample_size is not None else "all",
     }
-    metrics = {
-        "silhouette": result.mean_silhouette,
-        "total_distance": result.total_distance,
-        "mean_distance": float(result.distance.mean()),
-    }
     shape = "z-normalised shapes" if result.znorm else "raw units"
     title = f"{catalog.name}: {result.k} shapes, stretch {result.stretch:g}, {shape}"
     note = (
@@ -90,22 +91,12 @@ def log_clustering(
         f"{result.silhouette_kind} {result.mean_silhouette:.3f}, total distance to the "
         f"medoids {result.total_distance:.2f}."
     )
-    tags = {
-        tracking.SOURCE_TAG: source,
-        tracking.OWNER_TAG: tracking.run_owner(),
-        "mlflow.note.content": note,
-        "mlflow.runName": f"{result.k} shapes, stretch {result.stretch:g}",
-    }
-    mlc = tracking.client(store)
-    experiment_id = tracking.ensure_experiment(store, experiment)
-    tracking.close_abandoned_runs(store, experiment_id)
-    run = mlc.create_run(experiment_id, tags=tags, run_name=tags["mlflow.runName"])
-    run_id = run.info.run_id
-    try:
-        for name, value in params.items():
-            mlc.log_param(run_id, name, value)
-        for name, value in metrics.items():
-            mlc.log_metric(run_id, name, value)
+    run_name = f"{result.k} shapes, stretch {result.stretch:g}"
+    with record(
+        store, experiment, run_name=run_name, source=source, tags={"mlflow.note.content": note}
+    ) as run:
+        run.log_params(params)
+        run.log_metrics(summarize_shapes(result))
         with tempfile.TemporaryDirectory(prefix="dtw-shapes-") as tmp:
             folder = Path(tmp)
             table = assignments(catalog.ids, result)
@@ -118,12 +109,5 @@ def log_clustering(
             figure = shapes_grid(result.average, result.band, medoids, titles, znorm=result.znorm)
             figure.update_layout(title_text=title)
             figure.write_html(folder / "shapes.html", include_plotlyjs=True, full_html=True)
-            mlc.log_artifacts(run_id, tmp)
-    except BaseException:
-        # The original error matters more; if FAILED cannot be set now, the owner tag lets
-        # close_abandoned_runs set it later.
-        with contextlib.suppress(Exception):
-            mlc.set_terminated(run_id, "FAILED")
-        raise
-    mlc.set_terminated(run_id, "FINISHED")
-    return run_id
+            run.log_artifacts(folder)
+    return run.run_id

@@ -1,6 +1,7 @@
 """MLflow as a store of runs: where runs go, whether the store answers, recovery of runs
-left behind, and queries. The adapter layer under :mod:`dtwcore.runs.sales` (which logs
-analyses and draws their figures); nothing here scores or draws.
+left behind, and queries. The adapter layer under :mod:`dtwcore.runs.recorder` (which
+starts and ends runs) and the modules that log runs of a kind (:mod:`dtwcore.runs.sales`,
+:mod:`dtwcore.runs.shapes`); nothing here knows what a run holds, scores or draws.
 
 Where runs go (a :class:`Store`):
 
@@ -32,6 +33,7 @@ import threading
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,13 +43,9 @@ from mlflow.entities import ViewType
 from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
-from dtwcore.runs.metrics import METRICS
-from dtwcore.sales import read_csv_text
-
 _log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_EXPERIMENT = "sales-trends"
 CHECK_TIMEOUT = 2.0
 TRACKING_URI_ENV = "MLFLOW_TRACKING_URI"
 ARTIFACT_ROOT_ENV = "DTW_ARTIFACT_ROOT"
@@ -207,7 +205,7 @@ def client(store: Store) -> MlflowClient:
     return MlflowClient(tracking_uri=store.tracking_uri)
 
 
-def ensure_experiment(store: Store, name: str = DEFAULT_EXPERIMENT) -> str:
+def ensure_experiment(store: Store, name: str) -> str:
     """Id of the experiment ``name``, created (or restored) when needed.
 
     In SQLite stores a new experiment keeps its files under ``store.artifact_root``.
@@ -244,7 +242,7 @@ def list_experiments(store: Store) -> pd.DataFrame:
     return frame.sort_values("created", ascending=False, ignore_index=True)
 
 
-def _remember_undelivered(store: Store, attempt: str) -> None:
+def remember_undelivered(store: Store, attempt: str) -> None:
     """The run tagged ``attempt`` (:data:`ATTEMPT_TAG`) could not be marked FAILED, or its
     creation was not confirmed: :func:`close_abandoned_runs` closes it later."""
     with _UNDELIVERED_LOCK:
@@ -320,35 +318,66 @@ def get_run(store: Store, run_id: str) -> mlflow.entities.Run:
         raise TrackingError(f"No run with id {run_id!r} in {store.label}.") from None
 
 
-def _number(value: str | None) -> float:
+ParamReader = Callable[[str | None], object]
+"""Reads a logged parameter (text, or None when the run lacks it) for a runs table."""
+
+
+def text_param(value: str | None) -> str | None:
+    """A parameter as logged."""
+    return value
+
+
+def number_param(value: str | None) -> float:
+    """A numeric parameter; NaN when missing or not a number."""
     try:
         return float(value) if value is not None else math.nan
     except ValueError:
         return math.nan
 
 
-RUN_COLUMNS = [
-    "run_id",
-    "run_name",
-    "status",
-    "started",
-    "dataset_name",
-    "n_products",
-    "stretch_factor",
-    "znorm",
-    *(m.name for m in METRICS if m.in_runs_table),
-    "target_hash",
-    "dataset_hash",
-    "sweep_id",
-    "source",
-    "experiment_id",
-]
+def flag_param(value: str | None) -> bool | None:
+    """A boolean parameter (logged as ``True``/``False``); None when missing."""
+    return None if value is None else value == "True"
 
 
-def runs_table(store: Store, experiment_id: str, max_runs: int = 5000) -> pd.DataFrame:
-    """Runs of an experiment with their parameters and metrics, newest first (abandoned
-    runs are marked FAILED first, see :func:`close_abandoned_runs`). The metric columns
-    are those of :data:`dtwcore.runs.metrics.METRICS` shown in runs tables."""
+def run_columns(params: Sequence[str], metrics: Sequence[str]) -> list[str]:
+    """The columns of :func:`runs_table` for these parameters and metrics."""
+    return [
+        "run_id",
+        "run_name",
+        "status",
+        "started",
+        *params,
+        *metrics,
+        "sweep_id",
+        "source",
+        "experiment_id",
+    ]
+
+
+def runs_table(
+    store: Store,
+    experiment_id: str,
+    *,
+    params: Mapping[str, ParamReader],
+    metrics: Sequence[str],
+    max_runs: int = 5000,
+) -> pd.DataFrame:
+    """Runs of an experiment with the given parameters and metrics, newest first
+    (abandoned runs are marked FAILED first, see :func:`close_abandoned_runs`).
+
+    Parameters
+    ----------
+    store, experiment_id : the experiment
+    params : parameter name -> how to read it (:func:`text_param`, :func:`number_param`,
+        :func:`flag_param`), one column each
+    metrics : metric names, one column each (NaN where a run lacks the metric)
+    max_runs : at most this many runs, the newest
+
+    Returns
+    -------
+    DataFrame with the columns of :func:`run_columns`, one row per run.
+    """
     close_abandoned_runs(store, experiment_id)
     mlc = client(store)
     rows = []
@@ -368,17 +397,8 @@ def runs_table(store: Store, experiment_id: str, max_runs: int = 5000) -> pd.Dat
                     "run_name": run.info.run_name,
                     "status": run.info.status,
                     "started": pd.Timestamp(run.info.start_time, unit="ms"),
-                    "dataset_name": p.get("dataset_name"),
-                    "n_products": _number(p.get("n_products")),
-                    "stretch_factor": _number(p.get("stretch_factor")),
-                    "znorm": p.get("znorm") == "True" if "znorm" in p else None,
-                    **{
-                        metric.name: m.get(metric.name, math.nan)
-                        for metric in METRICS
-                        if metric.in_runs_table
-                    },
-                    "target_hash": p.get("target_hash"),
-                    "dataset_hash": p.get("dataset_hash"),
+                    **{name: read(p.get(name)) for name, read in params.items()},
+                    **{name: m.get(name, math.nan) for name in metrics},
                     "sweep_id": t.get(SWEEP_TAG),
                     "source": t.get(SOURCE_TAG),
                     "experiment_id": run.info.experiment_id,
@@ -387,7 +407,7 @@ def runs_table(store: Store, experiment_id: str, max_runs: int = 5000) -> pd.Dat
         token = page.token
         if not token:
             break
-    return pd.DataFrame(rows, columns=RUN_COLUMNS)
+    return pd.DataFrame(rows, columns=run_columns(list(params), metrics))
 
 
 def read_artifact_text(store: Store, run_id: str, name: str) -> str:
@@ -403,12 +423,6 @@ def read_artifact_text(store: Store, run_id: str, name: str) -> str:
             raise TrackingError(f"Run {run_id} has no file {name!r}.") from None
         with open(path, encoding="utf-8", newline="") as f:
             return f.read()
-
-
-def read_artifact_csv(store: Store, run_id: str, name: str) -> pd.DataFrame:
-    """The CSV artifact ``name`` of run ``run_id`` (``distances.csv``, outlier lists), every
-    cell as logged (:func:`dtwcore.sales.read_csv_text`)."""
-    return read_csv_text(read_artifact_text(store, run_id, name), dtype={"product": str})
 
 
 def ui_url() -> str | None:

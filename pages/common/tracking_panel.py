@@ -19,6 +19,8 @@ from mlflow.exceptions import MlflowException
 from streamlit.delta_generator import DeltaGenerator
 
 from dtwcore.runs import sales as tracking
+from dtwcore.runs import store as run_store
+from dtwcore.runs.recorder import CatalogLike
 from dtwcore.sales import PUBLISHED_STRETCHES
 from pages.common.sales_views import md
 from pages.common.session import SalesAnalysis
@@ -31,24 +33,24 @@ _LAST_RUNS = "tracking.last_runs"
 STRETCH_CHOICES = tuple(sorted({*PUBLISHED_STRETCHES, 0.075, 0.15, 0.2, 0.3, 0.4, 0.75, 1.0}))
 
 # Errors a logging or reading attempt can end with, shown in words rather than a traceback.
-TRACKING_ERRORS = (tracking.TrackingError, tracking.StoreUnreachable, MlflowException, OSError)
+TRACKING_ERRORS = (run_store.TrackingError, run_store.StoreUnreachable, MlflowException, OSError)
 
 
-def current_store() -> tracking.Store:
+def current_store() -> run_store.Store:
     """The store this session logs to: the sidebar setting, else the environment/default."""
-    return tracking.resolve_store(st.session_state.get(URI_KEY) or None)
+    return run_store.resolve_store(st.session_state.get(URI_KEY) or None)
 
 
 @st.cache_data(ttl=10, show_spinner=False)
-def _check(uri: str, artifact_root: str | None) -> tracking.StoreStatus:
+def _check(uri: str, artifact_root: str | None) -> run_store.StoreStatus:
     from pathlib import Path
 
     root = Path(artifact_root) if artifact_root else None
-    return tracking.check_store(tracking.Store(uri, root))
+    return run_store.check_store(run_store.Store(uri, root))
 
 
-def store_status(store: tracking.Store) -> tracking.StoreStatus:
-    """:func:`dtwcore.runs.sales.check_store`, remembered for 10 s (at most ~2 s when down)."""
+def store_status(store: run_store.Store) -> run_store.StoreStatus:
+    """:func:`dtwcore.runs.store.check_store`, remembered for 10 s (at most ~2 s when down)."""
     root = str(store.artifact_root) if store.artifact_root else None
     return _check(store.tracking_uri, root)
 
@@ -88,7 +90,7 @@ def _reset_uri() -> None:
 
 def render_store_status(
     where: DeltaGenerator | None = None,
-) -> tuple[tracking.Store, tracking.StoreStatus]:
+) -> tuple[run_store.Store, run_store.StoreStatus]:
     """Where MLflow runs go and whether that store answers; returns both.
 
     Drawn in ``where`` (a container, e.g. one made in the sidebar), else at the end of the
@@ -104,7 +106,7 @@ def render_store_status(
             st.caption(f":material/check_circle: {md(status.message)}")
         else:
             st.warning(md(status.message), icon=":material/cloud_off:")
-        ui = tracking.ui_url()
+        ui = run_store.ui_url()
         if ui:
             st.link_button(
                 "Open the MLflow UI",
@@ -118,7 +120,7 @@ def render_store_status(
             st.text_input(
                 "Tracking URI",
                 key=_URI_INPUT,
-                placeholder=tracking.resolve_store().tracking_uri,
+                placeholder=run_store.resolve_store().tracking_uri,
                 on_change=_apply_uri,
                 help=(
                     "Where this browser session logs and reads MLflow runs, e.g. "
@@ -140,11 +142,11 @@ def render_store_status(
 
 @st.cache_data(ttl=60, show_spinner=False)
 def _experiment_id(uri: str, name: str) -> str | None:
-    found = tracking.client(tracking.resolve_store(uri)).get_experiment_by_name(name)
+    found = run_store.client(run_store.resolve_store(uri)).get_experiment_by_name(name)
     return found.experiment_id if found else None
 
 
-def experiment_id(store: tracking.Store, name: str) -> str | None:
+def experiment_id(store: run_store.Store, name: str) -> str | None:
     """Id of the experiment ``name`` (None when it does not exist or cannot be read)."""
     try:
         return _experiment_id(store.tracking_uri, name)
@@ -161,8 +163,8 @@ def _run_rows(
     run_ids: Sequence[str], stretches: Sequence[float], experiment_id: str | None
 ) -> pd.DataFrame:
     rows = pd.DataFrame({"stretch factor": list(stretches), "run id": list(run_ids)})
-    if experiment_id and tracking.ui_url():
-        rows["open in MLflow"] = [tracking.run_link(experiment_id, r) for r in run_ids]
+    if experiment_id and run_store.ui_url():
+        rows["open in MLflow"] = [run_store.run_link(experiment_id, r) for r in run_ids]
     return rows
 
 
@@ -181,12 +183,12 @@ def show_runs(
 
 
 def run_sweep(
-    catalog: tracking.CatalogLike,
+    catalog: CatalogLike,
     target: np.ndarray,
     stretches: Sequence[float],
     *,
     znorm: bool,
-    store: tracking.Store,
+    store: run_store.Store,
     experiment: str,
 ) -> list[str] | None:
     """Run a sweep with a progress bar; show errors in words. Returns the run ids or None."""

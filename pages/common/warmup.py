@@ -59,11 +59,11 @@ def warm_audio() -> None:
 def warm_store() -> None:
     """Open the tracking store the app will use (a new SQLite store creates its tables,
     which takes seconds), when it answers."""
-    from dtwcore.runs import sales as tracking
+    from dtwcore.runs import store as run_store
 
-    store = tracking.resolve_store()
-    if tracking.check_store(store).ok:
-        tracking.list_experiments(store)
+    store = run_store.resolve_store()
+    if run_store.check_store(store).ok:
+        run_store.list_experiments(store)
 
 
 def warm_up() -> dict[str, float]:

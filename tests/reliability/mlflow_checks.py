@@ -25,6 +25,7 @@ from mlflow.tracking import MlflowClient
 
 from dtwcore.runs import model as dtw_model
 from dtwcore.runs import sales as tracking
+from dtwcore.runs import store as run_store
 from dtwcore.sales import score_catalog
 from tests.conftest import free_port, wait_http
 
@@ -152,7 +153,7 @@ class RunReport:
 
 
 def check_runs(
-    store: tracking.Store,
+    store: run_store.Store,
     experiment: str,
     catalogs: dict[str, object] | None = None,
     *,
