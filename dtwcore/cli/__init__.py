@@ -51,10 +51,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     argv = sys.argv[1:] if argv is None else argv
-    try:
-        args = build_parser(argv[0] if argv else None).parse_args(argv)
-    except SystemExit as exc:  # --help, or a usage error already written on stderr
-        return int(exc.code or 0)
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except (ValueError, OSError) as exc:
