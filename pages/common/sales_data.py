@@ -45,8 +45,14 @@ from dtwcore.sales import (
 )
 from dtwcore.sales.target import PUBLISHED_NAME
 from dtwcore.sales.units import VALUE_KINDS
+from dtwcore.sales.window import Window, default_window
 from pages.common.sales_views import md
-from pages.common.session import SALES_PRODUCT, SALES_TARGET_PRODUCT, STRETCH_RANGE
+from pages.common.session import (
+    SALES_PRODUCT,
+    SALES_TARGET_PRODUCT,
+    SALES_WEEKS,
+    STRETCH_RANGE,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +72,8 @@ _READ = {
     "clip": "sales.read.clip",
     "values": "sales.read.values",
 }
-_PER_FILE = (SALES_PRODUCT, SALES_TARGET_PRODUCT, *_READ.values())
+_FILE_NOTE = "sales.file_note"
+_PER_FILE = (SALES_PRODUCT, SALES_TARGET_PRODUCT, SALES_WEEKS, *_READ.values())
 _LAYOUT_LABELS = {
     "auto": "Tell automatically",
     "wide": "Wide: one row per product, one column per week",
@@ -152,19 +159,40 @@ def weeks_of_shift(target_len: int, stretch: float) -> int:
 # --------------------------------------------------------------------------- catalogue
 
 
+def _forget_file() -> None:
+    """Clear what came from the file in use (selection, product target, reading choices,
+    value kind, weeks compared) before another is used; say what is kept."""
+    for key in _PER_FILE:
+        st.session_state.pop(key, None)
+    name = st.session_state.get(TARGET_NAME)
+    if name is None or name == PUBLISHED_NAME:
+        st.session_state.pop(_FILE_NOTE, None)
+        return
+    if name.startswith(product_target_name("")):
+        st.session_state[_FILE_NOTE] = (
+            f"The target was the {name} in the previous file; the published capacity is "
+            "the target again."
+        )
+        _set_target(BLOG_TARGET, PUBLISHED_NAME)
+    else:
+        st.session_state[_FILE_NOTE] = (
+            f"Kept from before: the target ({name}). Go back to the published capacity "
+            "under *Target* in the sidebar if it does not belong to this file."
+        )
+
+
 def _on_upload(widget_key: str) -> None:
     upload = st.session_state.get(widget_key)
     if upload is None:
         st.session_state.pop(FILE, None)
     else:
         st.session_state[FILE] = (upload.name, upload.getvalue())
-    for key in _PER_FILE:
-        st.session_state.pop(key, None)
+    _forget_file()
 
 
 def _use_demo() -> None:
-    for key in (FILE, *_PER_FILE):
-        st.session_state.pop(key, None)
+    st.session_state.pop(FILE, None)
+    _forget_file()
     st.session_state[_UPLOAD_VERSION] = st.session_state.get(_UPLOAD_VERSION, 0) + 1
 
 
@@ -174,8 +202,7 @@ def use_file(file: tuple[str, bytes] | None) -> None:
         _use_demo()
         return
     st.session_state[FILE] = file
-    for key in _PER_FILE:
-        st.session_state.pop(key, None)
+    _forget_file()
     st.session_state[_UPLOAD_VERSION] = st.session_state.get(_UPLOAD_VERSION, 0) + 1
 
 
@@ -306,8 +333,12 @@ def _raw_table(raw: tuple[list[str], list[list[str]]], columns: int = 12) -> pd.
 def _show_reading(catalog: Catalog, raw: tuple[list[str], list[list[str]]] | str) -> None:
     """The "We read this as" line, with the parsed table and the raw rows beside it."""
     guessed = catalog.roles.guessed if catalog.roles is not None else ()
-    guess = " (guessed; change it in the sidebar, under *How the file is read*)" if guessed else ""
-    st.markdown(f"**We read this as:** {md(summary_line(catalog))}{guess}")
+    chosen = [r for r in reading_choices() if r != "values"]
+    how = "your choice" if chosen else ""
+    if guessed:
+        how += ("; the rest " if chosen else "") + "guessed"
+        how += ": change it in the sidebar, under *How the file is read*"
+    st.markdown(f"**We read this as:** {md(summary_line(catalog))}" + (f" ({how})" if how else ""))
     with st.expander("Check the reading: the table as read, and the file's first rows"):
         left, right = st.columns(2)
         shown = min(8, len(catalog.weeks))
@@ -348,6 +379,8 @@ def data_sidebar() -> Catalog | None:
             "`python -m dtwcore score`."
         ),
     )
+    if _FILE_NOTE in st.session_state:
+        st.info(md(st.session_state.pop(_FILE_NOTE)), icon=":material/swap_horiz:")
     file = st.session_state.get(FILE)
     if not file:
         return demo()
@@ -400,6 +433,9 @@ def data_sidebar() -> Catalog | None:
 
 
 def _set_target(values: np.ndarray, name: str) -> None:
+    before = st.session_state.get(TARGET)
+    if before is None or before.size != np.size(values):
+        st.session_state.pop(SALES_WEEKS, None)  # the default window follows the length
     st.session_state[TARGET] = np.asarray(values, dtype=np.float64)
     st.session_state[TARGET_NAME] = name
     st.session_state[_TARGET_VERSION] = st.session_state.get(_TARGET_VERSION, 0) + 1
@@ -523,3 +559,28 @@ def stretch_slider(key: str, help: str, **options: object) -> float:
         help=help,
         **options,
     )
+
+
+def weeks_slider(catalog: Catalog, target_weeks: int) -> Window:
+    """The sidebar's "Weeks compared": which of the file's weeks are compared with the
+    target, by default the last ``target_weeks`` (all of them when the file is shorter)."""
+    n = len(catalog.weeks)
+    default = default_window(n, target_weeks)
+    chosen = st.session_state.get(SALES_WEEKS)
+    if not (
+        isinstance(chosen, (tuple, list)) and len(chosen) == 2 and 1 <= chosen[0] <= chosen[1] <= n
+    ):
+        st.session_state[SALES_WEEKS] = (default.first, default.last)
+    if n < 2:
+        return Window(1, n)
+    first, last = st.sidebar.select_slider(
+        "Weeks compared",
+        options=list(range(1, n + 1)),
+        value=(default.first, default.last),
+        format_func=lambda k: str(catalog.weeks[k - 1]),
+        key=SALES_WEEKS,
+        help=f"Which of the file's {n:,} weeks are compared with the target's "
+        f"{target_weeks:,}. By default the last {min(n, target_weeks):,}: the weeks that "
+        "line up with the target.",
+    )
+    return Window(int(first), int(last))

@@ -18,6 +18,7 @@ dates      how dates are written: ``ymd``, ``dmy`` or ``mdy``
 weekstart  the first day of a week, ``monday`` … ``sunday``
 clip       ``1`` sets negative units to 0
 values     what the values are (labels only): ``units``, ``usd``, ``eur`` or ``gbp``
+weeks      the file's weeks compared with the target, ``FROM:TO`` counted from 1
 =========  ==========================================================================
 
 Reading choices left on "tell automatically" are not written; with the demo data there
@@ -57,6 +58,7 @@ from dtwcore.sales.target import (
     values_spec,
 )
 from dtwcore.sales.units import VALUE_KINDS
+from dtwcore.sales.window import parse_weeks
 from pages.common import sales_data as data
 from pages.common.sales_views import PRODUCT, md
 from pages.common.session import (
@@ -64,6 +66,7 @@ from pages.common.session import (
     SALES_BAND,
     SALES_STRETCH,
     SALES_TOP_N,
+    SALES_WEEKS,
     SALES_ZNORM,
     STRETCH_RANGE,
     TOP_N_RANGE,
@@ -75,12 +78,13 @@ from pages.common.uploads import UploadStore, content_key
 READING = {"layout": "layout", "id": "ids", "week": "week", "units": "units",
            "dates": "date_order", "weekstart": "week_start", "clip": "clip",
            "values": "values"}  # fmt: skip
-PARAMS = ("data", "stretch", "znorm", "band", "n", "product", "target", *READING)
+PARAMS = ("data", "stretch", "znorm", "band", "n", "product", "target", "weeks", *READING)
 SHAPES_PARAMS = ("data", "k", "stretch", "znorm", "shape", *READING)
 
 _WRITTEN = "sales.url.written"  # the parameters this session last put in the address
 _SHAPES_WRITTEN = "shapes.url.written"  # the same for Demand Shapes
 _PENDING_TARGET = "sales.url.target"  # a target from the address, applied once data is read
+_PENDING_WEEKS = "sales.url.weeks"  # the weeks compared from the address, the same
 _PROBLEMS = "sales.url.problems"  # what in the address could not be used, in words
 
 
@@ -161,6 +165,8 @@ def _read(params: Mapping[str, Any]) -> list[str]:
     if "product" in params:
         st.session_state[PRODUCT] = params["product"]
     st.session_state[_PENDING_TARGET] = params.get("target")
+    if "weeks" in params:
+        st.session_state[_PENDING_WEEKS] = params["weeks"]
     return problems
 
 
@@ -286,6 +292,22 @@ def read_target(catalog: Catalog) -> None:
     data.use_target(values, "target from the link")
 
 
+def read_weeks(catalog: Catalog) -> None:
+    """Once the catalogue and the target are read: the weeks compared named by the address
+    (``weeks=FROM:TO``, :func:`dtwcore.sales.window.parse_weeks`), if any is pending."""
+    text = st.session_state.pop(_PENDING_WEEKS, None)
+    if text is None:
+        return
+    try:
+        window = parse_weeks(text, len(catalog.weeks))
+    except CatalogError as exc:
+        st.session_state.setdefault(_PROBLEMS, []).append(
+            f"The link's {md(exc)}; the default weeks are compared."
+        )
+        return
+    st.session_state[SALES_WEEKS] = (window.first, window.last)
+
+
 def show_problems() -> None:
     """Say in words what in the address could not be used (once)."""
     for text in st.session_state.pop(_PROBLEMS, []):
@@ -313,9 +335,11 @@ def write_address(
     top_n: int,
     product: str,
     target: str | None,
+    weeks: str,
 ) -> None:
     """Sales Trends, after the page has run: the address names the view on screen."""
     params = _data_params() | {
+        "weeks": weeks,
         "stretch": _format(stretch),
         "znorm": "1" if znorm else "0",
         "band": f"{_format(band[0])}-{_format(band[1])}",
