@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dtwcore.sales import BLOG_TARGET, Catalog, demo_catalog, load_catalog, score_catalog
+from pages.common.sales_views import picked_row
 from pages.common.session import SalesAnalysis
 
 from .conftest import ROOT, UCI_CSV
@@ -255,3 +256,12 @@ def test_a_shorter_target_works_without_euclidean(uci_bytes: tuple[str, bytes]) 
     # floor(0.05 x 30) = 1, and the 22 weeks the products have more widen the band.
     assert "**= 1 week earlier to 23 weeks later**" in sidebar_captions(at)
     assert "the stretch factor itself allows ±1 week" in sidebar_captions(at)
+
+
+def test_a_clicked_cell_picks_its_row_whatever_is_ticked() -> None:
+    # The table was drawn with row 2 ticked (the selected product).
+    assert picked_row({"rows": [2], "cells": [[5, "distance"]]}, [2]) == 5
+    assert picked_row({"rows": [4], "cells": []}, [2]) == 4  # a newly ticked box
+    assert picked_row({"rows": [2, 4], "cells": []}, [2]) == 4
+    assert picked_row({"rows": [], "cells": []}, [2]) is None  # the tick taken off
+    assert picked_row({"rows": [2], "cells": []}, [2]) is None
