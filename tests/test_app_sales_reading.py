@@ -41,7 +41,7 @@ def test_store_sales_export_is_read_on_its_own() -> None:
     assert not at.exception and not at.error
     assert (
         "**We read this as:** 45 products × 143 weeks, from 2010-02-05 to 2012-10-26, "
-        "product = Store, week = Date, units = Weekly\\_Sales (guessed: change it"
+        "product = Store, week = Date, units = Weekly\\_Sales (guessed: layout, "
     ) in markdown(at)
     # 143 weeks against the 52-week capacity: the last 52 weeks are compared.
     assert at.select_slider(key="sales.weeks").value == (92, 143)

@@ -333,12 +333,15 @@ def _raw_table(raw: tuple[list[str], list[list[str]]], columns: int = 12) -> pd.
 def _show_reading(catalog: Catalog, raw: tuple[list[str], list[list[str]]] | str) -> None:
     """The "We read this as" line, with the parsed table and the raw rows beside it."""
     guessed = catalog.roles.guessed if catalog.roles is not None else ()
-    chosen = [r for r in reading_choices() if r != "values"]
-    how = "your choice" if chosen else ""
+    words = {"ids": "product", "week": "week", "units": "units", "layout": "layout"}
+    chosen = [words[r] for r in reading_choices() if r in words]
+    parts = [f"your choice: {', '.join(chosen)}"] if chosen else []
     if guessed:
-        how += ("; the rest " if chosen else "") + "guessed"
-        how += ": change it in the sidebar, under *How the file is read*"
-    st.markdown(f"**We read this as:** {md(summary_line(catalog))}" + (f" ({how})" if how else ""))
+        parts.append(
+            f"guessed: {', '.join(guessed)}; change it in the sidebar, under *How the file is read*"
+        )
+    how = f" ({'; '.join(parts)})" if parts else ""
+    st.markdown(f"**We read this as:** {md(summary_line(catalog))}{how}")
     with st.expander("Check the reading: the table as read, and the file's first rows"):
         left, right = st.columns(2)
         shown = min(8, len(catalog.weeks))
