@@ -132,8 +132,8 @@ def test_bad_file_shows_an_error_not_a_traceback() -> None:
     assert not at.exception
     assert len(at.error) == 1
     assert at.error[0].value == (
-        "sales.xlsx looks like an Excel workbook. In Excel choose File \\> Save As \\> CSV, then "
-        "upload the CSV file.\n\nUpload a corrected file, change how it is read (sidebar), "
+        "sales.xlsx is a damaged or unsupported Excel workbook (BadZipFile). Save it again as "
+        ".xlsx, or as CSV.\n\nUpload a corrected file, change how it is read (sidebar), "
         "or go back to the demo data."
     )
     assert "sales.analysis" not in at.session_state

@@ -42,6 +42,7 @@ from dtwcore.sales import (
     CatalogError,
     CatalogReader,
 )
+from dtwcore.sales.reading import WORKBOOK_SUFFIX
 from dtwcore.sales.results import (
     OutputFile,
     Progress,
@@ -119,6 +120,8 @@ def run(args: argparse.Namespace) -> int:
         raise CatalogError("--spark-master needs --engine spark")
     if args.engine == "spark" and (args.weeks is not None or args.keep_nonpositive):
         raise CatalogError("--weeks and --keep-nonpositive need the local engine")
+    if args.engine == "spark" and args.input.lower().endswith(WORKBOOK_SUFFIX):
+        raise CatalogError("an .xlsx workbook needs the local engine")
     started = time.monotonic()
     options = read_options(args)
     with asking_with_flags():

@@ -43,6 +43,7 @@ from dtwcore.sales import (
     score_catalog,
     summary_line,
 )
+from dtwcore.sales.dialect import is_workbook, workbook_sheets
 from dtwcore.sales.target import PUBLISHED_NAME
 from dtwcore.sales.units import VALUE_KINDS
 from dtwcore.sales.window import Window, default_window
@@ -71,6 +72,7 @@ _READ = {
     "date_order": "sales.read.date_order",
     "clip": "sales.read.clip",
     "values": "sales.read.values",
+    "sheet": "sales.read.sheet",
 }
 _FILE_NOTE = "sales.file_note"
 _PER_FILE = (SALES_PRODUCT, SALES_TARGET_PRODUCT, SALES_WEEKS, *_READ.values())
@@ -113,12 +115,26 @@ def load_file(
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def raw_rows(data: bytes, name: str) -> tuple[list[str], list[list[str]]] | str:
-    """The header and first rows of an uploaded file as text, or why it has none."""
+def raw_rows(
+    data: bytes, name: str, sheet: str | None = None
+) -> tuple[list[str], list[list[str]]] | str:
+    """The header and first rows of an uploaded file (of its ``sheet`` when it is a
+    workbook) as text, or why it has none."""
     try:
-        return peek(data, name=name)
+        return peek(data, name=name, sheet=sheet)
     except CatalogError as exc:
         return str(exc)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def sheets(data: bytes, name: str) -> list[str]:
+    """The sheets of an uploaded ``.xlsx`` workbook (none for other files)."""
+    if not is_workbook(data):
+        return []
+    try:
+        return workbook_sheets(data, name)
+    except CatalogError:
+        return []
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -209,7 +225,7 @@ def use_file(file: tuple[str, bytes] | None) -> None:
 def reading_choices() -> dict[str, object]:
     """The reading choices made in the sidebar for the file in use (those left on "tell
     automatically" are not listed), by role: ``layout``, ``ids`` (list), ``week``,
-    ``units``, ``date_order``, ``week_start``, ``clip``, ``values`` (a key of
+    ``units``, ``date_order``, ``week_start``, ``clip``, ``sheet``, ``values`` (a key of
     :data:`dtwcore.sales.units.VALUE_KINDS`; labels only, not how the file is parsed)."""
     defaults: dict[str, object] = {
         "layout": "auto",
@@ -247,15 +263,28 @@ def _reading() -> tuple[tuple[str, object], ...]:
         ("week_start", WEEKDAYS.index(state.get(_READ["week_start"]) or WEEKDAYS[0])),
         ("date_order", state.get(_READ["date_order"]) or "auto"),
         ("clip_negative", bool(state.get(_READ["clip"]))),
+        ("sheet", state.get(_READ["sheet"])),
     ]
     return tuple(pairs)
 
 
-def _reading_controls(header: list[str], question: AmbiguousColumns | None) -> None:
-    """Sidebar controls for the layout and the column roles (kept in session state)."""
+def _reading_controls(
+    header: list[str], question: AmbiguousColumns | None, sheet_names: list[str]
+) -> None:
+    """Sidebar controls for the sheet, the layout and the column roles (kept in session
+    state)."""
     chosen = any(st.session_state.get(_READ[k]) for k in ("ids", "week", "units"))
     expanded = question is not None or chosen  # open while the planner is choosing
     with st.sidebar.expander("How the file is read", expanded=expanded, icon=":material/table:"):
+        if len(sheet_names) > 1:
+            st.selectbox(
+                "Sheet",
+                sheet_names,
+                index=None,
+                key=_READ["sheet"],
+                placeholder=f"The first ({sheet_names[0]})",
+                help="The workbook's sheet that holds the sales.",
+            )
         st.selectbox(
             "Layout",
             LAYOUTS,
@@ -370,8 +399,8 @@ def data_sidebar() -> Catalog | None:
     version = st.session_state.get(_UPLOAD_VERSION, 0)
     widget_key = f"sales.uploader.{version}"
     st.sidebar.file_uploader(
-        "Upload weekly sales (CSV or Parquet)",
-        type=["csv", "tsv", "txt", "parquet", "pq"],
+        "Upload weekly sales (CSV, Excel or Parquet)",
+        type=["csv", "tsv", "txt", "xlsx", "parquet", "pq"],
         key=widget_key,
         on_change=partial(_on_upload, widget_key),
         help=(
@@ -394,7 +423,7 @@ def data_sidebar() -> Catalog | None:
         icon=":material/undo:",
         help=f"Stop using {md(name)} and show the made-up demo data.",
     )
-    raw = raw_rows(data, name)
+    raw = raw_rows(data, name, st.session_state.get(_READ["sheet"]))
     question: AmbiguousColumns | None = None
     catalog: Catalog | None = None
     try:
@@ -416,7 +445,9 @@ def data_sidebar() -> Catalog | None:
             icon=":material/error:",
         )
     if not isinstance(raw, str):
-        _reading_controls(raw[0], question)
+        _reading_controls(raw[0], question, sheets(data, name))
+    elif len(sheets(data, name)) > 1:  # another sheet may hold the sales
+        _reading_controls([], question, sheets(data, name))
     if question is not None:
         st.info(
             f"{md(question)} Choose {_ROLE_WORDS.get(question.role, 'the columns')} in the "

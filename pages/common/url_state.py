@@ -18,6 +18,7 @@ dates      how dates are written: ``ymd``, ``dmy`` or ``mdy``
 weekstart  the first day of a week, ``monday`` … ``sunday``
 clip       ``1`` sets negative units to 0
 values     what the values are (labels only): ``units``, ``usd``, ``eur`` or ``gbp``
+sheet      the sheet of an ``.xlsx`` workbook (absent: the first)
 weeks      the file's weeks compared with the target, ``FROM:TO`` counted from 1
 =========  ==========================================================================
 
@@ -77,7 +78,7 @@ from pages.common.uploads import UploadStore, content_key
 # Reading choices: address parameter -> role in sales_data.reading_choices().
 READING = {"layout": "layout", "id": "ids", "week": "week", "units": "units",
            "dates": "date_order", "weekstart": "week_start", "clip": "clip",
-           "values": "values"}  # fmt: skip
+           "values": "values", "sheet": "sheet"}  # fmt: skip
 PARAMS = ("data", "stretch", "znorm", "band", "n", "product", "target", "weeks", *READING)
 SHAPES_PARAMS = ("data", "k", "stretch", "znorm", "shape", *READING)
 
@@ -172,7 +173,8 @@ def _read(params: Mapping[str, Any]) -> list[str]:
 
 def _read_reading(params: Mapping[str, str | list[str]], file: tuple[str, bytes]) -> list[str]:
     """Put the address's reading choices for ``file`` into the sidebar's state."""
-    raw = data.raw_rows(file[1], file[0])
+    sheet = params.get("sheet") if params.get("sheet") in data.sheets(file[1], file[0]) else None
+    raw = data.raw_rows(file[1], file[0], sheet)
     header = set() if isinstance(raw, str) else set(raw[0])
     allowed: dict[str, Collection[str]] = {
         "layout": [x for x in LAYOUTS if x != "auto"],
@@ -182,6 +184,7 @@ def _read_reading(params: Mapping[str, str | list[str]], file: tuple[str, bytes]
         "weekstart": WEEKDAYS,
         "clip": ("0", "1"),
         "values": [x for x in VALUE_KINDS if x != "auto"],
+        "sheet": data.sheets(file[1], file[0]),
     }
     problems: list[str] = []
     for name, role in READING.items():
@@ -192,7 +195,9 @@ def _read_reading(params: Mapping[str, str | list[str]], file: tuple[str, bytes]
         fits = header if name == "id" else allowed[name]
         bad = [v for v in values if v not in fits]
         if bad:
-            what = "column" if name in ("id", "week", "units") else "choice"
+            what = {"id": "column", "week": "column", "units": "column", "sheet": "sheet"}.get(
+                name, "choice"
+            )
             problems.append(
                 f"{name}={md(bad[0])}: {md(file[0])} has no such {what}; that part of "
                 "the link is left out and the file is read as guessed."
