@@ -141,6 +141,8 @@ top_n = int(
 )
 
 # --------------------------------------------------------------------------- scores
+if coverage is not None:
+    st.warning(md(coverage), icon=":material/warning:")
 if left_out and not keep_all:
     with st.expander(md(nonpositive_note(left_out, window)), icon=":material/block:"):
         st.caption(
@@ -156,8 +158,6 @@ if n_products == 0:
     )
     session.set_sales_analysis(None)
     end_page()
-if coverage is not None:
-    st.warning(md(coverage), icon=":material/warning:")
 key = catalog.content_hash
 target_key = tuple(float(v) for v in target)
 with st.spinner(f"Comparing {n_products:,} products with the target…"):

@@ -5,6 +5,8 @@ to its file, one selected product (ticks, clicked cells, sliders) and money labe
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -16,8 +18,10 @@ from dtwcore import dtw_one_to_many
 from dtwcore.sales import BLOG_TARGET, DEFAULT_STRETCH
 from scripts.make_sales_examples import three_week_orders, three_year_stores
 
+from .layout_checks import CUT_TEXT_JS
 from .test_browser_sales import SHOTS, _full_screenshot, _metric, _settle, _upload_uci
 from .test_browser_sales_reading import _choose, _idle
+from .test_sales_xlsx import workbook
 
 pytestmark = pytest.mark.browser
 
@@ -202,3 +206,41 @@ def test_one_selected_product_everywhere_and_money_labels(
     )
     assert "$/wk" in headers and "Units/wk" not in headers
     page.screenshot(path=str(SHOTS / "sales_money_1400.png"))
+
+
+def test_a_workbook_upload_with_its_sheet_at_1280_by_800(
+    browser_page,  # noqa: ANN001
+    app_server: str,
+    tmp_path: Path,
+) -> None:
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{app_server}/sales-trends")
+    page.get_by_role("heading", name="Sales Trends").wait_for()
+    data, ids, _, values = three_year_stores()
+    rows = list(csv.reader(io.StringIO(data.decode())))
+    book = tmp_path / "stores_3y.xlsx"
+    book.write_bytes(workbook({"Read me": [["Sales are on the next sheet"]], "Sales": rows}))
+    _upload(page, book)
+    page.get_by_text("stores_3y.xlsx has no rows.").wait_for(timeout=60_000)
+    _choose(page, "stSelectbox", "Sheet", "Sales")
+    best, dist = _best(values, ids, slice(104, 156))
+    _metric(page, "Best match").filter(has_text=best).wait_for(timeout=60_000)
+    _settle(page)
+    assert re.search(rf"{best}\s+distance {dist:.2f}", _metric(page, "Best match").inner_text())
+    assert parse_qs(urlparse(page.url).query)["sheet"] == ["Sales"]
+    assert page.evaluate(CUT_TEXT_JS) == []
+    page.screenshot(path=str(SHOTS / "sales_xlsx_1280.png"), full_page=True)
+
+    # The three-week file at 1280 x 800: its flag, note and cards fit.
+    orders = tmp_path / "online_retail_dec.csv"
+    orders.write_bytes(three_week_orders()[0])
+    _upload(page, orders)
+    page.get_by_text("it is not clear which column holds the product codes").wait_for()
+    _choose(page, "stMultiSelect", "Product column(s)", "StockCode")
+    _choose(page, "stSelectbox", "Week or date column", "InvoiceDate")
+    _choose(page, "stSelectbox", "Units column", "Quantity")
+    page.get_by_text("The products cover 3 weeks and the target has 52").wait_for(timeout=60_000)
+    _settle(page)
+    assert page.evaluate(CUT_TEXT_JS) == []
+    page.screenshot(path=str(SHOTS / "sales_3w_1280.png"))

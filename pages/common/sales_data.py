@@ -268,13 +268,11 @@ def _reading() -> tuple[tuple[str, object], ...]:
     return tuple(pairs)
 
 
-def _reading_controls(
-    header: list[str], question: AmbiguousColumns | None, sheet_names: list[str]
-) -> None:
+def _reading_controls(header: list[str], read: bool, sheet_names: list[str]) -> None:
     """Sidebar controls for the sheet, the layout and the column roles (kept in session
-    state)."""
-    chosen = any(st.session_state.get(_READ[k]) for k in ("ids", "week", "units"))
-    expanded = question is not None or chosen  # open while the planner is choosing
+    state); open while the file is not ``read`` or the planner is choosing."""
+    chosen = any(st.session_state.get(_READ[k]) for k in ("ids", "week", "units", "sheet"))
+    expanded = not read or chosen
     with st.sidebar.expander("How the file is read", expanded=expanded, icon=":material/table:"):
         if len(sheet_names) > 1:
             st.selectbox(
@@ -445,9 +443,9 @@ def data_sidebar() -> Catalog | None:
             icon=":material/error:",
         )
     if not isinstance(raw, str):
-        _reading_controls(raw[0], question, sheets(data, name))
+        _reading_controls(raw[0], catalog is not None, sheets(data, name))
     elif len(sheets(data, name)) > 1:  # another sheet may hold the sales
-        _reading_controls([], question, sheets(data, name))
+        _reading_controls([], False, sheets(data, name))
     if question is not None:
         st.info(
             f"{md(question)} Choose {_ROLE_WORDS.get(question.role, 'the columns')} in the "
