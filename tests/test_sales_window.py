@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dtwcore import cli, dtw_one_to_many
-from dtwcore.sales import BLOG_TARGET, CatalogError, load_catalog
+from dtwcore.sales import BLOG_TARGET, SNIFF_ROWS, AmbiguousColumns, CatalogError, load_catalog
 from dtwcore.sales.export import download_name
 from dtwcore.sales.units import values_unit
 from dtwcore.sales.window import (
@@ -152,3 +152,20 @@ def test_score_flags_a_three_week_file_and_leaves_out_non_products(
     assert capsys.readouterr().err == f"warning: {SHORT}\n"
     assert sorted(_ranked(out)["product"]) == sorted(ids)
     assert values.shape == (43, 3)
+
+
+def test_dates_that_read_both_ways_in_the_sample_are_told_by_the_whole_file() -> None:
+    """The first 10,000 rows read both ways (12/01/10 …); a later row, 12/13/10, can only
+    be month-first: the page's reader looks at the whole date column before asking."""
+    rows = ["Product,Date,Units"]
+    rows += [f"P{k % 7},{1 + k % 12}/{1 + k % 12:02d}/10,1" for k in range(SNIFF_ROWS)]
+    rows += ["P1,12/13/10,5"]
+    data = ("\n".join(rows) + "\n").encode()
+    cat = load_catalog(data, name="late.csv")
+    assert cat.roles is not None and cat.roles.date_order == "mdy"
+    assert cat.weeks[-1] == "2010-12-13"
+    assert cat.values.sum() == SNIFF_ROWS + 5
+    # Both ways everywhere: the question stays, and says so of every date.
+    with pytest.raises(AmbiguousColumns) as err:
+        load_catalog(("\n".join(rows[:-1]) + "\n").encode(), name="both.csv")
+    assert err.value.role == "dates"

@@ -65,7 +65,7 @@ from dtwcore.sales.dialect import (
     whole_rows,
     workbook_csv,
 )
-from dtwcore.sales.errors import CatalogError
+from dtwcore.sales.errors import AmbiguousColumns, CatalogError
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS, Limits
 from dtwcore.sales.text import cell_text, names, number_text, quote, show
 
@@ -149,7 +149,14 @@ def load_catalog(
     else:
         header, rows, lines, decimal_comma = read_csv_rows(data, fname, notes, limits)
     header = clean_header(header, fname)
-    roles = resolve_roles(header, rows[:SNIFF_ROWS], options, fname, decimal_comma)
+    try:
+        roles = resolve_roles(header, rows[:SNIFF_ROWS], options, fname, decimal_comma)
+    except AmbiguousColumns as exc:
+        if exc.role != "dates" or len(rows) <= SNIFF_ROWS:
+            raise
+        # Every sampled date reads both ways: the later rows may tell (12/13/10), so the
+        # whole file is looked at before asking.
+        roles = resolve_roles(header, rows, options, fname, decimal_comma)
     cat = build_catalog(header, rows, lines, roles, options, fname, notes, decimal_comma)
     if limits is not None:
         n, w = cat.values.shape
