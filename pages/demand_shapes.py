@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dtwcore.plots import PLOT_CONFIG
 from dtwcore.plots.shapes import (
     METHOD_LABELS,
     analogues_figure,
@@ -25,6 +26,7 @@ from pages.common import sales_data as data
 from pages.common import shapes_data, url_state
 from pages.common.page_end import end_page
 from pages.common.sales_views import download, md, plot_text
+from pages.common.selection import clicked_data
 from pages.common.tracking_panel import (
     TRACKING_ERRORS,
     current_store,
@@ -32,13 +34,11 @@ from pages.common.tracking_panel import (
     store_status,
 )
 
-PLOT_CONFIG = {"displaylogo": False}
 PICK = "shapes.pick"
 NEW_WEEKS = "shapes.new_known"
 NEW_VERSION = "shapes.new_version"
 EXAMPLE_WEEKS = 8
 MAX_OVERLAY = 60  # members drawn in the overlay (the closest to the medoid)
-TRACES_PER_SHAPE = 4  # traces per panel of shapes_grid: band top, band, medoid, average
 
 st.title("Demand Shapes", anchor=False)
 st.caption(
@@ -117,7 +117,9 @@ with tab_shapes:
         "Shapes",
         f"{result.k}",
         border=True,
-        help="Chosen by silhouette." if result.k_scores else "As chosen in the sidebar.",
+        help=f"Chosen by silhouette; the runner-up was {result.runner_up}."
+        if result.k_scores
+        else "As chosen in the sidebar.",
     )
     m2.metric(
         "Mean silhouette",
@@ -135,9 +137,9 @@ with tab_shapes:
         st.session_state[PICK] = 0
 
     def _clicked() -> None:
-        points = st.session_state["shapes.grid"]["selection"]["points"]
-        if points:
-            st.session_state[PICK] = int(points[0]["curve_number"]) // TRACES_PER_SHAPE
+        shape = clicked_data("shapes.grid")  # the clicked point's shape, from shapes_grid
+        if shape:
+            st.session_state[PICK] = int(shape[0])
 
     titles = [
         f"Shape {c + 1}: {int(n):,} products<br>medoid {plot_text(ids[m])}"

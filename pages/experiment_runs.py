@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dtwcore.plots import PLOT_CONFIG
 from dtwcore.plots.experiments import (
     MAX_SIDE_BY_SIDE,
     histograms_side_by_side,
@@ -44,7 +45,6 @@ from pages.common.tracking_panel import (
     store_status,
 )
 
-PLOT_CONFIG = {"displaylogo": False}
 EXPERIMENT = "experiments.experiment"
 SCORED = "experiments.scored"
 FROM_SALES = "Data on the Sales Trends page"

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dtwcore.plots import PLOT_CONFIG
 from dtwcore.plots.sales import (
     cost_heatmap,
     distance_histogram,
@@ -35,8 +36,6 @@ from pages.common import sales_data as data
 from pages.common.page_end import end_page
 from pages.common.sales_views import PRODUCT, download, info_table, md, plot_text, product_table
 from pages.common.tracking_panel import render_log_panel
-
-PLOT_CONFIG = {"displaylogo": False}
 
 st.title("Sales Trends", anchor=False)
 st.caption(

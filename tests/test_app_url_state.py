@@ -151,3 +151,14 @@ def test_the_planner_can_say_the_values_are_money(hold: Callable[[Path], str]) -
     again = open_link(dict(at.query_params))
     assert again.selectbox(key="sales.read.values").value == "usd"
     assert "$/wk" in table_headers(again)
+
+
+def test_the_readme_lists_every_address_parameter() -> None:
+    """The parameter names live in url_state; the README says what each means."""
+    from pages.common.url_state import MIX_PARAMS, PARAMS, SHAPES_PARAMS
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Settings in the address", 1)[1].split("\n### ", 1)[0]
+    listed = set(re.findall(r"`(\w+)`", section))
+    named = set(PARAMS) | set(SHAPES_PARAMS) | set(MIX_PARAMS)
+    assert named <= listed, sorted(named - listed)

@@ -64,3 +64,21 @@ def test_clicked_points_custom_data_in_both_shapes_the_browser_sends() -> None:
     assert point_data({"customdata": {"1": 7.47, "0": 7.04}}) == [7.04, 7.47]
     assert point_data({"customdata": ["P202", 5.0]}) == ["P202", 5.0]
     assert point_data({"customdata": None}) == [] and point_data({}) == []
+
+
+def test_a_click_is_read_from_the_clicked_points_own_data(monkeypatch) -> None:  # noqa: ANN001
+    """Demand Shapes' panels carry the shape in customdata ((W, 1) per trace): the browser
+    sends {"0": shape} or [shape]; no click, or a click event without points, reads []."""
+    import streamlit as st
+
+    from pages.common.selection import clicked_data
+
+    state = {
+        "grid": {"selection": {"points": [{"curve_number": 7, "customdata": {"0": 2}}]}},
+        "scatter": {"selection": {"points": [{"customdata": ["P202", 5.0]}]}},
+        "empty": {"selection": {"points": []}},
+    }
+    monkeypatch.setattr(st, "session_state", state)
+    assert clicked_data("grid") == [2]
+    assert clicked_data("scatter") == ["P202", 5.0]
+    assert clicked_data("empty") == [] and clicked_data("never clicked") == []

@@ -84,6 +84,18 @@ def add_matching_arguments(parser: argparse.ArgumentParser, weeks: str) -> None:
     )
 
 
+def add_raw_csv_argument(parser: argparse.ArgumentParser) -> None:
+    """Add --raw-csv: CSV cells exactly as read, for programs (see
+    :mod:`dtwcore.sales.export`)."""
+    parser.add_argument(
+        "--raw-csv",
+        action="store_true",
+        help="write CSV cells exactly as read, for programs; by default a text cell that "
+        "starts with = + - or @ gets a leading apostrophe so that spreadsheets do not run it "
+        "as a formula (Parquet is always exact)",
+    )
+
+
 def _weekday(text: str) -> int:
     try:
         return week_start_day(text)

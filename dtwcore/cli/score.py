@@ -31,6 +31,7 @@ import pyarrow as pa
 from dtwcore.cli.options import (
     add_catalogue_input,
     add_matching_arguments,
+    add_raw_csv_argument,
     add_reading_arguments,
     add_target_arguments,
     asking_with_flags,
@@ -72,6 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="OUTPUT",
         help="result file, .csv or .parquet; '-' writes CSV to standard output",
     )
+    add_raw_csv_argument(p)
     add_target_arguments(p, "INPUT")
     add_matching_arguments(p, "target weeks")
     p.add_argument(
@@ -163,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
             )
         if args.out == "-":
             tables = _end_progress_first(tables, progress)
-        written = write_results(output, tables)
+        written = write_results(output, tables, raw=args.raw_csv)
     except BaseException:
         output.discard()
         progress.close()

@@ -13,8 +13,9 @@ Modules, from the bottom up:
 * :mod:`~dtwcore.sales.target` (the target and its one grammar),
   :mod:`~dtwcore.sales.scoring` (distances, the ranking rule, z-scores, outliers),
   :mod:`~dtwcore.sales.export` (safe CSV, file names), :mod:`~dtwcore.sales.demo`;
-* :mod:`~dtwcore.sales.results` (scoring a file batch by batch, result files) and
-  :mod:`~dtwcore.sales.spark` (the same on Spark), imported on demand.
+* :mod:`~dtwcore.sales.results` (scoring a file batch by batch, result files),
+  :mod:`~dtwcore.sales.spark` (the same on Spark) and :mod:`~dtwcore.sales.mix` (the
+  product mix that fills the capacity: search, exact checks, plan), imported on demand.
 
 Every public name is importable from ``dtwcore.sales`` itself.
 """
@@ -50,7 +51,7 @@ from dtwcore.sales.errors import (
     CatalogError,
     CatalogTooLarge,
 )
-from dtwcore.sales.export import csv_text, neutralise_formulas
+from dtwcore.sales.export import csv_text, neutralise_formulas, read_csv_text, restore_formulas
 from dtwcore.sales.facts import (
     BIG_CATALOGUES,
     BLOG_TARGET,
@@ -152,7 +153,9 @@ __all__ = [
     "quantile_outliers",
     "rank_distances",
     "rank_order",
+    "read_csv_text",
     "resolve_roles",
+    "restore_formulas",
     "score_catalog",
     "shortlist",
     "sniff_dialect",

@@ -42,7 +42,8 @@ VOLUME_BAND = (0.8, 1.2)
 # number or date could otherwise ask for millions of columns.
 MAX_UNITS = 1e15
 MAX_WEEKS = 10_000
-# Largest upload the app takes (.streamlit/config.toml server.maxUploadSize should match).
+# Largest upload the app takes, sales or audio (dtwcore.audio reads it too);
+# .streamlit/config.toml server.maxUploadSize must agree, and a test checks it.
 MAX_UPLOAD_MB = 50
 # How to score catalogues bigger than the interactive page takes.
 BIG_CATALOGUES = (

@@ -21,11 +21,11 @@ from typing import IO, BinaryIO
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from dtwcore.distance import dtw_one_to_many
 from dtwcore.sales.errors import CatalogError
+from dtwcore.sales.export import CsvTableWriter
 from dtwcore.sales.facts import DEFAULT_STRETCH
 from dtwcore.sales.reading import CatalogReader, file_format
 from dtwcore.sales.scoring import rank_order, zscores
@@ -323,23 +323,27 @@ class OutputFile:
 
 
 def write_results(
-    output: OutputFile, tables: Iterable[pa.Table], schema: pa.Schema = RESULT_SCHEMA
+    output: OutputFile,
+    tables: Iterable[pa.Table],
+    schema: pa.Schema = RESULT_SCHEMA,
+    *,
+    raw: bool = False,
 ) -> int:
     """Write result tables of ``schema`` to ``output`` in order; commit; return rows.
 
+    CSV goes through :class:`dtwcore.sales.export.CsvTableWriter`: text cells a spreadsheet
+    would run as formulas get a leading apostrophe unless ``raw``. Parquet is always exact.
     On any error the temporary file is removed and nothing appears at the output path.
     """
     rows = 0
     try:
         sink = output.open()
         try:
-            writer: pq.ParquetWriter | pacsv.CSVWriter
+            writer: pq.ParquetWriter | CsvTableWriter
             if output.format == "parquet":
                 writer = pq.ParquetWriter(sink, schema)
             else:
-                writer = pacsv.CSVWriter(
-                    sink, schema, write_options=pacsv.WriteOptions(quoting_style="needed")
-                )
+                writer = CsvTableWriter(sink, schema, raw=raw)
             with writer:
                 for table in tables:
                     writer.write_table(table)

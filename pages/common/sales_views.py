@@ -14,7 +14,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from dtwcore.sales import ZSCORE_THRESHOLD, csv_text, neutralise_formulas
+from dtwcore.sales import ZSCORE_THRESHOLD, csv_text
 from dtwcore.sales.units import Unit
 from pages.common.session import SALES_PRODUCT
 
@@ -132,7 +132,7 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     """CSV for download: formulas neutralised, numbers exact (not rounded), CRLF line ends
     (``dtwcore.sales.csv_text``), so a cell holding a line break cannot split its row and
     start a new, unneutralised cell."""
-    return csv_text(neutralise_formulas(df)).encode("utf-8")
+    return csv_text(df).encode("utf-8")
 
 
 def download(df: pd.DataFrame, label: str, file_name: str, *, key: str, help: str) -> None:

@@ -261,7 +261,7 @@ def render_log_panel(analysis: SalesAnalysis) -> None:
                         target,
                         stretch=stretch,
                         znorm=znorm,
-                        scores=analysis.get("scores"),
+                        scores=analysis.scores,
                         store=store,
                         experiment=experiment,
                         source="app",

@@ -1,8 +1,5 @@
 """Page settings in the address, so a reload or a shared link reopens a view.
 
-Sales Trends' query parameters (all optional; a missing one keeps the page's default):
-
-=========  ==========================================================================
 data       key of an uploaded file kept on the server (:mod:`pages.common.uploads`)
 stretch    stretch factor, e.g. ``0.1``
 znorm      ``1`` compare shapes only (z-normalised), ``0`` compare units
@@ -25,6 +22,11 @@ weeks      the file's weeks compared with the target, ``FROM:TO`` counted from 1
 Reading choices left on "tell automatically" are not written; with the demo data there
 are none. Demand Shapes uses ``data`` and the reading choices the same way, with ``k``
 (``auto`` or a number of shapes), ``stretch``, ``znorm`` and ``shape`` (from 1).
+=======
+The parameters are :data:`PARAMS` (Sales Trends), :data:`SHAPES_PARAMS` (Demand Shapes)
+and :data:`MIX_PARAMS` (Product Mix), all optional; the README's "Settings in the address"
+says what each means (a test checks that it lists every one). Reading choices left on
+"tell automatically" are not written.
 
 On a session's first run (a shared link opened, a reload) and after back or forward in
 the browser, the address wins: its settings are put into the widgets' session state
@@ -51,6 +53,7 @@ from dtwcore.sales import (
     Catalog,
     CatalogError,
 )
+from dtwcore.sales.mix import SHARE_STEPS
 from dtwcore.sales.target import (
     PUBLISHED_NAME,
     load_target,
@@ -60,6 +63,7 @@ from dtwcore.sales.target import (
 )
 from dtwcore.sales.units import VALUE_KINDS
 from dtwcore.sales.window import parse_weeks
+from pages.common import mix_data
 from pages.common import sales_data as data
 from pages.common.sales_views import PRODUCT, md
 from pages.common.session import (
@@ -81,9 +85,13 @@ READING = {"layout": "layout", "id": "ids", "week": "week", "units": "units",
            "values": "values", "sheet": "sheet"}  # fmt: skip
 PARAMS = ("data", "stretch", "znorm", "band", "n", "product", "target", "weeks", *READING)
 SHAPES_PARAMS = ("data", "k", "stretch", "znorm", "shape", *READING)
+MIX_PARAMS = ("data", "stretch", "target", "max", "include", "exclude", "backlog", "share",
+              "first", *READING)  # fmt: skip
+_LISTS = ("id", "include", "exclude")  # parameters that may be repeated
 
 _WRITTEN = "sales.url.written"  # the parameters this session last put in the address
 _SHAPES_WRITTEN = "shapes.url.written"  # the same for Demand Shapes
+_MIX_WRITTEN = "mix.url.written"  # the same for Product Mix
 _PENDING_TARGET = "sales.url.target"  # a target from the address, applied once data is read
 _PENDING_WEEKS = "sales.url.weeks"  # the weeks compared from the address, the same
 _PROBLEMS = "sales.url.problems"  # what in the address could not be used, in words
@@ -220,7 +228,7 @@ def _news(names: tuple[str, ...], written: str) -> dict[str, str | list[str]] | 
     quickly), and another page's link to this one carries none.
     """
     params: dict[str, str | list[str]] = {
-        k: st.query_params.get_all(k) if k == "id" else st.query_params[k]
+        k: st.query_params.get_all(k) if k in _LISTS else st.query_params[k]
         for k in names
         if k in st.query_params
     }
@@ -391,3 +399,64 @@ def write_shapes_address(*, k: int | str, stretch: float, znorm: bool, shape: in
         "shape": str(shape + 1),
     }
     _write(params, _SHAPES_WRITTEN)
+
+
+def read_mix_address() -> None:
+    """Product Mix, before the sidebar is drawn: ``data`` and the reading choices,
+    ``stretch``, ``target`` (applied by :func:`read_target`), ``max``, ``include`` and
+    ``exclude`` (repeated), ``backlog``, ``share`` and ``first`` from the address when they
+    are news, into Sales Trends' keys and :mod:`pages.common.mix_data`'s."""
+    params = _news(MIX_PARAMS, _MIX_WRITTEN)
+    if params is None:
+        return
+    problems = _read_data(params) + _read_matching(params, SALES_STRETCH, SALES_ZNORM)
+    st.session_state[_PENDING_TARGET] = params.get("target")
+    # The link names the whole plan: a setting it leaves out is at its default.
+    for name, key in (("include", mix_data.INCLUDE), ("exclude", mix_data.EXCLUDE)):
+        st.session_state[key] = list(params.get(name, []))
+    wholes = {
+        "max": (mix_data.MAX_PRODUCTS, 1, mix_data.MAX_PRODUCTS_LIMIT, None),
+        "backlog": (mix_data.BACKLOG, 0, mix_data.BACKLOG_MAX, 0),
+        "first": (mix_data.FIRST_WEEK, 0, PAGE_LIMITS.weeks, 0),
+    }
+    for name, (key, low, high, default) in wholes.items():
+        text = params.get(name)
+        st.session_state[key] = default
+        if text is None:
+            continue
+        if text.isdigit() and low <= int(text) <= high:
+            st.session_state[key] = int(text)
+        else:
+            problems.append(f"{name}={md(text)} is not a whole number from {low} to {high:,}.")
+    share = _number(params.get("share", "1"), Range(0.0, 1.0, 0.05))
+    st.session_state[mix_data.SHARE] = share if share in SHARE_STEPS else 1.0
+    if share not in SHARE_STEPS:
+        problems.append(f"share={md(params['share'])} is not 1, 0.5 or 0.25.")
+    st.session_state[_PROBLEMS] = problems
+
+
+def write_mix_address(
+    *,
+    stretch: float,
+    target: str | None,
+    max_products: int | None,
+    include: list[str],
+    exclude: list[str],
+    backlog: int,
+    share: float,
+    first: int | None,
+) -> None:
+    """Product Mix, after the page has run: the address names the plan on screen (the
+    defaults, no limit, no pins, no backlog and whole products, are not written)."""
+    params = _data_params() | {"stretch": _format(stretch)}
+    optional: dict[str, str | list[str] | None] = {
+        "target": target,
+        "max": str(max_products) if max_products is not None else None,
+        "include": include or None,
+        "exclude": exclude or None,
+        "backlog": str(backlog) if backlog else None,
+        "share": _format(share) if share != 1 else None,
+        "first": str(first) if first is not None else None,
+    }
+    params |= {k: v for k, v in optional.items() if v is not None}
+    _write(params, _MIX_WRITTEN)
