@@ -153,7 +153,7 @@ def test_a_three_week_file_is_flagged_and_its_non_products_left_out(
     ).wait_for(timeout=60_000)
     _idle(page)
     sidebar = page.get_by_test_id("stSidebar")
-    assert "Target: published capacity" in sidebar.inner_text()
+    sidebar.get_by_text("Target: published capacity").wait_for()
     assert f"sales of {ids[0]}" not in main.inner_text()
     assert "12 products × 156 weeks" in main.inner_text()
     assert "your choice" not in main.inner_text()  # the reading choices went with the file
