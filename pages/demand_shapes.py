@@ -362,11 +362,16 @@ with tab_new:
             try:
                 with st.spinner("Choosing the analogue settings on the catalogue…"):
                     settings = shapes_data.analogue_settings(key, catalog, known.size, *fixed)
-                found = shapes_data.analogues(key, catalog, tuple(known.tolist()), settings)
+                # A product whose first weeks these are is never its own analogue.
+                itself = np.flatnonzero((catalog.values[:, : known.size] == known).all(axis=1))
+                pool = catalog.without_rows(itself)
+                found = shapes_data.analogues(
+                    pool.content_hash, pool, tuple(known.tolist()), settings
+                )
             except ValueError as exc:
                 st.warning(md(exc), icon=":material/warning:")
             else:
-                labels = [ids[r] for r in found.rows]
+                labels = [str(pool.ids[r]) for r in found.rows]
                 st.plotly_chart(
                     analogues_figure(
                         known, found.curves, [plot_text(p) for p in labels], found.fan

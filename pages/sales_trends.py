@@ -28,6 +28,9 @@ from dtwcore.sales import (
     zscore_outliers,
 )
 from dtwcore.sales.export import download_name
+from dtwcore.sales.target import PUBLISHED_NAME, product_spec
+from dtwcore.sales.units import Unit
+from dtwcore.sales.window import coverage_problem, nonpositive, nonpositive_note
 from pages.common import labels, selection, session, url_state
 from pages.common import sales_data as data
 from pages.common.page_end import end_page
@@ -49,6 +52,7 @@ if catalog is None:
     session.set_sales_analysis(None)
     end_page()
 url_state.read_target(catalog)
+url_state.read_weeks(catalog)
 url_state.show_problems()
 target = data.target_sidebar(catalog)
 if target is None:
@@ -63,10 +67,29 @@ if target_of is not None and target_name != data.product_target_name(target_of):
 if target_of is not None:
     catalog = catalog.without(target_of)
     target_label = f"Target: {target_of} (its own sales)"
+    target_words = product_spec(target_of).name
 else:
     target_label = f"Target: {target_name}"
+    target_words = target_name
+# The published capacity is a units curve whatever the file holds; other targets are
+# in the file's values.
+target_unit = Unit() if target_name == PUBLISHED_NAME else unit
 
 st.sidebar.subheader("Matching")
+window = data.weeks_slider(catalog, target.size)
+catalog = catalog.window(window)
+coverage = coverage_problem(window.size, target.size)
+keep_all = st.sidebar.toggle(
+    "Rank products that sold nothing net",
+    key=session.SALES_KEEP_NONPOSITIVE,
+    persist_state="session",
+    help="Off (default): products whose net units over the weeks compared are 0 or less "
+    "(returns only, discounts, postage) are left out of the ranking and listed above it.",
+)
+dropped = nonpositive(catalog.values)
+left_out = [str(p) for p in catalog.ids[dropped]]
+if not keep_all and dropped.size:
+    catalog = catalog.without_rows(dropped)
 stretch = data.stretch_slider(
     session.SALES_STRETCH,
     persist_state="session",
@@ -100,8 +123,8 @@ low, high = st.sidebar.slider(
 )
 target_mean = float(target.mean())
 st.sidebar.caption(
-    f"= {unit.amount(low * target_mean)} to {unit.per_week(high * target_mean)} "
-    f"(target mean {unit.amount(target_mean)})"
+    f"= {target_unit.amount(low * target_mean)} to {target_unit.per_week(high * target_mean)} "
+    f"(target mean {target_unit.amount(target_mean)})"
 )
 top_n = int(
     st.sidebar.number_input(
@@ -117,7 +140,23 @@ top_n = int(
 )
 
 # --------------------------------------------------------------------------- scores
+if coverage is not None:
+    st.warning(md(coverage), icon=":material/warning:")
+if left_out and not keep_all:
+    with st.expander(md(nonpositive_note(left_out, window)), icon=":material/block:"):
+        st.caption(
+            "Put them back with *Rank products that sold nothing net* in the sidebar. "
+            "All of them: " + ", ".join(md(p) for p in left_out)
+        )
 n_products, n_weeks = catalog.values.shape
+if n_products == 0:
+    st.error(
+        "No product is left to rank: every product sold nothing net over the weeks "
+        "compared. Choose other weeks, or rank them anyway (sidebar).",
+        icon=":material/error:",
+    )
+    session.set_sales_analysis(None)
+    end_page()
 key = catalog.content_hash
 target_key = tuple(float(v) for v in target)
 with st.spinner(f"Comparing {n_products:,} products with the target…"):
@@ -139,6 +178,7 @@ url_state.write_address(
     top_n=top_n,
     product=selected,
     target=url_state.target_param(target, catalog, target_of),
+    weeks=window.spec(),
 )
 
 if data.is_demo():
@@ -194,8 +234,12 @@ m1, m2, m3, m4 = st.columns(4)
 m1.metric(
     "Products analysed",
     f"{n_products:,}",
+    delta=f"{n_weeks:,} of {target.size:,} weeks" if coverage is not None else None,
+    delta_color="inverse",
+    delta_arrow="off",
     border=True,
-    help=f"{n_weeks} weeks each, from {md(catalog.name)}.",
+    help=f"{n_weeks:,} weeks each ({md(catalog.weeks[0])} to {md(catalog.weeks[-1])}), "
+    f"from {md(catalog.name)}.",
 )
 m2.metric(
     "Median distance",
@@ -219,7 +263,12 @@ m4.metric(
     help="Similar shape (distance at most the median) and similar volume (in the band).",
 )
 st.markdown(
-    f"Closest to the target: **{md(best['product'])}** (distance {best['distance']:.2f}). "
+    (
+        f"**Incomplete: {n_weeks:,} of the target's {target.size:,} weeks.** "
+        if coverage is not None
+        else ""
+    )
+    + f"Closest to the target: **{md(best['product'])}** (distance {best['distance']:.2f}). "
     f"Farthest: **{md(worst['product'])}** ({worst['distance']:.2f}). Stretch factor "
     f"{stretch:.3f} = {band}; "
     + ("shapes compared (z-normalised)." if znorm else "units compared as they are.")
@@ -242,9 +291,11 @@ with left:
 with right:
     tab_close, tab_far = st.tabs([f"Closest {top_n}", f"Farthest {top_n}"])
     with tab_close:
-        product_table(ranked.head(top_n), key="sales.closest", selected=selected)
+        product_table(ranked.head(top_n), key="sales.closest", selected=selected, unit=unit)
     with tab_far:
-        product_table(ranked.tail(top_n).iloc[::-1], key="sales.farthest", selected=selected)
+        product_table(
+            ranked.tail(top_n).iloc[::-1], key="sales.farthest", selected=selected, unit=unit
+        )
     st.caption("Click a row, or a bar of the histogram, to look at that product below.")
 
 # --------------------------------------------------------------------------- one product
@@ -326,8 +377,8 @@ else:
     moved = int(eu_rank[i]) - int(row["rank"])
     if moved > 0:
         st.caption(
-            f"Allowing sales to shift moves {md(selected)} up {moved:,} places: its curve has "
-            "the target's shape, a little early or late."
+            f"Allowing sales to shift moves {md(selected)} up {moved:,} places: part of its "
+            "distance came from weeks a little early or late."
         )
     elif moved < 0:
         st.caption(f"{md(selected)} ranks {-moved:,} places higher when nothing may shift.")
@@ -337,7 +388,8 @@ st.subheader("Shortlist: similar shape and similar volume", anchor=False)
 st.caption(
     f"Products at or below the median distance ({cut:.2f}) whose mean weekly "
     f"{unit.word} are {low:.0%} to {high:.0%} of the target's "
-    f"({unit.amount(low * target_mean)} to {unit.per_week(high * target_mean)})."
+    f"({target_unit.amount(low * target_mean)} to "
+    f"{target_unit.per_week(high * target_mean)})."
 )
 s1, s2 = st.columns([4, 5], gap="medium")
 with s1:
@@ -377,11 +429,11 @@ with s2:
             icon=":material/info:",
         )
     else:
-        product_table(picks, key="sales.shortlist", selected=selected)
+        product_table(picks, key="sales.shortlist", selected=selected, unit=unit)
     download(
         picks,
         "Download the shortlist (CSV)",
-        download_name("shortlist", catalog.name, stretch),
+        download_name("shortlist", catalog.name, stretch, target=target_words),
         key="sales.dl_shortlist_top",
         help="Exact numbers, one row per shortlisted product.",
     )
@@ -402,11 +454,11 @@ with tab_z:
         f"{-ZSCORE_THRESHOLD:g} standard deviations below the average distance."
     )
     if not by_z.empty:
-        info_table(by_z)
+        info_table(by_z, unit=unit)
     download(
         by_z,
         "Download (CSV)",
-        download_name("outliers_zscore", catalog.name, stretch),
+        download_name("outliers_zscore", catalog.name, stretch, target=target_words),
         key="sales.dl_z",
         help=f"Products with {ZSCORE_RULE}, unrounded.",
     )
@@ -414,11 +466,11 @@ with tab_q:
     st.caption(
         f"{len(by_q)} products with {QUANTILE_RULE} (at or below the {QUANTILE:.0%} quantile)."
     )
-    info_table(by_q)
+    info_table(by_q, unit=unit)
     download(
         by_q,
         "Download (CSV)",
-        download_name("outliers_quantile", catalog.name, stretch),
+        download_name("outliers_quantile", catalog.name, stretch, target=target_words),
         key="sales.dl_q",
         help=f"Products with {QUANTILE_RULE}, unrounded.",
     )
@@ -430,7 +482,7 @@ with d1:
     download(
         scores.sort_values("rank"),
         "All scores (CSV)",
-        download_name("scores", catalog.name, stretch),
+        download_name("scores", catalog.name, stretch, target=target_words),
         key="sales.dl_scores",
         help="Every product's distance, rank, z-score, mean weekly units and volume ratio, "
         "unrounded.",
@@ -439,7 +491,7 @@ with d2:
     download(
         picks,
         "Shortlist (CSV)",
-        download_name("shortlist", catalog.name, stretch),
+        download_name("shortlist", catalog.name, stretch, target=target_words),
         key="sales.dl_shortlist",
         help="The shortlisted products, unrounded.",
     )

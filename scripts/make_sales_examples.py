@@ -105,6 +105,51 @@ def order_lines() -> tuple[bytes, list[str], list[str], np.ndarray]:
     return csv_bytes(rows, ";", "cp1252"), ids, weeks, values
 
 
+def three_year_stores() -> tuple[bytes, list[str], list[str], np.ndarray]:
+    """A weekly store export of three years: 12 stores x 156 weeks (Mondays from
+    2021-01-04, ISO dates), one row per store and week, units in ``Units``."""
+    rng = np.random.default_rng(156)
+    days = [dt.date(2021, 1, 4) + dt.timedelta(weeks=k) for k in range(156)]
+    rows: list[list[object]] = [["Store", "Week", "Units"]]
+    values = np.empty((12, 156))
+    for s in range(12):
+        season = 1 + 0.4 * np.sin(np.arange(156) * 2 * np.pi / 52 + rng.uniform(0, 6))
+        values[s] = np.round(rng.uniform(200, 2000) * season * rng.normal(1, 0.05, 156))
+        rows += [[f"S{s + 1:02d}", str(day), int(values[s, k])] for k, day in enumerate(days)]
+    return csv_bytes(rows), [f"S{s + 1:02d}" for s in range(12)], [str(d) for d in days], values
+
+
+def three_week_orders() -> tuple[bytes, list[str], list[str], np.ndarray]:
+    """Three weeks of an online shop's order lines (6-26 December 2010), with month-first
+    two-digit-year dates and times (``12/13/10 9:05``), returns, postage and discounts:
+    40 stock codes that sell, ``C-RET`` only returned, ``POST`` charged and refunded as
+    often (net 0) and ``D`` (discount lines, always -1). Products in first-seen order;
+    weeks start on Monday (6, 13 and 20 December 2010)."""
+    rng = np.random.default_rng(3)
+    codes = [f"2{k:04d}" for k in range(40)]
+    header = ["InvoiceNo", "StockCode", "Description", "Quantity", "InvoiceDate",
+              "UnitPrice", "CustomerID", "Country"]  # fmt: skip
+    rows: list[list[object]] = [header]
+    lines: list[tuple[str, dt.date, float]] = []
+    for r in range(1200):
+        day = dt.date(2010, 12, 6) + dt.timedelta(days=int(rng.integers(0, 21)))
+        code, qty = codes[r % len(codes)], int(rng.integers(1, 24))
+        if r % 50 == 7:
+            code, qty = "C-RET", -int(rng.integers(1, 4))
+        elif r % 50 in (11, 12):
+            code, qty = "POST", 1 if r % 50 == 11 else -1
+        elif r % 50 == 13:
+            code, qty = "D", -1
+        when = f"{day.month}/{day.day}/{day.year % 100} {int(rng.integers(8, 18))}:05"
+        lines.append((code, day, qty))
+        rows.append([
+            f"5{36000 + r // 4}", code, f"ITEM {code}", qty, when,
+            f"{rng.uniform(0.4, 9):.2f}", 12000 + r % 97, "United Kingdom",
+        ])  # fmt: skip
+    ids, weeks, values = weekly_sums(lines)
+    return csv_bytes(rows), ids, weeks, values
+
+
 def main() -> None:
     """Write both example files."""
     EXAMPLES.mkdir(parents=True, exist_ok=True)

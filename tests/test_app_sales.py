@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dtwcore.sales import BLOG_TARGET, Catalog, demo_catalog, load_catalog, score_catalog
+from pages.common.sales_views import picked_row
 from pages.common.session import SalesAnalysis
 
 from .conftest import ROOT, UCI_CSV
@@ -131,8 +132,8 @@ def test_bad_file_shows_an_error_not_a_traceback() -> None:
     assert not at.exception
     assert len(at.error) == 1
     assert at.error[0].value == (
-        "sales.xlsx looks like an Excel workbook. In Excel choose File \\> Save As \\> CSV, then "
-        "upload the CSV file.\n\nUpload a corrected file, change how it is read (sidebar), "
+        "sales.xlsx is a damaged or unsupported Excel workbook (BadZipFile). Save it again as "
+        ".xlsx, or as CSV.\n\nUpload a corrected file, change how it is read (sidebar), "
         "or go back to the demo data."
     )
     assert "sales.analysis" not in at.session_state
@@ -146,7 +147,13 @@ def test_codes_from_the_file_are_shown_as_typed() -> None:
     text = markdown(at)
     assert "Closest to the target: **\\$5\\$** (distance" in text
     assert "Farthest: **\\*A\\*** (" in text
-    assert at.warning[0].value.startswith("1 row of \\[x\\](y).csv could not be used")
+    assert at.warning[0].value == (
+        "The products cover 3 weeks and the target has 52: under half of the target is "
+        "matched, so the ranking says little about following the target. Use a target as "
+        "long as the file, or a file with more weeks."
+    )
+    assert at.warning[1].value.startswith("1 row of \\[x\\](y).csv could not be used")
+    assert "**Incomplete: 3 of the target's 52 weeks.** Closest" in text
 
 
 def test_back_to_demo_after_a_bad_file() -> None:
@@ -161,7 +168,7 @@ def test_rows_left_out_are_counted_on_screen() -> None:
     data = b"Product_Code,W0,W1,W2\nP1,1,2,3\nP2,,2,3\nP3,4,-1,3\nP4,3,2,1\n"
     at = run_page(("messy.csv", data))
     assert not at.exception and not at.error
-    assert at.warning[0].value.startswith("1 row of messy.csv could not be used")
+    assert at.warning[1].value.startswith("1 row of messy.csv could not be used")
     assert metrics(at)["Products analysed"] == "3"  # a return (negative units) is kept
     left_out = at.dataframe[0].value
     assert left_out["row"].tolist() == [3]
@@ -236,6 +243,11 @@ def test_a_shorter_target_works_without_euclidean(uci_bytes: tuple[str, bytes]) 
     at.session_state["sales.target_name"] = "first 30 weeks"
     at.run()
     assert not at.exception and not at.error
+    # By default the last 30 weeks are compared with the 30-week target: ±1 week.
+    assert at.select_slider(key="sales.weeks").value == (23, 52)
+    assert "**= ±1 week**" in sidebar_captions(at)
+    # All 52 weeks, chosen by the planner.
+    at.select_slider(key="sales.weeks").set_value((1, 52)).run()
     assert at.session_state["sales.analysis"].target.shape == (30,)
     assert any(
         i.value.startswith("No Euclidean comparison: Euclidean distance compares week 1")
@@ -244,3 +256,12 @@ def test_a_shorter_target_works_without_euclidean(uci_bytes: tuple[str, bytes]) 
     # floor(0.05 x 30) = 1, and the 22 weeks the products have more widen the band.
     assert "**= 1 week earlier to 23 weeks later**" in sidebar_captions(at)
     assert "the stretch factor itself allows ±1 week" in sidebar_captions(at)
+
+
+def test_a_clicked_cell_picks_its_row_whatever_is_ticked() -> None:
+    # The table was drawn with row 2 ticked (the selected product).
+    assert picked_row({"rows": [2], "cells": [[5, "distance"]]}, [2]) == 5
+    assert picked_row({"rows": [4], "cells": []}, [2]) == 4  # a newly ticked box
+    assert picked_row({"rows": [2, 4], "cells": []}, [2]) == 4
+    assert picked_row({"rows": [], "cells": []}, [2]) is None  # the tick taken off
+    assert picked_row({"rows": [2], "cells": []}, [2]) is None

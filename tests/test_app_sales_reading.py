@@ -41,11 +41,14 @@ def test_store_sales_export_is_read_on_its_own() -> None:
     assert not at.exception and not at.error
     assert (
         "**We read this as:** 45 products × 143 weeks, from 2010-02-05 to 2012-10-26, "
-        "product = Store, week = Date, units = Weekly\\_Sales (guessed;"
+        "product = Store, week = Date, units = Weekly\\_Sales (guessed: layout, "
     ) in markdown(at)
+    # 143 weeks against the 52-week capacity: the last 52 weeks are compared.
+    assert at.select_slider(key="sales.weeks").value == (92, 143)
+    assert at.query_params["weeks"] == "92:143"
     catalog = at.session_state["sales.analysis"].catalog
-    assert catalog.ids.tolist() == ids and catalog.weeks == weeks
-    np.testing.assert_array_equal(catalog.values, values)
+    assert catalog.ids.tolist() == ids and catalog.weeks == weeks[-52:]
+    np.testing.assert_array_equal(catalog.values, values[:, -52:])
     assert metrics(at)["Products analysed"] == "45"
     # A store of the file can be the target: it is left out of its own ranking, and the
     # best match is the closest other store by a plain DTW.

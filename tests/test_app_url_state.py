@@ -42,6 +42,11 @@ def dtw_table(at: AppTest):  # noqa: ANN201
     return next(t.value for t in at.table if t.value.index.name == "Method")
 
 
+def table_headers(at: AppTest) -> str:
+    """The column headers the score tables are drawn with (their column configuration)."""
+    return " ".join(d.proto.columns for d in at.dataframe)
+
+
 def selected_line(at: AppTest) -> str:
     return next(m.value for m in at.markdown if " · rank " in m.value)
 
@@ -59,7 +64,7 @@ def test_a_link_reopens_file_stretch_and_product(uci_key: str) -> None:
     assert table.loc["DTW (±5 weeks)", "Distance"] == "5.30"
     assert dict(at.query_params) == {
         "data": uci_key, "stretch": "0.1", "znorm": "1", "band": "0.8-1.2", "n": "10",
-        "product": "P202",
+        "product": "P202", "weeks": "1:52",
     }  # fmt: skip
 
     # Moving the slider rewrites the address and every rank follows.
@@ -130,20 +135,22 @@ def test_a_link_carries_how_the_file_is_read(hold: Callable[[Path], str]) -> Non
 
 
 def test_the_planner_can_say_the_values_are_money(hold: Callable[[Path], str]) -> None:
-    """Weekly_Sales of a store export is dollars, which its name does not say."""
+    """Weekly_Sales of a store export is dollars, which its name does not say. The tables
+    then say dollars; the published capacity, a units curve, keeps its units."""
     key = hold(EXAMPLES / "store_weekly_sales.csv")
     at = open_link({"data": key})
     assert at.selectbox(key="sales.read.values").value == "auto"
-    assert "units a week" in " ".join(c.value for c in at.sidebar.caption)
+    assert "Units/wk" in table_headers(at) and "$/wk" not in table_headers(at)
     at.selectbox(key="sales.read.values").set_value("usd").run()
     assert not at.exception
-    captions = " ".join(c.value for c in at.sidebar.caption)
-    assert "units a week" not in captions and re.search(r"\$[\d,]+\.\d\d a week", captions)
+    assert "$/wk" in table_headers(at) and "Units/wk" not in table_headers(at)
+    band = next(c.value for c in at.sidebar.caption if "(target mean" in c.value)
+    assert re.fullmatch(r"= [\d,]+\.\d to [\d,]+\.\d units a week \(target mean [\d.]+\)", band)
     assert at.query_params["values"] == "usd"
     # The link keeps it.
     again = open_link(dict(at.query_params))
     assert again.selectbox(key="sales.read.values").value == "usd"
-    assert re.search(r"\$[\d,]+\.\d\d a week", " ".join(c.value for c in again.sidebar.caption))
+    assert "$/wk" in table_headers(again)
 
 
 def test_the_readme_lists_every_address_parameter() -> None:

@@ -402,8 +402,14 @@ def test_many_problems_in_one_row_are_summarised(tmp_path) -> None:  # noqa: ANN
         (
             "book.xlsx",
             b"PK\x03\x04rest-of-a-zip",
-            "book.xlsx looks like an Excel workbook. In Excel choose File > Save As > CSV, then "
-            "upload the CSV file.",
+            "book.xlsx is a damaged or unsupported Excel workbook (BadZipFile). Save it again "
+            "as .xlsx, or as CSV.",
+        ),
+        (
+            "book.xls",
+            b"\xd0\xcf\x11\xe0old-excel",
+            "book.xls looks like an old Excel workbook (.xls). In Excel choose File > Save As "
+            "> Excel Workbook (.xlsx) or CSV, then upload that file.",
         ),
         (
             "fake.parquet",

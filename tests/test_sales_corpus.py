@@ -20,6 +20,7 @@ from dtwcore.sales import (
     load_catalog,
     score_catalog,
 )
+from dtwcore.sales.window import coverage_problem
 from scripts.make_sales_examples import csv_bytes, order_lines, store_sales_rows
 
 from .sales_corpus import Case, corpus
@@ -77,9 +78,12 @@ def test_page_and_command_read_the_same_table(
     assert (ids, weeks) == (case.ids, case.weeks)
     np.testing.assert_allclose(values, case.values, rtol=1e-12, atol=0)
 
+    # Every week and every product, as the page reads them; a short file is flagged.
     out = tmp_path / "scores.csv"
-    code = main(["score", str(path), "--out", str(out), "--quiet", *case.flags()])
-    assert (code, capsys.readouterr().err) == (0, "")
+    whole = ["--weeks", f"1:{len(case.weeks)}", "--keep-nonpositive"]
+    code = main(["score", str(path), "--out", str(out), "--quiet", *case.flags(), *whole])
+    problem = coverage_problem(len(case.weeks), BLOG_TARGET.size)
+    assert (code, capsys.readouterr().err) == (0, f"warning: {problem}\n" if problem else "")
     _same_scores(pd.read_csv(out, dtype={"product": str}), _expected_scores(case))
 
 

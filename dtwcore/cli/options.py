@@ -61,8 +61,8 @@ def add_catalogue_input(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "input",
         metavar="INPUT",
-        help="catalogue file, .parquet or .csv (separated by , ; tab or |; UTF-8, UTF-16 or "
-        "Windows-1252; decimal commas allowed)",
+        help="catalogue file, .parquet, .xlsx (--sheet to choose a sheet) or .csv (separated "
+        "by , ; tab or |; UTF-8, UTF-16 or Windows-1252; decimal commas allowed)",
     )
 
 
@@ -105,7 +105,7 @@ def _weekday(text: str) -> int:
 
 def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
     """Add --layout, --id-column (repeatable), --week-column, --units-column, --week-start,
-    --date-order and --clip-negative."""
+    --date-order, --sheet and --clip-negative."""
     group = parser.add_argument_group("reading the sales file")
     group.add_argument(
         "--layout",
@@ -144,6 +144,11 @@ def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
         "(default) tells them apart and asks when every date reads both ways",
     )
     group.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="the sheet of an .xlsx workbook to read (default: the first)",
+    )
+    group.add_argument(
         "--clip-negative",
         action="store_true",
         help="set negative units (returns) to 0; by default they are kept and reported",
@@ -160,6 +165,7 @@ def read_options(args: argparse.Namespace) -> ReadOptions:
         week_start=args.week_start,
         date_order=args.date_order,
         clip_negative=args.clip_negative,
+        sheet=args.sheet,
     )
 
 

@@ -43,6 +43,7 @@ from dtwcore.sales import (
     CatalogError,
     CatalogReader,
 )
+from dtwcore.sales.reading import WORKBOOK_SUFFIX
 from dtwcore.sales.results import (
     OutputFile,
     Progress,
@@ -50,6 +51,7 @@ from dtwcore.sales.results import (
     write_results,
 )
 from dtwcore.sales.target import load_target, product_in_file
+from dtwcore.sales.window import parse_weeks
 
 __all__ = ["register", "run"]
 
@@ -77,6 +79,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--top", type=whole_number, metavar="K", help="write only the K closest products"
     )
+    p.add_argument(
+        "--weeks",
+        metavar="FROM:TO",
+        help="the file's weeks to compare, counted from 1, both included (e.g. 53:104); "
+        "default: the last as many weeks as the target has (all when the file is shorter)",
+    )
+    p.add_argument(
+        "--keep-nonpositive",
+        action="store_true",
+        help="rank products whose net units over the weeks compared are 0 or less "
+        "(returns only, discounts, postage); by default they are left out and listed on stderr",
+    )
     p.add_argument("--engine", choices=("local", "spark"), default="local", help="default: local")
     p.add_argument(
         "--spark-master",
@@ -97,16 +111,27 @@ def _end_progress_first(tables: Iterator[pa.Table], progress: Progress) -> Itera
         yield table
 
 
+def _warn(text: str) -> None:
+    """A warning on stderr, one line: the output is written all the same."""
+    print(f"warning: {text}", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``score``; return the exit code (errors raise CatalogError / OSError)."""
     if args.spark_master and args.engine != "spark":
         raise CatalogError("--spark-master needs --engine spark")
+    if args.engine == "spark" and (args.weeks is not None or args.keep_nonpositive):
+        raise CatalogError("--weeks and --keep-nonpositive need the local engine")
+    if args.engine == "spark" and args.input.lower().endswith(WORKBOOK_SUFFIX):
+        raise CatalogError("an .xlsx workbook needs the local engine")
     started = time.monotonic()
     options = read_options(args)
     with asking_with_flags():
         reader = CatalogReader(args.input, options=options)
     spec = target_spec(args)
     target = load_target(spec, product_in_file(args.input, options))
+    if args.weeks is not None and reader.weeks:  # a wide file's weeks are known up front
+        parse_weeks(args.weeks, len(reader.weeks))
     leave_out = spec.text if spec.kind == "product" else None
     output = OutputFile(args.out)
     progress = Progress(not args.quiet and sys.stderr.isatty())
@@ -133,6 +158,9 @@ def run(args: argparse.Namespace) -> int:
                 znorm=args.znorm,
                 top=args.top,
                 leave_out=leave_out,
+                weeks=args.weeks,
+                keep_nonpositive=args.keep_nonpositive,
+                warn=_warn,
                 progress=progress,
             )
         if args.out == "-":

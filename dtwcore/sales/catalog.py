@@ -11,6 +11,7 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from dtwcore.sales.columns import Roles
+    from dtwcore.sales.window import Window
 
 from dtwcore.sales.errors import CatalogError
 from dtwcore.sales.units import Unit, values_unit
@@ -85,3 +86,14 @@ class Catalog:
         """This catalogue with one product left out (the one whose sales are the target)."""
         keep = self.ids != str(product)
         return replace(self, ids=self.ids[keep], values=self.values[keep])
+
+    def without_rows(self, rows: np.ndarray) -> Catalog:
+        """This catalogue without the products at positions ``rows`` [shape=(K,), int]."""
+        keep = np.ones(self.ids.shape[0], dtype=bool)
+        keep[np.asarray(rows, dtype=np.int64)] = False
+        return replace(self, ids=self.ids[keep], values=self.values[keep])
+
+    def window(self, window: Window) -> Catalog:
+        """This catalogue over the weeks of ``window`` only (see :mod:`dtwcore.sales.window`)."""
+        cols = window.columns
+        return replace(self, weeks=list(self.weeks[cols]), values=self.values[:, cols])

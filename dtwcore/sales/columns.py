@@ -87,6 +87,7 @@ class ReadOptions:
         weeks, 0 = Monday … 6 = Sunday
     date_order : ``"auto"``, ``"ymd"``, ``"dmy"`` (day-first) or ``"mdy"`` (month-first)
     clip_negative : set negative units (returns) to 0 instead of keeping them
+    sheet : the sheet of an ``.xlsx`` workbook to read (None: the first)
     """
 
     layout: str = "auto"
@@ -96,6 +97,7 @@ class ReadOptions:
     week_start: int = 0
     date_order: str = "auto"
     clip_negative: bool = False
+    sheet: str | None = None
 
     def __post_init__(self) -> None:
         if self.layout not in LAYOUTS:

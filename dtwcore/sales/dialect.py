@@ -8,13 +8,17 @@ The rules, the same for every entrance (the page, ``score``, ``sweep``, Spark):
   when it holds none);
 * decimal commas (``12,5`` for 12.5) when the separator is not a comma and a cell of the
   first :data:`DECIMAL_SNIFF_ROWS` rows is written so;
-* Parquet files are told by their signature; Excel workbooks are refused with what to do.
+* Parquet files are told by their signature; Excel workbooks (``.xlsx``, a zip archive)
+  too: the chosen sheet (the first by default) is read as text cells, dates written
+  ``2024-01-31`` (with the time of day when there is one), so a workbook reads as its CSV
+  export does; old ``.xls`` workbooks are refused with what to do.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import io
 import itertools
 import os
@@ -37,6 +41,88 @@ DECIMAL_SNIFF_ROWS = 200  # product rows looked at for decimal commas
 UNNAMED = "The uploaded file"
 
 Source = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
+
+
+XLSX_SIGNATURE = b"PK\x03\x04"
+"""The first bytes of an ``.xlsx`` workbook (a zip archive)."""
+
+
+def is_workbook(data: bytes) -> bool:
+    """True when ``data`` starts like an ``.xlsx`` workbook."""
+    return data[:4] == XLSX_SIGNATURE
+
+
+def _open_workbook(data: bytes, fname: str):  # noqa: ANN202 (openpyxl is imported lazily)
+    from openpyxl import load_workbook
+
+    try:
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # zipfile, XML and openpyxl raise many types
+        raise CatalogError(
+            f"{fname} is a damaged or unsupported Excel workbook ({type(exc).__name__}). "
+            "Save it again as .xlsx, or as CSV."
+        ) from None
+
+
+def workbook_sheets(data: bytes, fname: str) -> list[str]:
+    """The names of an ``.xlsx`` workbook's sheets, in workbook order."""
+    book = _open_workbook(data, fname)
+    try:
+        return list(book.sheetnames)
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str:
+    """A workbook cell as a CSV export writes it: dates ``2024-01-31`` (with the time of
+    day when there is one), whole numbers without a decimal point, blanks empty."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_workbook_rows(
+    data: bytes, fname: str, sheet: str | None = None
+) -> tuple[list[str], list[list[str]], list[int]]:
+    """Header, rows of text cells and their row numbers (as the spreadsheet numbers them)
+    of one sheet of an ``.xlsx`` workbook: ``sheet`` by name, the first by default. Blank
+    rows are left out."""
+    book = _open_workbook(data, fname)
+    try:
+        names = list(book.sheetnames)
+        if sheet is not None and sheet not in names:
+            raise CatalogError(f"{fname} has no sheet {sheet!r}; its sheets are {', '.join(names)}")
+        rows: list[list[str]] = []
+        lines: list[int] = []
+        for number, cells in enumerate(book[sheet or names[0]].iter_rows(values_only=True), 1):
+            text = [_cell_text(c) for c in cells]
+            if any(t.strip() for t in text):
+                rows.append(text)
+                lines.append(number)
+    finally:
+        book.close()
+    if len(rows) < 2:
+        raise CatalogError(f"{fname} has no rows. Choose a file with weekly unit sales.")
+    width = len(rows[0])
+    while width > 1 and not rows[0][width - 1].strip():  # trailing blank header cells
+        width -= 1
+    header = [h.strip() for h in rows[0][:width]]
+    body = [r[:width] + [""] * (width - len(r)) for r in rows[1:]]
+    return header, body, lines[1:]
+
+
+def workbook_csv(data: bytes, fname: str, sheet: str | None = None) -> bytes:
+    """One sheet of an ``.xlsx`` workbook as UTF-8 CSV bytes (for the streaming reader)."""
+    header, body, _ = read_workbook_rows(data, fname, sheet)
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\n").writerows([header, *body])
+    return out.getvalue().encode("utf-8")
 
 
 def too_large(fname: str, what: str, limits: Limits) -> CatalogTooLarge:

@@ -159,9 +159,16 @@ def dataset_slug(name: str) -> str:
 
 
 def download_name(
-    kind: str, dataset: str, stretch: float, day: dt.date | None = None, ext: str = "csv"
+    kind: str,
+    dataset: str,
+    stretch: float,
+    day: dt.date | None = None,
+    ext: str = "csv",
+    target: str | None = None,
 ) -> str:
-    """E.g. ``shortlist_Sales_Transactions_Dataset_Weekly_stretch0.10_2026-11-29.csv``.
+    """E.g. ``shortlist_Sales_Transactions_Dataset_Weekly_stretch0.10_2026-11-29.csv``, or
+    with ``target="P83"``
+    ``shortlist_Sales_Transactions_Dataset_Weekly_target_P83_stretch0.10_2026-11-29.csv``.
 
     Parameters
     ----------
@@ -169,9 +176,13 @@ def download_name(
     dataset : str, the data set's name (a file name or the demo's name)
     stretch : float, the stretch factor, written with at least two decimals
     day : date, default today (UTC)
+    ext : str, the file's extension
+    target : str, the target's name (:attr:`dtwcore.sales.target.TargetSpec.name`), if
+        it is to be named
     """
     day = day or dt.datetime.now(dt.UTC).date()
     text = f"{stretch:.3f}".rstrip("0")
     if len(text.split(".")[1]) < 2:
         text = f"{stretch:.2f}"
-    return f"{kind}_{dataset_slug(dataset)}_stretch{text}_{day.isoformat()}.{ext}"
+    named = f"_target_{_SLUG.sub('_', target).strip('_')[:_SLUG_CHARS]}" if target else ""
+    return f"{kind}_{dataset_slug(dataset)}{named}_stretch{text}_{day.isoformat()}.{ext}"

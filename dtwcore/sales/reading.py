@@ -26,6 +26,7 @@ import csv
 import os
 import re
 import tempfile
+import weakref
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,14 +55,17 @@ from dtwcore.sales.dialect import (
     Dialect,
     Source,
     check_bytes,
+    is_workbook,
     read_csv_rows,
     read_parquet_rows,
     read_source,
+    read_workbook_rows,
     sniff_head,
     too_large,
     whole_rows,
+    workbook_csv,
 )
-from dtwcore.sales.errors import CatalogError
+from dtwcore.sales.errors import AmbiguousColumns, CatalogError
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS, Limits
 from dtwcore.sales.text import cell_text, names, number_text, quote, show
 
@@ -135,15 +139,24 @@ def load_catalog(
             f"{fname} is named like a Parquet file but is not one (it lacks the Parquet "
             "signature). Export it again, or upload it as CSV."
         )
+    elif is_workbook(data):
+        header, rows, lines = read_workbook_rows(data, fname, options.sheet)
     elif data[:2] == b"PK" or data[:4] == b"\xd0\xcf\x11\xe0":
         raise CatalogError(
-            f"{fname} looks like an Excel workbook. In Excel choose File > Save As > "
-            "CSV, then upload the CSV file."
+            f"{fname} looks like an old Excel workbook (.xls). In Excel choose File > Save "
+            "As > Excel Workbook (.xlsx) or CSV, then upload that file."
         )
     else:
         header, rows, lines, decimal_comma = read_csv_rows(data, fname, notes, limits)
     header = clean_header(header, fname)
-    roles = resolve_roles(header, rows[:SNIFF_ROWS], options, fname, decimal_comma)
+    try:
+        roles = resolve_roles(header, rows[:SNIFF_ROWS], options, fname, decimal_comma)
+    except AmbiguousColumns as exc:
+        if exc.role != "dates" or len(rows) <= SNIFF_ROWS:
+            raise
+        # Every sampled date reads both ways: the later rows may tell (12/13/10), so the
+        # whole file is looked at before asking.
+        roles = resolve_roles(header, rows, options, fname, decimal_comma)
     cat = build_catalog(header, rows, lines, roles, options, fname, notes, decimal_comma)
     if limits is not None:
         n, w = cat.values.shape
@@ -217,16 +230,19 @@ def summary_line(catalog: Catalog) -> str:
 
 
 def peek(
-    source: Source, *, name: str | None = None, rows: int = 5
+    source: Source, *, name: str | None = None, rows: int = 5, sheet: str | None = None
 ) -> tuple[list[str], list[list[str]]]:
     """The header and the first ``rows`` data rows of a file as text, as the reader sees
     them (dialect applied, nothing else): for showing the raw file beside its reading.
+    ``sheet`` names the sheet of an ``.xlsx`` workbook (default the first).
 
     Raises CatalogError when the file cannot be read as a table at all.
     """
     data, fname = read_source(source, name)
     if data[:4] == b"PAR1":
         header, body, _ = read_parquet_rows(data, fname)
+    elif is_workbook(data):
+        header, body, _ = read_workbook_rows(data, fname, sheet)
     else:
         header, body, _, _ = read_csv_rows(data, fname, [])
     header = [str(h).strip() or f"column {k + 1}" for k, h in enumerate(header)]
@@ -522,6 +538,7 @@ def _finish(
 # --------------------------------------------------------------------------- streaming
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+WORKBOOK_SUFFIX = ".xlsx"  # read (input only) as its chosen sheet's CSV
 BATCH_ROWS = 16_384
 _CSV_BLOCK_BYTES = 8 << 20
 _COPY_BYTES = 1 << 20
@@ -661,8 +678,11 @@ class CatalogReader:
         csv_block_bytes: int = _CSV_BLOCK_BYTES,
     ) -> None:
         self.path = str(path)
-        self.format = file_format(path, "input")
         self.options = options_with(options, id_column)
+        self._text_path = self.path  # the CSV text read (a workbook's sheet as CSV)
+        if Path(path).suffix.lower() == WORKBOOK_SUFFIX:
+            self._text_path = self._sheet_as_csv()
+        self.format = "csv" if self._text_path != self.path else file_format(path, "input")
         self.batch_rows = int(batch_rows)
         self._block_bytes = int(csv_block_bytes)
         self._rows_read = 0
@@ -674,7 +694,7 @@ class CatalogReader:
             raise CatalogError(f"{self.path}: no such file")
         if os.path.isdir(self.path):
             raise CatalogError(f"{self.path}: is a folder, not a file")
-        self._size = os.path.getsize(self.path)
+        self._size = os.path.getsize(self._text_path)
         if self.format == "parquet":
             try:
                 self._parquet = pq.ParquetFile(
@@ -705,6 +725,22 @@ class CatalogReader:
         ids = self.roles.ids
         self.layout = Layout(ids[0], self.roles.weeks, ids)
 
+    def _sheet_as_csv(self) -> str:
+        """The workbook's chosen sheet written to a temporary UTF-8 CSV file (removed when
+        the reader is garbage-collected); its path."""
+        try:
+            data = Path(self.path).read_bytes()
+        except OSError as exc:
+            raise CatalogError(f"{self.path}: cannot be read ({exc.strerror or exc})") from None
+        if not is_workbook(data):
+            raise CatalogError(f"{self.path}: not an Excel workbook (.xlsx)")
+        text = workbook_csv(data, self.path, self.options.sheet)
+        fd, copy = tempfile.mkstemp(prefix="dtwcore-sheet-", suffix=".csv")
+        with os.fdopen(fd, "wb") as out:
+            out.write(text)
+        weakref.finalize(self, os.remove, copy)
+        return copy
+
     # Sample ----------------------------------------------------------------------------
     def _parquet_sample(self) -> list[list[object]]:
         try:
@@ -722,7 +758,7 @@ class CatalogReader:
         assert self.dialect is not None
         utf8 = self.dialect.encoding.startswith("utf-8")
         errors = "surrogateescape" if utf8 else "replace"
-        with open(self.path, newline="", encoding=self.dialect.encoding, errors=errors) as f:
+        with open(self._text_path, newline="", encoding=self.dialect.encoding, errors=errors) as f:
             rows = csv.reader(f, delimiter=self.dialect.separator)
             header_seen = False
             try:
@@ -743,7 +779,7 @@ class CatalogReader:
         """Dialect and header from the first block; the sample rows."""
         if self._size == 0:
             raise CatalogError(f"{self.path}: the file is empty")
-        with open(self.path, "rb") as f:
+        with open(self._text_path, "rb") as f:
             head = f.read(self._block_bytes)
         complete = len(head) >= self._size
         dialect, text = sniff_head(head, complete, self.path)
@@ -793,14 +829,14 @@ class CatalogReader:
         """
         assert self.dialect is not None
         if self.dialect.is_utf8:
-            yield self.path
+            yield self._text_path
             return
         errors = "replace" if self.dialect.encoding == "cp1252" else "strict"
         decoder = codecs.getincrementaldecoder(self.dialect.encoding)(errors=errors)
         fd, copy = tempfile.mkstemp(prefix="dtwcore-", suffix=".csv")
         try:
             try:
-                with open(self.path, "rb") as src, os.fdopen(fd, "wb") as dst:
+                with open(self._text_path, "rb") as src, os.fdopen(fd, "wb") as dst:
                     while block := src.read(_COPY_BYTES):
                         dst.write(decoder.decode(block).encode())
                     dst.write(decoder.decode(b"", final=True).encode())

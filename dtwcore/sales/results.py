@@ -15,7 +15,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO, BinaryIO
 
@@ -29,6 +29,14 @@ from dtwcore.sales.export import CsvTableWriter
 from dtwcore.sales.facts import DEFAULT_STRETCH
 from dtwcore.sales.reading import CatalogReader, file_format
 from dtwcore.sales.scoring import rank_order, zscores
+from dtwcore.sales.window import (
+    Window,
+    coverage_problem,
+    default_window,
+    nonpositive,
+    nonpositive_note,
+    parse_weeks,
+)
 
 __all__ = [
     "RESULT_SCHEMA",
@@ -109,15 +117,26 @@ def score_stream(
     znorm: bool = True,
     top: int | None = None,
     leave_out: str | None = None,
+    weeks: str | None = None,
+    keep_nonpositive: bool = False,
+    warn: Callable[[str], None] | None = None,
     progress: Progress | None = None,
 ) -> Iterator[pa.Table]:
     """Score a catalogue batch by batch; yield the result tables, closest first.
 
     ``leave_out`` names a product not to score (the one whose sales are the target).
+    ``weeks`` (``FROM:TO``, :func:`dtwcore.sales.window.parse_weeks`) chooses the weeks
+    compared; by default the file's last ``len(target)`` weeks
+    (:func:`~dtwcore.sales.window.default_window`). Products whose net units over those
+    weeks are 0 or less are left out unless ``keep_nonpositive``. ``warn`` receives, in
+    words, a window that covers under half of the target and the products left out.
     Memory: one batch of values at a time, plus one distance and one id per product
     (with ``top``, only K of them plus running sums for the z-scores).
     """
     progress = progress or Progress(False)
+    warn = warn or (lambda text: None)
+    window: Window | None = None
+    dropped: list[str] = []
     moments = _Moments()
     dists: list[np.ndarray] = []
     id_chunks: list[pa.Array] = []
@@ -131,6 +150,23 @@ def score_stream(
         if leave_out is not None:
             rows = np.flatnonzero(np.asarray(ids.to_pylist(), dtype=object) != leave_out)
             ids, values = ids.take(pa.array(rows)), values[rows]
+        if window is None:
+            n_weeks = values.shape[1]
+            window = (
+                default_window(n_weeks, target.shape[0])
+                if weeks is None
+                else parse_weeks(weeks, n_weeks)
+            )
+            problem = coverage_problem(window.size, target.shape[0])
+            if problem is not None:
+                warn(problem)
+        values = values[:, window.columns]
+        if not keep_nonpositive:
+            out = nonpositive(values)
+            if out.size:
+                dropped += [str(i) for i in ids.take(pa.array(out)).to_pylist()]
+                keep = np.setdiff1d(np.arange(values.shape[0]), out)
+                rows, ids, values = rows[keep], ids.take(pa.array(keep)), values[keep]
         if not rows.size:
             continue
         d = dtw_one_to_many(target, values, stretch=stretch, znorm=znorm)
@@ -149,8 +185,15 @@ def score_stream(
         done += rows.size
         progress.update(done, reader.fraction_done())
     progress.update(done, 1.0, force=True)
+    if dropped:
+        warn(nonpositive_note(dropped, window))
     if done == 0 and leave_out is not None:
         raise CatalogError(f"{reader.path}: no product to compare besides the target {leave_out}")
+    if done == 0 and dropped:
+        raise CatalogError(
+            f"{reader.path}: every product has net units of 0 or less over the weeks "
+            "compared; --keep-nonpositive ranks them anyway"
+        )
     if top is not None:
         yield result_table(best_ids, best_d, 1, zscores(best_d, moments.mean, moments.std()))
         return

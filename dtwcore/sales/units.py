@@ -66,6 +66,17 @@ class Unit:
         return f"{self.amount(value, decimals)} {self.word} a week"
 
     @property
+    def per_week_short(self) -> str:
+        """A narrow column header for weekly values: "Units/wk" or "$/wk"."""
+        return f"{self.symbol or self.word.capitalize()}/wk"
+
+    @property
+    def column_format(self) -> str:
+        """A printf format of weekly values in tables, with thousands separators
+        ("%,.1f", "$%,.2f")."""
+        return f"{self.symbol}%,.2f" if self.symbol else "%,.1f"
+
+    @property
     def axis(self) -> str:
         """Axis title for weekly values."""
         return f"{self.word.capitalize()} per week" + (f" ({self.symbol})" if self.symbol else "")

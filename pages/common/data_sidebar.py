@@ -18,8 +18,8 @@ def dataset_summary() -> None:
         products, weeks = catalog.values.shape
         label = "Demo data (made up)" if not file else md(catalog.name)
         st.caption(f"**Sales data:** {label} · {products:,} products × {weeks} weeks")
-    elif file:
-        st.caption(f"**Sales data:** {md(file[0])} (cannot be used, see Sales Trends)")
+    elif file:  # read by the page in use; Sales Trends has not analysed it (yet)
+        st.caption(f"**Sales data:** {md(file[0])}")
     else:
         products, weeks = demo().values.shape
         st.caption(f"**Sales data:** Demo data (made up) · {products:,} products × {weeks} weeks")

@@ -43,10 +43,17 @@ from dtwcore.sales import (
     score_catalog,
     summary_line,
 )
+from dtwcore.sales.dialect import is_workbook, workbook_sheets
 from dtwcore.sales.target import PUBLISHED_NAME
 from dtwcore.sales.units import VALUE_KINDS
+from dtwcore.sales.window import Window, default_window
 from pages.common.sales_views import md
-from pages.common.session import SALES_PRODUCT, SALES_TARGET_PRODUCT, STRETCH_RANGE
+from pages.common.session import (
+    SALES_PRODUCT,
+    SALES_TARGET_PRODUCT,
+    SALES_WEEKS,
+    STRETCH_RANGE,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +72,10 @@ _READ = {
     "date_order": "sales.read.date_order",
     "clip": "sales.read.clip",
     "values": "sales.read.values",
+    "sheet": "sales.read.sheet",
 }
-_PER_FILE = (SALES_PRODUCT, SALES_TARGET_PRODUCT, *_READ.values())
+_FILE_NOTE = "sales.file_note"
+_PER_FILE = (SALES_PRODUCT, SALES_TARGET_PRODUCT, SALES_WEEKS, *_READ.values())
 _LAYOUT_LABELS = {
     "auto": "Tell automatically",
     "wide": "Wide: one row per product, one column per week",
@@ -106,12 +115,26 @@ def load_file(
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def raw_rows(data: bytes, name: str) -> tuple[list[str], list[list[str]]] | str:
-    """The header and first rows of an uploaded file as text, or why it has none."""
+def raw_rows(
+    data: bytes, name: str, sheet: str | None = None
+) -> tuple[list[str], list[list[str]]] | str:
+    """The header and first rows of an uploaded file (of its ``sheet`` when it is a
+    workbook) as text, or why it has none."""
     try:
-        return peek(data, name=name)
+        return peek(data, name=name, sheet=sheet)
     except CatalogError as exc:
         return str(exc)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def sheets(data: bytes, name: str) -> list[str]:
+    """The sheets of an uploaded ``.xlsx`` workbook (none for other files)."""
+    if not is_workbook(data):
+        return []
+    try:
+        return workbook_sheets(data, name)
+    except CatalogError:
+        return []
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -152,19 +175,40 @@ def weeks_of_shift(target_len: int, stretch: float) -> int:
 # --------------------------------------------------------------------------- catalogue
 
 
+def _forget_file() -> None:
+    """Clear what came from the file in use (selection, product target, reading choices,
+    value kind, weeks compared) before another is used; say what is kept."""
+    for key in _PER_FILE:
+        st.session_state.pop(key, None)
+    name = st.session_state.get(TARGET_NAME)
+    if name is None or name == PUBLISHED_NAME:
+        st.session_state.pop(_FILE_NOTE, None)
+        return
+    if name.startswith(product_target_name("")):
+        st.session_state[_FILE_NOTE] = (
+            f"The target was the {name} in the previous file; the published capacity is "
+            "the target again."
+        )
+        _set_target(BLOG_TARGET, PUBLISHED_NAME)
+    else:
+        st.session_state[_FILE_NOTE] = (
+            f"Kept from before: the target ({name}). Go back to the published capacity "
+            "under *Target* in the sidebar if it does not belong to this file."
+        )
+
+
 def _on_upload(widget_key: str) -> None:
     upload = st.session_state.get(widget_key)
     if upload is None:
         st.session_state.pop(FILE, None)
     else:
         st.session_state[FILE] = (upload.name, upload.getvalue())
-    for key in _PER_FILE:
-        st.session_state.pop(key, None)
+    _forget_file()
 
 
 def _use_demo() -> None:
-    for key in (FILE, *_PER_FILE):
-        st.session_state.pop(key, None)
+    st.session_state.pop(FILE, None)
+    _forget_file()
     st.session_state[_UPLOAD_VERSION] = st.session_state.get(_UPLOAD_VERSION, 0) + 1
 
 
@@ -174,15 +218,14 @@ def use_file(file: tuple[str, bytes] | None) -> None:
         _use_demo()
         return
     st.session_state[FILE] = file
-    for key in _PER_FILE:
-        st.session_state.pop(key, None)
+    _forget_file()
     st.session_state[_UPLOAD_VERSION] = st.session_state.get(_UPLOAD_VERSION, 0) + 1
 
 
 def reading_choices() -> dict[str, object]:
     """The reading choices made in the sidebar for the file in use (those left on "tell
     automatically" are not listed), by role: ``layout``, ``ids`` (list), ``week``,
-    ``units``, ``date_order``, ``week_start``, ``clip``, ``values`` (a key of
+    ``units``, ``date_order``, ``week_start``, ``clip``, ``sheet``, ``values`` (a key of
     :data:`dtwcore.sales.units.VALUE_KINDS`; labels only, not how the file is parsed)."""
     defaults: dict[str, object] = {
         "layout": "auto",
@@ -220,15 +263,26 @@ def _reading() -> tuple[tuple[str, object], ...]:
         ("week_start", WEEKDAYS.index(state.get(_READ["week_start"]) or WEEKDAYS[0])),
         ("date_order", state.get(_READ["date_order"]) or "auto"),
         ("clip_negative", bool(state.get(_READ["clip"]))),
+        ("sheet", state.get(_READ["sheet"])),
     ]
     return tuple(pairs)
 
 
-def _reading_controls(header: list[str], question: AmbiguousColumns | None) -> None:
-    """Sidebar controls for the layout and the column roles (kept in session state)."""
-    chosen = any(st.session_state.get(_READ[k]) for k in ("ids", "week", "units"))
-    expanded = question is not None or chosen  # open while the planner is choosing
+def _reading_controls(header: list[str], read: bool, sheet_names: list[str]) -> None:
+    """Sidebar controls for the sheet, the layout and the column roles (kept in session
+    state); open while the file is not ``read`` or the planner is choosing."""
+    chosen = any(st.session_state.get(_READ[k]) for k in ("ids", "week", "units", "sheet"))
+    expanded = not read or chosen
     with st.sidebar.expander("How the file is read", expanded=expanded, icon=":material/table:"):
+        if len(sheet_names) > 1:
+            st.selectbox(
+                "Sheet",
+                sheet_names,
+                index=None,
+                key=_READ["sheet"],
+                placeholder=f"The first ({sheet_names[0]})",
+                help="The workbook's sheet that holds the sales.",
+            )
         st.selectbox(
             "Layout",
             LAYOUTS,
@@ -306,8 +360,15 @@ def _raw_table(raw: tuple[list[str], list[list[str]]], columns: int = 12) -> pd.
 def _show_reading(catalog: Catalog, raw: tuple[list[str], list[list[str]]] | str) -> None:
     """The "We read this as" line, with the parsed table and the raw rows beside it."""
     guessed = catalog.roles.guessed if catalog.roles is not None else ()
-    guess = " (guessed; change it in the sidebar, under *How the file is read*)" if guessed else ""
-    st.markdown(f"**We read this as:** {md(summary_line(catalog))}{guess}")
+    words = {"ids": "product", "week": "week", "units": "units", "layout": "layout"}
+    chosen = [words[r] for r in reading_choices() if r in words]
+    parts = [f"your choice: {', '.join(chosen)}"] if chosen else []
+    if guessed:
+        parts.append(
+            f"guessed: {', '.join(guessed)}; change it in the sidebar, under *How the file is read*"
+        )
+    how = f" ({'; '.join(parts)})" if parts else ""
+    st.markdown(f"**We read this as:** {md(summary_line(catalog))}{how}")
     with st.expander("Check the reading: the table as read, and the file's first rows"):
         left, right = st.columns(2)
         shown = min(8, len(catalog.weeks))
@@ -336,8 +397,8 @@ def data_sidebar() -> Catalog | None:
     version = st.session_state.get(_UPLOAD_VERSION, 0)
     widget_key = f"sales.uploader.{version}"
     st.sidebar.file_uploader(
-        "Upload weekly sales (CSV or Parquet)",
-        type=["csv", "tsv", "txt", "parquet", "pq"],
+        "Upload weekly sales (CSV, Excel or Parquet)",
+        type=["csv", "tsv", "txt", "xlsx", "parquet", "pq"],
         key=widget_key,
         on_change=partial(_on_upload, widget_key),
         help=(
@@ -348,6 +409,8 @@ def data_sidebar() -> Catalog | None:
             "`python -m dtwcore score`."
         ),
     )
+    if _FILE_NOTE in st.session_state:
+        st.info(md(st.session_state.pop(_FILE_NOTE)), icon=":material/swap_horiz:")
     file = st.session_state.get(FILE)
     if not file:
         return demo()
@@ -358,7 +421,7 @@ def data_sidebar() -> Catalog | None:
         icon=":material/undo:",
         help=f"Stop using {md(name)} and show the made-up demo data.",
     )
-    raw = raw_rows(data, name)
+    raw = raw_rows(data, name, st.session_state.get(_READ["sheet"]))
     question: AmbiguousColumns | None = None
     catalog: Catalog | None = None
     try:
@@ -380,7 +443,9 @@ def data_sidebar() -> Catalog | None:
             icon=":material/error:",
         )
     if not isinstance(raw, str):
-        _reading_controls(raw[0], question)
+        _reading_controls(raw[0], catalog is not None, sheets(data, name))
+    elif len(sheets(data, name)) > 1:  # another sheet may hold the sales
+        _reading_controls([], False, sheets(data, name))
     if question is not None:
         st.info(
             f"{md(question)} Choose {_ROLE_WORDS.get(question.role, 'the columns')} in the "
@@ -400,6 +465,9 @@ def data_sidebar() -> Catalog | None:
 
 
 def _set_target(values: np.ndarray, name: str) -> None:
+    before = st.session_state.get(TARGET)
+    if before is None or before.size != np.size(values):
+        st.session_state.pop(SALES_WEEKS, None)  # the default window follows the length
     st.session_state[TARGET] = np.asarray(values, dtype=np.float64)
     st.session_state[TARGET_NAME] = name
     st.session_state[_TARGET_VERSION] = st.session_state.get(_TARGET_VERSION, 0) + 1
@@ -523,3 +591,28 @@ def stretch_slider(key: str, help: str, **options: object) -> float:
         help=help,
         **options,
     )
+
+
+def weeks_slider(catalog: Catalog, target_weeks: int) -> Window:
+    """The sidebar's "Weeks compared": which of the file's weeks are compared with the
+    target, by default the last ``target_weeks`` (all of them when the file is shorter)."""
+    n = len(catalog.weeks)
+    default = default_window(n, target_weeks)
+    chosen = st.session_state.get(SALES_WEEKS)
+    if not (
+        isinstance(chosen, (tuple, list)) and len(chosen) == 2 and 1 <= chosen[0] <= chosen[1] <= n
+    ):
+        st.session_state[SALES_WEEKS] = (default.first, default.last)
+    if n < 2:
+        return Window(1, n)
+    first, last = st.sidebar.select_slider(
+        "Weeks compared",
+        options=list(range(1, n + 1)),
+        value=(default.first, default.last),
+        format_func=lambda k: str(catalog.weeks[k - 1]),
+        key=SALES_WEEKS,
+        help=f"Which of the file's {n:,} weeks are compared with the target's "
+        f"{target_weeks:,}. By default the last {min(n, target_weeks):,}: the weeks that "
+        "line up with the target.",
+    )
+    return Window(int(first), int(last))

@@ -6,6 +6,7 @@ selectbox's key). Clicking a row in any product table sets it, so every chart fo
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from functools import partial
@@ -14,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from dtwcore.sales import ZSCORE_THRESHOLD, csv_text
+from dtwcore.sales.units import Unit
 from pages.common.session import SALES_PRODUCT
 
 PRODUCT = SALES_PRODUCT
@@ -39,9 +41,6 @@ COLUMN_CONFIG = {
         help="Distance in standard deviations from the catalogue's average distance; "
         f"{ZSCORE_THRESHOLD:g} or lower is unusually close.",
     ),
-    "mean_units": st.column_config.NumberColumn(
-        "Units/wk", format="%.1f", width=64, help="Mean weekly units sold"
-    ),
     "volume_ratio": st.column_config.NumberColumn(
         "Vol. ratio",
         format="%.2f",
@@ -49,6 +48,18 @@ COLUMN_CONFIG = {
         help="Volume ratio: mean weekly units ÷ the target's mean; 1.00 = the same volume.",
     ),
 }
+
+
+def column_config(unit: Unit) -> dict[str, object]:
+    """The score tables' columns, with the mean weekly value in ``unit`` (units or money)."""
+    return COLUMN_CONFIG | {
+        "mean_units": st.column_config.NumberColumn(
+            unit.per_week_short,
+            format=unit.column_format,
+            width=72,
+            help=f"Mean weekly {unit.word}" + (f" ({unit.symbol})" if unit.symbol else " sold"),
+        )
+    }
 
 
 def md(text: object) -> str:
@@ -70,37 +81,51 @@ def plot_text(text: object) -> str:
     return html.escape(str(text), quote=False).replace("%", "&#37;")
 
 
-def _pick_row(table_key: str, products: list[str]) -> None:
-    selection = st.session_state[table_key]["selection"]
-    rows = list(selection.get("rows") or []) + [c[0] for c in selection.get("cells") or []]
-    if rows:
-        st.session_state[PRODUCT] = products[rows[0]]
+def picked_row(selection: dict, ticked: list[int]) -> int | None:
+    """The row a table event picks: a clicked cell's row first (whatever is ticked), else
+    a newly ticked row; None when nothing new was picked. ``ticked`` are the rows the
+    table was drawn with ticked."""
+    cells = [c[0] for c in selection.get("cells") or []]
+    if cells:
+        return int(cells[-1])
+    rows = [r for r in selection.get("rows") or [] if r not in ticked]
+    return int(rows[0]) if rows else None
 
 
-def product_table(rows: pd.DataFrame, *, key: str, selected: str) -> None:
+def _pick_row(table_key: str, products: list[str], ticked: list[int]) -> None:
+    row = picked_row(st.session_state[table_key]["selection"], ticked)
+    if row is not None:
+        st.session_state[PRODUCT] = products[row]
+
+
+def product_table(rows: pd.DataFrame, *, key: str, selected: str, unit: Unit) -> None:
     """A score table; clicking a row (any cell or its checkbox) selects that product on
     the whole page.
 
-    The widget key includes the selected product, so a selection made elsewhere resets
-    the table, which then shows the selected product's row ticked when it is listed.
+    The widget key names the selected product and the products listed, so any change
+    (another selection, a slider that reorders the rows) draws a fresh table whose one
+    tick is the selected product's row, or none when it is not listed.
     """
     products = rows["product"].tolist()
-    table_key = f"{key}.{selected}"
+    listed = hashlib.sha1("\x00".join(products).encode()).hexdigest()[:12]
+    table_key = f"{key}.{selected}.{listed}"
     default = [products.index(selected)] if selected in products else []
     st.dataframe(
         rows[TABLE_COLUMNS],
         key=table_key,
         hide_index=True,
-        column_config=COLUMN_CONFIG,
-        on_select=partial(_pick_row, table_key, products),
+        column_config=column_config(unit),
+        on_select=partial(_pick_row, table_key, products, default),
         selection_mode=["single-row", "single-cell"],
         selection_default={"selection": {"rows": default}},
     )
 
 
-def info_table(rows: pd.DataFrame, *, height: int | str = "auto") -> None:
+def info_table(rows: pd.DataFrame, *, unit: Unit, height: int | str = "auto") -> None:
     """A read-only score table with the same columns and formats."""
-    st.dataframe(rows[TABLE_COLUMNS], hide_index=True, column_config=COLUMN_CONFIG, height=height)
+    st.dataframe(
+        rows[TABLE_COLUMNS], hide_index=True, column_config=column_config(unit), height=height
+    )
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:

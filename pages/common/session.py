@@ -23,6 +23,10 @@ SALES_PRODUCT = "sales.product"
 """The selected product's code (str)."""
 SALES_TARGET_PRODUCT = "sales.target_product"
 """The product chosen in the sidebar as the target (str), if any."""
+SALES_WEEKS = "sales.weeks"
+"""The weeks of the file compared with the target, (first, last) counted from 1 (ints)."""
+SALES_KEEP_NONPOSITIVE = "sales.keep_nonpositive"
+"""Rank products whose net units over the weeks compared are 0 or less (bool)."""
 _SALES_ANALYSIS = "sales.analysis"
 
 

@@ -1,5 +1,28 @@
 """Page settings in the address, so a reload or a shared link reopens a view.
 
+data       key of an uploaded file kept on the server (:mod:`pages.common.uploads`)
+stretch    stretch factor, e.g. ``0.1``
+znorm      ``1`` compare shapes only (z-normalised), ``0`` compare units
+band       volume band for the shortlist, ``low-high`` as shares of the target's mean
+n          products per table
+product    the selected product's code
+target     ``product:<code>`` (a product of the file) or ``values:<v1>,<v2>,…``
+layout     how an uploaded file is read (*How the file is read*): ``wide`` or ``long``
+id         a product column; repeated when several columns name a product together
+week       the week or date column (long layout)
+units      the units column (long layout)
+dates      how dates are written: ``ymd``, ``dmy`` or ``mdy``
+weekstart  the first day of a week, ``monday`` … ``sunday``
+clip       ``1`` sets negative units to 0
+values     what the values are (labels only): ``units``, ``usd``, ``eur`` or ``gbp``
+sheet      the sheet of an ``.xlsx`` workbook (absent: the first)
+weeks      the file's weeks compared with the target, ``FROM:TO`` counted from 1
+=========  ==========================================================================
+
+Reading choices left on "tell automatically" are not written; with the demo data there
+are none. Demand Shapes uses ``data`` and the reading choices the same way, with ``k``
+(``auto`` or a number of shapes), ``stretch``, ``znorm`` and ``shape`` (from 1).
+=======
 The parameters are :data:`PARAMS` (Sales Trends), :data:`SHAPES_PARAMS` (Demand Shapes)
 and :data:`MIX_PARAMS` (Product Mix), all optional; the README's "Settings in the address"
 says what each means (a test checks that it lists every one). Reading choices left on
@@ -39,6 +62,7 @@ from dtwcore.sales.target import (
     values_spec,
 )
 from dtwcore.sales.units import VALUE_KINDS
+from dtwcore.sales.window import parse_weeks
 from pages.common import mix_data
 from pages.common import sales_data as data
 from pages.common.sales_views import PRODUCT, md
@@ -47,6 +71,7 @@ from pages.common.session import (
     SALES_BAND,
     SALES_STRETCH,
     SALES_TOP_N,
+    SALES_WEEKS,
     SALES_ZNORM,
     STRETCH_RANGE,
     TOP_N_RANGE,
@@ -57,8 +82,8 @@ from pages.common.uploads import UploadStore, content_key
 # Reading choices: address parameter -> role in sales_data.reading_choices().
 READING = {"layout": "layout", "id": "ids", "week": "week", "units": "units",
            "dates": "date_order", "weekstart": "week_start", "clip": "clip",
-           "values": "values"}  # fmt: skip
-PARAMS = ("data", "stretch", "znorm", "band", "n", "product", "target", *READING)
+           "values": "values", "sheet": "sheet"}  # fmt: skip
+PARAMS = ("data", "stretch", "znorm", "band", "n", "product", "target", "weeks", *READING)
 SHAPES_PARAMS = ("data", "k", "stretch", "znorm", "shape", *READING)
 MIX_PARAMS = ("data", "stretch", "target", "max", "include", "exclude", "backlog", "share",
               "first", *READING)  # fmt: skip
@@ -68,6 +93,7 @@ _WRITTEN = "sales.url.written"  # the parameters this session last put in the ad
 _SHAPES_WRITTEN = "shapes.url.written"  # the same for Demand Shapes
 _MIX_WRITTEN = "mix.url.written"  # the same for Product Mix
 _PENDING_TARGET = "sales.url.target"  # a target from the address, applied once data is read
+_PENDING_WEEKS = "sales.url.weeks"  # the weeks compared from the address, the same
 _PROBLEMS = "sales.url.problems"  # what in the address could not be used, in words
 
 
@@ -148,12 +174,15 @@ def _read(params: Mapping[str, Any]) -> list[str]:
     if "product" in params:
         st.session_state[PRODUCT] = params["product"]
     st.session_state[_PENDING_TARGET] = params.get("target")
+    if "weeks" in params:
+        st.session_state[_PENDING_WEEKS] = params["weeks"]
     return problems
 
 
 def _read_reading(params: Mapping[str, str | list[str]], file: tuple[str, bytes]) -> list[str]:
     """Put the address's reading choices for ``file`` into the sidebar's state."""
-    raw = data.raw_rows(file[1], file[0])
+    sheet = params.get("sheet") if params.get("sheet") in data.sheets(file[1], file[0]) else None
+    raw = data.raw_rows(file[1], file[0], sheet)
     header = set() if isinstance(raw, str) else set(raw[0])
     allowed: dict[str, Collection[str]] = {
         "layout": [x for x in LAYOUTS if x != "auto"],
@@ -163,6 +192,7 @@ def _read_reading(params: Mapping[str, str | list[str]], file: tuple[str, bytes]
         "weekstart": WEEKDAYS,
         "clip": ("0", "1"),
         "values": [x for x in VALUE_KINDS if x != "auto"],
+        "sheet": data.sheets(file[1], file[0]),
     }
     problems: list[str] = []
     for name, role in READING.items():
@@ -173,7 +203,9 @@ def _read_reading(params: Mapping[str, str | list[str]], file: tuple[str, bytes]
         fits = header if name == "id" else allowed[name]
         bad = [v for v in values if v not in fits]
         if bad:
-            what = "column" if name in ("id", "week", "units") else "choice"
+            what = {"id": "column", "week": "column", "units": "column", "sheet": "sheet"}.get(
+                name, "choice"
+            )
             problems.append(
                 f"{name}={md(bad[0])}: {md(file[0])} has no such {what}; that part of "
                 "the link is left out and the file is read as guessed."
@@ -273,6 +305,22 @@ def read_target(catalog: Catalog) -> None:
     data.use_target(values, "target from the link")
 
 
+def read_weeks(catalog: Catalog) -> None:
+    """Once the catalogue and the target are read: the weeks compared named by the address
+    (``weeks=FROM:TO``, :func:`dtwcore.sales.window.parse_weeks`), if any is pending."""
+    text = st.session_state.pop(_PENDING_WEEKS, None)
+    if text is None:
+        return
+    try:
+        window = parse_weeks(text, len(catalog.weeks))
+    except CatalogError as exc:
+        st.session_state.setdefault(_PROBLEMS, []).append(
+            f"The link's {md(exc)}; the default weeks are compared."
+        )
+        return
+    st.session_state[SALES_WEEKS] = (window.first, window.last)
+
+
 def show_problems() -> None:
     """Say in words what in the address could not be used (once)."""
     for text in st.session_state.pop(_PROBLEMS, []):
@@ -300,9 +348,11 @@ def write_address(
     top_n: int,
     product: str,
     target: str | None,
+    weeks: str,
 ) -> None:
     """Sales Trends, after the page has run: the address names the view on screen."""
     params = _data_params() | {
+        "weeks": weeks,
         "stretch": _format(stretch),
         "znorm": "1" if znorm else "0",
         "band": f"{_format(band[0])}-{_format(band[1])}",
