@@ -36,7 +36,9 @@ def test_nothing_cut_at_1280_and_800(browser_page, app_server: str) -> None:
     assert page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == "false"
     assert page.evaluate(CUT_TEXT_JS) == []
     # The heatmap keeps a useful width beside the overlay.
-    heatmap = page.locator(".js-plotly-plot").filter(has_text="Cost so far, and the path")
+    heatmap = page.locator(".js-plotly-plot").filter(
+        has_text="Distance so far, and the warping path"
+    )
     assert heatmap.bounding_box()["width"] >= 380
     _shoot(page, "layout_1280.png", 1280, 800)
 

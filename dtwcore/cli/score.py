@@ -120,8 +120,6 @@ def run(args: argparse.Namespace) -> int:
     """Run ``score``; return the exit code (errors raise CatalogError / OSError)."""
     if args.spark_master and args.engine != "spark":
         raise CatalogError("--spark-master needs --engine spark")
-    if args.engine == "spark" and (args.weeks is not None or args.keep_nonpositive):
-        raise CatalogError("--weeks and --keep-nonpositive need the local engine")
     if args.engine == "spark" and args.input.lower().endswith(WORKBOOK_SUFFIX):
         raise CatalogError("an .xlsx workbook needs the local engine")
     started = time.monotonic()
@@ -149,6 +147,8 @@ def run(args: argparse.Namespace) -> int:
                 leave_out=leave_out,
                 master=args.spark_master,
                 progress=progress.enabled,
+                weeks=args.weeks,
+                keep_nonpositive=args.keep_nonpositive,
             )
         else:
             tables = score_stream(

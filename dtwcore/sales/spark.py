@@ -60,6 +60,7 @@ from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS
 from dtwcore.sales.reading import CatalogReader, check_values, options_with, to_matrix
 from dtwcore.sales.results import RESULT_SCHEMA, ranked_tables
 from dtwcore.sales.scoring import zscores
+from dtwcore.sales.window import Window, default_window, nonpositive, parse_weeks
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -239,11 +240,21 @@ def _decimal_comma_number(text: Any) -> Any:
 class _Scorer:
     """mapInArrow function: (product, w0 …, _row) batches -> (product, distance, _row)."""
 
-    def __init__(self, target: np.ndarray, radius: int, znorm: bool, weeks: tuple[str, ...]):
+    def __init__(
+        self,
+        target: np.ndarray,
+        radius: int,
+        znorm: bool,
+        weeks: tuple[str, ...],
+        window: Window,
+        keep_nonpositive: bool,
+    ):
         self.target = target
         self.radius = radius
         self.znorm = znorm
         self.weeks = weeks
+        self.window = window
+        self.keep_nonpositive = keep_nonpositive
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from numba import config, set_num_threads
@@ -262,11 +273,24 @@ class _Scorer:
                 raise CatalogError("a product id is missing")
             values = to_matrix(batch.columns[1 : n_weeks + 1], batch.num_rows)
             check_values(values, ids, self.weeks, None, None)
-            dist = dtw_one_to_many(self.target, values, window=self.radius, znorm=self.znorm)
-            yield pa.RecordBatch.from_arrays(
-                [ids, pa.array(dist), batch.column(n_weeks + 1)],
-                names=["product", "distance", "_row"],
-            )
+            yield _scored(self, ids, values[:, self.window.columns], batch.column(n_weeks + 1))
+
+
+def _scored(
+    scorer: _Scorer | _LongScorer, ids: pa.Array, values: np.ndarray, rows: pa.Array
+) -> pa.RecordBatch:
+    """(product, distance, _row) of a batch's products over the comparison window, those
+    with net units of 0 or less left out unless the scorer keeps them (as the local
+    engine does: :func:`dtwcore.sales.window.nonpositive`)."""
+    if not scorer.keep_nonpositive:
+        drop = nonpositive(values)
+        if drop.size:
+            keep = pa.array(np.setdiff1d(np.arange(values.shape[0]), drop))
+            ids, rows, values = ids.take(keep), rows.take(keep), values[keep.to_numpy()]
+    dist = dtw_one_to_many(scorer.target, values, window=scorer.radius, znorm=scorer.znorm)
+    return pa.RecordBatch.from_arrays(
+        [ids, pa.array(dist), rows], names=["product", "distance", "_row"]
+    )
 
 
 class _Ranker:
@@ -295,11 +319,21 @@ class _LongScorer:
     """mapInArrow function: (product, _row, cells: list<struct<i, u>>) batches ->
     (product, distance, _row); ``cells`` are the product's weeks (index, units)."""
 
-    def __init__(self, target: np.ndarray, radius: int, znorm: bool, n_weeks: int):
+    def __init__(
+        self,
+        target: np.ndarray,
+        radius: int,
+        znorm: bool,
+        n_weeks: int,
+        window: Window,
+        keep_nonpositive: bool,
+    ):
         self.target = target
         self.radius = radius
         self.znorm = znorm
         self.n_weeks = n_weeks
+        self.window = window
+        self.keep_nonpositive = keep_nonpositive
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
@@ -312,11 +346,7 @@ class _LongScorer:
             values = np.zeros((n, self.n_weeks))
             rows = np.repeat(np.arange(n), lengths)
             values[rows, flat.field("i").to_numpy()] = flat.field("u").to_numpy()
-            dist = dtw_one_to_many(self.target, values, window=self.radius, znorm=self.znorm)
-            yield pa.RecordBatch.from_arrays(
-                [batch.column(0), pa.array(dist), batch.column(1)],
-                names=["product", "distance", "_row"],
-            )
+            yield _scored(self, batch.column(0), values[:, self.window.columns], batch.column(1))
 
 
 def _product_column(roles: Roles) -> Any:
@@ -457,6 +487,11 @@ def _long_products(
     return products, n_weeks
 
 
+def _window(weeks: str | None, n_weeks: int, target_weeks: int) -> Window:
+    """The weeks compared, as the local engine chooses them."""
+    return default_window(n_weeks, target_weeks) if weeks is None else parse_weeks(weeks, n_weeks)
+
+
 def _distances(
     spark_df: DataFrame,
     target: np.ndarray,
@@ -466,8 +501,14 @@ def _distances(
     roles: Roles,
     options: ReadOptions,
     decimal_comma: bool = False,
+    weeks: str | None = None,
+    keep_nonpositive: bool = False,
 ) -> DataFrame:
     """[product, distance, _row] for every product, computed once (cached).
+
+    The products are compared over the same weeks as the local engine compares them
+    (``weeks`` ``FROM:TO``, by default the last as many weeks as the target has) and those
+    with net units of 0 or less there are left out unless ``keep_nonpositive``.
 
     Cached, not local-checkpointed: a local checkpoint lives only in the executors that
     wrote it, so losing one (a worker that dies mid-job) fails the job, whereas a lost
@@ -485,7 +526,8 @@ def _distances(
     radius = band_radius(target.shape[0], stretch=stretch)
     if roles.layout == "long":
         products, n_weeks = _long_products(spark_df, roles, options, decimal_comma)
-        scorer: Any = _LongScorer(target, radius, znorm, n_weeks)
+        window = _window(weeks, n_weeks, target.shape[0])
+        scorer: Any = _LongScorer(target, radius, znorm, n_weeks, window, keep_nonpositive)
         return (
             products.select("product", "_row", "cells")
             .mapInArrow(scorer, _DISTANCES)
@@ -498,7 +540,8 @@ def _distances(
             value = F.when(value < 0, F.lit(0.0)).otherwise(value)
         columns.append(value.alias(f"w{i}"))
     products = spark_df.select(*columns).withColumn("_row", F.monotonically_increasing_id())
-    scorer = _Scorer(target, radius, znorm, roles.weeks)
+    window = _window(weeks, len(roles.weeks), target.shape[0])
+    scorer = _Scorer(target, radius, znorm, roles.weeks, window, keep_nonpositive)
     return products.mapInArrow(scorer, _DISTANCES).persist(StorageLevel.MEMORY_AND_DISK)
 
 
@@ -602,11 +645,14 @@ def score_file(
     leave_out: str | None = None,
     master: str | None = None,
     progress: bool = False,
+    weeks: str | None = None,
+    keep_nonpositive: bool = False,
 ) -> Iterator[pa.Table]:
     """Score the file behind ``reader`` on Spark; return the result tables, closest first.
 
     ``leave_out`` names a product left out of the ranking (the one whose sales are the
-    target), as in the local engine.
+    target), and ``weeks`` / ``keep_nonpositive`` choose the weeks compared and whether
+    products with no net units are ranked, as in the local engine.
 
     Used by ``python -m dtwcore score --engine spark``. The distances are computed on
     Spark; as the results end up in one file on this machine anyway, the (product,
@@ -625,6 +671,8 @@ def score_file(
                 roles=reader.roles,
                 options=reader.options,
                 decimal_comma=reader.dialect.decimal_comma if reader.dialect else False,
+                weeks=weeks,
+                keep_nonpositive=keep_nonpositive,
             )
             with _worker_errors():
                 collected = found.toArrow()
