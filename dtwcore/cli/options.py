@@ -206,3 +206,20 @@ def target_spec(args: argparse.Namespace) -> TargetSpec:
     if spec.kind != "published":
         raise CatalogError("give either --target or --target-product, not both")
     return product_spec(args.target_product)
+
+
+def add_window_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--weeks FROM:TO`` and ``--keep-nonpositive``: the weeks compared and whether
+    products with no net units there are ranked (:mod:`dtwcore.sales.window`)."""
+    parser.add_argument(
+        "--weeks",
+        metavar="FROM:TO",
+        help="the file's weeks to compare, counted from 1, both included (e.g. 53:104); "
+        "default: the last as many weeks as the target has (all when the file is shorter)",
+    )
+    parser.add_argument(
+        "--keep-nonpositive",
+        action="store_true",
+        help="rank products whose net units over the weeks compared are 0 or less "
+        "(returns only, discounts, postage); by default they are left out and listed on stderr",
+    )

@@ -34,6 +34,7 @@ from dtwcore.cli.options import (
     add_raw_csv_argument,
     add_reading_arguments,
     add_target_arguments,
+    add_window_arguments,
     asking_with_flags,
     read_options,
     target_spec,
@@ -79,18 +80,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--top", type=whole_number, metavar="K", help="write only the K closest products"
     )
-    p.add_argument(
-        "--weeks",
-        metavar="FROM:TO",
-        help="the file's weeks to compare, counted from 1, both included (e.g. 53:104); "
-        "default: the last as many weeks as the target has (all when the file is shorter)",
-    )
-    p.add_argument(
-        "--keep-nonpositive",
-        action="store_true",
-        help="rank products whose net units over the weeks compared are 0 or less "
-        "(returns only, discounts, postage); by default they are left out and listed on stderr",
-    )
+    add_window_arguments(p)
     p.add_argument("--engine", choices=("local", "spark"), default="local", help="default: local")
     p.add_argument(
         "--spark-master",

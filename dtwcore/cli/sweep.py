@@ -14,6 +14,7 @@ from pathlib import Path
 from dtwcore.cli.options import (
     add_reading_arguments,
     add_target_arguments,
+    add_window_arguments,
     asking_with_flags,
     read_options,
     stretch_factor,
@@ -23,6 +24,13 @@ from dtwcore.runs import sales as tracking
 from dtwcore.runs import store as run_store
 from dtwcore.sales import PUBLISHED_STRETCHES
 from dtwcore.sales.target import load_target
+from dtwcore.sales.window import (
+    coverage_problem,
+    default_window,
+    nonpositive,
+    nonpositive_note,
+    parse_weeks,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,6 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("catalog", metavar="CATALOG", help="sales file (CSV or Parquet)")
     add_target_arguments(parser, "CATALOG")
+    add_window_arguments(parser)
     parser.add_argument(
         "--stretch",
         nargs="+",
@@ -87,6 +96,20 @@ def run(args: argparse.Namespace) -> int:
     target = load_target(spec, catalog.series)
     if spec.kind == "product":
         catalog = catalog.without(spec.text)  # it would rank first at 0
+    n_weeks = len(catalog.weeks)
+    window = (
+        default_window(n_weeks, target.shape[0])
+        if args.weeks is None
+        else parse_weeks(args.weeks, n_weeks)
+    )
+    catalog = catalog.window(window)
+    problem = coverage_problem(window.size, target.shape[0])
+    if problem:
+        sys.stderr.write(f"warning: {problem}\n")
+    dropped = [] if args.keep_nonpositive else nonpositive(catalog.values)
+    if len(dropped):
+        sys.stderr.write(f"warning: {nonpositive_note(catalog.ids[dropped].tolist(), window)}\n")
+        catalog = catalog.without_rows(dropped)
     sys.stderr.write(
         f"sweep: read {catalog.name} as {catalog.reading}\n"
         f"sweep: {len(catalog.ids)} products of {catalog.name}, {len(args.stretch)} stretch "
