@@ -1,5 +1,5 @@
 """dtwcore.audio.features and dtwcore.audio.wake: loading and its errors, features, distances,
-subsequence DTW against brute force, detection and localisation on shipped clips."""
+detection and localisation on shipped clips."""
 
 from __future__ import annotations
 
@@ -10,10 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from dtwcore import dtw_distance
 from dtwcore.audio.embedding import EMBED_HOP, EMBED_WINDOW
 from dtwcore.audio.features import (
     FEATURES,
@@ -40,7 +37,6 @@ from dtwcore.audio.wake import (
     equal_error_rate,
     find,
     score_trace,
-    subsequence_dtw,
 )
 from dtwcore.plots.audio import (
     alignment_figure,
@@ -254,54 +250,6 @@ def test_align_matches_the_matrix(sentences):
     assert cost.shape == (a.shape[0], b.shape[0])
     assert tuple(path[0]) == (0, 0) and tuple(path[-1]) == (a.shape[0] - 1, b.shape[0] - 1)
     assert dist == pytest.approx(distance_matrix([a], [b])[0, 0])
-
-
-# ----------------------------------------------------------------- subsequence DTW
-def _dtw_cost(q: np.ndarray, s: np.ndarray) -> float:
-    """Textbook full DTW: accumulated squared Euclidean cost, steps (1,0), (0,1), (1,1)."""
-    D = np.full((len(q) + 1, len(s) + 1), np.inf)
-    D[0, 0] = 0.0
-    for i in range(len(q)):
-        for j in range(len(s)):
-            c = float(np.sum((q[i] - s[j]) ** 2))
-            D[i + 1, j + 1] = c + min(D[i, j], D[i, j + 1], D[i + 1, j])
-    return float(D[-1, -1])
-
-
-def _brute_force(q: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """Per end frame j: min over every start a of the full DTW cost of q and s[a:j+1]."""
-    return np.array([min(_dtw_cost(q, s[a : j + 1]) for a in range(j + 1)) for j in range(len(s))])
-
-
-series = st.integers(1, 5).flatmap(
-    lambda d: st.tuples(
-        st.lists(st.lists(st.floats(-5, 5), min_size=d, max_size=d), min_size=1, max_size=5),
-        st.lists(st.lists(st.floats(-5, 5), min_size=d, max_size=d), min_size=1, max_size=9),
-    )
-)
-
-
-@settings(max_examples=60, deadline=None)
-@given(series)
-def test_subsequence_dtw_equals_brute_force(pair):
-    q, s = (np.array(x, dtype=np.float64) for x in pair)
-    cost, start = subsequence_dtw(q, s)
-    np.testing.assert_allclose(cost, _brute_force(q, s), rtol=1e-9, atol=1e-9)
-    for j in range(len(s)):
-        assert 0 <= start[j] <= j
-        # the reported start is a real optimum: the engine's DTW of that span agrees
-        assert dtw_distance(q, s[start[j] : j + 1]) ** 2 == pytest.approx(cost[j], abs=1e-9)
-
-
-def test_subsequence_dtw_finds_a_planted_pattern():
-    rng = np.random.default_rng(3)
-    q = np.sin(np.linspace(0, 3, 20))
-    s = np.r_[rng.normal(2, 0.3, 50), np.repeat(q, 2), rng.normal(-2, 0.3, 30)]
-    cost, start = subsequence_dtw(q, s)
-    end = int(np.argmin(cost))
-    assert cost[end] == 0.0 and start[end] in (50, 51) and end in (88, 89)
-    with pytest.raises(ValueError, match="same d"):
-        subsequence_dtw(np.zeros((3, 2)), np.zeros((5, 3)))
 
 
 # ----------------------------------------------------------------- wake word

@@ -29,7 +29,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from numba import njit
 
 from dtwcore.audio.embedding import EMBED_HOP, EMBED_WINDOW, embed
 from dtwcore.audio.features import (
@@ -43,6 +42,7 @@ from dtwcore.audio.features import (
     embedding_frames,
     features,
 )
+from dtwcore.search import subsequence_profile
 
 __all__ = [
     "MIN_TEMPLATES",
@@ -61,7 +61,6 @@ __all__ = [
     "equal_error_rate",
     "find",
     "score_trace",
-    "subsequence_dtw",
 ]
 
 MIN_TEMPLATES = 3
@@ -90,83 +89,6 @@ REFINE_PAD_SECONDS = 0.4
 features' own padding: a wake word inside speech has no long silence around it, and
 template frames that expect silence pull the span's ends inwards (0.8 s ended spans up
 to 0.2 s early on the shipped recordings; 0.4 s places both ends within 0.03 s)."""
-
-
-@njit(cache=True)
-def _subsequence_kernel(q: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Accumulated cost of the best match of q ending at each frame of s, and its start.
-
-    q: (n, d) query; s: (M, d) series. Local cost is the squared Euclidean distance. Row
-    -1 is all zeros, so a match may start anywhere (open begin); the last row gives the
-    open end. Steps are (1, 0), (0, 1), (1, 1) with weight 1; ties prefer the diagonal,
-    then the step in the query. Returns cost (M,) and start (M,) int64.
-    """
-    n, d = q.shape
-    m = s.shape[0]
-    prev = np.zeros(m)
-    prev_start = np.arange(m)
-    cur = np.empty(m)
-    cur_start = np.empty(m, dtype=np.int64)
-    for i in range(n):
-        for j in range(m):
-            c = 0.0
-            for k in range(d):
-                diff = q[i, k] - s[j, k]
-                c += diff * diff
-            if i == 0:
-                best = 0.0
-                start = j
-            else:
-                best = prev[j]
-                start = prev_start[j]
-                if j > 0 and prev[j - 1] <= best:
-                    best = prev[j - 1]
-                    start = prev_start[j - 1]
-            if i > 0 and j > 0 and cur[j - 1] < best:
-                best = cur[j - 1]
-                start = cur_start[j - 1]
-            cur[j] = c + best
-            cur_start[j] = start
-        prev, cur = cur, prev
-        prev_start, cur_start = cur_start, prev_start
-    return prev.copy(), prev_start.copy()
-
-
-def subsequence_dtw(query: np.ndarray, series: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Subsequence DTW: the best match of ``query`` ending at every frame of ``series``.
-
-    Parameters
-    ----------
-    query : np.ndarray [shape=(n,) or (n, d)]
-        The short pattern (e.g. the wake word's feature frames).
-    series : np.ndarray [shape=(M,) or (M, d)]
-        The long recording's frames.
-
-    Returns
-    -------
-    cost : np.ndarray [shape=(M,)]
-        ``cost[j]`` is the smallest accumulated squared cost of DTW between ``query`` and
-        any ``series[a : j + 1]``; its square root is the DTW distance of that span.
-    start : np.ndarray [shape=(M,), int]
-        The first frame ``a`` of that best span.
-
-    Examples
-    --------
-    >>> cost, start = subsequence_dtw([1.0, 2.0], [5.0, 1.0, 2.0, 2.0, 7.0])
-    >>> int(np.argmin(cost)), int(start[np.argmin(cost)]), float(cost.min())
-    (2, 1, 0.0)
-    """
-    q = np.asarray(query, dtype=np.float64)
-    s = np.asarray(series, dtype=np.float64)
-    q = q[:, None] if q.ndim == 1 else q
-    s = s[:, None] if s.ndim == 1 else s
-    if q.ndim != 2 or s.ndim != 2 or q.shape[1] != s.shape[1]:
-        raise ValueError("query and series must be (n, d) and (M, d) with the same d")
-    if q.shape[0] == 0 or s.shape[0] == 0:
-        raise ValueError("query and series must not be empty")
-    if not (np.isfinite(q).all() and np.isfinite(s).all()):
-        raise ValueError("query and series must not contain NaN or infinite values")
-    return _subsequence_kernel(np.ascontiguousarray(q), np.ascontiguousarray(s))
 
 
 @dataclass(frozen=True)
@@ -425,7 +347,7 @@ def _best_span(
     starts = np.zeros(M, dtype=np.int64)
     owner = np.zeros(M, dtype=np.int64)
     for t, template in enumerate(templates):
-        cost, start = subsequence_dtw(template, recording)
+        cost, start = subsequence_profile(template, recording)
         span = np.arange(M) - start + 1
         n = template.shape[0]
         score = cost / (n + span)
@@ -519,7 +441,7 @@ def _refine(
     frames = centre_frames(
         embed(segment, shifts=REFINE_SHIFTS), max(3, round(wake.seconds / fine_hop))
     )
-    cost, begin = subsequence_dtw(template, frames)
+    cost, begin = subsequence_profile(template, frames)
     span = np.arange(frames.shape[0]) - begin + 1
     b = int(np.argmin(cost / (n + span)))  # chosen as in _best_span
     return (first + int(begin[b])) * fine_hop, (first + b - n + 1) * fine_hop + _seconds(sound)
