@@ -3,7 +3,7 @@
 Colours come from :mod:`dtwcore.plots`: the first clip of a pair and the wake-word
 templates are TARGET_COLOR, the selected (second) clip or the clip under test
 SELECTED_COLOR, matches ACCENT_COLOR, the warping path and its connectors PATH_COLOR, and
-trimmed silence OTHER_COLOR. Time axes are in seconds, DTW axes in 10 ms frames.
+trimmed silence OTHER_COLOR. Time axes are in seconds, DTW axes in the features' frames.
 """
 
 from __future__ import annotations
@@ -143,7 +143,13 @@ def distance_matrix_figure(
 
 
 def cost_path_figure(
-    cost: np.ndarray, path: np.ndarray, name_a: str, name_b: str, *, height: int = 520
+    cost: np.ndarray,
+    path: np.ndarray,
+    name_a: str,
+    name_b: str,
+    *,
+    hop_seconds: float = 0.01,
+    height: int = 520,
 ) -> go.Figure:
     """Accumulated-cost matrix with the optimal warping path drawn over it.
 
@@ -155,6 +161,8 @@ def cost_path_figure(
     path : np.ndarray [shape=(K, 2)]
         Matched frame pairs (i in A, j in B).
     name_a, name_b : str
+    hop_seconds : float
+        Time between two frames (seconds), for the axis titles.
     height : int
     """
     z = np.sqrt(np.where(np.isfinite(cost), cost, np.nan))
@@ -171,8 +179,9 @@ def cost_path_figure(
             line={"color": PATH_COLOR, "width": 3},
         )
     )  # fmt: skip
-    fig.update_xaxes(title_text=f"B: {name_b} (frames of 10 ms)")
-    fig.update_yaxes(title_text=f"A: {name_a} (frames of 10 ms)", autorange=True)
+    unit = f"frames of {hop_seconds * 1000:g} ms"
+    fig.update_xaxes(title_text=f"B: {name_b} ({unit})")
+    fig.update_yaxes(title_text=f"A: {name_a} ({unit})", autorange=True)
     return _layout(fig, "Accumulated cost and the warping path", height)
 
 
@@ -276,14 +285,15 @@ def dtw_vs_euclidean_figure(
     names : list of N str
         The other clips.
     dtw, euclidean : np.ndarray [shape=(N,)]
-        Length-normalised DTW and Euclidean (after stretching to equal length) distances.
+        Length-normalised DTW distances, and the same along the even stretch (no
+        warping; divided the same way, so never below DTW).
     reference : str
         The clip they are measured from.
     height : int
     """
     fig = go.Figure()
     fig.add_trace(
-        go.Bar(x=list(names), y=euclidean, name="Euclidean (stretched to equal length)",
+        go.Bar(x=list(names), y=euclidean, name="no warping (even stretch)",
                marker_color=OTHER_COLOR, texttemplate="%{y:.2f}", textposition="outside")
     )  # fmt: skip
     fig.add_trace(
