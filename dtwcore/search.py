@@ -258,6 +258,7 @@ def subsequence_search(
     *,
     max_distance: float | None = None,
     exclusion: int = 0,
+    overlap: int = 0,
     stretch: float | None = None,
     window: int | None = None,
     length_norm: SpanNorm = "none",
@@ -266,7 +267,8 @@ def subsequence_search(
 
     Every end frame's cheapest match (:func:`subsequence_profile`) is a candidate; they
     are taken best first (ties: earlier end), and one is kept when its span does not
-    come within ``exclusion`` frames of a span already kept.
+    come within ``exclusion`` frames of a span already kept (or, with ``overlap``, does
+    not reach more than that many frames into one).
 
     Parameters
     ----------
@@ -279,6 +281,9 @@ def subsequence_search(
         Keep matches whose distance is at most this.
     exclusion : int >= 0
         Frames kept free on each side of a kept span (0: spans may touch, not overlap).
+    overlap : int >= 0
+        Frames by which a span may reach into a kept one (instead of an exclusion zone;
+        occurrences said in quick succession, whose best spans share a frame or two).
     stretch, window : see :func:`subsequence_profile`.
     length_norm : {"none", "query", "sum", "max"}
         The distance is ``sqrt(cost / L)`` with L = 1 (the plain DTW distance, as
@@ -301,6 +306,10 @@ def subsequence_search(
         raise ValueError(
             f"exclusion must be a whole number of frames, 0 or more, got {exclusion!r}"
         )
+    if isinstance(overlap, bool) or not isinstance(overlap, (int, np.integer)) or overlap < 0:
+        raise ValueError(f"overlap must be a whole number of frames, 0 or more, got {overlap!r}")
+    if overlap and exclusion:
+        raise ValueError("give either exclusion or overlap, not both")
     q = _as_series(query, "query")
     s = _as_series(series, "series")
     cost, start = subsequence_profile(q, s, stretch=stretch, window=window)
@@ -315,7 +324,8 @@ def subsequence_search(
         if not np.isfinite(d) or (max_distance is not None and d > max_distance):
             break
         a, b = int(start[end]), int(end)
-        if any(a <= m.stop - 1 + exclusion and b >= m.start - exclusion for m in kept):
+        reach = exclusion - overlap
+        if any(a <= m.stop - 1 + reach and b >= m.start - reach for m in kept):
             continue
         path = kernels.subsequence_path(q, s[a : b + 1], radius)
         path[:, 1] += a
