@@ -24,7 +24,8 @@ def app() -> AppTest:
 
 
 def texts(elements) -> list[str]:
-    return [e.value for e in elements]
+    """The elements' text as people read it (Markdown escapes removed)."""
+    return [e.value.replace("\\", "") for e in elements]
 
 
 def _expected_pair(kind: str) -> tuple[str, str]:

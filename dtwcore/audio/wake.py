@@ -455,8 +455,7 @@ def _two_groups(pair: np.ndarray) -> tuple[list[int], list[int]] | None:
     k = pair.shape[0]
     if k < 4:
         return None
-    S = np.where(np.isfinite(pair), pair, np.nan)
-    S = np.nanmean(np.stack([S, S.T]), axis=0)  # symmetric
+    S = (pair + pair.T) / 2  # symmetric; copies of one recording stay inf
     best, best_ratio = None, 0.0
     for mask in range(1, 2 ** (k - 1)):
         g = np.array([(mask >> i) & 1 for i in range(k)], dtype=bool)
