@@ -12,10 +12,11 @@ and sox (Debian packages):
 * ``--protocol DIR``: one folder of takes per phrase, as ``python -m dtwcore wake-eval``
   reads them: ten phrases said by espeak-ng in many voices, speeds and pitches, some with
   noise, reverberation or a tempo change (sox), and the ten digits of ``data/fsdd-dev``
-  (three real speakers, ``--digit-takes`` takes each).
+  (three real speakers, ``--digit-takes`` takes each). ``--set tune`` and ``--set report``
+  have different phrases and different digit takes: choose on one, report on the other.
 
 Usage: ``python scripts/make_wake_data.py --negatives`` or
-``python scripts/make_wake_data.py --protocol DIR [--takes 40] [--digit-takes 14]``
+``python scripts/make_wake_data.py --protocol DIR [--set report] [--takes 40] [--digit-takes 14]``
 """
 
 from __future__ import annotations
@@ -44,10 +45,34 @@ NEGATIVE_PHRASES = [
     "stop it", "hello there friend", "robot", "okay then",
 ]  # fmt: skip
 NEGATIVE_VOICES = [("en-us", 160, 50), ("en-gb+f3", 140, 65), ("en-gb-scotland+m3", 185, 40)]
-PHRASES = [
-    "computer", "jarvis", "alexa", "hey marvin", "okay robot", "lights on", "good night",
-    "play music", "stop the timer", "hey listen",
-]  # fmt: skip
+PHRASES = {
+    "tune": [
+        "computer",
+        "jarvis",
+        "alexa",
+        "hey marvin",
+        "okay robot",
+        "lights on",
+        "good night",
+        "play music",
+        "stop the timer",
+        "hey listen",
+    ],
+    "report": [
+        "hey siri",
+        "okay google",
+        "wake up",
+        "hello robot",
+        "start recording",
+        "open sesame",
+        "hey jarvis",
+        "activate",
+        "see you later",
+        "turn it up",
+    ],
+}
+"""Two protocols with different phrases and different fsdd-dev takes: settings are chosen
+on "tune" (``scripts/tune_wake.py``) and the figures reported on "report"."""
 VOICES = [
     "en-us", "en-gb", "en-gb-scotland", "en-gb-x-rp", "en-gb-x-gbclan", "en-gb-x-gbcwmd",
     "en-029", "en-us-nyc",
@@ -107,11 +132,16 @@ def negatives(tmp: Path) -> None:
     )
 
 
-def protocol(folder: Path, takes: int, digit_takes: int, tmp: Path) -> None:
-    """One folder per phrase: espeak-ng phrases in many voices, and fsdd-dev's digits."""
-    rng = np.random.default_rng(SEED)
+def protocol(folder: Path, which: str, takes: int, digit_takes: int) -> None:
+    """One folder per phrase: espeak-ng phrases in many voices, and fsdd-dev's digits.
+
+    The "tune" set draws its digit takes from indices 0-24 of each speaker, "report" from
+    25-49, so the two share no recording.
+    """
+    rng = np.random.default_rng(SEED if which == "tune" else SEED + 1)
+    first = 0 if which == "tune" else 25
     effects = [[], [], ["tempo", "0.85"], ["tempo", "1.2"], ["reverb", "40"], ["pitch", "-200"]]
-    for p, text in enumerate(PHRASES):
+    for p, text in enumerate(PHRASES[which]):
         out_dir = folder / text.replace(" ", "_")
         out_dir.mkdir(parents=True, exist_ok=True)
         for k in range(takes):
@@ -128,7 +158,7 @@ def protocol(folder: Path, takes: int, digit_takes: int, tmp: Path) -> None:
         out_dir = folder / word
         out_dir.mkdir(parents=True, exist_ok=True)
         for speaker in sorted({p.name.split("_")[1] for p in FSDD.glob("*.wav")}):
-            for k in rng.choice(50, size=digit_takes, replace=False):
+            for k in first + rng.choice(25, size=digit_takes, replace=False):
                 src = FSDD / f"{d}_{speaker}_{k}.wav"
                 shutil.copy(src, out_dir / src.name)
 
@@ -138,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--negatives", action="store_true", help="write assets/audio/negatives.*")
     parser.add_argument("--protocol", type=Path, help="write a protocol into this folder")
+    parser.add_argument(
+        "--set", choices=list(PHRASES), default="report", help="which protocol (phrases)"
+    )
     parser.add_argument("--takes", type=int, default=40, help="takes per espeak-ng phrase")
     parser.add_argument("--digit-takes", type=int, default=14, help="takes per digit and speaker")
     args = parser.parse_args(argv)
@@ -147,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.negatives:
             negatives(Path(tmp))
         if args.protocol is not None:
-            protocol(args.protocol, args.takes, args.digit_takes, Path(tmp))
+            protocol(args.protocol, args.set, args.takes, args.digit_takes)
     return 0
 
 
