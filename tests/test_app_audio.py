@@ -58,8 +58,8 @@ def test_default_page_compares_the_samples_with_the_speech_embedding(app):
 
 def test_wake_word_defaults_match_and_find(app):
     assert any(s.startswith("hey_marvin_6.wav: Match, distance") for s in texts(app.success))
-    assert "**1 accepted, 0 rejected** (threshold 0.70)." in texts(app.markdown)
-    assert "Found 1 time (threshold 0.70)." in texts(app.success)
+    assert "**1 accepted, 0 rejected** (threshold 0.74)." in texts(app.markdown)
+    assert "Found 1 time (threshold 0.74)." in texts(app.success)
     found = next(c.value for c in app.caption if c.value.startswith("1. "))
     start, end = (float(x) for x in found[3:].split(" s")[0].split("–"))
     assert start == pytest.approx(MANIFEST["long"]["wake_start"], abs=0.1)
@@ -72,7 +72,7 @@ def test_wake_word_defaults_match_and_find(app):
 def test_many_clips_are_tested_at_once(app):
     samples = app.multiselect(key="audio.wake.test_samples")
     samples.set_value(["hey_marvin_6.wav", "good_morning.wav", "room_us_160wpm.wav"]).run()
-    assert "**1 accepted, 2 rejected** (threshold 0.70)." in texts(app.markdown)
+    assert "**1 accepted, 2 rejected** (threshold 0.74)." in texts(app.markdown)
     assert any(s.startswith("good_morning.wav: No match, distance") for s in texts(app.warning))
     assert not app.exception
 

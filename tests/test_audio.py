@@ -29,6 +29,7 @@ from dtwcore.audio.features import (
     read_audio,
 )
 from dtwcore.audio.wake import (
+    SCALE_QUANTILE,
     THRESHOLDS,
     closest_negative,
     detect,
@@ -259,18 +260,20 @@ def test_enrollment_calibrates_a_threshold(wake):
     assert len(wake.templates) == 5 and wake.loo.shape == (5,)
     assert wake.kind == "embedding" and len(wake.sounds) == 5
     assert wake.threshold == THRESHOLDS["embedding"]
-    # each template is scaled by its median distance to the bundled negatives
+    # each template is scaled by a low quantile of its distances to the bundled negatives
     from dtwcore.audio.negatives import negatives
 
     bundled = negatives("embedding")
     assert wake.negatives.shape == (len(bundled.features),) == (len(wake.negative_names),)
     raw = distance_matrix(list(bundled.features), list(wake.templates), length_norm="max")
-    np.testing.assert_allclose(wake.scales, np.median(raw, axis=0))
+    np.testing.assert_allclose(wake.scales, np.quantile(raw, SCALE_QUANTILE, axis=0))
     np.testing.assert_allclose(wake.negatives, (raw / wake.scales).min(axis=1))
     # the page can say which other speech comes closest: a near miss, accepted (0.40)
     name, score = closest_negative(wake)
     assert score == wake.negatives.min() < wake.threshold and name.startswith("hey Martin")
-    accepted = [n for n, v in zip(wake.negative_names, wake.negatives, strict=True) if v <= 0.7]
+    accepted = [
+        n for n, v in zip(wake.negative_names, wake.negatives, strict=True) if v <= wake.threshold
+    ]
     assert accepted and all(n.startswith("hey Mar") for n in accepted)  # the rest rejected
     with pytest.raises(AudioError, match="at least 3 recordings"):
         enroll(list(wake.templates[:2]), kind="embedding")

@@ -14,8 +14,8 @@ Dataset's scheme). Recordings with ``index < enroll`` are templates, the rest ar
   saw.
 * Wake word: each label in turn is the wake word. For each speaker, that label's templates
   are enrolled (:func:`dtwcore.audio.wake.enroll`: each template's distances divided by
-  its median distance to the bundled negatives) and all of the speaker's tests are scored
-  by their scaled distance to the nearest of them. Reported per label: the equal error
+  a low quantile of its distances to the bundled negatives) and all of the speaker's
+  tests are scored by their scaled distance to the nearest of them. Reported per label: the equal error
   rate of that score pooled over speakers, and the false-reject and false-accept rates at
   the calibrated threshold (what the app would decide).
 
@@ -43,7 +43,7 @@ from dtwcore.audio.features import (
     settings_of,
 )
 from dtwcore.audio.negatives import negatives
-from dtwcore.audio.wake import THRESHOLDS, equal_error_rate
+from dtwcore.audio.wake import SCALE_QUANTILE, THRESHOLDS, equal_error_rate
 from dtwcore.distance import check_stretch
 
 __all__ = ["Recording", "evaluate", "scan_folder", "speaker_figures"]
@@ -221,7 +221,9 @@ def evaluate(
         stretch=stretch,
         length_norm=settings.length_norm,
     )
-    wake = _wake_word(D / np.median(N, axis=0)[None, :], q_lab, q_spk, t_lab, t_spk, settings)
+    wake = _wake_word(
+        D / np.quantile(N, SCALE_QUANTILE, axis=0)[None, :], q_lab, q_spk, t_lab, t_spk, settings
+    )
     names = [str(x) for x in np.unique(speakers)]
     folds = {
         spk: speaker_figures(D, q_lab, q_spk, t_lab, t_spk, spk, [o for o in names if o != spk])
@@ -280,8 +282,8 @@ def _wake_word(
     """Per-label equal error rate and error rates at the calibrated threshold.
 
     ``S`` [shape=(tests, templates)] holds scaled scores: each template's distances divided
-    by its median distance to the bundled negatives, as :func:`dtwcore.audio.wake.enroll`
-    calibrates.
+    by a low quantile of its distances to the bundled negatives, as
+    :func:`dtwcore.audio.wake.enroll` calibrates.
     """
     threshold = THRESHOLDS[settings.kind]
     per_label: dict[str, dict[str, float]] = {}

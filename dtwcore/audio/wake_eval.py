@@ -41,7 +41,7 @@ from dtwcore.audio.features import (
     settings_of,
 )
 from dtwcore.audio.negatives import negatives
-from dtwcore.audio.wake import THRESHOLDS, enroll, equal_error_rate, occurrences
+from dtwcore.audio.wake import SCALE_QUANTILE, THRESHOLDS, enroll, equal_error_rate, occurrences
 
 __all__ = ["AUDIO_SUFFIXES", "GAP_SECONDS", "scan_phrases", "wake_eval"]
 
@@ -177,7 +177,7 @@ def wake_eval(
     for p, es in draws.items():
         rows = {"tar": [], "far": [], "far_at_95": [], "eer": []}
         for E in es:
-            scores = (D[:, E] / np.median(N[:, E], axis=0)[None, :]).min(axis=1)
+            scores = (D[:, E] / np.quantile(N[:, E], SCALE_QUANTILE, axis=0)[None, :]).min(axis=1)
             pos = scores[np.setdiff1d(np.flatnonzero(lab == p), E)]
             neg = scores[lab != p]
             rows["tar"].append(float(np.mean(pos <= threshold)))
