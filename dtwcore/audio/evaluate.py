@@ -15,9 +15,9 @@ Dataset's scheme). Recordings with ``index < enroll`` are templates, the rest ar
 * Wake word: each label in turn is the wake word. For each speaker, that label's templates
   are enrolled (:func:`dtwcore.audio.wake.enroll`: each template's distances divided by
   a low quantile of its distances to the bundled negatives) and all of the speaker's
-  tests are scored by their scaled distance to the nearest of them. Reported per label: the equal error
-  rate of that score pooled over speakers, and the false-reject and false-accept rates at
-  the calibrated threshold (what the app would decide).
+  tests are scored by their scaled distance to the nearest of them. Reported per label:
+  the equal error rate of that score pooled over speakers, and the false-reject and
+  false-accept rates at the calibrated threshold (what the app would decide).
 
 Features of every recording are computed once; all distances come from one call of
 :func:`dtwcore.dtw_pairwise` (vectorised and parallel).
