@@ -79,8 +79,8 @@ SCALE_QUANTILE = 0.2
 """A template's scale is this quantile of its distances to the bundled negatives."""
 THRESHOLDS: dict[str, float] = {
     "embedding": 0.74,
-    "mfcc": 0.78,
-    "envelope": 0.78,
+    "mfcc": 0.82,
+    "envelope": 0.82,
 }
 """Threshold on the scaled score (distance / the template's scale), per feature kind.
 
@@ -89,8 +89,9 @@ protocol (``scripts/make_wake_data.py --set tune``: 10 espeak-ng phrases x 40 vo
 variants, the 10 fsdd-dev digits x 3 speakers x 14 takes; 10 random 5-take enrolments
 per phrase), minimising missed takes + 5 x false accepts (``scripts/tune_wake.py``). The
 halves chose (10 % quantile, 0.77) and (20 %, 0.74), held out 97.9 % / 0.39 % and
-98.4 % / 0.30 % true / false accepts; all phrases together (20 %, 0.74). MFCC, same way:
-0.78. The envelope (a demonstration of why loudness alone is not enough) shares the MFCC's
+98.4 % / 0.30 % true / false accepts; all phrases together (20 %, 0.74). MFCC with the
+20 % quantile, same way: 0.82 and 0.83, all 0.82 (87 % / 1.4 %: the MFCC does not reach
+the targets). The envelope (a demonstration of why loudness alone is not enough) shares the MFCC's
 value untuned.
 """
 STREAM_GATE = 0.85
