@@ -1,8 +1,11 @@
 """Audio Match: why DTW recognises a phrase said fast or slow, and a wake word to try.
 
 Tab 1 compares clips (samples, uploads, the microphone): waveforms with players, the DTW
-distance matrix, and one pair in detail. Tab 2 enrolls a wake word, tests a clip against
-it, finds it inside a longer recording, and listens for it on the microphone. Decoding,
+distance matrix, and one pair in detail. Tab 2 enrolls a wake word (saying when the takes
+are weak or mixed and which other speech comes closest), tests many clips against it,
+lists every occurrence in a longer recording, and listens for it on the microphone. The
+inputs of Test and Find stay on the page whatever the enrolment, so uploads survive its
+changes. Decoding,
 features and DTW live in ``dtwcore.audio.features``, ``dtwcore.audio.wake`` and
 ``dtwcore.audio.listen``; figures in ``dtwcore.plots.audio``.
 """
@@ -317,7 +320,8 @@ with wake_tab:
     st.subheader("1. Enroll", anchor=False)
     st.caption(
         f"Say the wake word {MIN_TEMPLATES} or more times. Each recording becomes a template; "
-        "the threshold is set from how far the recordings are from each other."
+        "each is measured against other speech (everyday words, near misses, noise), so the "
+        "threshold knows what else sounds close."
     )
     e1, e2, e3 = st.columns([1.3, 2, 1.6])
     use_samples = e1.checkbox(

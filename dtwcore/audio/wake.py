@@ -64,7 +64,6 @@ __all__ = [
     "Trace",
     "closest_negative",
     "detect",
-    "detections",
     "enroll",
     "enroll_utterances",
     "enrolment_warnings",
@@ -850,42 +849,6 @@ def score_trace(wake: WakeWord, samples: np.ndarray, *, chunk_seconds: float = 3
     d = np.concatenate(distances) if distances else np.zeros(0)
     order = np.argsort(t, kind="stable")
     return Trace(t[order], d[order])
-
-
-def detections(
-    trace: Trace, threshold: float, *, cooldown: float = 1.0
-) -> list[tuple[float, float]]:
-    """Moments the wake word is heard: one per dip of the trace below the threshold.
-
-    Parameters
-    ----------
-    trace : Trace
-    threshold : float
-    cooldown : float
-        Seconds after a detection in which no other fires (one utterance fires once).
-
-    Returns
-    -------
-    list of (time, distance)
-        The time (seconds) and distance of each dip's lowest point.
-    """
-    out: list[tuple[float, float]] = []
-    below = trace.distances <= threshold
-    k, n = 0, trace.distances.shape[0]
-    while k < n:
-        if not below[k]:
-            k += 1
-            continue
-        j = k
-        while j < n and (below[j] or trace.times[j] - trace.times[k] < cooldown):
-            j += 1
-        run = np.arange(k, j)
-        run = run[below[run]]
-        best = int(run[np.argmin(trace.distances[run])])
-        if not out or trace.times[best] - out[-1][0] >= cooldown:
-            out.append((float(trace.times[best]), float(trace.distances[best])))
-        k = j
-    return out
 
 
 def equal_error_rate(genuine: np.ndarray, impostor: np.ndarray) -> tuple[float, float]:
