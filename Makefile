@@ -55,6 +55,7 @@ test: dev system-deps lint
 bench: dev
 	$(PY) -m dtwcore.bench
 	$(PY) -m dtwcore.bench.shapes
+	$(PY) -m dtwcore.bench.mix
 
 # Issue 7 at full size: fuzzed input (>= 1,000 per property), eight browser sessions at
 # once, MLflow faults; prints what was tried and what was lost (must be nothing). `make

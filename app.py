@@ -28,6 +28,12 @@ SALES = st.Page(
     icon=":material/trending_up:",
     url_path="sales-trends",
 )
+MIX = st.Page(
+    "pages/product_mix.py",
+    title="Product Mix",
+    icon=":material/factory:",
+    url_path="product-mix",
+)
 AUDIO = st.Page(
     "pages/audio_match.py",
     title="Audio Match",
@@ -69,6 +75,15 @@ def home() -> None:
         "with similar volume, and the outliers, ready to download."
     )
     st.page_link(
+        MIX,
+        label="Product Mix: which products keep the line busy, week by week",
+        icon=":material/factory:",
+    )
+    st.caption(
+        "Choose the products whose demand fills the capacity best, built on time or a few "
+        "weeks ahead, with pins and a maximum number of products."
+    )
+    st.page_link(
         SHAPES,
         label="Demand Shapes: the shapes of demand in your catalogue, and analogues for a "
         "new product",
@@ -96,6 +111,7 @@ page = st.navigation(
     [
         st.Page(home, title="Home", icon=":material/home:", default=True),
         SALES,
+        MIX,
         SHAPES,
         AUDIO,
         EXPERIMENTS,

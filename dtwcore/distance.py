@@ -31,6 +31,7 @@ __all__ = [
     "dtw_pairwise",
     "warping_path",
     "znormalize",
+    "znormalize_rows",
 ]
 
 
@@ -102,8 +103,8 @@ def _as_batch(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Validate a batch; return padded (N, m_max, d) float64 data and lengths (N,).
 
-    ``check_finite=False`` skips the NaN/inf scan of a numeric array, for callers that
-    fold it into their own pass and then call :func:`_raise_nonfinite`.
+    ``check_finite=False`` skips the NaN/inf scan, for callers that fold it into their
+    own pass and then call :func:`_raise_nonfinite`.
     """
     if isinstance(X, np.ndarray) and X.dtype != object:
         arr = X.astype(np.float64, copy=False) if X.dtype.kind in "fiub" else None
@@ -124,7 +125,15 @@ def _as_batch(
             _raise_nonfinite(arr, name)
         lengths = np.full(arr.shape[0], arr.shape[1], dtype=np.int64)
         return np.ascontiguousarray(arr), lengths
-    series = [_as_series(s, f"{name} row {i}") for i, s in enumerate(X)]
+    series = []
+    for i, s in enumerate(X):
+        try:
+            arr = np.asarray(s, dtype=np.float64)
+        except (TypeError, ValueError):
+            arr = None
+        if arr is None or arr.ndim not in (1, 2) or arr.size == 0:
+            _as_series(s, f"{name} row {i}")  # raises the error that names the problem
+        series.append(arr[:, None] if arr.ndim == 1 else arr)
     if not series:
         raise ValueError(f"{name}: no series given")
     dims = {s.shape[1] for s in series}
@@ -138,6 +147,9 @@ def _as_batch(
     out = np.zeros((len(series), int(lengths.max()), series[0].shape[1]))
     for i, s in enumerate(series):
         out[i, : s.shape[0]] = s
+    if check_finite:
+        # Padding is 0, so one scan of the padded batch finds the first bad series.
+        _raise_nonfinite(out, name)
     return out, lengths
 
 
@@ -169,6 +181,27 @@ def znormalize(x: ArrayLike) -> np.ndarray:
     return out[:, 0] if np.ndim(x) == 1 else out
 
 
+def znormalize_rows(X: ArrayLike) -> np.ndarray:
+    """Z-normalise every row of a matrix, as :func:`znormalize` does one series.
+
+    Parameters
+    ----------
+    X : array [shape=(N, W)], one series per row
+
+    Returns
+    -------
+    np.ndarray [shape=(N, W), float64]; a constant row becomes all zeros.
+    """
+    arr = np.ascontiguousarray(X, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"expected a matrix of shape (N, W), got {arr.ndim} dimensions")
+    mean = np.empty(arr.shape[0])
+    inv = np.empty(arr.shape[0])
+    lengths = np.full(arr.shape[0], arr.shape[1], dtype=np.int64)
+    kernels.series_stats(arr[:, :, None], lengths, mean, inv)
+    return (arr - mean[:, None]) * inv[:, None]
+
+
 def _normalise_batch(X: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Z-normalise every series of a padded batch (per dimension), padding left at 0."""
     out = np.zeros_like(X)
@@ -195,6 +228,54 @@ def _chunk_tasks(query: int, first: int, last: int, out_first: int) -> np.ndarra
     tasks[:, 2] = np.minimum(kernels.LANES, last - starts)
     tasks[:, 3] = starts - first + out_first
     return tasks
+
+
+def _frames_matrix(
+    qdata: np.ndarray,
+    qlen: np.ndarray,
+    qrad: np.ndarray,
+    xdata: np.ndarray,
+    xlen: np.ndarray,
+    lane_rad: np.ndarray | None = None,
+    upper: bool = False,
+) -> np.ndarray:
+    """Multivariate DTW of every query against every series, through the lane kernel.
+
+    qdata: (Nq, n_max, d) queries with lengths qlen and band radii qrad. xdata: (N, m_max,
+    d) series with lengths xlen, packed into lanes in order of length. lane_rad: (N,) a
+    band radius per series that replaces the query's. ``upper``: the queries are the series
+    themselves, sorted by length, and only entries [i, j] with j > i are wanted: blocks
+    wholly at or below the diagonal are skipped (left 0); the caller keeps the upper
+    triangle.
+
+    Returns an (Nq, N) array of distances.
+    """
+    lanes = kernels.FRAME_LANES
+    n_series = xlen.shape[0]
+    order = np.argsort(xlen, kind="stable").astype(np.int64)
+    n_blocks = -(-n_series // lanes)
+    blocks = np.empty((n_blocks, xdata.shape[2], xdata.shape[1], lanes))
+    blens = np.empty((n_blocks, lanes), dtype=np.int64)
+    kernels.pack_lanes(xdata, xlen, order, blocks, blens)
+    brad = _EMPTY_ROWS
+    if lane_rad is not None:
+        # Unused lanes of the last block repeat the last radius, so the band stays narrow.
+        brad = lane_rad[order][np.minimum(np.arange(n_blocks * lanes), n_series - 1)]
+    n_q = qlen.shape[0]
+    first = (np.arange(n_q) + 1) // lanes if upper else np.zeros(n_q, dtype=np.int64)
+    counts = n_blocks - first
+    tasks = np.empty((int(counts.sum()), 2), dtype=np.int64)
+    tasks[:, 0] = np.repeat(np.arange(n_q), counts)
+    tasks[:, 1] = np.arange(tasks.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
+    tasks[:, 1] += np.repeat(first, counts)
+    out = np.zeros((n_q, n_blocks * lanes))
+    kernels.frames_dtw(
+        np.ascontiguousarray(qdata), qlen, qrad, blocks, blens, brad, tasks, out,
+        kernels.chunks_for(tasks.shape[0]),
+    )  # fmt: skip
+    result = np.empty((n_q, n_series))
+    result[:, order] = out[:, :n_series]
+    return result
 
 
 def _check_dims(q: np.ndarray, X: np.ndarray, qname: str, xname: str) -> None:
@@ -266,7 +347,7 @@ def dtw_one_to_many(
     np.ndarray [shape=(N,)] of distances, in the order of ``X``.
     """
     q = _as_series(query, "query")
-    data, lengths = _as_batch(X, "X")
+    data, lengths = _as_batch(X, "X", check_finite=False)
     _check_dims(q, data, "query", "X")
     radius = band_radius(q.shape[0], stretch=stretch, window=window)
     return _one_to_many(q, data, lengths, radius, znorm)
@@ -275,7 +356,14 @@ def dtw_one_to_many(
 def _one_to_many(
     q: np.ndarray, data: np.ndarray, lengths: np.ndarray, radius: int, znorm: bool
 ) -> np.ndarray:
+    """Distances from q (n, d) to every series of a padded batch; raises ValueError naming
+    the first series ("X row ...") that holds NaN or inf."""
     n_series = data.shape[0]
+    # Univariate series of one length take the lean kernel, which checks the values as it
+    # reads them; other batches are checked first.
+    lean = data.shape[2] == 1 and bool((lengths == data.shape[1]).all())
+    if not lean:
+        _raise_nonfinite(data, "X")
     mean, inv = _EMPTY_F, _EMPTY_F
     if znorm:
         q = _normalise_batch(q[None], np.array([q.shape[0]]))[0]
@@ -285,15 +373,25 @@ def _one_to_many(
             kernels.series_stats(data, lengths, mean, inv)
         else:
             data = _normalise_batch(data, lengths)
-    rows = _EMPTY_ROWS
-    if (lengths != lengths[0]).any():
-        rows = np.argsort(lengths, kind="stable").astype(np.int64)
+    if lean:
+        out = np.empty(n_series)
+        finite = np.empty(kernels.chunks_for(-(-n_series // kernels.LANES)), dtype=np.bool_)
+        q1 = np.ascontiguousarray(q[:, 0])
+        kernels.series_dtw(q1, radius, data.reshape(n_series, -1), mean, inv, out, finite)
+        if not finite.all():
+            _raise_nonfinite(data, "X")
+        return out
+    qlen = np.array([q.shape[0]], dtype=np.int64)
+    qrad = np.array([radius], dtype=np.int64)
+    if data.shape[2] > 1:
+        return _frames_matrix(q[None], qlen, qrad, data, lengths)[0]
+    rows = np.argsort(lengths, kind="stable").astype(np.int64)
     tasks = _chunk_tasks(0, 0, n_series, 0)
     out = np.empty((1, n_series))
     kernels.batch_dtw(
         q[None],
-        np.array([q.shape[0]], dtype=np.int64),
-        np.array([radius], dtype=np.int64),
+        qlen,
+        qrad,
         data,
         lengths,
         rows,
@@ -304,11 +402,9 @@ def _one_to_many(
         out,
         kernels.chunks_for(tasks.shape[0]),
     )
-    if rows.shape[0]:
-        result = np.empty(n_series)
-        result[rows] = out[0]
-        return result
-    return out[0]
+    result = np.empty(n_series)
+    result[rows] = out[0]
+    return result
 
 
 def dtw_pairwise(
@@ -344,10 +440,13 @@ def dtw_pairwise(
         slen = xlen[order]
         qrad = np.array([band_radius(int(n), stretch=stretch, window=window) for n in slen])
         n_series = slen.shape[0]
-        parts = [_chunk_tasks(i, i + 1, n_series, i + 1) for i in range(n_series - 1)]
         out = np.zeros((n_series, n_series))
-        if parts:
-            tasks = np.concatenate(parts)
+        if sdata.shape[2] > 1:
+            out = np.triu(_frames_matrix(sdata, slen, qrad, sdata, slen, upper=True), 1)
+        elif n_series > 1:
+            tasks = np.concatenate(
+                [_chunk_tasks(i, i + 1, n_series, i + 1) for i in range(n_series - 1)]
+            )
             kernels.batch_dtw(
                 sdata,
                 slen,
@@ -371,6 +470,12 @@ def dtw_pairwise(
     if znorm:
         ydata = _normalise_batch(ydata, ylen)
     qrad = np.array([band_radius(int(n), stretch=stretch, window=window) for n in xlen])
+    if xdata.shape[2] > 1:
+        if xlen.shape[0] <= ylen.shape[0]:
+            return _frames_matrix(xdata, xlen, qrad, ydata, ylen)
+        # More queries than series: the queries fill the lanes instead, each keeping its
+        # own band. DTW is symmetric, so the transposed problem gives the same numbers.
+        return _frames_matrix(ydata, ylen, np.zeros_like(ylen), xdata, xlen, qrad).T
     rows = _EMPTY_ROWS
     if (ylen != ylen[0]).any():
         rows = np.argsort(ylen, kind="stable").astype(np.int64)

@@ -3,15 +3,20 @@
 The kernels know nothing about pandas, files or MLflow: arrays in, arrays out. They are
 vectorised *across series*: a block of ``LANES`` candidate series is transposed into a
 small buffer so that every dynamic-programming cell is updated for all lanes at once with
-SIMD instructions, and blocks run in parallel over the machine's cores.
+SIMD instructions, and blocks run in parallel over the machine's cores. Multivariate
+series (frames of several values) go through :func:`frames_dtw` instead: they are packed
+once into blocks of ``FRAME_LANES`` lanes laid out dimension by dimension, so a query row
+computes the local costs of all lanes with contiguous passes over data that stays in
+cache, whatever the number of values per frame.
 
 Conventions shared by every kernel:
 
 * Series are stored padded in 3-D arrays ``(count, max_length, dims)`` plus a length vector.
 * Local cost is the squared Euclidean distance between frames; the kernels return the
   square root of the accumulated cost of the optimal path.
-* A band is given per query as ``radius`` (``-1`` means no band). For a query of length
-  ``n`` and a series of length ``m`` the allowed cells (0-based) satisfy
+* A band is given per query (or, for :func:`frames_dtw`, optionally per lane) as
+  ``radius`` (``-1`` means no band). For a query of length ``n`` and a series of length
+  ``m`` the allowed cells (0-based) satisfy
   ``-(radius + max(0, n - m)) <= j - i <= radius + max(0, m - n)``: the Sakoe-Chiba band,
   widened by the length difference on the side of the longer series so the end cell is
   always reachable (the dtaidistance convention).
@@ -23,6 +28,11 @@ import numpy as np
 from numba import get_num_threads, njit, prange
 
 LANES = 32
+#: Series per lane block of the multivariate kernel, query rows per cost strip, and frames
+#: per cost tile (a tile's costs for a strip stay in the L1 cache).
+FRAME_LANES = 32
+STRIP = 2
+TILE = 16
 _INF = np.inf
 
 
@@ -275,6 +285,300 @@ def batch_dtw(
 
 
 @njit(cache=True)
+def _series_block(
+    q: np.ndarray,
+    radius: int,
+    X: np.ndarray,
+    start: int,
+    count: int,
+    mean: np.ndarray,
+    inv_std: np.ndarray,
+    out: np.ndarray,
+    T: np.ndarray,
+    prev: np.ndarray,
+    cur: np.ndarray,
+) -> bool:
+    """DTW of a univariate query against rows start..start+count-1 of X, all lanes at once.
+
+    q: (n,) query. X: (N, m) equal-length series; mean/inv_std (N,) normalise each row
+    while it is gathered (empty arrays mean none). out (N,) receives the square roots of
+    the accumulated costs. Returns True when every value gathered is finite.
+    """
+    L = LANES
+    n = q.shape[0]
+    m = X.shape[1]
+    normalise = mean.shape[0] > 0
+    for lane in range(count):
+        row = X[start + lane]
+        if normalise:
+            mu = mean[start + lane]
+            s = inv_std[start + lane]
+            for j in range(m):
+                T[j, lane] = (row[j] - mu) * s
+        else:
+            for j in range(m):
+                T[j, lane] = row[j]
+    for lane in range(count, L):
+        for j in range(m):
+            T[j, lane] = 0.0
+    # v - v is NaN exactly when v is NaN or infinite; per-lane sums keep it vectorised.
+    check = cur[0]
+    check[:] = 0.0
+    for j in range(m):
+        tj = T[j]
+        for lane in range(L):
+            check[lane] += tj[lane] - tj[lane]
+    finite = True
+    for lane in range(L):
+        if check[lane] != 0.0:
+            finite = False
+    lo, hi = _band(n, m, radius)
+    prev[0, :] = 0.0
+    prev[1 : min(hi, m - 1) + 2, :] = _INF
+    for i in range(n):
+        jlo = max(0, i - lo)
+        jhi = min(m - 1, i + hi)
+        qi = q[i]
+        cur[jlo, :] = _INF
+        for j in range(jlo, jhi + 1):
+            # Row views per cell keep the lane loop a plain vectorisable loop.
+            tj = T[j]
+            diag = prev[j]
+            up = prev[j + 1]
+            left = cur[j]
+            here = cur[j + 1]
+            for lane in range(L):
+                diff = qi - tj[lane]
+                a = diag[lane]
+                b = up[lane]
+                c = left[lane]
+                best = a if a < b else b
+                best = best if best < c else c
+                here[lane] = diff * diff + best
+        if jhi + 2 <= m:
+            cur[jhi + 2, :] = _INF
+        prev, cur = cur, prev
+    last = prev[m]
+    for lane in range(count):
+        out[start + lane] = np.sqrt(last[lane])
+    return finite
+
+
+@njit(cache=True, parallel=True)
+def series_dtw(
+    q: np.ndarray,
+    radius: int,
+    X: np.ndarray,
+    mean: np.ndarray,
+    inv_std: np.ndarray,
+    out: np.ndarray,
+    finite: np.ndarray,
+) -> None:
+    """One univariate query against every row of X: the lean path of one-to-many.
+
+    q: (n,) query with band radius ``radius`` (-1 = none). X: (N, m) equal-length series,
+    normalised on the fly when mean/inv_std (N,) are given (empty arrays mean none).
+    out (N,) receives the distances. finite (n_chunks,) bool receives, per parallel
+    chunk, whether every value it read was finite: the NaN/inf check rides on the one
+    pass over X.
+    """
+    n_blocks = -(-X.shape[0] // LANES)
+    n_chunks = finite.shape[0]
+    for c in prange(n_chunks):
+        T = np.empty((X.shape[1], LANES))
+        prev = np.empty((X.shape[1] + 1, LANES))
+        cur = np.empty((X.shape[1] + 1, LANES))
+        ok = True
+        for b in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
+            start = b * LANES
+            count = min(LANES, X.shape[0] - start)
+            ok &= _series_block(q, radius, X, start, count, mean, inv_std, out, T, prev, cur)
+        finite[c] = ok
+
+
+@njit(cache=True, parallel=True)
+def pack_lanes(
+    X: np.ndarray, xlen: np.ndarray, order: np.ndarray, XB: np.ndarray, blens: np.ndarray
+) -> None:
+    """Pack series into lane blocks for :func:`frames_dtw`.
+
+    X: (N, m_max, d) padded series with lengths xlen (N,). order: (N,) series in the order
+    they fill the lanes. XB: (n_blocks, d, m_max, FRAME_LANES) receives frame j of
+    dimension k of the series in lane l of block b at XB[b, k, j, l] (zeros past its end
+    and in unused lanes); blens (n_blocks, FRAME_LANES) its length (an unused lane gets
+    the longest length of its block).
+    """
+    n_series = order.shape[0]
+    for b in prange(XB.shape[0]):
+        XB[b] = 0.0
+        longest = 0
+        for lane in range(FRAME_LANES):
+            pos = b * FRAME_LANES + lane
+            if pos >= n_series:
+                blens[b, lane] = longest
+                continue
+            r = order[pos]
+            blens[b, lane] = xlen[r]
+            longest = max(longest, xlen[r])
+            for j in range(xlen[r]):
+                for k in range(X.shape[2]):
+                    XB[b, k, j, lane] = X[r, j, k]
+
+
+@njit(cache=True)
+def _frames_block(
+    q: np.ndarray,
+    n: int,
+    qrad: int,
+    TB: np.ndarray,
+    blens: np.ndarray,
+    brad: np.ndarray,
+    out: np.ndarray,
+    crow: np.ndarray,
+    prev: np.ndarray,
+    cur: np.ndarray,
+    bands: np.ndarray,
+) -> None:
+    """DTW of one multivariate query against the FRAME_LANES series of one lane block.
+
+    q: (n_max, d) query, first ``n`` frames used, band radius ``qrad`` (-1 = none).
+    TB: (d, m_max * FRAME_LANES) the block as packed by :func:`pack_lanes`, flattened per
+    dimension; blens (FRAME_LANES,) lane lengths. brad: (FRAME_LANES,) a band radius per
+    lane, or empty to use ``qrad`` for every lane. out (FRAME_LANES,) receives the square
+    roots of the accumulated costs. crow: (STRIP, m_max * FRAME_LANES) scratch.
+
+    The query is taken STRIP rows at a time: the local costs of the strip's bands are
+    computed for all lanes in tiles of TILE frames, each tile's dimensions read once for
+    all rows of the strip while its costs stay in the L1 cache (each cost is summed over
+    the dimensions in order, as the reference does). Then the recurrence runs row by
+    row across the lanes.
+    """
+    L = FRAME_LANES
+    d = TB.shape[0]
+    lo_l = bands[0]
+    hi_l = bands[1]
+    mblock = 0
+    lo = 0
+    hi = 0
+    for lane in range(L):
+        mblock = max(mblock, blens[lane])
+        radius = brad[lane] if brad.shape[0] > 0 else qrad
+        a, b = _band(n, blens[lane], radius)
+        lo_l[lane] = a
+        hi_l[lane] = b
+        lo = max(lo, a)
+        hi = max(hi, b)
+    uniform = True
+    for lane in range(L):
+        if lo_l[lane] != lo or hi_l[lane] != hi:
+            uniform = False
+    prev[0, :] = 0.0
+    prev[1 : min(hi, mblock - 1) + 2, :] = _INF
+    for first in range(0, n, STRIP):
+        rows = min(STRIP, n - first)
+        # Columns any row of the strip needs; slices that start there keep every index
+        # provably non-negative, so the loops vectorise.
+        slo = max(0, first - lo)
+        shi = min(mblock - 1, first + rows - 1 + hi)
+        for tile in range(slo, shi + 1, TILE):
+            at = (tile - slo) * L
+            cells = (min(TILE, shi + 1 - tile)) * L
+            for k in range(d):
+                tk = TB[k, tile * L : tile * L + cells]
+                for r in range(rows):
+                    qk = q[first + r, k]
+                    cr = crow[r, at : at + cells]
+                    if k == 0:
+                        for p in range(cells):
+                            diff = qk - tk[p]
+                            cr[p] = diff * diff
+                    else:
+                        for p in range(cells):
+                            diff = qk - tk[p]
+                            cr[p] += diff * diff
+        for r in range(rows):
+            i = first + r
+            jlo = max(0, i - lo)
+            jhi = min(mblock - 1, i + hi)
+            costs = crow[r]
+            if not uniform:
+                for lane in range(L):
+                    for j in range(jlo, min(jhi, i - lo_l[lane] - 1) + 1):
+                        costs[(j - slo) * L + lane] = _INF
+                    for j in range(max(jlo, i + hi_l[lane] + 1), jhi + 1):
+                        costs[(j - slo) * L + lane] = _INF
+            for lane in range(L):
+                cur[jlo, lane] = _INF
+            for j in range(jlo, jhi + 1):
+                # Row views per cell keep the lane loop a plain vectorisable loop.
+                cost = costs[(j - slo) * L : (j - slo + 1) * L]
+                diag = prev[j]
+                up = prev[j + 1]
+                left = cur[j]
+                here = cur[j + 1]
+                for lane in range(L):
+                    a = diag[lane]
+                    b = up[lane]
+                    c = left[lane]
+                    best = a if a < b else b
+                    best = best if best < c else c
+                    here[lane] = cost[lane] + best
+            if jhi + 2 <= mblock:
+                for lane in range(L):
+                    cur[jhi + 2, lane] = _INF
+            prev, cur = cur, prev
+    for lane in range(L):
+        out[lane] = np.sqrt(prev[blens[lane], lane])
+
+
+@njit(cache=True, parallel=True)
+def frames_dtw(
+    Q: np.ndarray,
+    qlen: np.ndarray,
+    qrad: np.ndarray,
+    XB: np.ndarray,
+    blens: np.ndarray,
+    brad: np.ndarray,
+    tasks: np.ndarray,
+    out: np.ndarray,
+    n_chunks: int,
+) -> None:
+    """Multivariate DTW of queries against lane blocks, tasks in parallel chunks.
+
+    Q: (Nq, n_max, d) queries with lengths qlen and band radii qrad (-1 = none).
+    XB, blens: lane blocks from :func:`pack_lanes`. brad: (n_blocks * FRAME_LANES,) a band
+    radius per lane (in the order of the lanes) that replaces the query's, or empty to use
+    qrad.
+    tasks: (T, 2) int64 rows ``(query, block)``. out: (Nq, n_blocks * FRAME_LANES)
+    receives out[query, block * FRAME_LANES + lane].
+    """
+    n_tasks = tasks.shape[0]
+    d = XB.shape[1]
+    m_max = XB.shape[2]
+    for c in prange(n_chunks):
+        crow = np.empty((STRIP, m_max * FRAME_LANES))
+        prev = np.empty((m_max + 1, FRAME_LANES))
+        cur = np.empty((m_max + 1, FRAME_LANES))
+        bands = np.empty((2, FRAME_LANES), dtype=np.int64)
+        for t in range(c * n_tasks // n_chunks, (c + 1) * n_tasks // n_chunks):
+            qi = tasks[t, 0]
+            b = tasks[t, 1]
+            _frames_block(
+                Q[qi],
+                qlen[qi],
+                qrad[qi],
+                XB[b].reshape((d, m_max * FRAME_LANES)),
+                blens[b],
+                brad[b * FRAME_LANES : (b + 1) * FRAME_LANES] if brad.shape[0] > 0 else brad,
+                out[qi, b * FRAME_LANES : (b + 1) * FRAME_LANES],
+                crow,
+                prev,
+                cur,
+                bands,
+            )
+
+
+@njit(cache=True)
 def accumulated_cost(a: np.ndarray, b: np.ndarray, radius: int) -> np.ndarray:
     """Full accumulated squared-cost matrix D of shape (n + 1, m + 1), D[0, 0] = 0.
 
@@ -385,20 +689,24 @@ def _sumsq8(x: np.ndarray, shift: float) -> float:
     return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))
 
 
+FLAT_TOLERANCE = 1e-10
+"""A series is constant when its standard deviation is at most FLAT_TOLERANCE x (1 + |mean|)."""
+
+
 @njit(cache=True)
 def row_stats(x: np.ndarray) -> tuple[float, float]:
     """Mean and inverse population standard deviation of a 1-D series (two passes).
 
-    A constant series (standard deviation at most 1e-10 x (1 + |mean|)) gets inverse
-    standard deviation 0, so it z-normalises to all zeros instead of NaN or inf. A series
-    with a NaN or infinite value gives a NaN or infinite mean.
+    A constant series (standard deviation at most :data:`FLAT_TOLERANCE` x (1 + |mean|))
+    gets inverse standard deviation 0, so it z-normalises to all zeros instead of NaN or
+    inf. A series with a NaN or infinite value gives a NaN or infinite mean.
     """
     m = x.shape[0]
     mu = _sum8(x, 0.0) / m
     if not np.isfinite(mu):
         return mu, 0.0
     sd = np.sqrt(_sumsq8(x, mu) / m)
-    if sd <= 1e-10 * (1.0 + abs(mu)):
+    if sd <= FLAT_TOLERANCE * (1.0 + abs(mu)):
         return mu, 0.0
     return mu, 1.0 / sd
 

@@ -48,7 +48,7 @@ from dtwcore.audio.wake import (
     enrolment_warnings,
     find,
 )
-from dtwcore.plots import SELECTED_COLOR, TARGET_COLOR
+from dtwcore.plots import PLOT_CONFIG, SELECTED_COLOR, TARGET_COLOR
 from dtwcore.plots.audio import (
     alignment_figure,
     cost_path_figure,
@@ -68,7 +68,6 @@ WAKE_SAMPLES = HEY_MARVIN[:-1]  # the last one is kept back for testing
 TEST_SAMPLES = HEY_MARVIN[-1:] + [n for n in MANIFEST["clips"] if n not in HEY_MARVIN]
 LONG_SAMPLE = MANIFEST["long"]["file"]
 AUDIO_TYPES = ["wav", "flac", "ogg", "mp3"]
-PLOT_CONFIG = {"displaylogo": False}
 
 
 # --------------------------------------------------------------------------- cached work

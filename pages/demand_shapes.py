@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dtwcore.plots import PLOT_CONFIG
 from dtwcore.plots.shapes import (
     METHOD_LABELS,
     analogues_figure,
@@ -25,6 +26,7 @@ from pages.common import sales_data as data
 from pages.common import shapes_data, url_state
 from pages.common.page_end import end_page
 from pages.common.sales_views import download, md, plot_text
+from pages.common.selection import clicked_data
 from pages.common.tracking_panel import (
     TRACKING_ERRORS,
     current_store,
@@ -32,13 +34,11 @@ from pages.common.tracking_panel import (
     store_status,
 )
 
-PLOT_CONFIG = {"displaylogo": False}
 PICK = "shapes.pick"
 NEW_WEEKS = "shapes.new_known"
 NEW_VERSION = "shapes.new_version"
 EXAMPLE_WEEKS = 8
 MAX_OVERLAY = 60  # members drawn in the overlay (the closest to the medoid)
-TRACES_PER_SHAPE = 4  # traces per panel of shapes_grid: band top, band, medoid, average
 
 st.title("Demand Shapes", anchor=False)
 st.caption(
@@ -117,7 +117,9 @@ with tab_shapes:
         "Shapes",
         f"{result.k}",
         border=True,
-        help="Chosen by silhouette." if result.k_scores else "As chosen in the sidebar.",
+        help=f"Chosen by silhouette; the runner-up was {result.runner_up}."
+        if result.k_scores
+        else "As chosen in the sidebar.",
     )
     m2.metric(
         "Mean silhouette",
@@ -135,9 +137,9 @@ with tab_shapes:
         st.session_state[PICK] = 0
 
     def _clicked() -> None:
-        points = st.session_state["shapes.grid"]["selection"]["points"]
-        if points:
-            st.session_state[PICK] = int(points[0]["curve_number"]) // TRACES_PER_SHAPE
+        shape = clicked_data("shapes.grid")  # the clicked point's shape, from shapes_grid
+        if shape:
+            st.session_state[PICK] = int(shape[0])
 
     titles = [
         f"Shape {c + 1}: {int(n):,} products<br>medoid {plot_text(ids[m])}"
@@ -325,14 +327,25 @@ with tab_new:
         )
         if st.session_state.get("shapes.new_problem"):
             st.error(st.session_state["shapes.new_problem"], icon=":material/error:")
+        chosen = st.toggle(
+            "Settings chosen on the catalogue",
+            value=True,
+            key="shapes.analogue_cv",
+            help="Shapes or units, stretch and number of analogues: those that forecast "
+            "this catalogue's own products best, each playing the new product in turn. "
+            "Off: the sidebar's stretch and z-normalisation and the number below. The "
+            "scaling and the fan's width are chosen on the catalogue either way.",
+        )
         n_analogues = st.slider(
             "Analogues",
             min_value=3,
             max_value=30,
             value=DEFAULT_ANALOGUES,
             key="shapes.n_analogues",
+            disabled=chosen,
             help="How many of the closest products make the forecast.",
         )
+    fixed = (None, None, None) if chosen else (n_analogues, stretch, znorm)
     known = edited["units"].to_numpy(dtype=np.float64, na_value=np.nan)
     known = known[~np.isnan(known)]
     with results:
@@ -347,9 +360,9 @@ with tab_new:
             st.warning(problem, icon=":material/warning:")
         else:
             try:
-                found = shapes_data.analogues(
-                    key, catalog, tuple(known.tolist()), n_analogues, stretch, znorm
-                )
+                with st.spinner("Choosing the analogue settings on the catalogue…"):
+                    settings = shapes_data.analogue_settings(key, catalog, known.size, *fixed)
+                found = shapes_data.analogues(key, catalog, tuple(known.tolist()), settings)
             except ValueError as exc:
                 st.warning(md(exc), icon=":material/warning:")
             else:
@@ -364,9 +377,11 @@ with tab_new:
                 total = float(found.forecast.sum())
                 st.markdown(
                     f"Forecast for weeks {known.size} to {n_weeks - 1}: **{total:,.0f} units** "
-                    f"in all: week by week, the median of {len(labels)} analogues; the green "
-                    "band holds the middle 80 % of them."
+                    f"in all: week by week, the median of {len(labels)} analogues. The green "
+                    "band is their 10–90 % spread, widened so that it held 80 % of the actual "
+                    "weeks when the catalogue's own products were forecast this way."
                 )
+                st.caption(settings.describe())
                 a1, a2 = st.columns(2)
                 with a1:
                     st.dataframe(
@@ -381,7 +396,10 @@ with tab_new:
                                 "Distance", format="%.2f", help="DTW over the known weeks"
                             ),
                             "scale": st.column_config.NumberColumn(
-                                "Scale", format="%.2f", help="Multiplied by this to match the level"
+                                "Scale",
+                                format="%.2f",
+                                help="Multiplied by this to match the level (1 when the level "
+                                "is matched by adding units instead)",
                             ),
                         },
                     )
@@ -404,7 +422,7 @@ with tab_new:
 
     st.subheader("Do analogues forecast this catalogue well?", anchor=False)
     with st.spinner("Backtesting analogues on the catalogue…"):
-        bt = shapes_data.catalogue_backtest(key, catalog, n_analogues, stretch, znorm)
+        bt = shapes_data.catalogue_backtest(key, catalog, *fixed)
     b1, b2 = st.columns([3, 2], gap="medium")
     with b1:
         st.plotly_chart(backtest_figure(bt.wape), config=PLOT_CONFIG, key="shapes.backtest")
@@ -416,8 +434,9 @@ with tab_new:
         )
         st.caption(
             f"Each of {sample} played the new product: its first weeks known, its "
-            f"analogues taken from the other products, the rest of its year forecast. WAPE "
-            "= total absolute error ÷ total units sold; lower is better."
+            f"analogues and settings taken from the other products (in 5 folds), the rest of "
+            "its year forecast. WAPE = total absolute error ÷ total units sold; lower is "
+            "better."
         )
         for n_known, scores in bt.wape.items():
             naive = {m: v for m, v in scores.items() if m != "analogues"}
@@ -436,3 +455,7 @@ with tab_new:
                     f"better (WAPE {naive[rival]:.2f} against {scores['analogues']:.2f}).",
                     icon=":material/warning:",
                 )
+            st.caption(
+                f"{n_known} weeks known: the fan held {100 * bt.coverage[n_known]:.0f} % of "
+                "the actual weeks (the aim is 80 %)."
+            )

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dtwcore.plots import PLOT_CONFIG
 from dtwcore.plots.experiments import (
     MAX_SIDE_BY_SIDE,
     histograms_side_by_side,
@@ -34,6 +35,7 @@ from dtwcore.sales.export import download_name
 from pages.common import sales_data
 from pages.common.page_end import end_page
 from pages.common.sales_views import csv_bytes, md
+from pages.common.session import sales_analysis
 from pages.common.tracking_panel import (
     STRETCH_CHOICES,
     TRACKING_ERRORS,
@@ -43,7 +45,6 @@ from pages.common.tracking_panel import (
     store_status,
 )
 
-PLOT_CONFIG = {"displaylogo": False}
 EXPERIMENT = "experiments.experiment"
 SCORED = "experiments.scored"
 FROM_SALES = "Data on the Sales Trends page"
@@ -134,7 +135,7 @@ except TRACKING_ERRORS as exc:
     end_page()
 
 # --------------------------------------------------------------------------- sweep
-analysis = st.session_state.get("sales.analysis")
+analysis = sales_analysis()
 with st.expander(
     "Run a sweep: one run per stretch factor",
     expanded=known.empty,
@@ -170,7 +171,7 @@ with st.expander(
     left, right = st.columns([1, 2], vertical_alignment="bottom")
     znorm = left.toggle(
         "Z-normalise",
-        value=True if analysis is None else bool(analysis["znorm"]),
+        value=True if analysis is None else bool(analysis.znorm),
         key="experiments.sweep_znorm",
         help="Compare shapes (each curve scaled to mean 0, spread 1) rather than units.",
     )
@@ -181,7 +182,7 @@ with st.expander(
         help="The runs are filed under this MLflow experiment; it is created if needed.",
     ).strip()
     if source == FROM_SALES:
-        target, target_name = np.asarray(analysis["target"]), "the Sales Trends page’s target"
+        target, target_name = np.asarray(analysis.target), "the Sales Trends page’s target"
     else:
         target, target_name = BLOG_TARGET, "the published capacity curve"
     st.caption(f"Target: {target_name} ({target.size} weeks). Runs go to {md(store.label)}.")
@@ -196,7 +197,7 @@ with st.expander(
         catalog = None
         try:
             if source == FROM_SALES:
-                catalog = analysis["catalog"]
+                catalog = analysis.catalog
             elif source == DEMO:
                 catalog = sales_data.demo()
             else:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from dtwcore.plots import PLOT_CONFIG
 from dtwcore.plots.sales import (
     cost_heatmap,
     distance_histogram,
@@ -17,7 +18,9 @@ from dtwcore.plots.sales import (
 )
 from dtwcore.sales import (
     QUANTILE,
+    QUANTILE_RULE,
     VOLUME_BAND,
+    ZSCORE_RULE,
     ZSCORE_THRESHOLD,
     distance_cut,
     quantile_outliers,
@@ -25,13 +28,11 @@ from dtwcore.sales import (
     zscore_outliers,
 )
 from dtwcore.sales.export import download_name
-from pages.common import labels, selection, url_state
+from pages.common import labels, selection, session, url_state
 from pages.common import sales_data as data
 from pages.common.page_end import end_page
 from pages.common.sales_views import PRODUCT, download, info_table, md, plot_text, product_table
 from pages.common.tracking_panel import render_log_panel
-
-PLOT_CONFIG = {"displaylogo": False}
 
 st.title("Sales Trends", anchor=False)
 st.caption(
@@ -45,15 +46,15 @@ url_state.read_address()
 catalog = data.data_sidebar()
 if catalog is None:
     url_state.show_problems()
-    st.session_state.pop("sales.analysis", None)
+    session.set_sales_analysis(None)
     end_page()
 url_state.read_target(catalog)
 url_state.show_problems()
 target = data.target_sidebar(catalog)
 if target is None:
-    st.session_state.pop("sales.analysis", None)
+    session.set_sales_analysis(None)
     end_page()
-unit = labels.catalog_unit(catalog, str(data.reading_choices().get("values", "auto")))
+unit = catalog.unit(str(data.reading_choices().get("values", "auto")))
 # A product of the file chosen as the target would rank first at distance 0: leave it out.
 target_name = st.session_state[data.TARGET_NAME]
 target_of = labels.target_product(catalog, target)
@@ -67,7 +68,7 @@ else:
 
 st.sidebar.subheader("Matching")
 stretch = data.stretch_slider(
-    "sales.stretch",
+    session.SALES_STRETCH,
     persist_state="session",
     help="How far in time a week's sales may be moved to line up with the target, as a "
     "share of the target's length. 0 compares week 1 with week 1 only; 0.05 on 52 weeks "
@@ -79,7 +80,7 @@ st.sidebar.caption(f"**= {band}**: {band_sentence}")
 znorm = st.sidebar.toggle(
     "Compare shapes only (z-normalise)",
     value=True,
-    key="sales.znorm",
+    key=session.SALES_ZNORM,
     persist_state="session",
     help="On: every curve is rescaled to average 0 and spread 1, so only the ups and downs "
     "count, not how much is sold. Off: units are compared as they are, so big sellers "
@@ -87,12 +88,12 @@ znorm = st.sidebar.toggle(
 )
 low, high = st.sidebar.slider(
     "Volume band for the shortlist",
-    min_value=0.0,
-    max_value=3.0,
+    min_value=session.BAND_RANGE.low,
+    max_value=session.BAND_RANGE.high,
     value=VOLUME_BAND,
-    step=0.05,
+    step=session.BAND_RANGE.step,
     format="%.2f",
-    key="sales.band",
+    key=session.SALES_BAND,
     persist_state="session",
     help="The shortlist keeps products whose mean weekly units are within this share of "
     "the target's mean: 0.80 to 1.20 means 80 % to 120 % of the capacity.",
@@ -105,11 +106,11 @@ st.sidebar.caption(
 top_n = int(
     st.sidebar.number_input(
         "Products per table",
-        min_value=3,
-        max_value=50,
-        value=10,
-        step=1,
-        key="sales.top_n",
+        min_value=int(session.TOP_N_RANGE.low),
+        max_value=int(session.TOP_N_RANGE.high),
+        value=session.TOP_N_DEFAULT,
+        step=int(session.TOP_N_RANGE.step),
+        key=session.SALES_TOP_N,
         persist_state="session",
         help="How many of the closest and of the farthest products to list.",
     )
@@ -397,8 +398,8 @@ tab_z, tab_q = st.tabs(
 )
 with tab_z:
     st.caption(
-        f"{len(by_z)} products unusually close to the target: their distance is at least "
-        "two standard deviations below the average distance."
+        f"{len(by_z)} products unusually close to the target: {ZSCORE_RULE}, i.e. at least "
+        f"{-ZSCORE_THRESHOLD:g} standard deviations below the average distance."
     )
     if not by_z.empty:
         info_table(by_z)
@@ -407,12 +408,11 @@ with tab_z:
         "Download (CSV)",
         download_name("outliers_zscore", catalog.name, stretch),
         key="sales.dl_z",
-        help="Products with a distance z-score of -2 or lower, unrounded.",
+        help=f"Products with {ZSCORE_RULE}, unrounded.",
     )
 with tab_q:
     st.caption(
-        f"{len(by_q)} products with a distance at or below the {QUANTILE:.0%} quantile of "
-        "all distances."
+        f"{len(by_q)} products with {QUANTILE_RULE} (at or below the {QUANTILE:.0%} quantile)."
     )
     info_table(by_q)
     download(
@@ -420,7 +420,7 @@ with tab_q:
         "Download (CSV)",
         download_name("outliers_quantile", catalog.name, stretch),
         key="sales.dl_q",
-        help="Products in the lowest 10 % of distances, unrounded.",
+        help=f"Products with {QUANTILE_RULE}, unrounded.",
     )
 
 # --------------------------------------------------------------------------- downloads
@@ -445,13 +445,8 @@ with d2:
     )
 
 # The current analysis, for the Experiments page and the MLflow logging panel.
-st.session_state["sales.analysis"] = {
-    "catalog": catalog,
-    "target": target,
-    "stretch": float(stretch),
-    "znorm": bool(znorm),
-    "scores": scores,
-}
+analysis = session.SalesAnalysis(catalog, target, float(stretch), bool(znorm), scores)
+session.set_sales_analysis(analysis)
 
 # Log the current analysis, or a sweep over stretch factors, to MLflow.
-render_log_panel(st.session_state["sales.analysis"])
+render_log_panel(analysis)

@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dtwcore.sales import BLOG_TARGET, Catalog, demo_catalog, load_catalog, score_catalog
+from pages.common.session import SalesAnalysis
 
 from .conftest import ROOT, UCI_CSV
 
@@ -61,12 +62,12 @@ def test_demo_renders_with_its_label() -> None:
     assert m["Median distance"] == f"{np.median(scores['distance']):.2f}"
     assert m["Best match"] == best["product"]
     analysis = at.session_state["sales.analysis"]
-    assert set(analysis) == {"catalog", "target", "stretch", "znorm", "scores"}
-    assert isinstance(analysis["catalog"], Catalog)
-    assert analysis["catalog"].content_hash == demo.content_hash
-    np.testing.assert_array_equal(analysis["target"], BLOG_TARGET)
-    assert analysis["stretch"] == 0.05 and analysis["znorm"] is True
-    assert len(analysis["scores"]) == 800
+    assert isinstance(analysis, SalesAnalysis)
+    assert isinstance(analysis.catalog, Catalog)
+    assert analysis.catalog.content_hash == demo.content_hash
+    np.testing.assert_array_equal(analysis.target, BLOG_TARGET)
+    assert analysis.stretch == 0.05 and analysis.znorm is True
+    assert len(analysis.scores) == 800
     assert "**= ±2 weeks**" in sidebar_captions(at)
 
 
@@ -75,11 +76,11 @@ def test_slider_updates_the_median(uci_bytes: tuple[str, bytes]) -> None:
     assert metrics(at)["Median distance"] == "7.89"
     at.slider(key="sales.stretch").set_value(0.25).run()
     assert not at.exception
-    cat = at.session_state["sales.analysis"]["catalog"]
+    cat = at.session_state["sales.analysis"].catalog
     wide = score_catalog(cat.ids, cat.values, BLOG_TARGET, stretch=0.25)
     expected = f"{np.median(wide['distance']):.2f}"
     assert metrics(at)["Median distance"] == expected != "7.89"
-    assert at.session_state["sales.analysis"]["stretch"] == 0.25
+    assert at.session_state["sales.analysis"].stretch == 0.25
     assert "**= ±13 weeks**" in sidebar_captions(at)
 
 
@@ -121,7 +122,7 @@ def test_table_size_and_znorm_toggle(uci_bytes: tuple[str, bytes]) -> None:
     assert len(at.dataframe[0].value) == 5
     at.toggle(key="sales.znorm").set_value(False).run()
     assert not at.exception
-    assert at.session_state["sales.analysis"]["znorm"] is False
+    assert at.session_state["sales.analysis"].znorm is False
     assert metrics(at)["Best match"] != "P675"
 
 
@@ -180,7 +181,7 @@ def test_unclear_layout_is_chosen_in_the_sidebar() -> None:
     at.multiselect(key="sales.read.ids").set_value(["c0"]).run()
     assert not at.exception and not at.error
     assert metrics(at)["Products analysed"] == "6"
-    assert at.session_state["sales.analysis"]["catalog"].weeks == [f"c{k}" for k in range(1, 8)]
+    assert at.session_state["sales.analysis"].catalog.weeks == [f"c{k}" for k in range(1, 8)]
     assert "**We read this as:** 6 products × 7 weeks, c1–c7, product = c0" in markdown(at)
 
 
@@ -196,8 +197,8 @@ def test_a_product_can_become_the_target(uci_bytes: tuple[str, bytes]) -> None:
     assert "distance 0.00" not in at.metric[2].proto.delta
     analysis = at.session_state["sales.analysis"]
     cat = load_catalog(uci_bytes[1], name=uci_bytes[0])
-    np.testing.assert_array_equal(analysis["target"], cat.series("P83"))
-    assert "P83" not in set(analysis["scores"]["product"])
+    np.testing.assert_array_equal(analysis.target, cat.series("P83"))
+    assert "P83" not in set(analysis.scores["product"])
     next(b for b in at.button if b.label == "Back to the published capacity").click().run()
     assert metrics(at)["Best match"] == "P675"
 
@@ -235,7 +236,7 @@ def test_a_shorter_target_works_without_euclidean(uci_bytes: tuple[str, bytes]) 
     at.session_state["sales.target_name"] = "first 30 weeks"
     at.run()
     assert not at.exception and not at.error
-    assert at.session_state["sales.analysis"]["target"].shape == (30,)
+    assert at.session_state["sales.analysis"].target.shape == (30,)
     assert any(
         i.value.startswith("No Euclidean comparison: Euclidean distance compares week 1")
         for i in at.info

@@ -43,7 +43,7 @@ def test_store_sales_export_is_read_on_its_own() -> None:
         "**We read this as:** 45 products × 143 weeks, from 2010-02-05 to 2012-10-26, "
         "product = Store, week = Date, units = Weekly\\_Sales (guessed;"
     ) in markdown(at)
-    catalog = at.session_state["sales.analysis"]["catalog"]
+    catalog = at.session_state["sales.analysis"].catalog
     assert catalog.ids.tolist() == ids and catalog.weeks == weeks
     np.testing.assert_array_equal(catalog.values, values)
     assert metrics(at)["Products analysed"] == "45"
@@ -76,7 +76,7 @@ def test_order_lines_export_asks_then_reads_the_chosen_columns() -> None:
         "**We read this as:** 30 products × 52 weeks, from 2016-01-04 to 2016-12-26, "
         "product = Product ID, week = Order Date, units = Quantity"
     ) in markdown(at)
-    catalog = at.session_state["sales.analysis"]["catalog"]
+    catalog = at.session_state["sales.analysis"].catalog
     assert catalog.ids.tolist() == ids
     np.testing.assert_array_equal(catalog.values, values)
     # The best match and its distance, against a DTW computed here.
@@ -87,5 +87,5 @@ def test_order_lines_export_asks_then_reads_the_chosen_columns() -> None:
     assert m["Products analysed"] == "30"
     assert m["Best match"] == ids[best]
     assert f"distance {plain[best]:.2f}" in at.metric[2].proto.delta
-    scores = at.session_state["sales.analysis"]["scores"]
+    scores = at.session_state["sales.analysis"].scores
     np.testing.assert_allclose(scores["distance"], plain, rtol=1e-9)

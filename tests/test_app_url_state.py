@@ -99,7 +99,7 @@ def test_a_product_of_the_file_as_target_is_named_and_left_out(uci_key: str) -> 
     assert "the 810 other products" in words
     m = {x.label: x.value for x in at.metric}
     assert m["Products analysed"] == "810" and m["Best match"] != "P202"
-    scores = at.session_state["sales.analysis"]["scores"]
+    scores = at.session_state["sales.analysis"].scores
     assert "P202" not in set(scores["product"]) and scores["rank"].max() == 810
     assert at.query_params["target"] == "product:P202"
 
@@ -144,3 +144,14 @@ def test_the_planner_can_say_the_values_are_money(hold: Callable[[Path], str]) -
     again = open_link(dict(at.query_params))
     assert again.selectbox(key="sales.read.values").value == "usd"
     assert re.search(r"\$[\d,]+\.\d\d a week", " ".join(c.value for c in again.sidebar.caption))
+
+
+def test_the_readme_lists_every_address_parameter() -> None:
+    """The parameter names live in url_state; the README says what each means."""
+    from pages.common.url_state import MIX_PARAMS, PARAMS, SHAPES_PARAMS
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("### Settings in the address", 1)[1].split("\n### ", 1)[0]
+    listed = set(re.findall(r"`(\w+)`", section))
+    named = set(PARAMS) | set(SHAPES_PARAMS) | set(MIX_PARAMS)
+    assert named <= listed, sorted(named - listed)

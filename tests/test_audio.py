@@ -369,7 +369,8 @@ def test_figures_have_units_and_colours(sentences, wake):
     fig = cost_path_figure(cost, path, "a", "b", hop_seconds=a.hop_seconds)
     assert fig.layout.xaxis.title.text == "B: b (frames of 40 ms)"
     assert fig.layout.yaxis.title.text == "A: a (frames of 40 ms)"
-    assert fig.data[1].line.color == "#ff7f0e"
+    assert [t.name for t in fig.data[1:]] == ["no shift", "warping path"]
+    assert fig.data[2].line.color == "#ff7f0e"
     env_a = np.linspace(-40, 0, a.features.shape[0])
     env_b = np.linspace(-40, 0, b.features.shape[0])
     fig = alignment_figure(env_a, env_b, path, "a", "b", hop_seconds=HOP_SECONDS)

@@ -129,7 +129,9 @@ def test_cli_prints_json(tiny, capsys):
 )
 def test_cli_bad_arguments_exit_2_with_one_line(args, message, subset, tmp_path, capsys):
     args = [a.format(tmp=tmp_path, subset=subset) for a in args]
-    assert main(args) == 2
+    with pytest.raises(SystemExit) as exc:  # a usage error ends in argparse, others return
+        raise SystemExit(main(args))
+    assert exc.value.code == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
 

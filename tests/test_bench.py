@@ -17,13 +17,21 @@ def test_quick_benchmark_runs_and_agrees_with_peer(tmp_path) -> None:  # noqa: A
     )  # fmt: skip
     assert "ratio" in proc.stdout
     cases = json.loads(out.read_text())["cases"]
-    assert len(cases) == 4
-    assert [c["check"] for c in cases] == ["max |diff| 0.0e+00"] * 3 + ["same top 10"]
+    assert len(cases) == 8
+    # Univariate rows, then multivariate clips of mixed lengths: the same distances as
+    # dtaidistance to the last bit.
+    assert [c["check"] for c in cases] == ["max |diff| 0.0e+00"] * 7 + ["same top 10"]
+    assert [c["name"].split(",")[0] for c in cases[3:7]] == [
+        "pairwise 200 clips x 5 templates", "one-to-many 1 template x 200 clips",
+    ] * 2  # fmt: skip
     assert all(c["ours_s"] > 0 and c["theirs_s"] > 0 and c["aeon_s"] > 0 for c in cases)
+    # The memory floor is measured beside the two one-to-many rows.
+    assert all(c["floor_s"] > 0 and c["floor_ratio"] > 0 for c in cases[:2])
+    assert "memory floor" in proc.stdout
     # aeon's squared distances, square-rooted, agree to rounding; same nearest 10.
-    for case in cases[:3]:
+    for case in cases[:7]:
         assert float(case["aeon_check"].removeprefix("max |diff| ")) < 1e-12
-    assert cases[3]["aeon_check"] == "same top 10"
+    assert cases[7]["aeon_check"] == "same top 10"
 
 
 def test_quick_clustering_benchmark_runs_on_the_bundled_data_sets(tmp_path) -> None:  # noqa: ANN001
@@ -44,3 +52,5 @@ def test_quick_clustering_benchmark_runs_on_the_bundled_data_sets(tmp_path) -> N
     # Same objective, exact distances: FasterPAM's medoids are at least as good as aeon's
     # PAM on every row (a tolerance for the float32 matrix FasterPAM searches on).
     assert all(r["ours_loss"] <= r["aeon_loss"] * (1 + 1e-6) for r in rows)
+    # Within 1 % of the reference FasterPAM (the kmedoids package) on every row.
+    assert all(r["loss_ratio"] <= 1.01 for r in rows)

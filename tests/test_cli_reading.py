@@ -81,7 +81,14 @@ def test_a_store_of_the_file_is_the_target(tmp_path: Path, capsys: pytest.Captur
     )
     code = cli.main(["score", str(path), "--out", str(out), "--target-product", "99"])
     assert code == 2
-    assert "--target-product '99' is not a product of the file" in capsys.readouterr().err
+    assert f"{path}: the target product '99' is not a product of the file" in (
+        capsys.readouterr().err
+    )
+    # --target product:CODE is the same target, in the one target grammar.
+    same = tmp_path / "same.csv"
+    code = cli.main(["score", str(path), "--out", str(same), "--target", "product:7", "--quiet"])
+    assert code == 0
+    assert pd.read_csv(same, dtype={"product": str}).equals(got)
 
 
 def test_sweep_reads_order_lines_with_the_same_flags(

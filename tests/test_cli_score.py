@@ -283,10 +283,12 @@ def catalogue(
          "error: {input} has no column 'SKU'. Its columns are: Product_Code, W0, W1, W2, W3, "
          "W4, W5 … Normalized 51."),
         (lambda d: UCI_CSV, ["--stretch", "1.5"],
-         "python -m dtwcore score: error: argument --stretch: must be a number between 0 "
+         "python -m dtwcore score: error: argument --stretch: the stretch factor must be a "
+         "number between 0 "
          "and 1, got '1.5'"),
         (lambda d: UCI_CSV, ["--stretch", "wide"],
-         "python -m dtwcore score: error: argument --stretch: must be a number between 0 "
+         "python -m dtwcore score: error: argument --stretch: the stretch factor must be a "
+         "number between 0 "
          "and 1, got 'wide'"),
         (lambda d: UCI_CSV, ["--top", "0"],
          "python -m dtwcore score: error: argument --top: must be a whole number of 1 or "

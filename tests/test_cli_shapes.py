@@ -96,6 +96,7 @@ def test_shapes_to_standard_output(capsys: pytest.CaptureFixture[str]) -> None:
         (("analogues-backtest", UCI_CSV, "--known", "3"), "--known: must be a whole number"),
         (("analogues-backtest", UCI_CSV, "--known", "52"), "at most 51 weeks can be known"),
         (("analogues-backtest", "missing.csv"), "missing.csv: no such file"),
+        (("analogues-backtest", UCI_CSV, "--scaling", "median"), "--scaling: invalid choice"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(
@@ -115,20 +116,42 @@ def test_bad_input_exits_2_with_one_line(
 def test_backtest_prints_json_with_the_wape_of_each_method(
     capsys: pytest.CaptureFixture[str], uci: np.ndarray
 ) -> None:
-    code, stdout, _ = cli(capsys, "analogues-backtest", UCI_CSV, "--known", "13", "26")
-    assert code == 0
+    args = ("analogues-backtest", UCI_CSV, "--known", "13", "--products", "150")
+    code, stdout, stderr = cli(capsys, *args)
+    assert (code, stderr) == (0, "")
     report = json.loads(stdout)
-    expected = backtest(uci, known_weeks=(13, 26), k=10)
-    assert report["products"] == 811 and report["analogues"] == 10 and report["znorm"] is True
-    for n in (13, 26):
-        assert report["known_weeks"][str(n)]["wape"] == expected.wape[n]
-    assert report["known_weeks"]["13"]["best"] == "last_4_weeks"
-    assert report["known_weeks"]["26"]["best"] == "analogues"
-    code, stdout, _ = cli(
-        capsys, "analogues-backtest", UCI_CSV, "--known", "20", "--k", "5", "--no-znorm"
+    expected = backtest(uci, known_weeks=(13,), max_products=150)
+    assert report["products"] == 150
+    assert [report[s] for s in ("analogues", "stretch", "znorm", "scaling")] == [None] * 4
+    result = report["known_weeks"]["13"]
+    assert result["wape"] == expected.wape[13] and result["coverage"] == expected.coverage[13]
+    assert list(result["wape"]) == ["analogues", "last_value", "last_4_weeks", "average_shape"]
+    assert result["settings"] == [s.as_dict() for s in expected.settings[13]]
+    assert result["best"] == "analogues"
+    fixed = ("--k", "5", "--no-znorm", "--stretch", "0.1", "--scaling", "recent")
+    code, stdout, _ = cli(capsys, "analogues-backtest", UCI_CSV, "--known", "20", *fixed)
+    report = json.loads(stdout)
+    assert list(report["known_weeks"]) == ["20"]
+    assert (report["analogues"], report["znorm"], report["stretch"]) == (5, False, 0.1)
+    assert report["scaling"] == "recent"
+    settings = report["known_weeks"]["20"]["settings"]
+    assert {(s["k"], s["znorm"], s["stretch"], s["scaling"]) for s in settings} == {
+        (5, False, 0.1, "recent")
+    }
+    expected = backtest(uci, known_weeks=(20,), k=5, znorm=False, stretch=0.1, scaling="recent")
+    assert report["known_weeks"]["20"]["wape"] == expected.wape[20]
+
+
+def test_backtest_shows_progress_on_a_terminal() -> None:
+    screen = on_a_terminal(
+        "analogues-backtest", str(UCI_CSV), "--known", "13", "--products", "60", "--k", "5"
     )
-    report = json.loads(stdout)
-    assert list(report["known_weeks"]) == ["20"] and report["analogues"] == 5
+    assert "13 weeks known: finding analogues (units, stretch 0.1) …" in screen
+    assert "13 weeks known: choosing settings by cross-validation …" in screen
+    summary = screen.index("done in ")
+    assert "60 products forecast" in screen[summary:]
+    report = json.loads(screen[screen.index("{") :])
+    assert report["products"] == 60 and report["analogues"] == 5
 
 
 def test_progress_ends_before_the_rows_on_a_terminal() -> None:

@@ -112,6 +112,32 @@ def test_pairwise_ragged_multivariate() -> None:
             assert sym[i, j] == pytest.approx(dtw_distance(a, b, window=2), abs=1e-12)
 
 
+@pytest.mark.parametrize("stretch", [None, 0.1, 0.3])
+def test_multivariate_batches_of_mixed_lengths_match_dtaidistance(stretch: float | None) -> None:
+    # Enough series for several lane blocks, lengths mixed within each block.
+    X = [RNG.standard_normal((n, 6)).cumsum(axis=0) for n in RNG.integers(5, 40, size=75)]
+    Y = [RNG.standard_normal((n, 6)).cumsum(axis=0) for n in RNG.integers(5, 40, size=4)]
+
+    def ref(a: np.ndarray, b: np.ndarray) -> float:
+        radius = None if stretch is None else band_radius(len(a), stretch=stretch)
+        return dtai_ndim.distance(a, b, window=dtai_window(radius), use_c=False)
+
+    expected = np.array([[ref(x, y) for y in Y] for x in X])
+    # More queries than series (the queries fill the lanes) and the other way round.
+    np.testing.assert_allclose(dtw_pairwise(X, Y, stretch=stretch), expected, rtol=1e-12)
+    np.testing.assert_allclose(
+        dtw_pairwise(Y, X, stretch=stretch), [[ref(y, x) for x in X] for y in Y], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        dtw_one_to_many(X[3], X, stretch=stretch), [ref(X[3], x) for x in X], rtol=1e-12
+    )
+    sym = dtw_pairwise(X, stretch=stretch)
+    for i, j in zip(*np.triu_indices(len(X), 1), strict=True):
+        a, b = (X[i], X[j]) if (len(X[i]), i) <= (len(X[j]), j) else (X[j], X[i])
+        assert sym[i, j] == sym[j, i] == pytest.approx(ref(a, b), rel=1e-12)
+    assert np.all(np.diag(sym) == 0)
+
+
 def test_warping_path_consistent_with_distance() -> None:
     a = np.cumsum(RNG.standard_normal(40))
     b = np.cumsum(RNG.standard_normal(33))

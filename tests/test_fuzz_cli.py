@@ -156,7 +156,8 @@ def test_well_formed_tables_in_any_dialect_score_like_the_page(
 ) -> None:
     """A well-formed catalogue in any dialect the page takes (comma, semicolon, tab or
     bar; UTF-8 with or without BOM, UTF-16; decimal commas) is scored, and exactly as
-    :func:`dtwcore.sales.load_catalog` and :func:`dtwcore.sales.score_catalog` score it."""
+    :func:`dtwcore.sales.load_catalog` and :func:`dtwcore.sales.score_catalog` score it
+    (``--raw-csv``: the codes exactly as read, formula starters included)."""
     record("inputs", "CLI score (well-formed dialects)")
     data, codes, values, _ = table
     work = tmp_path_factory.mktemp("cli-dialect")
@@ -165,7 +166,8 @@ def test_well_formed_tables_in_any_dialect_score_like_the_page(
     (work / "out").mkdir()
     result = work / "out" / "scores.csv"
     with no_hang(HANG_SECONDS, "python -m dtwcore score"):
-        code, stdout, stderr = _run(["score", str(source), "--out", str(result), "--quiet"])
+        argv = ["score", str(source), "--out", str(result), "--quiet", "--raw-csv"]
+        code, stdout, stderr = _run(argv)
     assert (code, stdout, stderr) == (0, "", "")
     got = pd.read_csv(result, dtype={"product": str}, keep_default_na=False)
     page = load_catalog(data, name="in.csv")

@@ -87,7 +87,7 @@ def test_codes_show_as_typed(table: tuple[bytes, list[str]]) -> None:
     record("inputs", "sales page (AppTest)")
     at = run_page(("codes.csv", data))
     check_page(at)
-    best = at.session_state["sales.analysis"]["scores"].sort_values("rank").iloc[0]["product"]
+    best = at.session_state["sales.analysis"].scores.sort_values("rank").iloc[0]["product"]
     assert best in codes
     metric = next(m for m in at.metric if m.label == "Best match")
     assert metric.value == best

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from dtwcore.sales import demo_catalog, load_catalog
-from pages.common.labels import Unit, band_words, catalog_unit, target_product, unit_of
+from dtwcore.sales.units import Unit, unit_of
+from pages.common.labels import band_words, target_product
 
 from .conftest import ROOT
 
@@ -27,11 +28,11 @@ def test_units_and_money_with_thousands_separators() -> None:
 def test_the_planner_says_what_the_values_are() -> None:
     store = load_catalog(STORE_CSV)
     assert store.roles is not None and store.roles.units == "Weekly_Sales"
-    assert catalog_unit(store) == Unit()  # "sales" alone may be units or money: units
-    usd = catalog_unit(store, "usd")
+    assert store.unit() == Unit()  # "sales" alone may be units or money: units
+    usd = store.unit("usd")
     assert (usd.symbol, usd.word, usd.axis) == ("$", "sales", "Sales per week ($)")
-    assert catalog_unit(store, "eur").per_week(1273528.676) == "€1,273,528.68 a week"
-    assert catalog_unit(demo_catalog(n=5), "units") == Unit()
+    assert store.unit("eur").per_week(1273528.676) == "€1,273,528.68 a week"
+    assert demo_catalog(n=5).unit("units") == Unit()
 
 
 def test_band_words_equal_and_different_lengths() -> None:
@@ -63,3 +64,21 @@ def test_clicked_points_custom_data_in_both_shapes_the_browser_sends() -> None:
     assert point_data({"customdata": {"1": 7.47, "0": 7.04}}) == [7.04, 7.47]
     assert point_data({"customdata": ["P202", 5.0]}) == ["P202", 5.0]
     assert point_data({"customdata": None}) == [] and point_data({}) == []
+
+
+def test_a_click_is_read_from_the_clicked_points_own_data(monkeypatch) -> None:  # noqa: ANN001
+    """Demand Shapes' panels carry the shape in customdata ((W, 1) per trace): the browser
+    sends {"0": shape} or [shape]; no click, or a click event without points, reads []."""
+    import streamlit as st
+
+    from pages.common.selection import clicked_data
+
+    state = {
+        "grid": {"selection": {"points": [{"curve_number": 7, "customdata": {"0": 2}}]}},
+        "scatter": {"selection": {"points": [{"customdata": ["P202", 5.0]}]}},
+        "empty": {"selection": {"points": []}},
+    }
+    monkeypatch.setattr(st, "session_state", state)
+    assert clicked_data("grid") == [2]
+    assert clicked_data("scatter") == ["P202", 5.0]
+    assert clicked_data("empty") == [] and clicked_data("never clicked") == []

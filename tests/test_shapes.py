@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score, silhouette_samples
@@ -14,7 +11,7 @@ from dtwcore.sales import load_catalog
 from dtwcore.shapes import cluster_shapes, dtw_matrix
 from dtwcore.shapes.clustering import assignments
 
-from .conftest import ROOT, UCI_CSV
+from .conftest import UCI_CSV
 
 
 @pytest.fixture(scope="module")
@@ -158,16 +155,3 @@ def test_bad_options_are_refused_in_words(uci, kwargs: dict, message: str) -> No
 def test_too_few_products() -> None:
     with pytest.raises(ValueError, match="at least 3 products"):
         cluster_shapes(np.ones((2, 10)))
-
-
-def test_clustering_loads_kmedoids_without_scikit_learn() -> None:
-    """kmedoids imports scikit-learn only for an adapter class not used here (~130 MB)."""
-    code = (
-        "import sys, numpy as np; from dtwcore.shapes import cluster_shapes; "
-        "r = cluster_shapes(np.random.default_rng(0).random((30, 12)), k=3); "
-        "print(len([m for m in sys.modules if m.partition('.')[0] == 'sklearn']), r.k)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
-    )
-    assert out.stdout.split() == ["0", "3"]

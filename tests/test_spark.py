@@ -13,7 +13,7 @@ import pytest
 
 from dtwcore.cli import main
 from dtwcore.sales import BLOG_TARGET, AmbiguousColumns, CatalogError, ReadOptions, score_catalog
-from dtwcore.sales.results import CatalogReader
+from dtwcore.sales.reading import CatalogReader
 
 from .conftest import UCI_CSV
 from .test_stream import write_dialects

@@ -15,16 +15,9 @@ import pytest
 
 from dtwcore.sales import CatalogError, ReadOptions, load_catalog, resolve_roles, sniff_separator
 from dtwcore.sales.columns import is_summary
-from dtwcore.sales.results import (
-    RESULT_SCHEMA,
-    CatalogReader,
-    Dialect,
-    OutputFile,
-    Progress,
-    file_format,
-    sniff_dialect,
-    write_results,
-)
+from dtwcore.sales.dialect import Dialect, sniff_dialect
+from dtwcore.sales.reading import CatalogReader, file_format
+from dtwcore.sales.results import RESULT_SCHEMA, OutputFile, Progress, write_results
 
 from .conftest import UCI_CSV
 

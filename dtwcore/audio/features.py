@@ -54,6 +54,7 @@ from dtwcore.audio.embedding import (
     embed,
 )
 from dtwcore.distance import dtw_pairwise, warping_path
+from dtwcore.sales.facts import MAX_UPLOAD_MB
 
 __all__ = [
     "FEATURES",
@@ -104,7 +105,8 @@ MAX_CLIP_SECONDS = 10.0
 """Clips to compare, enroll or test are cut to this length (seconds)."""
 MAX_RECORDING_SECONDS = 60.0
 """Recordings searched for the wake word are cut to this length (seconds)."""
-MAX_FILE_MB = 50
+MAX_FILE_MB = MAX_UPLOAD_MB
+"""Largest audio file taken (MB): the app's one upload limit, as for sales files."""
 SILENCE_PEAK = 1e-3
 """A clip whose loudest sample is below this (-60 dBFS) is silent."""
 MIN_SOUND_SECONDS = 0.05

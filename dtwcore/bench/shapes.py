@@ -7,7 +7,7 @@ number of classes. Each method clusters the same z-normalised series with the sa
 twice: without a band (the peers' default) and with the Sakoe-Chiba band of the
 product's default stretch factor (radius floor(0.05 x length)):
 
-* ours: :func:`dtwcore.shapes.cluster_shapes` (FasterPAM on the DTW matrix, exact
+* ours: :func:`dtwcore.shapes.cluster_shapes` (our FasterPAM on the DTW matrix, exact
   assignment);
 * tslearn ``TimeSeriesKMeans(metric="dtw")`` (k-means with DBA barycentres);
 * aeon ``TimeSeriesKMedoids(distance="dtw")`` (PAM, its defaults).
@@ -15,7 +15,9 @@ product's default stretch factor (radius floor(0.05 x length)):
 The table shows wall seconds (one timed run after a warm-up that compiles every numba
 kernel), the adjusted Rand index (ARI) against the labels, our time over the faster
 peer's, and the k-medoids loss of both k-medoids methods (the sum of every series' exact
-DTW distance to its nearest medoid; lower is a better search for the same objective).
+DTW distance to its nearest medoid; lower is a better search for the same objective),
+beside the loss of FasterPAM's reference implementation (the ``kmedoids`` package, BUILD
+start, on the same exact matrix; a dev-only peer, GPL) and our loss over it.
 Results also go to ``bench-results/shapes.json``.
 """
 
@@ -40,6 +42,7 @@ DATASETS = ("ItalyPowerDemand", "GunPoint", "ArrowHead")
 QUICK_SERIES = 20  # series per set with --quick
 STRETCHES = (1.0, DEFAULT_STRETCH)  # no band, and the product's default band
 TARGET_TIME_RATIO = 1 / 20
+TARGET_LOSS_RATIO = 1.01  # our k-medoids loss over FasterPAM's, at most
 
 
 @dataclass
@@ -60,6 +63,8 @@ class ClusterResult:
     ratio: float
     ours_loss: float
     aeon_loss: float
+    fasterpam_loss: float
+    loss_ratio: float
 
 
 def load(name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -85,6 +90,15 @@ def kmedoids_loss(X: np.ndarray, medoids: np.ndarray, stretch: float) -> float:
     """Sum over the rows of ``X`` (n, m) of the exact DTW distance to the nearest of
     ``medoids`` (k, m)."""
     return float(dtw_pairwise(medoids, X, stretch=stretch).min(axis=0).sum())
+
+
+def fasterpam_medoids(X: np.ndarray, k: int, stretch: float) -> np.ndarray:
+    """Medoids (k, m) of the rows of ``X`` (n, m) by the ``kmedoids`` package's FasterPAM
+    (BUILD start) on the exact DTW matrix."""
+    import kmedoids
+
+    found = kmedoids.fasterpam(dtw_pairwise(X, stretch=stretch), k, init="build", random_state=0)
+    return X[np.asarray(found.medoids, dtype=np.int64)]
 
 
 def run(quick: bool = False) -> list[ClusterResult]:
@@ -137,6 +151,8 @@ def run(quick: bool = False) -> list[ClusterResult]:
                 t_ours, (l_ours, m_ours) = _timed(lambda X=X, k=k, s=stretch: ours(X, k, s))
                 t_tsl, (l_tsl, _) = _timed(lambda X=X, k=k, s=stretch: tslearn(X, k, s))
                 t_aeon, (l_aeon, m_aeon) = _timed(lambda X=X, k=k, s=stretch: aeon(X, k, s))
+            ours_loss = kmedoids_loss(X, m_ours, stretch)
+            reference = kmedoids_loss(X, fasterpam_medoids(X, k, stretch), stretch)
             results.append(
                 ClusterResult(
                     name,
@@ -153,8 +169,10 @@ def run(quick: bool = False) -> list[ClusterResult]:
                     float(adjusted_rand_score(y, l_tsl)),
                     float(adjusted_rand_score(y, l_aeon)),
                     t_ours / min(t_tsl, t_aeon),
-                    kmedoids_loss(X, m_ours, stretch),
+                    ours_loss,
                     kmedoids_loss(X, m_aeon, stretch),
+                    reference,
+                    ours_loss / reference,
                 )
             )
     return results
@@ -164,17 +182,20 @@ def render(results: list[ClusterResult]) -> str:
     """A plain-text table of the results."""
     head = (
         f"{'data set':<28} {'band':<10} {'ours s':>8} {'tslearn s':>10} {'aeon s':>8} {'ratio':>7}"
-        f"  {'ARI ours':>8} {'tslearn':>8} {'aeon':>6}  {'loss ours':>9} {'aeon':>8}  verdict"
+        f"  {'ARI ours':>8} {'tslearn':>8} {'aeon':>6}  {'loss ours':>9} {'aeon':>8}"
+        f" {'FasterPAM':>9} {'ours/FP':>7}  verdict"
     )
     lines = [head, "-" * len(head)]
     for r in results:
         fast = r.ratio <= TARGET_TIME_RATIO
         good = r.ours_ari >= max(r.tslearn_ari, r.aeon_ari) - 1e-12
         verdict = ("time ok" if fast else "time MISSED") + (", ARI ok" if good else ", ARI LOWER")
+        verdict += ", loss ok" if r.loss_ratio <= TARGET_LOSS_RATIO else ", loss HIGHER"
         lines.append(
             f"{r.dataset + f' ({r.series}x{r.length}, k={r.k})':<28} {r.band:<10} {r.ours_s:>8.3f} "
             f"{r.tslearn_s:>10.3f} {r.aeon_s:>8.3f} {r.ratio:>7.4f}  {r.ours_ari:>8.3f} "
             f"{r.tslearn_ari:>8.3f} {r.aeon_ari:>6.3f}  {r.ours_loss:>9.2f} {r.aeon_loss:>8.2f}"
+            f" {r.fasterpam_loss:>9.2f} {r.loss_ratio:>7.4f}"
             f"  {verdict}"
         )
     return "\n".join(lines)
@@ -200,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
                     "python": platform.python_version(),
                 },
                 "target_time_ratio": TARGET_TIME_RATIO,
+                "target_loss_ratio": TARGET_LOSS_RATIO,
                 "datasets": [asdict(r) for r in results],
             },
             indent=2,

@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "wake-eval": "dtwcore.cli.wake",
     "shapes": "dtwcore.cli.shapes",
     "analogues-backtest": "dtwcore.cli.analogues",
+    "mix": "dtwcore.cli.mix",
 }
 
 
@@ -37,8 +38,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser with ``command`` registered, or every command when it is not known."""
     parser = _Parser(
         prog="python -m dtwcore",
-        description="Exact dynamic time warping from the command line: rank a catalogue "
-        "against a target, log a stretch-factor sweep to MLflow, evaluate speech matching.",
+        description="Exact dynamic time warping from the command line. Each command is "
+        "listed below with what it does.",
         epilog="Run 'python -m dtwcore COMMAND --help' for the options of a command.",
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -51,7 +52,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv[0] if argv else None).parse_args(argv)
+    try:
+        args = build_parser(argv[0] if argv else None).parse_args(argv)
+    except SystemExit as exc:  # --help, or a usage error already written on stderr
+        return int(exc.code or 0)
     try:
         return int(args.func(args) or 0)
     except (ValueError, OSError) as exc:

@@ -17,6 +17,13 @@ from dtwcore.sales import (
     ReadOptions,
     week_start_day,
 )
+from dtwcore.sales.target import (
+    PUBLISHED,
+    TARGET_GRAMMAR,
+    TargetSpec,
+    parse_target_spec,
+    product_spec,
+)
 
 # How to answer each question the reader may ask, as flags.
 _FLAGS = {
@@ -74,6 +81,18 @@ def add_matching_arguments(parser: argparse.ArgumentParser, weeks: str) -> None:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="compare shapes (z-normalised series, default) or raw units (--no-znorm)",
+    )
+
+
+def add_raw_csv_argument(parser: argparse.ArgumentParser) -> None:
+    """Add --raw-csv: CSV cells exactly as read, for programs (see
+    :mod:`dtwcore.sales.export`)."""
+    parser.add_argument(
+        "--raw-csv",
+        action="store_true",
+        help="write CSV cells exactly as read, for programs; by default a text cell that "
+        "starts with = + - or @ gets a leading apostrophe so that spreadsheets do not run it "
+        "as a formula (Parquet is always exact)",
     )
 
 
@@ -152,3 +171,32 @@ def asking_with_flags() -> Iterator[None]:
     except AmbiguousColumns as exc:
         hint = _FLAGS.get(exc.role, _FLAGS["layout"])
         raise CatalogError(f"{str(exc).rstrip('.')}; {hint}.") from None
+
+
+def add_target_arguments(parser: argparse.ArgumentParser, catalogue: str) -> None:
+    """``--target`` (the one target grammar of :func:`dtwcore.sales.parse_target_spec`) and
+    ``--target-product CODE``, the same as ``--target product:CODE``."""
+    parser.add_argument(
+        "--target",
+        default=PUBLISHED,
+        metavar="SPEC",
+        help=f"the target, {TARGET_GRAMMAR}: 'blog' is the published weekly capacity "
+        f"(default), FILE a file with one column of numbers, product:CODE a product of "
+        f"{catalogue} (left out of the ranking), values: the numbers themselves",
+    )
+    parser.add_argument(
+        "--target-product",
+        metavar="CODE",
+        help="the same as --target product:CODE. With several --id-column, write the code "
+        "as the parts joined by ' | '",
+    )
+
+
+def target_spec(args: argparse.Namespace) -> TargetSpec:
+    """The target that ``--target`` / ``--target-product`` name."""
+    spec = parse_target_spec(args.target)
+    if args.target_product is None:
+        return spec
+    if spec.kind != "published":
+        raise CatalogError("give either --target or --target-product, not both")
+    return product_spec(args.target_product)

@@ -4,9 +4,10 @@ Clusters every product by DTW (k-medoids, see :mod:`dtwcore.shapes.clustering`) 
 one row per product, in input order, with the columns ``product``, ``cluster`` (1 = the
 largest shape), ``is_medoid`` (the product that stands for its shape), ``distance_to_medoid``
 (exact DTW distance) and ``silhouette`` (how much closer the product is to its own shape
-than to the next one, -1 to 1). Up to 20,000 products the silhouette is exact; beyond, or
-with ``--sample``, medoids are searched on samples and the silhouette is the medoid
-silhouette. Every product is assigned to its nearest medoid exactly either way.
+than to the next one, -1 to 1). Up to 4,000 products the silhouette is exact; beyond, or
+with ``--sample``, medoids are searched against a sampled batch of products and the
+silhouette is the medoid silhouette. Every product is assigned to its nearest medoid
+exactly either way.
 
 Input: the catalogue files ``score`` reads (Parquet, or CSV as spreadsheets export it).
 """
@@ -25,12 +26,14 @@ import pyarrow as pa
 from dtwcore.cli.options import (
     add_catalogue_input,
     add_matching_arguments,
+    add_raw_csv_argument,
     add_reading_arguments,
     asking_with_flags,
     read_options,
     whole_number,
 )
-from dtwcore.sales.results import CatalogReader, OutputFile, Progress, write_results
+from dtwcore.sales.reading import CatalogReader
+from dtwcore.sales.results import OutputFile, Progress, write_results
 from dtwcore.shapes.clustering import (
     ASSIGNMENT_COLUMNS,
     DEFAULT_SAMPLE,
@@ -82,9 +85,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Group the products of a catalogue file by the shape of their weekly "
         "sales (k-medoids under DTW) and write one row per product, in input order: its "
         "shape (cluster 1 is the largest), whether it is the shape's medoid, its exact DTW "
-        "distance to the medoid and its silhouette. Up to 20,000 products every pair is "
-        "compared; beyond, or with --sample, medoids are searched on samples and every "
-        "product is still assigned to its nearest medoid exactly.",
+        f"distance to the medoid and its silhouette. Up to {FULL_LIMIT:,} products every "
+        "pair is compared; beyond, or with --sample, medoids are searched against a sampled "
+        "batch of products and every product is still assigned to its nearest medoid "
+        "exactly.",
     )
     add_catalog_options(p)
     p.add_argument(
@@ -93,6 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="OUTPUT",
         help="result file, .csv or .parquet; '-' writes CSV to standard output",
     )
+    add_raw_csv_argument(p)
     p.add_argument(
         "--k",
         type=_k,
@@ -105,8 +110,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--sample",
         type=whole_number,
         metavar="N",
-        help=f"search medoids on samples of N products (CLARA); default: all products up "
-        f"to {FULL_LIMIT:,}, samples of {DEFAULT_SAMPLE:,} beyond",
+        help=f"search medoids against a sampled batch of N products; default: all "
+        f"products up to {FULL_LIMIT:,}, a batch of {DEFAULT_SAMPLE:,} beyond",
     )
     p.set_defaults(func=run)
 
@@ -157,8 +162,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out == "-":
         # On a terminal the rows follow on the same screen: end the progress line first.
         progress.close(summary)
-        write_results(output, [table], SHAPES_SCHEMA)
+        write_results(output, [table], SHAPES_SCHEMA, raw=args.raw_csv)
     else:
-        write_results(output, [table], SHAPES_SCHEMA)
+        write_results(output, [table], SHAPES_SCHEMA, raw=args.raw_csv)
         progress.close(f"{summary}, written to {os.path.basename(args.out)}")
     return 0

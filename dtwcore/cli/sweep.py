@@ -11,16 +11,17 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from dtwcore.cli.options import (
     add_reading_arguments,
+    add_target_arguments,
     asking_with_flags,
     read_options,
     stretch_factor,
+    target_spec,
 )
 from dtwcore.runs import sales as tracking
-from dtwcore.sales import BLOG_TARGET, PUBLISHED_STRETCHES
+from dtwcore.sales import PUBLISHED_STRETCHES
+from dtwcore.sales.target import load_target
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,12 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("catalog", metavar="CATALOG", help="sales file (CSV or Parquet)")
-    parser.add_argument(
-        "--target",
-        default="blog",
-        metavar="blog|FILE",
-        help="target pattern: 'blog' (the published capacity curve, default) or a file",
-    )
+    add_target_arguments(parser, "CATALOG")
     parser.add_argument(
         "--stretch",
         nargs="+",
@@ -69,21 +65,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_false",
         help="compare raw units instead of z-normalised shapes",
     )
-    parser.add_argument(
-        "--target-product",
-        metavar="CODE",
-        help="use this product's weekly sales (a product of CATALOG) as the target",
-    )
     add_reading_arguments(parser)
     parser.set_defaults(func=run)
-
-
-def _target(spec: str) -> np.ndarray:
-    if spec.strip().lower() == "blog":
-        return BLOG_TARGET
-    from dtwcore.sales import parse_target
-
-    return parse_target(Path(spec))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -99,13 +82,10 @@ def run(args: argparse.Namespace) -> int:
     tracking.require_store(store)
     with asking_with_flags():
         catalog = load_catalog(Path(args.catalog), options=read_options(args))
-    if args.target_product is not None:
-        if args.target.strip().lower() != "blog":
-            raise ValueError("give either --target or --target-product, not both")
-        target = catalog.series(args.target_product)
-        catalog = catalog.without(args.target_product)  # it would rank first at 0
-    else:
-        target = _target(args.target)
+    spec = target_spec(args)
+    target = load_target(spec, catalog.series)
+    if spec.kind == "product":
+        catalog = catalog.without(spec.text)  # it would rank first at 0
     sys.stderr.write(
         f"sweep: read {catalog.name} as {catalog.reading}\n"
         f"sweep: {len(catalog.ids)} products of {catalog.name}, {len(args.stretch)} stretch "

@@ -1,10 +1,29 @@
 """plotly figure builders: pure functions, data in, figure out.
 
-Colours live here once, so the same thing has the same colour on every chart.
+The colour table, the layout and the plotly config live once, in :mod:`dtwcore.plots._style`,
+so the same thing has the same colour on every chart; the names below are its public face.
 """
 
-TARGET_COLOR = "#1f77b4"  # the target / capacity curve, templates
-SELECTED_COLOR = "#d62728"  # the selected product or clip
-OTHER_COLOR = "#7f7f7f"  # everything else
-ACCENT_COLOR = "#2ca02c"  # shortlist, matches
-PATH_COLOR = "#ff7f0e"  # warping path and connectors
+from dtwcore.plots._style import (
+    ACCENT_COLOR,
+    OTHER_COLOR,
+    PATH_COLOR,
+    PLOT_CONFIG,
+    REFERENCE_COLOR,
+    SELECTED_COLOR,
+    SERIES_COLORS,
+    SHAPE_COLOR,
+    TARGET_COLOR,
+)
+
+__all__ = [
+    "ACCENT_COLOR",
+    "OTHER_COLOR",
+    "PATH_COLOR",
+    "PLOT_CONFIG",
+    "REFERENCE_COLOR",
+    "SELECTED_COLOR",
+    "SERIES_COLORS",
+    "SHAPE_COLOR",
+    "TARGET_COLOR",
+]

@@ -2,8 +2,9 @@
 
 Colours come from :mod:`dtwcore.plots`: the first clip of a pair and the wake-word
 templates are TARGET_COLOR, the selected (second) clip or the clip under test
-SELECTED_COLOR, matches ACCENT_COLOR, the warping path and its connectors PATH_COLOR, and
-trimmed silence OTHER_COLOR. Time axes are in seconds, DTW axes in the features' frames.
+SELECTED_COLOR, matches ACCENT_COLOR, the warping path and its connectors PATH_COLOR,
+thresholds REFERENCE_COLOR and trimmed silence OTHER_COLOR. Time axes are in seconds, DTW
+axes in the features' frames.
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dtwcore.plots import ACCENT_COLOR, OTHER_COLOR, PATH_COLOR, SELECTED_COLOR, TARGET_COLOR
+from dtwcore.plots._style import (
+    ACCENT_COLOR,
+    OTHER_COLOR,
+    PATH_COLOR,
+    SELECTED_COLOR,
+    TARGET_COLOR,
+    layout,
+    reference_line,
+)
+from dtwcore.plots.dtw import cost_matrix_figure
 
 __all__ = [
     "alignment_figure",
@@ -26,22 +36,7 @@ __all__ = [
     "waveform_figure",
 ]
 
-_MARGIN = {"l": 10, "r": 10, "t": 60, "b": 10}
-_FONT = {"size": 13}
 _MAX_POINTS = 2000
-THRESHOLD_COLOR = "#444444"  # thresholds and reference lines
-
-
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
-    fig.update_layout(
-        title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
-        height=height,
-        margin=_MARGIN,
-        font=_FONT,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "x": 1, "xanchor": "right"},
-        hoverlabel={"font_size": 13},
-    )
-    return fig
 
 
 def _envelope(samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -109,8 +104,7 @@ def waveform_figure(
         )  # fmt: skip
     fig.update_xaxes(title_text="time (s)", range=[0, duration])
     fig.update_yaxes(title_text="amplitude", range=[-1.05, 1.05], fixedrange=True)
-    fig.update_layout(showlegend=False)
-    return _layout(fig, title, height)
+    return layout(fig, title, height, legend="none")
 
 
 def distance_matrix_figure(
@@ -139,7 +133,7 @@ def distance_matrix_figure(
     )  # fmt: skip
     fig.update_xaxes(title_text="clip", tickangle=-30)
     fig.update_yaxes(title_text="clip", autorange="reversed")
-    return _layout(fig, title, height or 200 + 45 * len(labels))
+    return layout(fig, title, height or 200 + 45 * len(labels), legend="none")
 
 
 def cost_path_figure(
@@ -153,11 +147,12 @@ def cost_path_figure(
 ) -> go.Figure:
     """Accumulated-cost matrix with the optimal warping path drawn over it.
 
+    :func:`dtwcore.plots.dtw.cost_matrix_figure` with the words of frames.
+
     Parameters
     ----------
     cost : np.ndarray [shape=(n, m)]
-        Accumulated squared cost (clip A's frames down, clip B's across); shown as its
-        square root so the colours spread.
+        Accumulated squared cost (clip A's frames up, clip B's across).
     path : np.ndarray [shape=(K, 2)]
         Matched frame pairs (i in A, j in B).
     name_a, name_b : str
@@ -165,24 +160,16 @@ def cost_path_figure(
         Time between two frames (seconds), for the axis titles.
     height : int
     """
-    z = np.sqrt(np.where(np.isfinite(cost), cost, np.nan))
-    fig = go.Figure(
-        go.Heatmap(
-            z=z, colorscale="Blues", reversescale=True,
-            colorbar={"title": {"text": "√ cost"}},
-            hovertemplate="frame %{x} of B, frame %{y} of A<br>√ cost %{z:.2f}<extra></extra>",
-        )
-    )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(
-            x=path[:, 1], y=path[:, 0], mode="lines", name="warping path",
-            line={"color": PATH_COLOR, "width": 3},
-        )
-    )  # fmt: skip
     unit = f"frames of {hop_seconds * 1000:g} ms"
-    fig.update_xaxes(title_text=f"B: {name_b} ({unit})")
-    fig.update_yaxes(title_text=f"A: {name_a} ({unit})", autorange=True)
-    return _layout(fig, "Accumulated cost and the warping path", height)
+    return cost_matrix_figure(
+        cost,
+        path,
+        x_title=f"B: {name_b} ({unit})",
+        y_title=f"A: {name_a} ({unit})",
+        x_step="B frame",
+        y_step="A frame",
+        height=height,
+    )
 
 
 def alignment_figure(
@@ -214,7 +201,7 @@ def alignment_figure(
     height : int
     """
     fig = make_subplots(
-        rows=2, cols=1, vertical_spacing=0.2,
+        rows=2, cols=1, vertical_spacing=0.26,
         subplot_titles=("As spoken (lines join frames DTW matches)", "B warped onto A's time"),
     )  # fmt: skip
     ta = np.arange(loud_a.shape[0]) * hop_seconds
@@ -262,12 +249,9 @@ def alignment_figure(
     fig.update_xaxes(title_text="time in A (s)", row=2, col=1)
     fig.update_yaxes(title_text="loudness (dB)", showticklabels=False, row=1, col=1)
     fig.update_yaxes(title_text="loudness (dB)", row=2, col=1)
-    _layout(fig, "The two clips aligned along the path", height)
-    fig.update_layout(
-        legend={"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0, "xanchor": "left"},
-        margin={**_MARGIN, "b": 40},
+    return layout(
+        fig, "The two clips aligned along the path", height, legend="below", panel_titles=True
     )
-    return fig
 
 
 def dtw_vs_euclidean_figure(
@@ -304,7 +288,7 @@ def dtw_vs_euclidean_figure(
     fig.update_yaxes(title_text="distance per frame", range=[0, top * 1.2])
     fig.update_xaxes(title_text="clip")
     fig.update_layout(barmode="group")
-    return _layout(fig, f"Distance from {reference}: Euclidean versus DTW", height)
+    return layout(fig, f"Distance from {reference}: Euclidean versus DTW", height)
 
 
 def score_figure(
@@ -354,18 +338,10 @@ def score_figure(
             )
         )  # fmt: skip
     fig.add_vrect(x0=0, x1=threshold, fillcolor=ACCENT_COLOR, opacity=0.12, line_width=0)
-    fig.add_vline(
-        x=threshold, line={"color": THRESHOLD_COLOR, "dash": "dash"},
-        annotation_text=f"threshold {threshold:.2f}", annotation_position="top",
-    )  # fmt: skip
+    reference_line(fig, "x", threshold, f"threshold {threshold:.2f}", dash=True, position="top")
     fig.update_xaxes(title_text="distance to the nearest template", range=[0, right])
     fig.update_yaxes(visible=False, range=[-1, 1], fixedrange=True)
-    _layout(fig, "Match zone (green) and where each recording falls", height)
-    fig.update_layout(
-        legend={"orientation": "h", "yanchor": "top", "y": -0.6, "x": 0, "xanchor": "left"},
-        margin={**_MARGIN, "b": 40},
-    )
-    return fig
+    return layout(fig, "Match zone (green) and where each recording falls", height, legend="below")
 
 
 def profile_figure(
@@ -399,13 +375,9 @@ def profile_figure(
             hovertemplate="ends at %{x:.2f} s: %{y:.2f}<extra></extra>",
         )
     )  # fmt: skip
-    fig.add_hline(
-        y=threshold, line={"color": THRESHOLD_COLOR, "dash": "dash"},
-        annotation_text=f"threshold {threshold:.2f}", annotation_position="top right",
-    )  # fmt: skip
+    reference_line(fig, "y", threshold, f"threshold {threshold:.2f}", dash=True)
     if span is not None:
         fig.add_vrect(x0=span[0], x1=span[1], fillcolor=ACCENT_COLOR, opacity=0.25, line_width=0)
     fig.update_xaxes(title_text="end of the candidate span (s)")
     fig.update_yaxes(title_text="distance")
-    fig.update_layout(showlegend=False)
-    return _layout(fig, "How well the wake word fits, moment by moment", height)
+    return layout(fig, "How well the wake word fits, moment by moment", height, legend="none")

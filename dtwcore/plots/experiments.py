@@ -4,32 +4,37 @@ products against the target, and the PNG histogram logged with every run.
 plotly builders, plus one matplotlib builder for the PNG artifact (drawn on an Agg canvas:
 no pyplot, no display). The run's interactive histogram is
 :func:`dtwcore.plots.sales.distance_histogram`, the one the Sales Trends page shows.
-Colours as everywhere: bars OTHER_COLOR, median MEDIAN_COLOR, target TARGET_COLOR.
+Colours as everywhere (:mod:`dtwcore.plots`): bars OTHER_COLOR, median REFERENCE_COLOR,
+target TARGET_COLOR, compared runs SERIES_COLORS; the first new product SELECTED_COLOR, the
+others SERIES_COLORS.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from plotly.subplots import make_subplots
 
 from dtwcore.distance import znormalize
-from dtwcore.plots import OTHER_COLOR, SELECTED_COLOR, TARGET_COLOR
-from dtwcore.plots.sales import MEDIAN_COLOR
+from dtwcore.plots._png import png_bytes, png_figure
+from dtwcore.plots._style import (
+    OTHER_COLOR,
+    REFERENCE_COLOR,
+    SELECTED_COLOR,
+    SERIES_COLORS,
+    TARGET_COLOR,
+    layout,
+    reference_line,
+)
 from dtwcore.sales import HISTOGRAM_BINS
 
 DISTANCE_AXIS = "DTW distance to the target (smaller = closer)"
-# One colour per compared series, none of them a colour that means something elsewhere.
-SERIES_COLORS = ("#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2", "#393b79")
 # Scored new products: the first in the selected-product colour, then colours that mean
 # nothing else in the app.
-PRODUCT_COLORS = (SELECTED_COLOR, "#9467bd", "#8c564b", "#17becf", "#bcbd22", "#e377c2")
+PRODUCT_COLORS = (SELECTED_COLOR, *SERIES_COLORS[:5])
 MAX_SIDE_BY_SIDE = 4
 
 
@@ -48,20 +53,16 @@ def histogram_png(
     """The same histogram as a PNG image (matplotlib, Agg canvas), for run artifacts."""
     values = np.asarray(distances, dtype=np.float64)
     median = float(np.median(values))
-    fig = Figure(figsize=(8, 4.5), dpi=100)
-    FigureCanvasAgg(fig)
+    fig = png_figure(8, 4.5)
     ax = fig.add_subplot()
     edges = np.linspace(values.min(), values.max(), bins + 1) if np.ptp(values) > 0 else bins
     ax.hist(values, bins=edges, color=OTHER_COLOR, alpha=0.75, edgecolor="white")
-    ax.axvline(median, color=MEDIAN_COLOR, linestyle="--", label=f"median {median:.4f}")
+    ax.axvline(median, color=REFERENCE_COLOR, linestyle="--", label=f"median {median:.4f}")
     ax.set_xlabel(DISTANCE_AXIS)
     ax.set_ylabel("Number of products")
     ax.set_title(title)
     ax.legend(loc="upper right")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return png_bytes(fig)
 
 
 def median_by_stretch(runs: pd.DataFrame) -> go.Figure:
@@ -98,13 +99,9 @@ def median_by_stretch(runs: pd.DataFrame) -> go.Figure:
     fig.update_layout(
         xaxis_title="stretch factor (how far a week may move, as a share of the target's length)",
         yaxis_title="median DTW distance",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        showlegend=True,
-        margin={"t": 40, "l": 60, "r": 20, "b": 50},
         hovermode="closest",
-        height=420,
     )
-    return fig
+    return layout(fig, None, 420)
 
 
 def histograms_side_by_side(
@@ -143,21 +140,13 @@ def histograms_side_by_side(
             row=1,
             col=k,
         )
-        fig.add_vline(
-            x=median,
-            line={"color": MEDIAN_COLOR, "dash": "dash", "width": 2},
-            annotation_text=f"median {median:.2f}",
-            annotation_position="top right",
-            annotation_font_color=MEDIAN_COLOR,
-            row=1,
-            col=k,
-        )
+        reference_line(fig, "x", median, f"median {median:.2f}", dash=True, col=k)
         fig.update_xaxes(
             title_text="DTW distance", range=[xbins["start"], xbins["end"]], row=1, col=k
         )
     fig.update_yaxes(title_text="Number of products", row=1, col=1)
-    fig.update_layout(showlegend=False, bargap=0.05, margin={"t": 60, "l": 60, "r": 20, "b": 50})
-    return fig
+    fig.update_layout(bargap=0.05)
+    return layout(fig, None, 450, legend="none", panel_titles=True)
 
 
 def products_vs_target(
@@ -204,8 +193,5 @@ def products_vs_target(
     fig.update_layout(
         xaxis_title="week",
         yaxis_title="z-normalised units (shape)" if znorm else "units sold per week",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        margin={"t": 40, "l": 60, "r": 20, "b": 50},
-        height=320,
     )
-    return fig
+    return layout(fig, None, 320)

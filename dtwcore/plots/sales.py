@@ -1,8 +1,8 @@
 """Figures of the Sales Trends page: pure functions, data in, plotly figure out.
 
 Colours come from :mod:`dtwcore.plots`: the target (capacity) is always TARGET_COLOR, the
-selected product SELECTED_COLOR, the warping path PATH_COLOR, the shortlist ACCENT_COLOR
-and everything else OTHER_COLOR.
+selected product SELECTED_COLOR, the warping path PATH_COLOR, the shortlist ACCENT_COLOR,
+the median and the distance cut REFERENCE_COLOR and everything else OTHER_COLOR.
 """
 
 from __future__ import annotations
@@ -15,82 +15,24 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dtwcore.distance import znormalize
-from dtwcore.plots import (
+from dtwcore.plots._style import (
     ACCENT_COLOR,
     OTHER_COLOR,
     PATH_COLOR,
     SELECTED_COLOR,
     TARGET_COLOR,
+    layout,
+    reference_line,
 )
+from dtwcore.plots.dtw import cost_matrix_figure
 from dtwcore.sales import HISTOGRAM_BINS
 
 __all__ = [
-    "MEDIAN_COLOR",
     "cost_heatmap",
     "distance_histogram",
     "overlay_figure",
     "shortlist_scatter",
 ]
-
-MEDIAN_COLOR = "#444444"  # reference lines: median, diagonal, distance cut
-_MARGIN = {"l": 10, "r": 10, "t": 78, "b": 10}
-_FONT = {"size": 13}
-
-
-def _reference_line(
-    fig: go.Figure,
-    axis: str,
-    value: float,
-    text: str,
-    color: str,
-    *,
-    dash: bool = False,
-    width: float = 2,
-    position: str = "top right",
-    yshift: float = 0,
-) -> None:
-    """A labelled vertical (``axis="x"``) or horizontal (``"y"``) line at ``value``, its
-    label in the line's colour on a light background so it stays readable over bars."""
-    add = fig.add_vline if axis == "x" else fig.add_hline
-    add(
-        value,
-        line={"color": color, "width": width, **({"dash": "dash"} if dash else {})},
-        annotation={"text": text, "font": {"color": color}, "bgcolor": "rgba(255,255,255,0.85)"},
-        annotation_position=position,
-        annotation_yshift=yshift,
-    )
-
-
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
-    fig.update_layout(
-        title={
-            "text": title,
-            "x": 0,
-            "xanchor": "left",
-            "xref": "paper",
-            "y": 1,
-            "yanchor": "top",
-            "yref": "container",
-            "pad": {"t": 10},
-            "font": {"size": 15},
-        },
-        height=height,
-        margin=_MARGIN,
-        font=_FONT,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0, "xanchor": "left"},
-        hoverlabel={"font_size": 13},
-    )
-    return fig
-
-
-def _legend_below(fig: go.Figure) -> go.Figure:
-    """Legend under the x axis: long names (a file's target) wrap there without
-    running into the title."""
-    fig.update_layout(
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0, "xanchor": "left"},
-        margin={**_MARGIN, "t": 40, "b": 10},
-    )
-    return fig
 
 
 def distance_histogram(
@@ -131,17 +73,17 @@ def distance_histogram(
             showlegend=False,
         )
     )
-    _reference_line(fig, "x", median, f"median {median:.2f}", MEDIAN_COLOR, dash=True)
+    reference_line(fig, "x", median, f"median {median:.2f}", dash=True)
     if selected is not None:
         code, value = selected
-        _reference_line(
+        reference_line(
             fig, "x", value, f"{code} {value:.2f}", SELECTED_COLOR, width=3,
             position="top left" if value > median else "top right", yshift=-22,
         )  # fmt: skip
     fig.update_xaxes(title="DTW distance to the target (smaller = closer)")
     fig.update_yaxes(title="Number of products")
     fig.update_layout(bargap=0.05)
-    return _layout(fig, f"Distances of all {dist.size:,} products", height)
+    return layout(fig, f"Distances of all {dist.size:,} products", height, legend="none")
 
 
 def _curves(
@@ -191,23 +133,20 @@ def overlay_figure(
     else:
         weeks_a, weeks_b = np.arange(a.size), np.arange(b.size)
         week_word, xtitle = "week %{x}", "Week"
-    line_a = go.Scatter(
-        x=weeks_a,
-        y=a,
-        mode="lines+markers",
-        name=target_name,
-        line={"color": TARGET_COLOR, "width": 2.5},
-        marker={"size": 5},
-        hovertemplate=week_word + "<br>%{y:,.2f}<extra>target</extra>",
-    )
-    line_b = go.Scatter(
-        x=weeks_b,
-        y=b,
-        mode="lines+markers",
-        name=product_id,
-        line={"color": SELECTED_COLOR, "width": 2.5},
-        marker={"size": 5},
-        hovertemplate=week_word + "<br>%{y:,.2f}<extra>" + product_id + "</extra>",
+    line_a, line_b = (
+        go.Scatter(
+            x=weeks,
+            y=values,
+            mode="lines+markers",
+            name=name,
+            line={"color": color, "width": 2.5},
+            marker={"size": 5},
+            hovertemplate=week_word + "<br>%{y:,.2f}<extra>" + hover_name + "</extra>",
+        )
+        for weeks, values, name, color, hover_name in (
+            (weeks_a, a, target_name, TARGET_COLOR, "target"),
+            (weeks_b, b, product_id, SELECTED_COLOR, product_id),
+        )
     )
     connector_style = {"color": PATH_COLOR, "width": 1}
     if not stacked:
@@ -233,7 +172,7 @@ def overlay_figure(
         fig.update_xaxes(title=xtitle)
         fig.update_yaxes(title=ytitle)
         title = f"Target and {product_id}, matched week by week"
-        return _legend_below(_layout(fig, title, height))
+        return layout(fig, title, height, legend="below")
 
     gap = 0.12
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=gap)
@@ -276,7 +215,7 @@ def overlay_figure(
     )
     fig.update_xaxes(title=xtitle, row=2, col=1)
     title = f"Target (top) and {product_id} (bottom), matched week by week"
-    return _legend_below(_layout(fig, title, height))
+    return layout(fig, title, height, legend="below")
 
 
 def cost_heatmap(
@@ -289,6 +228,8 @@ def cost_heatmap(
 ) -> go.Figure:
     """Accumulated cost of matching target weeks (rows) with product weeks (columns).
 
+    :func:`dtwcore.plots.dtw.cost_matrix_figure` with the words of weeks.
+
     Parameters
     ----------
     acc_cost : array [shape=(n, m)] accumulated squared cost; inf outside the band
@@ -296,60 +237,20 @@ def cost_heatmap(
     product_id : str
     dates : list of str [shape=(n,)], optional, the weeks' dates (ISO) for both axes;
         used when target and product both have n weeks, as in :func:`overlay_figure`
-
-    The colour is the square root of the accumulated cost ("distance so far"), so the
-    last cell reads as the DTW distance. Cells outside the stretch band stay blank.
     """
-    cost = np.asarray(acc_cost, dtype=np.float64)
-    z = np.where(np.isfinite(cost), np.sqrt(np.where(np.isfinite(cost), cost, 0.0)), np.nan)
-    path = np.asarray(path, dtype=np.int64)
-    n, m = cost.shape
+    n, m = np.shape(acc_cost)
     dated = dates is not None and len(dates) == n == m
-    if dated:
-        rows = cols = np.asarray(dates, dtype=object)
-        target_week, product_week, prefix = "target %{y}", "product %{x}", "Week starting, "
-    else:
-        rows, cols = np.arange(n), np.arange(m)
-        target_week, product_week, prefix = "target week %{y}", "product week %{x}", "Week of "
-    fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=cols,
-            y=rows,
-            colorscale="Blues",
-            colorbar={"title": {"text": "distance<br>so far", "side": "top"}, "thickness": 14},
-            hovertemplate=f"{target_week}, {product_week}"
-            "<br>distance so far %{z:.2f}<extra></extra>",
-        )
+    prefix, week = ("Week starting, ", "") if dated else ("Week of ", " week")
+    return cost_matrix_figure(
+        acc_cost,
+        path,
+        x_title=f"{prefix}{product_id}",
+        y_title=f"{prefix}the target",
+        x_step=f"product{week}",
+        y_step=f"target{week}",
+        labels=dates if dated else None,
+        height=height,
     )
-    fig.add_trace(
-        go.Scatter(
-            x=[cols[0], cols[min(n, m) - 1]],
-            y=[rows[0], rows[min(n, m) - 1]],
-            mode="lines",
-            line={"color": MEDIAN_COLOR, "dash": "dot", "width": 1},
-            name="no shift",
-            hoverinfo="skip",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=cols[path[:, 1]],
-            y=rows[path[:, 0]],
-            mode="lines+markers",
-            line={"color": PATH_COLOR, "width": 3},
-            marker={"size": 4},
-            name="warping path",
-            hovertemplate=f"{target_week} ↔ {product_week}<extra></extra>",
-        )
-    )
-    fig.update_xaxes(title=f"{prefix}{product_id}")
-    fig.update_yaxes(title=f"{prefix}the target")
-    if not dated:
-        fig.update_xaxes(range=[-0.5, m - 0.5])
-        fig.update_yaxes(range=[-0.5, n - 0.5])
-    fig.update_layout(showlegend=False)
-    return _layout(fig, "Cost so far, and the path", height)
 
 
 def _volume_axis(units: np.ndarray):  # noqa: ANN202
@@ -419,11 +320,11 @@ def shortlist_scatter(
         line_width=0,
         layer="below",
     )
-    _reference_line(
+    reference_line(
         fig, "x", float(at(target_mean)), f"target {target_mean:,.1f} {per_week}", TARGET_COLOR
     )
-    _reference_line(
-        fig, "y", cut, f"{cut_label} {cut:.2f}", MEDIAN_COLOR, dash=True, width=1.5,
+    reference_line(
+        fig, "y", cut, f"{cut_label} {cut:.2f}", dash=True, width=1.5,
         position="bottom right",
     )  # fmt: skip
     groups = [
@@ -452,4 +353,4 @@ def shortlist_scatter(
     if ticks:
         fig.update_xaxes(tickvals=ticks[0], ticktext=ticks[1])
     fig.update_yaxes(title="DTW distance to the target")
-    return _layout(fig, "Distance against weekly volume", height)
+    return layout(fig, "Distance against weekly volume", height)

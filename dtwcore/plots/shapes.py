@@ -2,28 +2,32 @@
 
 Colours as everywhere (:mod:`dtwcore.plots`): members and bands OTHER_COLOR, the selected
 shape and the new product SELECTED_COLOR, forecasts ACCENT_COLOR; a shape's average has a
-colour of its own (SHAPE_COLOR), its medoid is drawn dashed in MEDOID_COLOR.
+colour of its own (SHAPE_COLOR), its medoid is drawn dotted in REFERENCE_COLOR.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from plotly.subplots import make_subplots
 
-from dtwcore.plots import ACCENT_COLOR, OTHER_COLOR, SELECTED_COLOR
-from dtwcore.plots.sales import MEDIAN_COLOR
+from dtwcore.plots._png import png_bytes, png_figure
+from dtwcore.plots._style import (
+    ACCENT_COLOR,
+    OTHER_COLOR,
+    REFERENCE_COLOR,
+    SELECTED_COLOR,
+    SHAPE_COLOR,
+    layout,
+    translucent,
+)
 
 __all__ = [
     "GRID_COLUMNS",
-    "MEDOID_COLOR",
-    "SHAPE_COLOR",
+    "METHOD_LABELS",
     "analogues_figure",
     "backtest_figure",
     "members_figure",
@@ -31,13 +35,10 @@ __all__ = [
     "shapes_png",
 ]
 
-SHAPE_COLOR = "#9467bd"
-MEDOID_COLOR = MEDIAN_COLOR
 GRID_COLUMNS = 4
-_BAND_FILL = "rgba(127,127,127,0.25)"
-_MARGIN = {"l": 10, "r": 10, "t": 60, "b": 10}
 METHOD_LABELS = {
     "analogues": "Analogues (median)",
+    "last_value": "Last known week",
     "last_4_weeks": "Mean of the last 4 known weeks",
     "average_shape": "Catalogue's average shape",
 }
@@ -45,6 +46,21 @@ METHOD_LABELS = {
 
 def _value_axis(znorm: bool) -> str:
     return "z-score (shape)" if znorm else "units a week"
+
+
+def _thin_lines(
+    fig: go.Figure, weeks: np.ndarray, curves: np.ndarray, labels: Sequence[str], hover: str
+) -> None:
+    """One thin OTHER_COLOR line per curve (a shape's members, a product's analogues),
+    out of the legend; hover shows its label followed by ``hover`` (a plotly template)."""
+    for row, label in zip(curves, labels, strict=True):
+        fig.add_trace(
+            go.Scatter(
+                x=weeks, y=row, mode="lines", line={"color": OTHER_COLOR, "width": 0.8},
+                opacity=0.5, name=label, showlegend=False,
+                hovertemplate=f"{label}{hover}<extra></extra>",
+            )
+        )  # fmt: skip
 
 
 def shapes_grid(
@@ -67,8 +83,9 @@ def shapes_grid(
     znorm : whether the values are z-scores (axis title)
     selected : index of the highlighted shape
 
-    Every trace carries its shape's index as ``customdata``, so a click on a panel tells
-    which shape it was.
+    The clickable traces (medoid and average) carry their shape's index as ``customdata``
+    (one value a point), so a click on a panel tells which shape it was from the clicked
+    point's own data, whatever the order of the traces. The bands take no clicks.
     """
     k, w = average.shape
     cols = min(GRID_COLUMNS, k)
@@ -82,29 +99,32 @@ def shapes_grid(
         vertical_spacing=0.12 if rows > 1 else 0.0,
     )
     weeks = np.arange(w)
+    # The legend's "average shape" is drawn from a shape that is not selected, so that it
+    # shows SHAPE_COLOR, not the selected shape's colour.
+    legend_of = 1 if selected == 0 and k > 1 else 0
     for c in range(k):
         row, col = c // cols + 1, c % cols + 1
-        tag = np.full(w, c)
+        tag = np.full((w, 1), c)
         line = SELECTED_COLOR if c == selected else SHAPE_COLOR
         fig.add_trace(
             go.Scatter(
                 x=weeks, y=band[c, 1], mode="lines", line={"width": 0}, showlegend=False,
-                customdata=tag, hoverinfo="skip",
+                hoverinfo="skip",
             ),
             row=row, col=col,
         )  # fmt: skip
         fig.add_trace(
             go.Scatter(
                 x=weeks, y=band[c, 0], mode="lines", line={"width": 0}, fill="tonexty",
-                fillcolor=_BAND_FILL, name="10-90 % of members", showlegend=c == 0,
-                legendgroup="band", customdata=tag, hoverinfo="skip",
+                fillcolor=translucent(OTHER_COLOR, 0.25), name="10-90 % of members",
+                showlegend=c == 0, legendgroup="band", hoverinfo="skip",
             ),
             row=row, col=col,
         )  # fmt: skip
         fig.add_trace(
             go.Scatter(
                 x=weeks, y=medoids[c], mode="lines",
-                line={"color": MEDOID_COLOR, "width": 1, "dash": "dot"},
+                line={"color": REFERENCE_COLOR, "width": 1, "dash": "dot"},
                 name="medoid (a real product)", showlegend=c == 0, legendgroup="medoid",
                 customdata=tag, hovertemplate="week %{x}: %{y:.2f}<extra>medoid</extra>",
             ),
@@ -114,7 +134,7 @@ def shapes_grid(
             go.Scatter(
                 x=weeks, y=average[c], mode="lines+markers", marker={"size": 3},
                 line={"color": line, "width": 2.5}, name="average shape",
-                showlegend=c == 0, legendgroup="average", customdata=tag,
+                showlegend=c == legend_of, legendgroup="average", customdata=tag,
                 hovertemplate="week %{x}: %{y:.2f}<extra>average</extra>",
             ),
             row=row, col=col,
@@ -125,13 +145,8 @@ def shapes_grid(
             title_text="Week", title_font={"size": 11}, row=c // cols + 1, col=c % cols + 1
         )
     fig.update_yaxes(title_text=_value_axis(znorm), col=1)
-    fig.update_layout(
-        height=230 * rows + 130,
-        margin={**_MARGIN, "b": 80},
-        clickmode="event+select",
-        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0},
-    )
-    return fig
+    fig.update_layout(clickmode="event+select")
+    return layout(fig, None, 230 * rows + 130, legend="below", panel_titles=True)
 
 
 def members_figure(
@@ -149,28 +164,15 @@ def members_figure(
     """
     fig = go.Figure()
     weeks = np.arange(members.shape[1])
-    for row, label in zip(members, labels, strict=True):
-        fig.add_trace(
-            go.Scatter(
-                x=weeks, y=row, mode="lines", line={"color": OTHER_COLOR, "width": 0.8},
-                opacity=0.45, name=label, showlegend=False,
-                hovertemplate=f"{label}<br>week %{{x}}: %{{y:.2f}}<extra></extra>",
-            )
-        )  # fmt: skip
+    _thin_lines(fig, weeks, members, labels, "<br>week %{x}: %{y:.2f}")
     fig.add_trace(
         go.Scatter(
             x=weeks, y=average, mode="lines", line={"color": SELECTED_COLOR, "width": 3},
             name="average shape",
         )
     )  # fmt: skip
-    fig.update_layout(
-        title={"text": title, "x": 0},
-        height=380,
-        margin=_MARGIN,
-        xaxis_title="week",
-        yaxis_title=_value_axis(znorm),
-    )
-    return fig
+    fig.update_layout(xaxis_title="week", yaxis_title=_value_axis(znorm))
+    return layout(fig, title, 380, legend="none")
 
 
 def analogues_figure(
@@ -190,14 +192,7 @@ def analogues_figure(
     w = curves.shape[1]
     ahead = np.arange(n, w)
     fig = go.Figure()
-    for row, label in zip(curves, labels, strict=True):
-        fig.add_trace(
-            go.Scatter(
-                x=np.arange(w), y=row, mode="lines", line={"color": OTHER_COLOR, "width": 0.8},
-                opacity=0.5, name=label, showlegend=False,
-                hovertemplate=f"{label} (scaled)<br>week %{{x}}: %{{y:.1f}}<extra></extra>",
-            )
-        )  # fmt: skip
+    _thin_lines(fig, np.arange(w), curves, labels, " (scaled)<br>week %{x}: %{y:.1f}")
     fig.add_trace(
         go.Scatter(x=ahead, y=fan[2], mode="lines", line={"width": 0}, showlegend=False,
                    hoverinfo="skip")
@@ -205,7 +200,8 @@ def analogues_figure(
     fig.add_trace(
         go.Scatter(
             x=ahead, y=fan[0], mode="lines", line={"width": 0}, fill="tonexty",
-            fillcolor="rgba(44,160,44,0.22)", name="10-90 % of analogues", hoverinfo="skip",
+            fillcolor=translucent(ACCENT_COLOR, 0.22), name="10-90 % of analogues",
+            hoverinfo="skip",
         )
     )  # fmt: skip
     fig.add_trace(
@@ -221,20 +217,19 @@ def analogues_figure(
             line={"color": SELECTED_COLOR, "width": 3}, name="new product (known weeks)",
         )
     )  # fmt: skip
-    fig.update_layout(
-        height=420,
-        margin=_MARGIN,
-        xaxis_title="week",
-        yaxis_title="units a week",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-    )
-    return fig
+    fig.update_layout(xaxis_title="week", yaxis_title="units a week")
+    return layout(fig, None, 420)
 
 
 def backtest_figure(wape: dict[int, dict[str, float]]) -> go.Figure:
     """WAPE of each method, grouped by the number of known weeks (lower is better)."""
     fig = go.Figure()
-    colors = {"analogues": ACCENT_COLOR, "last_4_weeks": OTHER_COLOR, "average_shape": SHAPE_COLOR}
+    colors = {
+        "analogues": ACCENT_COLOR,
+        "last_value": REFERENCE_COLOR,
+        "last_4_weeks": OTHER_COLOR,
+        "average_shape": SHAPE_COLOR,
+    }
     groups = [f"{n} weeks known" for n in wape]
     for method, label in METHOD_LABELS.items():
         fig.add_trace(
@@ -243,14 +238,8 @@ def backtest_figure(wape: dict[int, dict[str, float]]) -> go.Figure:
                 marker_color=colors[method], texttemplate="%{y:.2f}", textposition="outside",
             )
         )  # fmt: skip
-    fig.update_layout(
-        barmode="group",
-        height=340,
-        margin=_MARGIN,
-        yaxis_title="WAPE (lower is better)",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-    )
-    return fig
+    fig.update_layout(barmode="group", yaxis_title="WAPE (lower is better)")
+    return layout(fig, None, 340)
 
 
 def shapes_png(
@@ -265,8 +254,7 @@ def shapes_png(
     k, w = average.shape
     cols = min(GRID_COLUMNS, k)
     rows = math.ceil(k / cols)
-    fig = Figure(figsize=(3.2 * cols, 2.4 * rows + 0.6), dpi=100)
-    FigureCanvasAgg(fig)
+    fig = png_figure(3.2 * cols, 2.4 * rows + 0.6)
     axes = fig.subplots(rows, cols, squeeze=False, sharey=True)
     weeks = np.arange(w)
     for c in range(rows * cols):
@@ -282,7 +270,4 @@ def shapes_png(
             ax.set_ylabel(_value_axis(znorm), fontsize=8)
     if title:
         fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return png_bytes(fig)

@@ -33,7 +33,6 @@ import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass
-from io import StringIO
 from pathlib import Path
 
 import mlflow
@@ -43,6 +42,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 from dtwcore.runs.metrics import METRICS
+from dtwcore.sales import read_csv_text
 
 _log = logging.getLogger(__name__)
 
@@ -406,8 +406,9 @@ def read_artifact_text(store: Store, run_id: str, name: str) -> str:
 
 
 def read_artifact_csv(store: Store, run_id: str, name: str) -> pd.DataFrame:
-    """The CSV artifact ``name`` of run ``run_id`` (``distances.csv``, outlier lists)."""
-    return pd.read_csv(StringIO(read_artifact_text(store, run_id, name)), dtype={"product": str})
+    """The CSV artifact ``name`` of run ``run_id`` (``distances.csv``, outlier lists), every
+    cell as logged (:func:`dtwcore.sales.read_csv_text`)."""
+    return read_csv_text(read_artifact_text(store, run_id, name), dtype={"product": str})
 
 
 def ui_url() -> str | None:

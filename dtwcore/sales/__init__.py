@@ -3,25 +3,24 @@
 Modules, from the bottom up:
 
 * :mod:`~dtwcore.sales.facts`: the published target, stretch factors, outlier rules, limits;
-* :mod:`~dtwcore.sales.catalog`: :class:`Catalog` and the errors of reading one;
+* :mod:`~dtwcore.sales.errors`: the errors of reading a catalogue or a target;
+* :mod:`~dtwcore.sales.units`: units or money, the money words and currencies;
+* :mod:`~dtwcore.sales.catalog`: :class:`Catalog`;
 * :mod:`~dtwcore.sales.dialect`: bytes to rows of text (encoding, separator, decimals);
 * :mod:`~dtwcore.sales.columns`: the column rules (layout, product, week, units, dates);
 * :mod:`~dtwcore.sales.reading`: the one reader, whole (:func:`load_catalog`) or streamed
   (:class:`CatalogReader`);
-* :mod:`~dtwcore.sales.target`, :mod:`~dtwcore.sales.scoring`,
-  :mod:`~dtwcore.sales.export`, :mod:`~dtwcore.sales.demo`.
+* :mod:`~dtwcore.sales.target` (the target and its one grammar),
+  :mod:`~dtwcore.sales.scoring` (distances, the ranking rule, z-scores, outliers),
+  :mod:`~dtwcore.sales.export` (safe CSV, file names), :mod:`~dtwcore.sales.demo`;
+* :mod:`~dtwcore.sales.results` (scoring a file batch by batch, result files),
+  :mod:`~dtwcore.sales.spark` (the same on Spark) and :mod:`~dtwcore.sales.mix` (the
+  product mix that fills the capacity: search, exact checks, plan), imported on demand.
 
 Every public name is importable from ``dtwcore.sales`` itself.
 """
 
-from dtwcore.sales.catalog import (
-    EXCLUDED_COLUMNS,
-    AmbiguousColumns,
-    AmbiguousIdColumn,
-    Catalog,
-    CatalogError,
-    CatalogTooLarge,
-)
+from dtwcore.sales.catalog import EXCLUDED_COLUMNS, Catalog
 from dtwcore.sales.columns import (
     DATE_ORDERS,
     ID_JOIN,
@@ -46,7 +45,13 @@ from dtwcore.sales.dialect import (
     sniff_dialect,
     sniff_separator,
 )
-from dtwcore.sales.export import csv_text, neutralise_formulas
+from dtwcore.sales.errors import (
+    AmbiguousColumns,
+    AmbiguousIdColumn,
+    CatalogError,
+    CatalogTooLarge,
+)
+from dtwcore.sales.export import csv_text, neutralise_formulas, read_csv_text, restore_formulas
 from dtwcore.sales.facts import (
     BIG_CATALOGUES,
     BLOG_TARGET,
@@ -58,7 +63,9 @@ from dtwcore.sales.facts import (
     PAGE_LIMITS,
     PUBLISHED_STRETCHES,
     QUANTILE,
+    QUANTILE_RULE,
     VOLUME_BAND,
+    ZSCORE_RULE,
     ZSCORE_THRESHOLD,
     Limits,
 )
@@ -80,9 +87,11 @@ from dtwcore.sales.scoring import (
     euclidean_distances,
     quantile_outliers,
     rank_distances,
+    rank_order,
     score_catalog,
     shortlist,
     zscore_outliers,
+    zscores,
 )
 from dtwcore.sales.target import parse_target
 
@@ -109,11 +118,13 @@ __all__ = [
     "PAGE_LIMITS",
     "PUBLISHED_STRETCHES",
     "QUANTILE",
+    "QUANTILE_RULE",
     "SCORE_COLUMNS",
     "SNIFF_ROWS",
     "SUMMARY_NAMES",
     "VOLUME_BAND",
     "WEEKDAYS",
+    "ZSCORE_RULE",
     "ZSCORE_THRESHOLD",
     "AmbiguousColumns",
     "AmbiguousIdColumn",
@@ -141,7 +152,10 @@ __all__ = [
     "peek",
     "quantile_outliers",
     "rank_distances",
+    "rank_order",
+    "read_csv_text",
     "resolve_roles",
+    "restore_formulas",
     "score_catalog",
     "shortlist",
     "sniff_dialect",
@@ -150,4 +164,5 @@ __all__ = [
     "to_matrix",
     "week_start_day",
     "zscore_outliers",
+    "zscores",
 ]

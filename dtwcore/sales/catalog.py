@@ -1,4 +1,4 @@
-"""The catalogue (products x weeks) and the errors of reading one."""
+"""The catalogue: products x weeks, with how the file was read."""
 
 from __future__ import annotations
 
@@ -12,42 +12,10 @@ import pandas as pd
 if TYPE_CHECKING:
     from dtwcore.sales.columns import Roles
 
+from dtwcore.sales.errors import CatalogError
+from dtwcore.sales.units import Unit, values_unit
+
 EXCLUDED_COLUMNS = ["row", "product", "reason"]
-
-
-class CatalogError(ValueError):
-    """A catalogue or target that cannot be used; the message is written for people."""
-
-
-class CatalogTooLarge(CatalogError):
-    """A catalogue bigger than the :class:`Limits` asked for; the message says where to go."""
-
-
-class AmbiguousColumns(CatalogError):
-    """The layout or a column role is not clear from the file; ask the user to choose.
-
-    Attributes
-    ----------
-    role : str
-        What must be chosen: ``"layout"``, ``"product"``, ``"week"``, ``"units"`` or
-        ``"dates"`` (whether dates are written day-first or month-first).
-    candidates : list[str]
-        The column names (or, for ``"dates"``, the date orders) to choose from, most
-        likely first.
-    """
-
-    def __init__(self, message: str, candidates: list[str], role: str = "product") -> None:
-        super().__init__(message)
-        self.candidates = candidates
-        self.role = role
-
-
-class AmbiguousIdColumn(AmbiguousColumns):
-    """Several columns could hold the product codes (an :class:`AmbiguousColumns` whose
-    ``role`` is ``"product"``)."""
-
-    def __init__(self, message: str, candidates: list[str]) -> None:
-        super().__init__(message, candidates, "product")
 
 
 def excluded_frame(records: list[tuple[int, str, str]]) -> pd.DataFrame:
@@ -100,6 +68,11 @@ class Catalog:
         h.update(np.asarray(self.values.shape, dtype=np.int64).tobytes())
         h.update(np.ascontiguousarray(self.values, dtype=np.float64).tobytes())
         return h.hexdigest()
+
+    def unit(self, kind: str = "auto") -> Unit:
+        """What the values are (units, or money in a currency): ``kind`` is a key of
+        :data:`dtwcore.sales.units.VALUE_KINDS` ("auto" reads the units column's name)."""
+        return values_unit(self.roles.units if self.roles is not None else None, kind)
 
     def series(self, product: str) -> np.ndarray:
         """The weekly units of one product (raises CatalogError if the code is unknown)."""

@@ -37,9 +37,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from dtwcore.sales.catalog import AmbiguousColumns, AmbiguousIdColumn, CatalogError
 from dtwcore.sales.dialect import DECIMAL_COMMA
+from dtwcore.sales.errors import AmbiguousColumns, AmbiguousIdColumn, CatalogError
 from dtwcore.sales.text import names, show
+from dtwcore.sales.units import MONEY_WORDS, SALES_WORDS
 
 SNIFF_ROWS = 10_000
 """Data rows every entrance looks at to tell the layout, the roles and the date order."""
@@ -61,7 +62,6 @@ LONG_WEEK_NAMES = frozenset(
 UNIT_WORDS = frozenset(
     {"units", "unit", "quantity", "qty", "sold", "volume", "demand", "pieces", "pcs"}
 )  # fmt: skip
-MONEY_WORDS = frozenset({"sales", "value", "amount", "revenue", "turnover"})
 SUMMARY_NAMES = frozenset({"min", "max", "mean", "avg", "average", "total", "sum", "median", "std"})
 _WEEK_HEADER = re.compile(r"^(?:w(?:ee)?k?|kw)?[ _.]?(\d+)$")
 DATE_CELL = re.compile(
@@ -345,7 +345,7 @@ def _unit_rank(name: str) -> int:
     words = _words(name) | {norm(name)}
     if words & UNIT_WORDS:
         return 0
-    if words & MONEY_WORDS:
+    if words & (MONEY_WORDS | SALES_WORDS):
         return 1
     return 2
 

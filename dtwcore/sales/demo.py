@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from dtwcore.sales.catalog import Catalog, CatalogError, excluded_frame
+from dtwcore.sales.catalog import Catalog, excluded_frame
+from dtwcore.sales.errors import CatalogError
 from dtwcore.sales.facts import BLOG_TARGET
 
 DEMO_NAME = "Demo data (made-up products)"

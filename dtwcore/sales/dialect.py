@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from dtwcore.sales.catalog import CatalogError, CatalogTooLarge
+from dtwcore.sales.errors import CatalogError, CatalogTooLarge
 from dtwcore.sales.facts import BIG_CATALOGUES, Limits
 from dtwcore.sales.text import show
 

@@ -24,6 +24,10 @@ DEFAULT_STRETCH = 0.05
 PUBLISHED_STRETCHES = (0.0, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5)
 ZSCORE_THRESHOLD = -2.0
 QUANTILE = 0.10
+ZSCORE_RULE = f"a distance z-score of {ZSCORE_THRESHOLD:g} or lower"
+"""The z-score outlier rule in words (every screen and file that states it)."""
+QUANTILE_RULE = f"a distance in the lowest {QUANTILE:.0%} of all distances"
+"""The quantile outlier rule in words."""
 HISTOGRAM_BINS = 20
 
 SCORE_COLUMNS = ["product", "distance", "rank", "zscore", "mean_units", "volume_ratio"]
@@ -38,7 +42,8 @@ VOLUME_BAND = (0.8, 1.2)
 # number or date could otherwise ask for millions of columns.
 MAX_UNITS = 1e15
 MAX_WEEKS = 10_000
-# Largest upload the app takes (.streamlit/config.toml server.maxUploadSize should match).
+# Largest upload the app takes, sales or audio (dtwcore.audio reads it too);
+# .streamlit/config.toml server.maxUploadSize must agree, and a test checks it.
 MAX_UPLOAD_MB = 50
 # How to score catalogues bigger than the interactive page takes.
 BIG_CATALOGUES = (

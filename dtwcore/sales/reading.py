@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from dtwcore.sales.catalog import Catalog, CatalogError, excluded_frame
+from dtwcore.sales.catalog import Catalog, excluded_frame
 from dtwcore.sales.columns import (
     ID_JOIN,
     SNIFF_ROWS,
@@ -61,6 +61,7 @@ from dtwcore.sales.dialect import (
     too_large,
     whole_rows,
 )
+from dtwcore.sales.errors import CatalogError
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS, Limits
 from dtwcore.sales.text import cell_text, names, number_text, quote, show
 

@@ -16,44 +16,28 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import IO, BinaryIO
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from dtwcore.sales.catalog import CatalogError
-from dtwcore.sales.dialect import Dialect, sniff_dialect
-from dtwcore.sales.reading import (
-    BATCH_ROWS,
-    Batch,
-    CatalogReader,
-    Layout,
-    check_values,
-    file_format,
-    to_matrix,
-)
+from dtwcore.distance import dtw_one_to_many
+from dtwcore.sales.errors import CatalogError
+from dtwcore.sales.export import CsvTableWriter
+from dtwcore.sales.facts import DEFAULT_STRETCH
+from dtwcore.sales.reading import CatalogReader, file_format
+from dtwcore.sales.scoring import rank_order, zscores
 
-# The streaming reader lives with the one reader (dtwcore.sales.reading); its names stay
-# importable from here.
 __all__ = [
-    "BATCH_ROWS",
     "RESULT_SCHEMA",
-    "Batch",
-    "CatalogReader",
-    "Dialect",
-    "Layout",
-    "check_values",
-    "file_format",
-    "sniff_dialect",
-    "to_matrix",
     "OutputFile",
     "Progress",
     "ranked_tables",
     "result_table",
+    "score_stream",
     "write_results",
-    "zscores",
 ]
 
 RESULT_SCHEMA = pa.schema(
@@ -64,11 +48,6 @@ RESULT_SCHEMA = pa.schema(
         ("zscore", pa.float64()),
     ]
 )
-
-
-def zscores(dist: np.ndarray, mean: float, sd: float) -> np.ndarray:
-    """(dist - mean) / sd, or zeros when every distance is the same (sd = 0)."""
-    return (dist - mean) / sd if sd > 0 else np.zeros_like(dist)
 
 
 def result_table(ids: pa.Array, dist: np.ndarray, first_rank: int, z: np.ndarray) -> pa.Table:
@@ -91,13 +70,104 @@ def ranked_tables(
     use the mean and population standard deviation of all of ``dist``, as
     :func:`dtwcore.sales.score_catalog` does; ``top`` keeps only the first ``top`` rows.
     """
-    z = zscores(dist, dist.mean(), dist.std())
-    order = np.argsort(dist, kind="stable") if order_key is None else np.lexsort((order_key, dist))
+    z = zscores(dist)
+    order = rank_order(dist, order_key)
     if top is not None:
         order = order[:top]
     for start in range(0, order.shape[0], rows_per_table):
         rows = order[start : start + rows_per_table]
         yield result_table(ids.take(pa.array(rows)), dist[rows], start + 1, z[rows])
+
+
+@dataclass
+class _Moments:
+    """Count, mean and sum of squared deviations, merged batch by batch (Chan et al.)."""
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+
+    def add(self, x: np.ndarray) -> None:
+        nb = x.shape[0]
+        mb = float(x.mean())
+        m2b = float(((x - mb) ** 2).sum())
+        total = self.n + nb
+        delta = mb - self.mean
+        self.mean += delta * nb / total
+        self.m2 += m2b + delta * delta * self.n * nb / total
+        self.n = total
+
+    def std(self) -> float:
+        return math.sqrt(self.m2 / self.n) if self.n else 0.0
+
+
+def score_stream(
+    reader: CatalogReader,
+    target: np.ndarray,
+    *,
+    stretch: float = DEFAULT_STRETCH,
+    znorm: bool = True,
+    top: int | None = None,
+    leave_out: str | None = None,
+    progress: Progress | None = None,
+) -> Iterator[pa.Table]:
+    """Score a catalogue batch by batch; yield the result tables, closest first.
+
+    ``leave_out`` names a product not to score (the one whose sales are the target).
+    Memory: one batch of values at a time, plus one distance and one id per product
+    (with ``top``, only K of them plus running sums for the z-scores).
+    """
+    progress = progress or Progress(False)
+    moments = _Moments()
+    dists: list[np.ndarray] = []
+    id_chunks: list[pa.Array] = []
+    best_d = np.empty(0)
+    best_row = np.empty(0, dtype=np.int64)
+    best_ids = pa.array([], pa.string())
+    done = 0
+    for batch in reader:
+        ids, values = batch.ids, batch.values
+        rows = np.arange(values.shape[0])
+        if leave_out is not None:
+            rows = np.flatnonzero(np.asarray(ids.to_pylist(), dtype=object) != leave_out)
+            ids, values = ids.take(pa.array(rows)), values[rows]
+        if not rows.size:
+            continue
+        d = dtw_one_to_many(target, values, stretch=stretch, znorm=znorm)
+        if top is None:
+            dists.append(d)
+            id_chunks.append(ids)
+        else:
+            moments.add(d)
+            local = _smallest(d, top)
+            best_d = np.concatenate([best_d, d[local]])
+            best_row = np.concatenate([best_row, batch.first_row + rows[local]])
+            best_ids = pa.concat_arrays([best_ids, ids.take(pa.array(local))])
+            keep = rank_order(best_d, best_row)[:top]
+            best_d, best_row = best_d[keep], best_row[keep]
+            best_ids = best_ids.take(pa.array(keep))
+        done += rows.size
+        progress.update(done, reader.fraction_done())
+    progress.update(done, 1.0, force=True)
+    if done == 0 and leave_out is not None:
+        raise CatalogError(f"{reader.path}: no product to compare besides the target {leave_out}")
+    if top is not None:
+        yield result_table(best_ids, best_d, 1, zscores(best_d, moments.mean, moments.std()))
+        return
+    progress.message(f"ranking {done:,} products …")
+    dist = np.concatenate(dists)
+    del dists
+    ids = pa.chunked_array(id_chunks, pa.string()).combine_chunks()
+    del id_chunks
+    yield from ranked_tables(ids, dist)
+
+
+def _smallest(d: np.ndarray, k: int) -> np.ndarray:
+    """Positions of the k smallest values (all ties of the k-th included), any order."""
+    if d.shape[0] <= k:
+        return np.arange(d.shape[0])
+    kth = np.partition(d, k - 1)[k - 1]
+    return np.flatnonzero(d <= kth)
 
 
 class Progress:
@@ -210,23 +280,27 @@ class OutputFile:
 
 
 def write_results(
-    output: OutputFile, tables: Iterable[pa.Table], schema: pa.Schema = RESULT_SCHEMA
+    output: OutputFile,
+    tables: Iterable[pa.Table],
+    schema: pa.Schema = RESULT_SCHEMA,
+    *,
+    raw: bool = False,
 ) -> int:
     """Write result tables of ``schema`` to ``output`` in order; commit; return rows.
 
+    CSV goes through :class:`dtwcore.sales.export.CsvTableWriter`: text cells a spreadsheet
+    would run as formulas get a leading apostrophe unless ``raw``. Parquet is always exact.
     On any error the temporary file is removed and nothing appears at the output path.
     """
     rows = 0
     try:
         sink = output.open()
         try:
-            writer: pq.ParquetWriter | pacsv.CSVWriter
+            writer: pq.ParquetWriter | CsvTableWriter
             if output.format == "parquet":
                 writer = pq.ParquetWriter(sink, schema)
             else:
-                writer = pacsv.CSVWriter(
-                    sink, schema, write_options=pacsv.WriteOptions(quoting_style="needed")
-                )
+                writer = CsvTableWriter(sink, schema, raw=raw)
             with writer:
                 for table in tables:
                     writer.write_table(table)

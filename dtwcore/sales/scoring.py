@@ -5,17 +5,40 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from dtwcore.distance import dtw_one_to_many
-from dtwcore.sales.catalog import CatalogError
+from dtwcore.distance import dtw_one_to_many, znormalize_rows
+from dtwcore.sales.errors import CatalogError
 from dtwcore.sales.facts import DEFAULT_STRETCH, QUANTILE, VOLUME_BAND, ZSCORE_THRESHOLD
 
 SCORE_COLUMNS = ["product", "distance", "rank", "zscore", "mean_units", "volume_ratio"]
 
 
+def rank_order(dist: np.ndarray, key: np.ndarray | None = None) -> np.ndarray:
+    """Positions of the products closest first [shape=(N,)]: the one ranking rule.
+
+    Ties in distance go to the smaller ``key`` [shape=(N,)], by default the position (the
+    earlier product of the input). Every ranking (page, ``score`` locally and on Spark,
+    runs) orders by this rule.
+    """
+    dist = np.asarray(dist, dtype=np.float64)
+    return np.lexsort((np.arange(dist.shape[0]) if key is None else key, dist))
+
+
+def zscores(dist: np.ndarray, mean: float | None = None, sd: float | None = None) -> np.ndarray:
+    """(dist - mean) / sd [shape=(N,)], or zeros when every distance is the same (sd = 0).
+
+    ``mean`` and ``sd`` (the population standard deviation) default to those of ``dist``;
+    a streamed or distributed ranking passes those of the whole catalogue.
+    """
+    dist = np.asarray(dist, dtype=np.float64)
+    mean = float(dist.mean()) if mean is None else mean
+    sd = float(dist.std()) if sd is None else sd
+    return (dist - mean) / sd if sd > 0 else np.zeros_like(dist)
+
+
 def rank_distances(dist: np.ndarray) -> np.ndarray:
     """Rank 1 for the smallest distance; ties go to the earlier product."""
     dist = np.asarray(dist, dtype=np.float64)
-    order = np.lexsort((np.arange(dist.shape[0]), dist))
+    order = rank_order(dist)
     rank = np.empty(dist.shape[0], dtype=np.int64)
     rank[order] = np.arange(1, dist.shape[0] + 1)
     return rank
@@ -49,8 +72,7 @@ def score_catalog(
     target = np.asarray(target, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
     dist = dtw_one_to_many(target, values, stretch=stretch, znorm=znorm)
-    sd = dist.std()
-    zscore = (dist - dist.mean()) / sd if sd > 0 else np.zeros_like(dist)
+    zscore = zscores(dist)
     mean_units = values.mean(axis=1)
     target_mean = float(target.mean())
     # A target without volume (mean 0 or below) has no volume ratio: NaN, not inf.
@@ -145,14 +167,6 @@ def euclidean_distances(
             f"products have {values.shape[1]}."
         )
     if znorm:
-        values = _znorm_rows(values)
-        target = _znorm_rows(target[None, :])[0]
+        values = znormalize_rows(values)
+        target = znormalize_rows(target[None, :])[0]
     return np.sqrt(((values - target[None, :]) ** 2).sum(axis=1))
-
-
-def _znorm_rows(x: np.ndarray) -> np.ndarray:
-    """Z-normalise each row (population std); constant rows become zeros, as in dtwcore."""
-    mu = x.mean(axis=1, keepdims=True)
-    sd = x.std(axis=1, keepdims=True)
-    flat = sd <= 1e-10 * (1.0 + np.abs(mu))
-    return np.where(flat, 0.0, (x - mu) / np.where(flat, 1.0, sd))

@@ -59,6 +59,7 @@ from dtwcore.sales.columns import (
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS
 from dtwcore.sales.reading import CatalogReader, check_values, options_with, to_matrix
 from dtwcore.sales.results import RESULT_SCHEMA, ranked_tables
+from dtwcore.sales.scoring import zscores
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -86,7 +87,7 @@ logger.gateway.level = off
 _PANDAS_WARNING = "PySpark does not yet fully support pandas"
 _NEEDS = "--engine spark needs PySpark (pip install -r requirements-spark.txt) and Java 17+"
 _DISTANCES = "product string, distance double, _row long"
-_RANKED = "product string, distance double, _row long, rank long"
+_RANKED = "product string, distance double, _row long, rank long, zscore double"
 # Spark's CSV reader takes few encodings: Windows-1252 is read as ISO-8859-1, which differs
 # from it only in bytes 0x80-0x9F, then those characters are translated (the bytes
 # Windows-1252 does not define become U+FFFD, as the local reader reads them).
@@ -269,10 +270,13 @@ class _Scorer:
 
 
 class _Ranker:
-    """mapInArrow function numbering a globally sorted DataFrame partition by partition."""
+    """mapInArrow function numbering a globally sorted DataFrame partition by partition and
+    adding the z-scores (:func:`dtwcore.sales.zscores` with the catalogue's mean and sd)."""
 
-    def __init__(self, offsets: dict[int, int]):
+    def __init__(self, offsets: dict[int, int], mean: float, sd: float):
         self.offsets = offsets
+        self.mean = mean
+        self.sd = sd
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from pyspark import TaskContext
@@ -282,7 +286,9 @@ class _Ranker:
             n = batch.num_rows
             rank = pa.array(np.arange(position + 1, position + n + 1, dtype=np.int64))
             position += n
-            yield batch.append_column("rank", rank)
+            dist = batch.column("distance").to_numpy(zero_copy_only=False)
+            z = pa.array(zscores(dist, self.mean, self.sd))
+            yield batch.append_column("rank", rank).append_column("zscore", z)
 
 
 class _LongScorer:
@@ -529,7 +535,6 @@ def score(
     distances are computed once (cached) and reused for the statistics and the ranks.
     """
     from pyspark import StorageLevel
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     if top is not None and (isinstance(top, bool) or not isinstance(top, int) or top < 1):
@@ -544,24 +549,19 @@ def score(
             F.avg("distance").alias("mean"), F.stddev_pop("distance").alias("sd")
         ).first()
     mean, sd = float(stats["mean"] or 0.0), float(stats["sd"] or 0.0)
+    # Closest first, ties in input order: the rank rule of dtwcore.sales.rank_order, in Spark.
+    ordered = distances.orderBy("distance", "_row")
     if top is not None:
-        ranked = (
-            distances.orderBy("distance", "_row")
-            .limit(top)
-            .withColumn("rank", F.row_number().over(Window.orderBy("distance", "_row")))
-            .withColumn("rank", F.col("rank").cast("long"))
-            .orderBy("rank")
-        )
+        ordered, offsets = ordered.limit(top).coalesce(1), {0: 0}
     else:
-        ordered = distances.orderBy("distance", "_row").persist(StorageLevel.MEMORY_AND_DISK)
+        ordered = ordered.persist(StorageLevel.MEMORY_AND_DISK)
         counts = dict(ordered.groupBy(F.spark_partition_id().alias("part")).count().collect())
         offsets, total = {}, 0
         for part in sorted(counts):
             offsets[part] = total
             total += counts[part]
-        ranked = ordered.mapInArrow(_Ranker(offsets), _RANKED)
-    zscore = (F.col("distance") - F.lit(mean)) / F.lit(sd) if sd > 0 else F.lit(0.0)
-    return ranked.select("product", "distance", "rank", zscore.alias("zscore"))
+    ranked = ordered.mapInArrow(_Ranker(offsets, mean, sd), _RANKED)
+    return ranked.select("product", "distance", "rank", "zscore")
 
 
 _ERROR_LINE = re.compile(r"(?:CatalogError|ValueError): (.+)")

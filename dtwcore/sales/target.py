@@ -1,17 +1,22 @@
-"""The target curve: one column of numbers from text, a file or numbers."""
+"""The target curve: one column of numbers from text, a file or numbers, and the one grammar
+that names where a target comes from (:class:`TargetSpec`)."""
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from dtwcore.sales.catalog import CatalogError, CatalogTooLarge
+from dtwcore.sales.columns import ReadOptions
 from dtwcore.sales.dialect import UNNAMED, Source, decode, fix_decimal_comma, read_source
-from dtwcore.sales.facts import BIG_CATALOGUES, MAX_UNITS, MAX_WEEKS
+from dtwcore.sales.errors import CatalogError, CatalogTooLarge
+from dtwcore.sales.facts import BIG_CATALOGUES, BLOG_TARGET, MAX_UNITS, MAX_WEEKS
 from dtwcore.sales.text import number_text, show
 
 _NUMBER_OR_COMMA = re.compile(r"^[+-]?\d+(?:[,.]\d+)?$")
@@ -130,3 +135,128 @@ def _check_target(values: list[object], what: str) -> np.ndarray:
             "are needed."
         )
     return np.array(out, dtype=np.float64)
+
+
+PUBLISHED = "blog"
+PRODUCT_PREFIX = "product:"
+VALUES_PREFIX = "values:"
+PUBLISHED_NAME = "published capacity"
+TARGET_GRAMMAR = f"{PUBLISHED}|FILE|{PRODUCT_PREFIX}CODE|{VALUES_PREFIX}N,N,…"
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """Where a target curve comes from, as one string says it.
+
+    The one grammar of a target, read by ``score``, ``sweep`` (``--target``), the page
+    and its link (``target=``): ``blog`` (the published capacity), ``product:CODE`` (a
+    product's own weekly sales, left out of its ranking), ``values:12,13.5,…`` (the numbers
+    themselves) or the path of a file with one column of numbers.
+
+    Attributes
+    ----------
+    kind : "published", "product", "values" or "file"
+    text : the product code, the numbers' text or the file path ("" when published)
+    """
+
+    kind: Literal["published", "product", "values", "file"]
+    text: str = ""
+
+    @property
+    def name(self) -> str:
+        """How screens, run names and file names call this target: "published capacity",
+        "P83", "your values", or the file's name."""
+        if self.kind == "published":
+            return PUBLISHED_NAME
+        if self.kind == "product":
+            return self.text
+        if self.kind == "values":
+            return "your values"
+        return Path(self.text).name
+
+    def spec(self) -> str:
+        """The string this target is written as (:func:`parse_target_spec` reads it back)."""
+        if self.kind == "published":
+            return PUBLISHED
+        if self.kind == "product":
+            return PRODUCT_PREFIX + self.text
+        if self.kind == "values":
+            return VALUES_PREFIX + self.text
+        return self.text
+
+
+def parse_target_spec(spec: str) -> TargetSpec:
+    """Read a target string: ``blog``, ``product:CODE``, ``values:N,N,…`` or a file path.
+
+    ``blog`` is read in any case and with surrounding spaces; a product code and a file
+    path are kept exactly as given. Raises CatalogError for an empty string.
+    """
+    text = spec if isinstance(spec, str) else str(spec)
+    if not text.strip():
+        raise CatalogError(f"the target is empty: give {TARGET_GRAMMAR}")
+    if text.strip().lower() == PUBLISHED:
+        return TargetSpec("published")
+    if text.startswith(PRODUCT_PREFIX):
+        code = text.removeprefix(PRODUCT_PREFIX)
+        if not code:
+            raise CatalogError(f"the target {text!r} names no product: write {PRODUCT_PREFIX}CODE")
+        return TargetSpec("product", code)
+    if text.startswith(VALUES_PREFIX):
+        return TargetSpec("values", text.removeprefix(VALUES_PREFIX))
+    return TargetSpec("file", text)
+
+
+def product_spec(code: str) -> TargetSpec:
+    """The target that is product ``code``'s own weekly sales."""
+    return TargetSpec("product", str(code))
+
+
+def values_spec(values: Sequence[float] | np.ndarray) -> TargetSpec:
+    """The target given by its numbers, written to 10 significant digits."""
+    return TargetSpec("values", ",".join(f"{float(v):.10g}" for v in values))
+
+
+def load_target(
+    spec: TargetSpec,
+    product_series: Callable[[str], np.ndarray] | None = None,
+    *,
+    max_weeks: int = MAX_WEEKS,
+) -> np.ndarray:
+    """The weekly values [shape=(T,), units a week] that ``spec`` names.
+
+    Parameters
+    ----------
+    spec : from :func:`parse_target_spec`
+    product_series : how to find a product's weekly sales by its code (a catalogue's
+        :meth:`~dtwcore.sales.Catalog.series`, or :func:`product_in_file`); needed for a
+        ``product:`` target
+    max_weeks : int, the longest target accepted
+
+    Raises
+    ------
+    CatalogError with what is wrong, in words.
+    """
+    if spec.kind == "published":
+        return BLOG_TARGET.copy()
+    if spec.kind == "values":
+        return parse_target(spec.text.replace(",", "\n"), max_weeks=max_weeks)
+    if spec.kind == "file":
+        return parse_target(Path(spec.text), max_weeks=max_weeks)
+    if product_series is None:
+        raise CatalogError(f"the target {spec.spec()!r} needs a sales file to find the product in")
+    return np.asarray(product_series(spec.text), dtype=np.float64)
+
+
+def product_in_file(path: str | Path, options: ReadOptions) -> Callable[[str], np.ndarray]:
+    """A :func:`load_target` product finder that reads the file at ``path`` once more,
+    batch by batch, by the same reading rules (for catalogues bigger than memory)."""
+    from dtwcore.sales.reading import CatalogReader
+
+    def find(product: str) -> np.ndarray:
+        for batch in CatalogReader(path, options=options):
+            hits = np.flatnonzero(np.asarray(batch.ids.to_pylist(), dtype=object) == product)
+            if hits.size:
+                return np.array(batch.values[int(hits[0])], dtype=np.float64)
+        raise CatalogError(f"{path}: the target product {product!r} is not a product of the file")
+
+    return find

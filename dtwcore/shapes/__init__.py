@@ -2,11 +2,13 @@
 
 * :func:`cluster_shapes`: k-medoids under DTW (see :mod:`dtwcore.shapes.clustering`).
 * :func:`find_analogues`, :func:`backtest`: like-item forecasts from the products that
-  started most like a new one (see :mod:`dtwcore.shapes.analogues`).
+  started most like a new one (see :mod:`dtwcore.shapes.analogues`), with settings chosen
+  by :func:`choose_settings` (see :mod:`dtwcore.shapes.analogue_cv`).
 
 MLflow logging lives in :mod:`dtwcore.runs.shapes` (imported on demand).
 """
 
+from dtwcore.shapes.analogue_cv import AnalogueSettings, choose_settings
 from dtwcore.shapes.analogues import (
     BACKTEST_KNOWN,
     DEFAULT_ANALOGUES,
@@ -32,9 +34,11 @@ __all__ = [
     "DEFAULT_ANALOGUES",
     "METHODS",
     "MIN_KNOWN",
+    "AnalogueSettings",
     "Analogues",
     "Backtest",
     "backtest",
+    "choose_settings",
     "find_analogues",
     "FULL_LIMIT",
     "ShapeClustering",

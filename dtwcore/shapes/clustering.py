@@ -2,17 +2,28 @@
 
 How it works:
 
-* The pairwise DTW distances of every product are computed once by the vectorised kernels
-  into a square float32 matrix (``kmedoids`` takes square matrices only): 20,000 products
-  take 1.6 GB. Above :data:`FULL_LIMIT` products, or when a sample size is given, medoids
-  are searched on random samples instead (CLARA: :data:`CLARA_DRAWS` samples, each one
-  holding the best medoids found so far).
-* Medoids are found with FasterPAM (``kmedoids``, Schubert & Rousseeuw 2021), first on a
-  sample of at most :data:`SELECT_SAMPLE` products (for every k of a range when k is chosen
-  by the mean silhouette), then refined on the whole matrix from there.
+* Up to :data:`FULL_LIMIT` products the DTW distances of every pair are computed once by
+  the vectorised kernels into a square float32 matrix (64 MB for 4,000 products), and the
+  medoids are found on it with FasterPAM (:mod:`dtwcore.shapes.kmedoids`: BUILD start,
+  eager swaps; Schubert & Rousseeuw 2021).
+* Beyond, or when a sample size is given, no square matrix is built. Medoids are searched
+  by one-batch k-medoids (OneBatchPAM, de Mathelin et al. 2025): every candidate product
+  (all of them up to :data:`CANDIDATES`, a seeded sample beyond) is compared with a seeded
+  batch of :data:`DEFAULT_SAMPLE` products, computed in blocks into a (candidates x batch)
+  float32 table (80 MB for 20,000 products), and FasterPAM's swaps minimise the distance
+  of the batch to its nearest medoid, each batch product weighted by the number of
+  candidates it is the nearest to (so that the batch stands for the whole catalogue).
+  Then each medoid moves to the best of the :data:`POLISH_CANDIDATES` members nearest to
+  it, by exact DTW to its members (see :func:`_polish`).
+* k, when not given, is the k of :data:`AUTO_K` with the best mean silhouette, over every
+  product with the square matrix, over the batch otherwise, weighted as in the search
+  (the batch's own square part of the table, the batch products as candidates: for
+  20,000 products a twentieth of the work per k); the chosen k's medoids then start the
+  search over all candidates. Every k starts from one BUILD (greedy, so the first k
+  medoids of the BUILD for 12 are the BUILD for k).
 * Every product is then assigned to its nearest medoid by exact float64 DTW (ties go to
   the medoid with the lower row), in chunks, so a million products fit in memory.
-* Per product: the exact silhouette when the whole matrix was computed; with samples the
+* Per product: the exact silhouette when the whole matrix was computed; with a batch the
   *medoid silhouette* ``1 - a/b`` (a, b: exact distances to the nearest and the second
   nearest medoid; Van der Laan et al. 2003), which needs no pairwise matrix.
 * Per cluster, the average shape is the mean of the members warped onto the medoid's
@@ -25,13 +36,8 @@ How it works:
 
 from __future__ import annotations
 
-import sys
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.abc import MetaPathFinder
-from importlib.machinery import ModuleSpec
-from types import ModuleType
 
 import numpy as np
 import pandas as pd
@@ -46,77 +52,45 @@ from dtwcore.distance import (
     band_radius,
     dtw_pairwise,
 )
-from dtwcore.sales import DEFAULT_STRETCH, PAGE_LIMITS
+from dtwcore.sales import DEFAULT_STRETCH
+from dtwcore.shapes.kmedoids import build, fasterpam, medoid_silhouette, silhouette
 
 __all__ = [
     "ASSIGNMENT_COLUMNS",
     "AUTO_K",
-    "CLARA_DRAWS",
+    "CANDIDATES",
     "DEFAULT_SAMPLE",
     "FULL_LIMIT",
-    "SELECT_SAMPLE",
     "ShapeClustering",
     "assign_to_medoids",
     "assignments",
     "cluster_shapes",
     "compared_curves",
     "dtw_matrix",
+    "dtw_table",
 ]
 
-FULL_LIMIT = PAGE_LIMITS.products
-"""Largest catalogue clustered on its whole pairwise matrix (the page's limit)."""
-DEFAULT_SAMPLE = 5_000
-"""Products per sample when medoids are searched on samples (CLARA)."""
-CLARA_DRAWS = 5
-"""Samples drawn (CLARA's classic five)."""
-SELECT_SAMPLE = 4_000
-"""Products on which FasterPAM starts (and k is chosen) before refining on all of them."""
+FULL_LIMIT = 4_000
+"""Largest catalogue clustered on its whole pairwise matrix (float32, 64 MB at the limit)."""
+DEFAULT_SAMPLE = 1_000
+"""Products in the batch that medoids are searched against beyond :data:`FULL_LIMIT`."""
+CANDIDATES = 20_000
+"""Most products tried as medoids with a batch (a seeded sample of them beyond)."""
 AUTO_K = (2, 12)
 """Range of k tried when k is chosen by silhouette (both ends included)."""
 BAND_QUANTILES = (0.1, 0.9)
 ASSIGNMENT_COLUMNS = ("product", "cluster", "is_medoid", "distance_to_medoid", "silhouette")
 """Columns of a clustering's table, one row per product (clusters numbered from 1)."""
+POLISH_CANDIDATES = 32
+"""Members nearest to its medoid that each cluster tries as medoid after a batch search."""
+_POLISH_MEMBERS = 4_000  # members per cluster the tried medoids are scored on (a sample beyond)
+_POLISH_ROUNDS = 3  # most rounds of moving the medoids and assigning again
 _BAND_MEMBERS = 2_000  # members per cluster used for its band (a seeded sample)
 _CHUNK = 1 << 16  # products per chunk of exact assignment and averaging
 _ROW_BLOCK = 256  # query rows per kernel call while filling the matrix
+_TABLE_BLOCK = 4_096  # candidate rows per kernel call while filling a batch table
 
 Progress = Callable[[str], None]
-
-
-class _WithoutSklearn(MetaPathFinder):
-    """Refuses ``sklearn`` imports made by one thread (all other threads import as usual)."""
-
-    def __init__(self) -> None:
-        self.thread = threading.get_ident()
-
-    def find_spec(
-        self, name: str, path: Sequence[str] | None = None, target: ModuleType | None = None
-    ) -> ModuleSpec | None:
-        if threading.get_ident() == self.thread and name.partition(".")[0] == "sklearn":
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
-
-
-def _import_kmedoids() -> ModuleType:
-    """``kmedoids`` without its optional scikit-learn adapter (``kmedoids.KMedoids``, not
-    used here). The package imports scikit-learn only to offer that class, which adds
-    about 60 MB to the peak of a 20,000-product clustering (2.01 GB instead of 1.95 GB,
-    against a bound of 2 GB). Where scikit-learn is already loaded, the plain import
-    costs nothing more."""
-    if "kmedoids" in sys.modules or "sklearn.base" in sys.modules:
-        import kmedoids
-
-        return kmedoids
-    finder = _WithoutSklearn()
-    sys.meta_path.insert(0, finder)
-    try:
-        import kmedoids
-    finally:
-        sys.meta_path.remove(finder)
-    return kmedoids
-
-
-kmedoids = _import_kmedoids()
 
 
 @dataclass
@@ -145,9 +119,12 @@ class ShapeClustering:
         10th and 90th percentile of the warped members, per week.
     stretch, znorm : the options used.
     k_scores : dict[int, float]
-        Mean silhouette for each k tried (empty when k was given).
+        Mean silhouette for each k tried (empty when k was given): over every product
+        with the whole matrix, over the batch otherwise (each batch product weighted by
+        the candidates nearest to it).
     sample_size : int or None
-        Products per CLARA sample, None when the whole matrix was used.
+        Products in the batch the medoids were searched against, None when the whole
+        matrix was used.
     """
 
     k: int
@@ -168,6 +145,12 @@ class ShapeClustering:
     def mean_silhouette(self) -> float:
         """Mean silhouette over all products."""
         return float(self.silhouette.mean())
+
+    @property
+    def runner_up(self) -> int | None:
+        """The k with the second-best score when k was chosen (None when it was given)."""
+        ranked = sorted(self.k_scores, key=lambda k: (-self.k_scores[k], k))
+        return ranked[1] if len(ranked) > 1 else None
 
     @property
     def total_distance(self) -> float:
@@ -281,35 +264,6 @@ def assign_to_medoids(
     return labels, nearest, second
 
 
-def _pam(diss: np.ndarray, medoids: int | np.ndarray, seed: int) -> np.ndarray:
-    """FasterPAM medoids of a square matrix (BUILD start when only k is given)."""
-    if isinstance(medoids, int):
-        result = kmedoids.fasterpam(diss, medoids, init="build", random_state=seed)
-    else:
-        result = kmedoids.fasterpam(diss, medoids.astype(np.uintp))
-    return np.sort(np.asarray(result.medoids, dtype=np.int64))
-
-
-def _labels_from(diss: np.ndarray, medoids: np.ndarray) -> np.ndarray:
-    return np.argmin(diss[medoids], axis=0)
-
-
-def _choose_k(
-    diss: np.ndarray, k_range: tuple[int, int], seed: int, progress: Progress
-) -> tuple[int, np.ndarray, dict[int, float]]:
-    """Best k by mean silhouette on ``diss``; its medoids and the score of every k."""
-    lo, hi = k_range
-    hi = min(hi, diss.shape[0] - 1)
-    scores: dict[int, float] = {}
-    found: dict[int, np.ndarray] = {}
-    for k in range(lo, hi + 1):
-        progress(f"trying {k} shapes …")
-        found[k] = _pam(diss, k, seed)
-        scores[k] = float(kmedoids.silhouette(diss, _labels_from(diss, found[k]))[0])
-    best = max(scores, key=lambda k: (scores[k], -k))
-    return best, found[best], scores
-
-
 def _check_k(k: int | None, n: int, k_range: tuple[int, int]) -> None:
     if n < 3:
         raise ValueError(f"finding shapes needs at least 3 products, got {n}")
@@ -320,6 +274,43 @@ def _check_k(k: int | None, n: int, k_range: tuple[int, int]) -> None:
         return
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 2 <= k < n:
         raise ValueError(f"k must be a whole number from 2 to {n - 1} (products - 1), got {k!r}")
+
+
+def dtw_table(
+    rows: np.ndarray, columns: np.ndarray, *, stretch: float = DEFAULT_STRETCH
+) -> np.ndarray:
+    """float32 table of DTW distances from every row of ``rows`` to every row of
+    ``columns`` (no normalisation), filled in blocks of rows.
+
+    Parameters
+    ----------
+    rows : np.ndarray [shape=(C, W)]
+    columns : np.ndarray [shape=(M, W)]
+        Series as they are to be compared (z-normalise them first for shapes).
+    stretch : float in [0, 1]
+        Sakoe-Chiba radius floor(stretch x W).
+
+    Returns
+    -------
+    np.ndarray [shape=(C, M), float32]; 4 C M bytes.
+    """
+    Q = np.ascontiguousarray(rows, dtype=np.float64)[:, :, None]
+    X = np.ascontiguousarray(columns, dtype=np.float64)[:, :, None]
+    c, w = Q.shape[0], Q.shape[1]
+    m = X.shape[0]
+    radius = band_radius(w, stretch=stretch)
+    out = np.empty((c, m), dtype=np.float32)
+    one = _chunk_tasks(0, 0, m, 0)
+    for first in range(0, c, _TABLE_BLOCK):
+        last = min(c, first + _TABLE_BLOCK)
+        tasks = np.tile(one, (last - first, 1))
+        tasks[:, 0] = np.repeat(np.arange(first, last, dtype=np.int64), one.shape[0])
+        kernels.batch_dtw(
+            Q, np.full(c, w, dtype=np.int64), np.full(c, radius, dtype=np.int64), X,
+            np.full(m, w, dtype=np.int64), _EMPTY_ROWS, tasks, _EMPTY_F, _EMPTY_F, np.inf,
+            out, kernels.chunks_for(tasks.shape[0]),
+        )  # fmt: skip
+    return out
 
 
 def cluster_shapes(
@@ -346,13 +337,13 @@ def cluster_shapes(
     znorm : bool
         Compare shapes (z-normalised, default) rather than units.
     sample : int, optional
-        Search medoids on CLARA samples of this many products. By default the whole
-        matrix is used up to :data:`FULL_LIMIT` products, samples of
-        :data:`DEFAULT_SAMPLE` beyond.
+        Search medoids against a batch of this many products instead of the whole
+        matrix. By default the whole matrix is used up to :data:`FULL_LIMIT` products, a
+        batch of :data:`DEFAULT_SAMPLE` beyond.
     k_range : (int, int)
         Smallest and largest k tried when ``k`` is None.
     seed : int
-        Seed of the samples and of FasterPAM: the same input gives the same result.
+        Seed of the batch and of the candidates: the same input gives the same result.
     progress : callable(str), optional
         Called with a short message at each step.
 
@@ -369,7 +360,7 @@ def cluster_shapes(
     if sample is not None:
         if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 3:
             raise ValueError(f"the sample size must be a whole number of 3 or more, got {sample!r}")
-        if sample >= n:
+        if sample >= n and n <= FULL_LIMIT:
             sample = None
         elif sample <= (k or k_range[0]):
             raise ValueError(
@@ -379,38 +370,41 @@ def cluster_shapes(
     rng = np.random.default_rng(seed)
     k_scores: dict[int, float] = {}
     if sample is None:
-        Z = _normalised(X, znorm)
-        # Start on a sample of SELECT_SAMPLE products (its own small matrix, freed before
-        # the big one exists), then refine on the whole matrix.
-        pick = np.arange(n) if n <= SELECT_SAMPLE else np.sort(rng.choice(n, SELECT_SAMPLE, False))
-        say(f"computing {pick.size * (pick.size - 1) // 2:,} DTW distances …")
-        D = dtw_matrix(Z[pick], stretch=stretch)
-        if k is None:
-            k, start, k_scores = _choose_k(D, k_range, seed, say)
-        else:
-            start = _pam(D, int(k), seed)
-        medoids = pick[start]
-        if pick.size < n:
-            del D
-            say(f"computing {n * (n - 1) // 2:,} DTW distances …")
-            D = dtw_matrix(Z, stretch=stretch)
-            say(f"refining {k} shapes on all {n:,} products …")
-            medoids = _pam(D, medoids, seed)
+        say(f"computing {n * (n - 1) // 2:,} DTW distances …")
+        D = dtw_matrix(_normalised(X, znorm), stretch=stretch)
+        say("searching the medoids …")
+        k, medoids, k_scores = _search(D, None, None, k, k_range, say)
         say("assigning every product exactly …")
-        labels, dist, _ = assign_to_medoids(X, X[medoids], stretch=stretch, znorm=znorm)
-        labels[medoids] = np.arange(k)
-        dist[medoids] = 0.0
+        labels, dist, _ = _assigned(X, medoids, stretch, znorm)
         labels, medoids = _by_size(labels, medoids, k)
         say("silhouettes …")
-        sil = np.asarray(kmedoids.silhouette(D, labels, samples=True, n_cpu=1)[1])
+        sil = silhouette(D, labels)
         del D
         kind = "silhouette"
     else:
-        labels, medoids, dist, second, k, k_scores = _clara(
-            X, k, int(sample), stretch, znorm, k_range, rng, seed, say
+        candidates = np.arange(n)
+        if n > CANDIDATES:
+            candidates = np.sort(rng.choice(n, CANDIDATES, replace=False))
+        sample = min(int(sample), candidates.shape[0])
+        batch = np.sort(rng.choice(candidates.shape[0], sample, replace=False))
+        Z = _normalised(X[candidates], znorm)
+        say(f"computing {Z.shape[0] * sample:,} DTW distances to a batch of {sample:,} …")
+        D = dtw_table(Z, Z[batch], stretch=stretch)
+        del Z
+        # Each batch product stands for the candidates nearest to it (OneBatchPAM's
+        # weighting), so that the batch's loss follows the whole catalogue's.
+        weights = np.bincount(np.argmin(D, axis=1), minlength=sample).astype(np.float64)
+        say("searching the medoids …")
+        k, local, k_scores = _search(D, batch, weights, k, k_range, say)
+        del D
+        medoids = candidates[local]
+        say(f"assigning all {n:,} products exactly …")
+        labels, dist, second = _assigned(X, medoids, stretch, znorm)
+        medoids, labels, dist, second = _polish(
+            X, medoids, labels, dist, second, stretch, znorm, rng, say
         )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            sil = np.where(second > 0, 1.0 - dist / second, 0.0)
+        labels, medoids = _by_size(labels, medoids, k)
+        sil = medoid_silhouette(dist, second)
         kind = "medoid silhouette"
     say("average shapes …")
     average, band = _profiles(X, labels, medoids, k, stretch, znorm, rng)
@@ -431,6 +425,110 @@ def cluster_shapes(
     )
 
 
+def _search(
+    D: np.ndarray,
+    batch: np.ndarray | None,
+    weights: np.ndarray | None,
+    k: int | None,
+    k_range: tuple[int, int],
+    say: Progress,
+) -> tuple[int, np.ndarray, dict[int, float]]:
+    """Medoids (rows of ``D``) by FasterPAM, and k when it is None; returns k, the
+    medoids and the score of every k tried.
+
+    ``batch`` gives the row of each column (None: ``D`` is square). k is then chosen on
+    the batch's own square part, every batch product a candidate (batch / candidates of
+    the work per k); the chosen k's medoids start the search over all candidates."""
+    square = D if batch is None else D[batch]
+    if k is None:
+        k, start, scores = _choose_k(square, weights, k_range, say)
+        if batch is None:
+            return k, start, scores
+        say(f"refining {k} shapes on every candidate …")
+        return k, fasterpam(D, batch[start], weights=weights).medoids, scores
+    return int(k), fasterpam(D, int(k), weights=weights).medoids, {}
+
+
+def _choose_k(
+    D: np.ndarray, weights: np.ndarray | None, k_range: tuple[int, int], say: Progress
+) -> tuple[int, np.ndarray, dict[int, float]]:
+    """The k of ``k_range`` with the best mean silhouette on the square matrix ``D``
+    (ties: the smaller k), its medoids and every k's score. Every k starts from one BUILD
+    (greedy, so its first k medoids are the BUILD for k). With ``weights`` (a batch, each
+    product weighted by the candidates nearest to it) the silhouette is the weighted one:
+    on the demo catalogue of 20,000 products it ranks k as the exact silhouette of all
+    products does (5, then 4, then 2), where the unweighted batch silhouette chose 2."""
+    lo, hi = k_range
+    hi = min(hi, D.shape[0] - 1)
+    start = build(D, hi, weights=weights)
+    scores: dict[int, float] = {}
+    found: dict[int, np.ndarray] = {}
+    for kk in range(lo, hi + 1):
+        say(f"trying {kk} shapes …")
+        result = fasterpam(D, start[:kk], weights=weights)
+        found[kk] = result.medoids
+        sil = silhouette(D, result.labels, weights=weights)
+        scores[kk] = float(np.average(sil, weights=weights))
+    best = max(scores, key=lambda kk: (scores[kk], -kk))
+    return best, found[best], scores
+
+
+def _assigned(
+    X: np.ndarray, medoids: np.ndarray, stretch: float, znorm: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Exact nearest medoid of every product, each medoid in its own cluster."""
+    labels, dist, second = assign_to_medoids(X, X[medoids], stretch=stretch, znorm=znorm)
+    labels[medoids] = np.arange(medoids.shape[0])
+    dist[medoids] = 0.0
+    second[medoids] = np.inf
+    return labels, dist, second
+
+
+def _polish(
+    X: np.ndarray,
+    medoids: np.ndarray,
+    labels: np.ndarray,
+    dist: np.ndarray,
+    second: np.ndarray,
+    stretch: float,
+    znorm: bool,
+    rng: np.random.Generator,
+    say: Progress,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Medoids moved within their clusters by exact DTW, after a batch search.
+
+    The batch sees a cluster through a few dozen of its products, so its medoid may sit
+    a little off the cluster's centre. Each cluster tries the :data:`POLISH_CANDIDATES`
+    members nearest to its medoid as medoid, scored by their exact distances to all
+    members (to a seeded sample of :data:`_POLISH_MEMBERS` in a bigger cluster), and takes
+    the best; then every product is assigned again, and so on while a medoid moves (at
+    most :data:`_POLISH_ROUNDS` rounds). With every member scored the loss can only fall:
+    the new medoid is closer to the members in total, and reassignment only shortens
+    distances."""
+    medoids = medoids.copy()
+    for _ in range(_POLISH_ROUNDS):
+        say("moving medoids to their clusters' centres …")
+        moved = False
+        for c in range(medoids.shape[0]):
+            members = np.flatnonzero(labels == c)
+            if members.shape[0] < 3:
+                continue
+            nearest = members[np.argsort(dist[members], kind="stable")[: POLISH_CANDIDATES + 1]]
+            tried = np.concatenate([[medoids[c]], nearest[nearest != medoids[c]]])
+            scored = members
+            if members.shape[0] > _POLISH_MEMBERS:
+                scored = np.sort(rng.choice(members, _POLISH_MEMBERS, replace=False))
+            sums = dtw_pairwise(X[tried], X[scored], stretch=stretch, znorm=znorm).sum(axis=1)
+            best = int(np.argmin(sums))
+            if best > 0 and sums[best] < sums[0] * (1 - 1e-12):
+                medoids[c] = tried[best]
+                moved = True
+        if not moved:
+            break
+        labels, dist, second = _assigned(X, medoids, stretch, znorm)
+    return medoids, labels, dist, second
+
+
 def _by_size(labels: np.ndarray, medoids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Renumber clusters largest first (ties: the lower medoid row first)."""
     sizes = np.bincount(labels, minlength=k)
@@ -438,49 +536,6 @@ def _by_size(labels: np.ndarray, medoids: np.ndarray, k: int) -> tuple[np.ndarra
     new = np.empty(k, dtype=np.int64)
     new[order] = np.arange(k)
     return new[labels], medoids[order]
-
-
-def _clara(
-    X: np.ndarray,
-    k: int | None,
-    sample: int,
-    stretch: float,
-    znorm: bool,
-    k_range: tuple[int, int],
-    rng: np.random.Generator,
-    seed: int,
-    say: Progress,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, dict[int, float]]:
-    """CLARA: FasterPAM on samples, each scored by exact assignment of every product."""
-    n = X.shape[0]
-    best: tuple | None = None
-    k_scores: dict[int, float] = {}
-    for draw in range(CLARA_DRAWS):
-        keep = best[1] if best is not None else np.empty(0, dtype=np.int64)
-        rest = np.setdiff1d(np.arange(n), keep) if keep.size else None
-        fresh = rng.choice(rest if rest is not None else n, sample - keep.size, replace=False)
-        idx = np.sort(np.concatenate([keep, fresh]).astype(np.int64))
-        say(f"sample {draw + 1} of {CLARA_DRAWS}: {sample:,} products …")
-        D = dtw_matrix(_normalised(X[idx], znorm), stretch=stretch)
-        if k is None:
-            k, local, k_scores = _choose_k(D, k_range, seed, say)
-        elif keep.size:
-            local = _pam(D, np.searchsorted(idx, keep), seed)
-        else:
-            local = _pam(D, int(k), seed)
-        del D
-        medoids = idx[local]
-        say(f"sample {draw + 1} of {CLARA_DRAWS}: assigning all {n:,} products …")
-        labels, dist, second = assign_to_medoids(X, X[medoids], stretch=stretch, znorm=znorm)
-        labels[medoids] = np.arange(k)
-        dist[medoids] = 0.0
-        cost = float(dist.sum())
-        if best is None or cost < best[0]:
-            best = (cost, medoids, labels, dist, second)
-    assert best is not None
-    _, medoids, labels, dist, second = best
-    labels, medoids = _by_size(labels, medoids, k)
-    return labels, medoids, dist, second, int(k), k_scores
 
 
 def _profiles(

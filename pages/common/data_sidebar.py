@@ -6,14 +6,15 @@ import streamlit as st
 
 from pages.common.sales_data import FILE, demo
 from pages.common.sales_views import md
+from pages.common.session import sales_analysis
 
 
 def dataset_summary() -> None:
     """One line: the sales data in use (demo or file name) and its size."""
-    analysis = st.session_state.get("sales.analysis")
+    analysis = sales_analysis()
     file = st.session_state.get(FILE)
     if analysis is not None:
-        catalog = analysis["catalog"]
+        catalog = analysis.catalog
         products, weeks = catalog.values.shape
         label = "Demo data (made up)" if not file else md(catalog.name)
         st.caption(f"**Sales data:** {label} · {products:,} products × {weeks} weeks")

@@ -12,85 +12,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from dtwcore.sales import Catalog
-
-_CURRENCIES = (
-    ("€", ("eur", "euro", "€")),
-    ("£", ("gbp", "£")),
-    ("$", ("usd", "dollar", "$")),
-)
-_MONEY_WORDS = ("revenue", "turnover", "amount", "value", "price", "sales_value", "net_sales")
-_SYMBOLS = {words[0]: symbol for symbol, words in _CURRENCIES}  # "eur" -> "€", …
-VALUE_KINDS = {
-    "auto": "Tell from the column name",
-    "units": "Units (counts)",
-    **{code: f"Money in {symbol}" for code, symbol in _SYMBOLS.items()},
-}
-"""What the values of a file are, as chosen in the sidebar (``values=`` in the address)."""
-
-
-@dataclass(frozen=True)
-class Unit:
-    """How the values of the catalogue are written.
-
-    Attributes
-    ----------
-    symbol : str
-        Currency symbol put before amounts ("" for counts).
-    word : str
-        What a week's value is called ("units" or e.g. "revenue").
-    """
-
-    symbol: str = ""
-    word: str = "units"
-
-    def amount(self, value: float, decimals: int = 1) -> str:
-        """``value`` with thousands separators and the currency symbol, if any."""
-        return f"{self.symbol}{value:,.{decimals}f}"
-
-    def per_week(self, value: float, decimals: int = 1) -> str:
-        """E.g. "1,234.5 units a week" or "$1,234.50 a week"."""
-        if self.symbol:
-            return f"{self.amount(value, max(decimals, 2))} a week"
-        return f"{self.amount(value, decimals)} {self.word} a week"
-
-    @property
-    def axis(self) -> str:
-        """Axis title for weekly values."""
-        return f"{self.word.capitalize()} per week" + (f" ({self.symbol})" if self.symbol else "")
-
-
-def unit_of(column: str) -> Unit:
-    """The unit a value column's name announces ("Revenue (EUR)" -> € revenue)."""
-    name = column.strip().lower()
-    symbol = next((s for s, words in _CURRENCIES if any(w in name for w in words)), "")
-    money = symbol or any(w in name.replace(" ", "_") for w in _MONEY_WORDS)
-    if not money:
-        return Unit()
-    word = re.sub(r"[\(\[].*?[\)\]]|\b(eur|usd|gbp)\b|[$€£]", "", name).strip(" _-") or "sales"
-    return Unit(symbol=symbol, word=word.replace("_", " "))
-
-
-def catalog_unit(catalog: Catalog, kind: str = "auto") -> Unit:
-    """The unit of a catalogue's values.
-
-    ``kind`` is a key of :data:`VALUE_KINDS`: ``"auto"`` reads the name of the units
-    column (long layout; a wide file's values are units), ``"units"`` counts, and a
-    currency code money in that currency (called what the column calls it when its name
-    says money, else "sales").
-    """
-    if kind == "units":
-        return Unit()
-    column = catalog.roles.units if catalog.roles is not None else None
-    found = unit_of(column) if column else Unit()
-    if kind in _SYMBOLS:
-        return Unit(symbol=_SYMBOLS[kind], word=found.word if found != Unit() else "sales")
-    return found
+from dtwcore.sales.catalog import Catalog
 
 
 def target_product(catalog: Catalog, target: np.ndarray) -> str | None:

@@ -43,15 +43,16 @@ from dtwcore.sales import (
     score_catalog,
     summary_line,
 )
-from pages.common.labels import VALUE_KINDS
+from dtwcore.sales.target import PUBLISHED_NAME
+from dtwcore.sales.units import VALUE_KINDS
 from pages.common.sales_views import md
+from pages.common.session import SALES_PRODUCT, SALES_TARGET_PRODUCT, STRETCH_RANGE
 
 log = logging.getLogger(__name__)
 
 FILE = "sales.file"
 TARGET = "sales.target"
 TARGET_NAME = "sales.target_name"
-PUBLISHED_NAME = "published capacity"
 _UPLOAD_VERSION = "sales.uploader_version"
 _TARGET_VERSION = "sales.target_version"
 _TARGET_MESSAGE = "sales.target_message"
@@ -65,7 +66,7 @@ _READ = {
     "clip": "sales.read.clip",
     "values": "sales.read.values",
 }
-_PER_FILE = ("sales.product", "sales.target_product", *_READ.values())
+_PER_FILE = (SALES_PRODUCT, SALES_TARGET_PRODUCT, *_READ.values())
 _LAYOUT_LABELS = {
     "auto": "Tell automatically",
     "wide": "Wide: one row per product, one column per week",
@@ -182,7 +183,7 @@ def reading_choices() -> dict[str, object]:
     """The reading choices made in the sidebar for the file in use (those left on "tell
     automatically" are not listed), by role: ``layout``, ``ids`` (list), ``week``,
     ``units``, ``date_order``, ``week_start``, ``clip``, ``values`` (a key of
-    :data:`pages.common.labels.VALUE_KINDS`; labels only, not how the file is parsed)."""
+    :data:`dtwcore.sales.units.VALUE_KINDS`; labels only, not how the file is parsed)."""
     defaults: dict[str, object] = {
         "layout": "auto",
         "date_order": "auto",
@@ -432,7 +433,7 @@ def _on_target_upload(widget_key: str) -> None:
 
 
 def _use_product(catalog: Catalog) -> None:
-    product = st.session_state.get("sales.target_product")
+    product = st.session_state.get(SALES_TARGET_PRODUCT)
     if product is not None:
         _set_target(catalog.series(product), product_target_name(product))
 
@@ -483,7 +484,7 @@ def target_sidebar(catalog: Catalog) -> np.ndarray | None:
             "Or use a product's sales as the target",
             catalog.ids,
             index=None,
-            key="sales.target_product",
+            key=SALES_TARGET_PRODUCT,
             placeholder="Choose a product",
             help="Find products that sell like this one.",
         )
@@ -491,7 +492,7 @@ def target_sidebar(catalog: Catalog) -> np.ndarray | None:
             "Use as target",
             on_click=_use_product,
             args=(catalog,),
-            disabled=st.session_state.get("sales.target_product") is None,
+            disabled=st.session_state.get(SALES_TARGET_PRODUCT) is None,
             help="Replace the target with the chosen product's weekly sales.",
         )
         st.button(
@@ -509,14 +510,14 @@ def target_sidebar(catalog: Catalog) -> np.ndarray | None:
 
 def stretch_slider(key: str, help: str, **options: object) -> float:
     """The stretch-factor slider in the sidebar, the same range, step and format on every
-    page (0 to 0.5 by 0.005, default :data:`DEFAULT_STRETCH`); ``options`` go to
-    ``st.slider`` (e.g. ``persist_state``)."""
+    page (:data:`~pages.common.session.STRETCH_RANGE`, default :data:`DEFAULT_STRETCH`);
+    ``options`` go to ``st.slider`` (e.g. ``persist_state``)."""
     return st.sidebar.slider(
         "Stretch factor",
-        min_value=0.0,
-        max_value=0.5,
+        min_value=STRETCH_RANGE.low,
+        max_value=STRETCH_RANGE.high,
         value=DEFAULT_STRETCH,
-        step=0.005,
+        step=STRETCH_RANGE.step,
         format="%.3f",
         key=key,
         help=help,

@@ -13,9 +13,10 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from dtwcore.sales import csv_text, neutralise_formulas
+from dtwcore.sales import ZSCORE_THRESHOLD, csv_text
+from pages.common.session import SALES_PRODUCT
 
-PRODUCT = "sales.product"
+PRODUCT = SALES_PRODUCT
 _MARKDOWN = re.compile(r"([\\`*_\[\]$<>~#|])")
 
 TABLE_COLUMNS = ["rank", "product", "distance", "zscore", "mean_units", "volume_ratio"]
@@ -36,7 +37,7 @@ COLUMN_CONFIG = {
         format="%.2f",
         width=66,
         help="Distance in standard deviations from the catalogue's average distance; "
-        "-2 or lower is unusually close.",
+        f"{ZSCORE_THRESHOLD:g} or lower is unusually close.",
     ),
     "mean_units": st.column_config.NumberColumn(
         "Units/wk", format="%.1f", width=64, help="Mean weekly units sold"
@@ -106,7 +107,7 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
     """CSV for download: formulas neutralised, numbers exact (not rounded), CRLF line ends
     (``dtwcore.sales.csv_text``), so a cell holding a line break cannot split its row and
     start a new, unneutralised cell."""
-    return csv_text(neutralise_formulas(df)).encode("utf-8")
+    return csv_text(df).encode("utf-8")
 
 
 def download(df: pd.DataFrame, label: str, file_name: str, *, key: str, help: str) -> None:

@@ -4,6 +4,9 @@ Every way of choosing a product (the picker, a row of any table, a bar of the hi
 a point of the shortlist scatter) writes ``st.session_state["sales.product"]`` through a
 callback here, before the page reruns. The page then reads the product once, and its rank
 and distance from the current scores, so every section shows the same numbers.
+
+A click is read from the clicked point's own ``customdata`` (:func:`clicked_data`), never
+from the order of a figure's traces; Demand Shapes reads its panels the same way.
 """
 
 from __future__ import annotations
@@ -65,11 +68,6 @@ def select(product: str) -> None:
     st.session_state[PRODUCT] = str(product)
 
 
-def _points(chart_key: str) -> list[dict]:
-    event = st.session_state.get(chart_key) or {}
-    return list((event.get("selection") or {}).get("points") or [])
-
-
 def point_data(point: dict) -> list:
     """A clicked point's ``customdata`` as a list: the browser sends an array's values
     keyed by position ({"0": …, "1": …}) for some traces, a list for others."""
@@ -79,9 +77,15 @@ def point_data(point: dict) -> list:
     return list(data) if isinstance(data, (list, tuple)) else []
 
 
+def clicked_data(chart_key: str) -> list:
+    """The ``customdata`` of the point clicked on the chart ``chart_key`` ([] if none)."""
+    event = st.session_state.get(chart_key) or {}
+    points = (event.get("selection") or {}).get("points") or []
+    return point_data(points[0]) if points else []
+
+
 def _pick_bar(chart_key: str, scores: pd.DataFrame) -> None:
-    points = _points(chart_key)
-    custom = point_data(points[0]) if points else []
+    custom = clicked_data(chart_key)
     if len(custom) < 2:
         return
     lo, hi = (float(v) for v in custom[:2])
@@ -92,8 +96,7 @@ def _pick_bar(chart_key: str, scores: pd.DataFrame) -> None:
 
 
 def _pick_point(chart_key: str, codes: dict[str, str]) -> None:
-    points = _points(chart_key)
-    custom = point_data(points[0]) if points else []
+    custom = clicked_data(chart_key)
     if custom:
         shown = str(custom[0])
         select(codes.get(shown, shown))

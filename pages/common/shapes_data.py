@@ -11,8 +11,17 @@ import numpy as np
 import streamlit as st
 
 from dtwcore.sales import Catalog
-from dtwcore.shapes import Analogues, Backtest, ShapeClustering, backtest, cluster_shapes
+from dtwcore.shapes import (
+    Analogues,
+    AnalogueSettings,
+    Backtest,
+    ShapeClustering,
+    backtest,
+    choose_settings,
+    cluster_shapes,
+)
 from dtwcore.shapes import find_analogues as _find_analogues
+from dtwcore.shapes.analogue_cv import Grid
 
 BACKTEST_PRODUCTS = 2_000
 """Products forecast by the page's backtest (a seeded sample of bigger catalogues)."""
@@ -28,12 +37,28 @@ def clustering(
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def catalogue_backtest(
-    key: str, _catalog: Catalog, k: int, stretch: float, znorm: bool
+    key: str, _catalog: Catalog, k: int | None, stretch: float | None, znorm: bool | None
 ) -> Backtest:
-    """:func:`dtwcore.shapes.backtest` of the catalogue, on at most BACKTEST_PRODUCTS."""
+    """:func:`dtwcore.shapes.backtest` of the catalogue, on at most BACKTEST_PRODUCTS;
+    settings left None are chosen by cross-validation."""
     return backtest(
         _catalog.values, k=k, stretch=stretch, znorm=znorm, max_products=BACKTEST_PRODUCTS
     )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def analogue_settings(
+    key: str,
+    _catalog: Catalog,
+    n_known: int,
+    k: int | None,
+    stretch: float | None,
+    znorm: bool | None,
+) -> AnalogueSettings:
+    """:func:`dtwcore.shapes.choose_settings` for ``n_known`` known weeks; the settings
+    given are kept, the others chosen by cross-validation on the catalogue."""
+    grid = Grid.fixing(k=k, stretch=stretch, znorm=znorm)
+    return choose_settings(_catalog.values, n_known, grid)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -41,9 +66,7 @@ def analogues(
     key: str,
     _catalog: Catalog,
     known: tuple[float, ...],
-    k: int,
-    stretch: float,
-    znorm: bool,
+    settings: AnalogueSettings,
 ) -> Analogues:
     """:func:`dtwcore.shapes.find_analogues` of the typed weeks in the catalogue."""
-    return _find_analogues(np.array(known), _catalog.values, k=k, stretch=stretch, znorm=znorm)
+    return _find_analogues(np.array(known), _catalog.values, **settings.as_dict())

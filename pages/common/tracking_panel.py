@@ -21,6 +21,7 @@ from streamlit.delta_generator import DeltaGenerator
 from dtwcore.runs import sales as tracking
 from dtwcore.sales import PUBLISHED_STRETCHES
 from pages.common.sales_views import md
+from pages.common.session import SalesAnalysis
 
 URI_KEY = "tracking.uri"  # this session's tracking URI ("" = the default)
 _URI_INPUT = "tracking.uri_input"
@@ -220,22 +221,16 @@ def run_sweep(
     return ids
 
 
-def render_log_panel(analysis: dict) -> None:
-    """ "Log to MLflow" and "Sweep" for the analysis on the Sales Trends page.
-
-    Parameters
-    ----------
-    analysis : ``st.session_state["sales.analysis"]``: ``catalog`` (Catalog), ``target``
-        (array), ``stretch`` (float), ``znorm`` (bool), ``scores`` (score_catalog table).
-    """
+def render_log_panel(analysis: SalesAnalysis) -> None:
+    """ "Log to MLflow" and "Sweep" for the analysis on the Sales Trends page."""
     st.subheader("Log to MLflow")
     store = current_store()
     status = store_status(store)
     if not status.ok:
         st.info(f"Logging is not available right now. {md(status.message)}")
         return
-    catalog, target = analysis["catalog"], np.asarray(analysis["target"], dtype=np.float64)
-    stretch, znorm = float(analysis["stretch"]), bool(analysis["znorm"])
+    catalog, target = analysis.catalog, np.asarray(analysis.target, dtype=np.float64)
+    stretch, znorm = analysis.stretch, analysis.znorm
     st.caption(
         "Each run keeps the settings, the distance statistics, the histogram, the outlier "
         f"lists, all distances and a model you can load by run id. Runs go to {md(store.label)}."
@@ -266,7 +261,7 @@ def render_log_panel(analysis: dict) -> None:
                         target,
                         stretch=stretch,
                         znorm=znorm,
-                        scores=analysis.get("scores"),
+                        scores=analysis.scores,
                         store=store,
                         experiment=experiment,
                         source="app",

@@ -1,28 +1,9 @@
 """Page settings in the address, so a reload or a shared link reopens a view.
 
-Sales Trends' query parameters (all optional; a missing one keeps the page's default):
-
-=========  ==========================================================================
-data       key of an uploaded file kept on the server (:mod:`pages.common.uploads`)
-stretch    stretch factor, e.g. ``0.1``
-znorm      ``1`` compare shapes only (z-normalised), ``0`` compare units
-band       volume band for the shortlist, ``low-high`` as shares of the target's mean
-n          products per table
-product    the selected product's code
-target     ``product:<code>`` (a product of the file) or ``values:<v1>,<v2>,…``
-layout     how an uploaded file is read (*How the file is read*): ``wide`` or ``long``
-id         a product column; repeated when several columns name a product together
-week       the week or date column (long layout)
-units      the units column (long layout)
-dates      how dates are written: ``ymd``, ``dmy`` or ``mdy``
-weekstart  the first day of a week, ``monday`` … ``sunday``
-clip       ``1`` sets negative units to 0
-values     what the values are (labels only): ``units``, ``usd``, ``eur`` or ``gbp``
-=========  ==========================================================================
-
-Reading choices left on "tell automatically" are not written; with the demo data there
-are none. Demand Shapes uses ``data`` and the reading choices the same way, with ``k``
-(``auto`` or a number of shapes), ``stretch``, ``znorm`` and ``shape`` (from 1).
+The parameters are :data:`PARAMS` (Sales Trends), :data:`SHAPES_PARAMS` (Demand Shapes)
+and :data:`MIX_PARAMS` (Product Mix), all optional; the README's "Settings in the address"
+says what each means (a test checks that it lists every one). Reading choices left on
+"tell automatically" are not written.
 
 On a session's first run (a shared link opened, a reload) and after back or forward in
 the browser, the address wins: its settings are put into the widgets' session state
@@ -40,32 +21,54 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from dtwcore.sales import BLOG_TARGET, DATE_ORDERS, LAYOUTS, WEEKDAYS, Catalog
+from dtwcore.sales import (
+    BLOG_TARGET,
+    DATE_ORDERS,
+    LAYOUTS,
+    PAGE_LIMITS,
+    WEEKDAYS,
+    Catalog,
+    CatalogError,
+)
+from dtwcore.sales.mix import SHARE_STEPS
+from dtwcore.sales.target import (
+    PUBLISHED_NAME,
+    load_target,
+    parse_target_spec,
+    product_spec,
+    values_spec,
+)
+from dtwcore.sales.units import VALUE_KINDS
+from pages.common import mix_data
 from pages.common import sales_data as data
-from pages.common.labels import VALUE_KINDS
 from pages.common.sales_views import PRODUCT, md
+from pages.common.session import (
+    BAND_RANGE,
+    SALES_BAND,
+    SALES_STRETCH,
+    SALES_TOP_N,
+    SALES_ZNORM,
+    STRETCH_RANGE,
+    TOP_N_RANGE,
+    Range,
+)
 from pages.common.uploads import UploadStore, content_key
 
-STRETCH = "sales.stretch"
-ZNORM = "sales.znorm"
-BAND = "sales.band"
-TOP_N = "sales.top_n"
-STRETCH_RANGE = (0.0, 0.5, 0.005)
-BAND_RANGE = (0.0, 3.0, 0.05)
-TOP_N_RANGE = (3, 50)
 # Reading choices: address parameter -> role in sales_data.reading_choices().
 READING = {"layout": "layout", "id": "ids", "week": "week", "units": "units",
            "dates": "date_order", "weekstart": "week_start", "clip": "clip",
            "values": "values"}  # fmt: skip
 PARAMS = ("data", "stretch", "znorm", "band", "n", "product", "target", *READING)
 SHAPES_PARAMS = ("data", "k", "stretch", "znorm", "shape", *READING)
+MIX_PARAMS = ("data", "stretch", "target", "max", "include", "exclude", "backlog", "share",
+              "first", *READING)  # fmt: skip
+_LISTS = ("id", "include", "exclude")  # parameters that may be repeated
 
 _WRITTEN = "sales.url.written"  # the parameters this session last put in the address
 _SHAPES_WRITTEN = "shapes.url.written"  # the same for Demand Shapes
+_MIX_WRITTEN = "mix.url.written"  # the same for Product Mix
 _PENDING_TARGET = "sales.url.target"  # a target from the address, applied once data is read
 _PROBLEMS = "sales.url.problems"  # what in the address could not be used, in words
-_PRODUCT_PREFIX = "product:"
-_VALUES_PREFIX = "values:"
 
 
 def store() -> UploadStore:
@@ -73,14 +76,15 @@ def store() -> UploadStore:
     return UploadStore.from_env()
 
 
-def _number(text: str, lo: float, hi: float, step: float) -> float | None:
+def _number(text: str, allowed: Range) -> float | None:
+    """``text`` as a number of the sidebar's range, on its steps; None when it is not."""
     try:
         value = float(text)
     except ValueError:
         return None
-    if not math.isfinite(value) or not lo <= value <= hi:
+    if not math.isfinite(value) or not allowed.low <= value <= allowed.high:
         return None
-    return round(round(value / step) * step, 6)
+    return round(round(value / allowed.step) * allowed.step, 6)
 
 
 def _read_data(params: Mapping[str, Any]) -> list[str]:
@@ -111,7 +115,7 @@ def _read_matching(params: Mapping[str, Any], stretch_key: str, znorm_key: str) 
     """``stretch`` and ``znorm`` from the address into the given widget keys."""
     problems: list[str] = []
     if "stretch" in params:
-        value = _number(params["stretch"], *STRETCH_RANGE)
+        value = _number(params["stretch"], STRETCH_RANGE)
         if value is None:
             problems.append(f"stretch={md(params['stretch'])} is not a number from 0 to 0.5.")
         else:
@@ -127,20 +131,20 @@ def _read_matching(params: Mapping[str, Any], stretch_key: str, znorm_key: str) 
 def _read(params: Mapping[str, Any]) -> list[str]:
     """Put the address's Sales Trends settings into session state (``id`` is a list, the
     rest are strings); what could not be used, in words."""
-    problems = _read_data(params) + _read_matching(params, STRETCH, ZNORM)
+    problems = _read_data(params) + _read_matching(params, SALES_STRETCH, SALES_ZNORM)
     if "band" in params:
         low, _, high = params["band"].partition("-")
-        lo, hi = _number(low, *BAND_RANGE), _number(high, *BAND_RANGE)
+        lo, hi = _number(low, BAND_RANGE), _number(high, BAND_RANGE)
         if lo is None or hi is None or lo > hi:
             problems.append(f"band={md(params['band'])} is not two numbers like 0.8-1.2.")
         else:
-            st.session_state[BAND] = (lo, hi)
+            st.session_state[SALES_BAND] = (lo, hi)
     if "n" in params:
-        n = _number(params["n"], *TOP_N_RANGE, 1)
+        n = _number(params["n"], TOP_N_RANGE)
         if n is None:
             problems.append(f"n={md(params['n'])} is not a whole number from 3 to 50.")
         else:
-            st.session_state[TOP_N] = int(n)
+            st.session_state[SALES_TOP_N] = int(n)
     if "product" in params:
         st.session_state[PRODUCT] = params["product"]
     st.session_state[_PENDING_TARGET] = params.get("target")
@@ -192,7 +196,7 @@ def _news(names: tuple[str, ...], written: str) -> dict[str, str | list[str]] | 
     quickly), and another page's link to this one carries none.
     """
     params: dict[str, str | list[str]] = {
-        k: st.query_params.get_all(k) if k == "id" else st.query_params[k]
+        k: st.query_params.get_all(k) if k in _LISTS else st.query_params[k]
         for k in names
         if k in st.query_params
     }
@@ -236,27 +240,37 @@ def read_address() -> None:
 
 
 def read_target(catalog: Catalog) -> None:
-    """Once the catalogue is read: the target named by the address, if any is pending."""
+    """Once the catalogue is read: the target named by the address, if any is pending (in
+    the one target grammar, :func:`dtwcore.sales.parse_target_spec`; a file is never read
+    from a link)."""
     text = st.session_state.pop(_PENDING_TARGET, "")
     if text is None:
-        data.use_target(BLOG_TARGET, data.PUBLISHED_NAME)
-    elif text.startswith(_PRODUCT_PREFIX):
-        code = text.removeprefix(_PRODUCT_PREFIX)
-        if code in set(catalog.ids.tolist()):
-            data.use_target(catalog.series(code), data.product_target_name(code))
-        else:
+        data.use_target(BLOG_TARGET, PUBLISHED_NAME)
+        return
+    if not text:
+        return
+    try:
+        spec = parse_target_spec(text)
+    except CatalogError:
+        spec = None
+    if spec is not None and spec.kind == "product":
+        if spec.text not in set(catalog.ids.tolist()):
             st.session_state.setdefault(_PROBLEMS, []).append(
-                f"The link's target product {md(code)} is not in {md(catalog.name)}."
+                f"The link's target product {md(spec.text)} is not in {md(catalog.name)}."
             )
-    elif text.startswith(_VALUES_PREFIX):
-        try:
-            values = np.array([float(v) for v in text.removeprefix(_VALUES_PREFIX).split(",")])
-        except ValueError:
-            st.session_state.setdefault(_PROBLEMS, []).append(
-                "The link's target is not a list of numbers; the published capacity is used."
-            )
-        else:
-            data.use_target(values, "target from the link")
+            return
+        data.use_target(catalog.series(spec.text), data.product_target_name(spec.text))
+        return
+    try:
+        if spec is None or spec.kind != "values":  # a link never reads a file
+            raise CatalogError(text)
+        values = load_target(spec, max_weeks=PAGE_LIMITS.weeks)
+    except CatalogError:
+        st.session_state.setdefault(_PROBLEMS, []).append(
+            "The link's target is not a list of numbers; the published capacity is used."
+        )
+        return
+    data.use_target(values, "target from the link")
 
 
 def show_problems() -> None:
@@ -274,8 +288,8 @@ def target_param(target: np.ndarray, catalog: Catalog, target_product: str | Non
     if target.shape == BLOG_TARGET.shape and np.array_equal(target, BLOG_TARGET):
         return None
     if target_product is not None:
-        return _PRODUCT_PREFIX + target_product
-    return _VALUES_PREFIX + ",".join(f"{v:.10g}" for v in target)
+        return product_spec(target_product).spec()
+    return values_spec(target).spec()
 
 
 def write_address(
@@ -335,3 +349,64 @@ def write_shapes_address(*, k: int | str, stretch: float, znorm: bool, shape: in
         "shape": str(shape + 1),
     }
     _write(params, _SHAPES_WRITTEN)
+
+
+def read_mix_address() -> None:
+    """Product Mix, before the sidebar is drawn: ``data`` and the reading choices,
+    ``stretch``, ``target`` (applied by :func:`read_target`), ``max``, ``include`` and
+    ``exclude`` (repeated), ``backlog``, ``share`` and ``first`` from the address when they
+    are news, into Sales Trends' keys and :mod:`pages.common.mix_data`'s."""
+    params = _news(MIX_PARAMS, _MIX_WRITTEN)
+    if params is None:
+        return
+    problems = _read_data(params) + _read_matching(params, SALES_STRETCH, SALES_ZNORM)
+    st.session_state[_PENDING_TARGET] = params.get("target")
+    # The link names the whole plan: a setting it leaves out is at its default.
+    for name, key in (("include", mix_data.INCLUDE), ("exclude", mix_data.EXCLUDE)):
+        st.session_state[key] = list(params.get(name, []))
+    wholes = {
+        "max": (mix_data.MAX_PRODUCTS, 1, mix_data.MAX_PRODUCTS_LIMIT, None),
+        "backlog": (mix_data.BACKLOG, 0, mix_data.BACKLOG_MAX, 0),
+        "first": (mix_data.FIRST_WEEK, 0, PAGE_LIMITS.weeks, 0),
+    }
+    for name, (key, low, high, default) in wholes.items():
+        text = params.get(name)
+        st.session_state[key] = default
+        if text is None:
+            continue
+        if text.isdigit() and low <= int(text) <= high:
+            st.session_state[key] = int(text)
+        else:
+            problems.append(f"{name}={md(text)} is not a whole number from {low} to {high:,}.")
+    share = _number(params.get("share", "1"), Range(0.0, 1.0, 0.05))
+    st.session_state[mix_data.SHARE] = share if share in SHARE_STEPS else 1.0
+    if share not in SHARE_STEPS:
+        problems.append(f"share={md(params['share'])} is not 1, 0.5 or 0.25.")
+    st.session_state[_PROBLEMS] = problems
+
+
+def write_mix_address(
+    *,
+    stretch: float,
+    target: str | None,
+    max_products: int | None,
+    include: list[str],
+    exclude: list[str],
+    backlog: int,
+    share: float,
+    first: int | None,
+) -> None:
+    """Product Mix, after the page has run: the address names the plan on screen (the
+    defaults, no limit, no pins, no backlog and whole products, are not written)."""
+    params = _data_params() | {"stretch": _format(stretch)}
+    optional: dict[str, str | list[str] | None] = {
+        "target": target,
+        "max": str(max_products) if max_products is not None else None,
+        "include": include or None,
+        "exclude": exclude or None,
+        "backlog": str(backlog) if backlog else None,
+        "share": _format(share) if share != 1 else None,
+        "first": str(first) if first is not None else None,
+    }
+    params |= {k: v for k, v in optional.items() if v is not None}
+    _write(params, _MIX_WRITTEN)

@@ -1,0 +1,100 @@
+"""What a catalogue's values are: units (counts) or money, and in which currency.
+
+The one home of the money words and the currencies: the column rules
+(:mod:`dtwcore.sales.columns`) use them to prefer a units column, and every screen uses
+them to label values (tables, cards, axes, downloads).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+CURRENCIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "eur": ("€", ("eur", "euro", "€")),
+    "gbp": ("£", ("gbp", "£")),
+    "usd": ("$", ("usd", "dollar", "$")),
+}
+"""Currency code -> (symbol, words in a column name that announce it)."""
+
+MONEY_WORDS = frozenset({"revenue", "turnover", "amount", "value", "sales_value", "net_sales"})
+"""Words of a column name that say its values are amounts of money."""
+
+SALES_WORDS = frozenset({"sales"})
+"""Words that say "sales" without saying whether in units or in money: such a column is
+read as units unless the planner says otherwise."""
+
+VALUE_KINDS = {
+    "auto": "Tell from the column name",
+    "units": "Units (counts)",
+    **{code: f"Money in {symbol}" for code, (symbol, _) in CURRENCIES.items()},
+}
+"""What the values of a file are, as the planner can choose (``values=`` in the address)."""
+
+_CURRENCY_WORDS = re.compile(
+    r"[\(\[].*?[\)\]]|\b(?:"
+    + "|".join(code for code in CURRENCIES)
+    + r")\b|["
+    + "".join(symbol for symbol, _ in CURRENCIES.values())
+    + "]"
+)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """How the values of the catalogue are written.
+
+    Attributes
+    ----------
+    symbol : str
+        Currency symbol put before amounts ("" for counts).
+    word : str
+        What a week's value is called ("units" or e.g. "revenue").
+    """
+
+    symbol: str = ""
+    word: str = "units"
+
+    def amount(self, value: float, decimals: int = 1) -> str:
+        """``value`` with thousands separators and the currency symbol, if any."""
+        return f"{self.symbol}{value:,.{decimals}f}"
+
+    def per_week(self, value: float, decimals: int = 1) -> str:
+        """E.g. "1,234.5 units a week" or "$1,234.50 a week"."""
+        if self.symbol:
+            return f"{self.amount(value, max(decimals, 2))} a week"
+        return f"{self.amount(value, decimals)} {self.word} a week"
+
+    @property
+    def axis(self) -> str:
+        """Axis title for weekly values."""
+        return f"{self.word.capitalize()} per week" + (f" ({self.symbol})" if self.symbol else "")
+
+
+def unit_of(column: str) -> Unit:
+    """The unit a value column's name announces ("Revenue (EUR)" -> € revenue)."""
+    name = column.strip().lower()
+    symbol = next(
+        (symbol for symbol, words in CURRENCIES.values() if any(w in name for w in words)), ""
+    )
+    money = symbol or any(w in name.replace(" ", "_") for w in MONEY_WORDS)
+    if not money:
+        return Unit()
+    word = _CURRENCY_WORDS.sub("", name).strip(" _-") or "sales"
+    return Unit(symbol=symbol, word=word.replace("_", " "))
+
+
+def values_unit(units_column: str | None, kind: str = "auto") -> Unit:
+    """The unit of a catalogue's values (see :meth:`dtwcore.sales.Catalog.unit`).
+
+    ``kind`` is a key of :data:`VALUE_KINDS`: ``"auto"`` reads the name of the units
+    column (``units_column``; None for a wide file, whose values are units), ``"units"``
+    counts, and a currency code money in that currency (called what the column calls it
+    when its name says money, else "sales").
+    """
+    if kind == "units":
+        return Unit()
+    found = unit_of(units_column) if units_column else Unit()
+    if kind in CURRENCIES:
+        return Unit(symbol=CURRENCIES[kind][0], word=found.word if found != Unit() else "sales")
+    return found

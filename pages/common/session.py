@@ -1,0 +1,75 @@
+"""Session state: every key that more than one part of the app reads, defined once with
+its type, and the ranges of the sidebar's numbers (read by the widgets and by the link).
+
+Widget keys used by one widget only stay beside their widget.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from dtwcore.sales import DEFAULT_STRETCH, Catalog
+
+# Sales Trends (its sidebar settings persist across pages).
+SALES_STRETCH = "sales.stretch"
+SALES_ZNORM = "sales.znorm"
+SALES_BAND = "sales.band"
+SALES_TOP_N = "sales.top_n"
+SALES_PRODUCT = "sales.product"
+"""The selected product's code (str)."""
+SALES_TARGET_PRODUCT = "sales.target_product"
+"""The product chosen in the sidebar as the target (str), if any."""
+_SALES_ANALYSIS = "sales.analysis"
+
+
+@dataclass(frozen=True)
+class Range:
+    """A sidebar number's range: from ``low`` to ``high`` by ``step``."""
+
+    low: float
+    high: float
+    step: float
+
+
+STRETCH_RANGE = Range(0.0, 0.5, 0.005)
+BAND_RANGE = Range(0.0, 3.0, 0.05)
+TOP_N_RANGE = Range(3, 50, 1)
+TOP_N_DEFAULT = 10
+
+
+@dataclass(frozen=True)
+class SalesAnalysis:
+    """The analysis on screen in Sales Trends, for the MLflow panel, the Experiments page
+    and the sidebar's data summary.
+
+    Attributes
+    ----------
+    catalog : the products compared (the target product left out)
+    target : array [shape=(T,)], the target in units a week
+    stretch : float in [0, 1], the stretch factor
+    znorm : bool, shapes (z-normalised) rather than units
+    scores : the :func:`dtwcore.sales.score_catalog` table of ``catalog``
+    """
+
+    catalog: Catalog
+    target: np.ndarray
+    stretch: float = DEFAULT_STRETCH
+    znorm: bool = True
+    scores: pd.DataFrame | None = None
+
+
+def sales_analysis() -> SalesAnalysis | None:
+    """The analysis Sales Trends last showed in this session, if any."""
+    return st.session_state.get(_SALES_ANALYSIS)
+
+
+def set_sales_analysis(analysis: SalesAnalysis | None) -> None:
+    """Remember the analysis on screen (None: there is none, e.g. the file cannot be read)."""
+    if analysis is None:
+        st.session_state.pop(_SALES_ANALYSIS, None)
+    else:
+        st.session_state[_SALES_ANALYSIS] = analysis
