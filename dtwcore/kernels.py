@@ -807,3 +807,133 @@ def aligned_to(ref: np.ndarray, X: np.ndarray, radius: int, out: np.ndarray) -> 
             count[path[p, 0]] += 1.0
         for i in range(n):
             out[r, i] = total[i] / count[i]
+
+
+@njit(cache=True)
+def subsequence_profile(q: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Accumulated cost of the best match of q ending at each frame of s, and its start.
+
+    q: (n, d) query; s: (M, d) series. Local cost is the squared Euclidean distance. A
+    match may start at any frame (open begin: the query's first frame costs only its own
+    local cost) and end at any frame (open end). Steps are (1, 0), (0, 1), (1, 1) with
+    weight 1; the first query frame takes no step along the series. Ties prefer the
+    diagonal, then the step in the query. Returns cost (M,) and start (M,) int64.
+    """
+    n, d = q.shape
+    m = s.shape[0]
+    prev = np.zeros(m)
+    prev_start = np.arange(m)
+    cur = np.empty(m)
+    cur_start = np.empty(m, dtype=np.int64)
+    for i in range(n):
+        for j in range(m):
+            c = 0.0
+            for k in range(d):
+                diff = q[i, k] - s[j, k]
+                c += diff * diff
+            if i == 0:
+                best = 0.0
+                start = j
+            else:
+                best = prev[j]
+                start = prev_start[j]
+                if j > 0 and prev[j - 1] <= best:
+                    best = prev[j - 1]
+                    start = prev_start[j - 1]
+            if i > 0 and j > 0 and cur[j - 1] < best:
+                best = cur[j - 1]
+                start = cur_start[j - 1]
+            cur[j] = c + best
+            cur_start[j] = start
+        prev, cur = cur, prev
+        prev_start, cur_start = cur_start, prev_start
+    return prev.copy(), prev_start.copy()
+
+
+@njit(cache=True, parallel=True)
+def subsequence_profile_banded(
+    q: np.ndarray, s: np.ndarray, radius: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`subsequence_profile` with every path kept within ``radius`` of its start's diagonal.
+
+    A match starting at frame a may use the cells (i, j) with ``|(j - a) - i| <= radius``
+    only, so its span has between ``n - radius`` and ``n + radius`` frames. Each start is
+    solved exactly on its own band (O(M n radius)); for each end the cheapest start wins,
+    ties to the earlier start. Ends no match reaches hold inf (start -1).
+    """
+    n, d = q.shape
+    m = s.shape[0]
+    w = 2 * radius + 1
+    ends = np.full((m, w), np.inf)
+    for a in prange(m):
+        prev = np.full(w, np.inf)
+        cur = np.full(w, np.inf)
+        for i in range(n):
+            for t in range(w):
+                off = t - radius  # j = a + i + off
+                j = a + i + off
+                cur[t] = np.inf
+                if j < a or j >= m:
+                    continue
+                if i == 0:
+                    if off != 0:
+                        continue
+                    best = 0.0
+                else:
+                    best = prev[t]  # diagonal: same offset
+                    if t + 1 < w and prev[t + 1] < best:  # (i-1, j): offset + 1
+                        best = prev[t + 1]
+                    if t > 0 and cur[t - 1] < best:  # (i, j-1): offset - 1
+                        best = cur[t - 1]
+                    if best == np.inf:
+                        continue
+                c = 0.0
+                for k in range(d):
+                    diff = q[i, k] - s[j, k]
+                    c += diff * diff
+                cur[t] = c + best
+            prev, cur = cur, prev
+        for t in range(w):
+            j = a + n - 1 + t - radius
+            if 0 <= j < m and j >= a:
+                ends[a, t] = prev[t]
+    cost = np.full(m, np.inf)
+    start = np.full(m, -1, dtype=np.int64)
+    for a in range(m):
+        for t in range(w):
+            j = a + n - 1 + t - radius
+            if 0 <= j < m and ends[a, t] < cost[j]:
+                cost[j] = ends[a, t]
+                start[j] = a
+    return cost, start
+
+
+@njit(cache=True)
+def subsequence_path(q: np.ndarray, span: np.ndarray, radius: int) -> np.ndarray:
+    """Cheapest path of q across all of ``span`` (a matched stretch of the series).
+
+    Starts at (0, 0) with no step along the span in the query's first frame, as in
+    :func:`subsequence_profile`; with ``radius >= 0`` it keeps ``|j - i| <= radius``.
+    Returns (K, 2) int64 pairs (i in q, j in span), ties as :func:`backtrack`.
+    """
+    n, d = q.shape
+    m = span.shape[0]
+    D = np.full((n + 1, m + 1), _INF)
+    D[0, 0] = 0.0
+    for i in range(n):
+        for j in range(m):
+            if radius >= 0 and abs(j - i) > radius:
+                continue
+            if i == 0 and j > 0:
+                continue
+            c = 0.0
+            for k in range(d):
+                diff = q[i, k] - span[j, k]
+                c += diff * diff
+            x = D[i, j]
+            y = D[i, j + 1]
+            z = D[i + 1, j]
+            best = x if x < y else y
+            best = best if best < z else z
+            D[i + 1, j + 1] = c + best
+    return backtrack(D)

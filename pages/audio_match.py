@@ -1,8 +1,11 @@
 """Audio Match: why DTW recognises a phrase said fast or slow, and a wake word to try.
 
 Tab 1 compares clips (samples, uploads, the microphone): waveforms with players, the DTW
-distance matrix, and one pair in detail. Tab 2 enrolls a wake word, tests a clip against
-it, finds it inside a longer recording, and listens for it on the microphone. Decoding,
+distance matrix, and one pair in detail. Tab 2 enrolls a wake word (saying when the takes
+are weak or mixed and which other speech comes closest), tests many clips against it,
+lists every occurrence in a longer recording, and listens for it on the microphone. The
+inputs of Test and Find stay on the page whatever the enrolment, so uploads survive its
+changes. Decoding,
 features and DTW live in ``dtwcore.audio.features``, ``dtwcore.audio.wake`` and
 ``dtwcore.audio.listen``; figures in ``dtwcore.plots.audio``.
 """
@@ -35,7 +38,16 @@ from dtwcore.audio.features import (
     prepare,
 )
 from dtwcore.audio.listen import Listener, pcm_to_mono
-from dtwcore.audio.wake import MIN_TEMPLATES, Finding, WakeWord, detect, enroll, find
+from dtwcore.audio.wake import (
+    MIN_TEMPLATES,
+    Finding,
+    WakeWord,
+    closest_negative,
+    detect,
+    enroll,
+    enrolment_warnings,
+    find,
+)
 from dtwcore.plots import PLOT_CONFIG, SELECTED_COLOR, TARGET_COLOR
 from dtwcore.plots.audio import (
     alignment_figure,
@@ -268,12 +280,14 @@ with compare_tab:
         m2.metric(
             "Euclidean distance",
             f"{E[ia, ib]:.2f}",
-            help="Both clips stretched evenly to the same length, then compared frame by frame.",
+            help="No warping: each clip stretched evenly to the other's length and compared "
+            "frame by frame, divided like the DTW distance. DTW may take this path too, so "
+            "it is never higher.",
         )
         m3.metric("Path length", f"{path.shape[0]} frames", help="Steps of the warping path.")
         p1, p2 = st.columns(2)
         p1.plotly_chart(
-            cost_path_figure(cost, path, shown[ia], shown[ib]),
+            cost_path_figure(cost, path, shown[ia], shown[ib], hop_seconds=ua.hop_seconds),
             config=PLOT_CONFIG,
             key="audio.cost",
         )
@@ -294,9 +308,10 @@ with compare_tab:
             key="audio.versus",
         )
         st.caption(
-            "Euclidean distance compares moment by moment after stretching evenly, so a "
-            "phrase said with different timing looks far away; DTW lets each part stretch "
-            "on its own."
+            "Both bars are root mean squared frame differences along a path, divided by the "
+            "two clips' frames together. Without warping the path is the even stretch, so a "
+            "phrase said with different timing looks far away; DTW picks the best path, lets "
+            "each part stretch on its own, and is never higher."
         )
 
 # ----------------------------------------------------------------- tab 2: wake word
@@ -304,7 +319,8 @@ with wake_tab:
     st.subheader("1. Enroll", anchor=False)
     st.caption(
         f"Say the wake word {MIN_TEMPLATES} or more times. Each recording becomes a template; "
-        "the threshold is set from how far the recordings are from each other."
+        "each is measured against other speech (everyday words, near misses, noise), so the "
+        "threshold knows what else sounds close."
     )
     e1, e2, e3 = st.columns([1.3, 2, 1.6])
     use_samples = e1.checkbox(
@@ -376,6 +392,8 @@ with wake_tab:
             )
         except AudioError as exc:
             st.error(md(exc), icon=":material/error:")
+    wake_key = ""
+    threshold = 0.0
     if wake is not None:
         wake_key = hashlib.sha256(
             wake.kind.encode() + b"".join(t.tobytes() for t in wake.templates)
@@ -388,64 +406,79 @@ with wake_tab:
             value=round(wake.threshold, 2),
             step=0.01,
             key=f"audio.wake.threshold.{wake_key}",
-            help=f"A clip matches when its distance to the nearest template is at most this. "
-            f"Calibrated from the enrollment: {wake.threshold:.2f}. Lower it to reject more "
-            "look-alikes, raise it to miss fewer real ones.",
+            help=f"A clip matches when its score against the nearest template is at most "
+            f"this. Scores are DTW distances divided by how far ordinary other speech is "
+            f"from that template (1 = as close as other speech usually comes). Calibrated: "
+            f"{wake.threshold:.2f}. Lower it to reject more look-alikes, raise it to miss "
+            "fewer real ones.",
         )
+        near_name, near_score = closest_negative(wake)
         st.caption(
-            f"{len(templates)} templates ({FEATURE_KINDS[wake.kind]}); leave-one-out distances "
+            f"{len(templates)} templates ({FEATURE_KINDS[wake.kind]}); leave-one-out scores "
             + ", ".join(f"{v:.2f}" for v in wake.loo)
-            + f"; calibrated threshold {wake.threshold:.2f}."
+            + f"; calibrated threshold {wake.threshold:.2f}. Closest other speech: "
+            f"“{md(near_name)}” at {near_score:.2f} (margin {near_score - threshold:+.2f})."
         )
+        for warning in enrolment_warnings(wake):
+            st.warning(md(warning), icon=":material/warning:")
 
-        st.subheader("2. Test a clip", anchor=False)
-        t1, t2 = st.columns([1, 1])
-        test_source = t1.radio(
-            "Clip to test",
-            ["sample", "upload", "microphone"],
-            format_func={
-                "sample": "a sample", "upload": "an upload", "microphone": "the microphone"
-            }.get,
-            horizontal=True,
-            key="audio.wake.test_source",
-            help="Where the clip to test comes from.",
+    st.subheader("2. Test clips", anchor=False)
+    t1, t2 = st.columns([1, 1])
+    test_source = t1.radio(
+        "Clips to test",
+        ["sample", "upload", "microphone"],
+        format_func={
+            "sample": "samples", "upload": "uploads", "microphone": "the microphone"
+        }.get,
+        horizontal=True,
+        key="audio.wake.test_source",
+        help="Where the clips to test come from. Your uploads stay when the enrollment changes.",
+    )  # fmt: skip
+    test_items: list[tuple[str, bytes]] = []
+    if test_source == "sample":
+        chosen = t1.multiselect(
+            "Samples", TEST_SAMPLES, default=TEST_SAMPLES[:1], key="audio.wake.test_samples",
+            help="hey_marvin_6 was not enrolled; the others are different phrases.",
         )  # fmt: skip
-        test_item: tuple[str, bytes] | None = None
-        if test_source == "sample":
-            name = t1.selectbox(
-                "Sample", TEST_SAMPLES, key="audio.wake.test_sample",
-                help="hey_marvin_6 was not enrolled; the others are different phrases.",
-            )  # fmt: skip
-            test_item = (name, sample_bytes(name))
-        elif test_source == "upload":
-            f = t1.file_uploader(
-                "Clip", type=AUDIO_TYPES, max_upload_size=MAX_FILE_MB,
-                key="audio.wake.test_upload", help="One short clip.",
-            )  # fmt: skip
-            test_item = (f.name, f.getvalue()) if f is not None else None
-        else:
-            f = t1.audio_input(
-                "Say something", key="audio.wake.test_mic",
-                help="The wake word, or anything else to see it rejected.",
-            )  # fmt: skip
-            test_item = ("microphone recording", f.getvalue()) if f is not None else None
-        tested = usable([test_item], wake.kind) if test_item is not None else []
+        test_items = [(n, sample_bytes(n)) for n in chosen]
+    elif test_source == "upload":
+        files = t1.file_uploader(
+            "Clips", type=AUDIO_TYPES, max_upload_size=MAX_FILE_MB, accept_multiple_files=True,
+            key="audio.wake.test_upload", help="One or many short clips, one saying per file.",
+        )  # fmt: skip
+        taken = set()
+        test_items = [(unique_name(f.name, taken), f.getvalue()) for f in files or []]
+    else:
+        f = t1.audio_input(
+            "Say something", key="audio.wake.test_mic",
+            help="The wake word, or anything else to see it rejected.",
+        )  # fmt: skip
+        test_items = [("microphone recording", f.getvalue())] if f is not None else []
+    marker = None
+    if wake is None:
+        t2.info("Enroll the wake word first; your clips wait here.", icon=":material/info:")
+    elif not test_items:
+        t2.info("Choose clips to test.", icon=":material/info:")
+    else:
         with t2:
-            if tested:
-                result = detect(wake, tested[0].features, threshold)
+            tested = usable(test_items, wake.kind)
+            results = [detect(wake, u.features, threshold) for u in tested]
+            accepted = sum(r.is_match for r in results)
+            st.markdown(
+                f"**{accepted} accepted, {len(results) - accepted} rejected** "
+                f"(threshold {threshold:.2f})."
+            )
+            for u, result in zip(tested, results, strict=True):
                 verdict = "Match" if result.is_match else "No match"
                 (st.success if result.is_match else st.warning)(
-                    f"{verdict}: distance {result.distance:.2f}, threshold {threshold:.2f}, "
-                    f"margin {result.margin:+.2f} (nearest template: "
-                    f"{md(wake.names[result.nearest])}).",
+                    f"{md(u.name)}: {verdict}, distance {result.distance:.2f}, margin "
+                    f"{result.margin:+.2f} (nearest template: {md(wake.names[result.nearest])}).",
                     icon=":material/check_circle:" if result.is_match else ":material/block:",
                 )
-                st.caption(f"Play {md(tested[0].name)} ({tested[0].clip.duration:.2f} s):")
-                st.audio(tested[0].clip.samples, sample_rate=SAMPLE_RATE)
-                marker = (plot_text(tested[0].name), result.distance)
-            else:
-                st.info("Choose a clip to test.", icon=":material/info:")
-                marker = None
+                st.audio(u.clip.samples, sample_rate=SAMPLE_RATE)
+            if tested:
+                marker = (plot_text(tested[0].name), results[0].distance)
+    if wake is not None:
         st.plotly_chart(
             score_figure(
                 wake.loo, threshold, names=[plot_text(n) for n in wake.names], test=marker
@@ -454,85 +487,100 @@ with wake_tab:
             key="audio.wake.scores",
         )
 
-        st.subheader("3. Find it in a longer recording", anchor=False)
-        f1, f2 = st.columns([1, 2])
-        find_source = f1.radio(
-            "Recording",
-            ["sample", "upload", "microphone"],
-            format_func={
-                "sample": LONG_SAMPLE, "upload": "an upload", "microphone": "the microphone"
-            }.get,
-            key="audio.wake.find_source",
-            help=f"Up to {MAX_RECORDING_SECONDS:g} s; longer recordings are cut.",
+    st.subheader("3. Find it in a longer recording", anchor=False)
+    f1, f2 = st.columns([1, 2])
+    find_source = f1.radio(
+        "Recording",
+        ["sample", "upload", "microphone"],
+        format_func={
+            "sample": LONG_SAMPLE, "upload": "an upload", "microphone": "the microphone"
+        }.get,
+        key="audio.wake.find_source",
+        help=f"Up to {MAX_RECORDING_SECONDS:g} s; longer recordings are cut.",
+    )  # fmt: skip
+    long_item: tuple[str, bytes] | None = None
+    if find_source == "sample":
+        long_item = (LONG_SAMPLE, sample_bytes(LONG_SAMPLE))
+        f1.caption(f"“{MANIFEST['long']['text']}”")
+    elif find_source == "upload":
+        f = f1.file_uploader(
+            "Recording", type=AUDIO_TYPES, max_upload_size=MAX_FILE_MB,
+            key="audio.wake.find_upload", help="A recording that may contain the wake word.",
         )  # fmt: skip
-        long_item: tuple[str, bytes] | None = None
-        if find_source == "sample":
-            long_item = (LONG_SAMPLE, sample_bytes(LONG_SAMPLE))
-            f1.caption(f"“{MANIFEST['long']['text']}”")
-        elif find_source == "upload":
-            f = f1.file_uploader(
-                "Recording", type=AUDIO_TYPES, max_upload_size=MAX_FILE_MB,
-                key="audio.wake.find_upload", help="A recording that may contain the wake word.",
-            )  # fmt: skip
-            long_item = (f.name, f.getvalue()) if f is not None else None
-        else:
-            f = f1.audio_input(
-                "Record a sentence with the wake word in it",
-                key="audio.wake.find_mic",
-                help="Say a few words, the wake word, and a few more.",
+        long_item = (f.name, f.getvalue()) if f is not None else None
+    else:
+        f = f1.audio_input(
+            "Record a sentence with the wake word in it",
+            key="audio.wake.find_mic",
+            help="Say a few words, the wake word, and a few more.",
+        )
+        long_item = ("microphone recording", f.getvalue()) if f is not None else None
+    with f2:
+        if wake is None:
+            st.info(
+                "Enroll the wake word first; your recording waits here.", icon=":material/info:"
             )
-            long_item = ("microphone recording", f.getvalue()) if f is not None else None
-        with f2:
-            if long_item is None:
-                st.info("Choose a recording to search.", icon=":material/info:")
+        elif long_item is None:
+            st.info("Choose a recording to search.", icon=":material/info:")
+        else:
+            try:
+                with st.spinner("Searching the recording…"):
+                    clip, hit = located(wake, wake_key, long_item[1], long_item[0])
+            except AudioError as exc:
+                st.error(md(exc), icon=":material/error:")
             else:
-                try:
-                    with st.spinner("Searching the recording…"):
-                        clip, hit = located(wake, wake_key, long_item[1], long_item[0])
-                except AudioError as exc:
-                    st.error(md(exc), icon=":material/error:")
-                else:
-                    for note in clip.notes:
-                        st.info(md(note), icon=":material/content_cut:")
-                    span = (hit.start_seconds, hit.end_seconds)
-                    distance_ok = hit.distance <= threshold
-                    where = f"{span[0]:.2f}–{span[1]:.2f} s"
-                    if distance_ok:
-                        st.success(
-                            f"Found at {where}: distance {hit.distance:.2f}, threshold "
-                            f"{threshold:.2f}.",
-                            icon=":material/check_circle:",
-                        )
-                    else:
-                        st.warning(
-                            f"Not found: the closest stretch ({where}) has distance "
-                            f"{hit.distance:.2f}, above the threshold {threshold:.2f}.",
-                            icon=":material/block:",
-                        )
-                    st.plotly_chart(
-                        waveform_figure(
-                            clip.samples, SAMPLE_RATE, title=plot_text(clip.name),
-                            color=SELECTED_COLOR,
-                            span=span, span_label="best match" if not distance_ok else "wake word",
-                        ),
-                        config=PLOT_CONFIG,
-                        key="audio.wake.found",
-                    )  # fmt: skip
-                    lo, hi = (round(t * SAMPLE_RATE) for t in span)
-                    st.caption(f"Play the matched stretch ({(hi - lo) / SAMPLE_RATE:.2f} s):")
-                    st.audio(clip.samples[lo:hi], sample_rate=SAMPLE_RATE)
-                    st.plotly_chart(
-                        profile_figure(
-                            hit.profile,
-                            threshold,
-                            hop_seconds=hit.hop_seconds,
-                            span=span,
-                            times=hit.times,
-                        ),  # fmt: skip
-                        config=PLOT_CONFIG,
-                        key="audio.wake.profile",
+                for note in clip.notes:
+                    st.info(md(note), icon=":material/content_cut:")
+                found = [o for o in hit.occurrences if o.distance <= threshold]
+                span = (hit.start_seconds, hit.end_seconds)
+                if found:
+                    st.success(
+                        f"Found {len(found)} time{'s' if len(found) > 1 else ''} "
+                        f"(threshold {threshold:.2f}).",
+                        icon=":material/check_circle:",
                     )
+                else:
+                    st.warning(
+                        f"Not found: the closest stretch ({span[0]:.2f}–{span[1]:.2f} s) has "
+                        f"distance {hit.distance:.2f}, above the threshold {threshold:.2f}.",
+                        icon=":material/block:",
+                    )
+                st.plotly_chart(
+                    waveform_figure(
+                        clip.samples, SAMPLE_RATE, title=plot_text(clip.name),
+                        color=SELECTED_COLOR,
+                        span=span, span_label="wake word" if found else "best match",
+                    ),
+                    config=PLOT_CONFIG,
+                    key="audio.wake.found",
+                )  # fmt: skip
+                for k, o in enumerate(found or [], start=1):
+                    lo, hi = (
+                        round(o.start_seconds * SAMPLE_RATE),
+                        round(o.end_seconds * SAMPLE_RATE),
+                    )
+                    st.caption(
+                        f"{k}. {o.start_seconds:.2f}–{o.end_seconds:.2f} s, distance "
+                        f"{o.distance:.2f} (template {md(wake.names[o.template])})"
+                    )
+                    st.audio(clip.samples[lo:hi], sample_rate=SAMPLE_RATE)
+                if not found:
+                    lo, hi = (round(t * SAMPLE_RATE) for t in span)
+                    st.caption(f"Play the closest stretch ({(hi - lo) / SAMPLE_RATE:.2f} s):")
+                    st.audio(clip.samples[lo:hi], sample_rate=SAMPLE_RATE)
+                st.plotly_chart(
+                    profile_figure(
+                        hit.profile,
+                        threshold,
+                        hop_seconds=hit.hop_seconds,
+                        span=span,
+                        times=hit.times,
+                    ),  # fmt: skip
+                    config=PLOT_CONFIG,
+                    key="audio.wake.profile",
+                )
 
+    if wake is not None:
         st.subheader("4. Listen", anchor=False)
         st.caption(
             "Start, then say the wake word now and then: each time it is heard it is marked "

@@ -5,8 +5,8 @@ stream of at least ``--minutes`` minutes (default 30): 30 other sentences in 8 v
 2 of 3 speeds each (some sounding close: "Hey Martin", "a marvel"), real spoken digits, silence,
 and white, pink and brown noise, in a shuffled order. The wake word is enrolled from the
 five shipped samples (``assets/audio/hey_marvin_1..5.wav``) with the default features,
-and the stream is scored as a live detector would (:func:`dtwcore.audio.wake.score_trace`
-and :func:`~dtwcore.audio.wake.detections`, one detection per dip, 1 s cooldown).
+and the stream is searched as Find and a live detector search it
+(:func:`dtwcore.audio.wake.occurrences`: candidate spans scored as clips).
 
 To set the second threshold, "Hey Marvin" said in 16 voices not enrolled at 3 speeds,
 each between two other sentences, is searched for (:func:`~dtwcore.audio.wake.find`): the
@@ -33,13 +33,15 @@ import numpy as np
 import soundfile as sf
 
 from dtwcore.audio.features import SAMPLE_RATE, prepare, read_audio
-from dtwcore.audio.wake import detections, enroll_utterances, find, score_trace
+from dtwcore.audio.wake import enroll_utterances, find, occurrences
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "assets" / "audio"
 FSDD = ROOT / "data" / "fsdd-dev"
 SEED = 13
-COOLDOWN = 1.0
+SCORED_UP_TO = 1.0
+"""Occurrences are listed up to this score (as close as other speech usually comes), so
+the closest negatives can be named."""
 VOICES = [
     ("en-us", 50), ("en-gb", 45), ("en-us+f3", 65), ("en-gb-scotland", 40),
     ("en-us+m3", 50), ("en-029", 55), ("en-gb-x-rp", 50), ("en-us+f4", 70),
@@ -203,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         sf.write(args.keep, stream, SAMPLE_RATE, subtype="PCM_16")
     hours = stream.shape[0] / SAMPLE_RATE / 3600
     t0 = time.perf_counter()
-    trace = score_trace(wake, stream)
+    heard = occurrences(wake, stream, SCORED_UP_TO)
     scoring = time.perf_counter() - t0
 
     # a positive counts as found only where the best span overlaps the true one
@@ -227,13 +229,13 @@ def main(argv: list[str] | None = None) -> int:
         },
         "at": {},
     }
-    lowest = detections(trace, float(np.quantile(trace.distances, 0.01)), cooldown=COOLDOWN)
     report["closest_negatives"] = [
-        {"seconds": round(t, 2), "distance": round(d, 3), "in": heard_in(t, spans)}
-        for t, d in sorted(lowest, key=lambda td: td[1])[:5]
-    ]
+        {"seconds": round(o.end_seconds, 2), "distance": round(o.distance, 3),
+         "in": heard_in(o.end_seconds, spans)}
+        for o in sorted(heard, key=lambda o: o.distance)[:5]
+    ]  # fmt: skip
     for name, threshold in thresholds.items():
-        fires = detections(trace, threshold, cooldown=COOLDOWN)
+        fires = [(o.end_seconds, o.distance) for o in heard if o.distance <= threshold]
         report["at"][name] = {
             "threshold": round(threshold, 4),
             "false_accepts": len(fires),

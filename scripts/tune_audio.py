@@ -8,16 +8,14 @@ the speaker it is tested on. Prints one JSON document: the grid, each fold's cho
 held-out figures, their means, and the choice made on all speakers together (the one
 ``dtwcore.audio.FEATURES["embedding"]`` ships).
 
-With ``--threshold`` it instead chooses, the same way, the factor that turns an
-enrollment's median leave-one-out distance into its threshold
-(``dtwcore.audio.wake.THRESHOLD_FACTORS``) for the shipped embedding settings: the factor
-with the fewest false rejects plus false accepts on the other speakers.
+The wake word's threshold is chosen by ``scripts/tune_wake.py`` (calibration against
+other speech, cross-validated over phrases).
 
 ``--tests-below N`` scores only recordings with index below N (fewer tests, same
 templates) to keep the search short on a small machine.
 
 Usage: ``python scripts/tune_audio.py data/fsdd-dev [--enroll 5] [--tests-below 20]
-[--threshold] > tuning.json``
+> tuning.json``
 """
 
 from __future__ import annotations
@@ -36,11 +34,9 @@ from dtwcore.audio.features import (
     FEATURES,
     distance_matrix,
     features,
-    prepare,
     read_audio,
     trim_silence,
 )
-from dtwcore.audio.wake import MIN_TEMPLATES, enroll
 
 GRID = {
     "trim_db": [25.0, 40.0],
@@ -59,81 +55,13 @@ def _error(fig: dict) -> float:
     return (1 - fig["speaker_dependent"]) + (1 - fig["cross_speaker"]) + fig["eer"]
 
 
-FACTORS = [round(f, 2) for f in np.arange(1.0, 3.001, 0.05)]
-"""Threshold factors tried with --threshold."""
-
-
-def tune_threshold(folder: Path, n_enroll: int) -> dict:
-    """Leave-one-speaker-out choice of the threshold factor for the shipped embedding."""
-    settings = FEATURES["embedding"]
-    recs = scan_folder(folder)
-    feats = [prepare(read_audio(r.path), settings).features for r in recs]
-    speakers = sorted({r.speaker for r in recs})
-    labels = sorted({r.label for r in recs})
-    # rates[speaker] = (false rejects, false accepts) per factor, mean over labels
-    rates: dict[str, np.ndarray] = {}
-    for spk in speakers:
-        tests = [k for k, r in enumerate(recs) if r.speaker == spk and r.index >= n_enroll]
-        per_label = []
-        for label in labels:
-            cols = [
-                k
-                for k, r in enumerate(recs)
-                if r.speaker == spk and r.label == label and r.index < n_enroll
-            ]
-            if len(cols) < MIN_TEMPLATES:
-                continue
-            wake = enroll([feats[k] for k in cols], kind="embedding")
-            D = distance_matrix(
-                [feats[k] for k in tests],
-                list(wake.templates),
-                stretch=settings.stretch,
-                length_norm=settings.length_norm,
-            ).min(axis=1)
-            is_word = np.array([recs[k].label == label for k in tests])
-            median = float(np.median(wake.loo))
-            per_label.append(
-                [
-                    (np.mean(D[is_word] > f * median), np.mean(D[~is_word] <= f * median))
-                    for f in FACTORS
-                ]
-            )
-        rates[spk] = np.mean(per_label, axis=0)  # (factors, 2)
-    folds = {}
-    for held in speakers:
-        train = np.mean([rates[s] for s in speakers if s != held], axis=0).sum(axis=1)
-        best = int(np.argmin(train))
-        folds[held] = {
-            "chosen_factor": FACTORS[best],
-            "held_out_false_reject": float(rates[held][best, 0]),
-            "held_out_false_accept": float(rates[held][best, 1]),
-        }
-    overall = int(np.argmin(np.mean(list(rates.values()), axis=0).sum(axis=1)))
-    return {
-        "folder": str(folder),
-        "enroll": n_enroll,
-        "factors": FACTORS,
-        "folds": folds,
-        "mean_held_out": {
-            key: float(np.mean([f[key] for f in folds.values()]))
-            for key in ("held_out_false_reject", "held_out_false_accept")
-        },
-        "chosen_on_all_speakers": FACTORS[overall],
-    }
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the search and print the JSON report."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--enroll", type=int, default=5)
     parser.add_argument("--tests-below", type=int, default=None)
-    parser.add_argument("--threshold", action="store_true", help="tune the threshold factor")
     args = parser.parse_args(argv)
-    if args.threshold:
-        json.dump(tune_threshold(args.folder, args.enroll), sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return 0
 
     recs = scan_folder(args.folder)
     if args.tests_below is not None:

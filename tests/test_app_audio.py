@@ -24,7 +24,8 @@ def app() -> AppTest:
 
 
 def texts(elements) -> list[str]:
-    return [e.value for e in elements]
+    """The elements' text as people read it (Markdown escapes removed)."""
+    return [e.value.replace("\\", "") for e in elements]
 
 
 def _expected_pair(kind: str) -> tuple[str, str]:
@@ -56,20 +57,33 @@ def test_default_page_compares_the_samples_with_the_speech_embedding(app):
 
 
 def test_wake_word_defaults_match_and_find(app):
-    assert any(s.startswith("Match: distance") for s in texts(app.success))
-    found = next(s for s in texts(app.success) if s.startswith("Found at"))
-    start, end = (float(x) for x in found.split("Found at ")[1].split(" s")[0].split("–"))
+    assert any(s.startswith("hey_marvin_6.wav: Match, distance") for s in texts(app.success))
+    assert "**1 accepted, 0 rejected** (threshold 0.74)." in texts(app.markdown)
+    assert "Found 1 time (threshold 0.74)." in texts(app.success)
+    found = next(c.value for c in app.caption if c.value.startswith("1. "))
+    start, end = (float(x) for x in found[3:].split(" s")[0].split("–"))
     assert start == pytest.approx(MANIFEST["long"]["wake_start"], abs=0.1)
     assert end == pytest.approx(MANIFEST["long"]["wake_end"], abs=0.1)
+    # the closest other speech is named, with its margin, and warned about
+    assert any("Closest other speech: “hey Mar" in c.value for c in app.caption)
+    assert any(w.startswith("Other speech comes close") for w in texts(app.warning))
+
+
+def test_many_clips_are_tested_at_once(app):
+    samples = app.multiselect(key="audio.wake.test_samples")
+    samples.set_value(["hey_marvin_6.wav", "good_morning.wav", "room_us_160wpm.wav"]).run()
+    assert "**1 accepted, 2 rejected** (threshold 0.74)." in texts(app.markdown)
+    assert any(s.startswith("good_morning.wav: No match, distance") for s in texts(app.warning))
+    assert not app.exception
 
 
 def test_other_phrase_is_rejected_and_threshold_moves(app):
-    app.selectbox(key="audio.wake.test_sample").set_value("good_morning.wav").run()
-    assert any(s.startswith("No match: distance") for s in texts(app.warning))
-    app.selectbox(key="audio.wake.test_sample").set_value("hey_marvin_6.wav").run()
+    app.multiselect(key="audio.wake.test_samples").set_value(["good_morning.wav"]).run()
+    assert any(s.startswith("good_morning.wav: No match, distance") for s in texts(app.warning))
+    app.multiselect(key="audio.wake.test_samples").set_value(["hey_marvin_6.wav"]).run()
     slider = next(s for s in app.slider if s.key.startswith("audio.wake.threshold."))
     slider.set_value(0.1).run()
-    assert any(s.startswith("No match: distance") for s in texts(app.warning))
+    assert any(s.startswith("hey_marvin_6.wav: No match, distance") for s in texts(app.warning))
     assert any(s.startswith("Not found: the closest stretch") for s in texts(app.warning))
     assert not app.exception
 
@@ -94,6 +108,7 @@ def test_too_few_clips_and_templates_say_what_to_do(app):
     assert "Pick or add at least two clips to compare them." in texts(app.info)
     app.checkbox(key="audio.wake.use_samples").uncheck().run()
     assert "Enroll at least 3 recordings of the wake word (0 so far)." in texts(app.info)
+    assert "Enroll the wake word first; your clips wait here." in texts(app.info)
     assert not app.exception
 
 

@@ -13,10 +13,11 @@ Dataset's scheme). Recordings with ``index < enroll`` are templates, the rest ar
   (``scripts/tune_audio.py``), so these are the figures of a speaker the settings never
   saw.
 * Wake word: each label in turn is the wake word. For each speaker, that label's templates
-  are enrolled (:func:`dtwcore.audio.wake.enroll`) and all of the speaker's tests are
-  scored by their distance to the nearest of them. Reported per label: the equal error rate
-  of that distance pooled over speakers, and the false-reject and false-accept rates at
-  each enrollment's own calibrated threshold (what the app would decide).
+  are enrolled (:func:`dtwcore.audio.wake.enroll`: each template's distances divided by
+  a low quantile of its distances to the bundled negatives) and all of the speaker's
+  tests are scored by their scaled distance to the nearest of them. Reported per label:
+  the equal error rate of that score pooled over speakers, and the false-reject and
+  false-accept rates at the calibrated threshold (what the app would decide).
 
 Features of every recording are computed once; all distances come from one call of
 :func:`dtwcore.dtw_pairwise` (vectorised and parallel).
@@ -41,7 +42,8 @@ from dtwcore.audio.features import (
     read_audio,
     settings_of,
 )
-from dtwcore.audio.wake import calibrate_threshold, equal_error_rate
+from dtwcore.audio.negatives import negatives
+from dtwcore.audio.wake import SCALE_QUANTILE, THRESHOLDS, equal_error_rate
 from dtwcore.distance import check_stretch
 
 __all__ = ["Recording", "evaluate", "scan_folder", "speaker_figures"]
@@ -213,7 +215,15 @@ def evaluate(
         if (~own).any():
             cross[str(spk)] = _accuracy(D[rows][:, ~own], q_lab[rows], t_lab[~own])
 
-    wake = _wake_word(D, q_lab, q_spk, t_lab, t_spk, tmpl, feats, stretch, settings)
+    N = distance_matrix(
+        list(negatives(settings.kind).features),
+        [feats[i] for i in tmpl],
+        stretch=stretch,
+        length_norm=settings.length_norm,
+    )
+    wake = _wake_word(
+        D / np.quantile(N, SCALE_QUANTILE, axis=0)[None, :], q_lab, q_spk, t_lab, t_spk, settings
+    )
     names = [str(x) for x in np.unique(speakers)]
     folds = {
         spk: speaker_figures(D, q_lab, q_spk, t_lab, t_spk, spk, [o for o in names if o != spk])
@@ -262,51 +272,40 @@ def _mean_folds(folds: dict[str, dict[str, float | None]]) -> dict[str, float | 
 
 
 def _wake_word(
-    D: np.ndarray,
+    S: np.ndarray,
     q_lab: np.ndarray,
     q_spk: np.ndarray,
     t_lab: np.ndarray,
     t_spk: np.ndarray,
-    tmpl: np.ndarray,
-    feats: list[np.ndarray],
-    stretch: float | None,
     settings: FeatureSettings,
 ) -> dict[str, Any]:
-    """Per-label equal error rate and error rates at the calibrated thresholds."""
+    """Per-label equal error rate and error rates at the calibrated threshold.
+
+    ``S`` [shape=(tests, templates)] holds scaled scores: each template's distances divided
+    by a low quantile of its distances to the bundled negatives, as
+    :func:`dtwcore.audio.wake.enroll` calibrates.
+    """
+    threshold = THRESHOLDS[settings.kind]
     per_label: dict[str, dict[str, float]] = {}
     for label in np.unique(t_lab):
         genuine, impostor = [], []
-        rejects = accepts = n_gen = n_imp = 0
         for spk in np.unique(q_spk):
             cols = np.flatnonzero((t_lab == label) & (t_spk == spk))
             rows = q_spk == spk
-            score = D[rows][:, cols].min(axis=1)
+            score = S[rows][:, cols].min(axis=1)
             is_word = q_lab[rows] == label
             genuine.append(score[is_word])
             impostor.append(score[~is_word])
-            if cols.size >= 2:
-                T = distance_matrix(
-                    [feats[tmpl[c]] for c in cols],
-                    stretch=stretch,
-                    length_norm=settings.length_norm,
-                )
-                np.fill_diagonal(T, np.inf)
-                threshold = calibrate_threshold(T.min(axis=1), settings.kind)
-                rejects += int(np.sum(score[is_word] > threshold))
-                accepts += int(np.sum(score[~is_word] <= threshold))
-                n_gen += int(is_word.sum())
-                n_imp += int((~is_word).sum())
-        eer, _ = equal_error_rate(np.concatenate(genuine), np.concatenate(impostor))
-        entry = {"eer": eer}
-        if n_gen and n_imp:
-            entry["false_reject"] = rejects / n_gen
-            entry["false_accept"] = accepts / n_imp
-        per_label[str(label)] = entry
+        g, i = np.concatenate(genuine), np.concatenate(impostor)
+        per_label[str(label)] = {
+            "eer": equal_error_rate(g, i)[0],
+            "false_reject": float(np.mean(g > threshold)),
+            "false_accept": float(np.mean(i <= threshold)),
+        }
     summary: dict[str, Any] = {
-        "eer": float(np.mean([v["eer"] for v in per_label.values()])),
+        key: float(np.mean([v[key] for v in per_label.values()]))
+        for key in ("eer", "false_reject", "false_accept")
     }
-    if all("false_reject" in v for v in per_label.values()):
-        summary["false_reject"] = float(np.mean([v["false_reject"] for v in per_label.values()]))
-        summary["false_accept"] = float(np.mean([v["false_accept"] for v in per_label.values()]))
+    summary["threshold"] = threshold
     summary["per_label"] = per_label
     return summary

@@ -33,6 +33,7 @@ is not penalised for having more frames to add up.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import math
 import struct
@@ -289,23 +290,57 @@ class Utterance:
         return FEATURES[self.kind].hop_seconds
 
 
-def _wav_is_truncated(data: bytes) -> bool:
-    """True when a RIFF/WAVE file declares more audio data than it holds."""
+def _wav_data_sizes(data: bytes) -> tuple[int, int] | None:
+    """(bytes of audio the RIFF/WAVE header declares, bytes the file holds), else None."""
     if len(data) < 12 or data[:4] not in (b"RIFF", b"RIFX") or data[8:12] != b"WAVE":
-        return False
+        return None
     endian = "<" if data[:4] == b"RIFF" else ">"
     pos = 12
     while pos + 8 <= len(data):
         chunk = data[pos : pos + 4]
         (size,) = struct.unpack(endian + "I", data[pos + 4 : pos + 8])
         if chunk == b"data":
-            return size != 0xFFFFFFFF and pos + 8 + size > len(data)
+            return (size, len(data) - pos - 8) if size != 0xFFFFFFFF else None
         pos += 8 + size + (size & 1)
-    return False
+    return None
 
 
-def _decode(data: bytes, name: str, max_seconds: float) -> tuple[np.ndarray, int, int, bool]:
-    """Decode up to ``max_seconds``; return (samples (n, channels), rate, channels, cut)."""
+DAMAGED_KEEP = 0.75
+"""A damaged or cut-off file is decoded as far as it goes when at least this share of the
+audio its header declares is there (and a note says how much was lost); below it, it is
+refused."""
+_BLOCK = 1024
+
+
+def _read_blocks(f: sf.SoundFile, frames: int) -> tuple[np.ndarray, bool]:
+    """Read up to ``frames`` frames in blocks; stop at the first decoding error.
+
+    Returns the samples read [shape=(n, channels)] and whether an error stopped it.
+    """
+    blocks, got = [], 0
+    while got < frames:
+        try:
+            block = f.read(frames=min(_BLOCK, frames - got), dtype="float32", always_2d=True)
+        except RuntimeError:  # libsndfile's decoding errors
+            return _stack(blocks, f.channels), True
+        if block.shape[0] == 0:
+            break
+        blocks.append(block)
+        got += block.shape[0]
+    return _stack(blocks, f.channels), False
+
+
+def _stack(blocks: list[np.ndarray], channels: int) -> np.ndarray:
+    return np.concatenate(blocks) if blocks else np.zeros((0, channels), dtype=np.float32)
+
+
+def _decode(
+    data: bytes, name: str, max_seconds: float
+) -> tuple[np.ndarray, int, int, bool, str | None]:
+    """Decode up to ``max_seconds``.
+
+    Returns (samples (n, channels), rate, channels, cut, damage note or None).
+    """
     try:
         with sf.SoundFile(io.BytesIO(data)) as f:
             rate, channels, declared, fmt = f.samplerate, f.channels, f.frames, f.format
@@ -315,7 +350,7 @@ def _decode(data: bytes, name: str, max_seconds: float) -> tuple[np.ndarray, int
                     "is needed for speech. Record or export it at a higher rate."
                 )
             limit = int(max_seconds * rate)
-            samples = f.read(frames=limit + 1, dtype="float32", always_2d=True)
+            samples, broken = _read_blocks(f, limit + 1)
     except AudioError:
         raise
     except RuntimeError as exc:  # libsndfile's errors are RuntimeErrors
@@ -330,14 +365,32 @@ def _decode(data: bytes, name: str, max_seconds: float) -> tuple[np.ndarray, int
     samples = samples[:limit]
     # MP3 headers only estimate the length (variable bit rates), so allow more slack there.
     slack = 0.5 if fmt == "MP3" else 0.95
-    short_of_header = declared > 0 and samples.shape[0] < min(limit, declared) * slack
-    if short_of_header or _wav_is_truncated(data):
-        raise AudioError(
-            f"{name} is incomplete: the file ends before its audio does. Export or record it again."
-        )
+    sizes = _wav_data_sizes(data)
+    if sizes is not None and sizes[0] > sizes[1] > 0 and declared > 0:
+        declared = round(declared * sizes[0] / sizes[1])  # what the header promised
+    expected = min(limit, declared) if declared > 0 else 0
+    short_of_header = expected > 0 and samples.shape[0] < expected * slack
+    note = None
+    if broken or short_of_header or (sizes is not None and sizes[0] > sizes[1]):
+        if expected > 0 and samples.shape[0] >= DAMAGED_KEEP * expected:
+            lost = (expected - samples.shape[0]) / rate
+            note = (
+                f"{name} is damaged at the end: the last {lost:.2f} s "
+                f"({100 * lost * rate / expected:.0f} % of it) could not be decoded; the "
+                f"{samples.shape[0] / rate:.2f} s before that are used."
+            )
+        elif broken:
+            raise AudioError(
+                f"{name} is damaged or incomplete and cannot be decoded. Export or record it again."
+            )
+        else:
+            raise AudioError(
+                f"{name} is incomplete: the file ends before its audio does. Export or record "
+                "it again."
+            )
     if not np.isfinite(samples).all():
         raise AudioError(f"{name} is damaged: it contains invalid sample values.")
-    return samples, rate, channels, cut
+    return samples, rate, channels, cut, note
 
 
 def load_audio(data: bytes, name: str, *, max_seconds: float = MAX_CLIP_SECONDS) -> Clip:
@@ -360,8 +413,9 @@ def load_audio(data: bytes, name: str, *, max_seconds: float = MAX_CLIP_SECONDS)
     Raises
     ------
     AudioError
-        Empty, not audio, damaged or incomplete, too large, too low a sample rate, silent,
-        or almost no sound.
+        Empty, not audio, damaged or incomplete beyond :data:`DAMAGED_KEEP` of its declared
+        length (less damage is decoded as far as it goes, with a note saying how much was
+        lost), too large, too low a sample rate, silent, or almost no sound.
 
     Examples
     --------
@@ -379,7 +433,7 @@ def load_audio(data: bytes, name: str, *, max_seconds: float = MAX_CLIP_SECONDS)
             f"{name} is {len(data) / 1024 / 1024:.0f} MB; files up to {MAX_FILE_MB} MB "
             "are accepted. Use a shorter recording."
         )
-    raw, rate, channels, cut = _decode(data, name, max_seconds)
+    raw, rate, channels, cut, damage = _decode(data, name, max_seconds)
     if raw.shape[0] == 0:
         raise AudioError(f"{name} contains no audio samples.")
     # Float files may hold samples far beyond ±1: clip first, so mixing cannot overflow.
@@ -390,9 +444,9 @@ def load_audio(data: bytes, name: str, *, max_seconds: float = MAX_CLIP_SECONDS)
     mono = np.ascontiguousarray(np.clip(mono, -1.0, 1.0), dtype=np.float32)
     if float(np.max(np.abs(mono))) < SILENCE_PEAK:
         raise AudioError(f"{name} is silent: it contains no sound. Record it again, closer.")
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = (damage,) if damage else ()
     if cut:
-        notes = (
+        notes += (
             f"{name} is longer than {max_seconds:g} s; only the first {max_seconds:g} s are used.",
         )
     start, end = trim_silence(mono)
@@ -502,7 +556,22 @@ def embedding_frames(
     """
     pad = np.zeros(round(settings.pad_seconds * SAMPLE_RATE), dtype=np.float32)
     y = np.concatenate([pad, np.asarray(samples, dtype=np.float32), pad])
-    return embed(y, shifts=settings.shifts if shifts is None else shifts)
+    shifts = settings.shifts if shifts is None else shifts
+    key = (hashlib.sha1(y.tobytes()).digest(), shifts)
+    frames = _FRAMES.get(key)
+    if frames is None:
+        frames = embed(y, shifts=shifts)
+        frames.flags.writeable = False
+        if len(_FRAMES) >= _FRAMES_KEPT:
+            _FRAMES.pop(next(iter(_FRAMES)))
+        _FRAMES[key] = frames
+    return frames
+
+
+_FRAMES: dict[tuple[bytes, int], np.ndarray] = {}
+"""Model frames of recently embedded signals (a stream scored against several wake words
+is embedded once), oldest first."""
+_FRAMES_KEPT = 128
 
 
 def features(
@@ -668,24 +737,26 @@ def distance_matrix(
     return raw / np.sqrt(_length(nx[:, None], ny[None, :], length_norm))
 
 
-def _resample_frames(F: np.ndarray, length: int) -> np.ndarray:
-    """Linear interpolation of feature frames [shape=(n, d)] to ``length`` frames."""
-    old = np.linspace(0.0, 1.0, F.shape[0])
-    new = np.linspace(0.0, 1.0, length)
-    return np.stack([np.interp(new, old, F[:, k]) for k in range(F.shape[1])], axis=1)
+def euclidean_matrix(
+    X: Sequence[np.ndarray],
+    Y: Sequence[np.ndarray] | None = None,
+    *,
+    length_norm: Literal["sum", "max"] = "sum",
+) -> np.ndarray:
+    """Distances along the even stretch: no warping, each clip stretched evenly to the other.
 
-
-def euclidean_matrix(X: Sequence[np.ndarray], Y: Sequence[np.ndarray] | None = None) -> np.ndarray:
-    """Euclidean distances after stretching each pair linearly to equal length.
-
-    Each pair is resampled to the longer of its two lengths L, and the distance is
-    ``sqrt(sum of squared frame differences / (2 L))``, on the same scale as
-    :func:`distance_matrix` (for equal lengths the diagonal path gives exactly this).
+    Each frame of the longer clip of a pair is matched with the frame at the same relative
+    position in the shorter one (``round(i * (short - 1) / (long - 1))``), and the squared
+    frame differences along that one path are summed and divided exactly as
+    :func:`distance_matrix` divides the DTW cost. The even stretch is one of the paths DTW
+    chooses from, so a DTW distance is never above it: the gap is what warping buys.
 
     Parameters
     ----------
     X : list of N arrays [shape=(n_i, d)]
     Y : list of M arrays [shape=(m_j, d)], optional; defaults to X.
+    length_norm : {"sum", "max"}
+        As in :func:`distance_matrix`.
 
     Returns
     -------
@@ -695,9 +766,13 @@ def euclidean_matrix(X: Sequence[np.ndarray], Y: Sequence[np.ndarray] | None = N
     out = np.empty((len(X), len(Y)))
     for i, a in enumerate(X):
         for j, b in enumerate(Y):
-            length = max(a.shape[0], b.shape[0])
-            diff = _resample_frames(a, length) - _resample_frames(b, length)
-            out[i, j] = math.sqrt(float(np.sum(diff * diff)) / (2 * length))
+            n, m = a.shape[0], b.shape[0]
+            steps = max(n, m)
+            ia = np.round(np.arange(steps) * ((n - 1) / max(steps - 1, 1))).astype(np.int64)
+            ib = np.round(np.arange(steps) * ((m - 1) / max(steps - 1, 1))).astype(np.int64)
+            diff = a[ia] - b[ib]
+            length = float(_length(np.array(n), np.array(m), length_norm))
+            out[i, j] = math.sqrt(float(np.sum(diff * diff)) / length)
     return out
 
 

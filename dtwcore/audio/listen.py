@@ -2,8 +2,9 @@
 
 A :class:`Listener` keeps the last few seconds of what it was fed, rescores them every
 :data:`STEP_SECONDS` with :func:`dtwcore.audio.wake.score_trace`, appends the new part of
-the score trace, and reports one detection per dip below the threshold with a cooldown
-(:func:`dtwcore.audio.wake.detections`), so one utterance fires once. Times are seconds
+the score trace, and searches them as Find does (:func:`dtwcore.audio.wake.occurrences`:
+candidate spans scored as clips against the calibrated threshold); each occurrence is
+reported once, with a cooldown, so one utterance fires once. Times are seconds
 since the first sample fed.
 """
 
@@ -13,7 +14,7 @@ import librosa
 import numpy as np
 
 from dtwcore.audio.features import SAMPLE_RATE
-from dtwcore.audio.wake import Trace, WakeWord, detections, score_trace
+from dtwcore.audio.wake import Trace, WakeWord, occurrences, score_trace
 
 __all__ = [
     "COOLDOWN_SECONDS",
@@ -80,6 +81,7 @@ class Listener:
         self._times: list[np.ndarray] = []
         self._distances: list[np.ndarray] = []
         self._last = -np.inf
+        self._heard: list[tuple[float, float]] = []
         self.first_sound: float | None = None
         """When the first sample above :data:`SOUND_LEVEL` arrived (seconds), if yet."""
 
@@ -123,6 +125,10 @@ class Listener:
             self._times.append(times[new])
             self._distances.append(trace.distances[new])
             self._last = float(times[new].max())
+        for o in occurrences(self.wake, self._buffer, self.threshold, chunk_seconds=WINDOW_SECONDS):
+            end = start + o.end_seconds
+            if not self._heard or end - self._heard[-1][0] >= self.cooldown:
+                self._heard.append((end, o.distance))
         return True
 
     @property
@@ -133,5 +139,5 @@ class Listener:
         return Trace(np.concatenate(self._times), np.concatenate(self._distances))
 
     def detections(self) -> list[tuple[float, float]]:
-        """(time, distance) of every detection so far."""
-        return detections(self.trace, self.threshold, cooldown=self.cooldown)
+        """(time, distance) of every detection so far: when the phrase ended (seconds)."""
+        return list(self._heard)

@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "score": "dtwcore.cli.score",
     "sweep": "dtwcore.cli.sweep",
     "audio-eval": "dtwcore.cli.audio",
+    "wake-eval": "dtwcore.cli.wake",
     "shapes": "dtwcore.cli.shapes",
     "analogues-backtest": "dtwcore.cli.analogues",
     "mix": "dtwcore.cli.mix",

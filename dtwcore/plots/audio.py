@@ -4,7 +4,7 @@ Colours come from :mod:`dtwcore.plots`: the first clip of a pair and the wake-wo
 templates are TARGET_COLOR, the selected (second) clip or the clip under test
 SELECTED_COLOR, matches ACCENT_COLOR, the warping path and its connectors PATH_COLOR,
 thresholds REFERENCE_COLOR and trimmed silence OTHER_COLOR. Time axes are in seconds, DTW
-axes in 10 ms frames.
+axes in the features' frames.
 """
 
 from __future__ import annotations
@@ -137,7 +137,13 @@ def distance_matrix_figure(
 
 
 def cost_path_figure(
-    cost: np.ndarray, path: np.ndarray, name_a: str, name_b: str, *, height: int = 520
+    cost: np.ndarray,
+    path: np.ndarray,
+    name_a: str,
+    name_b: str,
+    *,
+    hop_seconds: float = 0.01,
+    height: int = 520,
 ) -> go.Figure:
     """Accumulated-cost matrix with the optimal warping path drawn over it.
 
@@ -150,13 +156,16 @@ def cost_path_figure(
     path : np.ndarray [shape=(K, 2)]
         Matched frame pairs (i in A, j in B).
     name_a, name_b : str
+    hop_seconds : float
+        Time between two frames (seconds), for the axis titles.
     height : int
     """
+    unit = f"frames of {hop_seconds * 1000:g} ms"
     return cost_matrix_figure(
         cost,
         path,
-        x_title=f"B: {name_b} (frames of 10 ms)",
-        y_title=f"A: {name_a} (frames of 10 ms)",
+        x_title=f"B: {name_b} ({unit})",
+        y_title=f"A: {name_a} ({unit})",
         x_step="B frame",
         y_step="A frame",
         height=height,
@@ -260,14 +269,15 @@ def dtw_vs_euclidean_figure(
     names : list of N str
         The other clips.
     dtw, euclidean : np.ndarray [shape=(N,)]
-        Length-normalised DTW and Euclidean (after stretching to equal length) distances.
+        Length-normalised DTW distances, and the same along the even stretch (no
+        warping; divided the same way, so never below DTW).
     reference : str
         The clip they are measured from.
     height : int
     """
     fig = go.Figure()
     fig.add_trace(
-        go.Bar(x=list(names), y=euclidean, name="Euclidean (stretched to equal length)",
+        go.Bar(x=list(names), y=euclidean, name="no warping (even stretch)",
                marker_color=OTHER_COLOR, texttemplate="%{y:.2f}", textposition="outside")
     )  # fmt: skip
     fig.add_trace(

@@ -1,0 +1,277 @@
+"""How far a wake word can be trusted: the several-voices protocol behind ``wake-eval``.
+
+The folder holds one sub-folder of takes per phrase (WAV, FLAC, OGG, MP3; any names), e.g.
+takes of "computer" from many people in ``computer/``. For each phrase, ``enrolments``
+times: ``takes`` of its takes are drawn at random and enrolled
+(:func:`dtwcore.audio.wake.enroll`, calibrated on the bundled negatives, never on this
+folder); the phrase's other takes are the positives and every other phrase's takes the
+negatives.
+
+* Clips: true accepts (share of positives at or under the calibrated threshold), false
+  accepts (share of negatives under it), the equal error rate, and the false-accept rate
+  at the threshold that accepts 95 % of the positives; per phrase the mean over its
+  enrolments, and their mean over phrases.
+* Streams: all takes one after another (0.3 s apart, phrase by phrase) form one stream;
+  for the first ``stream_enrolments`` enrolments of each phrase the stream is searched as
+  Find and Listen search it (:func:`dtwcore.audio.wake.occurrences`). A positive take is
+  detected when an occurrence overlaps it; an occurrence that overlaps none of the
+  phrase's takes is a false accept. The negative hours are the stream's length outside
+  the phrase's takes, summed over the enrolments searched.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.stats import chi2
+
+from dtwcore.audio.features import (
+    SAMPLE_RATE,
+    AudioError,
+    Utterance,
+    default_kind,
+    distance_matrix,
+    prepare,
+    read_audio,
+    settings_of,
+)
+from dtwcore.audio.negatives import negatives
+from dtwcore.audio.wake import SCALE_QUANTILE, THRESHOLDS, enroll, equal_error_rate, occurrences
+
+__all__ = ["AUDIO_SUFFIXES", "GAP_SECONDS", "scan_phrases", "wake_eval"]
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
+GAP_SECONDS = 0.3
+"""Silence between two takes in the evaluation stream (seconds)."""
+
+
+def scan_phrases(folder: str | Path) -> dict[str, list[Path]]:
+    """Phrase name -> its audio files, one sub-folder per phrase, sorted by name.
+
+    Raises
+    ------
+    ValueError
+        Not a folder, or fewer than two sub-folders with audio files.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise ValueError(f"{folder} is not a folder")
+    phrases = {}
+    for sub in sorted(p for p in root.iterdir() if p.is_dir()):
+        files = sorted(f for f in sub.iterdir() if f.suffix.lower() in AUDIO_SUFFIXES)
+        if files:
+            phrases[sub.name] = files
+    if len(phrases) < 2:
+        raise ValueError(
+            f"{folder} needs two or more sub-folders of takes, one per phrase "
+            f"({', '.join(AUDIO_SUFFIXES)})"
+        )
+    return phrases
+
+
+def _far_at(genuine: np.ndarray, impostor: np.ndarray, rate: float) -> float:
+    """False-accept rate at the smallest threshold accepting ``rate`` of the genuine scores."""
+    g = np.sort(genuine)
+    threshold = g[max(0, math.ceil(rate * g.size) - 1)]
+    return float(np.mean(impostor <= threshold))
+
+
+def _poisson_upper(count: int, hours: float) -> float:
+    """One-sided 97.5 % (two-sided 95 %) upper bound of a Poisson rate (per hour)."""
+    return float(chi2.ppf(0.975, 2 * (count + 1)) / 2 / hours) if hours > 0 else math.inf
+
+
+def wake_eval(
+    folder: str | Path,
+    *,
+    takes: int = 5,
+    enrolments: int = 10,
+    stream_enrolments: int = 2,
+    seed: int = 0,
+    kind: str | None = None,
+    max_takes: int | None = None,
+) -> dict[str, Any]:
+    """Run the protocol on a folder of phrases (see the module docstring).
+
+    Parameters
+    ----------
+    folder : path
+        One sub-folder of takes per phrase.
+    takes : int >= 3
+        Takes enrolled per enrolment.
+    enrolments : int >= 1
+        Random enrolments per phrase.
+    stream_enrolments : int >= 0
+        Of those, how many also search the stream (0: no stream figures).
+    seed : int
+        Random seed of the enrolments.
+    kind : {"embedding", "mfcc", "envelope"}, optional
+        Features; defaults to :func:`dtwcore.audio.default_kind`.
+    max_takes : int, optional
+        Use at most this many takes per phrase (drawn at random), for a quick run.
+
+    Returns
+    -------
+    dict, JSON-ready: ``mean`` (``tar``, ``far``, ``far_at_95``, ``eer``, 0..1),
+    ``per_phrase`` (the same per phrase, with counts), ``stream`` (``hit_rate``,
+    ``fa_per_hour`` with its 95 % upper bound, ``negative_hours``, counts), ``skipped``
+    (files that could not be used, with the reason) and timings in seconds.
+
+    Raises
+    ------
+    ValueError
+        Bad folder or arguments, or a phrase with too few usable takes.
+    """
+    for name, value, low in (("takes", takes, 3), ("enrolments", enrolments, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"--{name} must be a whole number of {low} or more, got {value!r}")
+    settings = settings_of(default_kind() if kind is None else kind)
+    rng = np.random.default_rng(seed)
+    phrases = scan_phrases(folder)
+    t0 = time.perf_counter()
+    utts: list[Utterance] = []
+    labels: list[str] = []
+    skipped: dict[str, str] = {}
+    for phrase, files in phrases.items():
+        if max_takes is not None and len(files) > max_takes:
+            files = [files[i] for i in sorted(rng.choice(len(files), max_takes, replace=False))]
+        for path in files:
+            try:
+                utts.append(prepare(read_audio(path), settings))
+            except AudioError as exc:
+                skipped[f"{phrase}/{path.name}"] = str(exc)
+                continue
+            labels.append(phrase)
+    lab = np.array(labels)
+    for phrase in phrases:
+        if np.sum(lab == phrase) < takes + 1:
+            raise ValueError(
+                f"phrase {phrase} has {int(np.sum(lab == phrase))} usable takes; "
+                f"{takes + 1} or more are needed ({takes} to enroll, the rest to test)"
+            )
+    t_features = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    draws = {
+        p: [rng.choice(np.flatnonzero(lab == p), takes, replace=False) for _ in range(enrolments)]
+        for p in phrases
+    }
+    used = np.unique(np.concatenate([e for es in draws.values() for e in es]))
+    feats = [u.features for u in utts]
+    opts = {"stretch": settings.stretch, "length_norm": settings.length_norm}
+    D = np.full((len(utts), len(utts)), np.nan)
+    D[:, used] = distance_matrix(feats, [feats[i] for i in used], **opts)
+    N = np.full((len(negatives(settings.kind).features), len(utts)), np.nan)
+    N[:, used] = distance_matrix(
+        list(negatives(settings.kind).features), [feats[i] for i in used], **opts
+    )
+    t_distances = time.perf_counter() - t0
+
+    threshold = THRESHOLDS[settings.kind]
+    per_phrase: dict[str, dict[str, float]] = {}
+    for p, es in draws.items():
+        rows = {"tar": [], "far": [], "far_at_95": [], "eer": []}
+        for E in es:
+            scores = (D[:, E] / np.quantile(N[:, E], SCALE_QUANTILE, axis=0)[None, :]).min(axis=1)
+            pos = scores[np.setdiff1d(np.flatnonzero(lab == p), E)]
+            neg = scores[lab != p]
+            rows["tar"].append(float(np.mean(pos <= threshold)))
+            rows["far"].append(float(np.mean(neg <= threshold)))
+            rows["far_at_95"].append(_far_at(pos, neg, 0.95))
+            rows["eer"].append(equal_error_rate(pos, neg)[0])
+        per_phrase[p] = {k: float(np.mean(v)) for k, v in rows.items()}
+        per_phrase[p]["positives"] = int(np.sum(lab == p) - takes)
+        per_phrase[p]["negatives"] = int(np.sum(lab != p))
+    mean = {
+        k: float(np.mean([v[k] for v in per_phrase.values()]))
+        for k in ("tar", "far", "far_at_95", "eer")
+    }
+
+    t0 = time.perf_counter()
+    stream = (
+        _stream_figures(utts, lab, draws, stream_enrolments, settings.kind)
+        if stream_enrolments > 0
+        else None
+    )
+    t_stream = time.perf_counter() - t0
+    return {
+        "folder": str(folder),
+        "phrases": list(phrases),
+        "takes": len(utts),
+        "enroll": takes,
+        "enrolments_per_phrase": enrolments,
+        "seed": seed,
+        "feature_kind": settings.kind,
+        "threshold": threshold,
+        "mean": mean,
+        "per_phrase": per_phrase,
+        "stream": stream,
+        "skipped": skipped,
+        "seconds": {
+            "features": round(t_features, 1),
+            "distances": round(t_distances, 1),
+            "stream": round(t_stream, 1),
+        },
+    }
+
+
+def _stream_figures(
+    utts: Sequence[Utterance],
+    lab: np.ndarray,
+    draws: dict[str, list[np.ndarray]],
+    per_phrase: int,
+    kind: str,
+) -> dict[str, Any]:
+    """Hit rate and false accepts per hour of the stream path (see the module docstring)."""
+    gap = np.zeros(round(GAP_SECONDS * SAMPLE_RATE), dtype=np.float32)
+    pieces, spans, t = [gap], [], GAP_SECONDS
+    for u in utts:
+        sound = np.asarray(u.sound, dtype=np.float32)
+        spans.append((t, t + sound.shape[0] / SAMPLE_RATE))
+        pieces += [sound, gap]
+        t += (sound.shape[0] + gap.shape[0]) / SAMPLE_RATE
+    samples = np.concatenate(pieces)
+    total = samples.shape[0] / SAMPLE_RATE
+    span = np.array(spans)
+    hits = positives = false_accepts = 0
+    hours = 0.0
+    per: dict[str, dict[str, float]] = {}
+    for p, es in draws.items():
+        mine = np.flatnonzero(lab == p)
+        p_hits = p_pos = p_fa = 0
+        for E in es[:per_phrase]:
+            wake = enroll(
+                [utts[i].features for i in E],
+                [utts[i].name for i in E],
+                kind=kind,
+                sounds=[utts[i].sound for i in E],
+            )
+            found = occurrences(wake, samples)
+            detected = np.zeros(len(utts), dtype=bool)
+            for o in found:
+                over = np.flatnonzero((span[:, 0] < o.end_seconds) & (span[:, 1] > o.start_seconds))
+                detected[over] = True
+                if not np.isin(over, mine).any():
+                    p_fa += 1
+            rest = np.setdiff1d(mine, E)
+            p_hits += int(detected[rest].sum())
+            p_pos += rest.size
+            own = float(np.sum(span[mine, 1] - span[mine, 0])) + GAP_SECONDS * mine.size
+            hours += (total - own) / 3600
+        per[p] = {"hit_rate": p_hits / p_pos, "false_accepts": p_fa}
+        hits, positives, false_accepts = hits + p_hits, positives + p_pos, false_accepts + p_fa
+    return {
+        "hit_rate": hits / positives,
+        "fa_per_hour": false_accepts / hours,
+        "fa_per_hour_95_upper": _poisson_upper(false_accepts, hours),
+        "false_accepts": false_accepts,
+        "negative_hours": hours,
+        "stream_hours": total / 3600,
+        "enrolments": per_phrase * len(draws),
+        "per_phrase": per,
+    }

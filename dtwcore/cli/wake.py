@@ -1,0 +1,69 @@
+"""``python -m dtwcore wake-eval DIR``: how far a wake word can be trusted, clips and streams.
+
+Prints one JSON document (see :func:`dtwcore.audio.wake_eval.wake_eval`) on standard output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from dtwcore.audio.features import FEATURE_KINDS
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the protocol and print the JSON report."""
+    from dtwcore.audio.wake_eval import wake_eval
+
+    report = wake_eval(
+        args.folder,
+        takes=args.enroll,
+        enrolments=args.enrolments,
+        stream_enrolments=args.stream_enrolments,
+        seed=args.seed,
+        kind=args.features,
+        max_takes=args.max_takes,
+    )
+    json.dump(report, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``wake-eval`` command."""
+    parser = subparsers.add_parser(
+        "wake-eval",
+        help="wake-word true and false accepts over a folder of phrases, clips and streams",
+        description=(
+            "Evaluate the wake word on a folder holding one sub-folder of takes per phrase "
+            "(WAV, FLAC, OGG, MP3): random enrolments of each phrase, the phrase's other takes "
+            "as positives and the other phrases' takes as negatives, as clips and as one "
+            "stream. Prints JSON with mean.tar, mean.far, mean.far_at_95, mean.eer, "
+            "per-phrase figures and stream.hit_rate, stream.fa_per_hour, stream.negative_hours."
+        ),
+    )
+    parser.add_argument("folder", metavar="DIR", help="one sub-folder of takes per phrase")
+    parser.add_argument(
+        "--enroll", type=int, default=5, help="takes enrolled per enrolment (default 5)"
+    )
+    parser.add_argument(
+        "--enrolments", type=int, default=10, help="random enrolments per phrase (default 10)"
+    )
+    parser.add_argument(
+        "--stream-enrolments",
+        type=int,
+        default=2,
+        help="of those, how many also search the stream (default 2; 0 skips the stream)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--max-takes", type=int, default=None, help="at most this many takes per phrase"
+    )
+    parser.add_argument(
+        "--features",
+        choices=list(FEATURE_KINDS),
+        default=None,
+        help="feature kind (default: the embedding where its runtime loads, else mfcc)",
+    )
+    parser.set_defaults(func=_run)

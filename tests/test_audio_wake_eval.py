@@ -1,0 +1,86 @@
+"""``python -m dtwcore wake-eval DIR``: the several-voices protocol on a small folder of phrases
+made from fsdd-dev (three digits, two speakers, as one folder per phrase)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from dtwcore.audio.wake import THRESHOLDS
+from dtwcore.audio.wake_eval import GAP_SECONDS, scan_phrases
+from dtwcore.cli import main
+
+from .conftest import ROOT
+
+FSDD = ROOT / "data" / "fsdd-dev"
+WORDS = {"0": "zero", "1": "one", "7": "seven"}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    root = tmp_path_factory.mktemp("phrases")
+    for digit, word in WORDS.items():
+        (root / word).mkdir()
+        for speaker in ("george", "lucas"):
+            for k in range(4):
+                shutil.copy(FSDD / f"{digit}_{speaker}_{k}.wav", root / word)
+    (root / "notes").mkdir()  # no audio: not a phrase
+    (root / "notes" / "readme.txt").write_text("not audio")
+    return root
+
+
+@pytest.fixture(scope="module")
+def report(folder):
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["wake-eval", str(folder), "--enrolments", "3", "--stream-enrolments", "1"])
+    assert code == 0
+    return json.loads(out.getvalue())
+
+
+def test_phrases_are_the_sub_folders_with_audio(folder):
+    phrases = scan_phrases(folder)
+    assert list(phrases) == ["one", "seven", "zero"]
+    assert all(len(files) == 8 for files in phrases.values())
+
+
+def test_the_report_has_the_figures_the_issue_names(report):
+    assert report["phrases"] == ["one", "seven", "zero"] and report["takes"] == 24
+    assert report["threshold"] == THRESHOLDS["embedding"]
+    per = report["per_phrase"]
+    for key in ("tar", "far", "far_at_95", "eer"):
+        assert 0.0 <= report["mean"][key] <= 1.0
+        assert report["mean"][key] == pytest.approx(np.mean([v[key] for v in per.values()]))
+    assert all(v["positives"] == 3 and v["negatives"] == 16 for v in per.values())
+    # three clearly different words said by two real speakers: everything right
+    assert report["mean"]["tar"] >= 0.85 and report["mean"]["far"] <= 0.05
+    assert report["mean"]["eer"] <= 0.1
+
+
+def test_the_stream_figures(report, folder):
+    stream = report["stream"]
+    assert stream["enrolments"] == 3
+    assert 0.0 <= stream["hit_rate"] <= 1.0 and stream["hit_rate"] >= 0.6
+    # negative hours: per enrolment, the stream less the phrase's own takes and gaps
+    assert stream["negative_hours"] < 3 * stream["stream_hours"]
+    assert stream["negative_hours"] > 3 * stream["stream_hours"] * 0.6
+    assert stream["fa_per_hour"] == pytest.approx(
+        stream["false_accepts"] / stream["negative_hours"]
+    )
+    assert stream["fa_per_hour_95_upper"] > stream["fa_per_hour"]
+    assert GAP_SECONDS == 0.3
+
+
+def test_bad_folders_are_refused_in_words(tmp_path, capsys):
+    assert main(["wake-eval", str(tmp_path / "missing")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    (tmp_path / "only").mkdir()
+    shutil.copy(FSDD / "0_george_0.wav", tmp_path / "only")
+    assert main(["wake-eval", str(tmp_path)]) == 2
+    assert "two or more sub-folders" in capsys.readouterr().err
