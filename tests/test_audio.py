@@ -30,7 +30,6 @@ from dtwcore.audio.features import (
 )
 from dtwcore.audio.wake import (
     SCALE_QUANTILE,
-    THRESHOLDS,
     closest_negative,
     detect,
     enroll,
@@ -259,7 +258,7 @@ def test_align_matches_the_matrix(sentences):
 def test_enrollment_calibrates_a_threshold(wake):
     assert len(wake.templates) == 5 and wake.loo.shape == (5,)
     assert wake.kind == "embedding" and len(wake.sounds) == 5
-    assert wake.threshold == THRESHOLDS["embedding"]
+    assert wake.threshold == FEATURES["embedding"].threshold
     # each template is scaled by a low quantile of its distances to the bundled negatives
     from dtwcore.audio.negatives import negatives
 

@@ -9,7 +9,7 @@ import shutil
 import numpy as np
 import pytest
 
-from dtwcore.audio.wake import THRESHOLDS
+from dtwcore.audio.features import FEATURES
 from dtwcore.audio.wake_eval import GAP_SECONDS, scan_phrases
 from dtwcore.cli import main
 
@@ -52,7 +52,7 @@ def test_phrases_are_the_sub_folders_with_audio(folder):
 
 def test_the_report_has_the_figures_the_issue_names(report):
     assert report["phrases"] == ["one", "seven", "zero"] and report["takes"] == 24
-    assert report["threshold"] == THRESHOLDS["embedding"]
+    assert report["threshold"] == FEATURES["embedding"].threshold
     per = report["per_phrase"]
     for key in ("tar", "far", "far_at_95", "eer"):
         assert 0.0 <= report["mean"][key] <= 1.0

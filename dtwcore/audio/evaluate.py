@@ -43,7 +43,7 @@ from dtwcore.audio.features import (
     settings_of,
 )
 from dtwcore.audio.negatives import negatives
-from dtwcore.audio.wake import SCALE_QUANTILE, THRESHOLDS, equal_error_rate
+from dtwcore.audio.wake import SCALE_QUANTILE, equal_error_rate
 from dtwcore.distance import check_stretch
 
 __all__ = ["Recording", "evaluate", "scan_folder", "speaker_figures"]
@@ -285,7 +285,7 @@ def _wake_word(
     by a low quantile of its distances to the bundled negatives, as
     :func:`dtwcore.audio.wake.enroll` calibrates.
     """
-    threshold = THRESHOLDS[settings.kind]
+    threshold = settings.threshold
     per_label: dict[str, dict[str, float]] = {}
     for label in np.unique(t_lab):
         genuine, impostor = [], []

@@ -10,7 +10,7 @@ speech comes to this template".
 
 This per-template normalisation is the calibration: a template from an unusual voice or
 room, far from everything, gets a large scale, and one that other speech comes close to
-gets a small one, so one threshold per feature kind (:data:`THRESHOLDS`) holds whatever
+gets a small one, so one threshold per feature kind (``FeatureSettings.threshold``) holds whatever
 the enrolment voices are. The rule (which quantile; the threshold) was chosen by
 cross-validation over phrases on a several-voices protocol (``scripts/tune_wake.py``):
 each half of the phrases chose it for the other half.
@@ -56,7 +56,6 @@ __all__ = [
     "REFINE_SHIFTS",
     "SCALE_QUANTILE",
     "STREAM_GATE",
-    "THRESHOLDS",
     "Detection",
     "Finding",
     "Occurrence",
@@ -76,23 +75,6 @@ __all__ = [
 MIN_TEMPLATES = 3
 SCALE_QUANTILE = 0.2
 """A template's scale is this quantile of its distances to the bundled negatives."""
-THRESHOLDS: dict[str, float] = {
-    "embedding": 0.74,
-    "mfcc": 0.82,
-    "envelope": 0.82,
-}
-"""Threshold on the scaled score (distance / the template's scale), per feature kind.
-
-Chosen with the scale's quantile by 2-fold cross-validation over phrases on the "tune"
-protocol (``scripts/make_wake_data.py --set tune``: 10 espeak-ng phrases x 40 voices and
-variants, the 10 fsdd-dev digits x 3 speakers x 14 takes; 10 random 5-take enrolments
-per phrase), minimising missed takes + 5 x false accepts (``scripts/tune_wake.py``). The
-halves chose (10 % quantile, 0.77) and (20 %, 0.74), held out 97.9 % / 0.39 % and
-98.4 % / 0.30 % true / false accepts; all phrases together (20 %, 0.74). MFCC with the
-20 % quantile, same way: 0.82 and 0.83, all 0.82 (87 % / 1.4 %: the MFCC does not reach
-the targets). The envelope (a demonstration of why loudness alone is not enough) shares the MFCC's
-value untuned.
-"""
 STREAM_GATE = 0.85
 """Candidate spans of a recording whose scaled subsequence distance (cost divided by the
 sum of the lengths) is below this are cut out and scored as clips (:func:`occurrences`).
@@ -131,7 +113,7 @@ class WakeWord:
         Each template's scaled score against the other templates (its leave-one-out
         score, copies of it left out): what a new take like it would score.
     threshold : float
-        A clip matches when its scaled score is at most this (:data:`THRESHOLDS`).
+        A clip matches when its scaled score is at most this (the kind's ``threshold``).
     kind : str
         The feature kind the templates were made with (a key of
         :data:`dtwcore.audio.FEATURES`).
@@ -361,7 +343,7 @@ def enroll(
         names=names,
         scales=scales,
         loo=loo,
-        threshold=THRESHOLDS[kind],
+        threshold=FEATURES[kind].threshold,
         kind=kind,
         sounds=tuple(sounds),
         negatives=(N / scales[None, :]).min(axis=1),

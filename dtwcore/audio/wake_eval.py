@@ -41,7 +41,7 @@ from dtwcore.audio.features import (
     settings_of,
 )
 from dtwcore.audio.negatives import negatives
-from dtwcore.audio.wake import SCALE_QUANTILE, THRESHOLDS, enroll, equal_error_rate, occurrences
+from dtwcore.audio.wake import SCALE_QUANTILE, enroll, equal_error_rate, occurrences
 
 __all__ = ["AUDIO_SUFFIXES", "GAP_SECONDS", "scan_phrases", "wake_eval"]
 
@@ -172,7 +172,7 @@ def wake_eval(
     )
     t_distances = time.perf_counter() - t0
 
-    threshold = THRESHOLDS[settings.kind]
+    threshold = settings.threshold
     per_phrase: dict[str, dict[str, float]] = {}
     for p, es in draws.items():
         rows = {"tar": [], "far": [], "far_at_95": [], "eer": []}
