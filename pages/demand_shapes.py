@@ -23,7 +23,7 @@ from dtwcore.sales import PAGE_LIMITS, CatalogError, parse_target
 from dtwcore.shapes import AUTO_K, DEFAULT_ANALOGUES, MIN_KNOWN
 from dtwcore.shapes.clustering import assignments, compared_curves
 from pages.common import sales_data as data
-from pages.common import shapes_data, url_state
+from pages.common import session, shapes_data, url_state
 from pages.common.page_end import end_page
 from pages.common.sales_views import download, md, plot_text
 from pages.common.selection import clicked_data
@@ -50,7 +50,12 @@ st.caption(
 
 # --------------------------------------------------------------------------- inputs
 url_state.read_shapes_address(
-    {"k": "shapes.k", "stretch": "shapes.stretch", "znorm": "shapes.znorm", "shape": PICK},
+    {
+        "k": session.SHAPES_K,
+        "stretch": session.SHAPES_STRETCH,
+        "znorm": session.SHAPES_ZNORM,
+        "shape": PICK,
+    },
     AUTO_K,
 )
 catalog = data.data_sidebar()
@@ -62,13 +67,13 @@ st.sidebar.subheader("Shapes")
 k_choice = st.sidebar.selectbox(
     "Number of shapes",
     ["auto", *range(AUTO_K[0], AUTO_K[1] + 1)],
-    key="shapes.k",
+    key=session.SHAPES_K,
     persist_state="session",
     help=f"'auto' tries {AUTO_K[0]} to {AUTO_K[1]} shapes and keeps the number whose "
     "products sit most clearly in their own shape (the best mean silhouette).",
 )
 stretch = data.stretch_slider(
-    "shapes.stretch",
+    session.SHAPES_STRETCH,
     persist_state="session",
     help="How far in time a week's sales may be moved to line two products up, as a share "
     "of the year: 0.05 on 52 weeks lets a sale move up to 2 weeks.",
@@ -76,7 +81,7 @@ stretch = data.stretch_slider(
 znorm = st.sidebar.toggle(
     "Compare shapes only (z-normalise)",
     value=True,
-    key="shapes.znorm",
+    key=session.SHAPES_ZNORM,
     persist_state="session",
     help="On: only the ups and downs count, not how much is sold. Off: units are compared "
     "as they are, so big sellers form shapes of their own.",
@@ -137,7 +142,7 @@ with tab_shapes:
         st.session_state[PICK] = 0
 
     def _clicked() -> None:
-        shape = clicked_data("shapes.grid")  # the clicked point's shape, from shapes_grid
+        shape = clicked_data(session.SHAPES_GRID)  # the clicked point's shape, from shapes_grid
         if shape:
             st.session_state[PICK] = int(shape[0])
 
@@ -155,7 +160,7 @@ with tab_shapes:
             selected=st.session_state[PICK],
         ),
         config=PLOT_CONFIG,
-        key="shapes.grid",
+        key=session.SHAPES_GRID,
         on_select=_clicked,
         selection_mode="points",
     )
@@ -287,7 +292,7 @@ with tab_new:
     if NEW_WEEKS not in st.session_state:
         st.session_state[NEW_WEEKS] = catalog.values[result.medoids[0], :EXAMPLE_WEEKS]
         example = ids[result.medoids[0]]
-        st.session_state["shapes.new_name"] = f"the first {EXAMPLE_WEEKS} weeks of {example}"
+        st.session_state[session.SHAPES_NEW_NAME] = f"the first {EXAMPLE_WEEKS} weeks of {example}"
     start = np.asarray(st.session_state[NEW_WEEKS], dtype=np.float64)
 
     def _upload(widget_key: str) -> None:
@@ -297,16 +302,16 @@ with tab_new:
         try:
             weeks = parse_target(upload.getvalue(), max_weeks=PAGE_LIMITS.weeks)
         except CatalogError as exc:
-            st.session_state["shapes.new_problem"] = md(f"{upload.name}: {exc}")
+            st.session_state[session.SHAPES_NEW_PROBLEM] = md(f"{upload.name}: {exc}")
             return
         st.session_state[NEW_WEEKS] = weeks
-        st.session_state["shapes.new_name"] = upload.name
-        st.session_state.pop("shapes.new_problem", None)
+        st.session_state[session.SHAPES_NEW_NAME] = upload.name
+        st.session_state.pop(session.SHAPES_NEW_PROBLEM, None)
         st.session_state[NEW_VERSION] = st.session_state.get(NEW_VERSION, 0) + 1
 
     inputs, results = st.columns([1, 3], gap="medium")
     with inputs:
-        name = st.session_state.get("shapes.new_name", "your product")
+        name = st.session_state.get(session.SHAPES_NEW_NAME, "your product")
         st.caption(f"Now: {md(name)}. Edit the units below.")
         edited = st.data_editor(
             pd.DataFrame({"week": [f"W{i}" for i in range(start.size)], "units": start}),
@@ -325,8 +330,8 @@ with tab_new:
             args=(f"shapes.new_upload.{version}",),
             help="One column of numbers, one week per line; a header line is allowed.",
         )
-        if st.session_state.get("shapes.new_problem"):
-            st.error(st.session_state["shapes.new_problem"], icon=":material/error:")
+        if st.session_state.get(session.SHAPES_NEW_PROBLEM):
+            st.error(st.session_state[session.SHAPES_NEW_PROBLEM], icon=":material/error:")
         chosen = st.toggle(
             "Settings chosen on the catalogue",
             value=True,

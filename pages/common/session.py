@@ -29,6 +29,17 @@ SALES_KEEP_NONPOSITIVE = "sales.keep_nonpositive"
 """Rank products whose net units over the weeks compared are 0 or less (bool)."""
 _SALES_ANALYSIS = "sales.analysis"
 
+# Demand Shapes.
+SHAPES_K = "shapes.k"
+SHAPES_STRETCH = "shapes.stretch"
+SHAPES_ZNORM = "shapes.znorm"
+SHAPES_GRID = "shapes.grid"
+"""The small multiples' chart (its click selects a shape)."""
+SHAPES_NEW_NAME = "shapes.new_name"
+"""What the new product is called on screen (str)."""
+SHAPES_NEW_PROBLEM = "shapes.new_problem"
+"""Why the uploaded new product could not be read (str), if it could not."""
+
 
 @dataclass(frozen=True)
 class Range:
