@@ -260,8 +260,8 @@ def test_wake_word_enrolled_from_three_uploads_is_found_in_an_uploaded_recording
     page.get_by_text(_enrollment_caption(uploads), exact=True).wait_for(timeout=90_000)
 
     page.get_by_test_id("stRadio").filter(has_text=manifest["long"]["file"]).get_by_text(
-        "an upload"
-    ).click()
+        "an upload", exact=True
+    ).first.click()
     page.get_by_text("Choose a recording to search.").wait_for()
     find_uploader = page.get_by_test_id("stFileUploader").filter(
         has=page.get_by_text("Recording", exact=True)

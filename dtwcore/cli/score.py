@@ -101,11 +101,6 @@ def _end_progress_first(tables: Iterator[pa.Table], progress: Progress) -> Itera
         yield table
 
 
-def _warn(text: str) -> None:
-    """A warning on stderr, one line: the output is written all the same."""
-    print(f"warning: {text}", file=sys.stderr)
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``score``; return the exit code (errors raise CatalogError / OSError)."""
     if args.spark_master and args.engine != "spark":
@@ -122,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
         parse_weeks(args.weeks, len(reader.weeks))
     leave_out = spec.text if spec.kind == "product" else None
     output = OutputFile(args.out)
+    # Warnings are said once the result is written: a run that ends in an error says only
+    # the error, in one line.
+    warnings: list[str] = []
     progress = Progress(not args.quiet and sys.stderr.isatty())
     progress.close(f"read {os.path.basename(args.input)} as {reader.roles.describe()}")
     try:
@@ -150,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
                 leave_out=leave_out,
                 weeks=args.weeks,
                 keep_nonpositive=args.keep_nonpositive,
-                warn=_warn,
+                warn=warnings.append,
                 progress=progress,
             )
         if args.out == "-":
@@ -160,6 +158,8 @@ def run(args: argparse.Namespace) -> int:
         output.discard()
         progress.close()
         raise
+    for text in warnings:
+        sys.stderr.write(f"warning: {text}\n")
     elapsed = time.monotonic() - started
     where = "standard output" if args.out == "-" else os.path.basename(args.out)
     progress.close(f"done in {elapsed:.1f} s: wrote {written:,} rows to {where}")

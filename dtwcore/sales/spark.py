@@ -554,6 +554,8 @@ def score(
     id_column: str | None = None,
     top: int | None = None,
     options: ReadOptions | None = None,
+    weeks: str | None = None,
+    keep_nonpositive: bool = False,
 ) -> DataFrame:
     """DTW distance of every product to the target, ranked, on Spark.
 
@@ -569,6 +571,9 @@ def score(
     options : layout and column roles (:class:`dtwcore.sales.ReadOptions`)
     top : keep only the ``top`` closest products (every product is still scored, so
         rank and zscore are those of the whole catalogue)
+    weeks : ``FROM:TO``, the weeks compared (default: the last as many as the target has,
+        as the local engine chooses them)
+    keep_nonpositive : rank products whose net units over those weeks are 0 or less
 
     Returns
     -------
@@ -585,7 +590,14 @@ def score(
     options = options_with(options, id_column)
     roles = roles_of(spark_df, options)
     distances = _distances(
-        spark_df, target, stretch=stretch, znorm=znorm, roles=roles, options=options
+        spark_df,
+        target,
+        stretch=stretch,
+        znorm=znorm,
+        roles=roles,
+        options=options,
+        weeks=weeks,
+        keep_nonpositive=keep_nonpositive,
     )
     with _worker_errors():
         stats = distances.agg(
