@@ -12,12 +12,11 @@ features and DTW live in ``dtwcore.audio.features``, ``dtwcore.audio.wake`` and
 
 import hashlib
 import json
-import queue
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import streamlit as st
-from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from dtwcore.audio.features import (
     FEATURE_KINDS,
@@ -37,7 +36,7 @@ from dtwcore.audio.features import (
     load_audio,
     prepare,
 )
-from dtwcore.audio.listen import Listener, pcm_to_mono
+from dtwcore.audio.listen import Listener
 from dtwcore.audio.wake import (
     MIN_TEMPLATES,
     Finding,
@@ -58,6 +57,7 @@ from dtwcore.plots.audio import (
     score_figure,
     waveform_figure,
 )
+from pages.common.microphone import microphone, received
 from pages.common.sales_views import md, plot_text
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "audio"
@@ -68,6 +68,8 @@ WAKE_SAMPLES = HEY_MARVIN[:-1]  # the last one is kept back for testing
 TEST_SAMPLES = HEY_MARVIN[-1:] + [n for n in MANIFEST["clips"] if n not in HEY_MARVIN]
 LONG_SAMPLE = MANIFEST["long"]["file"]
 AUDIO_TYPES = ["wav", "flac", "ogg", "mp3"]
+LISTEN_KEY = "audio.wake.listen"
+LISTEN_STATE = "audio.wake.listen.state"
 
 
 # --------------------------------------------------------------------------- cached work
@@ -163,6 +165,79 @@ def show_clip(utt: Utterance, color: str = TARGET_COLOR) -> None:
         config=PLOT_CONFIG,
     )
     st.audio(utt.clip.samples, sample_rate=SAMPLE_RATE)
+
+
+@dataclass
+class Listening:
+    """The listener of one listening session, for one enrolment and threshold."""
+
+    session: str
+    settings: tuple[str, float]
+    listener: Listener
+    listening: bool = True
+
+
+@st.fragment
+def listen_section(wake: WakeWord, wake_key: str, threshold: float) -> None:
+    """4. Listen: each chunk from the microphone reruns this section only."""
+    st.subheader("4. Listen", anchor=False)
+    st.caption(
+        "Start, then say the wake word now and then: each time it is heard it is marked "
+        "below (once per saying), with the running score. The sound goes straight from "
+        "this browser to this app's server, nowhere else."
+    )
+    if not st.toggle(
+        "Listen on the microphone",
+        key="audio.wake.listen_on",
+        help="Shows the microphone buttons; the browser asks for the microphone when you "
+        "press Start listening.",
+    ):
+        st.session_state.pop(LISTEN_STATE, None)
+        return
+    state: Listening | None = st.session_state.get(LISTEN_STATE)
+    settings = (wake_key, threshold)
+    if state is not None and state.settings != settings:  # a new enrolment or threshold
+        state.settings, received_before = settings, state.listener.received
+        state.listener = Listener(wake, threshold)
+        state.listener.received = received_before
+    problem = None
+    try:
+        got = received(LISTEN_KEY)
+        if got is not None:
+            if state is None or state.session != got.session:  # Start was pressed
+                state = Listening(got.session, settings, Listener(wake, threshold))
+            state.listening = got.listening
+            if got.last >= got.first:
+                state.listener.receive(got.first, got.last, got.samples, got.rate)
+    except ValueError as exc:
+        problem = str(exc)
+    st.session_state[LISTEN_STATE] = state
+    microphone(LISTEN_KEY, None if state is None else (state.session, state.listener.received))
+    if problem:
+        st.error(md(problem), icon=":material/error:")
+    if state is None:
+        return
+    listener, first = state.listener, state.listener.first_sound
+    st.caption(
+        f"{'Listening' if state.listening else 'Stopped'}: {listener.seconds:.1f} s heard"
+        + (f"; first sound at {first:.2f} s." if first is not None else ".")
+    )
+    fired = listener.detections()
+    if fired:
+        st.success(
+            "  \n".join(f"Heard at {t:.2f} s (distance {d:.2f})" for t, d in fired),
+            icon=":material/hearing:",
+        )
+    trace = listener.trace
+    if trace.times.size:
+        st.plotly_chart(
+            profile_figure(
+                trace.distances, threshold, hop_seconds=wake.settings.hop_seconds,
+                times=trace.times,
+            ),
+            config=PLOT_CONFIG,
+            key="audio.wake.listen.trace",
+        )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- page
@@ -581,61 +656,4 @@ with wake_tab:
                 )
 
     if wake is not None:
-        st.subheader("4. Listen", anchor=False)
-        st.caption(
-            "Start, then say the wake word now and then: each time it is heard it is marked "
-            "below (once per saying), with the running score. The sound goes straight from "
-            "this browser to this app's server, nowhere else."
-        )
-        if st.toggle(
-            "Listen on the microphone",
-            key="audio.wake.listen_on",
-            help="Turns the microphone listener on; the browser asks for the microphone "
-            "when you press Start listening.",
-        ):
-            listen = webrtc_streamer(
-                key="audio.wake.listen",
-                mode=WebRtcMode.SENDONLY,
-                audio_receiver_size=512,
-                rtc_configuration={"iceServers": []},
-                media_stream_constraints={"audio": True, "video": False},
-                translations={"start": "Start listening", "stop": "Stop listening"},
-            )
-            status, heard, trace_box = st.empty(), st.empty(), st.empty()
-            if listen.state.playing and listen.audio_receiver is not None:
-                listener = Listener(wake, threshold)
-                drawn = 0
-                while listen.state.playing:
-                    try:
-                        frames = listen.audio_receiver.get_frames(timeout=1)
-                    except queue.Empty:
-                        continue
-                    for frame in frames:
-                        mono = pcm_to_mono(
-                            frame.to_ndarray(),
-                            len(frame.layout.channels),
-                            planar=frame.format.is_planar,
-                        )
-                        listener.feed(mono, frame.sample_rate)
-                    first = listener.first_sound
-                    status.caption(
-                        f"Listening: {listener.seconds:.1f} s heard"
-                        + (f"; first sound at {first:.2f} s." if first is not None else ".")
-                    )
-                    fired = listener.detections()
-                    if fired:
-                        heard.success(
-                            "  \n".join(f"Heard at {t:.2f} s (distance {d:.2f})" for t, d in fired),
-                            icon=":material/hearing:",
-                        )
-                    if listener.seconds - drawn >= 1.0 and listener.trace.times.size:
-                        drawn = listener.seconds
-                        trace = listener.trace
-                        trace_box.plotly_chart(
-                            profile_figure(
-                                trace.distances, threshold, hop_seconds=wake.settings.hop_seconds,
-                                times=trace.times,
-                            ),
-                            config=PLOT_CONFIG,
-                            key=f"audio.wake.listen.trace.{drawn:.2f}",
-                        )  # fmt: skip
+        listen_section(wake, wake_key, threshold)

@@ -399,9 +399,9 @@ def test_listen_marks_each_wake_word_on_a_live_microphone(
     """Chromium's fake microphone plays (in a loop) a recording with "Hey Marvin" twice
     among other speech; the Listen mode, with the sample enrollment, must mark every
     occurrence heard within 0.5 s of where it ends, and nothing else. The fake device
-    starts before the WebRTC connection does, so the page's clock is lined up with the
-    recording's by the first sound each one has (the recording opens with 6 s of room
-    tone, so the connection is up before its first sound)."""
+    starts when the page asks for the microphone, before the capture is wired to it, so
+    the page's clock is lined up with the recording's by the first sound each one has (the
+    recording opens with 6 s of room tone, so the capture runs before its first sound)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     wav = tmp_path / "listen.wav"
     period, ends, onset = _listen_recording(wav)
@@ -421,8 +421,9 @@ def test_listen_marks_each_wake_word_on_a_live_microphone(
         page.get_by_role("tab", name="Wake word").click()
         page.get_by_text("Found 1 time").wait_for(timeout=90_000)
         page.get_by_test_id("stCheckbox").filter(has_text="Listen on the microphone").click()
-        frame = page.frame_locator("iframe[title*='streamlit_webrtc']")
+        frame = page.frame_locator("iframe[title='pages.common.microphone.microphone']")
         frame.get_by_role("button", name="Start listening").click()
+        frame.get_by_text("Microphone on.").wait_for()
         page.wait_for_function(
             """n => { const m = document.body.innerText.match(
                 /Listening: (\\d+\\.\\d+) s heard; first sound at/);
@@ -433,6 +434,8 @@ def test_listen_marks_each_wake_word_on_a_live_microphone(
         text = page.inner_text("body")
         _full_screenshot(page, "audio_listen.png")
         frame.get_by_role("button", name="Stop listening").click()
+        frame.get_by_text("Microphone off.").wait_for()
+        page.get_by_text(re.compile(r"^Stopped: \d+\.\d s heard; first sound at")).wait_for()
     finally:
         context.close()
     heard_for, first = (float(g) for g in LISTENING.search(text).groups())

@@ -5,10 +5,15 @@ A :class:`Listener` keeps the last few seconds of what it was fed, rescores them
 the score trace, and searches them as Find does (:func:`dtwcore.audio.wake.occurrences`:
 candidate spans scored as clips against the calibrated threshold); each occurrence is
 reported once, with a cooldown, so one utterance fires once. Times are seconds
-since the first sample fed.
+since the first sample fed. A browser's microphone arrives as numbered chunks of
+base64 16-bit PCM: :func:`decode_pcm16` reads one, :meth:`Listener.receive` takes each
+chunk once.
 """
 
 from __future__ import annotations
+
+import base64
+import binascii
 
 import librosa
 import numpy as np
@@ -22,7 +27,7 @@ __all__ = [
     "STEP_SECONDS",
     "WINDOW_SECONDS",
     "Listener",
-    "pcm_to_mono",
+    "decode_pcm16",
 ]
 
 STEP_SECONDS = 0.25
@@ -35,26 +40,30 @@ SOUND_LEVEL = 0.03
 """A sample louder than this (about -30 dBFS) marks the first sound heard."""
 
 
-def pcm_to_mono(data: np.ndarray, channels: int, *, planar: bool) -> np.ndarray:
-    """One frame of microphone PCM as mono float samples in [-1, 1].
+def decode_pcm16(text: str) -> np.ndarray:
+    """Base64 text of little-endian 16-bit PCM as mono float samples in [-1, 1].
 
     Parameters
     ----------
-    data : np.ndarray
-        Interleaved ``[shape=(1, n * channels)]`` or planar ``[shape=(channels, n)]``
-        samples, int16 or float.
-    channels : int
-    planar : bool
+    text : str
+        What a browser sends: ``base64`` of the samples' bytes, two per sample.
 
     Returns
     -------
     np.ndarray [shape=(n,), float32]
+
+    Raises
+    ------
+    ValueError
+        When ``text`` is not base64 or does not hold whole 16-bit samples.
     """
-    x = np.asarray(data)
-    scale = 32768.0 if np.issubdtype(x.dtype, np.integer) else 1.0
-    x = x.astype(np.float32) / scale
-    x = x.reshape(channels, -1) if planar else x.reshape(-1, channels).T
-    return np.clip(x.mean(axis=0), -1.0, 1.0)
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("the sound is not base64 text") from exc
+    if len(raw) % 2:
+        raise ValueError("the sound does not hold whole 16-bit samples")
+    return np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
 
 
 class Listener:
@@ -84,6 +93,8 @@ class Listener:
         self._heard: list[tuple[float, float]] = []
         self.first_sound: float | None = None
         """When the first sample above :data:`SOUND_LEVEL` arrived (seconds), if yet."""
+        self.received = 0
+        """The number of the last chunk :meth:`receive` took (0: none yet)."""
 
     @property
     def seconds(self) -> float:
@@ -129,6 +140,54 @@ class Listener:
             end = start + o.end_seconds
             if not self._heard or end - self._heard[-1][0] >= self.cooldown:
                 self._heard.append((end, o.distance))
+        return True
+
+    def receive(self, first: int, last: int, samples: np.ndarray, rate: int) -> bool:
+        """Add chunks ``first`` to ``last`` of a numbered stream, each chunk once.
+
+        A sender that numbers its chunks from 1, all of one length, may send a chunk
+        again until it learns (from :attr:`received`) that it arrived: chunks already
+        taken are skipped. Chunks it had to drop before ``first`` are a gap: the clock
+        moves on by their length (times stay those of the stream) and nothing before the
+        gap is scored with what follows it. The audio is fed :data:`STEP_SECONDS` at a
+        time, so a late batch is scored as often as audio that arrives on time.
+
+        Parameters
+        ----------
+        first, last : int
+            Numbers of the first and last chunk in ``samples`` (``1 <= first <= last``).
+        samples : np.ndarray [shape=(n,)]
+            The chunks one after another: mono samples in [-1, 1] at ``rate`` Hz, ``n``
+            a multiple of ``last - first + 1``.
+        rate : int
+
+        Returns
+        -------
+        bool
+            Whether anything new was fed.
+
+        Raises
+        ------
+        ValueError
+            When the numbers or the length do not fit together.
+        """
+        count = last - first + 1
+        y = np.asarray(samples, dtype=np.float32).ravel()
+        if first < 1 or count < 1 or y.size % count:
+            raise ValueError(f"chunks {first} to {last} cannot be {y.size} samples of equal length")
+        if last <= self.received:
+            return False
+        size = y.size // count
+        missed = first - self.received - 1
+        if missed > 0:
+            self._buffer = np.zeros(0, dtype=np.float32)
+            self._fed += round(missed * size * SAMPLE_RATE / rate)
+            self._scored = self._fed
+        y = y[size * max(-missed, 0) :]
+        self.received = last
+        step = round(STEP_SECONDS * rate)
+        for k in range(0, y.size, step):
+            self.feed(y[k : k + step], rate)
         return True
 
     @property
