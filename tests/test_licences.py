@@ -12,6 +12,8 @@ metadata: ``License-Expression`` (SPDX) first, else its licence classifiers, els
   their code nor a changed copy of it. NOTICE.md must name each of them;
 * strong copyleft (GPL, AGPL, any version) fails: a program that imports a GPL library
   is, for the licence, a work based on it, and could not be distributed under MIT alone;
+* a package whose wheels bundle GPL libraries behind a permissive licence field
+  (:data:`GPL_INSIDE`) fails whatever its metadata says;
 * a licence the metadata does not name fails until someone reads the package's licence
   and enters it, with the version read, in :data:`CHECKED`.
 
@@ -82,6 +84,12 @@ CHECKED = {
     "huey": ("3.5.4", "MIT", "LICENSE in the wheel (Copyright (c) 2017 Charles Leifer)"),
     # Only the generic classifier "License :: OSI Approved".
     "skops": ("0.16.0", "MIT", "LICENSE in the wheel (Copyright (C) 2021 Hugging Face Inc.)"),
+}
+
+# Packages whose metadata names a permissive licence but whose binary wheels bundle GPL
+# libraries (metadata does not describe native libraries): never in the runtime.
+GPL_INSIDE = {
+    "av": "PyAV's Linux wheels include FFmpeg linked with libx264 and libx265 (GPL-2.0+)",
 }
 
 
@@ -223,6 +231,12 @@ def test_every_runtime_licence_lets_the_project_ship_under_mit(
         elif verdict == UNKNOWN:
             problems.append(f"{name} {version}: {says!r} names no licence; read it, add to CHECKED")
     assert problems == []
+
+
+def test_no_runtime_wheel_bundles_gpl_libraries(
+    licences: dict[str, tuple[str, str, str]],
+) -> None:
+    assert [GPL_INSIDE[name] for name in sorted(set(GPL_INSIDE) & set(licences))] == []
 
 
 def test_checks_are_still_needed(
