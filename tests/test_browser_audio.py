@@ -452,3 +452,52 @@ def test_listen_marks_each_wake_word_on_a_live_microphone(
     due = [e for e in truth if e + 1.0 < heard_for]
     assert len(due) >= 2 and set(due) <= set(nearest), (fired, due)
     assert "Traceback" not in text
+
+
+def _listen_problem(playwright, app_server: str, args: list[str], grant: bool, shot: str) -> str:  # noqa: ANN001
+    """Press Start listening in a Chromium with ``args``; the problem the component shows
+    (the Listen section saved as ``shot``)."""
+    context = launch_chromium(playwright, args)
+    try:
+        if grant:
+            context.grant_permissions(["microphone"])
+        page = context.new_page()
+        page.set_default_timeout(90_000)
+        _open_audio_page(page, app_server)
+        page.get_by_role("tab", name="Wake word").click()
+        page.get_by_test_id("stCheckbox").filter(has_text="Listen on the microphone").click()
+        frame = page.frame_locator("iframe[title='pages.common.microphone.microphone']")
+        frame.get_by_role("button", name="Start listening").click()
+        problem = frame.locator("#message.problem")
+        problem.wait_for()
+        frame.get_by_role("button", name="Start listening").wait_for()  # to try again
+        assert "Traceback" not in page.inner_text("body")
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.get_by_test_id("stVerticalBlock").filter(
+            has=page.get_by_role("heading", name="4. Listen")
+        ).last.screenshot(path=str(SHOTS / shot))
+        return problem.inner_text()
+    finally:
+        context.close()
+
+
+def test_listen_says_in_words_when_the_microphone_is_refused_or_missing(
+    playwright_instance, app_server: str
+) -> None:
+    """Permission refused (a fake microphone, and Chromium denies instead of asking): the
+    component says how to allow it. Permission but no microphone at all: none was found."""
+    refused = _listen_problem(
+        playwright_instance,
+        app_server,
+        ["--use-fake-device-for-media-stream", "--deny-permission-prompts"],
+        grant=False,
+        shot="audio_listen_refused.png",
+    )
+    assert refused == (
+        "The browser did not allow the microphone. Allow it for this site (the icon at the "
+        "left of the address bar), then press Start listening again."
+    )
+    missing = _listen_problem(
+        playwright_instance, app_server, [], grant=True, shot="audio_listen_missing.png"
+    )
+    assert missing == "No microphone was found. Connect one, then press Start listening again."
