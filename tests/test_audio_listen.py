@@ -55,7 +55,7 @@ def test_each_wake_word_fires_once_as_it_is_heard(wake: WakeWord) -> None:
     mic = librosa.resample(y, orig_sr=SAMPLE_RATE, target_sr=48_000)
     listener = Listener(wake)
     heard_at = []
-    for k in range(0, mic.shape[0], 960):  # 20 ms frames, as WebRTC delivers them
+    for k in range(0, mic.shape[0], 960):  # 20 ms frames at 48 kHz: feed resamples them
         before = len(listener.detections())
         if listener.feed(mic[k : k + 960], 48_000) and len(listener.detections()) > before:
             heard_at.append(listener.seconds)
