@@ -35,6 +35,10 @@ from pages.common.tracking_panel import (
 )
 
 PICK = "shapes.pick"
+"""The chosen shape, from 0: the radio's value, which the heading, the members, the small
+multiples and "Use this shape as the target" all read."""
+PICK_OF = "shapes.pick_of"
+"""The clustering's inputs (file, k, stretch, z-normalisation) the pick was made in."""
 NEW_WEEKS = "shapes.new_known"
 NEW_VERSION = "shapes.new_version"
 EXAMPLE_WEEKS = 8
@@ -138,8 +142,14 @@ with tab_shapes:
         scores = ", ".join(f"{kk}: {s:.2f}" for kk, s in result.k_scores.items())
         st.caption(f"Mean silhouette for each number of shapes tried: {scores}.")
 
-    if st.session_state.get(PICK) not in range(result.k):
-        st.session_state[PICK] = 0
+    # A new clustering re-sends the pick to the radio (shape 1 when it no longer exists):
+    # the browser's radio keeps its own state when its options change and would otherwise
+    # show no shape, or another one, beside a heading that names the pick.
+    drawn_from = (key, k, stretch, znorm)
+    pick = st.session_state.get(PICK)
+    if st.session_state.get(PICK_OF) != drawn_from or pick not in range(result.k):
+        st.session_state[PICK] = pick if pick in range(result.k) else 0
+        st.session_state[PICK_OF] = drawn_from
 
     def _clicked() -> None:
         shape = clicked_data(session.SHAPES_GRID)  # the clicked point's shape, from shapes_grid
