@@ -20,6 +20,7 @@ from dtwcore.plots.shapes import (
 )
 from dtwcore.runs.shapes import log_clustering
 from dtwcore.sales import PAGE_LIMITS, CatalogError, parse_target
+from dtwcore.sales.target import product_spec, shape_label
 from dtwcore.shapes import AUTO_K, DEFAULT_ANALOGUES, MIN_KNOWN
 from dtwcore.shapes.clustering import assignments, compared_curves
 from pages.common import sales_data as data
@@ -260,14 +261,16 @@ with tab_shapes:
         help="Open Sales Trends with this curve as the target.",
     ):
         if as_curve == "medoid":
-            curve, name = medoid_units, f"sales of {medoid_id}"
+            curve, name = medoid_units, data.product_target_name(medoid_id)
+            label = product_spec(medoid_id).label
         else:
             curve = result.average[shape]
             if znorm:
                 curve = medoid_units.mean() + medoid_units.std() * curve
             curve = np.maximum(curve, 0.0)
             name = f"shape {shape + 1} (average of {len(members):,} products)"
-        data.use_target(curve, name)
+            label = shape_label(shape + 1, catalog.name)
+        data.use_target(curve, name, label)
         st.switch_page("pages/sales_trends.py")
 
     st.subheader("Log to MLflow", anchor=False)

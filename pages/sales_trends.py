@@ -28,7 +28,7 @@ from dtwcore.sales import (
     zscore_outliers,
 )
 from dtwcore.sales.export import download_name
-from dtwcore.sales.target import PUBLISHED_NAME, product_spec
+from dtwcore.sales.target import PUBLISHED_NAME, curve_label, product_spec
 from dtwcore.sales.units import Unit
 from dtwcore.sales.window import coverage_problem, nonpositive, nonpositive_note
 from pages.common import labels, selection, session, url_state
@@ -67,10 +67,10 @@ if target_of is not None and target_name != data.product_target_name(target_of):
 if target_of is not None:
     catalog = catalog.without(target_of)
     target_label = f"Target: {target_of} (its own sales)"
-    target_words = product_spec(target_of).name
+    target_words = product_spec(target_of).label
 else:
     target_label = f"Target: {target_name}"
-    target_words = target_name
+    target_words = st.session_state.get(data.TARGET_LABEL) or curve_label(target)
 # The published capacity is a units curve whatever the file holds; other targets are
 # in the file's values.
 target_unit = Unit() if target_name == PUBLISHED_NAME else unit
@@ -497,7 +497,9 @@ with d2:
     )
 
 # The current analysis, for the Experiments page and the MLflow logging panel.
-analysis = session.SalesAnalysis(catalog, target, float(stretch), bool(znorm), scores)
+analysis = session.SalesAnalysis(
+    catalog, target, float(stretch), bool(znorm), scores, target_label=target_words
+)
 session.set_sales_analysis(analysis)
 
 # Log the current analysis, or a sweep over stretch factors, to MLflow.

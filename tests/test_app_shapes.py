@@ -77,6 +77,7 @@ def test_pick_a_shape_and_use_it_as_the_sales_trends_target() -> None:
     assert not at.exception
     assert at.title[0].value == "Sales Trends"
     assert at.session_state["sales.target_name"] == f"shape 2 (average of {size:,} products)"
+    assert at.session_state["sales.target_label"] == "shape 2 of demo"  # run and file names
     medoid = demo.values[expected.medoids[1]]
     want = np.maximum(medoid.mean() + medoid.std() * expected.average[1], 0)
     np.testing.assert_allclose(at.session_state["sales.target"], want)

@@ -86,11 +86,11 @@ def test_tables_say_units_or_money() -> None:
 
 def test_download_names_name_the_target() -> None:
     day = pd.Timestamp("2026-12-06").date()
-    assert download_name("scores", "orders.csv", 0.05, day, target="P83") == (
+    assert download_name("scores", "orders.csv", 0.05, day, target="target P83") == (
         "scores_orders_target_P83_stretch0.05_2026-12-06.csv"
     )
     assert download_name("shortlist", "orders.csv", 0.1, day, target="published capacity") == (
-        "shortlist_orders_target_published_capacity_stretch0.10_2026-12-06.csv"
+        "shortlist_orders_published_capacity_stretch0.10_2026-12-06.csv"
     )
 
 

@@ -190,8 +190,12 @@ def run_sweep(
     znorm: bool,
     store: run_store.Store,
     experiment: str,
+    target_label: str | None = None,
 ) -> list[str] | None:
-    """Run a sweep with a progress bar; show errors in words. Returns the run ids or None."""
+    """Run a sweep with a progress bar; show errors in words. Returns the run ids or None.
+
+    ``target_label`` names the target in the runs' names (see
+    :func:`dtwcore.runs.sales.log_analysis`)."""
     bar = st.progress(0.0, text=f"Starting a sweep of {len(stretches)} stretch factors…")
     done_ids: list[str] = []
 
@@ -212,6 +216,7 @@ def run_sweep(
             experiment=experiment,
             progress=progress,
             source="app",
+            target_label=target_label,
         )
     except TRACKING_ERRORS as exc:
         bar.empty()
@@ -267,6 +272,7 @@ def render_log_panel(analysis: SalesAnalysis) -> None:
                         store=store,
                         experiment=experiment,
                         source="app",
+                        target_label=analysis.target_label,
                     )
                 except TRACKING_ERRORS as exc:
                     st.error(f"The run was not logged: {error_text(exc)}")
@@ -293,7 +299,13 @@ def render_log_panel(analysis: SalesAnalysis) -> None:
         ):
             ordered = sorted(stretches)
             ids = run_sweep(
-                catalog, target, ordered, znorm=znorm, store=store, experiment=experiment
+                catalog,
+                target,
+                ordered,
+                znorm=znorm,
+                store=store,
+                experiment=experiment,
+                target_label=analysis.target_label,
             )
             if ids:
                 st.session_state[_LAST_RUNS] = (ids, ordered, experiment)
