@@ -107,6 +107,7 @@ if data.is_demo():
     )
 
 key = catalog.content_hash
+unit = data.values_unit(catalog)  # units, or money in a currency
 k = None if k_choice == "auto" else int(k_choice)
 if k is not None and k >= n_products:
     st.error(f"Choose fewer than {n_products} shapes for {n_products} products.")
@@ -169,6 +170,7 @@ with tab_shapes:
             titles,
             znorm=znorm,
             selected=st.session_state[PICK],
+            unit=unit,
         ),
         config=PLOT_CONFIG,
         key=session.SHAPES_GRID,
@@ -202,6 +204,7 @@ with tab_shapes:
                 result.average[shape],
                 znorm=znorm,
                 title=f"Shape {shape + 1}: its {len(shown)} closest members and its average",
+                unit=unit,
             ),
             config=PLOT_CONFIG,
             key="shapes.members_plot",
@@ -222,7 +225,9 @@ with tab_shapes:
                 "silhouette": st.column_config.NumberColumn(
                     "Silhouette", format="%.2f", help="Below 0: closer to another shape"
                 ),
-                "mean_units": st.column_config.NumberColumn("Units/wk", format="%.1f"),
+                "mean_units": st.column_config.NumberColumn(
+                    unit.per_week_short, format=unit.column_format, help="Mean a week"
+                ),
             },
         )
         download(
@@ -230,7 +235,8 @@ with tab_shapes:
             f"Download shape {shape + 1}'s members (CSV)",
             f"shape_{shape + 1}_members.csv",
             key="shapes.dl_members",
-            help="Product, exact distance to the medoid, silhouette and mean weekly units.",
+            help="Product, exact distance to the medoid, silhouette and mean weekly "
+            f"{unit.word} (mean_units).",
         )
         download(
             table,
@@ -325,7 +331,7 @@ with tab_new:
     inputs, results = st.columns([1, 3], gap="medium")
     with inputs:
         name = st.session_state.get(session.SHAPES_NEW_NAME, "your product")
-        st.caption(f"Now: {md(name)}. Edit the units below.")
+        st.caption(f"Now: {md(name)}. Edit its weekly {unit.word} below.")
         edited = st.data_editor(
             pd.DataFrame({"week": [f"W{i}" for i in range(start.size)], "units": start}),
             key=f"shapes.new_editor.{version}",
@@ -333,7 +339,11 @@ with tab_new:
             hide_index=True,
             height=300,
             disabled=["week"],
-            column_config={"units": st.column_config.NumberColumn("Units", format="%.1f")},
+            column_config={
+                "units": st.column_config.NumberColumn(
+                    unit.per_week_short, format=unit.column_format
+                )
+            },
         )
         st.file_uploader(
             "Or upload its first weeks",
@@ -373,7 +383,7 @@ with tab_new:
         elif known.size > max_known:
             problem = f"The catalogue has {n_weeks} weeks: give at most {max_known}."
         elif (known < 0).any():
-            problem = "Units sold cannot be negative."
+            problem = f"{unit.word.capitalize()} cannot be negative."
         if problem:
             st.warning(problem, icon=":material/warning:")
         else:
@@ -392,14 +402,14 @@ with tab_new:
                 labels = [str(pool.ids[r]) for r in found.rows]
                 st.plotly_chart(
                     analogues_figure(
-                        known, found.curves, [plot_text(p) for p in labels], found.fan
+                        known, found.curves, [plot_text(p) for p in labels], found.fan, unit
                     ),
                     config=PLOT_CONFIG,
                     key="shapes.fan",
                 )
                 total = float(found.forecast.sum())
                 st.markdown(
-                    f"Forecast for weeks {known.size} to {n_weeks - 1}: **{total:,.0f} units** "
+                    f"Forecast for weeks {known.size} to {n_weeks - 1}: **{unit.total(total)}** "
                     f"in all: week by week, the median of {len(labels)} analogues. The green "
                     "band is their 10–90 % spread, widened so that it held 80 % of the actual "
                     "weeks when the catalogue's own products were forecast this way."
@@ -440,7 +450,8 @@ with tab_new:
                         "Download the forecast (CSV)",
                         "forecast.csv",
                         key="shapes.dl_forecast",
-                        help="Week, 10th percentile, median and 90th percentile, in units.",
+                        help="Week, 10th percentile, median and 90th percentile, in "
+                        + (f"{unit.word} ({unit.symbol})." if unit.symbol else f"{unit.word}."),
                     )
 
     st.subheader("Do analogues forecast this catalogue well?", anchor=False)

@@ -58,7 +58,7 @@ target = data.target_sidebar(catalog)
 if target is None:
     session.set_sales_analysis(None)
     end_page()
-unit = catalog.unit(str(data.reading_choices().get("values", "auto")))
+unit = data.values_unit(catalog)
 # A product of the file chosen as the target would rank first at distance 0: leave it out.
 target_name = st.session_state[data.TARGET_NAME]
 target_of = labels.target_product(catalog, target)
@@ -282,6 +282,7 @@ with left:
             scores["distance"].to_numpy(),
             median=median,
             selected=(plot_text(selected), chosen.distance),
+            products=[plot_text(p) for p in scores["product"]],
         ),
         config=PLOT_CONFIG,
         key=histogram_key,

@@ -34,11 +34,13 @@ from dtwcore.plots.experiments import (
 from dtwcore.plots.sales import cost_heatmap, distance_histogram, overlay_figure
 from dtwcore.plots.shapes import (
     METHOD_LABELS,
+    analogues_figure,
     backtest_figure,
     members_figure,
     shapes_grid,
     shapes_png,
 )
+from dtwcore.sales.units import Unit
 
 from .conftest import ROOT
 
@@ -172,6 +174,20 @@ def test_a_clicked_shape_panel_names_its_shape_from_its_own_points() -> None:
     ]
     medoid = next(t for t in fig.data if t.name == "medoid (a real product)")
     assert medoid.line.color == REFERENCE_COLOR
+
+
+def test_analogue_forecast_axes_and_hovers_say_units_or_money() -> None:
+    known, curves, fan = np.ones(4), np.ones((3, 10)), np.ones((3, 6))
+    units = analogues_figure(known, curves, ["a", "b", "c"], fan)
+    dollars = analogues_figure(known, curves, ["a", "b", "c"], fan, Unit("$", "sales"))
+    assert units.layout.yaxis.title.text == "Units per week"
+    assert dollars.layout.yaxis.title.text == "Sales per week ($)"
+    hovers = [t.hovertemplate for t in dollars.data if t.hovertemplate]
+    assert len(hovers) == 5 and all("$%{y:,.2f}" in h for h in hovers)
+    assert all("%{y:,.1f}" in t.hovertemplate for t in units.data if t.hovertemplate)
+    members = members_figure(np.zeros((2, 5)), ["a", "b"], np.ones(5), znorm=False, title="t",
+                             unit=Unit("€", "revenue"))  # fmt: skip
+    assert members.layout.yaxis.title.text == "Revenue per week (€)"
 
 
 def test_the_same_thing_has_the_same_colour_on_every_chart(aligned) -> None:  # noqa: ANN001

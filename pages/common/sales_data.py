@@ -46,7 +46,7 @@ from dtwcore.sales import (
 )
 from dtwcore.sales.dialect import is_workbook, workbook_sheets
 from dtwcore.sales.target import PUBLISHED_NAME, TargetSpec, product_spec
-from dtwcore.sales.units import VALUE_KINDS
+from dtwcore.sales.units import VALUE_KINDS, Unit
 from dtwcore.sales.window import Window, default_window
 from pages.common.sales_views import md
 from pages.common.session import (
@@ -222,6 +222,12 @@ def use_file(file: tuple[str, bytes] | None) -> None:
     st.session_state[FILE] = file
     _forget_file()
     st.session_state[_UPLOAD_VERSION] = st.session_state.get(_UPLOAD_VERSION, 0) + 1
+
+
+def values_unit(catalog: Catalog) -> Unit:
+    """What ``catalog``'s values are (units, or money in a currency) as the planner said in
+    the sidebar, else as its units column's name says (:meth:`Catalog.unit`)."""
+    return catalog.unit(str(reading_choices().get("values", "auto")))
 
 
 def reading_choices() -> dict[str, object]:
