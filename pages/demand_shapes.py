@@ -35,11 +35,10 @@ from pages.common.tracking_panel import (
     store_status,
 )
 
+# The chosen shape, from 0: the radio's value, which the heading, the members, the small
+# multiples and "Use this shape as the target" all read.
 PICK = "shapes.pick"
-"""The chosen shape, from 0: the radio's value, which the heading, the members, the small
-multiples and "Use this shape as the target" all read."""
-PICK_OF = "shapes.pick_of"
-"""The clustering's inputs (file, k, stretch, z-normalisation) the pick was made in."""
+PICK_OF = "shapes.pick_of"  # the clustering's inputs (file, k, stretch, z-norm) of the pick
 NEW_WEEKS = "shapes.new_known"
 NEW_VERSION = "shapes.new_version"
 EXAMPLE_WEEKS = 8
@@ -210,15 +209,14 @@ with tab_shapes:
             key="shapes.members_plot",
         )
     with right:
-        st.markdown(f"Medoid: **{md(medoid_id)}** · closest members first")
+        st.markdown(f"Medoid: **{md(medoid_id)}** (distance 0) · closest members first")
         st.dataframe(
-            members[["product", "is_medoid", "distance_to_medoid", "silhouette", "mean_units"]],
+            members[["product", "distance_to_medoid", "silhouette", "mean_units"]],
             key="shapes.members",
             hide_index=True,
             height=300,
             column_config={
                 "product": st.column_config.TextColumn("Product"),
-                "is_medoid": st.column_config.CheckboxColumn("Medoid"),
                 "distance_to_medoid": st.column_config.NumberColumn(
                     "Distance", format="%.2f", help="DTW distance to the medoid"
                 ),

@@ -257,8 +257,8 @@ m3.metric(
     help="The product closest to the target, with its DTW distance.",
 )
 m4.metric(
-    "Shortlist",
-    f"{len(picks)} products",
+    "Shortlist (products)",
+    f"{len(picks):,}",
     border=True,
     help="Similar shape (distance at most the median) and similar volume (in the band).",
 )

@@ -12,6 +12,7 @@ from dtwcore.sales import DEFAULT_STRETCH, demo_catalog, score_catalog
 from dtwcore.shapes import cluster_shapes
 
 from .conftest import ARTIFACTS, settle
+from .layout_checks import CUT_TEXT_JS
 
 pytestmark = pytest.mark.browser
 
@@ -79,6 +80,7 @@ def test_the_shape_shown_is_the_shape_used(browser_page, app_server: str) -> Non
         )
 
     page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 800})
     page.goto(app_server)
     page.get_by_role("heading", name="DTW Match").wait_for()
     page.goto(f"{app_server}/demand-shapes")
@@ -86,6 +88,9 @@ def test_the_shape_shown_is_the_shape_used(browser_page, app_server: str) -> Non
     _settle(page, 2)
     shown = page.get_by_test_id("stMetric").filter(has_text="Shapes").inner_text()
     assert shown.split()[-1] == str(auto.k)
+    # Nothing cut at 1280 x 800: the members' table, the uploader's caption.
+    page.get_by_test_id("stDataFrame").first.locator("canvas").first.wait_for()
+    assert page.evaluate(CUT_TEXT_JS) == []
     page.screenshot(path=str(SHOTS / "shapes_demo.png"), full_page=True)
 
     # The new-product tab: analogues of the example, forecast fan and the backtest.

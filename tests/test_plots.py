@@ -249,6 +249,21 @@ def _plotly_calls(tree: ast.AST) -> list[ast.Call]:
     ]
 
 
+def test_page_scripts_hold_no_bare_strings_that_streamlit_would_show() -> None:
+    """Streamlit's magic writes a page script's bare top-level strings on the page: only
+    the module docstring may be one (a constant's docstring would show above the title)."""
+    scripts = [*sorted((ROOT / "pages").glob("*.py")), ROOT / "app.py"]
+    shown = [
+        f"{script.name}:{node.lineno}"
+        for script in scripts
+        for node in ast.parse(script.read_text(encoding="utf-8")).body[1:]
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    ]
+    assert shown == []
+
+
 def test_every_chart_of_every_page_takes_the_one_plot_config() -> None:
     calls = 0
     for page in sorted((ROOT / "pages").rglob("*.py")):
