@@ -354,7 +354,7 @@ with tab_new:
         if st.session_state.get(session.SHAPES_NEW_PROBLEM):
             st.error(st.session_state[session.SHAPES_NEW_PROBLEM], icon=":material/error:")
         chosen = st.toggle(
-            "Settings chosen on the catalogue",
+            "Catalogue's settings",
             value=True,
             key="shapes.analogue_cv",
             help="Shapes or units, stretch and number of analogues: those that forecast "

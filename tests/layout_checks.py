@@ -10,7 +10,7 @@ CUT_TEXT_JS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
   const sel = '[data-testid="stMetricLabel"] *, [data-testid="stMetricValue"] *, '
     + '[data-testid="stMetricDelta"] *, h1, h2, h3, [data-testid="stTab"] p, '
-    + '[data-testid="stMarkdownContainer"] strong';
+    + '[data-testid="stMarkdownContainer"] strong, [data-testid="stWidgetLabel"] > div';
   for (const e of main.querySelectorAll(sel)) {
     if (e.offsetParent && e.scrollWidth > e.clientWidth + 1)
       cut.push('text: ' + e.textContent.trim().slice(0, 60));

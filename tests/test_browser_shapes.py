@@ -98,6 +98,7 @@ def test_the_shape_shown_is_the_shape_used(browser_page, app_server: str) -> Non
     page.get_by_text("Do analogues forecast this catalogue well?").wait_for()
     page.get_by_text(re.compile(r"weeks known:\*?\*? analogues")).first.wait_for()
     _settle(page, 4)
+    assert page.evaluate(CUT_TEXT_JS) == []
     page.screenshot(path=str(SHOTS / "shapes_new_product.png"), full_page=True)
     page.get_by_role("tab", name="Shapes").click()
 

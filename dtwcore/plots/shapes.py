@@ -233,6 +233,7 @@ def analogues_figure(
         )
     )  # fmt: skip
     fig.update_layout(xaxis_title="week", yaxis_title=unit.axis)
+    fig.update_yaxes(tickprefix=unit.symbol)
     return layout(fig, None, 420)
 
 
