@@ -20,6 +20,7 @@ from dtwcore.plots.shapes import (
 )
 from dtwcore.runs.shapes import log_clustering
 from dtwcore.sales import PAGE_LIMITS, CatalogError, parse_target
+from dtwcore.sales.target import product_spec, shape_label
 from dtwcore.shapes import AUTO_K, DEFAULT_ANALOGUES, MIN_KNOWN
 from dtwcore.shapes.clustering import assignments, compared_curves
 from pages.common import sales_data as data
@@ -34,7 +35,10 @@ from pages.common.tracking_panel import (
     store_status,
 )
 
+# The chosen shape, from 0: the radio's value, which the heading, the members, the small
+# multiples and "Use this shape as the target" all read.
 PICK = "shapes.pick"
+PICK_OF = "shapes.pick_of"  # the clustering's inputs (file, k, stretch, z-norm) of the pick
 NEW_WEEKS = "shapes.new_known"
 NEW_VERSION = "shapes.new_version"
 EXAMPLE_WEEKS = 8
@@ -102,6 +106,7 @@ if data.is_demo():
     )
 
 key = catalog.content_hash
+unit = data.values_unit(catalog)  # units, or money in a currency
 k = None if k_choice == "auto" else int(k_choice)
 if k is not None and k >= n_products:
     st.error(f"Choose fewer than {n_products} shapes for {n_products} products.")
@@ -138,8 +143,14 @@ with tab_shapes:
         scores = ", ".join(f"{kk}: {s:.2f}" for kk, s in result.k_scores.items())
         st.caption(f"Mean silhouette for each number of shapes tried: {scores}.")
 
-    if st.session_state.get(PICK) not in range(result.k):
-        st.session_state[PICK] = 0
+    # A new clustering re-sends the pick to the radio (shape 1 when it no longer exists):
+    # the browser's radio keeps its own state when its options change and would otherwise
+    # show no shape, or another one, beside a heading that names the pick.
+    drawn_from = (key, k, stretch, znorm)
+    pick = st.session_state.get(PICK)
+    if st.session_state.get(PICK_OF) != drawn_from or pick not in range(result.k):
+        st.session_state[PICK] = pick if pick in range(result.k) else 0
+        st.session_state[PICK_OF] = drawn_from
 
     def _clicked() -> None:
         shape = clicked_data(session.SHAPES_GRID)  # the clicked point's shape, from shapes_grid
@@ -158,6 +169,7 @@ with tab_shapes:
             titles,
             znorm=znorm,
             selected=st.session_state[PICK],
+            unit=unit,
         ),
         config=PLOT_CONFIG,
         key=session.SHAPES_GRID,
@@ -191,27 +203,29 @@ with tab_shapes:
                 result.average[shape],
                 znorm=znorm,
                 title=f"Shape {shape + 1}: its {len(shown)} closest members and its average",
+                unit=unit,
             ),
             config=PLOT_CONFIG,
             key="shapes.members_plot",
         )
     with right:
-        st.markdown(f"Medoid: **{md(medoid_id)}** · closest members first")
+        st.markdown(f"Medoid: **{md(medoid_id)}** (distance 0) · closest members first")
         st.dataframe(
-            members[["product", "is_medoid", "distance_to_medoid", "silhouette", "mean_units"]],
+            members[["product", "distance_to_medoid", "silhouette", "mean_units"]],
             key="shapes.members",
             hide_index=True,
             height=300,
             column_config={
                 "product": st.column_config.TextColumn("Product"),
-                "is_medoid": st.column_config.CheckboxColumn("Medoid"),
                 "distance_to_medoid": st.column_config.NumberColumn(
                     "Distance", format="%.2f", help="DTW distance to the medoid"
                 ),
                 "silhouette": st.column_config.NumberColumn(
                     "Silhouette", format="%.2f", help="Below 0: closer to another shape"
                 ),
-                "mean_units": st.column_config.NumberColumn("Units/wk", format="%.1f"),
+                "mean_units": st.column_config.NumberColumn(
+                    unit.per_week_short, format=unit.column_format, help="Mean a week"
+                ),
             },
         )
         download(
@@ -219,7 +233,8 @@ with tab_shapes:
             f"Download shape {shape + 1}'s members (CSV)",
             f"shape_{shape + 1}_members.csv",
             key="shapes.dl_members",
-            help="Product, exact distance to the medoid, silhouette and mean weekly units.",
+            help="Product, exact distance to the medoid, silhouette and mean weekly "
+            f"{unit.word} (mean_units).",
         )
         download(
             table,
@@ -250,14 +265,16 @@ with tab_shapes:
         help="Open Sales Trends with this curve as the target.",
     ):
         if as_curve == "medoid":
-            curve, name = medoid_units, f"sales of {medoid_id}"
+            curve, name = medoid_units, data.product_target_name(medoid_id)
+            label = product_spec(medoid_id).label
         else:
             curve = result.average[shape]
             if znorm:
                 curve = medoid_units.mean() + medoid_units.std() * curve
             curve = np.maximum(curve, 0.0)
             name = f"shape {shape + 1} (average of {len(members):,} products)"
-        data.use_target(curve, name)
+            label = shape_label(shape + 1, catalog.name)
+        data.use_target(curve, name, label)
         st.switch_page("pages/sales_trends.py")
 
     st.subheader("Log to MLflow", anchor=False)
@@ -312,7 +329,7 @@ with tab_new:
     inputs, results = st.columns([1, 3], gap="medium")
     with inputs:
         name = st.session_state.get(session.SHAPES_NEW_NAME, "your product")
-        st.caption(f"Now: {md(name)}. Edit the units below.")
+        st.caption(f"Now: {md(name)}. Edit its weekly {unit.word} below.")
         edited = st.data_editor(
             pd.DataFrame({"week": [f"W{i}" for i in range(start.size)], "units": start}),
             key=f"shapes.new_editor.{version}",
@@ -320,7 +337,11 @@ with tab_new:
             hide_index=True,
             height=300,
             disabled=["week"],
-            column_config={"units": st.column_config.NumberColumn("Units", format="%.1f")},
+            column_config={
+                "units": st.column_config.NumberColumn(
+                    unit.per_week_short, format=unit.column_format
+                )
+            },
         )
         st.file_uploader(
             "Or upload its first weeks",
@@ -333,7 +354,7 @@ with tab_new:
         if st.session_state.get(session.SHAPES_NEW_PROBLEM):
             st.error(st.session_state[session.SHAPES_NEW_PROBLEM], icon=":material/error:")
         chosen = st.toggle(
-            "Settings chosen on the catalogue",
+            "Catalogue's settings",
             value=True,
             key="shapes.analogue_cv",
             help="Shapes or units, stretch and number of analogues: those that forecast "
@@ -360,7 +381,7 @@ with tab_new:
         elif known.size > max_known:
             problem = f"The catalogue has {n_weeks} weeks: give at most {max_known}."
         elif (known < 0).any():
-            problem = "Units sold cannot be negative."
+            problem = f"{unit.word.capitalize()} cannot be negative."
         if problem:
             st.warning(problem, icon=":material/warning:")
         else:
@@ -379,14 +400,14 @@ with tab_new:
                 labels = [str(pool.ids[r]) for r in found.rows]
                 st.plotly_chart(
                     analogues_figure(
-                        known, found.curves, [plot_text(p) for p in labels], found.fan
+                        known, found.curves, [plot_text(p) for p in labels], found.fan, unit
                     ),
                     config=PLOT_CONFIG,
                     key="shapes.fan",
                 )
                 total = float(found.forecast.sum())
                 st.markdown(
-                    f"Forecast for weeks {known.size} to {n_weeks - 1}: **{total:,.0f} units** "
+                    f"Forecast for weeks {known.size} to {n_weeks - 1}: **{unit.total(total)}** "
                     f"in all: week by week, the median of {len(labels)} analogues. The green "
                     "band is their 10–90 % spread, widened so that it held 80 % of the actual "
                     "weeks when the catalogue's own products were forecast this way."
@@ -427,7 +448,8 @@ with tab_new:
                         "Download the forecast (CSV)",
                         "forecast.csv",
                         key="shapes.dl_forecast",
-                        help="Week, 10th percentile, median and 90th percentile, in units.",
+                        help="Week, 10th percentile, median and 90th percentile, in "
+                        + (f"{unit.word} ({unit.symbol})." if unit.symbol else f"{unit.word}."),
                     )
 
     st.subheader("Do analogues forecast this catalogue well?", anchor=False)

@@ -200,6 +200,7 @@ with st.expander(
                 znorm=znorm,
                 store=store,
                 experiment=experiment_name,
+                target_label=analysis.target_label if source == FROM_SALES else None,
             )
             if ids:
                 st.session_state[EXPERIMENT] = experiment_name

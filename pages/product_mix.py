@@ -44,7 +44,7 @@ capacity = data.target_sidebar(catalog)
 if capacity is None:
     session.set_sales_analysis(None)
     end_page()
-unit = catalog.unit(str(data.reading_choices().get("values", "auto")))
+unit = data.values_unit(catalog)
 # A product of the file chosen as the capacity is left out of the mix (as `mix` does).
 target_of = labels.target_product(catalog, capacity)
 if target_of is not None and st.session_state[data.TARGET_NAME] != data.product_target_name(

@@ -28,7 +28,7 @@ from dtwcore.sales import (
     zscore_outliers,
 )
 from dtwcore.sales.export import download_name
-from dtwcore.sales.target import PUBLISHED_NAME, product_spec
+from dtwcore.sales.target import PUBLISHED_NAME, curve_label, product_spec
 from dtwcore.sales.units import Unit
 from dtwcore.sales.window import coverage_problem, nonpositive, nonpositive_note
 from pages.common import labels, selection, session, url_state
@@ -58,7 +58,7 @@ target = data.target_sidebar(catalog)
 if target is None:
     session.set_sales_analysis(None)
     end_page()
-unit = catalog.unit(str(data.reading_choices().get("values", "auto")))
+unit = data.values_unit(catalog)
 # A product of the file chosen as the target would rank first at distance 0: leave it out.
 target_name = st.session_state[data.TARGET_NAME]
 target_of = labels.target_product(catalog, target)
@@ -67,10 +67,10 @@ if target_of is not None and target_name != data.product_target_name(target_of):
 if target_of is not None:
     catalog = catalog.without(target_of)
     target_label = f"Target: {target_of} (its own sales)"
-    target_words = product_spec(target_of).name
+    target_words = product_spec(target_of).label
 else:
     target_label = f"Target: {target_name}"
-    target_words = target_name
+    target_words = st.session_state.get(data.TARGET_LABEL) or curve_label(target)
 # The published capacity is a units curve whatever the file holds; other targets are
 # in the file's values.
 target_unit = Unit() if target_name == PUBLISHED_NAME else unit
@@ -257,8 +257,8 @@ m3.metric(
     help="The product closest to the target, with its DTW distance.",
 )
 m4.metric(
-    "Shortlist",
-    f"{len(picks)} products",
+    "Shortlist (products)",
+    f"{len(picks):,}",
     border=True,
     help="Similar shape (distance at most the median) and similar volume (in the band).",
 )
@@ -282,6 +282,7 @@ with left:
             scores["distance"].to_numpy(),
             median=median,
             selected=(plot_text(selected), chosen.distance),
+            products=[plot_text(p) for p in scores["product"]],
         ),
         config=PLOT_CONFIG,
         key=histogram_key,
@@ -497,7 +498,9 @@ with d2:
     )
 
 # The current analysis, for the Experiments page and the MLflow logging panel.
-analysis = session.SalesAnalysis(catalog, target, float(stretch), bool(znorm), scores)
+analysis = session.SalesAnalysis(
+    catalog, target, float(stretch), bool(znorm), scores, target_label=target_words
+)
 session.set_sales_analysis(analysis)
 
 # Log the current analysis, or a sweep over stretch factors, to MLflow.

@@ -93,7 +93,7 @@ def test_uci_file_gives_the_published_figures(uci_bytes: tuple[str, bytes]) -> N
     assert m["Products analysed"] == "811"
     assert m["Median distance"] == "7.89"
     assert m["Best match"] == "P675"
-    assert m["Shortlist"] == "8 products"
+    assert m["Shortlist (products)"] == "8"
     text = markdown(at)
     assert "Closest to the target: **P675** (distance 5.11). Farthest: **P716** (10.67)." in text
     closest = at.dataframe[0].value

@@ -7,6 +7,8 @@ Files are handed to the page as the upload widget does: ``(name, bytes)`` in
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -77,6 +79,7 @@ def test_pick_a_shape_and_use_it_as_the_sales_trends_target() -> None:
     assert not at.exception
     assert at.title[0].value == "Sales Trends"
     assert at.session_state["sales.target_name"] == f"shape 2 (average of {size:,} products)"
+    assert at.session_state["sales.target_label"] == "shape 2 of demo"  # run and file names
     medoid = demo.values[expected.medoids[1]]
     want = np.maximum(medoid.mean() + medoid.std() * expected.average[1], 0)
     np.testing.assert_allclose(at.session_state["sales.target"], want)
@@ -110,6 +113,18 @@ def test_new_product_analogues(uci_file: tuple[str, bytes]) -> None:
     assert found.distances.min() > 0
     text = " ".join(m.value for m in at.markdown)
     assert f"**{found.forecast.sum():,.0f} units**" in text
+
+
+def test_money_is_labelled_as_money_in_the_forecast() -> None:
+    """The 45-store export's Weekly_Sales said to be dollars: the forecast is in dollars
+    with thousands separators, nowhere in units."""
+    store = ROOT / "assets" / "examples" / "store_weekly_sales.csv"
+    at = open_page((store.name, store.read_bytes()), **{"sales.read.values": "usd"})
+    (forecast,) = [m.value for m in at.markdown if m.value.startswith("Forecast for weeks")]
+    total = re.search(r"\*\*(.+?)\*\* in all", forecast)
+    assert total is not None and re.fullmatch(r"\$\d{1,3}(,\d{3})+", total.group(1)), forecast
+    assert "units" not in forecast
+    assert "Edit its weekly sales below." in " ".join(c.value for c in at.caption)
 
 
 def test_too_few_known_weeks_are_explained(uci_file: tuple[str, bytes]) -> None:

@@ -107,6 +107,8 @@ def test_a_product_of_the_file_as_target_is_named_and_left_out(uci_key: str) -> 
     scores = at.session_state["sales.analysis"].scores
     assert "P202" not in set(scores["product"]) and scores["rank"].max() == 810
     assert at.query_params["target"] == "product:P202"
+    # Run names and download names call it "target P202".
+    assert at.session_state["sales.analysis"].target_label == "target P202"
 
 
 def test_a_link_carries_how_the_file_is_read(hold: Callable[[Path], str]) -> None:

@@ -57,7 +57,7 @@ _MIDDLE_OF_BAR = """() => {
   const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
   const box = gd.getBoundingClientRect();
   return [box.left + xa._offset + xa.c2p(tr.x[k]), box.top + ya._offset + ya.c2p(tr.y[k] / 2),
-          tr.customdata[k][0], tr.customdata[k][1]];
+          tr.customdata[k][0], tr.customdata[k][1], tr.hovertext[k]];
 }"""
 
 
@@ -145,13 +145,14 @@ def test_uci_file_reproduces_the_published_figures(browser_page, app_server: str
     _settle(page)
     shown = page.get_by_test_id("stMain").get_by_text(re.compile(r" · rank \d")).inner_text()
     assert shown == "P202 · rank 147 of 811 · distance 6.86"
-    # ... and a bar of the histogram selects the closest product in it.
-    x, y, lo, hi = page.evaluate(_MIDDLE_OF_BAR)
+    # ... and a bar of the histogram selects the closest product in it, as its hover says.
+    x, y, lo, hi, hover = page.evaluate(_MIDDLE_OF_BAR)
     uci = load_catalog(UCI_CSV)
     scores = score_catalog(uci.ids, uci.values, BLOG_TARGET)
     inside = scores[(scores["distance"] >= lo - 1e-9) & (scores["distance"] <= hi + 1e-9)]
     want = str(inside.sort_values("rank")["product"].iloc[0])
     assert want != "P202"
+    assert hover == f"click: {want}, the closest in this bar"
     page.mouse.click(x, y)
     page.get_by_text(f"Target and {want}, matched week by week").wait_for()
     _settle(page)

@@ -52,6 +52,13 @@ def test_labels_name_only_what_differs_and_stay_unique() -> None:
         "stretch 0.1 · target 123456 · shapes",
         "stretch 0.25 · target abcdef · units",
     ]
+    # Runs that name their target are told apart by it (older runs by its hash).
+    named = _runs(target_label=["target P83", "published capacity", None])
+    named["target_hash"] = ["83", "blog", "123456f"]
+    assert run_labels(named).tolist() == [
+        "stretch 0.1 · target P83", "stretch 0.1 · published capacity",
+        "stretch 0.25 · target 123456",
+    ]  # fmt: skip
     days = _runs(
         started=pd.to_datetime(
             ["2026-11-28 10:00", "2026-11-29 10:00", "2026-11-29 10:01"], utc=True

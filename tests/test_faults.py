@@ -193,7 +193,8 @@ def test_server_dies_after_creating_a_run_before_its_id_arrives(
                            experiment="fault-lost-reply")  # fmt: skip
         message = str(caught.value)
         assert message.startswith(f"Lost the MLflow tracking server at {proxy.url} while "
-                                  "starting the run for stretch 0.05: if the store created "
+                                  "starting the run for published capacity, stretch 0.05: "
+                                  "if the store created "
                                   "it, it is marked FAILED the next time this experiment is "
                                   "used with the store back.")  # fmt: skip
         states = server.run_states()

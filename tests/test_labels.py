@@ -21,6 +21,7 @@ def test_units_and_money_with_thousands_separators() -> None:
     assert usd.symbol == "$" and usd.word == "revenue"
     assert usd.per_week(1234567.891) == "$1,234,567.89 a week"
     assert usd.axis == "Revenue per week ($)"
+    assert Unit().total(1234567.5) == "1,234,568 units" and usd.total(1234567.5) == "$1,234,568"
     assert unit_of("sales_eur").symbol == "€"
     assert unit_of("net_sales").symbol == "" and unit_of("net_sales").word == "net sales"
 

@@ -34,11 +34,13 @@ from dtwcore.plots.experiments import (
 from dtwcore.plots.sales import cost_heatmap, distance_histogram, overlay_figure
 from dtwcore.plots.shapes import (
     METHOD_LABELS,
+    analogues_figure,
     backtest_figure,
     members_figure,
     shapes_grid,
     shapes_png,
 )
+from dtwcore.sales.units import Unit
 
 from .conftest import ROOT
 
@@ -174,6 +176,20 @@ def test_a_clicked_shape_panel_names_its_shape_from_its_own_points() -> None:
     assert medoid.line.color == REFERENCE_COLOR
 
 
+def test_analogue_forecast_axes_and_hovers_say_units_or_money() -> None:
+    known, curves, fan = np.ones(4), np.ones((3, 10)), np.ones((3, 6))
+    units = analogues_figure(known, curves, ["a", "b", "c"], fan)
+    dollars = analogues_figure(known, curves, ["a", "b", "c"], fan, Unit("$", "sales"))
+    assert units.layout.yaxis.title.text == "Units per week"
+    assert dollars.layout.yaxis.title.text == "Sales per week ($)"
+    hovers = [t.hovertemplate for t in dollars.data if t.hovertemplate]
+    assert len(hovers) == 5 and all("$%{y:,.2f}" in h for h in hovers)
+    assert all("%{y:,.1f}" in t.hovertemplate for t in units.data if t.hovertemplate)
+    members = members_figure(np.zeros((2, 5)), ["a", "b"], np.ones(5), znorm=False, title="t",
+                             unit=Unit("€", "revenue"))  # fmt: skip
+    assert members.layout.yaxis.title.text == "Revenue per week (€)"
+
+
 def test_the_same_thing_has_the_same_colour_on_every_chart(aligned) -> None:  # noqa: ANN001
     path, _ = aligned
     a, b = np.sin(np.linspace(0, 6, 30)), np.sin(np.linspace(0, 6, 40) - 0.5)
@@ -231,6 +247,21 @@ def _plotly_calls(tree: ast.AST) -> list[ast.Call]:
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == "plotly_chart"
     ]
+
+
+def test_page_scripts_hold_no_bare_strings_that_streamlit_would_show() -> None:
+    """Streamlit's magic writes a page script's bare top-level strings on the page: only
+    the module docstring may be one (a constant's docstring would show above the title)."""
+    scripts = [*sorted((ROOT / "pages").glob("*.py")), ROOT / "app.py"]
+    shown = [
+        f"{script.name}:{node.lineno}"
+        for script in scripts
+        for node in ast.parse(script.read_text(encoding="utf-8")).body[1:]
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    ]
+    assert shown == []
 
 
 def test_every_chart_of_every_page_takes_the_one_plot_config() -> None:

@@ -608,6 +608,26 @@ def test_histogram_has_twenty_bins_and_marks(uci_scores: pd.DataFrame) -> None:
     assert fig.layout.yaxis.title.text == "Number of products"
 
 
+def test_histogram_hover_names_the_product_a_click_picks(uci_scores: pd.DataFrame) -> None:
+    dist = uci_scores["distance"].to_numpy()
+    codes = uci_scores["product"].astype(str).tolist()
+    bars = distance_histogram(dist, median=7.894, products=codes).data[0]
+    counts, edges = np.histogram(dist, bins=20)
+    for k in range(20):
+        # The products np.histogram counts in bar k, and the best ranked of them.
+        last = k == 19
+        inside = (dist >= edges[k]) & ((dist <= edges[k + 1]) if last else (dist < edges[k + 1]))
+        assert inside.sum() == counts[k] == bars.y[k]
+        if not counts[k]:
+            assert bars.customdata[k][2] == -1 and bars.hovertext[k] == ""
+            continue
+        best = uci_scores[inside].sort_values("rank")["product"].iloc[0]
+        assert codes[int(bars.customdata[k][2])] == best
+        assert bars.hovertext[k] == f"click: {best}, the closest in this bar"
+    assert bars.hovertemplate.endswith("<br>%{hovertext}<extra></extra>")
+    assert sum(h.startswith("click: ") for h in bars.hovertext) == np.count_nonzero(counts)
+
+
 def test_overlay_draws_one_connector_per_matched_pair(uci: Catalog) -> None:
     product = uci.series("P675")
     path, _ = warping_path(BLOG_TARGET, product, stretch=0.05, znorm=True)

@@ -12,6 +12,7 @@ import pytest
 from dtwcore import cli, dtw_one_to_many
 from dtwcore.sales import BLOG_TARGET, SNIFF_ROWS, AmbiguousColumns, CatalogError, load_catalog
 from dtwcore.sales.export import download_name
+from dtwcore.sales.reading import CatalogReader
 from dtwcore.sales.units import values_unit
 from dtwcore.sales.window import (
     Window,
@@ -86,11 +87,11 @@ def test_tables_say_units_or_money() -> None:
 
 def test_download_names_name_the_target() -> None:
     day = pd.Timestamp("2026-12-06").date()
-    assert download_name("scores", "orders.csv", 0.05, day, target="P83") == (
+    assert download_name("scores", "orders.csv", 0.05, day, target="target P83") == (
         "scores_orders_target_P83_stretch0.05_2026-12-06.csv"
     )
     assert download_name("shortlist", "orders.csv", 0.1, day, target="published capacity") == (
-        "shortlist_orders_target_published_capacity_stretch0.10_2026-12-06.csv"
+        "shortlist_orders_published_capacity_stretch0.10_2026-12-06.csv"
     )
 
 
@@ -169,3 +170,28 @@ def test_dates_that_read_both_ways_in_the_sample_are_told_by_the_whole_file() ->
     with pytest.raises(AmbiguousColumns) as err:
         load_catalog(("\n".join(rows[:-1]) + "\n").encode(), name="both.csv")
     assert err.value.role == "dates"
+
+
+def test_the_command_line_reads_the_whole_date_column_before_asking(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """score streams the file: the first 10,000 rows read both ways, a later row (12/13/10)
+    only month-first, so it reads the file without a question; a file whose every date
+    reads both ways gets the question, which then says so truthfully."""
+    rows = ["Product,Date,Units"]
+    rows += [f"P{k % 7},{1 + k % 12}/{1 + k % 12:02d}/10,1" for k in range(SNIFF_ROWS)]
+    late, both = tmp_path / "late.csv", tmp_path / "both.csv"
+    late.write_text("\n".join([*rows, "P1,12/13/10,5", "P2,12/13/10,2"]) + "\n")
+    both.write_text("\n".join([*rows, "P1,12/12/10,5"]) + "\n")
+    reader = CatalogReader(late)
+    assert reader.roles.date_order == "mdy"
+    out = tmp_path / "scores.csv"
+    assert cli.main(["score", str(late), "--out", str(out), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+    assert sorted(_ranked(out)["product"]) == [f"P{k}" for k in range(7)]
+    assert cli.main(["score", str(both), "--out", str(out), "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {both}: every date in 'Date' reads both day-first and month-first (like "
+        "05-04-2024). Choose the date order: day-first or month-first; choose with "
+        "--date-order dmy (day-first) or --date-order mdy (month-first).\n"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -10,11 +11,14 @@ import pytest
 
 from dtwcore import cli
 from dtwcore.sales import BLOG_TARGET, CatalogError
+from dtwcore.sales.export import download_name
 from dtwcore.sales.target import (
     TargetSpec,
+    curve_label,
     load_target,
     parse_target_spec,
     product_spec,
+    shape_label,
     values_spec,
 )
 
@@ -22,21 +26,47 @@ from .conftest import UCI_CSV
 
 
 @pytest.mark.parametrize(
-    "text, kind, rest, name",
+    "text, kind, rest, name, label",
     [
-        ("blog", "published", "", "published capacity"),
-        ("  BLOG ", "published", "", "published capacity"),
-        ("product:P83", "product", "P83", "P83"),
-        ("product:Store 1 | Dept 7", "product", "Store 1 | Dept 7", "Store 1 | Dept 7"),
-        ("values:1,2.5,3", "values", "1,2.5,3", "your values"),
-        ("exports/capacity.csv", "file", "exports/capacity.csv", "capacity.csv"),
+        ("blog", "published", "", "published capacity", "published capacity"),
+        ("  BLOG ", "published", "", "published capacity", "published capacity"),
+        ("product:P83", "product", "P83", "P83", "target P83"),
+        ("product:Store 1 | Dept 7", "product", "Store 1 | Dept 7", "Store 1 | Dept 7",
+         "target Store 1 | Dept 7"),
+        ("values:1,2.5,3", "values", "1,2.5,3", "your values", "your values"),
+        ("exports/capacity.csv", "file", "exports/capacity.csv", "capacity.csv",
+         "target capacity.csv"),
     ],
-)
-def test_each_form_is_read_and_written_back(text: str, kind: str, rest: str, name: str) -> None:
+)  # fmt: skip
+def test_each_form_is_read_and_written_back(
+    text: str, kind: str, rest: str, name: str, label: str
+) -> None:
     spec = parse_target_spec(text)
     assert spec == TargetSpec(kind, rest)  # type: ignore[arg-type]
     assert spec.name == name
+    assert spec.label == label
     assert parse_target_spec(spec.spec()) == spec
+
+
+def test_run_and_download_names_name_the_target() -> None:
+    """One label per target, in run names and download names alike."""
+    uci = "Sales_Transactions_Dataset_Weekly.csv"
+    assert shape_label(2, uci) == "shape 2 of Sales_Transactions_Dataset_Weekly"
+    assert shape_label(1, "Demo data (made-up products)") == "shape 1 of demo"
+    assert curve_label(BLOG_TARGET) == "published capacity"
+    assert curve_label(BLOG_TARGET[:-1]) == curve_label(BLOG_TARGET + 1) == "your values"
+    day = dt.date(2026, 12, 6)
+    names = [
+        download_name("scores", "orders.csv", 0.05, day, target=product_spec("P83").label),
+        download_name("shortlist", uci, 0.1, day, target=curve_label(BLOG_TARGET)),
+        download_name("scores", uci, 0.05, day, target=shape_label(2, uci)),
+    ]
+    assert names == [
+        "scores_orders_target_P83_stretch0.05_2026-12-06.csv",
+        "shortlist_Sales_Transactions_Dataset_Weekly_published_capacity_stretch0.10_2026-12-06.csv",
+        "scores_Sales_Transactions_Dataset_Weekly_shape_2_of_Sales_Transactions_Dataset_Weekly"
+        "_stretch0.05_2026-12-06.csv",
+    ]
 
 
 def test_bad_specs_say_what_to_write() -> None:

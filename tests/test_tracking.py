@@ -129,6 +129,8 @@ def test_sweep_logs_every_param_metric_and_artifact(
         assert p["dataset_name"] == uci_catalog.name
         assert p["dataset_hash"] == uci_catalog.content_hash
         assert p["target_hash"] == tracking.array_hash(BLOG_TARGET)
+        assert p["target_label"] == "published capacity"
+        assert run.info.run_name == f"published capacity, stretch {stretch:g}"
         assert set(tracking.METRICS) <= set(m)
         scores = score_catalog(
             uci_catalog.ids, uci_catalog.values, BLOG_TARGET, stretch=stretch, znorm=True

@@ -133,5 +133,6 @@ def run(args: argparse.Namespace) -> int:
         experiment=args.experiment,
         progress=progress,
         source="cli",
+        target_label=spec.label,
     )
     return 0

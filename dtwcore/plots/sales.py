@@ -26,6 +26,7 @@ from dtwcore.plots._style import (
 )
 from dtwcore.plots.dtw import cost_matrix_figure
 from dtwcore.sales import HISTOGRAM_BINS
+from dtwcore.sales.scoring import rank_order
 
 __all__ = [
     "cost_heatmap",
@@ -40,6 +41,7 @@ def distance_histogram(
     *,
     median: float,
     selected: tuple[str, float] | None = None,
+    products: Sequence[str] | None = None,
     bins: int = HISTOGRAM_BINS,
     height: int = 400,
 ) -> go.Figure:
@@ -50,15 +52,24 @@ def distance_histogram(
     distances : array [shape=(N,)] one distance per product
     median : float, drawn as a dashed line
     selected : (product code, distance), optional, drawn as a solid line
+    products : N names as drawn, optional: each bar's hover then names the product a click
+        on it picks, the closest of its products (:func:`histogram_picks`), whose position
+        in ``distances`` is the bar's ``customdata[2]``
     bins : int, number of equal-width bins (the published analysis used 20)
     """
     dist = np.asarray(distances, dtype=np.float64)
-    lo, hi = float(dist.min()), float(dist.max())
-    if hi - lo <= 1e-9 * max(1.0, abs(hi)):
-        # Distances equal but for rounding (a flat target) get one unit-wide range.
-        lo, hi = lo - 0.5, hi + 0.5
-    counts, edges = np.histogram(dist, bins=bins, range=(lo, hi))
+    counts, edges = _histogram(dist, bins)
     centres = (edges[:-1] + edges[1:]) / 2
+    hover = "distance %{customdata[0]:.2f} to %{customdata[1]:.2f}<br>%{y} products"
+    custom = np.column_stack([edges[:-1], edges[1:]])
+    named: dict[str, object] = {}
+    if products is not None:
+        picks = histogram_picks(dist, bins)
+        custom = np.column_stack([custom, picks])
+        named["hovertext"] = [
+            f"click: {products[i]}, the closest in this bar" if i >= 0 else "" for i in picks
+        ]
+        hover += "<br>%{hovertext}"
     fig = go.Figure(
         go.Bar(
             x=centres,
@@ -66,11 +77,11 @@ def distance_histogram(
             width=np.diff(edges) * 0.95,
             marker_color=OTHER_COLOR,
             opacity=0.75,
-            customdata=np.column_stack([edges[:-1], edges[1:]]),
-            hovertemplate="distance %{customdata[0]:.2f} to %{customdata[1]:.2f}"
-            "<br>%{y} products<extra></extra>",
+            customdata=custom,
+            hovertemplate=hover + "<extra></extra>",
             name="products",
             showlegend=False,
+            **named,
         )
     )
     reference_line(fig, "x", median, f"median {median:.2f}", dash=True)
@@ -84,6 +95,39 @@ def distance_histogram(
     fig.update_yaxes(title="Number of products")
     fig.update_layout(bargap=0.05)
     return layout(fig, f"Distances of all {dist.size:,} products", height, legend="none")
+
+
+def _histogram(dist: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.histogram`` of ``dist`` over its range; distances equal but for rounding (a flat
+    target) get one unit-wide range."""
+    lo, hi = float(dist.min()), float(dist.max())
+    if hi - lo <= 1e-9 * max(1.0, abs(hi)):
+        lo, hi = lo - 0.5, hi + 0.5
+    return np.histogram(dist, bins=bins, range=(lo, hi))
+
+
+def histogram_picks(distances: np.ndarray, bins: int = HISTOGRAM_BINS) -> np.ndarray:
+    """The product a click on each bar of :func:`distance_histogram` picks.
+
+    Parameters
+    ----------
+    distances : array [shape=(N,)] one distance per product
+    bins : int, the histogram's number of bins
+
+    Returns
+    -------
+    array [shape=(bins,), int]: per bar, the position in ``distances`` of its closest
+    product (the best ranked, :func:`dtwcore.sales.scoring.rank_order`), -1 for an empty
+    bar. Bars hold what ``np.histogram`` counts in them.
+    """
+    dist = np.asarray(distances, dtype=np.float64)
+    _, edges = _histogram(dist, bins)
+    bar = np.clip(np.searchsorted(edges, dist, side="right") - 1, 0, bins - 1)
+    order = rank_order(dist)
+    bars, first = np.unique(bar[order], return_index=True)
+    picks = np.full(bins, -1, dtype=np.int64)
+    picks[bars] = order[first]
+    return picks
 
 
 def _curves(

@@ -24,6 +24,7 @@ from dtwcore.plots._style import (
     layout,
     translucent,
 )
+from dtwcore.sales.units import Unit
 
 __all__ = [
     "GRID_COLUMNS",
@@ -36,6 +37,7 @@ __all__ = [
 ]
 
 GRID_COLUMNS = 4
+UNITS = Unit()
 METHOD_LABELS = {
     "analogues": "Analogues (median)",
     "last_value": "Last known week",
@@ -44,8 +46,13 @@ METHOD_LABELS = {
 }
 
 
-def _value_axis(znorm: bool) -> str:
-    return "z-score (shape)" if znorm else "units a week"
+def _value_axis(znorm: bool, unit: Unit = UNITS) -> str:
+    return "z-score (shape)" if znorm else unit.axis
+
+
+def _value_hover(unit: Unit) -> str:
+    """A plotly template of one weekly value: "1,234.5" or "$1,234.50"."""
+    return f"{unit.symbol}%{{y:,.{2 if unit.symbol else 1}f}}"
 
 
 def _thin_lines(
@@ -71,6 +78,7 @@ def shapes_grid(
     *,
     znorm: bool,
     selected: int | None = None,
+    unit: Unit = UNITS,
 ) -> go.Figure:
     """Small multiples: one panel per shape with its band, average and medoid.
 
@@ -82,6 +90,7 @@ def shapes_grid(
     titles : k panel titles (already escaped for plotly)
     znorm : whether the values are z-scores (axis title)
     selected : index of the highlighted shape
+    unit : what the values are when not z-scores (:class:`dtwcore.sales.units.Unit`)
 
     The clickable traces (medoid and average) carry their shape's index as ``customdata``
     (one value a point), so a click on a panel tells which shape it was from the clicked
@@ -144,7 +153,7 @@ def shapes_grid(
         fig.update_xaxes(
             title_text="Week", title_font={"size": 11}, row=c // cols + 1, col=c % cols + 1
         )
-    fig.update_yaxes(title_text=_value_axis(znorm), col=1)
+    fig.update_yaxes(title_text=_value_axis(znorm, unit), col=1)
     fig.update_layout(clickmode="event+select")
     return layout(fig, None, 230 * rows + 130, legend="below", panel_titles=True)
 
@@ -156,11 +165,13 @@ def members_figure(
     *,
     znorm: bool,
     title: str,
+    unit: Unit = UNITS,
 ) -> go.Figure:
     """A shape's members overlaid (thin grey lines) with its average on top.
 
     members : np.ndarray [shape=(m, W)], already z-normalised when ``znorm``
     labels : m product codes (escaped for plotly)
+    unit : what the values are when not z-scores (:class:`dtwcore.sales.units.Unit`)
     """
     fig = go.Figure()
     weeks = np.arange(members.shape[1])
@@ -171,7 +182,7 @@ def members_figure(
             name="average shape",
         )
     )  # fmt: skip
-    fig.update_layout(xaxis_title="week", yaxis_title=_value_axis(znorm))
+    fig.update_layout(xaxis_title="week", yaxis_title=_value_axis(znorm, unit))
     return layout(fig, title, 380, legend="none")
 
 
@@ -180,19 +191,22 @@ def analogues_figure(
     curves: np.ndarray,
     labels: Sequence[str],
     fan: np.ndarray,
+    unit: Unit = UNITS,
 ) -> go.Figure:
     """The new product's known weeks, its analogues (scaled) and the forecast fan.
 
-    known : np.ndarray [shape=(N,)] units a week
+    known : np.ndarray [shape=(N,)] a week's values (units, or money: ``unit``)
     curves : np.ndarray [shape=(k, W)] the analogues' years, scaled to the new product
     labels : k product codes (escaped for plotly)
     fan : np.ndarray [shape=(3, W - N)] 10 %, median, 90 %
+    unit : what the values are (:class:`dtwcore.sales.units.Unit`): axis and hover
     """
+    value = _value_hover(unit)
     n = known.shape[0]
     w = curves.shape[1]
     ahead = np.arange(n, w)
     fig = go.Figure()
-    _thin_lines(fig, np.arange(w), curves, labels, " (scaled)<br>week %{x}: %{y:.1f}")
+    _thin_lines(fig, np.arange(w), curves, labels, f" (scaled)<br>week %{{x}}: {value}")
     fig.add_trace(
         go.Scatter(x=ahead, y=fan[2], mode="lines", line={"width": 0}, showlegend=False,
                    hoverinfo="skip")
@@ -208,16 +222,18 @@ def analogues_figure(
         go.Scatter(
             x=ahead, y=fan[1], mode="lines", line={"color": ACCENT_COLOR, "width": 2.5,
             "dash": "dash"}, name="forecast (median)",
-            hovertemplate="week %{x}: %{y:.1f}<extra>forecast</extra>",
+            hovertemplate=f"week %{{x}}: {value}<extra>forecast</extra>",
         )
     )  # fmt: skip
     fig.add_trace(
         go.Scatter(
             x=np.arange(n), y=known, mode="lines+markers",
             line={"color": SELECTED_COLOR, "width": 3}, name="new product (known weeks)",
+            hovertemplate=f"week %{{x}}: {value}<extra>known</extra>",
         )
     )  # fmt: skip
-    fig.update_layout(xaxis_title="week", yaxis_title="units a week")
+    fig.update_layout(xaxis_title="week", yaxis_title=unit.axis)
+    fig.update_yaxes(tickprefix=unit.symbol)
     return layout(fig, None, 420)
 
 

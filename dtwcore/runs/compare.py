@@ -56,13 +56,13 @@ def run_labels(runs: pd.DataFrame) -> pd.Series:
 
     Parameters
     ----------
-    runs : DataFrame with ``stretch_factor``, ``dataset_name``, ``target_hash``,
-        ``znorm`` and ``started`` (UTC timestamps), one row per run
+    runs : DataFrame with ``stretch_factor``, ``dataset_name``, ``target_hash`` (and
+        ``target_label`` when logged), ``znorm`` and ``started`` (UTC timestamps), one row per run
 
     Returns
     -------
     Series of str, same index: always the stretch factor, then the dataset, the target
-    (first 6 hex digits of its hash), the normalisation, each only when it differs
+    (:func:`target_labels`), the normalisation, each only when it differs
     between runs; then the start time when names would still repeat (to the minute, with
     the date when the runs span several days, to the second if still needed).
     """
@@ -71,8 +71,9 @@ def run_labels(runs: pd.DataFrame) -> pd.Series:
     parts = [runs["stretch_factor"].map(lambda s: f"stretch {s:g}" if pd.notna(s) else "stretch ?")]
     if _varies(runs["dataset_name"]):
         parts.append(runs["dataset_name"].fillna("?").astype(str))
-    if _varies(runs["target_hash"]):
-        parts.append("target " + runs["target_hash"].fillna("").astype(str).str[:6])
+    targets = target_labels(runs)
+    if _varies(targets):
+        parts.append(targets)
     if _varies(runs["znorm"]):
         parts.append(runs["znorm"].map(lambda z: "units" if z is False else "shapes"))
     label = parts[0]
@@ -128,14 +129,23 @@ def series_label(runs: pd.DataFrame) -> pd.Series:
     Returns
     -------
     Series of str, same index: ``dataset · z-normalised`` or ``dataset · raw units``, then
-    `` · target`` and the first 6 hex digits of its hash when one dataset has runs with
-    several targets.
+    `` · `` and the target (:func:`target_labels`) when one dataset has runs with several
+    targets.
     """
     shape = np.where(runs["znorm"].fillna(True).astype(bool), "z-normalised", "raw units")
     label = runs["dataset_name"].fillna("?") + " · " + shape
     if runs.groupby("dataset_name")["target_hash"].nunique().gt(1).any():
-        label = label + " · target " + runs["target_hash"].fillna("").str[:6]
+        label = label + " · " + target_labels(runs)
     return label
+
+
+def target_labels(runs: pd.DataFrame) -> pd.Series:
+    """Each run's target as its name says it ("target P83", "published capacity"); for runs
+    logged without a ``target_label``, "target" and the first 6 hex digits of its hash."""
+    hashes = "target " + runs["target_hash"].fillna("").astype(str).str[:6]
+    if "target_label" not in runs:
+        return hashes
+    return runs["target_label"].where(runs["target_label"].notna(), hashes).astype(str)
 
 
 def median_verdict(runs: pd.DataFrame, series: pd.Series) -> str | None:

@@ -57,6 +57,7 @@ from dtwcore.sales import (
     score_catalog,
     zscore_outliers,
 )
+from dtwcore.sales.target import curve_label
 
 DEFAULT_EXPERIMENT = "sales-trends"
 PARAMS = (
@@ -66,6 +67,7 @@ PARAMS = (
     "dataset_name",
     "dataset_hash",
     "target_hash",
+    "target_label",
     "band_radius",
 )
 METRICS = METRIC_NAMES
@@ -83,6 +85,7 @@ RUN_PARAMS: dict[str, ParamReader] = {
     "stretch_factor": number_param,
     "znorm": flag_param,
     "target_hash": text_param,
+    "target_label": text_param,
     "dataset_hash": text_param,
 }
 """The parameters a runs table shows, and how each is read."""
@@ -194,6 +197,7 @@ def log_analysis(
     scores: pd.DataFrame | None = None,
     sweep_id: str | None = None,
     source: str = "python",
+    target_label: str | None = None,
 ) -> str:
     """Log one analysis (catalogue x target x stretch x znorm) as a new run; return its id.
 
@@ -208,6 +212,9 @@ def log_analysis(
     experiment : experiment name, created when missing
     scores : the :func:`dtwcore.sales.score_catalog` table when already computed
     sweep_id, source : tags that group runs of one sweep and say where they came from
+    target_label : how the run's name calls the target ("target P83", "shape 2 of demo":
+        :attr:`dtwcore.sales.target.TargetSpec.label`); default
+        :func:`dtwcore.sales.target.curve_label`
 
     Raises
     ------
@@ -217,6 +224,7 @@ def log_analysis(
     stretch = check_stretch(stretch)
     znorm = bool(znorm)
     target = np.asarray(target, dtype=np.float64)
+    target_label = target_label or curve_label(target)
     store = store or resolve_store()
     if scores is None:
         scores = score_catalog(catalog.ids, catalog.values, target, stretch=stretch, znorm=znorm)
@@ -237,13 +245,14 @@ def log_analysis(
         "dataset_name": catalog.name,
         "dataset_hash": catalog.content_hash,
         "target_hash": array_hash(target),
+        "target_label": target_label,
         "band_radius": info.band_radius,
     }
     best = scores.loc[scores["distance"].idxmin()]
     shape = "z-normalised shapes" if znorm else "raw units"
     note = (
         f"DTW distance of {len(scores)} products of “{catalog.name}” to the "
-        f"{target.shape[0]}-week target; stretch factor {stretch:g} (band of "
+        f"{target.shape[0]}-week target ({target_label}); stretch factor {stretch:g} (band of "
         f"{info.band_radius} weeks), {shape}. Median {metrics['median_distance']:.4f}; "
         f"closest {best['product']} ({best['distance']:.4f})."
     )
@@ -252,7 +261,11 @@ def log_analysis(
         tags[SWEEP_TAG] = sweep_id
     title = f"{catalog.name}: stretch {stretch:g}, {shape}"
     with record(
-        store, experiment, run_name=f"stretch {stretch:g}", source=source, tags=tags
+        store,
+        experiment,
+        run_name=f"{target_label}, stretch {stretch:g}",
+        source=source,
+        tags=tags,
     ) as run:
         run.log_params(params)
         run.log_metrics(metrics)
@@ -283,12 +296,14 @@ def sweep(
     experiment: str = DEFAULT_EXPERIMENT,
     progress: SweepProgress | None = None,
     source: str = "python",
+    target_label: str | None = None,
 ) -> list[str]:
     """One run per stretch factor, in the given order; return the run ids.
 
     ``progress(done, total, stretch, run_id)`` is called before each run (``run_id`` None)
     and after it (with the new id). Runs finished before an error stay; the run that was
-    interrupted is marked FAILED.
+    interrupted is marked FAILED. ``target_label`` names the target in the runs' names
+    (see :func:`log_analysis`).
     """
     values = [check_stretch(s) for s in stretches]
     if not values:
@@ -310,6 +325,7 @@ def sweep(
                 experiment=experiment,
                 sweep_id=sweep_id,
                 source=source,
+                target_label=target_label,
             )
         )
         if progress is not None:

@@ -29,6 +29,7 @@ import pyarrow.csv as pacsv
 
 _SLUG = re.compile(r"[^A-Za-z0-9]+")
 _SLUG_CHARS = 40
+_TARGET_CHARS = 60  # room for "shape 12 of" and a data set's slug
 
 # A cell to neutralise: any apostrophes, then a character that makes a spreadsheet run the
 # cell as a formula (= + - @, tab, carriage return). Counting the apostrophes makes the
@@ -167,7 +168,7 @@ def download_name(
     target: str | None = None,
 ) -> str:
     """E.g. ``shortlist_Sales_Transactions_Dataset_Weekly_stretch0.10_2026-11-29.csv``, or
-    with ``target="P83"``
+    with ``target="target P83"``
     ``shortlist_Sales_Transactions_Dataset_Weekly_target_P83_stretch0.10_2026-11-29.csv``.
 
     Parameters
@@ -177,12 +178,12 @@ def download_name(
     stretch : float, the stretch factor, written with at least two decimals
     day : date, default today (UTC)
     ext : str, the file's extension
-    target : str, the target's name (:attr:`dtwcore.sales.target.TargetSpec.name`), if
-        it is to be named
+    target : str, the target's label (:attr:`dtwcore.sales.target.TargetSpec.label`,
+        :func:`dtwcore.sales.target.shape_label`), if it is to be named
     """
     day = day or dt.datetime.now(dt.UTC).date()
     text = f"{stretch:.3f}".rstrip("0")
     if len(text.split(".")[1]) < 2:
         text = f"{stretch:.2f}"
-    named = f"_target_{_SLUG.sub('_', target).strip('_')[:_SLUG_CHARS]}" if target else ""
+    named = f"_{_SLUG.sub('_', target).strip('_')[:_TARGET_CHARS].strip('_')}" if target else ""
     return f"{kind}_{dataset_slug(dataset)}{named}_stretch{text}_{day.isoformat()}.{ext}"

@@ -47,6 +47,7 @@ from dtwcore.sales.columns import (
     Roles,
     cell_numbers,
     clean_header,
+    date_orders,
     parse_dates,
     resolve_roles,
 )
@@ -635,7 +636,9 @@ class CatalogReader:
     """The streaming mode of the reader: products of a CSV or Parquet file, batch by batch.
 
     The layout and the column roles are decided by the same rules, from the same sample
-    (the first :data:`~dtwcore.sales.columns.SNIFF_ROWS` rows), as :func:`load_catalog`.
+    (the first :data:`~dtwcore.sales.columns.SNIFF_ROWS` rows), as :func:`load_catalog`;
+    when every sampled date reads both day-first and month-first, the rest of the file's
+    dates are looked at too before the question is asked.
     A wide file is read in record batches (Parquet row groups page by page, CSV block by
     block), so memory stays bounded by the batch size whatever the file size. A long file
     (one row per product and period, or per order line) is added up block by block into
@@ -714,13 +717,20 @@ class CatalogReader:
         else:
             self.total_rows = None
             sample = self._sniff_csv()
-        self.roles = resolve_roles(
-            self.file_columns,
-            sample,
-            self.options,
-            self.path,
-            self.dialect.decimal_comma if self.dialect else False,
-        )
+        decimal_comma = self.dialect.decimal_comma if self.dialect else False
+        try:
+            self.roles = resolve_roles(
+                self.file_columns, sample, self.options, self.path, decimal_comma
+            )
+        except AmbiguousColumns as exc:
+            if exc.role != "dates" or len(sample) < SNIFF_ROWS:
+                raise
+            # Every sampled date reads both ways: the later rows may tell (12/13/10), so
+            # the whole date column is looked at before asking, as load_catalog does.
+            sample += self._rows_with_new_dates(sample)
+            self.roles = resolve_roles(
+                self.file_columns, sample, self.options, self.path, decimal_comma
+            )
         self.weeks: list[str] = list(self.roles.week_labels)
         ids = self.roles.ids
         self.layout = Layout(ids[0], self.roles.weeks, ids)
@@ -751,6 +761,36 @@ class CatalogReader:
             return []
         cols = [c.to_pylist() for c in batch.columns]
         return [list(r) for r in zip(*cols, strict=True)]
+
+    def _rows_with_new_dates(self, sample: list[list[object]]) -> list[list[object]]:
+        """The rows after ``sample`` that bring a date not seen before in a column of
+        dates: the whole date column's variety, in memory bounded by its distinct dates."""
+        width = len(self.file_columns)
+        dated = [
+            j for j in range(width) if date_orders([r[j] for r in sample if len(r) == width])[1]
+        ]
+        seen = [{str(r[j]) for r in sample if len(r) == width} for j in dated]
+        if self.format == "parquet":
+            batches = self._parquet.iter_batches(batch_size=SNIFF_ROWS)
+            rows: Iterator[list[object]] = (
+                list(r)
+                for b in batches
+                for r in zip(*(c.to_pylist() for c in b.columns), strict=True)
+            )
+        else:
+            rows = (cells for _, cells in self._text_rows())
+        found: list[list[object]] = []
+        for k, cells in enumerate(rows):
+            if k < len(sample) or len(cells) != width:
+                continue
+            new = False
+            for j, known in zip(dated, seen, strict=True):
+                if str(cells[j]) not in known:
+                    known.add(str(cells[j]))
+                    new = True
+            if new:
+                found.append(list(cells))
+        return found
 
     def _text_rows(self) -> Iterator[tuple[int, list[str]]]:
         """(line number, cells) of the CSV file's rows after the header, blank rows left out,

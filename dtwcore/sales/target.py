@@ -16,6 +16,7 @@ import pandas as pd
 from dtwcore.sales.columns import ReadOptions
 from dtwcore.sales.dialect import UNNAMED, Source, decode, fix_decimal_comma, read_source
 from dtwcore.sales.errors import CatalogError, CatalogTooLarge
+from dtwcore.sales.export import dataset_slug
 from dtwcore.sales.facts import BIG_CATALOGUES, BLOG_TARGET, MAX_UNITS, MAX_WEEKS
 from dtwcore.sales.text import number_text, show
 
@@ -174,6 +175,14 @@ class TargetSpec:
             return "your values"
         return Path(self.text).name
 
+    @property
+    def label(self) -> str:
+        """How run names and download names call this target: "published capacity",
+        "target P83", "target capacity.csv" or "your values"."""
+        if self.kind in ("published", "values"):
+            return self.name
+        return f"target {self.name}"
+
     def spec(self) -> str:
         """The string this target is written as (:func:`parse_target_spec` reads it back)."""
         if self.kind == "published":
@@ -183,6 +192,21 @@ class TargetSpec:
         if self.kind == "values":
             return VALUES_PREFIX + self.text
         return self.text
+
+
+def shape_label(shape: int, dataset: str) -> str:
+    """How run names and download names call a demand shape used as the target:
+    ``shape_label(2, "Sales_Transactions_Dataset_Weekly.csv")`` is
+    "shape 2 of Sales_Transactions_Dataset_Weekly" (``shape`` counts from 1)."""
+    return f"shape {shape} of {dataset_slug(dataset)}"
+
+
+def curve_label(values: Sequence[float] | np.ndarray) -> str:
+    """The label of a target known only by its numbers: "published capacity" when they
+    are the published curve, else "your values"."""
+    values = np.asarray(values, dtype=np.float64)
+    published = values.shape == BLOG_TARGET.shape and np.array_equal(values, BLOG_TARGET)
+    return TargetSpec("published" if published else "values").label
 
 
 def parse_target_spec(spec: str) -> TargetSpec:

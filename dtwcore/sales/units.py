@@ -59,6 +59,10 @@ class Unit:
         """``value`` with thousands separators and the currency symbol, if any."""
         return f"{self.symbol}{value:,.{decimals}f}"
 
+    def total(self, value: float) -> str:
+        """A total in whole numbers: "12,346 units" or "$12,346"."""
+        return self.amount(value, 0) if self.symbol else f"{self.amount(value, 0)} {self.word}"
+
     def per_week(self, value: float, decimals: int = 1) -> str:
         """E.g. "1,234.5 units a week" or "$1,234.50 a week"."""
         if self.symbol:

@@ -14,6 +14,12 @@ NARROW_PX = 800
 _FOLDED = "layout.sidebar_folded"
 
 _CSS = f"""<style>
+/* The uploader's caption (size limit and file types) wraps in the sidebar, never cut. */
+[data-testid="stFileUploaderDropzoneInstructions"] span {{
+  white-space: normal;
+  overflow: visible;
+  text-overflow: clip;
+}}
 @media (max-width: {NARROW_PX}px) {{
   [data-testid="stMain"] [data-testid="stHorizontalBlock"] {{
     flex-direction: column;

@@ -7,7 +7,8 @@ what changed. Session-state keys all start with ``sales.``:
 * ``sales.file``: ``(file name, bytes)`` of the uploaded catalogue, or absent for the
   demo. It outlives page switches (the uploader widget does not), and tests or other pages
   may set it to load a file without the upload widget.
-* ``sales.target``, ``sales.target_name``: the target in use and what to call it.
+* ``sales.target``, ``sales.target_name``, ``sales.target_label``: the target in use,
+  what the screen calls it and what run names and download names call it.
 * ``sales.read.*``: how the planner asked to read the file (layout, product columns,
   week and units columns, week start, date order, clipping of returns); cleared when
   another file is uploaded.
@@ -44,8 +45,8 @@ from dtwcore.sales import (
     summary_line,
 )
 from dtwcore.sales.dialect import is_workbook, workbook_sheets
-from dtwcore.sales.target import PUBLISHED_NAME
-from dtwcore.sales.units import VALUE_KINDS
+from dtwcore.sales.target import PUBLISHED_NAME, TargetSpec, product_spec
+from dtwcore.sales.units import VALUE_KINDS, Unit
 from dtwcore.sales.window import Window, default_window
 from pages.common.sales_views import md
 from pages.common.session import (
@@ -60,6 +61,7 @@ log = logging.getLogger(__name__)
 FILE = "sales.file"
 TARGET = "sales.target"
 TARGET_NAME = "sales.target_name"
+TARGET_LABEL = "sales.target_label"
 _UPLOAD_VERSION = "sales.uploader_version"
 _TARGET_VERSION = "sales.target_version"
 _TARGET_MESSAGE = "sales.target_message"
@@ -220,6 +222,12 @@ def use_file(file: tuple[str, bytes] | None) -> None:
     st.session_state[FILE] = file
     _forget_file()
     st.session_state[_UPLOAD_VERSION] = st.session_state.get(_UPLOAD_VERSION, 0) + 1
+
+
+def values_unit(catalog: Catalog) -> Unit:
+    """What ``catalog``'s values are (units, or money in a currency) as the planner said in
+    the sidebar, else as its units column's name says (:meth:`Catalog.unit`)."""
+    return catalog.unit(str(reading_choices().get("values", "auto")))
 
 
 def reading_choices() -> dict[str, object]:
@@ -464,19 +472,21 @@ def data_sidebar() -> Catalog | None:
 # --------------------------------------------------------------------------- target
 
 
-def _set_target(values: np.ndarray, name: str) -> None:
+def _set_target(values: np.ndarray, name: str, label: str = PUBLISHED_NAME) -> None:
     before = st.session_state.get(TARGET)
     if before is None or before.size != np.size(values):
         st.session_state.pop(SALES_WEEKS, None)  # the default window follows the length
     st.session_state[TARGET] = np.asarray(values, dtype=np.float64)
     st.session_state[TARGET_NAME] = name
+    st.session_state[TARGET_LABEL] = label
     st.session_state[_TARGET_VERSION] = st.session_state.get(_TARGET_VERSION, 0) + 1
     st.session_state.pop(_TARGET_MESSAGE, None)
 
 
-def use_target(values: np.ndarray, name: str) -> None:
-    """Use ``values`` [shape=(n,), units a week] as the target, called ``name`` on screen."""
-    _set_target(values, name)
+def use_target(values: np.ndarray, name: str, label: str) -> None:
+    """Use ``values`` [shape=(n,), units a week] as the target, called ``name`` on screen
+    and ``label`` in run names and download names (:mod:`dtwcore.sales.target`)."""
+    _set_target(values, name, label)
 
 
 def product_target_name(product: str) -> str:
@@ -489,7 +499,11 @@ def _on_target_upload(widget_key: str) -> None:
     if upload is None:
         return
     try:
-        _set_target(parse_target(upload.getvalue(), max_weeks=PAGE_LIMITS.weeks), upload.name)
+        _set_target(
+            parse_target(upload.getvalue(), max_weeks=PAGE_LIMITS.weeks),
+            upload.name,
+            TargetSpec("file", upload.name).label,
+        )
     except CatalogError as exc:
         st.session_state[_TARGET_MESSAGE] = md(f"{upload.name}: {exc}")
     except Exception as exc:  # a file we did not foresee must not show a traceback
@@ -503,7 +517,9 @@ def _on_target_upload(widget_key: str) -> None:
 def _use_product(catalog: Catalog) -> None:
     product = st.session_state.get(SALES_TARGET_PRODUCT)
     if product is not None:
-        _set_target(catalog.series(product), product_target_name(product))
+        _set_target(
+            catalog.series(product), product_target_name(product), product_spec(product).label
+        )
 
 
 def target_sidebar(catalog: Catalog) -> np.ndarray | None:

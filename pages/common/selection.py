@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -86,13 +85,11 @@ def clicked_data(chart_key: str) -> list:
 
 def _pick_bar(chart_key: str, scores: pd.DataFrame) -> None:
     custom = clicked_data(chart_key)
-    if len(custom) < 2:
+    if len(custom) < 3:
         return
-    lo, hi = (float(v) for v in custom[:2])
-    dist = scores["distance"].to_numpy(dtype=np.float64)
-    inside = scores[(dist >= lo - 1e-12) & (dist <= hi + 1e-12)]
-    if not inside.empty:
-        select(inside.sort_values("rank")["product"].iloc[0])
+    row = int(custom[2])  # the bar's closest product, as its hover says
+    if 0 <= row < len(scores):
+        select(scores["product"].iloc[row])
 
 
 def _pick_point(chart_key: str, codes: dict[str, str]) -> None:
@@ -103,7 +100,8 @@ def _pick_point(chart_key: str, codes: dict[str, str]) -> None:
 
 
 def on_histogram_select(chart_key: str, scores: pd.DataFrame) -> Callable[[], None]:
-    """Callback for the distance histogram: a clicked bar selects its closest product."""
+    """Callback for the distance histogram (drawn with ``products``, in the order of
+    ``scores``): a clicked bar selects the product its hover names, its closest."""
     return partial(_pick_bar, chart_key, scores)
 
 

@@ -68,6 +68,8 @@ class SalesAnalysis:
     stretch : float in [0, 1], the stretch factor
     znorm : bool, shapes (z-normalised) rather than units
     scores : the :func:`dtwcore.sales.score_catalog` table of ``catalog``
+    target_label : how run names and download names call the target ("target P83",
+        "published capacity", "shape 2 of demo"; see :mod:`dtwcore.sales.target`)
     """
 
     catalog: Catalog
@@ -75,6 +77,7 @@ class SalesAnalysis:
     stretch: float = DEFAULT_STRETCH
     znorm: bool = True
     scores: pd.DataFrame | None = None
+    target_label: str | None = None
 
 
 def sales_analysis() -> SalesAnalysis | None:

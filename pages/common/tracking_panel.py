@@ -190,8 +190,12 @@ def run_sweep(
     znorm: bool,
     store: run_store.Store,
     experiment: str,
+    target_label: str | None = None,
 ) -> list[str] | None:
-    """Run a sweep with a progress bar; show errors in words. Returns the run ids or None."""
+    """Run a sweep with a progress bar; show errors in words. Returns the run ids or None.
+
+    ``target_label`` names the target in the runs' names (see
+    :func:`dtwcore.runs.sales.log_analysis`)."""
     bar = st.progress(0.0, text=f"Starting a sweep of {len(stretches)} stretch factors…")
     done_ids: list[str] = []
 
@@ -212,6 +216,7 @@ def run_sweep(
             experiment=experiment,
             progress=progress,
             source="app",
+            target_label=target_label,
         )
     except TRACKING_ERRORS as exc:
         bar.empty()
@@ -246,57 +251,61 @@ def render_log_panel(analysis: SalesAnalysis) -> None:
         ).strip()
         or tracking.DEFAULT_EXPERIMENT
     )
-    left, right = st.columns(2)
-    with left:
-        st.markdown(f"**This analysis** (stretch {stretch:g}, "
-                    f"{'z-normalised' if znorm else 'raw units'})")  # fmt: skip
-        if st.button(
-            "Log to MLflow",
-            key="tracking.log",
-            icon=":material/save:",
-            help="Save the analysis on screen as one MLflow run.",
-        ):
-            with st.spinner("Logging the run…"):
-                try:
-                    run_id = tracking.log_analysis(
-                        catalog,
-                        target,
-                        stretch=stretch,
-                        znorm=znorm,
-                        scores=analysis.scores,
-                        store=store,
-                        experiment=experiment,
-                        source="app",
-                    )
-                except TRACKING_ERRORS as exc:
-                    st.error(f"The run was not logged: {error_text(exc)}")
-                else:
-                    st.session_state[_LAST_RUNS] = ([run_id], [stretch], experiment)
-                    _cached_runs_changed()
-    with right:
-        stretches = st.multiselect(
-            "Stretch factors to sweep",
-            STRETCH_CHOICES,
-            default=list(PUBLISHED_STRETCHES),
-            format_func=lambda s: f"{s:g}",
-            key="tracking.sweep_stretches",
-            help="One run per factor, same data, target and z-normalisation as on screen. "
-            "The published sweep is preselected.",
+    st.markdown(f"**This analysis** (stretch {stretch:g}, "
+                f"{'z-normalised' if znorm else 'raw units'})")  # fmt: skip
+    if st.button(
+        "Log to MLflow",
+        key="tracking.log",
+        icon=":material/save:",
+        help="Save the analysis on screen as one MLflow run.",
+    ):
+        with st.spinner("Logging the run…"):
+            try:
+                run_id = tracking.log_analysis(
+                    catalog,
+                    target,
+                    stretch=stretch,
+                    znorm=znorm,
+                    scores=analysis.scores,
+                    store=store,
+                    experiment=experiment,
+                    source="app",
+                    target_label=analysis.target_label,
+                )
+            except TRACKING_ERRORS as exc:
+                st.error(f"The run was not logged: {error_text(exc)}")
+            else:
+                st.session_state[_LAST_RUNS] = ([run_id], [stretch], experiment)
+                _cached_runs_changed()
+    # The sweep takes the full width: every chosen factor stays visible at 1280 px.
+    stretches = st.multiselect(
+        "Stretch factors to sweep",
+        STRETCH_CHOICES,
+        default=list(PUBLISHED_STRETCHES),
+        format_func=lambda s: f"{s:g}",
+        key="tracking.sweep_stretches",
+        help="One run per factor, same data, target and z-normalisation as on screen. "
+        "The published sweep is preselected.",
+    )
+    if st.button(
+        "Sweep",
+        key="tracking.sweep",
+        icon=":material/play_arrow:",
+        disabled=not stretches,
+        help="Log one run per selected stretch factor and compare them on the Experiments page.",
+    ):
+        ordered = sorted(stretches)
+        ids = run_sweep(
+            catalog,
+            target,
+            ordered,
+            znorm=znorm,
+            store=store,
+            experiment=experiment,
+            target_label=analysis.target_label,
         )
-        if st.button(
-            "Sweep",
-            key="tracking.sweep",
-            icon=":material/play_arrow:",
-            disabled=not stretches,
-            help="Log one run per selected stretch factor and compare them on the "
-            "Experiments page.",
-        ):
-            ordered = sorted(stretches)
-            ids = run_sweep(
-                catalog, target, ordered, znorm=znorm, store=store, experiment=experiment
-            )
-            if ids:
-                st.session_state[_LAST_RUNS] = (ids, ordered, experiment)
+        if ids:
+            st.session_state[_LAST_RUNS] = (ids, ordered, experiment)
     last = st.session_state.get(_LAST_RUNS)
     if last:
         ids, stretches_done, name = last

@@ -277,7 +277,7 @@ def read_target(catalog: Catalog) -> None:
     from a link)."""
     text = st.session_state.pop(_PENDING_TARGET, "")
     if text is None:
-        data.use_target(BLOG_TARGET, PUBLISHED_NAME)
+        data.use_target(BLOG_TARGET, PUBLISHED_NAME, PUBLISHED_NAME)
         return
     if not text:
         return
@@ -291,7 +291,7 @@ def read_target(catalog: Catalog) -> None:
                 f"The link's target product {md(spec.text)} is not in {md(catalog.name)}."
             )
             return
-        data.use_target(catalog.series(spec.text), data.product_target_name(spec.text))
+        data.use_target(catalog.series(spec.text), data.product_target_name(spec.text), spec.label)
         return
     try:
         if spec is None or spec.kind != "values":  # a link never reads a file
@@ -302,7 +302,7 @@ def read_target(catalog: Catalog) -> None:
             "The link's target is not a list of numbers; the published capacity is used."
         )
         return
-    data.use_target(values, "target from the link")
+    data.use_target(values, "target from the link", spec.label)
 
 
 def read_weeks(catalog: Catalog) -> None:
