@@ -18,6 +18,7 @@ from dtwcore.sales.mix import SHARE_STEPS
 from pages.common import labels, mix_data, session, url_state
 from pages.common import sales_data as data
 from pages.common.page_end import end_page
+from pages.common.sales_inputs import read_inputs
 from pages.common.sales_views import download, md, plot_text
 from pages.common.tracking_panel import TRACKING_ERRORS, current_store, error_text, store_status
 
@@ -33,24 +34,10 @@ st.caption(
 
 # --------------------------------------------------------------------------- inputs
 url_state.read_mix_address()
-catalog = data.data_sidebar()
-if catalog is None:
-    url_state.show_problems()
-    session.set_sales_analysis(None)
-    end_page()
-url_state.read_target(catalog)
-url_state.show_problems()
-capacity = data.target_sidebar(catalog)
-if capacity is None:
-    session.set_sales_analysis(None)
-    end_page()
-unit = data.values_unit(catalog)
+inputs = read_inputs(weeks=False)
 # A product of the file chosen as the capacity is left out of the mix (as `mix` does).
-target_of = labels.target_product(catalog, capacity)
-if target_of is not None and st.session_state[data.TARGET_NAME] != data.product_target_name(
-    target_of
-):
-    target_of = None
+catalog, capacity, unit = inputs.catalog, inputs.target, inputs.unit
+target_of = inputs.target_of
 
 st.sidebar.subheader("Building")
 stretch = data.stretch_slider(

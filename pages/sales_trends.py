@@ -34,6 +34,7 @@ from dtwcore.sales.window import coverage_problem, nonpositive, nonpositive_note
 from pages.common import labels, selection, session, url_state
 from pages.common import sales_data as data
 from pages.common.page_end import end_page
+from pages.common.sales_inputs import read_inputs
 from pages.common.sales_views import PRODUCT, download, info_table, md, plot_text, product_table
 from pages.common.tracking_panel import render_log_panel
 
@@ -46,24 +47,10 @@ st.caption(
 
 # --------------------------------------------------------------------------- inputs
 url_state.read_address()
-catalog = data.data_sidebar()
-if catalog is None:
-    url_state.show_problems()
-    session.set_sales_analysis(None)
-    end_page()
-url_state.read_target(catalog)
-url_state.read_weeks(catalog)
-url_state.show_problems()
-target = data.target_sidebar(catalog)
-if target is None:
-    session.set_sales_analysis(None)
-    end_page()
-unit = data.values_unit(catalog)
-# A product of the file chosen as the target would rank first at distance 0: leave it out.
+inputs = read_inputs(weeks=True)
+catalog, target, unit, target_of = inputs.catalog, inputs.target, inputs.unit, inputs.target_of
 target_name = st.session_state[data.TARGET_NAME]
-target_of = labels.target_product(catalog, target)
-if target_of is not None and target_name != data.product_target_name(target_of):
-    target_of = None  # another target that happens to equal a product's sales
+# A product of the file chosen as the target would rank first at distance 0: leave it out.
 if target_of is not None:
     catalog = catalog.without(target_of)
     target_label = f"Target: {target_of} (its own sales)"
