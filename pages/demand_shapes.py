@@ -28,12 +28,7 @@ from pages.common import session, shapes_data, url_state
 from pages.common.page_end import end_page
 from pages.common.sales_views import download, md, plot_text
 from pages.common.selection import clicked_data
-from pages.common.tracking_panel import (
-    TRACKING_ERRORS,
-    current_store,
-    error_text,
-    store_status,
-)
+from pages.common.tracking_panel import log_section
 
 # The chosen shape, from 0: the radio's value, which the heading, the members, the small
 # multiples and "Use this shape as the target" all read.
@@ -277,25 +272,14 @@ with tab_shapes:
         data.use_target(curve, name, label)
         st.switch_page("pages/sales_trends.py")
 
-    st.subheader("Log to MLflow", anchor=False)
-    store = current_store()
-    status = store_status(store)
-    if not status.ok:
-        st.info(f"Logging is not available right now. {md(status.message)}")
-    else:
-        st.caption(
-            "The run keeps k, the stretch factor, z-normalisation and the number of "
-            "products; the mean silhouette and total distance to the medoids; every "
-            f"product's shape (CSV) and the shapes figure. Runs go to {md(store.label)}."
-        )
-        if st.button("Log this clustering", key="shapes.log", icon=":material/save:"):
-            with st.spinner("Logging the run…"):
-                try:
-                    run_id = log_clustering(catalog, result, store=store, source="app")
-                except TRACKING_ERRORS as exc:
-                    st.error(f"The run was not logged: {error_text(exc)}")
-                else:
-                    st.success(f"Logged run {run_id}.")
+    log_section(
+        "The run keeps k, the stretch factor, z-normalisation and the number of products; "
+        "the mean silhouette and total distance to the medoids; every product's shape (CSV) "
+        "and the shapes figure.",
+        label="Log this clustering",
+        key="shapes.log",
+        log=lambda store: log_clustering(catalog, result, store=store, source="app"),
+    )
 
 # --------------------------------------------------------------------------- new product
 with tab_new:

@@ -20,7 +20,7 @@ from pages.common import sales_data as data
 from pages.common.page_end import end_page
 from pages.common.sales_inputs import read_inputs
 from pages.common.sales_views import download, md, plot_text
-from pages.common.tracking_panel import TRACKING_ERRORS, current_store, error_text, store_status
+from pages.common.tracking_panel import log_section
 
 SHARE_WORDS = {1.0: "Whole products only", 0.5: "In halves", 0.25: "In quarters"}
 
@@ -338,32 +338,21 @@ with t2:
     )
 
 # --------------------------------------------------------------------------- MLflow
-st.subheader("Log to MLflow", anchor=False)
-store = current_store()
-status = store_status(store)
-if not status.ok:
-    st.info(f"Logging is not available right now. {md(status.message)}")
-else:
-    st.caption(
-        "The run keeps the settings (stretch factor, weeks ahead, backlog, pins, most "
-        "products, shares), the utilisation, its bound and the fractional ideal, and the "
-        f"plan as two CSV files (products and weeks). Runs go to {md(store.label)}."
-    )
-    if st.button("Log to MLflow", key="mix.log", icon=":material/save:"):
-        with st.spinner("Logging the run…"):
-            try:
-                run_id = log_mix(
-                    catalog,
-                    plan,
-                    stretch=float(stretch),
-                    max_products=max_products,
-                    include=include,
-                    exclude=list(left_out),
-                    share_step=float(share),
-                    store=store,
-                    source="app",
-                )
-            except TRACKING_ERRORS as exc:
-                st.error(f"The run was not logged: {error_text(exc)}")
-            else:
-                st.success(f"Logged run {run_id}.")
+log_section(
+    "The run keeps the settings (stretch factor, weeks ahead, backlog, pins, most products, "
+    "shares), the utilisation, its bound and the fractional ideal, and the plan as two CSV "
+    "files (products and weeks).",
+    label="Log to MLflow",
+    key="mix.log",
+    log=lambda store: log_mix(
+        catalog,
+        plan,
+        stretch=float(stretch),
+        max_products=max_products,
+        include=include,
+        exclude=list(left_out),
+        share_step=float(share),
+        store=store,
+        source="app",
+    ),
+)

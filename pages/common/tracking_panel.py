@@ -4,13 +4,14 @@
   this session at another store, and a link to the MLflow UI when ``MLFLOW_UI_URL`` is set.
 * :func:`render_log_panel` - for the Sales Trends page: log the analysis on screen as one
   run, or sweep a list of stretch factors (one run each) with a progress bar.
+* :func:`log_section` - for the other pages: what a run keeps and one button that logs it.
 
 Session state keys start with ``tracking.``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -226,6 +227,27 @@ def run_sweep(
     bar.progress(1.0, text=f"Done: {len(ids)} runs logged to {md(store.label)}.")
     _cached_runs_changed()
     return ids
+
+
+def log_section(keeps: str, *, label: str, key: str, log: Callable[[run_store.Store], str]) -> None:
+    """The "Log to MLflow" section of a page: where runs go (or why logging is not
+    available), what a run keeps (``keeps``, a sentence), and a button ``label`` that
+    calls ``log(store)`` (which returns the run id) and says how it went, in words."""
+    st.subheader("Log to MLflow", anchor=False)
+    store = current_store()
+    status = store_status(store)
+    if not status.ok:
+        st.info(f"Logging is not available right now. {md(status.message)}")
+        return
+    st.caption(f"{keeps} Runs go to {md(store.label)}.")
+    if st.button(label, key=key, icon=":material/save:"):
+        with st.spinner("Logging the run…"):
+            try:
+                run_id = log(store)
+            except TRACKING_ERRORS as exc:
+                st.error(f"The run was not logged: {error_text(exc)}")
+            else:
+                st.success(f"Logged run {run_id}.")
 
 
 def render_log_panel(analysis: SalesAnalysis) -> None:
