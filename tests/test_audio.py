@@ -31,6 +31,7 @@ from dtwcore.audio.features import (
 from dtwcore.audio.wake import (
     SCALE_QUANTILE,
     STREAM_TEMPLATES,
+    candidate_chunks,
     closest_negative,
     detect,
     enroll,
@@ -414,6 +415,19 @@ def test_stream_occurrences_fire_once_per_wake_word_and_nowhere_else(wake):
     assert found[0].distance == pytest.approx(float(stream_score(clip)), abs=0.05)
     # which is the mean of the three smallest: stricter than the clip's own score
     assert float(stream_score(clip)) > clip.min()
+
+
+def test_candidate_chunks_are_what_occurrences_choose_from(wake):
+    y, _ = _concat("good_morning.wav", "hey_marvin_6.wav", ROOM, "hey_marvin_6.wav")
+    chunks = list(candidate_chunks(wake, y, chunk_seconds=2.5))
+    assert len(chunks) == int(np.ceil(y.shape[0] / SAMPLE_RATE / 2.5))
+    spans = [o for chunk in chunks for o in chunk]
+    kept = [o for o in spans if o.distance <= wake.stream_threshold]
+    found = occurrences(wake, y, chunk_seconds=2.5)
+    assert [(o.start_seconds, o.distance) for o in found] == [
+        (o.start_seconds, o.distance) for o in kept
+    ]
+    assert len(found) == 2 and len(spans) > len(found)  # the gate lets more through
 
 
 def test_the_stream_rule_is_the_mean_of_the_three_closest_templates():
