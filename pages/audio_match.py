@@ -39,6 +39,7 @@ from dtwcore.audio.features import (
 from dtwcore.audio.listen import Listener
 from dtwcore.audio.wake import (
     MIN_TEMPLATES,
+    STREAM_TEMPLATES,
     Finding,
     WakeWord,
     closest_negative,
@@ -468,7 +469,7 @@ with wake_tab:
         except AudioError as exc:
             st.error(md(exc), icon=":material/error:")
     wake_key = ""
-    threshold = 0.0
+    threshold = stream_threshold = 0.0
     if wake is not None:
         wake_key = hashlib.sha256(
             wake.kind.encode() + b"".join(t.tobytes() for t in wake.templates)
@@ -485,13 +486,17 @@ with wake_tab:
             f"this. Scores are DTW distances divided by how far ordinary other speech is "
             f"from that template (1 = as close as other speech usually comes). Calibrated: "
             f"{wake.threshold:.2f}. Lower it to reject more look-alikes, raise it to miss "
-            "fewer real ones.",
+            "fewer real ones. Find and Listen hold a stretch of a recording to a stricter "
+            f"rule, the mean of its {STREAM_TEMPLATES} closest templates' scores, at "
+            f"{wake.stream_threshold:.2f} when calibrated; the slider moves it as much.",
         )
+        stream_threshold = round(threshold + wake.stream_threshold - wake.threshold, 2)
         near_name, near_score = closest_negative(wake)
         st.caption(
             f"{len(templates)} templates ({FEATURE_KINDS[wake.kind]}); leave-one-out scores "
             + ", ".join(f"{v:.2f}" for v in wake.loo)
-            + f"; calibrated threshold {wake.threshold:.2f}. Closest other speech: "
+            + f"; calibrated threshold {wake.threshold:.2f} "
+            f"({wake.stream_threshold:.2f} in a recording). Closest other speech: "
             f"“{md(near_name)}” at {near_score:.2f} (margin {near_score - threshold:+.2f})."
         )
         for warning in enrolment_warnings(wake):
@@ -606,18 +611,19 @@ with wake_tab:
             else:
                 for note in clip.notes:
                     st.info(md(note), icon=":material/content_cut:")
-                found = [o for o in hit.occurrences if o.distance <= threshold]
+                found = [o for o in hit.occurrences if o.distance <= stream_threshold]
                 span = (hit.start_seconds, hit.end_seconds)
                 if found:
                     st.success(
                         f"Found {len(found)} time{'s' if len(found) > 1 else ''} "
-                        f"(threshold {threshold:.2f}).",
+                        f"(threshold {stream_threshold:.2f}).",
                         icon=":material/check_circle:",
                     )
                 else:
                     st.warning(
                         f"Not found: the closest stretch ({span[0]:.2f}–{span[1]:.2f} s) has "
-                        f"distance {hit.distance:.2f}, above the threshold {threshold:.2f}.",
+                        f"distance {hit.distance:.2f}, above the threshold "
+                        f"{stream_threshold:.2f}.",
                         icon=":material/block:",
                     )
                 st.plotly_chart(
@@ -646,7 +652,7 @@ with wake_tab:
                 st.plotly_chart(
                     profile_figure(
                         hit.profile,
-                        threshold,
+                        stream_threshold,
                         hop_seconds=hit.hop_seconds,
                         span=span,
                         times=hit.times,
@@ -656,4 +662,4 @@ with wake_tab:
                 )
 
     if wake is not None:
-        listen_section(wake, wake_key, threshold)
+        listen_section(wake, wake_key, stream_threshold)

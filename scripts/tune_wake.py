@@ -9,9 +9,20 @@ phrase are drawn; the phrases are split into two halves (alternate names), and e
 chooses (q, t) minimising missed takes + 5 x false accepts on its own enrolments, which
 is then scored on the other half. Prints JSON: each fold's choice with its figures on
 both halves, and the choice of all phrases together (what ships in
-``dtwcore.audio.wake.THRESHOLDS``, scaled by the median when the folds agree on it).
+the kind's ``threshold`` in ``dtwcore.audio.FEATURES``).
 
-Usage: ``python scripts/tune_wake.py DIR [--features embedding]``
+With ``--streams``, the stream rule instead (what Find and Listen hold a span of a longer
+recording to): as ``wake-eval DIR --max-takes 16 --enrolments 4 --stream-enrolments 4
+--seed 1`` does, all takes are strung into one stream and searched for each enrolment; every
+candidate span is kept with its scaled score against each template
+(:func:`dtwcore.audio.wake.candidate_chunks`). A rule averages a span's m smallest scaled
+scores (m = 1, 2 or 3) and accepts it at or under a threshold t; for each half of the
+phrases, the (m, t) with the fewest false accepts per hour among those detecting at least
+95 % of the half's takes is chosen and scored on the other half. The choice of all phrases
+is ``dtwcore.audio.wake.STREAM_TEMPLATES`` and the kind's ``stream_threshold`` in
+``dtwcore.audio.FEATURES``.
+
+Usage: ``python scripts/tune_wake.py DIR [--features embedding] [--streams]``
 """
 
 from __future__ import annotations
@@ -22,14 +33,26 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dtwcore.audio.features import FEATURES, default_kind, distance_matrix, prepare, read_audio
+from dtwcore.audio.features import (
+    FEATURES,
+    SAMPLE_RATE,
+    default_kind,
+    distance_matrix,
+    prepare,
+    read_audio,
+)
 from dtwcore.audio.negatives import negatives
-from dtwcore.audio.wake_eval import scan_phrases
+from dtwcore.audio.wake import Occurrence, candidate_chunks, enroll
+from dtwcore.audio.wake_eval import GAP_SECONDS, scan_phrases, takes_stream
 
 QUANTILES = (0.05, 0.1, 0.2, 0.3, 0.5)
 THRESHOLDS = np.round(np.arange(0.5, 1.1, 0.01), 2)
 FALSE_ACCEPT_WEIGHT = 5.0
 SEED = 0
+STREAM_MEANS = (1, 2, 3)
+STREAM_THRESHOLDS = np.round(np.arange(0.6, 0.9, 0.01), 2)
+STREAM_DETECTED = 0.95
+STREAM_TAKES, STREAM_ENROLMENTS, STREAM_SEED = 16, 4, 1
 
 
 def figures(
@@ -60,13 +83,127 @@ def choose(table: dict[float, np.ndarray]) -> tuple[float, int]:
     )
 
 
+def stream_searches(folder: str, kind: str) -> list[dict[str, object]]:
+    """Every enrolment's stream search: its phrase, takes and candidate spans per chunk."""
+    rng = np.random.default_rng(STREAM_SEED)  # drawn as wake-eval draws them
+    utts, labels = [], []
+    for phrase, files in scan_phrases(folder).items():
+        picked = range(len(files))
+        if len(files) > STREAM_TAKES:
+            picked = sorted(rng.choice(len(files), STREAM_TAKES, replace=False))
+        for i in picked:
+            utts.append(prepare(read_audio(files[i]), kind))
+            labels.append(phrase)
+    lab = np.array(labels)
+    names = list(dict.fromkeys(labels))
+    draws = {
+        p: [
+            rng.choice(np.flatnonzero(lab == p), 5, replace=False) for _ in range(STREAM_ENROLMENTS)
+        ]
+        for p in names
+    }
+    samples, spans = takes_stream(utts)
+    total = samples.shape[0] / SAMPLE_RATE
+    out = []
+    for p, es in draws.items():
+        mine = np.flatnonzero(lab == p)
+        own = float(np.sum(spans[mine, 1] - spans[mine, 0])) + GAP_SECONDS * mine.size
+        for E in es:
+            wake = enroll(
+                [utts[i].features for i in E], kind=kind, sounds=[utts[i].sound for i in E]
+            )
+            out.append(
+                {
+                    "phrase": p,
+                    "mine": mine,
+                    "rest": np.setdiff1d(mine, E),
+                    "chunks": list(candidate_chunks(wake, samples)),
+                    "hours": (total - own) / 3600,
+                    "spans": spans,
+                }
+            )
+    return out
+
+
+def stream_figures(
+    searches: Sequence[dict], phrases: Sequence[str], m: int, t: float
+) -> tuple[float, float]:
+    """Share of takes detected and false accepts per hour with rule (m, t), as Find finds."""
+    hits = positives = false = 0
+    hours = 0.0
+    for s in searches:
+        if s["phrase"] not in phrases:
+            continue
+        spans = s["spans"]
+        kept: list[Occurrence] = []
+        for chunk in s["chunks"]:
+            found = [o for o in chunk if np.mean(np.sort(o.scores)[:m]) <= t]
+            kept += [o for o in found if all(o.start_seconds >= k.end_seconds for k in kept[-3:])]
+        detected = np.zeros(spans.shape[0], dtype=bool)
+        for o in kept:
+            over = np.flatnonzero((spans[:, 0] < o.end_seconds) & (spans[:, 1] > o.start_seconds))
+            detected[over] = True
+            false += int(not np.isin(over, s["mine"]).any())
+        hits += int(detected[s["rest"]].sum())
+        positives += s["rest"].size
+        hours += s["hours"]
+    return hits / positives, false / hours
+
+
+def _named(figures: tuple[float, float]) -> dict[str, float]:
+    return {"detected": figures[0], "fa_per_hour": figures[1]}
+
+
+def choose_stream(searches: Sequence[dict], phrases: Sequence[str]) -> tuple[int, float]:
+    """The (m, t) with the fewest false accepts per hour detecting >= 95 % of the takes."""
+    rows = [
+        (m, float(t), *stream_figures(searches, phrases, m, float(t)))
+        for m in STREAM_MEANS
+        for t in STREAM_THRESHOLDS
+    ]
+    m, t, _, _ = min((r for r in rows if r[2] >= STREAM_DETECTED), key=lambda r: (r[3], -r[2]))
+    return m, t
+
+
+def tune_streams(folder: str, kind: str) -> dict[str, object]:
+    """The stream rule's cross-validation over phrases (see the module docstring)."""
+    searches = stream_searches(folder, kind)
+    names = list(dict.fromkeys(s["phrase"] for s in searches))
+    halves = [names[0::2], names[1::2]]
+    report: dict[str, object] = {"kind": kind, "streams": True, "folds": []}
+    for k in range(2):
+        fit, test = halves[k], halves[1 - k]
+        m, t = choose_stream(searches, fit)
+        report["folds"].append(  # type: ignore[union-attr]
+            {
+                "chosen_on": fit,
+                "templates_averaged": m,
+                "stream_threshold": t,
+                "fit": _named(stream_figures(searches, fit, m, t)),
+                "held_out": _named(stream_figures(searches, test, m, t)),
+            }
+        )
+    m, t = choose_stream(searches, names)
+    report["all"] = {
+        "templates_averaged": m,
+        "stream_threshold": t,
+        **_named(stream_figures(searches, names, m, t)),
+        "clip_rule": _named(stream_figures(searches, names, 1, FEATURES[kind].threshold)),
+    }
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the cross-validation and print JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder")
     parser.add_argument("--features", default=None)
+    parser.add_argument("--streams", action="store_true", help="choose the stream rule")
     args = parser.parse_args(argv)
     kind = args.features or default_kind()
+    if args.streams:
+        print(json.dumps(tune_streams(args.folder, kind), indent=2, default=float))
+        return 0
     phrases = scan_phrases(args.folder)
     files = [f for fs in phrases.values() for f in fs]
     lab = np.array([p for p, fs in phrases.items() for _ in fs])

@@ -30,6 +30,8 @@ from dtwcore.audio.features import (
 )
 from dtwcore.audio.wake import (
     SCALE_QUANTILE,
+    STREAM_TEMPLATES,
+    candidate_chunks,
     closest_negative,
     detect,
     enroll,
@@ -39,6 +41,7 @@ from dtwcore.audio.wake import (
     find,
     occurrences,
     score_trace,
+    stream_score,
 )
 from dtwcore.plots.audio import (
     alignment_figure,
@@ -386,8 +389,9 @@ def test_figures_have_units_and_colours(sentences, wake):
 
 def test_stream_occurrences_fire_once_per_wake_word_and_nowhere_else(wake):
     """What a live listener and Find do on a stream, in chunks: candidate spans scored as
-    clips against the calibrated threshold. "Hey Marvin" twice among other sentences:
-    each found where it is said, nothing elsewhere."""
+    clips, held to the stream threshold on the mean of their three closest templates.
+    "Hey Marvin" twice among other sentences: each found where it is said, nothing
+    elsewhere."""
     names = ["good_morning.wav", "hey_marvin_6.wav", ROOM, "hey_marvin_6.wav", DOORS[0]]
     y, _ = _concat(*names)
     spans, t = [], 0.5
@@ -403,10 +407,34 @@ def test_stream_occurrences_fire_once_per_wake_word_and_nowhere_else(wake):
     for o, (start, end) in zip(found, spans, strict=True):
         assert o.start_seconds == pytest.approx(start, abs=0.15)
         assert o.end_seconds == pytest.approx(end, abs=0.15)
-        assert o.distance <= wake.threshold
-    # the clip score of a found span is the clip's own score, give or take the cut
-    alone = detect(wake, prepare(read_audio(ASSETS / "hey_marvin_6.wav")).features).distance
-    assert found[0].distance == pytest.approx(alone, abs=0.05)
+        assert o.distance <= wake.stream_threshold
+        assert o.distance == pytest.approx(np.mean(np.sort(o.scores)[:STREAM_TEMPLATES]))
+        assert o.template == int(np.argmin(o.scores))
+    # the stream score of a found span is the clip's own, give or take the cut
+    clip = wake.scores([prepare(read_audio(ASSETS / "hey_marvin_6.wav")).features])[0]
+    assert found[0].distance == pytest.approx(float(stream_score(clip)), abs=0.05)
+    # which is the mean of the three smallest: stricter than the clip's own score
+    assert float(stream_score(clip)) > clip.min()
+
+
+def test_candidate_chunks_are_what_occurrences_choose_from(wake):
+    y, _ = _concat("good_morning.wav", "hey_marvin_6.wav", ROOM, "hey_marvin_6.wav")
+    chunks = list(candidate_chunks(wake, y, chunk_seconds=2.5))
+    assert len(chunks) == int(np.ceil(y.shape[0] / SAMPLE_RATE / 2.5))
+    spans = [o for chunk in chunks for o in chunk]
+    kept = [o for o in spans if o.distance <= wake.stream_threshold]
+    found = occurrences(wake, y, chunk_seconds=2.5)
+    assert [(o.start_seconds, o.distance) for o in found] == [
+        (o.start_seconds, o.distance) for o in kept
+    ]
+    assert len(found) == 2 and len(spans) > len(found)  # the gate lets more through
+
+
+def test_the_stream_rule_is_the_mean_of_the_three_closest_templates():
+    scores = np.array([[0.9, 0.5, 0.7, 0.6, 1.2], [0.2, 0.9, 0.9, 0.9, 0.9]])
+    assert stream_score(scores) == pytest.approx([0.6, 2.0 / 3.0])
+    assert stream_score(np.array([0.3, 0.6])) == pytest.approx(0.45)  # fewer templates
+    assert (STREAM_TEMPLATES, FEATURES["embedding"].stream_threshold) == (3, 0.75)
 
 
 def test_find_lists_every_occurrence(wake):

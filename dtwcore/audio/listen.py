@@ -3,7 +3,7 @@
 A :class:`Listener` keeps the last few seconds of what it was fed, rescores them every
 :data:`STEP_SECONDS` with :func:`dtwcore.audio.wake.score_trace`, appends the new part of
 the score trace, and searches them as Find does (:func:`dtwcore.audio.wake.occurrences`:
-candidate spans scored as clips against the calibrated threshold); each occurrence is
+candidate spans scored as clips against the calibrated stream threshold); each occurrence is
 reported once, with a cooldown, so one utterance fires once. Times are seconds
 since the first sample fed. A browser's microphone arrives as numbered chunks of
 base64 16-bit PCM: :func:`decode_pcm16` reads one, :meth:`Listener.receive` takes each
@@ -73,7 +73,8 @@ class Listener:
     ----------
     wake : WakeWord
     threshold : float, optional
-        Defaults to the wake word's calibrated threshold.
+        Defaults to the wake word's calibrated stream threshold
+        (:attr:`dtwcore.audio.wake.WakeWord.stream_threshold`).
     cooldown : float
         Seconds (see :data:`COOLDOWN_SECONDS`).
     """
@@ -82,7 +83,7 @@ class Listener:
         self, wake: WakeWord, threshold: float | None = None, cooldown: float = COOLDOWN_SECONDS
     ) -> None:
         self.wake = wake
-        self.threshold = wake.threshold if threshold is None else float(threshold)
+        self.threshold = wake.stream_threshold if threshold is None else float(threshold)
         self.cooldown = float(cooldown)
         self._buffer = np.zeros(0, dtype=np.float32)
         self._fed = 0  # samples at SAMPLE_RATE fed so far

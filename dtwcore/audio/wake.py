@@ -25,13 +25,19 @@ Finding the phrase in a longer recording or a stream (:func:`occurrences`, used 
 :func:`find` and :mod:`dtwcore.audio.listen`) runs :func:`dtwcore.subsequence_search`
 for every template on the recording's features (normalised over a sliding window as long
 as the average template), keeps every candidate span whose scaled distance is below a
-loose gate (:data:`STREAM_GATE`), cuts each out of the recording and scores it as a clip.
-So the stream is held to the same threshold as clips, on the same distances.
+loose gate (:data:`STREAM_GATE`), cuts each out of the recording and scores it against
+every template as a clip. A stream gives other speech thousands of chances an hour where a
+clip gives it one, so a span is held to a stricter rule than a clip: its *stream score*
+(:func:`stream_score`) is the mean of its :data:`STREAM_TEMPLATES` smallest scaled scores
+(close to several templates, not just one), and it is the wake word at or under the
+kind's ``FeatureSettings.stream_threshold``. The rule (how many templates; the threshold)
+was chosen by the same cross-validation over phrases, on streams (``scripts/tune_wake.py
+--streams``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -56,11 +62,13 @@ __all__ = [
     "REFINE_SHIFTS",
     "SCALE_QUANTILE",
     "STREAM_GATE",
+    "STREAM_TEMPLATES",
     "Detection",
     "Finding",
     "Occurrence",
     "WakeWord",
     "Trace",
+    "candidate_chunks",
     "closest_negative",
     "detect",
     "enroll",
@@ -70,6 +78,7 @@ __all__ = [
     "find",
     "occurrences",
     "score_trace",
+    "stream_score",
 ]
 
 MIN_TEMPLATES = 3
@@ -81,6 +90,9 @@ sum of the lengths) is below this are cut out and scored as clips (:func:`occurr
 Loose, so that no occurrence is lost before the clip check: on a stream of six phrases'
 takes 0.3 s apart, every enrolled phrase's own takes came under 0.71, and a quarter of
 the other takes under 0.85."""
+STREAM_TEMPLATES = 3
+"""A span of a stream is scored by the mean of this many of its smallest scaled scores
+(:func:`stream_score`): one look-alike template is not enough to wake it."""
 _SAME = 1e-9
 """Templates closer than this are copies of one recording."""
 REFINE_SHIFTS = 8
@@ -142,6 +154,11 @@ class WakeWord:
     def settings(self) -> FeatureSettings:
         """How the templates' features were computed and are compared."""
         return FEATURES[self.kind]
+
+    @property
+    def stream_threshold(self) -> float:
+        """A span of a longer recording or stream matches at or under this stream score."""
+        return self.settings.stream_threshold
 
     @property
     def seconds(self) -> float:
@@ -209,15 +226,19 @@ class Occurrence:
     start_seconds, end_seconds : float
         The span in the recording (seconds from its start).
     distance : float
-        The span's scaled score, cut out and scored as a clip.
+        The span's stream score (:func:`stream_score`): cut out and scored as a clip, the
+        mean of its :data:`STREAM_TEMPLATES` smallest scaled scores.
     template : int
         The template it is closest to.
+    scores : np.ndarray [shape=(k,)]
+        Its scaled score against each template.
     """
 
     start_seconds: float
     end_seconds: float
     distance: float
     template: int
+    scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @dataclass(frozen=True)
@@ -229,8 +250,8 @@ class Finding:
     start_seconds, end_seconds : float
         Where the best span begins and ends in the recording (seconds).
     distance : float
-        Its scaled score (as a clip when it was a candidate, else its scaled
-        subsequence distance).
+        Its stream score when it was a candidate (:func:`stream_score`), else its scaled
+        subsequence distance.
     template : int
         Which template matched best.
     profile : np.ndarray [shape=(M,)]
@@ -240,9 +261,10 @@ class Finding:
     hop_seconds : float
         Time between two frames of the profile (seconds).
     threshold : float
+        The stream threshold the occurrences are held to.
     occurrences : tuple of Occurrence
-        Every candidate span scored as a clip, in time order; those at or under the
-        threshold are the wake word (:attr:`found`).
+        Every candidate span scored as a clip, in time order; those whose stream score is
+        at or under the threshold are the wake word (:attr:`found`).
     is_match : bool
         ``distance <= threshold``.
     """
@@ -537,6 +559,24 @@ def _best_span(
     return profile, choice, starts, owner
 
 
+def stream_score(scores: np.ndarray) -> np.ndarray:
+    """The stream score: the mean of the :data:`STREAM_TEMPLATES` smallest scaled scores.
+
+    Parameters
+    ----------
+    scores : np.ndarray [shape=(..., k)]
+        Scaled scores against each of k templates (:meth:`WakeWord.scores`).
+
+    Returns
+    -------
+    np.ndarray [shape=(...)]: lower is closer; a span is the wake word at or under
+    :attr:`WakeWord.stream_threshold`.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    m = min(STREAM_TEMPLATES, scores.shape[-1])
+    return np.mean(np.sort(scores, axis=-1)[..., :m], axis=-1)
+
+
 def find(wake: WakeWord, samples: np.ndarray, threshold: float | None = None) -> Finding:
     """Every occurrence of the wake word inside a longer recording, and the best span.
 
@@ -546,7 +586,7 @@ def find(wake: WakeWord, samples: np.ndarray, threshold: float | None = None) ->
     samples : np.ndarray [shape=(n,)]
         The whole recording (not trimmed), mono at :data:`dtwcore.audio.SAMPLE_RATE`.
     threshold : float, optional
-        Overrides the calibrated threshold.
+        Overrides the calibrated stream threshold (:attr:`WakeWord.stream_threshold`).
 
     Returns
     -------
@@ -556,7 +596,7 @@ def find(wake: WakeWord, samples: np.ndarray, threshold: float | None = None) ->
         occurrence, or the best subsequence match when there is no candidate.
     """
     settings = wake.settings
-    threshold = wake.threshold if threshold is None else float(threshold)
+    threshold = wake.stream_threshold if threshold is None else float(threshold)
     recording = features(samples, settings, norm_window=wake.seconds)
     profile, choice, starts, owner = _best_span(wake, recording)
     hop = settings.hop_seconds
@@ -649,7 +689,10 @@ VERIFY_MARGIN_SECONDS = 0.1
 def _verified(
     wake: WakeWord, samples: np.ndarray, candidates: Sequence[tuple[float, float, float]]
 ) -> list[Occurrence]:
-    """Each candidate span cut out of the recording and scored as a clip, in time order."""
+    """Each candidate span cut out of the recording and scored as a clip, in time order.
+
+    An occurrence's distance is the span's stream score (:func:`stream_score`); its
+    template is the closest one."""
     settings = wake.settings
     out = []
     for lo, hi, _ in candidates:
@@ -662,8 +705,15 @@ def _verified(
         if end - start < SAMPLE_RATE // 20:
             continue
         d = wake.scores([features(piece[start:end], settings)])[0]
-        t = int(np.argmin(d))
-        out.append(Occurrence((a + start) / SAMPLE_RATE, (a + end) / SAMPLE_RATE, float(d[t]), t))
+        out.append(
+            Occurrence(
+                (a + start) / SAMPLE_RATE,
+                (a + end) / SAMPLE_RATE,
+                float(stream_score(d)),
+                int(np.argmin(d)),
+                d,
+            )
+        )
     return sorted(out, key=lambda o: o.start_seconds)
 
 
@@ -677,8 +727,9 @@ def occurrences(
     """Every occurrence of the wake word in a recording or stream of any length.
 
     Candidate spans (:func:`dtwcore.subsequence_search` per template, scaled distance
-    under :data:`STREAM_GATE`) are cut out and scored as clips; those at or under the
-    threshold are kept, one per overlapping group. The recording is processed in chunks
+    under :data:`STREAM_GATE`) are cut out and scored as clips; those whose stream score
+    (:func:`stream_score`) is at or under the stream threshold are kept, one per
+    overlapping group. The recording is processed in chunks
     of ``chunk_seconds`` with context either side, so memory stays flat for hours.
 
     Parameters
@@ -687,7 +738,7 @@ def occurrences(
     samples : np.ndarray [shape=(n,)]
         Mono at :data:`dtwcore.audio.SAMPLE_RATE`.
     threshold : float, optional
-        Overrides the calibrated threshold.
+        Overrides the calibrated stream threshold (:attr:`WakeWord.stream_threshold`).
     chunk_seconds : float > 0
 
     Returns
@@ -696,11 +747,39 @@ def occurrences(
     """
     if not chunk_seconds > 0:
         raise ValueError(f"chunk_seconds must be above 0, got {chunk_seconds!r}")
-    threshold = wake.threshold if threshold is None else float(threshold)
+    threshold = wake.stream_threshold if threshold is None else float(threshold)
+    out: list[Occurrence] = []
+    for chunk in candidate_chunks(wake, samples, chunk_seconds=chunk_seconds):
+        found = [o for o in chunk if o.distance <= threshold]
+        out += [o for o in found if all(o.start_seconds >= p.end_seconds for p in out[-3:])]
+    return out
+
+
+def candidate_chunks(
+    wake: WakeWord, samples: np.ndarray, *, chunk_seconds: float = 30.0
+) -> Iterator[list[Occurrence]]:
+    """Every candidate span of a recording, cut out and scored as a clip, chunk by chunk.
+
+    What :func:`occurrences` chooses from (before its threshold and its one-per-group
+    rule), for choosing the stream rule (``scripts/tune_wake.py --streams``).
+
+    Parameters
+    ----------
+    wake : WakeWord
+    samples : np.ndarray [shape=(n,)]
+        Mono at :data:`dtwcore.audio.SAMPLE_RATE`.
+    chunk_seconds : float > 0
+
+    Yields
+    ------
+    list of Occurrence: the candidates ending in each chunk of ``chunk_seconds``, in time
+    order, with every template's scaled score.
+    """
+    if not chunk_seconds > 0:
+        raise ValueError(f"chunk_seconds must be above 0, got {chunk_seconds!r}")
     settings = wake.settings
     context = _context_seconds(wake)
     total = samples.shape[0] / SAMPLE_RATE
-    out: list[Occurrence] = []
     start = 0.0
     while start < total:
         lo = max(0.0, start - context)
@@ -710,10 +789,8 @@ def occurrences(
         mine = [
             c for c in _candidates(wake, recording, lo) if start <= c[1] < start + chunk_seconds
         ]
-        found = [o for o in _verified(wake, samples, mine) if o.distance <= threshold]
-        out += [o for o in found if all(o.start_seconds >= p.end_seconds for p in out[-3:])]
+        yield _verified(wake, samples, mine)
         start += chunk_seconds
-    return out
 
 
 def _context_seconds(wake: WakeWord) -> float:

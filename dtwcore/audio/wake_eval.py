@@ -13,7 +13,8 @@ negatives.
   enrolments, and their mean over phrases.
 * Streams: all takes one after another (0.3 s apart, phrase by phrase) form one stream;
   for the first ``stream_enrolments`` enrolments of each phrase the stream is searched as
-  Find and Listen search it (:func:`dtwcore.audio.wake.occurrences`). A positive take is
+  Find and Listen search it (:func:`dtwcore.audio.wake.occurrences`, at the calibrated
+  stream threshold). A positive take is
   detected when an occurrence overlaps it; an occurrence that overlaps none of the
   phrase's takes is a false accept. The negative hours are the stream's length outside
   the phrase's takes, summed over the enrolments searched.
@@ -43,7 +44,7 @@ from dtwcore.audio.features import (
 from dtwcore.audio.negatives import negatives
 from dtwcore.audio.wake import SCALE_QUANTILE, enroll, equal_error_rate, occurrences
 
-__all__ = ["AUDIO_SUFFIXES", "GAP_SECONDS", "scan_phrases", "wake_eval"]
+__all__ = ["AUDIO_SUFFIXES", "GAP_SECONDS", "scan_phrases", "takes_stream", "wake_eval"]
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
 GAP_SECONDS = 0.3
@@ -117,7 +118,8 @@ def wake_eval(
 
     Returns
     -------
-    dict, JSON-ready: ``mean`` (``tar``, ``far``, ``far_at_95``, ``eer``, 0..1),
+    dict, JSON-ready: the clip and stream thresholds, ``mean`` (``tar``, ``far``,
+    ``far_at_95``, ``eer``, 0..1),
     ``per_phrase`` (the same per phrase, with counts), ``stream`` (``hit_rate``,
     ``fa_per_hour`` with its 95 % upper bound, ``negative_hours``, counts), ``skipped``
     (files that could not be used, with the reason) and timings in seconds.
@@ -208,6 +210,7 @@ def wake_eval(
         "seed": seed,
         "feature_kind": settings.kind,
         "threshold": threshold,
+        "stream_threshold": settings.stream_threshold,
         "mean": mean,
         "per_phrase": per_phrase,
         "stream": stream,
@@ -220,6 +223,26 @@ def wake_eval(
     }
 
 
+def takes_stream(utts: Sequence[Utterance]) -> tuple[np.ndarray, np.ndarray]:
+    """All takes one after another, :data:`GAP_SECONDS` apart (and before the first).
+
+    Returns
+    -------
+    samples : np.ndarray [shape=(n,)]
+        Mono at :data:`dtwcore.audio.SAMPLE_RATE`.
+    spans : np.ndarray [shape=(len(utts), 2)]
+        Where each take starts and ends in it (seconds).
+    """
+    gap = np.zeros(round(GAP_SECONDS * SAMPLE_RATE), dtype=np.float32)
+    pieces, spans, t = [gap], [], GAP_SECONDS
+    for u in utts:
+        sound = np.asarray(u.sound, dtype=np.float32)
+        spans.append((t, t + sound.shape[0] / SAMPLE_RATE))
+        pieces += [sound, gap]
+        t += (sound.shape[0] + gap.shape[0]) / SAMPLE_RATE
+    return np.concatenate(pieces), np.array(spans).reshape(-1, 2)
+
+
 def _stream_figures(
     utts: Sequence[Utterance],
     lab: np.ndarray,
@@ -228,16 +251,8 @@ def _stream_figures(
     kind: str,
 ) -> dict[str, Any]:
     """Hit rate and false accepts per hour of the stream path (see the module docstring)."""
-    gap = np.zeros(round(GAP_SECONDS * SAMPLE_RATE), dtype=np.float32)
-    pieces, spans, t = [gap], [], GAP_SECONDS
-    for u in utts:
-        sound = np.asarray(u.sound, dtype=np.float32)
-        spans.append((t, t + sound.shape[0] / SAMPLE_RATE))
-        pieces += [sound, gap]
-        t += (sound.shape[0] + gap.shape[0]) / SAMPLE_RATE
-    samples = np.concatenate(pieces)
+    samples, span = takes_stream(utts)
     total = samples.shape[0] / SAMPLE_RATE
-    span = np.array(spans)
     hits = positives = false_accepts = 0
     hours = 0.0
     per: dict[str, dict[str, float]] = {}
