@@ -20,6 +20,13 @@ product of Parquet input, 24 of output and 20 of temporary sorted runs).
     python scripts/bench_cli.py                                  # 1,000,000 products
     python scripts/bench_cli.py --products 5000000 --engines local --json bench-results/cli-5m.json
     python scripts/bench_cli.py --curve 1e6,5e6,2e7,1e8 --json bench-results/cli-curve.json
+
+``--marginal`` runs both engines on two sizes and splits each engine's wall time into a
+fixed cost and a marginal throughput (the larger run minus the smaller, so start-up
+cancels): the Spark engine's marginal throughput as a share of the local engine's, on the
+same cores, is the figure that tells whether more cores would pay.
+
+    python scripts/bench_cli.py --marginal 1e6,4e6 --spark-master local[2]
 """
 
 from __future__ import annotations
@@ -217,6 +224,59 @@ def curve(sizes: list[int], workdir: str | None, json_path: str) -> None:
     print(f"wrote {json_path}")
 
 
+def marginal(sizes: list[int], engines: list[str], master: str, workdir: str | None) -> dict:
+    """Each engine on each of two sizes; fixed cost and marginal products/s per engine."""
+    walls: dict[str, list[float]] = {e: [] for e in engines}
+    checks, loads = [], []
+    for products in sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-marginal-", dir=workdir) as tmp:
+            source = Path(tmp) / "catalogue.parquet"
+            generate(source, products)
+            before = round(os.getloadavg()[0], 2)
+            outputs = {}
+            for engine in engines:
+                out = outputs[engine] = Path(tmp) / f"scores-{engine}.parquet"
+                cmd = [sys.executable, "-m", "dtwcore", "score", str(source), "--out", str(out)]
+                cmd += ["--quiet", "--engine", engine]
+                if engine == "spark":
+                    cmd += ["--spark-master", master]
+                walls[engine].append(run(cmd)["wall_s"])
+                print(f"{products:>12,} {engine:<6} {walls[engine][-1]:>8.2f} s", flush=True)
+            if len(outputs) == 2:
+                checks.append(compare(outputs["local"], outputs["spark"]))
+        loads.append([before, round(os.getloadavg()[0], 2)])
+    small, large = sizes
+    figures = {}
+    for engine, (t_small, t_large) in walls.items():
+        rate = (large - small) / max(t_large - t_small, 1e-9)
+        figures[engine] = {
+            "wall_s": [t_small, t_large],
+            "marginal_products_per_s": round(rate),
+            "fixed_s": round(t_small - small / rate, 2),
+        }
+    share = None
+    if len(figures) == 2:
+        share = figures["spark"]["marginal_products_per_s"] / max(
+            figures["local"]["marginal_products_per_s"], 1
+        )
+    for engine, f in figures.items():
+        print(
+            f"{engine:<6} fixed {f['fixed_s']:>6.1f} s, marginal "
+            f"{f['marginal_products_per_s']:>10,} products/s"
+        )
+    if share is not None:
+        print(f"spark's marginal throughput: {100 * share:.0f} % of the local engine's")
+    print(f"load average (1 min) before / after each size: {loads}")
+    return {
+        "sizes": sizes,
+        "spark_master": master,
+        "engines": figures,
+        "spark_share_of_local_marginal": None if share is None else round(share, 3),
+        "local_vs_spark": checks,
+        "load_average_1min": loads,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=1_000_000)
@@ -229,7 +289,21 @@ def main() -> None:
         metavar="SIZES",
         help="comma-separated catalogue sizes (1e6,5e6,...) for the local engine's throughput",
     )
+    parser.add_argument(
+        "--marginal",
+        metavar="SMALL,LARGE",
+        help="two catalogue sizes: fixed cost and marginal throughput of each engine",
+    )
     opts = parser.parse_args()
+    if opts.marginal:
+        small, large = (int(float(x)) for x in opts.marginal.split(","))
+        engines = [e.strip() for e in opts.engines.split(",") if e.strip()]
+        report = marginal([small, large], engines, opts.spark_master, opts.workdir)
+        report |= {"cpus": os.cpu_count(), "python": platform.python_version()}
+        Path(opts.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(opts.json).write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {opts.json}")
+        return
     if opts.curve:
         sizes = [int(float(x)) for x in opts.curve.split(",") if x.strip()]
         curve(sizes, opts.workdir, opts.json)
