@@ -248,18 +248,21 @@ def marginal(sizes: list[int], engines: list[str], master: str, workdir: str | N
     small, large = sizes
     figures = {}
     for engine, (t_small, t_large) in walls.items():
-        rate = (large - small) / max(t_large - t_small, 1e-9)
+        # A larger run that took no longer (the machine got quieter) measures nothing.
+        rate = (large - small) / (t_large - t_small) if t_large > t_small else None
         figures[engine] = {
             "wall_s": [t_small, t_large],
-            "marginal_products_per_s": round(rate),
-            "fixed_s": round(t_small - small / rate, 2),
+            "marginal_products_per_s": None if rate is None else round(rate),
+            "fixed_s": None if rate is None else round(t_small - small / rate, 2),
         }
+    rates = {e: f["marginal_products_per_s"] for e, f in figures.items()}
     share = None
-    if len(figures) == 2:
-        share = figures["spark"]["marginal_products_per_s"] / max(
-            figures["local"]["marginal_products_per_s"], 1
-        )
+    if rates.get("local") and rates.get("spark"):
+        share = rates["spark"] / rates["local"]
     for engine, f in figures.items():
+        if f["marginal_products_per_s"] is None:
+            print(f"{engine:<6} the larger run was not slower: no marginal figure")
+            continue
         print(
             f"{engine:<6} fixed {f['fixed_s']:>6.1f} s, marginal "
             f"{f['marginal_products_per_s']:>10,} products/s"
