@@ -114,7 +114,7 @@ class _Moments:
 
 RUN_ROWS = 1 << 22
 """Products ranked in memory at a time: a catalogue of more is ranked by an external sort
-(sorted runs of this many (distance, row, id) records in temporary files, then merged)."""
+(sorted runs of this many (id, distance) records in temporary files, then merged)."""
 _MERGE_ROWS = 1 << 16
 
 
