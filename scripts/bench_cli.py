@@ -12,8 +12,21 @@ process and reports wall time, peak memory and throughput:
 It also checks that both engines wrote the same results (products, ranks, distances to
 1e-9). Prints a table and writes JSON (default ``bench-results/cli.json``).
 
+``--curve`` measures the throughput curve of the local engine instead: one catalogue per
+size, generated, scored, checked (every product ranked once, distances in order) and
+deleted before the next size, so the disk needs room for one size only (about 53 bytes a
+product of Parquet input, 24 of output and 20 of temporary sorted runs).
+
     python scripts/bench_cli.py                                  # 1,000,000 products
     python scripts/bench_cli.py --products 5000000 --engines local --json bench-results/cli-5m.json
+    python scripts/bench_cli.py --curve 1e6,5e6,2e7,1e8 --json bench-results/cli-curve.json
+
+``--marginal`` runs both engines on two sizes and splits each engine's wall time into a
+fixed cost and a marginal throughput (the larger run minus the smaller, so start-up
+cancels): the Spark engine's marginal throughput as a share of the local engine's, on the
+same cores, is the figure that tells whether more cores would pay.
+
+    python scripts/bench_cli.py --marginal 1e6,4e6 --spark-master local[2]
 """
 
 from __future__ import annotations
@@ -22,6 +35,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -145,6 +159,127 @@ def compare(a: Path, b: Path) -> dict:
     }
 
 
+def check_ranked(path: Path, products: int) -> None:
+    """Raise unless ``path`` ranks ``products`` products 1..N with distances in order."""
+    file = pq.ParquetFile(path)
+    expected_rank, last = 1, -np.inf
+    for batch in file.iter_batches(columns=["distance", "rank"], batch_size=1 << 20):
+        dist, rank = batch.column(0).to_numpy(), batch.column(1).to_numpy()
+        ranks_ok = np.array_equal(rank, np.arange(expected_rank, expected_rank + len(rank)))
+        if not ranks_ok or dist[0] < last or (np.diff(dist) < 0).any():
+            raise SystemExit(f"{path}: ranks or distances out of order near rank {expected_rank}")
+        expected_rank += len(rank)
+        last = dist[-1]
+    if expected_rank - 1 != products:
+        raise SystemExit(f"{path}: {expected_rank - 1:,} rows, expected {products:,}")
+
+
+def curve(sizes: list[int], workdir: str | None, json_path: str) -> None:
+    """Score one generated catalogue per size with the local engine; print and save."""
+    rows = []
+    for products in sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-curve-", dir=workdir) as tmp:
+            need = products * (53 + 24 + 20)
+            free = shutil.disk_usage(tmp).free
+            if need > 0.9 * free:
+                print(f"{products:,}: needs about {need / 2**30:.0f} GB, {free / 2**30:.0f} free")
+                break
+            source, out = Path(tmp) / "catalogue.parquet", Path(tmp) / "scores.parquet"
+            t = time.perf_counter()
+            generate(source, products)
+            made = time.perf_counter() - t
+            load_before = os.getloadavg()
+            cmd = [sys.executable, "-m", "dtwcore", "score", str(source), "--out", str(out)]
+            # Every product ranked (none left out for selling nothing), so the check is exact.
+            figures = run([*cmd, "--quiet", "--keep-nonpositive"])
+            load_after = os.getloadavg()
+            check_ranked(out, products)
+            input_mb = source.stat().st_size / 2**20
+        row = {
+            "products": products,
+            "wall_s": figures["wall_s"],
+            "products_per_s": round(products / figures["wall_s"]),
+            "peak_rss_mb": figures["peak_rss_mb"],
+            "input_mb": round(input_mb),
+            "generate_s": round(made, 1),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in load_after],
+        }
+        rows.append(row)
+        print(
+            f"{products:>12,} {figures['wall_s']:>8.2f} s {row['products_per_s']:>10,}/s "
+            f"{figures['peak_rss_mb']:>7,.0f} MB   load {load_before[0]:.1f} -> "
+            f"{load_after[0]:.1f}",
+            flush=True,
+        )
+    report = {
+        "engine": "local",
+        "weeks": 52,
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "curve": rows,
+    }
+    Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(json_path).write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {json_path}")
+
+
+def marginal(sizes: list[int], engines: list[str], master: str, workdir: str | None) -> dict:
+    """Each engine on each of two sizes; fixed cost and marginal products/s per engine."""
+    walls: dict[str, list[float]] = {e: [] for e in engines}
+    checks, loads = [], []
+    for products in sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-marginal-", dir=workdir) as tmp:
+            source = Path(tmp) / "catalogue.parquet"
+            generate(source, products)
+            before = round(os.getloadavg()[0], 2)
+            outputs = {}
+            for engine in engines:
+                out = outputs[engine] = Path(tmp) / f"scores-{engine}.parquet"
+                cmd = [sys.executable, "-m", "dtwcore", "score", str(source), "--out", str(out)]
+                cmd += ["--quiet", "--engine", engine]
+                if engine == "spark":
+                    cmd += ["--spark-master", master]
+                walls[engine].append(run(cmd)["wall_s"])
+                print(f"{products:>12,} {engine:<6} {walls[engine][-1]:>8.2f} s", flush=True)
+            if len(outputs) == 2:
+                checks.append(compare(outputs["local"], outputs["spark"]))
+        loads.append([before, round(os.getloadavg()[0], 2)])
+    small, large = sizes
+    figures = {}
+    for engine, (t_small, t_large) in walls.items():
+        # A larger run that took no longer (the machine got quieter) measures nothing.
+        rate = (large - small) / (t_large - t_small) if t_large > t_small else None
+        figures[engine] = {
+            "wall_s": [t_small, t_large],
+            "marginal_products_per_s": None if rate is None else round(rate),
+            "fixed_s": None if rate is None else round(t_small - small / rate, 2),
+        }
+    rates = {e: f["marginal_products_per_s"] for e, f in figures.items()}
+    share = None
+    if rates.get("local") and rates.get("spark"):
+        share = rates["spark"] / rates["local"]
+    for engine, f in figures.items():
+        if f["marginal_products_per_s"] is None:
+            print(f"{engine:<6} the larger run was not slower: no marginal figure")
+            continue
+        print(
+            f"{engine:<6} fixed {f['fixed_s']:>6.1f} s, marginal "
+            f"{f['marginal_products_per_s']:>10,} products/s"
+        )
+    if share is not None:
+        print(f"spark's marginal throughput: {100 * share:.0f} % of the local engine's")
+    print(f"load average (1 min) before / after each size: {loads}")
+    return {
+        "sizes": sizes,
+        "spark_master": master,
+        "engines": figures,
+        "spark_share_of_local_marginal": None if share is None else round(share, 3),
+        "local_vs_spark": checks,
+        "load_average_1min": loads,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=1_000_000)
@@ -152,7 +287,30 @@ def main() -> None:
     parser.add_argument("--spark-master", default="local[2]")
     parser.add_argument("--json", default=str(ROOT / "bench-results" / "cli.json"))
     parser.add_argument("--workdir", help="folder for the generated files (default: a temp dir)")
+    parser.add_argument(
+        "--curve",
+        metavar="SIZES",
+        help="comma-separated catalogue sizes (1e6,5e6,...) for the local engine's throughput",
+    )
+    parser.add_argument(
+        "--marginal",
+        metavar="SMALL,LARGE",
+        help="two catalogue sizes: fixed cost and marginal throughput of each engine",
+    )
     opts = parser.parse_args()
+    if opts.marginal:
+        small, large = (int(float(x)) for x in opts.marginal.split(","))
+        engines = [e.strip() for e in opts.engines.split(",") if e.strip()]
+        report = marginal([small, large], engines, opts.spark_master, opts.workdir)
+        report |= {"cpus": os.cpu_count(), "python": platform.python_version()}
+        Path(opts.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(opts.json).write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {opts.json}")
+        return
+    if opts.curve:
+        sizes = [int(float(x)) for x in opts.curve.split(",") if x.strip()]
+        curve(sizes, opts.workdir, opts.json)
+        return
 
     engines = [e.strip() for e in opts.engines.split(",") if e.strip()]
     with tempfile.TemporaryDirectory(prefix="bench-cli-", dir=opts.workdir) as tmp:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from dtwcore.cli import main
-from dtwcore.sales import BLOG_TARGET, load_catalog, score_catalog
+from dtwcore.sales import BLOG_TARGET, CatalogReader, load_catalog, results, score_catalog
+from dtwcore.sales.results import OutputFile, score_stream, write_results
 
 from .conftest import ROOT, UCI_CSV
 from .test_stream import DIALECTS, write_dialects
@@ -107,6 +109,34 @@ def test_top_across_batches_with_ties(capsys: pytest.CaptureFixture[str], tmp_pa
     want = want.sort_values("rank").reset_index(drop=True)
     assert_same(read(full), want)
     assert_same(read(top), want.head(60))
+
+
+def test_external_sort_across_runs_with_ties(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sorted runs on disk merged: the same ranking, ties in input order, runs removed."""
+    rng = np.random.default_rng(7)
+    values = rng.integers(0, 30, (20_000, 52)).astype(float)
+    values[::7] = 7.0  # constant rows: all at the same distance, across run batches
+    values[5::1_001] = 0.0  # sold nothing: left out
+    ids = [f"S{i}" for i in range(len(values))]
+    source = tmp_path / "many.parquet"
+    pq.write_table(pa.table({"sku": ids} | {f"W{i}": values[:, i] for i in range(52)}), source)
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(runs))
+    monkeypatch.setattr(results, "_MERGE_ROWS", 500)
+    notes: list[str] = []
+    tables = score_stream(
+        CatalogReader(source, batch_rows=1_000), BLOG_TARGET, warn=notes.append, run_rows=3_000
+    )
+    out = OutputFile(str(tmp_path / "scores.parquet"))
+    assert write_results(out, tables) == 20_000 - 20
+    assert notes[0].startswith("20 products with net units of 0 or less over weeks 1:52")
+    kept = values.sum(axis=1) > 0
+    want = score_catalog(np.array(ids)[kept], values[kept], BLOG_TARGET)
+    assert_same(read(tmp_path / "scores.parquet"), want.sort_values("rank").reset_index(drop=True))
+    assert list(runs.iterdir()) == []
 
 
 def test_target_file_stretch_and_raw_units(

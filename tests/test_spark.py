@@ -129,6 +129,35 @@ def test_engines_agree_on_a_generated_catalogue_in_many_partitions(
     assert_same(top, local.head(25))
 
 
+def test_parquet_read_by_the_workers_like_the_local_reader(
+    spark,  # noqa: ANN001
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Wide Parquet with two id columns (spaces trimmed, joined), negative units clipped,
+    a leave-out target and weeks chosen: the Python workers read the row groups themselves
+    and agree with the local engine; a blank id is one line."""
+    rng = np.random.default_rng(3)
+    n = 3_000
+    values = rng.integers(-2, 20, (n, 52)).astype(float)
+    source = tmp_path / "two-ids.parquet"
+    columns = {"store": [f" S{i % 7} " for i in range(n)], "sku": [f"K{i}\t" for i in range(n)]}
+    columns |= {w: values[:, i] for i, w in enumerate(WEEKS)}
+    pq.write_table(pa.table(columns), source, row_group_size=700)
+    argv = ["--id-column", "store", "--id-column", "sku", "--clip-negative", "--weeks", "3:40"]
+    argv += ["--target-product", "S1 | K8"]
+    for engine in ("local", "spark"):
+        out = tmp_path / f"{engine}.parquet"
+        assert cli(capsys, source, "--out", out, "--engine", engine, *argv)[0] == 0
+    local = pd.read_parquet(tmp_path / "local.parquet")
+    assert len(local) > 2_000 and "S1 | K8" not in set(local["product"])
+    assert_same(pd.read_parquet(tmp_path / "spark.parquet"), local)
+    columns["sku"][1_500] = "  "
+    pq.write_table(pa.table(columns), source, row_group_size=700)
+    code, err = cli(capsys, source, "--out", tmp_path / "x.csv", "--engine", "spark", *argv[:4])
+    assert (code, err) == (2, f"error: {source}: a product id is missing\n")
+
+
 def test_spark_reports_bad_rows_in_one_line(
     spark,  # noqa: ANN001
     capsys: pytest.CaptureFixture[str],

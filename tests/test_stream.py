@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from dtwcore.sales import CatalogError, ReadOptions, load_catalog, resolve_roles, sniff_separator
-from dtwcore.sales.columns import is_summary
+from dtwcore.sales.columns import _cells_profile, _float_profile, is_summary
 from dtwcore.sales.dialect import Dialect, sniff_dialect
 from dtwcore.sales.reading import CatalogReader, file_format
 from dtwcore.sales.results import RESULT_SCHEMA, OutputFile, Progress, write_results
@@ -45,6 +45,22 @@ def test_roles_prefer_product_code_and_skip_summary_columns() -> None:
     assert roles.weeks == ("W0", "W1")
     assert is_summary("Normalized 51") and is_summary("mean")
     assert not is_summary("W10")
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        [1.0, 2.0, 3.0],
+        [1.0, 2.5, float("nan"), 2.5],
+        [0.0, -0.0, 7.0],
+        [float("inf"), float("nan"), 1.0, float("-inf")],
+        [float("nan"), float("nan")],
+        [1e20, 1.5e-07, -3.0, 12.0],
+    ],
+)
+def test_columns_of_floats_profile_as_the_cells_do(cells: list[float]) -> None:
+    """Parquet columns of doubles take a loop-free profile; it must read them alike."""
+    assert _float_profile(np.array(cells)) == _cells_profile(cells, False)
 
 
 def test_roles_first_text_column_or_named_one() -> None:

@@ -1,9 +1,9 @@
 """``python -m dtwcore score``: rank a whole catalogue file against the target.
 
-The local engine streams the input in record batches and keeps only one distance (and the
-id) per product, so catalogues far bigger than memory can be scored; ``--engine spark``
-runs the same kernels on Spark (see :mod:`dtwcore.sales.spark`). Both engines give the same
-numbers.
+The local engine streams the input in record batches and ranks the (id, distance) records
+in memory up to :data:`dtwcore.sales.results.RUN_ROWS` products, by an external sort on
+disk beyond, so memory stays flat whatever the catalogue size; ``--engine spark`` runs the
+same kernels on Spark (see :mod:`dtwcore.sales.spark`). Both engines give the same numbers.
 
 Output: one row per product, closest first, with the columns ``product``, ``distance``,
 ``rank`` (1 = closest; ties go to the earlier row of the input) and ``zscore`` (the

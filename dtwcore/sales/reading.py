@@ -973,12 +973,17 @@ class CatalogReader:
         if self.format == "csv":
             yield from self._csv_batches()
             return
-        raw = dict(zip(self.file_columns, self._raw_columns, strict=True))
-        columns = [raw[c] for c in (*self.roles.ids, *self.roles.weeks)]
         try:
-            yield from self._parquet.iter_batches(batch_size=self.batch_rows, columns=columns)
+            yield from self._parquet.iter_batches(
+                batch_size=self.batch_rows, columns=self.parquet_columns()
+            )
         except (pa.ArrowException, OSError) as exc:
             raise CatalogError(f"{self.path}: not a readable Parquet file ({exc})") from None
+
+    def parquet_columns(self) -> list[str]:
+        """A wide Parquet file's id and week columns as the file names them, in that order."""
+        raw = dict(zip(self.file_columns, self._raw_columns, strict=True))
+        return [raw[c] for c in (*self.roles.ids, *self.roles.weeks)]
 
     def _wide_batches(self) -> Iterator[Batch]:
         weeks = self.roles.weeks

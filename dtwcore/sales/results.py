@@ -21,6 +21,8 @@ from typing import IO, BinaryIO
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from dtwcore.distance import dtw_one_to_many
@@ -40,6 +42,7 @@ from dtwcore.sales.window import (
 
 __all__ = [
     "RESULT_SCHEMA",
+    "RUN_ROWS",
     "OutputFile",
     "Progress",
     "ranked_tables",
@@ -109,6 +112,12 @@ class _Moments:
         return math.sqrt(self.m2 / self.n) if self.n else 0.0
 
 
+RUN_ROWS = 1 << 22
+"""Products ranked in memory at a time: a catalogue of more is ranked by an external sort
+(sorted runs of this many (id, distance) records in temporary files, then merged)."""
+_MERGE_ROWS = 1 << 16
+
+
 def score_stream(
     reader: CatalogReader,
     target: np.ndarray,
@@ -121,6 +130,7 @@ def score_stream(
     keep_nonpositive: bool = False,
     warn: Callable[[str], None] | None = None,
     progress: Progress | None = None,
+    run_rows: int = RUN_ROWS,
 ) -> Iterator[pa.Table]:
     """Score a catalogue batch by batch; yield the result tables, closest first.
 
@@ -130,79 +140,195 @@ def score_stream(
     (:func:`~dtwcore.sales.window.default_window`). Products whose net units over those
     weeks are 0 or less are left out unless ``keep_nonpositive``. ``warn`` receives, in
     words, a window that covers under half of the target and the products left out.
-    Memory: one batch of values at a time, plus one distance and one id per product
-    (with ``top``, only K of them plus running sums for the z-scores).
+
+    Memory: one batch of values at a time, plus at most ``run_rows`` (id, distance)
+    records. A catalogue of more products is ranked by an external sort: every
+    ``run_rows`` records are sorted (closest first, ties in input order) and written to a
+    temporary file (about 20 bytes a product, in ``TMPDIR``), and the runs are merged
+    while the results are written; the z-scores use the mean and standard deviation
+    summed batch by batch.
+    With ``top``, only K records are kept, plus running sums for the z-scores.
     """
     progress = progress or Progress(False)
     warn = warn or (lambda text: None)
     window: Window | None = None
     dropped: list[str] = []
     moments = _Moments()
-    dists: list[np.ndarray] = []
-    id_chunks: list[pa.Array] = []
+    runs = _Runs(run_rows)
     best_d = np.empty(0)
     best_row = np.empty(0, dtype=np.int64)
     best_ids = pa.array([], pa.string())
     done = 0
-    for batch in reader:
-        ids, values = batch.ids, batch.values
-        rows = np.arange(values.shape[0])
-        if leave_out is not None:
-            rows = np.flatnonzero(np.asarray(ids.to_pylist(), dtype=object) != leave_out)
-            ids, values = ids.take(pa.array(rows)), values[rows]
-        if window is None:
-            n_weeks = values.shape[1]
-            window = (
-                default_window(n_weeks, target.shape[0])
-                if weeks is None
-                else parse_weeks(weeks, n_weeks)
-            )
-            problem = coverage_problem(window.size, target.shape[0])
-            if problem is not None:
-                warn(problem)
-        values = values[:, window.columns]
-        if not keep_nonpositive:
-            out = nonpositive(values)
-            if out.size:
-                dropped += [str(i) for i in ids.take(pa.array(out)).to_pylist()]
-                keep = np.setdiff1d(np.arange(values.shape[0]), out)
-                rows, ids, values = rows[keep], ids.take(pa.array(keep)), values[keep]
-        if not rows.size:
-            continue
-        d = dtw_one_to_many(target, values, stretch=stretch, znorm=znorm)
-        if top is None:
-            dists.append(d)
-            id_chunks.append(ids)
-        else:
+    try:
+        for batch in reader:
+            ids, values = batch.ids, batch.values
+            rows = np.arange(values.shape[0])
+            if leave_out is not None:
+                other = pc.not_equal(ids, leave_out).to_numpy(zero_copy_only=False)
+                if not other.all():
+                    rows = np.flatnonzero(other)
+                    ids, values = ids.take(pa.array(rows)), values[rows]
+            if window is None:
+                n_weeks = values.shape[1]
+                window = (
+                    default_window(n_weeks, target.shape[0])
+                    if weeks is None
+                    else parse_weeks(weeks, n_weeks)
+                )
+                problem = coverage_problem(window.size, target.shape[0])
+                if problem is not None:
+                    warn(problem)
+            values = values[:, window.columns]
+            if not keep_nonpositive:
+                out = nonpositive(values)
+                if out.size:
+                    dropped += [str(i) for i in ids.take(pa.array(out)).to_pylist()]
+                    keep = np.ones(values.shape[0], dtype=bool)
+                    keep[out] = False
+                    rows, values = rows[keep], values[keep]
+                    ids = ids.filter(pa.array(keep))
+            if not rows.size:
+                continue
+            d = dtw_one_to_many(target, values, stretch=stretch, znorm=znorm)
             moments.add(d)
-            local = _smallest(d, top)
-            best_d = np.concatenate([best_d, d[local]])
-            best_row = np.concatenate([best_row, batch.first_row + rows[local]])
-            best_ids = pa.concat_arrays([best_ids, ids.take(pa.array(local))])
-            keep = rank_order(best_d, best_row)[:top]
-            best_d, best_row = best_d[keep], best_row[keep]
-            best_ids = best_ids.take(pa.array(keep))
-        done += rows.size
-        progress.update(done, reader.fraction_done())
-    progress.update(done, 1.0, force=True)
-    if dropped:
-        warn(nonpositive_note(dropped, window))
-    if done == 0 and leave_out is not None:
-        raise CatalogError(f"{reader.path}: no product to compare besides the target {leave_out}")
-    if done == 0 and dropped:
-        raise CatalogError(
-            f"{reader.path}: every product has net units of 0 or less over the weeks "
-            "compared; --keep-nonpositive ranks them anyway"
-        )
-    if top is not None:
-        yield result_table(best_ids, best_d, 1, zscores(best_d, moments.mean, moments.std()))
-        return
-    progress.message(f"ranking {done:,} products …")
-    dist = np.concatenate(dists)
-    del dists
-    ids = pa.chunked_array(id_chunks, pa.string()).combine_chunks()
-    del id_chunks
-    yield from ranked_tables(ids, dist)
+            if top is None:
+                runs.add(ids, d)
+            else:
+                local = _smallest(d, top)
+                best_d = np.concatenate([best_d, d[local]])
+                best_row = np.concatenate([best_row, batch.first_row + rows[local]])
+                best_ids = pa.concat_arrays([best_ids, ids.take(pa.array(local))])
+                keep = rank_order(best_d, best_row)[:top]
+                best_d, best_row = best_d[keep], best_row[keep]
+                best_ids = best_ids.take(pa.array(keep))
+            done += rows.size
+            progress.update(done, reader.fraction_done())
+        progress.update(done, 1.0, force=True)
+        if dropped:
+            warn(nonpositive_note(dropped, window))
+        if done == 0 and leave_out is not None:
+            raise CatalogError(
+                f"{reader.path}: no product to compare besides the target {leave_out}"
+            )
+        if done == 0 and dropped:
+            raise CatalogError(
+                f"{reader.path}: every product has net units of 0 or less over the weeks "
+                "compared; --keep-nonpositive ranks them anyway"
+            )
+        if top is not None:
+            yield result_table(best_ids, best_d, 1, zscores(best_d, moments.mean, moments.std()))
+            return
+        progress.message(f"ranking {done:,} products …")
+        yield from runs.ranked(moments)
+    finally:
+        runs.close()
+
+
+class _Runs:
+    """(id, distance) records, added in input order, ranked closest first with ties in
+    input order: in memory up to ``run_rows``, beyond that as sorted runs in temporary
+    Arrow files merged at the end. Runs hold consecutive stretches of the input, so a
+    stable sort by distance alone keeps ties in input order, in a run and across runs."""
+
+    def __init__(self, run_rows: int) -> None:
+        self.run_rows = max(1, int(run_rows))
+        self._ids: list[pa.Array] = []
+        self._dist: list[np.ndarray] = []
+        self._held = 0
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._files: list[str] = []
+
+    def add(self, ids: pa.Array, dist: np.ndarray) -> None:
+        self._ids.append(ids)
+        self._dist.append(dist)
+        self._held += dist.shape[0]
+        if self._held >= self.run_rows:
+            self._spill()
+
+    def _take(self) -> tuple[pa.Array, np.ndarray]:
+        """The records held, as one id array and the distances; the lists emptied."""
+        ids = pa.chunked_array(self._ids, pa.string()).combine_chunks()
+        dist = np.concatenate(self._dist)
+        self._ids, self._dist, self._held = [], [], 0
+        return ids, dist
+
+    def _spill(self) -> None:
+        """Sort the records held and write them as one run."""
+        ids, dist = self._take()
+        order = rank_order(dist)
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="dtwcore-ranks-")
+        path = os.path.join(self._folder.name, f"run{len(self._files)}.arrow")
+        self._files.append(path)
+        with pa.OSFile(path, "wb") as sink, ipc.new_file(sink, _RUN_SCHEMA) as writer:
+            for start in range(0, order.shape[0], _MERGE_ROWS):
+                part = order[start : start + _MERGE_ROWS]
+                writer.write_batch(
+                    pa.record_batch([ids.take(pa.array(part)), dist[part]], schema=_RUN_SCHEMA)
+                )
+
+    def ranked(self, moments: _Moments) -> Iterator[pa.Table]:
+        """Every record's result, closest first (ranks from 1, z-scores by ``moments``)."""
+        if not self._files:
+            ids, dist = self._take()
+            yield from ranked_tables(ids, dist)
+            return
+        if self._held:
+            self._spill()
+        mean, sd = moments.mean, moments.std()
+        rank = 1
+        for ids, dist in _merge([_run_batches(path) for path in self._files]):
+            yield result_table(ids, dist, rank, zscores(dist, mean, sd))
+            rank += dist.shape[0]
+
+    def close(self) -> None:
+        """Remove the temporary runs."""
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
+
+
+_RUN_SCHEMA = pa.schema([("product", pa.string()), ("distance", pa.float64())])
+
+
+def _run_batches(path: str) -> Iterator[tuple[pa.Array, np.ndarray]]:
+    """(ids, distances) of a run file, batch by batch."""
+    with pa.OSFile(path, "rb") as source:
+        reader = ipc.open_file(source)
+        for k in range(reader.num_record_batches):
+            batch = reader.get_batch(k)
+            yield batch.column(0), batch.column(1).to_numpy()
+
+
+def _merge(
+    runs: list[Iterator[tuple[pa.Array, np.ndarray]]],
+) -> Iterator[tuple[pa.Array, np.ndarray]]:
+    """(ids, distances) of the records of sorted runs of consecutive input, in rank order.
+
+    Each step finds the key that comes first among the last records of the runs' current
+    batches: (distance, run), as a tie goes to the earlier run. Every record of a later
+    batch comes after that key, so the records up to it, sorted, come next: from an
+    earlier run those with a distance up to the key's, from a later run those below it,
+    and from the key's run its whole batch.
+    """
+    heads: list[tuple[pa.Array, np.ndarray] | None] = [next(r, None) for r in runs]
+    while True:
+        live = [k for k, head in enumerate(heads) if head is not None]
+        if not live:
+            return
+        last, first_run = min((heads[k][1][-1], k) for k in live)  # type: ignore[index]
+        parts_ids, parts_d = [], []
+        for k in live:
+            ids, dist = heads[k]  # type: ignore[misc]
+            side = "right" if k < first_run else "left"
+            cut = dist.shape[0] if k == first_run else int(np.searchsorted(dist, last, side))
+            parts_ids.append(ids.slice(0, cut))
+            parts_d.append(dist[:cut])
+            heads[k] = next(runs[k], None) if cut == dist.shape[0] else (ids.slice(cut), dist[cut:])
+        dist = np.concatenate(parts_d)
+        order = rank_order(dist)
+        ids = pa.chunked_array(parts_ids, pa.string()).combine_chunks()
+        yield ids.take(pa.array(order)), dist[order]
 
 
 def _smallest(d: np.ndarray, k: int) -> np.ndarray:
@@ -341,7 +467,8 @@ def write_results(
         try:
             writer: pq.ParquetWriter | CsvTableWriter
             if output.format == "parquet":
-                writer = pq.ParquetWriter(sink, schema)
+                # Dictionary pages only cost time here: the values are nearly all distinct.
+                writer = pq.ParquetWriter(sink, schema, use_dictionary=False)
             else:
                 writer = CsvTableWriter(sink, schema, raw=raw)
             with writer:

@@ -20,7 +20,9 @@ def rank_order(dist: np.ndarray, key: np.ndarray | None = None) -> np.ndarray:
     runs) orders by this rule.
     """
     dist = np.asarray(dist, dtype=np.float64)
-    return np.lexsort((np.arange(dist.shape[0]) if key is None else key, dist))
+    if key is None:
+        return np.argsort(dist, kind="stable")
+    return np.lexsort((key, dist))
 
 
 def zscores(dist: np.ndarray, mean: float | None = None, sd: float | None = None) -> np.ndarray:

@@ -57,7 +57,13 @@ from dtwcore.sales.columns import (
     resolve_roles,
 )
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS
-from dtwcore.sales.reading import CatalogReader, check_values, options_with, to_matrix
+from dtwcore.sales.reading import (
+    BATCH_ROWS,
+    CatalogReader,
+    check_values,
+    options_with,
+    to_matrix,
+)
 from dtwcore.sales.results import RESULT_SCHEMA, ranked_tables
 from dtwcore.sales.scoring import zscores
 from dtwcore.sales.window import Window, default_window, nonpositive, parse_weeks
@@ -257,13 +263,7 @@ class _Scorer:
         self.keep_nonpositive = keep_nonpositive
 
     def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        from numba import config, set_num_threads
-        from pyspark import TaskContext
-
-        # Spark runs one task per core: each task's kernels get the task's cores.
-        context = TaskContext.get()
-        cpus = context.cpus() if context is not None else 1
-        set_num_threads(max(1, min(cpus, config.NUMBA_NUM_THREADS)))
+        _task_threads()
         n_weeks = len(self.weeks)
         for batch in batches:
             if batch.num_rows == 0:
@@ -274,6 +274,102 @@ class _Scorer:
             values = to_matrix(batch.columns[1 : n_weeks + 1], batch.num_rows)
             check_values(values, ids, self.weeks, None, None)
             yield _scored(self, ids, values[:, self.window.columns], batch.column(n_weeks + 1))
+
+
+def _task_threads() -> None:
+    """Spark runs one task per core: each task's kernels get the task's cores."""
+    from numba import config, set_num_threads
+    from pyspark import TaskContext
+
+    context = TaskContext.get()
+    cpus = context.cpus() if context is not None else 1
+    set_num_threads(max(1, min(cpus, config.NUMBA_NUM_THREADS)))
+
+
+class _ParquetScorer:
+    """mapInArrow function: (id) rows naming row groups of a wide Parquet file, by their
+    index in ``groups`` (whose first rows are ``firsts``) -> (product, distance, _row).
+
+    Each Python worker reads its row groups itself with pyarrow, as the local engine reads
+    them, so the weekly values never pass through the JVM (which turned them into rows and
+    back into Arrow batches: most of a run's time). The file must be readable at the same
+    path on every worker, as ``spark.read.parquet`` needs too.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        groups: list[int],
+        firsts: list[int],
+        columns: list[str],
+        n_ids: int,
+        clip_negative: bool,
+        scorer: _Scorer,
+    ):
+        self.path = path
+        self.groups = groups
+        self.firsts = firsts
+        self.columns = columns
+        self.n_ids = n_ids
+        self.clip_negative = clip_negative
+        self.scorer = scorer
+
+    def __call__(self, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        import pyarrow.parquet as pq
+
+        _task_threads()
+        scorer = self.scorer
+        file = pq.ParquetFile(self.path)
+        for tasks in batches:
+            for task in tasks.column(0).to_pylist():
+                group, first = self.groups[task], self.firsts[task]
+                for record in file.iter_batches(
+                    batch_size=BATCH_ROWS, row_groups=[group], columns=self.columns
+                ):
+                    n = record.num_rows
+                    if n == 0:
+                        continue
+                    ids = _parquet_ids(record.columns[: self.n_ids])
+                    values = to_matrix(record.columns[self.n_ids :], n)
+                    check_values(values, ids, scorer.weeks, None, None)
+                    if self.clip_negative:
+                        np.maximum(values, 0.0, out=values)
+                    rows = pa.array(np.arange(first, first + n, dtype=np.int64))
+                    yield _scored(scorer, ids, values[:, scorer.window.columns], rows)
+                    first += n
+
+
+def _parquet_ids(parts: list[pa.Array]) -> pa.Array:
+    """Product ids of text columns as the local reader makes them (trimmed; several columns
+    joined by :data:`~dtwcore.sales.ID_JOIN`); CatalogError when one is blank."""
+    parts = [pc.utf8_trim_whitespace(p) for p in parts]
+    for part in parts:
+        if pc.any(pc.or_kleene(pc.is_null(part), pc.equal(part, ""))).as_py():
+            raise CatalogError("a product id is missing")
+    return parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, ID_JOIN)
+
+
+def _parquet_groups(reader: CatalogReader) -> tuple[list[int], list[int]] | None:
+    """The non-empty row groups of the reader's file and the position of their first rows;
+    None unless the file is wide Parquet with text ids (other files go through Spark's own
+    reader)."""
+    import pyarrow.parquet as pq
+
+    if reader.format != "parquet" or reader.roles.layout != "wide":
+        return None
+    file = pq.ParquetFile(reader.path)
+    schema = file.schema_arrow
+    ids = reader.parquet_columns()[: len(reader.roles.ids)]
+    if not all(pa.types.is_string(schema.field(c).type) for c in ids):
+        return None
+    groups, firsts, first = [], [], 0
+    for k in range(file.metadata.num_row_groups):
+        size = file.metadata.row_group(k).num_rows
+        if size:
+            groups.append(k)
+            firsts.append(first)
+        first += size
+    return (groups, firsts) if groups else None
 
 
 def _scored(
@@ -487,6 +583,50 @@ def _long_products(
     return products, n_weeks
 
 
+def _parquet_distances(
+    spark: SparkSession,
+    reader: CatalogReader,
+    target: np.ndarray,
+    *,
+    stretch: float,
+    znorm: bool,
+    weeks: str | None,
+    keep_nonpositive: bool,
+) -> DataFrame | None:
+    """[product, distance, _row] of a wide Parquet file read by the Python workers
+    themselves (:class:`_ParquetScorer`; ``_row`` is the row's position in the file), or
+    None when the file is not one (:func:`_parquet_groups`)."""
+    found = _parquet_groups(reader)
+    if found is None:
+        return None
+    groups, firsts = found
+    target = _checked_target(target)
+    radius = band_radius(target.shape[0], stretch=stretch)
+    roles = reader.roles
+    window = _window(weeks, len(roles.weeks), target.shape[0])
+    scorer = _Scorer(target, radius, znorm, roles.weeks, window, keep_nonpositive)
+    reads = _ParquetScorer(
+        os.path.abspath(reader.path),
+        groups,
+        firsts,
+        reader.parquet_columns(),
+        len(roles.ids),
+        reader.options.clip_negative,
+        scorer,
+    )
+    # A few tasks per core, each a run of consecutive row groups, in file order.
+    parts = min(len(groups), 4 * spark.sparkContext.defaultParallelism)
+    return spark.range(0, len(groups), 1, parts).mapInArrow(reads, _DISTANCES)
+
+
+def _checked_target(target: np.ndarray) -> np.ndarray:
+    """The target [shape=(T,)] as contiguous float64; CatalogError unless finite and 1-D."""
+    target = np.ascontiguousarray(target, dtype=np.float64)
+    if target.ndim != 1 or target.shape[0] < 1 or not np.isfinite(target).all():
+        raise CatalogError("the target must be a 1-D series of finite numbers")
+    return target
+
+
 def _window(weeks: str | None, n_weeks: int, target_weeks: int) -> Window:
     """The weeks compared, as the local engine chooses them."""
     return default_window(n_weeks, target_weeks) if weeks is None else parse_weeks(weeks, n_weeks)
@@ -503,8 +643,10 @@ def _distances(
     decimal_comma: bool = False,
     weeks: str | None = None,
     keep_nonpositive: bool = False,
+    cache: bool = True,
 ) -> DataFrame:
-    """[product, distance, _row] for every product, computed once (cached).
+    """[product, distance, _row] for every product, computed once (cached unless not
+    ``cache``: a caller that reads the distances only once saves storing them).
 
     The products are compared over the same weeks as the local engine compares them
     (``weeks`` ``FROM:TO``, by default the last as many weeks as the target has) and those
@@ -520,19 +662,14 @@ def _distances(
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
-    target = np.ascontiguousarray(target, dtype=np.float64)
-    if target.ndim != 1 or target.shape[0] < 1 or not np.isfinite(target).all():
-        raise CatalogError("the target must be a 1-D series of finite numbers")
+    target = _checked_target(target)
     radius = band_radius(target.shape[0], stretch=stretch)
     if roles.layout == "long":
         products, n_weeks = _long_products(spark_df, roles, options, decimal_comma)
         window = _window(weeks, n_weeks, target.shape[0])
         scorer: Any = _LongScorer(target, radius, znorm, n_weeks, window, keep_nonpositive)
-        return (
-            products.select("product", "_row", "cells")
-            .mapInArrow(scorer, _DISTANCES)
-            .persist(StorageLevel.MEMORY_AND_DISK)
-        )
+        found = products.select("product", "_row", "cells").mapInArrow(scorer, _DISTANCES)
+        return found.persist(StorageLevel.MEMORY_AND_DISK) if cache else found
     columns = [_product_column(roles).alias("product")]
     for i, w in enumerate(roles.weeks):
         value = F.col(_quoted(w)).cast("double")
@@ -542,7 +679,8 @@ def _distances(
     products = spark_df.select(*columns).withColumn("_row", F.monotonically_increasing_id())
     window = _window(weeks, len(roles.weeks), target.shape[0])
     scorer = _Scorer(target, radius, znorm, roles.weeks, window, keep_nonpositive)
-    return products.mapInArrow(scorer, _DISTANCES).persist(StorageLevel.MEMORY_AND_DISK)
+    found = products.mapInArrow(scorer, _DISTANCES)
+    return found.persist(StorageLevel.MEMORY_AND_DISK) if cache else found
 
 
 def score(
@@ -675,16 +813,30 @@ def score_file(
     spark, created = session(master, progress=progress)
     try:
         try:
-            found = _distances(
-                read_catalog(spark, reader),
+            found = _parquet_distances(
+                spark,
+                reader,
                 target,
                 stretch=stretch,
                 znorm=znorm,
-                roles=reader.roles,
-                options=reader.options,
-                decimal_comma=reader.dialect.decimal_comma if reader.dialect else False,
                 weeks=weeks,
                 keep_nonpositive=keep_nonpositive,
+            )
+            found = (
+                found
+                if found is not None
+                else _distances(
+                    read_catalog(spark, reader),
+                    target,
+                    stretch=stretch,
+                    znorm=znorm,
+                    roles=reader.roles,
+                    options=reader.options,
+                    decimal_comma=reader.dialect.decimal_comma if reader.dialect else False,
+                    weeks=weeks,
+                    keep_nonpositive=keep_nonpositive,
+                    cache=False,
+                )
             )
             with _worker_errors():
                 collected = found.toArrow()
@@ -701,6 +853,8 @@ def score_file(
         raise CatalogError(f"{reader.path}: no products (the file has no data rows)")
     ids = collected.column("product").combine_chunks()
     dist = collected.column("distance").to_numpy()
-    order_key = collected.column("_row").to_numpy()
+    order_key: np.ndarray | None = collected.column("_row").to_numpy()
     del collected
+    if order_key is not None and bool(np.all(order_key[1:] > order_key[:-1])):
+        order_key = None  # collected in input order (a wide file): a stable sort will do
     return ranked_tables(ids, dist, order_key=order_key, top=top)
