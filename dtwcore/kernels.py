@@ -284,28 +284,32 @@ def batch_dtw(
             )
 
 
+@njit(cache=True, inline="always")
+def _diagonal_band(n: int, m: int, radius: int) -> tuple[int, int]:
+    """(lo, hi) of :func:`_band`, clipped to the matrix: allowed cells satisfy
+    -lo <= j - i <= hi with lo <= n - 1 and hi <= m - 1, so diagonal k = j - i + lo
+    runs over 0..lo + hi."""
+    lo, hi = _band(n, m, radius)
+    return min(lo, n - 1), min(hi, m - 1)
+
+
 @njit(cache=True)
-def _series_block(
-    q: np.ndarray,
-    radius: int,
+def _gather_lanes(
     X: np.ndarray,
     start: int,
     count: int,
     mean: np.ndarray,
     inv_std: np.ndarray,
-    out: np.ndarray,
     T: np.ndarray,
-    prev: np.ndarray,
-    cur: np.ndarray,
+    check: np.ndarray,
 ) -> bool:
-    """DTW of a univariate query against rows start..start+count-1 of X, all lanes at once.
-
-    q: (n,) query. X: (N, m) equal-length series; mean/inv_std (N,) normalise each row
-    while it is gathered (empty arrays mean none). out (N,) receives the square roots of
-    the accumulated costs. Returns True when every value gathered is finite.
+    """Transpose rows start..start+count-1 of X (N, m) into T (m * LANES,): value j of the
+    series in lane l goes to T[j * LANES + l]; unused lanes get zeros. mean/inv_std (N,)
+    normalise each row on the way (empty arrays mean none). Returns True when every value
+    read is finite. T must stay small enough for the L1 cache: its rows are written with
+    a stride, so a larger buffer would miss on every write.
     """
     L = LANES
-    n = q.shape[0]
     m = X.shape[1]
     normalise = mean.shape[0] > 0
     for lane in range(count):
@@ -314,54 +318,109 @@ def _series_block(
             mu = mean[start + lane]
             s = inv_std[start + lane]
             for j in range(m):
-                T[j, lane] = (row[j] - mu) * s
+                T[j * L + lane] = (row[j] - mu) * s
         else:
             for j in range(m):
-                T[j, lane] = row[j]
+                T[j * L + lane] = row[j]
     for lane in range(count, L):
         for j in range(m):
-            T[j, lane] = 0.0
+            T[j * L + lane] = 0.0
     # v - v is NaN exactly when v is NaN or infinite; per-lane sums keep it vectorised.
-    check = cur[0]
-    check[:] = 0.0
+    for lane in range(L):
+        check[lane] = 0.0
     for j in range(m):
-        tj = T[j]
+        tj = T[j * L : j * L + L]
         for lane in range(L):
             check[lane] += tj[lane] - tj[lane]
     finite = True
     for lane in range(L):
         if check[lane] != 0.0:
             finite = False
-    lo, hi = _band(n, m, radius)
-    prev[0, :] = 0.0
-    prev[1 : min(hi, m - 1) + 2, :] = _INF
-    for i in range(n):
-        jlo = max(0, i - lo)
-        jhi = min(m - 1, i + hi)
-        qi = q[i]
-        cur[jlo, :] = _INF
-        for j in range(jlo, jhi + 1):
-            # Row views per cell keep the lane loop a plain vectorisable loop.
-            tj = T[j]
-            diag = prev[j]
-            up = prev[j + 1]
-            left = cur[j]
-            here = cur[j + 1]
-            for lane in range(L):
-                diff = qi - tj[lane]
-                a = diag[lane]
-                b = up[lane]
-                c = left[lane]
-                best = a if a < b else b
-                best = best if best < c else c
-                here[lane] = diff * diff + best
-        if jhi + 2 <= m:
-            cur[jhi + 2, :] = _INF
-        prev, cur = cur, prev
-    last = prev[m]
-    for lane in range(count):
-        out[start + lane] = np.sqrt(last[lane])
     return finite
+
+
+@njit(cache=True)
+def _diagonal_block(q: np.ndarray, lo: int, hi: int, m: int, T: np.ndarray, B: np.ndarray) -> None:
+    """DTW of q (n,) against the LANES series gathered in T (m * LANES,), band (lo, hi)
+    from :func:`_diagonal_band`. B ((lo + hi + 5) * LANES,) receives the accumulated cost.
+
+    The band is stored by diagonal: cell (i, j) lives at B[(j - i + lo + 2) * LANES + lane]
+    and every row is updated in place (the cell on the same diagonal one row up is the
+    diagonal step, the next diagonal the step down, the previous diagonal of the same row
+    the step right). Two query rows go through the band together: row i at diagonal s + 1
+    and row i + 1 at diagonal s read the same series value, and row i + 1 takes row i's
+    new cell straight from a register, so each pair costs one sweep and one load of T.
+    The lane loops index views that start at fixed offsets of one buffer, so they compile
+    to plain vector code with no overlap checks.
+    """
+    L = LANES
+    n = q.shape[0]
+    w = lo + hi + 1
+    B[: (w + 4) * L] = _INF
+    B[(lo + 2) * L : (lo + 3) * L] = 0.0  # the cell before (0, 0)
+    i = 0
+    while i + 1 < n:
+        amin = max(0, lo - i)
+        amax = min(w - 1, m - 1 - i + lo)
+        bmin = max(0, lo - i - 1)
+        bmax = min(w - 1, m - 2 - i + lo)
+        qa = q[i]
+        qb = q[i + 1]
+        for s in range(min(amin - 1, bmin), max(amax - 1, bmax) + 1):
+            do_a = amin <= s + 1 <= amax
+            do_b = bmin <= s <= bmax
+            j = i + s + 1 - lo
+            t = T[j * L : j * L + L]
+            # v holds diagonals s - 1, s, s + 1 and s + 2, LANES values each.
+            v = B[(s + 1) * L : (s + 5) * L]
+            if do_a and do_b:
+                for lane in range(L):
+                    x = t[lane]
+                    da = qa - x
+                    db = qb - x
+                    diag = v[2 * L + lane]
+                    down = v[3 * L + lane]
+                    left = v[L + lane]
+                    best = diag if diag < down else down
+                    best = best if best < left else left
+                    new_a = da * da + best
+                    v[2 * L + lane] = new_a
+                    left_b = v[lane]
+                    best = left if left < new_a else new_a
+                    best = best if best < left_b else left_b
+                    v[L + lane] = db * db + best
+            elif do_a:
+                for lane in range(L):
+                    da = qa - t[lane]
+                    diag = v[2 * L + lane]
+                    down = v[3 * L + lane]
+                    left = v[L + lane]
+                    best = diag if diag < down else down
+                    best = best if best < left else left
+                    v[2 * L + lane] = da * da + best
+            elif do_b:
+                for lane in range(L):
+                    db = qb - t[lane]
+                    diag = v[L + lane]
+                    down = v[2 * L + lane]
+                    left = v[lane]
+                    best = diag if diag < down else down
+                    best = best if best < left else left
+                    v[L + lane] = db * db + best
+        i += 2
+    if i < n:
+        qi = q[i]
+        for k in range(max(0, lo - i), min(w - 1, m - 1 - i + lo) + 1):
+            t = T[(i + k - lo) * L : (i + k - lo + 1) * L]
+            v = B[(k + 1) * L : (k + 4) * L]
+            for lane in range(L):
+                diff = qi - t[lane]
+                diag = v[L + lane]
+                down = v[2 * L + lane]
+                left = v[lane]
+                best = diag if diag < down else down
+                best = best if best < left else left
+                v[L + lane] = diff * diff + best
 
 
 @njit(cache=True, parallel=True)
@@ -380,19 +439,27 @@ def series_dtw(
     normalised on the fly when mean/inv_std (N,) are given (empty arrays mean none).
     out (N,) receives the distances. finite (n_chunks,) bool receives, per parallel
     chunk, whether every value it read was finite: the NaN/inf check rides on the one
-    pass over X.
+    pass over X. X is read in place, once, LANES rows at a time.
     """
+    n = q.shape[0]
+    m = X.shape[1]
+    lo, hi = _diagonal_band(n, m, radius)
+    k_end = m - n + lo
     n_blocks = -(-X.shape[0] // LANES)
     n_chunks = finite.shape[0]
     for c in prange(n_chunks):
-        T = np.empty((X.shape[1], LANES))
-        prev = np.empty((X.shape[1] + 1, LANES))
-        cur = np.empty((X.shape[1] + 1, LANES))
+        T = np.empty(m * LANES)
+        B = np.empty((lo + hi + 5) * LANES)
+        check = np.empty(LANES)
         ok = True
         for b in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
             start = b * LANES
             count = min(LANES, X.shape[0] - start)
-            ok &= _series_block(q, radius, X, start, count, mean, inv_std, out, T, prev, cur)
+            ok &= _gather_lanes(X, start, count, mean, inv_std, T, check)
+            _diagonal_block(q, lo, hi, m, T, B)
+            last = B[(k_end + 2) * LANES : (k_end + 3) * LANES]
+            for lane in range(count):
+                out[start + lane] = np.sqrt(last[lane])
         finite[c] = ok
 
 
