@@ -301,7 +301,6 @@ def _gather_lanes(
     mean: np.ndarray,
     inv_std: np.ndarray,
     T: np.ndarray,
-    check: np.ndarray,
 ) -> bool:
     """Transpose rows start..start+count-1 of X (N, m) into T (m * LANES,): value j of the
     series in lane l goes to T[j * LANES + l]; unused lanes get zeros. mean/inv_std (N,)
@@ -325,18 +324,18 @@ def _gather_lanes(
     for lane in range(count, L):
         for j in range(m):
             T[j * L + lane] = 0.0
-    # v - v is NaN exactly when v is NaN or infinite; per-lane sums keep it vectorised.
-    for lane in range(L):
-        check[lane] = 0.0
-    for j in range(m):
-        tj = T[j * L : j * L + L]
-        for lane in range(L):
-            check[lane] += tj[lane] - tj[lane]
-    finite = True
-    for lane in range(L):
-        if check[lane] != 0.0:
-            finite = False
-    return finite
+    return _nan_sum(T[: m * L]) == 0.0
+
+
+@njit(cache=True, fastmath={"reassoc"})
+def _nan_sum(x: np.ndarray) -> float:
+    """Sum of v - v over x (1-D): 0 when every value is finite, NaN otherwise (v - v is
+    NaN exactly when v is NaN or infinite). Reassociation lets the sum run in vector
+    registers; it changes no NaN into a number."""
+    acc = 0.0
+    for p in range(x.shape[0]):
+        acc += x[p] - x[p]
+    return acc
 
 
 @njit(cache=True)
@@ -450,12 +449,11 @@ def series_dtw(
     for c in prange(n_chunks):
         T = np.empty(m * LANES)
         B = np.empty((lo + hi + 5) * LANES)
-        check = np.empty(LANES)
         ok = True
         for b in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
             start = b * LANES
             count = min(LANES, X.shape[0] - start)
-            ok &= _gather_lanes(X, start, count, mean, inv_std, T, check)
+            ok &= _gather_lanes(X, start, count, mean, inv_std, T)
             _diagonal_block(q, lo, hi, m, T, B)
             last = B[(k_end + 2) * LANES : (k_end + 3) * LANES]
             for lane in range(count):
