@@ -463,20 +463,33 @@ def series_dtw(
 
 @njit(cache=True, parallel=True)
 def pack_lanes(
-    X: np.ndarray, xlen: np.ndarray, order: np.ndarray, XB: np.ndarray, blens: np.ndarray
+    frames: np.ndarray,
+    starts: np.ndarray,
+    xlen: np.ndarray,
+    order: np.ndarray,
+    XB: np.ndarray,
+    blens: np.ndarray,
 ) -> None:
     """Pack series into lane blocks for :func:`frames_dtw`.
 
-    X: (N, m_max, d) padded series with lengths xlen (N,). order: (N,) series in the order
-    they fill the lanes. XB: (n_blocks, d, m_max, FRAME_LANES) receives frame j of
-    dimension k of the series in lane l of block b at XB[b, k, j, l] (zeros past its end
-    and in unused lanes); blens (n_blocks, FRAME_LANES) its length (an unused lane gets
-    the longest length of its block).
+    frames: (F, d) every frame of every series; series r is frames[starts[r] :
+    starts[r] + xlen[r]] (N,). A list of series concatenated or a padded (N, m, d) batch
+    reshaped to (N * m, d) both qualify, so a list is never padded first. order: (N,)
+    series in the order they fill the lanes. XB: (n_blocks, d, m_max, FRAME_LANES)
+    receives frame j of dimension k of the series in lane l of block b at XB[b, k, j, l]
+    (zeros past its end and in unused lanes); blens (n_blocks, FRAME_LANES) its length
+    (an unused lane gets the longest length of its block).
     """
     n_series = order.shape[0]
+    d = frames.shape[1]
     for b in prange(XB.shape[0]):
-        XB[b] = 0.0
         longest = 0
+        for lane in range(FRAME_LANES):
+            pos = b * FRAME_LANES + lane
+            if pos < n_series:
+                longest = max(longest, xlen[order[pos]])
+        # Only the frames a block's lanes can reach are cleared and filled.
+        XB[b, :, :longest, :] = 0.0
         for lane in range(FRAME_LANES):
             pos = b * FRAME_LANES + lane
             if pos >= n_series:
@@ -484,10 +497,10 @@ def pack_lanes(
                 continue
             r = order[pos]
             blens[b, lane] = xlen[r]
-            longest = max(longest, xlen[r])
+            first = starts[r]
             for j in range(xlen[r]):
-                for k in range(X.shape[2]):
-                    XB[b, k, j, lane] = X[r, j, k]
+                for k in range(d):
+                    XB[b, k, j, lane] = frames[first + j, k]
 
 
 @njit(cache=True)

@@ -120,6 +120,29 @@ def test_one_to_many_names_a_bad_row_in_the_last_partial_block() -> None:
         dtw_one_to_many(X[0], X, stretch=0.05)
 
 
+def test_lists_of_clips_go_to_the_lanes_unpadded_and_bad_clips_are_named() -> None:
+    clips = [RNG.standard_normal((n, 5)).cumsum(axis=0) for n in (7, 1, 2, 40, 13)]
+    padded = np.zeros((5, 40, 5))
+    for i, c in enumerate(clips):
+        padded[i, : len(c)] = c
+    q = RNG.standard_normal((9, 5)).cumsum(axis=0)
+    expected = [dtai_ndim.distance(q, c, window=4, use_c=False) for c in clips]
+    np.testing.assert_allclose(dtw_one_to_many(q, clips, window=3), expected, rtol=1e-12)
+    # Queries on either side of the lanes, and a padded array of equal-length clips.
+    np.testing.assert_allclose(dtw_pairwise([q], clips, window=3)[0], expected, rtol=1e-12)
+    np.testing.assert_allclose(dtw_pairwise(clips, [q], window=3)[:, 0], [
+        dtai_ndim.distance(c, q, window=4, use_c=False) for c in clips
+    ], rtol=1e-12)  # fmt: skip
+    same = dtw_pairwise(padded[:, :9], clips, window=3)
+    np.testing.assert_allclose(same, dtw_pairwise(list(padded[:, :9]), clips, window=3))
+    clips[3][17, 2] = np.inf
+    message = r"^X row 3: contains NaN or infinite values \(first at position 17\)$"
+    with pytest.raises(ValueError, match=message):
+        dtw_one_to_many(q, clips)
+    with pytest.raises(ValueError, match=message.replace("X", "Y")):
+        dtw_pairwise([q], clips, window=3)
+
+
 def test_one_to_many_ragged_list_equals_pairs() -> None:
     q = np.cumsum(RNG.standard_normal(30))
     X = [np.cumsum(RNG.standard_normal(n)) for n in RNG.integers(10, 60, size=70)]
