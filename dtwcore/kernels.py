@@ -513,8 +513,7 @@ def _frames_block(
     brad: np.ndarray,
     out: np.ndarray,
     crow: np.ndarray,
-    prev: np.ndarray,
-    cur: np.ndarray,
+    acc: np.ndarray,
     bands: np.ndarray,
 ) -> None:
     """DTW of one multivariate query against the FRAME_LANES series of one lane block.
@@ -523,12 +522,16 @@ def _frames_block(
     TB: (d, m_max * FRAME_LANES) the block as packed by :func:`pack_lanes`, flattened per
     dimension; blens (FRAME_LANES,) lane lengths. brad: (FRAME_LANES,) a band radius per
     lane, or empty to use ``qrad`` for every lane. out (FRAME_LANES,) receives the square
-    roots of the accumulated costs. crow: (STRIP, m_max * FRAME_LANES) scratch.
+    roots of the accumulated costs. crow: (STRIP, m_max * FRAME_LANES) scratch; acc
+    ((m_max + 1) * 2 * FRAME_LANES,) the accumulated costs.
 
     The query is taken STRIP rows at a time: the local costs of the strip's bands are
     computed for all lanes in tiles of TILE frames, four dimensions per pass, while the
     tile's costs stay in the L1 cache (each cost is summed over the dimensions in order,
-    as the reference does). Then the recurrence runs row by row across the lanes.
+    as the reference does). Then the recurrence runs row by row across the lanes, in
+    place: acc holds, per column, the row's accumulated costs and the previous row's value
+    it replaced (the next column's diagonal step), so every lane loop reads and writes one
+    view at fixed offsets and compiles to plain vector code.
     """
     L = FRAME_LANES
     d = TB.shape[0]
@@ -549,8 +552,9 @@ def _frames_block(
     for lane in range(L):
         if lo_l[lane] != lo or hi_l[lane] != hi:
             uniform = False
-    prev[0, :] = 0.0
-    prev[1 : min(hi, mblock - 1) + 2, :] = _INF
+    E = 2 * L
+    acc[: (mblock + 1) * E] = _INF
+    acc[:L] = 0.0  # the cell before (0, 0)
     for first in range(0, n, STRIP):
         rows = min(STRIP, n - first)
         # Columns any row of the strip needs; slices that start there keep every index
@@ -602,28 +606,26 @@ def _frames_block(
                         costs[(j - slo) * L + lane] = _INF
                     for j in range(max(jlo, i + hi_l[lane] + 1), jhi + 1):
                         costs[(j - slo) * L + lane] = _INF
-            for lane in range(L):
-                cur[jlo, lane] = _INF
+            # Column jlo - 1 (stored at jlo): keep its value as the first cell's diagonal
+            # step, then it is left of the band.
+            v = acc[jlo * E : jlo * E + E]
+            v[L:] = v[:L]
+            v[:L] = _INF
             for j in range(jlo, jhi + 1):
-                # Row views per cell keep the lane loop a plain vectorisable loop.
                 cost = costs[(j - slo) * L : (j - slo + 1) * L]
-                diag = prev[j]
-                up = prev[j + 1]
-                left = cur[j]
-                here = cur[j + 1]
+                # Column j - 1 (left and the saved diagonal), then column j (the step down
+                # from the previous row, replaced by this row's value and saved).
+                v = acc[j * E : j * E + 2 * E]
                 for lane in range(L):
-                    a = diag[lane]
-                    b = up[lane]
-                    c = left[lane]
+                    a = v[L + lane]
+                    b = v[E + lane]
+                    c = v[lane]
+                    v[E + L + lane] = b
                     best = a if a < b else b
                     best = best if best < c else c
-                    here[lane] = cost[lane] + best
-            if jhi + 2 <= mblock:
-                for lane in range(L):
-                    cur[jhi + 2, lane] = _INF
-            prev, cur = cur, prev
+                    v[E + lane] = cost[lane] + best
     for lane in range(L):
-        out[lane] = np.sqrt(prev[blens[lane], lane])
+        out[lane] = np.sqrt(acc[blens[lane] * E + lane])
 
 
 @njit(cache=True, parallel=True)
@@ -652,8 +654,7 @@ def frames_dtw(
     m_max = XB.shape[2]
     for c in prange(n_chunks):
         crow = np.empty((STRIP, m_max * FRAME_LANES))
-        prev = np.empty((m_max + 1, FRAME_LANES))
-        cur = np.empty((m_max + 1, FRAME_LANES))
+        acc = np.empty((m_max + 1) * 2 * FRAME_LANES)
         bands = np.empty((2, FRAME_LANES), dtype=np.int64)
         for t in range(c * n_tasks // n_chunks, (c + 1) * n_tasks // n_chunks):
             qi = tasks[t, 0]
@@ -667,8 +668,7 @@ def frames_dtw(
                 brad[b * FRAME_LANES : (b + 1) * FRAME_LANES] if brad.shape[0] > 0 else brad,
                 out[qi, b * FRAME_LANES : (b + 1) * FRAME_LANES],
                 crow,
-                prev,
-                cur,
+                acc,
                 bands,
             )
 
