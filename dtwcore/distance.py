@@ -293,11 +293,10 @@ def _frames_matrix(
 
     qdata: (Nq, n_max, d) queries with lengths qlen and band radii qrad. xframes (F, d),
     xstart (N,), xlen (N,): the series as :func:`_as_frames` gives them, packed straight
-    into lanes in order of length. lane_rad: (N,) a
-    band radius per series that replaces the query's. ``upper``: the queries are the series
-    themselves, sorted by length, and only entries [i, j] with j > i are wanted: blocks
-    wholly at or below the diagonal are skipped (left 0); the caller keeps the upper
-    triangle.
+    into lanes in order of length. lane_rad: (N,) a band radius per series that replaces
+    the query's. ``upper``: the queries are the series themselves, sorted by length, and
+    only entries [i, j] with j > i are wanted: blocks wholly at or below the diagonal are
+    skipped (left 0); the caller keeps the upper triangle.
 
     Returns an (Nq, N) array of distances.
     """
