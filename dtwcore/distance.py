@@ -420,8 +420,9 @@ def _one_to_many(
     """Distances from q (n, d) to every series of a padded batch; raises ValueError naming
     the first series ("X row ...") that holds NaN or inf."""
     n_series = data.shape[0]
-    # Univariate series of one length take the lean kernel, which checks the values as it
-    # reads them; other batches are checked first.
+    # Univariate series of one length take the lean kernel: a NaN or inf in a series gives
+    # it a non-finite distance, and only then are the values scanned (a finite series can
+    # still reach inf when its squares overflow). Other batches are checked first.
     lean = data.shape[2] == 1 and bool((lengths == data.shape[1]).all())
     if not lean:
         _raise_nonfinite(data, "X")
@@ -436,10 +437,10 @@ def _one_to_many(
             data = _normalise_batch(data, lengths)
     if lean:
         out = np.empty(n_series)
-        finite = np.empty(kernels.chunks_for(-(-n_series // kernels.LANES)), dtype=np.bool_)
+        n_chunks = kernels.chunks_for(-(-n_series // kernels.LANES))
         q1 = np.ascontiguousarray(q[:, 0])
-        kernels.series_dtw(q1, radius, data.reshape(n_series, -1), mean, inv, out, finite)
-        if not finite.all():
+        kernels.series_dtw(q1, radius, data.reshape(n_series, -1), mean, inv, out, n_chunks)
+        if not np.isfinite(out).all():
             _raise_nonfinite(data, "X")
         return out
     qlen = np.array([q.shape[0]], dtype=np.int64)

@@ -301,12 +301,12 @@ def _gather_lanes(
     mean: np.ndarray,
     inv_std: np.ndarray,
     T: np.ndarray,
-) -> bool:
+) -> None:
     """Transpose rows start..start+count-1 of X (N, m) into T (m * LANES,): value j of the
     series in lane l goes to T[j * LANES + l]; unused lanes get zeros. mean/inv_std (N,)
-    normalise each row on the way (empty arrays mean none). Returns True when every value
-    read is finite. T must stay small enough for the L1 cache: its rows are written with
-    a stride, so a larger buffer would miss on every write.
+    normalise each row on the way (empty arrays mean none). T must stay small enough for
+    the L1 cache: its rows are written with a stride, so a larger buffer would miss on
+    every write.
     """
     L = LANES
     m = X.shape[1]
@@ -324,18 +324,6 @@ def _gather_lanes(
     for lane in range(count, L):
         for j in range(m):
             T[j * L + lane] = 0.0
-    return _nan_sum(T[: m * L]) == 0.0
-
-
-@njit(cache=True, fastmath={"reassoc"})
-def _nan_sum(x: np.ndarray) -> float:
-    """Sum of v - v over x (1-D): 0 when every value is finite, NaN otherwise (v - v is
-    NaN exactly when v is NaN or infinite). Reassociation lets the sum run in vector
-    registers; it changes no NaN into a number."""
-    acc = 0.0
-    for p in range(x.shape[0]):
-        acc += x[p] - x[p]
-    return acc
 
 
 @njit(cache=True)
@@ -430,35 +418,36 @@ def series_dtw(
     mean: np.ndarray,
     inv_std: np.ndarray,
     out: np.ndarray,
-    finite: np.ndarray,
+    n_chunks: int,
 ) -> None:
     """One univariate query against every row of X: the lean path of one-to-many.
 
     q: (n,) query with band radius ``radius`` (-1 = none). X: (N, m) equal-length series,
     normalised on the fly when mean/inv_std (N,) are given (empty arrays mean none).
-    out (N,) receives the distances. finite (n_chunks,) bool receives, per parallel
-    chunk, whether every value it read was finite: the NaN/inf check rides on the one
-    pass over X. X is read in place, once, LANES rows at a time.
+    out (N,) receives the distances; blocks of LANES rows run in ``n_chunks`` parallel
+    chunks. X is read in place, once.
+
+    The values are not checked here: every warping path crosses every column, so a NaN or
+    infinite value in a series makes its distance NaN or inf (the minimum of NaN and inf
+    picks one of them, and adding a cost keeps it non-finite). A caller that finds a
+    non-finite distance scans X to name the series.
     """
     n = q.shape[0]
     m = X.shape[1]
     lo, hi = _diagonal_band(n, m, radius)
     k_end = m - n + lo
     n_blocks = -(-X.shape[0] // LANES)
-    n_chunks = finite.shape[0]
     for c in prange(n_chunks):
         T = np.empty(m * LANES)
         B = np.empty((lo + hi + 5) * LANES)
-        ok = True
         for b in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
             start = b * LANES
             count = min(LANES, X.shape[0] - start)
-            ok &= _gather_lanes(X, start, count, mean, inv_std, T)
+            _gather_lanes(X, start, count, mean, inv_std, T)
             _diagonal_block(q, lo, hi, m, T, B)
             last = B[(k_end + 2) * LANES : (k_end + 3) * LANES]
             for lane in range(count):
                 out[start + lane] = np.sqrt(last[lane])
-        finite[c] = ok
 
 
 @njit(cache=True, parallel=True)

@@ -118,6 +118,12 @@ def test_one_to_many_names_a_bad_row_in_the_last_partial_block() -> None:
         ValueError, match=r"^X row 68: contains NaN or infinite values \(first at position 11\)$"
     ):
         dtw_one_to_many(X[0], X, stretch=0.05)
+    X[68, 11] = -np.inf
+    with pytest.raises(ValueError, match=r"^X row 68: .* \(first at position 11\)$"):
+        dtw_one_to_many(X[0], X, stretch=0.05, znorm=True)
+    # Finite values whose squares overflow give inf, not an error.
+    X[68, 11] = 1e200
+    assert np.isinf(dtw_one_to_many(X[0], X, window=0)[68])
 
 
 def test_lists_of_clips_go_to_the_lanes_unpadded_and_bad_clips_are_named() -> None:
