@@ -125,6 +125,19 @@ def _as_batch(
             _raise_nonfinite(arr, name)
         lengths = np.full(arr.shape[0], arr.shape[1], dtype=np.int64)
         return np.ascontiguousarray(arr), lengths
+    series = _list_of_series(X, name)
+    lengths = np.array([s.shape[0] for s in series], dtype=np.int64)
+    out = np.zeros((len(series), int(lengths.max()), series[0].shape[1]))
+    for i, s in enumerate(series):
+        out[i, : s.shape[0]] = s
+    if check_finite:
+        # Padding is 0, so one scan of the padded batch finds the first bad series.
+        _raise_nonfinite(out, name)
+    return out, lengths
+
+
+def _list_of_series(X: Sequence[ArrayLike], name: str) -> list[np.ndarray]:
+    """Validate a list of series (lengths may differ): float64 arrays of shape (n, d)."""
     series = []
     for i, s in enumerate(X):
         try:
@@ -143,14 +156,50 @@ def _as_batch(
         raise ValueError(
             f"{name} row {row}: has {series[row].shape[1]} dimensions, row 0 has {first}"
         )
+    return series
+
+
+def _as_frames(
+    X: ArrayLike | Sequence[ArrayLike], name: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate a batch; return its frames without padding: (F, d) float64, the first
+    frame of each series (N,) and their lengths (N,).
+
+    A list is concatenated (one copy, no padding); an array is reshaped (no copy when it
+    is already float64 and C-contiguous). Raises the ValueError naming the first series
+    with NaN or inf, as :func:`_as_batch` does.
+    """
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        data, lengths = _as_batch(X, name)
+        return (*_frames_of(data), lengths)
+    series = _list_of_series(X, name)
     lengths = np.array([s.shape[0] for s in series], dtype=np.int64)
-    out = np.zeros((len(series), int(lengths.max()), series[0].shape[1]))
-    for i, s in enumerate(series):
-        out[i, : s.shape[0]] = s
-    if check_finite:
-        # Padding is 0, so one scan of the padded batch finds the first bad series.
-        _raise_nonfinite(out, name)
-    return out, lengths
+    frames = np.concatenate(series)
+    starts = np.cumsum(lengths) - lengths
+    bad = kernels.first_nonfinite_row(frames)
+    if bad >= 0:
+        row = int(np.searchsorted(starts, bad, side="right")) - 1
+        _as_series(series[row], f"{name} row {row}")
+    return frames, starts, lengths
+
+
+def _frames_of(data: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Frames (N * m_max, d) and first frames (N,) of a C-contiguous padded batch."""
+    starts = np.arange(data.shape[0], dtype=np.int64) * data.shape[1]
+    return data.reshape(-1, data.shape[2]), starts
+
+
+def _padded(frames: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The (N, m_max, d) zero-padded batch of :func:`_as_frames`' output (a view when
+    every series has the same length and they are stored one after another)."""
+    n_series, d = lengths.shape[0], frames.shape[1]
+    m_max = int(lengths.max())
+    if (lengths == m_max).all() and (starts == np.arange(n_series) * m_max).all():
+        return frames.reshape(n_series, m_max, d)
+    out = np.zeros((n_series, m_max, d))
+    for i in range(n_series):
+        out[i, : lengths[i]] = frames[starts[i] : starts[i] + lengths[i]]
+    return out
 
 
 def _raise_nonfinite(arr: np.ndarray, name: str) -> None:
@@ -234,19 +283,20 @@ def _frames_matrix(
     qdata: np.ndarray,
     qlen: np.ndarray,
     qrad: np.ndarray,
-    xdata: np.ndarray,
+    xframes: np.ndarray,
+    xstart: np.ndarray,
     xlen: np.ndarray,
     lane_rad: np.ndarray | None = None,
     upper: bool = False,
 ) -> np.ndarray:
     """Multivariate DTW of every query against every series, through the lane kernel.
 
-    qdata: (Nq, n_max, d) queries with lengths qlen and band radii qrad. xdata: (N, m_max,
-    d) series with lengths xlen, packed into lanes in order of length. lane_rad: (N,) a
-    band radius per series that replaces the query's. ``upper``: the queries are the series
-    themselves, sorted by length, and only entries [i, j] with j > i are wanted: blocks
-    wholly at or below the diagonal are skipped (left 0); the caller keeps the upper
-    triangle.
+    qdata: (Nq, n_max, d) queries with lengths qlen and band radii qrad. xframes (F, d),
+    xstart (N,), xlen (N,): the series as :func:`_as_frames` gives them, packed straight
+    into lanes in order of length. lane_rad: (N,) a band radius per series that replaces
+    the query's. ``upper``: the queries are the series themselves, sorted by length, and
+    only entries [i, j] with j > i are wanted: blocks wholly at or below the diagonal are
+    skipped (left 0); the caller keeps the upper triangle.
 
     Returns an (Nq, N) array of distances.
     """
@@ -254,9 +304,9 @@ def _frames_matrix(
     n_series = xlen.shape[0]
     order = np.argsort(xlen, kind="stable").astype(np.int64)
     n_blocks = -(-n_series // lanes)
-    blocks = np.empty((n_blocks, xdata.shape[2], xdata.shape[1], lanes))
+    blocks = np.empty((n_blocks, xframes.shape[1], int(xlen.max()), lanes))
     blens = np.empty((n_blocks, lanes), dtype=np.int64)
-    kernels.pack_lanes(xdata, xlen, order, blocks, blens)
+    kernels.pack_lanes(xframes, xstart, xlen, order, blocks, blens)
     brad = _EMPTY_ROWS
     if lane_rad is not None:
         # Unused lanes of the last block repeat the last radius, so the band stays narrow.
@@ -347,8 +397,19 @@ def dtw_one_to_many(
     np.ndarray [shape=(N,)] of distances, in the order of ``X``.
     """
     q = _as_series(query, "query")
-    data, lengths = _as_batch(X, "X", check_finite=False)
-    _check_dims(q, data, "query", "X")
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        data, lengths = _as_batch(X, "X", check_finite=False)
+        _check_dims(q, data, "query", "X")
+    else:
+        frames, starts, lengths = _as_frames(X, "X")
+        _check_dims(q, frames, "query", "X")
+        if frames.shape[1] > 1 and not znorm:
+            # A list of multivariate clips goes into the lanes as it is, never padded.
+            radius = band_radius(q.shape[0], stretch=stretch, window=window)
+            qlen = np.array([q.shape[0]], dtype=np.int64)
+            qrad = np.array([radius], dtype=np.int64)
+            return _frames_matrix(q[None], qlen, qrad, frames, starts, lengths)[0]
+        data = _padded(frames, starts, lengths)
     radius = band_radius(q.shape[0], stretch=stretch, window=window)
     return _one_to_many(q, data, lengths, radius, znorm)
 
@@ -359,8 +420,9 @@ def _one_to_many(
     """Distances from q (n, d) to every series of a padded batch; raises ValueError naming
     the first series ("X row ...") that holds NaN or inf."""
     n_series = data.shape[0]
-    # Univariate series of one length take the lean kernel, which checks the values as it
-    # reads them; other batches are checked first.
+    # Univariate series of one length take the lean kernel: a NaN or inf in a series gives
+    # it a non-finite distance, and only then are the values scanned (a finite series can
+    # still reach inf when its squares overflow). Other batches are checked first.
     lean = data.shape[2] == 1 and bool((lengths == data.shape[1]).all())
     if not lean:
         _raise_nonfinite(data, "X")
@@ -375,16 +437,16 @@ def _one_to_many(
             data = _normalise_batch(data, lengths)
     if lean:
         out = np.empty(n_series)
-        finite = np.empty(kernels.chunks_for(-(-n_series // kernels.LANES)), dtype=np.bool_)
+        n_chunks = kernels.chunks_for(-(-n_series // kernels.LANES))
         q1 = np.ascontiguousarray(q[:, 0])
-        kernels.series_dtw(q1, radius, data.reshape(n_series, -1), mean, inv, out, finite)
-        if not finite.all():
+        kernels.series_dtw(q1, radius, data.reshape(n_series, -1), mean, inv, out, n_chunks)
+        if not np.isfinite(out).all():
             _raise_nonfinite(data, "X")
         return out
     qlen = np.array([q.shape[0]], dtype=np.int64)
     qrad = np.array([radius], dtype=np.int64)
     if data.shape[2] > 1:
-        return _frames_matrix(q[None], qlen, qrad, data, lengths)[0]
+        return _frames_matrix(q[None], qlen, qrad, *_frames_of(data), lengths)[0]
     rows = np.argsort(lengths, kind="stable").astype(np.int64)
     tasks = _chunk_tasks(0, 0, n_series, 0)
     out = np.empty((1, n_series))
@@ -431,10 +493,10 @@ def dtw_pairwise(
     -------
     np.ndarray [shape=(N, M)].
     """
-    xdata, xlen = _as_batch(X, "X")
-    if znorm:
-        xdata = _normalise_batch(xdata, xlen)
     if Y is None:
+        xdata, xlen = _as_batch(X, "X")
+        if znorm:
+            xdata = _normalise_batch(xdata, xlen)
         order = np.lexsort((np.arange(xlen.shape[0]), xlen)).astype(np.int64)
         sdata = np.ascontiguousarray(xdata[order])
         slen = xlen[order]
@@ -442,7 +504,8 @@ def dtw_pairwise(
         n_series = slen.shape[0]
         out = np.zeros((n_series, n_series))
         if sdata.shape[2] > 1:
-            out = np.triu(_frames_matrix(sdata, slen, qrad, sdata, slen, upper=True), 1)
+            lanes = (*_frames_of(sdata), slen)
+            out = np.triu(_frames_matrix(sdata, slen, qrad, *lanes, upper=True), 1)
         elif n_series > 1:
             tasks = np.concatenate(
                 [_chunk_tasks(i, i + 1, n_series, i + 1) for i in range(n_series - 1)]
@@ -465,17 +528,24 @@ def dtw_pairwise(
         result = np.empty_like(out)
         result[np.ix_(order, order)] = out
         return result
-    ydata, ylen = _as_batch(Y, "Y")
-    _check_dims(xdata, ydata, "X", "Y")
+    xframes, xstart, xlen = _as_frames(X, "X")
+    yframes, ystart, ylen = _as_frames(Y, "Y")
+    _check_dims(xframes, yframes, "X", "Y")
     if znorm:
-        ydata = _normalise_batch(ydata, ylen)
+        xframes, xstart = _frames_of(_normalise_batch(_padded(xframes, xstart, xlen), xlen))
+        yframes, ystart = _frames_of(_normalise_batch(_padded(yframes, ystart, ylen), ylen))
     qrad = np.array([band_radius(int(n), stretch=stretch, window=window) for n in xlen])
-    if xdata.shape[2] > 1:
+    if xframes.shape[1] > 1:
+        # The larger side fills the lanes straight from its frames (a list is never
+        # padded); the other side, the queries, is padded.
         if xlen.shape[0] <= ylen.shape[0]:
-            return _frames_matrix(xdata, xlen, qrad, ydata, ylen)
+            return _frames_matrix(_padded(xframes, xstart, xlen), xlen, qrad, yframes, ystart, ylen)
         # More queries than series: the queries fill the lanes instead, each keeping its
         # own band. DTW is symmetric, so the transposed problem gives the same numbers.
-        return _frames_matrix(ydata, ylen, np.zeros_like(ylen), xdata, xlen, qrad).T
+        queries = _padded(yframes, ystart, ylen)
+        return _frames_matrix(queries, ylen, np.zeros_like(ylen), xframes, xstart, xlen, qrad).T
+    xdata = _padded(xframes, xstart, xlen)
+    ydata = _padded(yframes, ystart, ylen)
     rows = _EMPTY_ROWS
     if (ylen != ylen[0]).any():
         rows = np.argsort(ylen, kind="stable").astype(np.int64)

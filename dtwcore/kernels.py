@@ -284,28 +284,31 @@ def batch_dtw(
             )
 
 
+@njit(cache=True, inline="always")
+def _diagonal_band(n: int, m: int, radius: int) -> tuple[int, int]:
+    """(lo, hi) of :func:`_band`, clipped to the matrix: allowed cells satisfy
+    -lo <= j - i <= hi with lo <= n - 1 and hi <= m - 1, so diagonal k = j - i + lo
+    runs over 0..lo + hi."""
+    lo, hi = _band(n, m, radius)
+    return min(lo, n - 1), min(hi, m - 1)
+
+
 @njit(cache=True)
-def _series_block(
-    q: np.ndarray,
-    radius: int,
+def _gather_lanes(
     X: np.ndarray,
     start: int,
     count: int,
     mean: np.ndarray,
     inv_std: np.ndarray,
-    out: np.ndarray,
     T: np.ndarray,
-    prev: np.ndarray,
-    cur: np.ndarray,
-) -> bool:
-    """DTW of a univariate query against rows start..start+count-1 of X, all lanes at once.
-
-    q: (n,) query. X: (N, m) equal-length series; mean/inv_std (N,) normalise each row
-    while it is gathered (empty arrays mean none). out (N,) receives the square roots of
-    the accumulated costs. Returns True when every value gathered is finite.
+) -> None:
+    """Transpose rows start..start+count-1 of X (N, m) into T (m * LANES,): value j of the
+    series in lane l goes to T[j * LANES + l]; unused lanes get zeros. mean/inv_std (N,)
+    normalise each row on the way (empty arrays mean none). T must stay small enough for
+    the L1 cache: its rows are written with a stride, so a larger buffer would miss on
+    every write.
     """
     L = LANES
-    n = q.shape[0]
     m = X.shape[1]
     normalise = mean.shape[0] > 0
     for lane in range(count):
@@ -314,54 +317,97 @@ def _series_block(
             mu = mean[start + lane]
             s = inv_std[start + lane]
             for j in range(m):
-                T[j, lane] = (row[j] - mu) * s
+                T[j * L + lane] = (row[j] - mu) * s
         else:
             for j in range(m):
-                T[j, lane] = row[j]
+                T[j * L + lane] = row[j]
     for lane in range(count, L):
         for j in range(m):
-            T[j, lane] = 0.0
-    # v - v is NaN exactly when v is NaN or infinite; per-lane sums keep it vectorised.
-    check = cur[0]
-    check[:] = 0.0
-    for j in range(m):
-        tj = T[j]
-        for lane in range(L):
-            check[lane] += tj[lane] - tj[lane]
-    finite = True
-    for lane in range(L):
-        if check[lane] != 0.0:
-            finite = False
-    lo, hi = _band(n, m, radius)
-    prev[0, :] = 0.0
-    prev[1 : min(hi, m - 1) + 2, :] = _INF
-    for i in range(n):
-        jlo = max(0, i - lo)
-        jhi = min(m - 1, i + hi)
+            T[j * L + lane] = 0.0
+
+
+@njit(cache=True)
+def _diagonal_block(q: np.ndarray, lo: int, hi: int, m: int, T: np.ndarray, B: np.ndarray) -> None:
+    """DTW of q (n,) against the LANES series gathered in T (m * LANES,), band (lo, hi)
+    from :func:`_diagonal_band`. B ((lo + hi + 5) * LANES,) receives the accumulated cost.
+
+    The band is stored by diagonal: cell (i, j) lives at B[(j - i + lo + 2) * LANES + lane]
+    and every row is updated in place (the cell on the same diagonal one row up is the
+    diagonal step, the next diagonal the step down, the previous diagonal of the same row
+    the step right). Two query rows go through the band together: row i at diagonal s + 1
+    and row i + 1 at diagonal s read the same series value, and row i + 1 takes row i's
+    new cell straight from a register, so each pair costs one sweep and one load of T.
+    The lane loops index views that start at fixed offsets of one buffer, so they compile
+    to plain vector code with no overlap checks.
+    """
+    L = LANES
+    n = q.shape[0]
+    w = lo + hi + 1
+    B[: (w + 4) * L] = _INF
+    B[(lo + 2) * L : (lo + 3) * L] = 0.0  # the cell before (0, 0)
+    i = 0
+    while i + 1 < n:
+        amin = max(0, lo - i)
+        amax = min(w - 1, m - 1 - i + lo)
+        bmin = max(0, lo - i - 1)
+        bmax = min(w - 1, m - 2 - i + lo)
+        qa = q[i]
+        qb = q[i + 1]
+        for s in range(min(amin - 1, bmin), max(amax - 1, bmax) + 1):
+            do_a = amin <= s + 1 <= amax
+            do_b = bmin <= s <= bmax
+            j = i + s + 1 - lo
+            t = T[j * L : j * L + L]
+            # v holds diagonals s - 1, s, s + 1 and s + 2, LANES values each.
+            v = B[(s + 1) * L : (s + 5) * L]
+            if do_a and do_b:
+                for lane in range(L):
+                    x = t[lane]
+                    da = qa - x
+                    db = qb - x
+                    diag = v[2 * L + lane]
+                    down = v[3 * L + lane]
+                    left = v[L + lane]
+                    best = diag if diag < down else down
+                    best = best if best < left else left
+                    new_a = da * da + best
+                    v[2 * L + lane] = new_a
+                    left_b = v[lane]
+                    best = left if left < new_a else new_a
+                    best = best if best < left_b else left_b
+                    v[L + lane] = db * db + best
+            elif do_a:
+                for lane in range(L):
+                    da = qa - t[lane]
+                    diag = v[2 * L + lane]
+                    down = v[3 * L + lane]
+                    left = v[L + lane]
+                    best = diag if diag < down else down
+                    best = best if best < left else left
+                    v[2 * L + lane] = da * da + best
+            elif do_b:
+                for lane in range(L):
+                    db = qb - t[lane]
+                    diag = v[L + lane]
+                    down = v[2 * L + lane]
+                    left = v[lane]
+                    best = diag if diag < down else down
+                    best = best if best < left else left
+                    v[L + lane] = db * db + best
+        i += 2
+    if i < n:
         qi = q[i]
-        cur[jlo, :] = _INF
-        for j in range(jlo, jhi + 1):
-            # Row views per cell keep the lane loop a plain vectorisable loop.
-            tj = T[j]
-            diag = prev[j]
-            up = prev[j + 1]
-            left = cur[j]
-            here = cur[j + 1]
+        for k in range(max(0, lo - i), min(w - 1, m - 1 - i + lo) + 1):
+            t = T[(i + k - lo) * L : (i + k - lo + 1) * L]
+            v = B[(k + 1) * L : (k + 4) * L]
             for lane in range(L):
-                diff = qi - tj[lane]
-                a = diag[lane]
-                b = up[lane]
-                c = left[lane]
-                best = a if a < b else b
-                best = best if best < c else c
-                here[lane] = diff * diff + best
-        if jhi + 2 <= m:
-            cur[jhi + 2, :] = _INF
-        prev, cur = cur, prev
-    last = prev[m]
-    for lane in range(count):
-        out[start + lane] = np.sqrt(last[lane])
-    return finite
+                diff = qi - t[lane]
+                diag = v[L + lane]
+                down = v[2 * L + lane]
+                left = v[lane]
+                best = diag if diag < down else down
+                best = best if best < left else left
+                v[L + lane] = diff * diff + best
 
 
 @njit(cache=True, parallel=True)
@@ -372,46 +418,67 @@ def series_dtw(
     mean: np.ndarray,
     inv_std: np.ndarray,
     out: np.ndarray,
-    finite: np.ndarray,
+    n_chunks: int,
 ) -> None:
     """One univariate query against every row of X: the lean path of one-to-many.
 
     q: (n,) query with band radius ``radius`` (-1 = none). X: (N, m) equal-length series,
     normalised on the fly when mean/inv_std (N,) are given (empty arrays mean none).
-    out (N,) receives the distances. finite (n_chunks,) bool receives, per parallel
-    chunk, whether every value it read was finite: the NaN/inf check rides on the one
-    pass over X.
+    out (N,) receives the distances; blocks of LANES rows run in ``n_chunks`` parallel
+    chunks. X is read in place, once.
+
+    The values are not checked here: every warping path crosses every column, so a NaN or
+    infinite value in a series makes its distance NaN or inf (the minimum of NaN and inf
+    picks one of them, and adding a cost keeps it non-finite). A caller that finds a
+    non-finite distance scans X to name the series.
     """
+    n = q.shape[0]
+    m = X.shape[1]
+    lo, hi = _diagonal_band(n, m, radius)
+    k_end = m - n + lo
     n_blocks = -(-X.shape[0] // LANES)
-    n_chunks = finite.shape[0]
     for c in prange(n_chunks):
-        T = np.empty((X.shape[1], LANES))
-        prev = np.empty((X.shape[1] + 1, LANES))
-        cur = np.empty((X.shape[1] + 1, LANES))
-        ok = True
+        T = np.empty(m * LANES)
+        B = np.empty((lo + hi + 5) * LANES)
         for b in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
             start = b * LANES
             count = min(LANES, X.shape[0] - start)
-            ok &= _series_block(q, radius, X, start, count, mean, inv_std, out, T, prev, cur)
-        finite[c] = ok
+            _gather_lanes(X, start, count, mean, inv_std, T)
+            _diagonal_block(q, lo, hi, m, T, B)
+            last = B[(k_end + 2) * LANES : (k_end + 3) * LANES]
+            for lane in range(count):
+                out[start + lane] = np.sqrt(last[lane])
 
 
 @njit(cache=True, parallel=True)
 def pack_lanes(
-    X: np.ndarray, xlen: np.ndarray, order: np.ndarray, XB: np.ndarray, blens: np.ndarray
+    frames: np.ndarray,
+    starts: np.ndarray,
+    xlen: np.ndarray,
+    order: np.ndarray,
+    XB: np.ndarray,
+    blens: np.ndarray,
 ) -> None:
     """Pack series into lane blocks for :func:`frames_dtw`.
 
-    X: (N, m_max, d) padded series with lengths xlen (N,). order: (N,) series in the order
-    they fill the lanes. XB: (n_blocks, d, m_max, FRAME_LANES) receives frame j of
-    dimension k of the series in lane l of block b at XB[b, k, j, l] (zeros past its end
-    and in unused lanes); blens (n_blocks, FRAME_LANES) its length (an unused lane gets
-    the longest length of its block).
+    frames: (F, d) every frame of every series; series r is frames[starts[r] :
+    starts[r] + xlen[r]] (N,). A list of series concatenated or a padded (N, m, d) batch
+    reshaped to (N * m, d) both qualify, so a list is never padded first. order: (N,)
+    series in the order they fill the lanes. XB: (n_blocks, d, m_max, FRAME_LANES)
+    receives frame j of dimension k of the series in lane l of block b at XB[b, k, j, l]
+    (zeros past its end and in unused lanes); blens (n_blocks, FRAME_LANES) its length
+    (an unused lane gets the longest length of its block).
     """
     n_series = order.shape[0]
+    d = frames.shape[1]
     for b in prange(XB.shape[0]):
-        XB[b] = 0.0
         longest = 0
+        for lane in range(FRAME_LANES):
+            pos = b * FRAME_LANES + lane
+            if pos < n_series:
+                longest = max(longest, xlen[order[pos]])
+        # Only the frames a block's lanes can reach are cleared and filled.
+        XB[b, :, :longest, :] = 0.0
         for lane in range(FRAME_LANES):
             pos = b * FRAME_LANES + lane
             if pos >= n_series:
@@ -419,10 +486,10 @@ def pack_lanes(
                 continue
             r = order[pos]
             blens[b, lane] = xlen[r]
-            longest = max(longest, xlen[r])
+            first = starts[r]
             for j in range(xlen[r]):
-                for k in range(X.shape[2]):
-                    XB[b, k, j, lane] = X[r, j, k]
+                for k in range(d):
+                    XB[b, k, j, lane] = frames[first + j, k]
 
 
 @njit(cache=True)
@@ -435,8 +502,7 @@ def _frames_block(
     brad: np.ndarray,
     out: np.ndarray,
     crow: np.ndarray,
-    prev: np.ndarray,
-    cur: np.ndarray,
+    acc: np.ndarray,
     bands: np.ndarray,
 ) -> None:
     """DTW of one multivariate query against the FRAME_LANES series of one lane block.
@@ -445,13 +511,16 @@ def _frames_block(
     TB: (d, m_max * FRAME_LANES) the block as packed by :func:`pack_lanes`, flattened per
     dimension; blens (FRAME_LANES,) lane lengths. brad: (FRAME_LANES,) a band radius per
     lane, or empty to use ``qrad`` for every lane. out (FRAME_LANES,) receives the square
-    roots of the accumulated costs. crow: (STRIP, m_max * FRAME_LANES) scratch.
+    roots of the accumulated costs. crow: (STRIP, m_max * FRAME_LANES) scratch; acc
+    ((m_max + 1) * 2 * FRAME_LANES,) the accumulated costs.
 
     The query is taken STRIP rows at a time: the local costs of the strip's bands are
-    computed for all lanes in tiles of TILE frames, each tile's dimensions read once for
-    all rows of the strip while its costs stay in the L1 cache (each cost is summed over
-    the dimensions in order, as the reference does). Then the recurrence runs row by
-    row across the lanes.
+    computed for all lanes in tiles of TILE frames, four dimensions per pass, while the
+    tile's costs stay in the L1 cache (each cost is summed over the dimensions in order,
+    as the reference does). Then the recurrence runs row by row across the lanes, in
+    place: acc holds, per column, the row's accumulated costs and the previous row's value
+    it replaced (the next column's diagonal step), so every lane loop reads and writes one
+    view at fixed offsets and compiles to plain vector code.
     """
     L = FRAME_LANES
     d = TB.shape[0]
@@ -472,8 +541,9 @@ def _frames_block(
     for lane in range(L):
         if lo_l[lane] != lo or hi_l[lane] != hi:
             uniform = False
-    prev[0, :] = 0.0
-    prev[1 : min(hi, mblock - 1) + 2, :] = _INF
+    E = 2 * L
+    acc[: (mblock + 1) * E] = _INF
+    acc[:L] = 0.0  # the cell before (0, 0)
     for first in range(0, n, STRIP):
         rows = min(STRIP, n - first)
         # Columns any row of the strip needs; slices that start there keep every index
@@ -483,19 +553,37 @@ def _frames_block(
         for tile in range(slo, shi + 1, TILE):
             at = (tile - slo) * L
             cells = (min(TILE, shi + 1 - tile)) * L
-            for k in range(d):
-                tk = TB[k, tile * L : tile * L + cells]
-                for r in range(rows):
-                    qk = q[first + r, k]
-                    cr = crow[r, at : at + cells]
-                    if k == 0:
-                        for p in range(cells):
-                            diff = qk - tk[p]
-                            cr[p] = diff * diff
-                    else:
-                        for p in range(cells):
-                            diff = qk - tk[p]
-                            cr[p] += diff * diff
+            c0 = tile * L
+            for r in range(rows):
+                qr = q[first + r]
+                cr = crow[r, at : at + cells]
+                cr[:] = 0.0
+                # Four dimensions per pass over the tile: a quarter of the stores, and the
+                # sum still runs over the dimensions in order, as the reference's does.
+                k = 0
+                while k + 4 <= d:
+                    t0 = TB[k, c0 : c0 + cells]
+                    t1 = TB[k + 1, c0 : c0 + cells]
+                    t2 = TB[k + 2, c0 : c0 + cells]
+                    t3 = TB[k + 3, c0 : c0 + cells]
+                    q0 = qr[k]
+                    q1 = qr[k + 1]
+                    q2 = qr[k + 2]
+                    q3 = qr[k + 3]
+                    for p in range(cells):
+                        e0 = q0 - t0[p]
+                        e1 = q1 - t1[p]
+                        e2 = q2 - t2[p]
+                        e3 = q3 - t3[p]
+                        cr[p] = (((cr[p] + e0 * e0) + e1 * e1) + e2 * e2) + e3 * e3
+                    k += 4
+                while k < d:
+                    t0 = TB[k, c0 : c0 + cells]
+                    q0 = qr[k]
+                    for p in range(cells):
+                        e0 = q0 - t0[p]
+                        cr[p] += e0 * e0
+                    k += 1
         for r in range(rows):
             i = first + r
             jlo = max(0, i - lo)
@@ -507,28 +595,26 @@ def _frames_block(
                         costs[(j - slo) * L + lane] = _INF
                     for j in range(max(jlo, i + hi_l[lane] + 1), jhi + 1):
                         costs[(j - slo) * L + lane] = _INF
-            for lane in range(L):
-                cur[jlo, lane] = _INF
+            # Column jlo - 1 (stored at jlo): keep its value as the first cell's diagonal
+            # step, then it is left of the band.
+            v = acc[jlo * E : jlo * E + E]
+            v[L:] = v[:L]
+            v[:L] = _INF
             for j in range(jlo, jhi + 1):
-                # Row views per cell keep the lane loop a plain vectorisable loop.
                 cost = costs[(j - slo) * L : (j - slo + 1) * L]
-                diag = prev[j]
-                up = prev[j + 1]
-                left = cur[j]
-                here = cur[j + 1]
+                # Column j - 1 (left and the saved diagonal), then column j (the step down
+                # from the previous row, replaced by this row's value and saved).
+                v = acc[j * E : j * E + 2 * E]
                 for lane in range(L):
-                    a = diag[lane]
-                    b = up[lane]
-                    c = left[lane]
+                    a = v[L + lane]
+                    b = v[E + lane]
+                    c = v[lane]
+                    v[E + L + lane] = b
                     best = a if a < b else b
                     best = best if best < c else c
-                    here[lane] = cost[lane] + best
-            if jhi + 2 <= mblock:
-                for lane in range(L):
-                    cur[jhi + 2, lane] = _INF
-            prev, cur = cur, prev
+                    v[E + lane] = cost[lane] + best
     for lane in range(L):
-        out[lane] = np.sqrt(prev[blens[lane], lane])
+        out[lane] = np.sqrt(acc[blens[lane] * E + lane])
 
 
 @njit(cache=True, parallel=True)
@@ -557,8 +643,7 @@ def frames_dtw(
     m_max = XB.shape[2]
     for c in prange(n_chunks):
         crow = np.empty((STRIP, m_max * FRAME_LANES))
-        prev = np.empty((m_max + 1, FRAME_LANES))
-        cur = np.empty((m_max + 1, FRAME_LANES))
+        acc = np.empty((m_max + 1) * 2 * FRAME_LANES)
         bands = np.empty((2, FRAME_LANES), dtype=np.int64)
         for t in range(c * n_tasks // n_chunks, (c + 1) * n_tasks // n_chunks):
             qi = tasks[t, 0]
@@ -572,8 +657,7 @@ def frames_dtw(
                 brad[b * FRAME_LANES : (b + 1) * FRAME_LANES] if brad.shape[0] > 0 else brad,
                 out[qi, b * FRAME_LANES : (b + 1) * FRAME_LANES],
                 crow,
-                prev,
-                cur,
+                acc,
                 bands,
             )
 

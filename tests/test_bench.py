@@ -28,6 +28,7 @@ def test_quick_benchmark_runs_and_agrees_with_peer(tmp_path) -> None:  # noqa: A
     # The memory floor is measured beside the two one-to-many rows.
     assert all(c["floor_s"] > 0 and c["floor_ratio"] > 0 for c in cases[:2])
     assert "memory floor" in proc.stdout
+    assert "x the floor (target <= 1.5)" in proc.stdout
     # aeon's squared distances, square-rooted, agree to rounding; same nearest 10.
     for case in cases[:7]:
         assert float(case["aeon_check"].removeprefix("max |diff| ")) < 1e-12

@@ -80,6 +80,75 @@ def test_one_to_many_matches_dtaidistance_fast(stretch: float | None) -> None:
     np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-9)
 
 
+@pytest.mark.parametrize(("n", "m"), [(1, 1), (1, 4), (2, 2), (2, 9), (9, 2), (52, 52), (37, 44)])
+def test_one_to_many_equal_lengths_matches_cost_matrix(n: int, m: int) -> None:
+    # The lean path (univariate, one length): 70 series, so the last lane block is partial;
+    # every radius from none to wider than both series, and the pair-of-rows sweep with
+    # an odd and an even number of query rows.
+    X = np.cumsum(RNG.standard_normal((70, m)), axis=1)
+    q = np.cumsum(RNG.standard_normal(n))
+    for window in (None, 0, 1, 3, n + m):
+        ours = dtw_one_to_many(q, X, window=window)
+        ref = [np.sqrt(warping_path(q, x, window=window)[1][-1, -1]) for x in X]
+        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
+    for stretch in (0.0, 1.0):
+        ours = dtw_one_to_many(q, X, stretch=stretch)
+        ref = [np.sqrt(warping_path(q, x, stretch=stretch)[1][-1, -1]) for x in X]
+        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
+
+
+def test_one_to_many_reads_float32_and_strided_input_as_float64() -> None:
+    X = np.cumsum(RNG.standard_normal((45, 60)), axis=1).astype(np.float32)
+    q = np.cumsum(RNG.standard_normal(30))
+    expected = dtw_one_to_many(q, X.astype(np.float64), stretch=0.1)
+    np.testing.assert_array_equal(dtw_one_to_many(q, X, stretch=0.1), expected)
+    every_other = X.astype(np.float64)[:, ::2]
+    np.testing.assert_array_equal(
+        dtw_one_to_many(q, every_other, stretch=0.1),
+        dtw_one_to_many(q, every_other.copy(), stretch=0.1),
+    )
+    fortran = np.asfortranarray(X.astype(np.float64))
+    np.testing.assert_array_equal(dtw_one_to_many(q, fortran, stretch=0.1), expected)
+
+
+def test_one_to_many_names_a_bad_row_in_the_last_partial_block() -> None:
+    X = np.cumsum(RNG.standard_normal((70, 20)), axis=1)
+    X[68, 11] = np.nan
+    with pytest.raises(
+        ValueError, match=r"^X row 68: contains NaN or infinite values \(first at position 11\)$"
+    ):
+        dtw_one_to_many(X[0], X, stretch=0.05)
+    X[68, 11] = -np.inf
+    with pytest.raises(ValueError, match=r"^X row 68: .* \(first at position 11\)$"):
+        dtw_one_to_many(X[0], X, stretch=0.05, znorm=True)
+    # Finite values whose squares overflow give inf, not an error.
+    X[68, 11] = 1e200
+    assert np.isinf(dtw_one_to_many(X[0], X, window=0)[68])
+
+
+def test_lists_of_clips_go_to_the_lanes_unpadded_and_bad_clips_are_named() -> None:
+    clips = [RNG.standard_normal((n, 5)).cumsum(axis=0) for n in (7, 1, 2, 40, 13)]
+    padded = np.zeros((5, 40, 5))
+    for i, c in enumerate(clips):
+        padded[i, : len(c)] = c
+    q = RNG.standard_normal((9, 5)).cumsum(axis=0)
+    expected = [dtai_ndim.distance(q, c, window=4, use_c=False) for c in clips]
+    np.testing.assert_allclose(dtw_one_to_many(q, clips, window=3), expected, rtol=1e-12)
+    # Queries on either side of the lanes, and a padded array of equal-length clips.
+    np.testing.assert_allclose(dtw_pairwise([q], clips, window=3)[0], expected, rtol=1e-12)
+    np.testing.assert_allclose(dtw_pairwise(clips, [q], window=3)[:, 0], [
+        dtai_ndim.distance(c, q, window=4, use_c=False) for c in clips
+    ], rtol=1e-12)  # fmt: skip
+    same = dtw_pairwise(padded[:, :9], clips, window=3)
+    np.testing.assert_allclose(same, dtw_pairwise(list(padded[:, :9]), clips, window=3))
+    clips[3][17, 2] = np.inf
+    message = r"^X row 3: contains NaN or infinite values \(first at position 17\)$"
+    with pytest.raises(ValueError, match=message):
+        dtw_one_to_many(q, clips)
+    with pytest.raises(ValueError, match=message.replace("X", "Y")):
+        dtw_pairwise([q], clips, window=3)
+
+
 def test_one_to_many_ragged_list_equals_pairs() -> None:
     q = np.cumsum(RNG.standard_normal(30))
     X = [np.cumsum(RNG.standard_normal(n)) for n in RNG.integers(10, 60, size=70)]
