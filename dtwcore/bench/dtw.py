@@ -26,17 +26,15 @@ accumulated squared cost: it is compared after a square root.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 
 from dtwcore import band_radius, dtw_one_to_many, dtw_pairwise, nearest
+from dtwcore.bench import write_json
 from dtwcore.distance import _normalise_batch
 
 #: The wide band (one-to-many 100,000 x 52, stretch 0.5) before the diagonal kernel:
@@ -359,21 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = run(quick=args.quick, repeats=args.repeats)
     print(render(results))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "machine": {
-                    "cpu": platform.processor() or platform.machine(),
-                    "python": platform.python_version(),
-                },
-                "cases": [asdict(r) for r in results],
-            },
-            indent=2,
-        )
-    )
-    print(f"\nwritten to {out}")
+    write_json(args.out, {"cases": [asdict(r) for r in results]})
     return 0
 
 

@@ -27,8 +27,6 @@ Results also go to ``bench-results/mix.json``.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import resource
 import subprocess
 import sys
@@ -40,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dtwcore.bench import write_json
 from dtwcore.sales import BLOG_TARGET, Catalog, load_catalog
 from dtwcore.sales.mix import check_plan, is_feasible, plan_mix
 
@@ -209,28 +208,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     seconds = QUICK_SECONDS if args.quick else PEER_SECONDS
     results = run(seconds, QUICK_PRODUCTS if args.quick else BIG_PRODUCTS)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "machine": {
-                    "cpu": platform.processor() or platform.machine(),
-                    "python": platform.python_version(),
-                },
-                "highs_seconds": seconds,
-                "targets": {
-                    "gap_points": TARGET_GAP,
-                    "uci_seconds": TARGET_SECONDS,
-                    "big_seconds": BIG_TARGET_SECONDS,
-                    "big_mb": BIG_TARGET_MB,
-                },
-                "cases": [asdict(r) for r in results],
+    write_json(
+        args.out,
+        {
+            "highs_seconds": seconds,
+            "targets": {
+                "gap_points": TARGET_GAP,
+                "uci_seconds": TARGET_SECONDS,
+                "big_seconds": BIG_TARGET_SECONDS,
+                "big_mb": BIG_TARGET_MB,
             },
-            indent=2,
-        )
+            "cases": [asdict(r) for r in results],
+        },
     )
-    print(f"\nwritten to {out}")
     return 0
 
 

@@ -24,16 +24,14 @@ Results also go to ``bench-results/shapes.json``.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import numpy as np
 
+from dtwcore.bench import write_json
 from dtwcore.distance import band_radius, dtw_pairwise, znormalize
 from dtwcore.sales import DEFAULT_STRETCH
 from dtwcore.shapes import cluster_shapes
@@ -211,23 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     results = run(quick=args.quick)
     print(render(results))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "machine": {
-                    "cpu": platform.processor() or platform.machine(),
-                    "python": platform.python_version(),
-                },
-                "target_time_ratio": TARGET_TIME_RATIO,
-                "target_loss_ratio": TARGET_LOSS_RATIO,
-                "datasets": [asdict(r) for r in results],
-            },
-            indent=2,
-        )
+    write_json(
+        args.out,
+        {
+            "target_time_ratio": TARGET_TIME_RATIO,
+            "target_loss_ratio": TARGET_LOSS_RATIO,
+            "datasets": [asdict(r) for r in results],
+        },
     )
-    print(f"\nwritten to {out}")
     return 0
 
 
