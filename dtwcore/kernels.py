@@ -51,6 +51,17 @@ def _band(n: int, m: int, radius: int) -> tuple[int, int]:
     return lo, hi
 
 
+@njit(cache=True, inline="always")
+def _frame_cost(a: np.ndarray, i: int, b: np.ndarray, j: int) -> float:
+    """Squared Euclidean distance between frame i of a (n, d) and frame j of b (m, d),
+    summed over the d values in order."""
+    c = 0.0
+    for k in range(a.shape[1]):
+        diff = a[i, k] - b[j, k]
+        c += diff * diff
+    return c
+
+
 @njit(cache=True)
 def _block(
     q: np.ndarray,
@@ -670,16 +681,12 @@ def accumulated_cost(a: np.ndarray, b: np.ndarray, radius: int) -> np.ndarray:
     """
     n = a.shape[0]
     m = b.shape[0]
-    d = a.shape[1]
     lo, hi = _band(n, m, radius)
     D = np.full((n + 1, m + 1), _INF)
     D[0, 0] = 0.0
     for i in range(n):
         for j in range(max(0, i - lo), min(m - 1, i + hi) + 1):
-            c = 0.0
-            for k in range(d):
-                diff = a[i, k] - b[j, k]
-                c += diff * diff
+            c = _frame_cost(a, i, b, j)
             x = D[i, j]
             y = D[i, j + 1]
             z = D[i + 1, j]
@@ -903,7 +910,7 @@ def subsequence_profile(q: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.nd
     weight 1; the first query frame takes no step along the series. Ties prefer the
     diagonal, then the step in the query. Returns cost (M,) and start (M,) int64.
     """
-    n, d = q.shape
+    n = q.shape[0]
     m = s.shape[0]
     prev = np.zeros(m)
     prev_start = np.arange(m)
@@ -911,10 +918,7 @@ def subsequence_profile(q: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.nd
     cur_start = np.empty(m, dtype=np.int64)
     for i in range(n):
         for j in range(m):
-            c = 0.0
-            for k in range(d):
-                diff = q[i, k] - s[j, k]
-                c += diff * diff
+            c = _frame_cost(q, i, s, j)
             if i == 0:
                 best = 0.0
                 start = j
@@ -945,7 +949,7 @@ def subsequence_profile_banded(
     solved exactly on its own band (O(M n radius)); for each end the cheapest start wins,
     ties to the earlier start. Ends no match reaches hold inf (start -1).
     """
-    n, d = q.shape
+    n = q.shape[0]
     m = s.shape[0]
     w = 2 * radius + 1
     ends = np.full((m, w), np.inf)
@@ -971,10 +975,7 @@ def subsequence_profile_banded(
                         best = cur[t - 1]
                     if best == np.inf:
                         continue
-                c = 0.0
-                for k in range(d):
-                    diff = q[i, k] - s[j, k]
-                    c += diff * diff
+                c = _frame_cost(q, i, s, j)
                 cur[t] = c + best
             prev, cur = cur, prev
         for t in range(w):
@@ -1000,7 +1001,7 @@ def subsequence_path(q: np.ndarray, span: np.ndarray, radius: int) -> np.ndarray
     :func:`subsequence_profile`; with ``radius >= 0`` it keeps ``|j - i| <= radius``.
     Returns (K, 2) int64 pairs (i in q, j in span), ties as :func:`backtrack`.
     """
-    n, d = q.shape
+    n = q.shape[0]
     m = span.shape[0]
     D = np.full((n + 1, m + 1), _INF)
     D[0, 0] = 0.0
@@ -1010,10 +1011,7 @@ def subsequence_path(q: np.ndarray, span: np.ndarray, radius: int) -> np.ndarray
                 continue
             if i == 0 and j > 0:
                 continue
-            c = 0.0
-            for k in range(d):
-                diff = q[i, k] - span[j, k]
-                c += diff * diff
+            c = _frame_cost(q, i, span, j)
             x = D[i, j]
             y = D[i, j + 1]
             z = D[i + 1, j]
