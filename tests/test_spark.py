@@ -231,3 +231,32 @@ def test_spark_reports_a_bad_decimal_comma_cell_after_the_first_block(
     with pytest.raises(CatalogError) as info:
         list(score_file(reader, BLOG_TARGET))
     assert str(info.value) == f"{source}: product Crème: W0 is missing or not a finite number"
+
+
+def test_spark_says_when_the_weeks_cover_under_half_of_the_target(
+    spark,  # noqa: ANN001
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """A 3-week file against the 52-week published capacity: both engines rank it, and
+    both say on stderr, in the same words, that the ranking says little."""
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(rng.integers(1, 30, (40, 3)), columns=["W0", "W1", "W2"])
+    frame.insert(0, "Product_Code", [f"P{i}" for i in range(40)])
+    source = tmp_path / "three_weeks.csv"
+    frame.to_csv(source, index=False)
+    said = {}
+    for engine in ("local", "spark"):
+        out = tmp_path / f"{engine}.csv"
+        code, said[engine] = cli(capsys, source, "--out", out, "--engine", engine)
+        assert code == 0
+    assert (
+        said["local"]
+        == said["spark"]
+        == (
+            "warning: The products cover 3 weeks and the target has 52: under half of the "
+            "target is matched, so the ranking says little about following the target. Use a "
+            "target as long as the file, or a file with more weeks.\n"
+        )
+    )
+    assert_same(pd.read_csv(tmp_path / "spark.csv"), pd.read_csv(tmp_path / "local.csv"))

@@ -26,6 +26,7 @@ import sys
 import time
 from collections.abc import Iterator
 
+import numpy as np
 import pyarrow as pa
 
 from dtwcore.cli.options import (
@@ -52,7 +53,7 @@ from dtwcore.sales.results import (
     write_results,
 )
 from dtwcore.sales.target import load_target, product_in_file
-from dtwcore.sales.window import parse_weeks
+from dtwcore.sales.window import coverage_problem, default_window, parse_weeks
 
 __all__ = ["register", "run"]
 
@@ -101,6 +102,16 @@ def _end_progress_first(tables: Iterator[pa.Table], progress: Progress) -> Itera
         yield table
 
 
+def _coverage(reader: CatalogReader, target: np.ndarray, weeks: str | None) -> str | None:
+    """Why the ranking means little (the weeks compared cover under half of the target),
+    for a file whose weeks are known before it is read (wide layouts); else None."""
+    if not reader.weeks:
+        return None
+    n = len(reader.weeks)
+    window = default_window(n, target.shape[0]) if weeks is None else parse_weeks(weeks, n)
+    return coverage_problem(window.size, target.shape[0])
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``score``; return the exit code (errors raise CatalogError / OSError)."""
     if args.spark_master and args.engine != "spark":
@@ -126,6 +137,10 @@ def run(args: argparse.Namespace) -> int:
         if args.engine == "spark":
             from dtwcore.sales import spark
 
+            # The local engine says this from its first batch; Spark's workers cannot.
+            problem = _coverage(reader, target, args.weeks)
+            if problem is not None:
+                warnings.append(problem)
             tables = spark.score_file(
                 reader,
                 target,
