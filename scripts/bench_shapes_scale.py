@@ -11,9 +11,9 @@ FasterPAM.
   loads the numba cache: wall seconds, CPU seconds (user + sys) and the peak resident
   memory, and the 20,000-product peak minus the 1,000-product peak.
 * Loss at 20,000 products: the k-medoids loss of the command's output (the sum of its
-  exact ``distance_to_medoid`` column) against FasterPAM of the ``kmedoids`` package (the
-  reference implementation, BUILD start) on the whole float32 DTW matrix at the same k,
-  every product then assigned exactly. This step needs about 2 GB and a few minutes;
+  exact ``distance_to_medoid`` column) against plain FasterPAM (BUILD start,
+  :func:`dtwcore.shapes.kmedoids.fasterpam`) on the whole float32 DTW matrix at the same
+  k, every product then assigned exactly. This step needs about 2 GB and a few minutes;
   ``--no-reference`` skips it.
 
 Targets (issue 23): 20,000 x 52 in at most 5 s and at most 300 MB above the 1,000-product
@@ -83,20 +83,19 @@ def timed_shapes(source: Path, out: Path) -> dict:
 
 
 def reference_loss(values: np.ndarray, out: Path) -> dict:
-    """Loss of the command's output against FasterPAM (``kmedoids``) at the same k."""
-    import kmedoids
-
+    """Loss of the command's output against plain FasterPAM on the whole matrix at the
+    same k."""
     from dtwcore.sales import DEFAULT_STRETCH
     from dtwcore.shapes.clustering import assign_to_medoids, compared_curves, dtw_matrix
+    from dtwcore.shapes.kmedoids import fasterpam
 
     table = pq.read_table(out).to_pandas()
     k = int(table["cluster"].max())
     ours = float(table["distance_to_medoid"].sum())
     start = time.perf_counter()
     matrix = dtw_matrix(compared_curves(values, True), stretch=DEFAULT_STRETCH)
-    found = kmedoids.fasterpam(matrix, k, init="build", random_state=0)
+    medoids = fasterpam(matrix, k).medoids
     del matrix
-    medoids = np.asarray(found.medoids, dtype=np.int64)
     _, dist, _ = assign_to_medoids(values, values[medoids], stretch=DEFAULT_STRETCH)
     return {
         "k": k,
