@@ -59,6 +59,7 @@ def test_clustering_run_holds_params_metrics_and_artifacts(server_store, uci_cat
     assert np.bincount(table["cluster"])[1:].tolist() == result.sizes.tolist()
     html = run_store.read_artifact_text(server_store, run_id, "shapes.html")
     assert "Plotly.newPlot" in html and "Shape 1: " in html
+    assert '"displaylogo": false' in html
     png = run_store.client(server_store).download_artifacts(run_id, "shapes.png")
     with open(png, "rb") as f:
         assert f.read(8) == b"\x89PNG\r\n\x1a\n"

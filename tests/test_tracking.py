@@ -202,6 +202,7 @@ def test_histogram_artifacts_open_offline(store: run_store.Store, logged_runs: d
     assert '<script src="https://cdn' not in html
     assert len(html) > 1_000_000  # plotly.js itself is embedded
     assert "median 7.8940" in html
+    assert '"displaylogo": false' in html  # the app's chart settings
 
 
 def test_rerun_adds_runs_and_overwrites_nothing(

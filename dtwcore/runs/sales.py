@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from dtwcore.distance import band_radius, check_stretch
+from dtwcore.plots import PLOT_CONFIG
 from dtwcore.plots.experiments import histogram_png
 from dtwcore.plots.sales import distance_histogram
 from dtwcore.runs import model as dtw_model
@@ -176,7 +177,9 @@ def _write_artifacts(folder: Path, scores: pd.DataFrame, info: RunTarget, title:
     (folder / "histogram.png").write_bytes(histogram_png(dist, title=title))
     figure = distance_histogram(dist, median=median)
     figure.update_layout(title_text=f"{title}: {dist.size} products, median {median:.4f}")
-    figure.write_html(folder / "histogram.html", include_plotlyjs=True, full_html=True)
+    figure.write_html(
+        folder / "histogram.html", include_plotlyjs=True, full_html=True, config=PLOT_CONFIG
+    )
     for name, table in (
         ("distances.csv", scores),
         ("zscore_outliers.csv", zscore_outliers(scores, info.cuts.zscore_threshold)),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from dtwcore.plots import PLOT_CONFIG
 from dtwcore.plots.shapes import shapes_grid, shapes_png
 from dtwcore.runs.metrics import SHAPE_METRIC_NAMES, summarize_shapes
 from dtwcore.runs.recorder import CatalogLike, record
@@ -108,6 +109,8 @@ def log_clustering(
             medoids = compared_curves(catalog.values[result.medoids], result.znorm)
             figure = shapes_grid(result.average, result.band, medoids, titles, znorm=result.znorm)
             figure.update_layout(title_text=title)
-            figure.write_html(folder / "shapes.html", include_plotlyjs=True, full_html=True)
+            figure.write_html(
+                folder / "shapes.html", include_plotlyjs=True, full_html=True, config=PLOT_CONFIG
+            )
             run.log_artifacts(folder)
     return run.run_id
