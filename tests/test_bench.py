@@ -24,15 +24,20 @@ def test_quick_benchmark_runs_and_agrees_with_peer(tmp_path) -> None:  # noqa: A
     assert [c["name"].split(",")[0] for c in cases[3:7]] == [
         "pairwise 200 clips x 5 templates", "one-to-many 1 template x 200 clips",
     ] * 2  # fmt: skip
-    assert all(c["ours_s"] > 0 and c["theirs_s"] > 0 and c["aeon_s"] > 0 for c in cases)
+    assert all(c["ours_s"] > 0 and c["theirs_s"] > 0 for c in cases)
+    assert all(list(c["peers"]) == ["aeon", "tslearn"] for c in cases)
+    assert all(p["seconds"] > 0 for c in cases for p in c["peers"].values())
     # The memory floor is measured beside the two one-to-many rows.
     assert all(c["floor_s"] > 0 and c["floor_ratio"] > 0 for c in cases[:2])
     assert "memory floor" in proc.stdout
     assert "x the floor (target <= 1.5)" in proc.stdout
-    # aeon's squared distances, square-rooted, agree to rounding; same nearest 10.
+    # aeon's squared distances, square-rooted, and tslearn's agree to rounding; same
+    # nearest 10.
     for case in cases[:7]:
-        assert float(case["aeon_check"].removeprefix("max |diff| ")) < 1e-12
-    assert cases[7]["aeon_check"] == "same top 10"
+        for name in ("aeon", "tslearn"):
+            assert float(case["peers"][name]["check"].removeprefix("max |diff| ")) < 1e-12
+    assert [cases[7]["peers"][name]["check"] for name in ("aeon", "tslearn")] == ["same top 10"] * 2
+    assert "tslearn s" in proc.stdout
 
 
 def test_quick_clustering_benchmark_runs_on_the_bundled_data_sets(tmp_path) -> None:  # noqa: ANN001

@@ -1,11 +1,13 @@
-"""Benchmark: dtwcore against dtaidistance's fastest C calls and aeon's numba DTW, same
-data, same process.
+"""Benchmark: dtwcore against dtaidistance's fastest C calls, aeon's and tslearn's numba
+DTW, same data, same process.
 
 Run ``python -m dtwcore.bench`` (a few minutes on 2 cores). Each case is timed ``repeats``
-times for every library after a warm-up; the table shows median seconds, the ratio
-ours / theirs (dtaidistance, lower is better; the target applies to it), the ratio
-ours / aeon, and DP cells per second. The results also go to ``bench-results/bench.json``.
-``--quick`` runs tiny sizes to check that it works.
+times for every library after a warm-up (a peer whose call takes longer than
+:data:`SLOW_CALL_S` is timed once: its single run is far longer than the spread); the table
+shows median seconds, the ratio ours / theirs (dtaidistance, lower is better; the target
+applies to it), the ratios ours / aeon and ours / tslearn, and DP cells per second. The
+results also go to ``bench-results/bench.json``. ``--quick`` runs tiny sizes to check that
+it works.
 
 Univariate rows use random walks of 52 weeks; beside the two one-to-many rows the memory
 floor is timed (one numpy pass, ``X.sum(axis=1)``, over the same array) and each row is
@@ -18,9 +20,12 @@ and 50-200 frames, like MFCCs) with dtaidistance's ``dtw_ndim.distance_matrix_fa
 band.
 
 dtaidistance's window ``w`` allows ``|i - j| < w``, so radius r is passed as ``w = r + 1``;
-aeon's ``window`` is a fraction of the length, so r is passed as ``r / length``. Neither
-z-normalises, so they get data normalised beforehand (not timed). aeon's DTW is the
-accumulated squared cost: it is compared after a square root.
+aeon's ``window`` is a fraction of the length, so r is passed as ``r / length``; tslearn's
+``sakoe_chiba_radius`` is r itself. None z-normalises, so they get data normalised
+beforehand (not timed). aeon's DTW is the accumulated squared cost: it is compared after a
+square root. tslearn's ``cdist_dtw`` runs with its default ``n_jobs`` (one process): with
+``n_jobs=-1`` its one-to-many call took twice as long (one joblib task per pair). Clips of
+different lengths go to tslearn as one NaN-padded array, its layout for them.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from types import ModuleType
 
 import numpy as np
@@ -43,6 +48,19 @@ WIDE_BAND_BEFORE_S = 0.0329
 #: Targets of the two one-to-many rows against the memory floor and the time before.
 NARROW_FLOOR_TARGET = 1.5
 WIDE_SPEEDUP_TARGET = 2.0
+#: A peer's call slower than this (seconds, the warm-up) is timed once more, not ``repeats``.
+SLOW_CALL_S = 5.0
+#: The peers timed beside the target peer (dtaidistance), in table order.
+PEERS = ("aeon", "tslearn")
+
+
+@dataclass
+class Peer:
+    """One more library on a case: median seconds, ours / its, and the agreement check."""
+
+    seconds: float
+    ratio: float
+    check: str
 
 
 @dataclass
@@ -53,17 +71,20 @@ class CaseResult:
     target_ratio: float
     ours_s: float
     theirs_s: float
-    ratio: float
     cells: int
-    ours_cells_per_s: float
-    theirs_cells_per_s: float
     check: str
-    aeon_s: float
-    aeon_ratio: float
-    aeon_check: str
+    peers: dict[str, Peer]
     floor_s: float = float("nan")
     floor_ratio: float = float("nan")
     before_s: float = float("nan")
+    ratio: float = field(init=False)
+    ours_cells_per_s: float = field(init=False)
+    theirs_cells_per_s: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ratio = self.ours_s / self.theirs_s
+        self.ours_cells_per_s = self.cells / self.ours_s
+        self.theirs_cells_per_s = self.cells / self.theirs_s
 
 
 def band_cells(n: int, radius: int) -> int:
@@ -74,8 +95,14 @@ def band_cells(n: int, radius: int) -> int:
     return int((np.minimum(n - 1, i + radius) - np.maximum(0, i - radius) + 1).sum())
 
 
-def _median_time(fn: Callable[[], object], repeats: int) -> float:
-    fn()
+def _median_time(fn: Callable[[], object], repeats: int, warm: bool = True) -> float:
+    """Median seconds of ``repeats`` calls after a warm-up call (skipped when ``warm`` is
+    False: the caller made it); one call when the warm-up took over :data:`SLOW_CALL_S`."""
+    if warm:
+        start = time.perf_counter()
+        fn()
+        if time.perf_counter() - start > SLOW_CALL_S:
+            repeats = 1
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -97,11 +124,36 @@ def random_clips(n: int, dims: int, shortest: int, longest: int, seed: int) -> l
     return [np.cumsum(rng.standard_normal((int(m), dims)), axis=0) for m in lengths]
 
 
+def _max_diff(ours: np.ndarray) -> Callable[[np.ndarray], str]:
+    """A check of a peer's distances against ours, element by element."""
+    return lambda theirs: f"max |diff| {float(np.abs(ours - np.ravel(theirs)).max()):.1e}"
+
+
+def _peers(
+    fns: dict[str, Callable[[], np.ndarray]],
+    check: Callable[[np.ndarray], str],
+    ours_s: float,
+    repeats: int,
+) -> dict[str, Peer]:
+    """Check and time each peer (its warm-up call is the one checked; a slow one is then
+    timed once)."""
+    peers = {}
+    for name, fn in fns.items():
+        start = time.perf_counter()
+        verdict = check(fn())
+        slow = time.perf_counter() - start > SLOW_CALL_S
+        seconds = _median_time(fn, 1 if slow else repeats, warm=False)
+        peers[name] = Peer(seconds, ours_s / seconds, verdict)
+    return peers
+
+
 def run(quick: bool = False, repeats: int = 5) -> list[CaseResult]:
     """Run every case and return the results."""
     from aeon.distances import dtw_pairwise_distance
     from dtaidistance import dtw as dtai
     from dtaidistance import dtw_ndim as dai_ndim
+    from tslearn.metrics import cdist_dtw
+    from tslearn.utils import to_time_series_dataset
 
     def aeon(
         x: np.ndarray | list[np.ndarray],
@@ -111,6 +163,21 @@ def run(quick: bool = False, repeats: int = 5) -> list[CaseResult]:
         """aeon's DTW, square-rooted (its distance is the accumulated squared cost)."""
         window = radius / x[0].shape[-1] if radius >= 0 else None
         return np.sqrt(dtw_pairwise_distance(x, y, window=window, n_jobs=-1))
+
+    def tslearn(
+        x: np.ndarray | list[np.ndarray],
+        y: np.ndarray | list[np.ndarray] | None = None,
+        radius: int = -1,
+    ) -> np.ndarray:
+        """tslearn's DTW of rows (N, n) or clips [(n, d), ...] against each other or y."""
+
+        def data(z: np.ndarray | list[np.ndarray]) -> np.ndarray:
+            return z[:, :, None] if isinstance(z, np.ndarray) else to_time_series_dataset(z)
+
+        band = (
+            {} if radius < 0 else {"global_constraint": "sakoe_chiba", "sakoe_chiba_radius": radius}
+        )
+        return cdist_dtw(data(x), None if y is None else data(y), **band)
 
     n_many, n_pairs, n_search = (2_000, 60, 20_000) if quick else (100_000, 811, 1_000_000)
     length = 52
@@ -127,9 +194,6 @@ def run(quick: bool = False, repeats: int = 5) -> list[CaseResult]:
         theirs = dtai.distance_matrix_fast(
             stacked, block=((0, 1), (1, n_many + 1)), window=r + 1, compact=True, parallel=True
         )
-        err = float(np.abs(ours - np.ravel(theirs)).max())
-        err_aeon = float(np.abs(ours - aeon(q[None], X, r)[0]).max())
-        t_aeon = _median_time(lambda r=r: aeon(q[None], X, r), repeats)
         t_ours = _median_time(lambda s=stretch: dtw_one_to_many(q, X, stretch=s), repeats)
         t_theirs = _median_time(
             lambda r=r: dtai.distance_matrix_fast(
@@ -141,44 +205,42 @@ def run(quick: bool = False, repeats: int = 5) -> list[CaseResult]:
             ),
             repeats,
         )
+        peers = {
+            "aeon": lambda r=r: aeon(q[None], X, r)[0],
+            "tslearn": lambda r=r: tslearn(q[None], X, r)[0],
+        }
         cells = band_cells(length, r) * n_many
         results.append(
-            _result(
+            CaseResult(
                 f"one-to-many {n_many:,} x {length}, stretch {stretch}",
                 target,
                 t_ours,
                 t_theirs,
                 cells,
-                f"max |diff| {err:.1e}",
-                t_aeon,
-                f"max |diff| {err_aeon:.1e}",
+                _max_diff(ours)(theirs),
+                _peers(peers, _max_diff(ours), t_ours, repeats),
+                floor_s=floor,
+                floor_ratio=t_ours / floor,
+                before_s=WIDE_BAND_BEFORE_S if stretch == 0.5 and not quick else float("nan"),
             )
         )
-        results[-1].floor_s = floor
-        results[-1].floor_ratio = t_ours / floor
-        if stretch == 0.5 and not quick:
-            results[-1].before_s = WIDE_BAND_BEFORE_S
 
     P = random_walks(n_pairs, length, 3)
-    ours = dtw_pairwise(P)
-    theirs = dtai.distance_matrix_fast(P, parallel=True)
     iu = np.triu_indices(n_pairs, 1)
-    err = float(np.abs(ours[iu] - theirs[iu]).max())
-    err_aeon = float(np.abs(ours[iu] - aeon(P)[iu]).max())
-    t_aeon = _median_time(lambda: aeon(P), repeats)
+    ours = dtw_pairwise(P)[iu]
+    theirs = dtai.distance_matrix_fast(P, parallel=True)[iu]
     t_ours = _median_time(lambda: dtw_pairwise(P), repeats)
     t_theirs = _median_time(lambda: dtai.distance_matrix_fast(P, parallel=True), repeats)
-    cells = length * length * len(iu[0])
+    peers = {"aeon": lambda: aeon(P)[iu], "tslearn": lambda: tslearn(P)[iu]}
     results.append(
-        _result(
+        CaseResult(
             f"all pairs {n_pairs:,} x {length}, no band",
             0.25,
             t_ours,
             t_theirs,
-            cells,
-            f"max |diff| {err:.1e}",
-            t_aeon,
-            f"max |diff| {err_aeon:.1e}",
+            length * length * len(iu[0]),
+            _max_diff(ours)(theirs),
+            _peers(peers, _max_diff(ours), t_ours, repeats),
         )
     )
 
@@ -186,7 +248,7 @@ def run(quick: bool = False, repeats: int = 5) -> list[CaseResult]:
     for dims, shortest, longest in ((96, 20, 50), (13, 50, 200)):
         clips = random_clips(n_clips, dims, shortest, longest, 6)
         templates = random_clips(5, dims, shortest, longest, 7)
-        results.extend(_multivariate(clips, templates, repeats, dai_ndim, aeon))
+        results.extend(_multivariate(clips, templates, repeats, dai_ndim, aeon, tslearn))
 
     S = random_walks(n_search, length, 4)
     qs = random_walks(1, length, 5)[0]
@@ -198,37 +260,36 @@ def run(quick: bool = False, repeats: int = 5) -> list[CaseResult]:
         ]
     )
     idx, dist = nearest(qs, S, 10, stretch=0.1, znorm=True)
-    full = np.ravel(
-        dtai.distance_matrix_fast(
-            Z, block=((0, 1), (1, n_search + 1)), window=r + 1, compact=True, parallel=True
+
+    def same_top(full: np.ndarray) -> str:
+        """Whether a full scan's 10 smallest distances are our nearest 10."""
+        order = np.lexsort((np.arange(n_search), full))[:10]
+        same = bool(np.array_equal(order, idx)) and bool(np.allclose(full[order], dist, atol=1e-9))
+        return "same top 10" if same else "TOP 10 DIFFERS"
+
+    def dtai_scan() -> np.ndarray:
+        return np.ravel(
+            dtai.distance_matrix_fast(
+                Z, block=((0, 1), (1, n_search + 1)), window=r + 1, compact=True, parallel=True
+            )
         )
-    )
-    order = np.lexsort((np.arange(n_search), full))[:10]
-    same = bool(np.array_equal(order, idx)) and bool(np.allclose(full[order], dist, atol=1e-9))
-    by_aeon = aeon(Z[:1], Z[1:], r)[0]
-    top_aeon = np.lexsort((np.arange(n_search), by_aeon))[:10]
-    same_aeon = bool(np.array_equal(top_aeon, idx)) and bool(
-        np.allclose(by_aeon[top_aeon], dist, atol=1e-9)
-    )
-    t_aeon = _median_time(lambda: aeon(Z[:1], Z[1:], r), repeats)
+
+    check = same_top(dtai_scan())
     t_ours = _median_time(lambda: nearest(qs, S, 10, stretch=0.1, znorm=True), repeats)
-    t_theirs = _median_time(
-        lambda: dtai.distance_matrix_fast(
-            Z, block=((0, 1), (1, n_search + 1)), window=r + 1, compact=True, parallel=True
-        ),
-        repeats,
-    )
-    cells = band_cells(length, r) * n_search
+    t_theirs = _median_time(dtai_scan, repeats)
+    peers = {
+        "aeon": lambda: aeon(Z[:1], Z[1:], r)[0],
+        "tslearn": lambda: tslearn(Z[:1], Z[1:], r)[0],
+    }
     results.append(
-        _result(
+        CaseResult(
             f"nearest k=10 in {n_search:,} x {length}, stretch 0.1, z-norm (vs their full scan)",
             0.1,
             t_ours,
             t_theirs,
-            cells,
-            "same top 10" if same else "TOP 10 DIFFERS",
-            t_aeon,
-            "same top 10" if same_aeon else "TOP 10 DIFFERS",
+            band_cells(length, r) * n_search,
+            check,
+            _peers(peers, same_top, t_ours, repeats),
         )
     )
     return results
@@ -240,11 +301,12 @@ def _multivariate(
     repeats: int,
     dai_ndim: ModuleType,
     aeon: Callable[..., np.ndarray],
+    tslearn: Callable[..., np.ndarray],
 ) -> list[CaseResult]:
     """Clips against templates (pairwise) and one template against the clips, no band.
 
     dtaidistance gets both lists in one call with a block; aeon gets frames as
-    (values, frames), its layout.
+    (values, frames), its layout; tslearn the clips as they are.
     """
     n_clips, n_templates = len(clips), len(templates)
     dims = clips[0].shape[1]
@@ -261,7 +323,10 @@ def _multivariate(
                 both, block=((0, n_clips), (n_clips, n_clips + n_templates)),
                 compact=True, parallel=True,
             ),
-            lambda: aeon(c_frames, t_frames),
+            {
+                "aeon": lambda: aeon(c_frames, t_frames),
+                "tslearn": lambda: tslearn(clips, templates),
+            },
             sum(len(c) * len(t) for c in clips for t in templates),
         ),
         (
@@ -271,48 +336,35 @@ def _multivariate(
                 [templates[0], *clips], block=((0, 1), (1, n_clips + 1)), compact=True,
                 parallel=True,
             ),
-            lambda: aeon(t_frames[:1], c_frames),
+            {
+                "aeon": lambda: aeon(t_frames[:1], c_frames),
+                "tslearn": lambda: tslearn(templates[:1], clips),
+            },
             sum(len(c) * len(templates[0]) for c in clips),
         ),
     )  # fmt: skip
     results = []
-    for name, ours_fn, theirs_fn, aeon_fn, cells in cases:
+    for name, ours_fn, theirs_fn, peers, cells in cases:
         ours = np.ravel(ours_fn())
-        err = float(np.abs(ours - np.ravel(theirs_fn())).max())
-        err_aeon = float(np.abs(ours - np.ravel(aeon_fn())).max())
-        t_aeon = _median_time(aeon_fn, repeats)
+        check = _max_diff(ours)
+        theirs_check = check(theirs_fn())
         t_ours = _median_time(ours_fn, repeats)
         t_theirs = _median_time(theirs_fn, repeats)
         results.append(
-            _result(
-                name, 1 / 3, t_ours, t_theirs, cells, f"max |diff| {err:.1e}", t_aeon,
-                f"max |diff| {err_aeon:.1e}",
+            CaseResult(
+                name, 1 / 3, t_ours, t_theirs, cells, theirs_check,
+                _peers(peers, check, t_ours, repeats),
             )
         )  # fmt: skip
     return results
-
-
-def _result(
-    name: str,
-    target: float,
-    ours: float,
-    theirs: float,
-    cells: int,
-    check: str,
-    aeon: float,
-    aeon_check: str,
-) -> CaseResult:
-    return CaseResult(
-        name, target, ours, theirs, ours / theirs, cells, cells / ours, cells / theirs, check,
-        aeon, ours / aeon, aeon_check,
-    )  # fmt: skip
 
 
 def render(results: list[CaseResult]) -> str:
     """A plain-text table of the results."""
     head = (
         f"{'case':<72} {'ours s':>8} {'theirs s':>9} {'ratio':>6} {'target':>7}"
-        f"  {'Gcells/s ours/theirs':>21}  check  {'aeon s':>8} {'ratio':>6}  aeon check"
+        f"  {'Gcells/s ours/theirs':>21}  check"
+        + "".join(f"  {name + ' s':>10} {'ratio':>6}  {name + ' check':<17}" for name in PEERS)
     )
     lines = [head, "-" * len(head)]
     for r in results:
@@ -320,9 +372,12 @@ def render(results: list[CaseResult]) -> str:
         lines.append(
             f"{r.name:<72} {r.ours_s:>8.4f} {r.theirs_s:>9.4f} {r.ratio:>6.3f} "
             f"{'<= ' + f'{r.target_ratio:.3g}':>7} {ok:>3} "
-            f"{r.ours_cells_per_s / 1e9:>8.2f} / "
-            f"{r.theirs_cells_per_s / 1e9:<8.2f} {r.check}  {r.aeon_s:>8.4f} "
-            f"{r.aeon_ratio:>6.3f}  {r.aeon_check}"
+            f"{r.ours_cells_per_s / 1e9:>8.2f} / {r.theirs_cells_per_s / 1e9:<8.2f} {r.check}"
+            + "".join(
+                f"  {r.peers[name].seconds:>10.4f} {r.peers[name].ratio:>6.3f}  "
+                f"{r.peers[name].check:<17}"
+                for name in PEERS
+            )
         )
     floors = [r for r in results if np.isfinite(r.floor_s)]
     if floors:
