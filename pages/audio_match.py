@@ -36,7 +36,7 @@ from dtwcore.audio.features import (
     load_audio,
     prepare,
 )
-from dtwcore.audio.listen import Listener
+from dtwcore.audio.listen import TRACE_SECONDS, Listener
 from dtwcore.audio.wake import (
     MIN_TEMPLATES,
     STREAM_TEMPLATES,
@@ -231,6 +231,7 @@ def listen_section(wake: WakeWord, wake_key: str, threshold: float) -> None:
         )
     trace = listener.trace
     if trace.times.size:
+        st.caption(f"The score as it is heard (the last {TRACE_SECONDS:.0f} s are kept).")
         st.plotly_chart(
             profile_figure(
                 trace.distances, threshold, hop_seconds=wake.settings.hop_seconds,

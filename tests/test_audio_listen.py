@@ -101,6 +101,15 @@ def test_chunks_sent_again_are_taken_once_and_a_gap_keeps_the_clock(wake: WakeWo
     assert len(listener.detections()) == len(ends)
     assert np.array_equal(listener.trace.times, straight.trace.times)
 
+    short = Listener(wake, keep_seconds=2.0)
+    for k in range(0, y.size, size // 2):
+        short.feed(y[k : k + size // 2], SAMPLE_RATE)
+    kept = straight.trace.times >= short.trace.times[0]
+    assert short.trace.times[0] >= straight.trace.times[-1] - 2.0 - 0.3  # one step of slack
+    assert np.array_equal(short.trace.times, straight.trace.times[kept])
+    assert np.array_equal(short.trace.distances, straight.trace.distances[kept])
+    assert short.detections() == straight.detections()
+
     gapped = Listener(wake)
     gapped.receive(1, 2, y[: 2 * size], SAMPLE_RATE)
     gapped.receive(7, 8, y[6 * size : 8 * size], SAMPLE_RATE)  # chunks 3 to 6 were dropped

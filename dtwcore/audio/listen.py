@@ -25,6 +25,7 @@ __all__ = [
     "COOLDOWN_SECONDS",
     "SOUND_LEVEL",
     "STEP_SECONDS",
+    "TRACE_SECONDS",
     "WINDOW_SECONDS",
     "Listener",
     "decode_pcm16",
@@ -38,6 +39,9 @@ COOLDOWN_SECONDS = 1.5
 """No second detection within this many seconds of one (one utterance fires once)."""
 SOUND_LEVEL = 0.03
 """A sample louder than this (about -30 dBFS) marks the first sound heard."""
+TRACE_SECONDS = 60.0
+"""How much of the score trace a listener keeps (seconds): it listens for as long as the
+page is open, so older scores are let go (detections are all kept)."""
 
 
 def decode_pcm16(text: str) -> np.ndarray:
@@ -77,14 +81,21 @@ class Listener:
         (:attr:`dtwcore.audio.wake.WakeWord.stream_threshold`).
     cooldown : float
         Seconds (see :data:`COOLDOWN_SECONDS`).
+    keep_seconds : float
+        The last this many seconds of the score trace are kept (see :data:`TRACE_SECONDS`).
     """
 
     def __init__(
-        self, wake: WakeWord, threshold: float | None = None, cooldown: float = COOLDOWN_SECONDS
+        self,
+        wake: WakeWord,
+        threshold: float | None = None,
+        cooldown: float = COOLDOWN_SECONDS,
+        keep_seconds: float = TRACE_SECONDS,
     ) -> None:
         self.wake = wake
         self.threshold = wake.stream_threshold if threshold is None else float(threshold)
         self.cooldown = float(cooldown)
+        self.keep_seconds = float(keep_seconds)
         self._buffer = np.zeros(0, dtype=np.float32)
         self._fed = 0  # samples at SAMPLE_RATE fed so far
         self._scored = 0  # samples fed when last scored
@@ -137,6 +148,8 @@ class Listener:
             self._times.append(times[new])
             self._distances.append(trace.distances[new])
             self._last = float(times[new].max())
+            while self._times[0][-1] < self._last - self.keep_seconds:
+                del self._times[0], self._distances[0]
         for o in occurrences(self.wake, self._buffer, self.threshold, chunk_seconds=WINDOW_SECONDS):
             end = start + o.end_seconds
             if not self._heard or end - self._heard[-1][0] >= self.cooldown:
@@ -193,7 +206,8 @@ class Listener:
 
     @property
     def trace(self) -> Trace:
-        """The score trace so far (times in seconds since the first sample fed)."""
+        """The score trace of the last :attr:`keep_seconds` or more (times in seconds since
+        the first sample fed)."""
         if not self._times:
             return Trace(np.zeros(0), np.zeros(0))
         return Trace(np.concatenate(self._times), np.concatenate(self._distances))
