@@ -189,6 +189,17 @@ class WakeWord:
         return self.settings.stream_threshold
 
     @property
+    def stream_rule(self) -> str:
+        """What a span of a recording is held to, in plain words (for the page)."""
+        if self.fine_templates:
+            return (
+                f"the mean of its {STREAM_TEMPLATES} closest templates' scores on 10 ms "
+                f"frames plus {CHECK_WEIGHT:g} × its MFCC distance to the closest template "
+                f"over its own distance to other speech, all over {1 + CHECK_WEIGHT:g}"
+            )
+        return f"the mean of its {STREAM_TEMPLATES} closest templates' scores"
+
+    @property
     def seconds(self) -> float:
         """Average template length in seconds."""
         frames = float(np.mean([t.shape[0] for t in self.templates]))
