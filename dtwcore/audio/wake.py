@@ -339,8 +339,8 @@ class Finding:
     start_seconds, end_seconds : float
         Where the best span begins and ends in the recording (seconds).
     distance : float
-        Its stream score when it was a candidate (:func:`stream_score`), else its scaled
-        subsequence distance.
+        Its stream score when it was a candidate (:attr:`Occurrence.distance`), else its
+        scaled subsequence distance.
     template : int
         Which template matched best.
     profile : np.ndarray [shape=(M,)]
@@ -877,7 +877,8 @@ def occurrences(
 
     Candidate spans (:func:`dtwcore.subsequence_search` per template, scaled distance
     under :data:`STREAM_GATE`) are cut out and scored as clips; those whose stream score
-    (:func:`stream_score`) is at or under the stream threshold are kept, one per
+    (:attr:`Occurrence.distance`: coarse, or checked on finer detail) is at or under the
+    stream threshold are kept, one per
     overlapping group. The recording is processed in chunks
     of ``chunk_seconds`` with context either side, so memory stays flat for hours.
 
