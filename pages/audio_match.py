@@ -39,7 +39,6 @@ from dtwcore.audio.features import (
 from dtwcore.audio.listen import TRACE_SECONDS, Listener
 from dtwcore.audio.wake import (
     MIN_TEMPLATES,
-    STREAM_TEMPLATES,
     Finding,
     WakeWord,
     closest_negative,
@@ -488,7 +487,7 @@ with wake_tab:
             f"from that template (1 = as close as other speech usually comes). Calibrated: "
             f"{wake.threshold:.2f}. Lower it to reject more look-alikes, raise it to miss "
             "fewer real ones. Find and Listen hold a stretch of a recording to a stricter "
-            f"rule, the mean of its {STREAM_TEMPLATES} closest templates' scores, at "
+            f"rule, {wake.stream_rule}, at "
             f"{wake.stream_threshold:.2f} when calibrated; the slider moves it as much.",
         )
         stream_threshold = round(threshold + wake.stream_threshold - wake.threshold, 2)

@@ -6,8 +6,8 @@ stream of at least ``--minutes`` minutes (default 30): 30 other sentences in 8 v
 and white, pink and brown noise, in a shuffled order. The wake word is enrolled from the
 five shipped samples (``assets/audio/hey_marvin_1..5.wav``) with the default features,
 and the stream is searched as Find and a live detector search it
-(:func:`dtwcore.audio.wake.occurrences`: candidate spans scored as clips, held to the
-stream threshold on the mean of their three closest templates).
+(:func:`dtwcore.audio.wake.occurrences`: candidate spans scored as clips, those under the
+gate checked again on 10 ms embedding frames and MFCC, held to the stream threshold).
 
 To set the second threshold, "Hey Marvin" said in 16 voices not enrolled at 3 speeds,
 each between two other sentences, is searched for (:func:`~dtwcore.audio.wake.find`): the

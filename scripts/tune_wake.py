@@ -14,13 +14,18 @@ the kind's ``threshold`` in ``dtwcore.audio.FEATURES``).
 With ``--streams``, the stream rule instead (what Find and Listen hold a span of a longer
 recording to): as ``wake-eval DIR --max-takes 16 --enrolments 4 --stream-enrolments 4
 --seed 1`` does, all takes are strung into one stream and searched for each enrolment; every
-candidate span is kept with its scaled score against each template
-(:func:`dtwcore.audio.wake.candidate_chunks`). A rule averages a span's m smallest scaled
-scores (m = 1, 2 or 3) and accepts it at or under a threshold t; for each half of the
-phrases, the (m, t) with the fewest false accepts per hour among those detecting at least
-95 % of the half's takes is chosen and scored on the other half. The choice of all phrases
-is ``dtwcore.audio.wake.STREAM_TEMPLATES`` and the kind's ``stream_threshold`` in
-``dtwcore.audio.FEATURES``.
+candidate span is kept with its scores against each template, and those under the gate
+with their second check's scores on finer detail (:func:`dtwcore.audio.wake.candidate_chunks`,
+:meth:`dtwcore.audio.wake.WakeWord.check_scores`). A rule (m, m_mfcc, w, t) scores a
+checked span with :func:`dtwcore.audio.wake.checked_score` (the mean of its m smallest
+scaled scores on 10 ms embedding frames, m = 2 or 3, plus w times the mean of its m_mfcc
+smallest MFCC scores, m_mfcc = 1 or 3, w = 0 to 0.5, over 1 + w) and accepts it at or under
+t; for each half of the phrases, the rule with the fewest false accepts per hour among
+those detecting at least 95 % of the half's takes is chosen and scored on the other half.
+The choice of all phrases is ``dtwcore.audio.wake.STREAM_TEMPLATES``,
+``CHECK_MFCC_TEMPLATES``, ``CHECK_WEIGHT`` and the kind's ``stream_threshold`` in
+``dtwcore.audio.FEATURES``. The coarse rule alone (3 templates on 40 ms frames at 0.75,
+what shipped before the second check) and the clip rule are scored for comparison.
 
 Usage: ``python scripts/tune_wake.py DIR [--features embedding] [--streams]``
 """
@@ -42,15 +47,25 @@ from dtwcore.audio.features import (
     read_audio,
 )
 from dtwcore.audio.negatives import negatives
-from dtwcore.audio.wake import Occurrence, candidate_chunks, enroll
+from dtwcore.audio.wake import (
+    Occurrence,
+    candidate_chunks,
+    checked_score,
+    enroll,
+    stream_score,
+)
 from dtwcore.audio.wake_eval import GAP_SECONDS, scan_phrases, takes_stream
 
 QUANTILES = (0.05, 0.1, 0.2, 0.3, 0.5)
 THRESHOLDS = np.round(np.arange(0.5, 1.1, 0.01), 2)
 FALSE_ACCEPT_WEIGHT = 5.0
 SEED = 0
-STREAM_MEANS = (1, 2, 3)
+STREAM_MEANS = (2, 3)
+STREAM_MFCC_MEANS = (1, 3)
+STREAM_WEIGHTS = (0.0, 0.125, 0.25, 0.5)
 STREAM_THRESHOLDS = np.round(np.arange(0.6, 0.9, 0.01), 2)
+COARSE_RULE = (3, 0.75)
+"""The stream rule before the second check: 3 templates on 40 ms frames, at 0.75."""
 STREAM_DETECTED = 0.95
 STREAM_TAKES, STREAM_ENROLMENTS, STREAM_SEED = 16, 4, 1
 
@@ -125,19 +140,53 @@ def stream_searches(folder: str, kind: str) -> list[dict[str, object]]:
     return out
 
 
+Rule = tuple[int, int, float]
+"""A checked span's score: (templates, MFCC templates, MFCC weight) of :func:`checked_score`."""
+
+
+def rule_scores(searches: Sequence[dict], rule: Rule | None) -> list[list[np.ndarray]]:
+    """Every candidate's stream score under a rule, per search and chunk.
+
+    ``rule=None`` scores the coarse rule alone: the mean of the span's
+    ``COARSE_RULE[0]`` smallest scaled scores on 40 ms frames, every span. A rule scores
+    a checked span with :func:`checked_score`; a span not checked keeps its coarse score
+    (above the gate, so above every threshold tried).
+    """
+
+    def score(o: Occurrence) -> float:
+        if rule is None:
+            return float(stream_score(o.scores, COARSE_RULE[0]))
+        if not o.fine_scores.size:
+            return o.distance
+        m, m_mfcc, w = rule
+        return float(
+            checked_score(
+                o.fine_scores, o.mfcc_scores, templates=m, mfcc_templates=m_mfcc, weight=w
+            )
+        )
+
+    return [[np.array([score(o) for o in chunk]) for chunk in s["chunks"]] for s in searches]
+
+
 def stream_figures(
-    searches: Sequence[dict], phrases: Sequence[str], m: int, t: float
+    searches: Sequence[dict],
+    phrases: Sequence[str],
+    scores: Sequence[Sequence[np.ndarray]],
+    t: float,
 ) -> tuple[float, float]:
-    """Share of takes detected and false accepts per hour with rule (m, t), as Find finds."""
+    """Share of takes detected and false accepts per hour at threshold t, as Find finds.
+
+    ``scores`` holds every candidate's stream score per search and chunk
+    (:func:`rule_scores`)."""
     hits = positives = false = 0
     hours = 0.0
-    for s in searches:
+    for s, score in zip(searches, scores, strict=True):
         if s["phrase"] not in phrases:
             continue
         spans = s["spans"]
         kept: list[Occurrence] = []
-        for chunk in s["chunks"]:
-            found = [o for o in chunk if np.mean(np.sort(o.scores)[:m]) <= t]
+        for chunk, d in zip(s["chunks"], score, strict=True):
+            found = [o for o, v in zip(chunk, d, strict=True) if v <= t]
             kept += [o for o in found if all(o.start_seconds >= k.end_seconds for k in kept[-3:])]
         detected = np.zeros(spans.shape[0], dtype=bool)
         for o in kept:
@@ -154,15 +203,23 @@ def _named(figures: tuple[float, float]) -> dict[str, float]:
     return {"detected": figures[0], "fa_per_hour": figures[1]}
 
 
-def choose_stream(searches: Sequence[dict], phrases: Sequence[str]) -> tuple[int, float]:
-    """The (m, t) with the fewest false accepts per hour detecting >= 95 % of the takes."""
+def choose_stream(
+    searches: Sequence[dict],
+    phrases: Sequence[str],
+    table: dict[Rule, list[list[np.ndarray]]],
+) -> tuple[Rule, float]:
+    """The rule and threshold with the fewest false accepts per hour detecting >= 95 %."""
     rows = [
-        (m, float(t), *stream_figures(searches, phrases, m, float(t)))
-        for m in STREAM_MEANS
+        (rule, float(t), *stream_figures(searches, phrases, scores, float(t)))
+        for rule, scores in table.items()
         for t in STREAM_THRESHOLDS
     ]
-    m, t, _, _ = min((r for r in rows if r[2] >= STREAM_DETECTED), key=lambda r: (r[3], -r[2]))
-    return m, t
+    rule, t, _, _ = min((r for r in rows if r[2] >= STREAM_DETECTED), key=lambda r: (r[3], -r[2]))
+    return rule, t
+
+
+def _rule(rule: Rule, t: float) -> dict[str, float]:
+    return {"templates": rule[0], "mfcc_templates": rule[1], "mfcc_weight": rule[2], "t": t}
 
 
 def tune_streams(folder: str, kind: str) -> dict[str, object]:
@@ -170,25 +227,32 @@ def tune_streams(folder: str, kind: str) -> dict[str, object]:
     searches = stream_searches(folder, kind)
     names = list(dict.fromkeys(s["phrase"] for s in searches))
     halves = [names[0::2], names[1::2]]
+    table = {
+        (m, m_mfcc, w): rule_scores(searches, (m, m_mfcc, w))
+        for m in STREAM_MEANS
+        for m_mfcc in STREAM_MFCC_MEANS
+        for w in STREAM_WEIGHTS
+    }
     report: dict[str, object] = {"kind": kind, "streams": True, "folds": []}
     for k in range(2):
         fit, test = halves[k], halves[1 - k]
-        m, t = choose_stream(searches, fit)
+        rule, t = choose_stream(searches, fit, table)
         report["folds"].append(  # type: ignore[union-attr]
             {
                 "chosen_on": fit,
-                "templates_averaged": m,
-                "stream_threshold": t,
-                "fit": _named(stream_figures(searches, fit, m, t)),
-                "held_out": _named(stream_figures(searches, test, m, t)),
+                "rule": _rule(rule, t),
+                "fit": _named(stream_figures(searches, fit, table[rule], t)),
+                "held_out": _named(stream_figures(searches, test, table[rule], t)),
             }
         )
-    m, t = choose_stream(searches, names)
+    rule, t = choose_stream(searches, names, table)
+    coarse = rule_scores(searches, None)
+    clip = [[np.array([o.scores.min() for o in c]) for c in s["chunks"]] for s in searches]
     report["all"] = {
-        "templates_averaged": m,
-        "stream_threshold": t,
-        **_named(stream_figures(searches, names, m, t)),
-        "clip_rule": _named(stream_figures(searches, names, 1, FEATURES[kind].threshold)),
+        "rule": _rule(rule, t),
+        **_named(stream_figures(searches, names, table[rule], t)),
+        "coarse_rule": _named(stream_figures(searches, names, coarse, COARSE_RULE[1])),
+        "clip_rule": _named(stream_figures(searches, names, clip, FEATURES[kind].threshold)),
     }
     return report
 

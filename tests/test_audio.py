@@ -29,9 +29,13 @@ from dtwcore.audio.features import (
     read_audio,
 )
 from dtwcore.audio.wake import (
+    CHECK_MFCC_TEMPLATES,
+    CHECK_WEIGHT,
     SCALE_QUANTILE,
+    STREAM_GATE,
     STREAM_TEMPLATES,
     candidate_chunks,
+    checked_score,
     closest_negative,
     detect,
     enroll,
@@ -389,9 +393,9 @@ def test_figures_have_units_and_colours(sentences, wake):
 
 def test_stream_occurrences_fire_once_per_wake_word_and_nowhere_else(wake):
     """What a live listener and Find do on a stream, in chunks: candidate spans scored as
-    clips, held to the stream threshold on the mean of their three closest templates.
-    "Hey Marvin" twice among other sentences: each found where it is said, nothing
-    elsewhere."""
+    clips, those under the gate checked again on finer detail and held to the stream
+    threshold. "Hey Marvin" twice among other sentences: each found where it is said,
+    nothing elsewhere."""
     names = ["good_morning.wav", "hey_marvin_6.wav", ROOM, "hey_marvin_6.wav", DOORS[0]]
     y, _ = _concat(*names)
     spans, t = [], 0.5
@@ -408,12 +412,17 @@ def test_stream_occurrences_fire_once_per_wake_word_and_nowhere_else(wake):
         assert o.start_seconds == pytest.approx(start, abs=0.15)
         assert o.end_seconds == pytest.approx(end, abs=0.15)
         assert o.distance <= wake.stream_threshold
-        assert o.distance == pytest.approx(np.mean(np.sort(o.scores)[:STREAM_TEMPLATES]))
+        assert o.coarse == pytest.approx(np.mean(np.sort(o.scores)[:STREAM_TEMPLATES]))
+        assert o.coarse < STREAM_GATE and o.fine_scores.shape == o.mfcc_scores.shape == (5,)
+        assert o.distance == pytest.approx(float(checked_score(o.fine_scores, o.mfcc_scores)))
         assert o.template == int(np.argmin(o.scores))
     # the stream score of a found span is the clip's own, give or take the cut
-    clip = wake.scores([prepare(read_audio(ASSETS / "hey_marvin_6.wav")).features])[0]
-    assert found[0].distance == pytest.approx(float(stream_score(clip)), abs=0.05)
-    # which is the mean of the three smallest: stricter than the clip's own score
+    utt = prepare(read_audio(ASSETS / "hey_marvin_6.wav"))
+    clip = wake.scores([utt.features])[0]
+    assert found[0].coarse == pytest.approx(float(stream_score(clip)), abs=0.05)
+    checked = float(checked_score(*wake.check_scores(utt.sound)))
+    assert found[0].distance == pytest.approx(checked, abs=0.05)
+    # the coarse score is the mean of the three smallest: stricter than the clip's own
     assert float(stream_score(clip)) > clip.min()
 
 
@@ -434,7 +443,31 @@ def test_the_stream_rule_is_the_mean_of_the_three_closest_templates():
     scores = np.array([[0.9, 0.5, 0.7, 0.6, 1.2], [0.2, 0.9, 0.9, 0.9, 0.9]])
     assert stream_score(scores) == pytest.approx([0.6, 2.0 / 3.0])
     assert stream_score(np.array([0.3, 0.6])) == pytest.approx(0.45)  # fewer templates
-    assert (STREAM_TEMPLATES, FEATURES["embedding"].stream_threshold) == (3, 0.75)
+    assert stream_score(scores, 1) == pytest.approx([0.5, 0.2])
+
+
+def test_a_checked_span_weighs_its_10ms_and_mfcc_scores():
+    fine = np.array([0.9, 0.5, 0.7, 0.6, 1.2])  # mean of the three smallest: 0.6
+    mfcc = np.array([1.1, 0.8, 0.9, 1.0, 1.3])  # the closest: 0.8
+    assert float(checked_score(fine, mfcc)) == pytest.approx((0.6 + 0.25 * 0.8) / 1.25)
+    assert float(checked_score(fine, mfcc, weight=0.0)) == pytest.approx(0.6)
+    assert float(checked_score(fine, mfcc, templates=1, mfcc_templates=3)) == pytest.approx(
+        (0.5 + 0.25 * 0.9) / 1.25
+    )
+    rule = (STREAM_TEMPLATES, CHECK_MFCC_TEMPLATES, CHECK_WEIGHT)
+    assert (*rule, FEATURES["embedding"].stream_threshold) == (3, 1, 0.25, 0.75)
+
+
+def test_only_the_embedding_with_sounds_is_checked(wake, wake_mfcc):
+    assert len(wake.fine_templates) == len(wake.mfcc_templates) == wake.fine_scales.size == 5
+    # 10 ms frames: four times as many as the 40 ms templates, give or take the padding
+    assert wake.fine_templates[0].shape[0] == pytest.approx(4 * wake.templates[0].shape[0], rel=0.1)
+    assert "10 ms" in wake.stream_rule and "MFCC" in wake.stream_rule
+    assert wake_mfcc.fine_templates == () and wake_mfcc.stream_rule == (
+        "the mean of its 3 closest templates' scores"
+    )
+    with pytest.raises(ValueError, match="only an embedding wake word"):
+        wake_mfcc.check_scores(np.zeros(SAMPLE_RATE, np.float32))
 
 
 def test_find_lists_every_occurrence(wake):

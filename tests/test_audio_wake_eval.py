@@ -85,3 +85,32 @@ def test_bad_folders_are_refused_in_words(tmp_path, capsys):
     shutil.copy(FSDD / "0_george_0.wav", tmp_path / "only")
     assert main(["wake-eval", str(tmp_path)]) == 2
     assert "two or more sub-folders" in capsys.readouterr().err
+
+
+def test_tune_wake_scores_stream_rules_as_find_holds_spans():
+    """``scripts/tune_wake.py --streams``: a checked span is scored with the rule's
+    templates, MFCC templates and weight; a span not checked keeps its coarse score; the
+    figures count takes detected and false accepts per hour as Find finds them."""
+    from dtwcore.audio.wake import Occurrence
+    from scripts.tune_wake import COARSE_RULE, rule_scores, stream_figures
+
+    fine = np.array([0.5, 0.6, 0.7, 0.9, 1.0])
+    mfcc = np.array([0.8, 1.0, 1.2, 1.2, 1.2])
+    take = Occurrence(1.0, 2.0, 0.0, 0, np.full(5, 0.8), fine, mfcc)  # over take 0
+    other = Occurrence(3.0, 4.0, 0.9, 0, np.full(5, 0.9))  # over take 1, not checked
+    search = {
+        "phrase": "p",
+        "mine": np.array([0]),
+        "rest": np.array([0]),
+        "chunks": [[take, other]],
+        "hours": 0.5,
+        "spans": np.array([[1.0, 2.0], [3.0, 4.0]]),
+    }
+    (scores,) = rule_scores([search], (3, 1, 0.25))
+    assert scores[0] == pytest.approx([(0.6 + 0.25 * 0.8) / 1.25, 0.9])
+    assert rule_scores([search], (2, 3, 0.0))[0][0][0] == pytest.approx(0.55)
+    assert rule_scores([search], None)[0][0] == pytest.approx([0.8, 0.9])  # coarse alone
+    assert COARSE_RULE == (3, 0.75)
+    assert stream_figures([search], ["p"], [scores], 0.7) == (1.0, 0.0)
+    assert stream_figures([search], ["p"], [scores], 0.95) == (1.0, 2.0)  # 1 in 0.5 h
+    assert stream_figures([search], ["p"], [scores], 0.5) == (0.0, 0.0)

@@ -27,12 +27,16 @@ for every template on the recording's features (normalised over a sliding window
 as the average template), keeps every candidate span whose scaled distance is below a
 loose gate (:data:`STREAM_GATE`), cuts each out of the recording and scores it against
 every template as a clip. A stream gives other speech thousands of chances an hour where a
-clip gives it one, so a span is held to a stricter rule than a clip: its *stream score*
+clip gives it one, so a span is held to a stricter rule than a clip: its *coarse score*
 (:func:`stream_score`) is the mean of its :data:`STREAM_TEMPLATES` smallest scaled scores
-(close to several templates, not just one), and it is the wake word at or under the
-kind's ``FeatureSettings.stream_threshold``. The rule (how many templates; the threshold)
-was chosen by the same cross-validation over phrases, on streams (``scripts/tune_wake.py
---streams``).
+(close to several templates, not just one). With the embedding, a span whose coarse score
+is under the gate is checked again on finer detail (:func:`checked_score`): the same mean
+on 10 ms embedding frames (each template scaled by its distances to the negatives on
+those frames), plus :data:`CHECK_WEIGHT` times its MFCC distance to the closest template
+divided by its own MFCC distance to the negatives; that is the span's *stream score*, and
+the span is the wake word at or under the kind's ``FeatureSettings.stream_threshold``.
+The rule (how many templates; the weight; the threshold) was chosen by the same
+cross-validation over phrases, on streams (``scripts/tune_wake.py --streams``).
 """
 
 from __future__ import annotations
@@ -55,9 +59,13 @@ from dtwcore.audio.features import (
     features,
     trim_silence,
 )
+from dtwcore.audio.negatives import negatives as bundled_negatives
 from dtwcore.search import subsequence_profile, subsequence_search
 
 __all__ = [
+    "CHECK_MFCC_TEMPLATES",
+    "CHECK_SHIFTS",
+    "CHECK_WEIGHT",
     "MIN_TEMPLATES",
     "REFINE_SHIFTS",
     "SCALE_QUANTILE",
@@ -69,6 +77,7 @@ __all__ = [
     "WakeWord",
     "Trace",
     "candidate_chunks",
+    "checked_score",
     "closest_negative",
     "detect",
     "enroll",
@@ -93,6 +102,12 @@ the other takes under 0.85."""
 STREAM_TEMPLATES = 3
 """A span of a stream is scored by the mean of this many of its smallest scaled scores
 (:func:`stream_score`): one look-alike template is not enough to wake it."""
+CHECK_SHIFTS = 8
+"""Embedding frames per 80 ms in the second check of a candidate span (10 ms steps)."""
+CHECK_WEIGHT = 0.25
+"""Weight of the MFCC term in a checked span's stream score (:func:`checked_score`)."""
+CHECK_MFCC_TEMPLATES = 1
+"""The MFCC term of :func:`checked_score` is the mean of this many smallest MFCC scores."""
 _SAME = 1e-9
 """Templates closer than this are copies of one recording."""
 REFINE_SHIFTS = 8
@@ -137,6 +152,16 @@ class WakeWord:
         What each negative is.
     pair_scores : np.ndarray [shape=(k, k)]
         Scaled score of template i against template j (diagonal inf).
+    fine_templates : tuple of np.ndarray [shape=(f_i, 96)]
+        Embedding only (with sounds): each template's sound on 10 ms embedding frames
+        (:data:`CHECK_SHIFTS`), for the second check of a stream's candidate spans; empty
+        otherwise.
+    fine_scales : np.ndarray [shape=(k,)]
+        Each fine template's :data:`SCALE_QUANTILE` quantile of its distances to the
+        bundled negatives on the same frames (empty without fine templates).
+    mfcc_templates : tuple of np.ndarray [shape=(m_i, 26)]
+        Each template's sound as MFCC frames (the check's MFCC term; empty without fine
+        templates).
     """
 
     templates: tuple[np.ndarray, ...]
@@ -149,6 +174,9 @@ class WakeWord:
     negatives: np.ndarray = field(default_factory=lambda: np.zeros(0))
     negative_names: tuple[str, ...] = ()
     pair_scores: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    fine_templates: tuple[np.ndarray, ...] = ()
+    fine_scales: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    mfcc_templates: tuple[np.ndarray, ...] = ()
 
     @property
     def settings(self) -> FeatureSettings:
@@ -159,6 +187,17 @@ class WakeWord:
     def stream_threshold(self) -> float:
         """A span of a longer recording or stream matches at or under this stream score."""
         return self.settings.stream_threshold
+
+    @property
+    def stream_rule(self) -> str:
+        """What a span of a recording is held to, in plain words (for the page)."""
+        if self.fine_templates:
+            return (
+                f"the mean of its {STREAM_TEMPLATES} closest templates' scores on 10 ms "
+                f"frames plus {CHECK_WEIGHT:g} × its MFCC distance to the closest template "
+                f"over its own distance to other speech, all over {1 + CHECK_WEIGHT:g}"
+            )
+        return f"the mean of its {STREAM_TEMPLATES} closest templates' scores"
 
     @property
     def seconds(self) -> float:
@@ -182,6 +221,45 @@ class WakeWord:
             list(clips), list(self.templates), stretch=s.stretch, length_norm=s.length_norm
         )
         return D / self.scales[None, :]
+
+    def check_scores(self, sound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A span's scores on finer detail, for its second check (:func:`checked_score`).
+
+        Parameters
+        ----------
+        sound : np.ndarray [shape=(n,)]
+            The span's trimmed samples, mono at :data:`dtwcore.audio.SAMPLE_RATE`.
+
+        Returns
+        -------
+        fine : np.ndarray [shape=(k,)]
+            Its distance to each template on 10 ms embedding frames divided by that
+            template's :attr:`fine_scales`.
+        mfcc : np.ndarray [shape=(k,)]
+            Its MFCC distance to each template divided by the :data:`SCALE_QUANTILE`
+            quantile of its own MFCC distances to the bundled negatives (1 = as close as
+            the closer fifth of other speech is to the span itself).
+
+        Raises
+        ------
+        ValueError
+            A wake word without fine templates (not the embedding, or no sounds).
+        """
+        if not self.fine_templates:
+            raise ValueError("only an embedding wake word enrolled with its sounds is checked")
+        fine, mfcc = _check_settings(self.settings)
+        opts = {"stretch": fine.stretch, "length_norm": fine.length_norm}
+        f = distance_matrix([features(sound, fine)], list(self.fine_templates), **opts)[0]
+        opts = {"stretch": mfcc.stretch, "length_norm": mfcc.length_norm}
+        k = len(self.mfcc_templates)
+        others = [*self.mfcc_templates, *bundled_negatives(mfcc.kind).features]
+        m = distance_matrix([features(sound, mfcc)], others, **opts)[0]  # one call: faster
+        return f / self.fine_scales, m[:k] / float(np.quantile(m[k:], SCALE_QUANTILE))
+
+
+def _check_settings(settings: FeatureSettings) -> tuple[FeatureSettings, FeatureSettings]:
+    """The second check's features: the embedding on 10 ms frames, and the MFCC."""
+    return replace(settings, shifts=CHECK_SHIFTS), FEATURES["mfcc"]
 
 
 @dataclass(frozen=True)
@@ -226,12 +304,16 @@ class Occurrence:
     start_seconds, end_seconds : float
         The span in the recording (seconds from its start).
     distance : float
-        The span's stream score (:func:`stream_score`): cut out and scored as a clip, the
-        mean of its :data:`STREAM_TEMPLATES` smallest scaled scores.
+        The span's stream score: cut out and scored as a clip, its coarse score
+        (:func:`stream_score`); for a checked span (coarse score under
+        :data:`STREAM_GATE`, embedding) its :func:`checked_score` instead.
     template : int
         The template it is closest to.
     scores : np.ndarray [shape=(k,)]
         Its scaled score against each template.
+    fine_scores, mfcc_scores : np.ndarray [shape=(k,)]
+        A checked span's scores on finer detail (:meth:`WakeWord.check_scores`); empty
+        when it was not checked.
     """
 
     start_seconds: float
@@ -239,6 +321,13 @@ class Occurrence:
     distance: float
     template: int
     scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    fine_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    mfcc_scores: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def coarse(self) -> float:
+        """The span's coarse score (:func:`stream_score` of :attr:`scores`)."""
+        return float(stream_score(self.scores))
 
 
 @dataclass(frozen=True)
@@ -250,8 +339,8 @@ class Finding:
     start_seconds, end_seconds : float
         Where the best span begins and ends in the recording (seconds).
     distance : float
-        Its stream score when it was a candidate (:func:`stream_score`), else its scaled
-        subsequence distance.
+        Its stream score when it was a candidate (:attr:`Occurrence.distance`), else its
+        scaled subsequence distance.
     template : int
         Which template matched best.
     profile : np.ndarray [shape=(M,)]
@@ -312,7 +401,8 @@ def enroll(
         The templates' trimmed samples, used to place the ends of a found span.
     negatives : list of h arrays [shape=(n_j, d)], optional
         Features of other speech to calibrate against; default the bundled negatives
-        (:func:`dtwcore.audio.negatives.negatives`).
+        (:func:`dtwcore.audio.negatives.negatives`). The second check of stream spans
+        (embedding with sounds) is always calibrated on the bundled negatives.
     negative_names : list of h str, optional
 
     Returns
@@ -337,9 +427,7 @@ def enroll(
     if len({t.shape[1] for t in templates}) != 1:
         raise ValueError("templates must all have the same number of values per frame")
     if negatives is None:
-        from dtwcore.audio.negatives import negatives as bundled
-
-        found = bundled(kind)
+        found = bundled_negatives(kind)
         negatives, negative_names = found.features, found.names
     if len(negatives) == 0:
         raise ValueError("enrollment needs other speech (negatives) to calibrate against")
@@ -360,6 +448,17 @@ def enroll(
             "These enrollment recordings are all the same recording, so there is nothing to "
             "set a threshold from. Record the wake word several separate times."
         )
+    fine_templates: tuple[np.ndarray, ...] = ()
+    fine_scales, mfcc_templates = np.zeros(0), ()
+    if settings.kind == "embedding" and sounds:
+        fine, mfcc = _check_settings(settings)
+        fine_templates = tuple(features(x, fine) for x in sounds)
+        fine_opts = {"stretch": fine.stretch, "length_norm": fine.length_norm}
+        fine_N = distance_matrix(
+            list(bundled_negatives(fine).features), list(fine_templates), **fine_opts
+        )
+        fine_scales = np.quantile(fine_N, SCALE_QUANTILE, axis=0)
+        mfcc_templates = tuple(features(x, mfcc) for x in sounds)
     return WakeWord(
         templates=tuple(templates),
         names=names,
@@ -371,6 +470,9 @@ def enroll(
         negatives=(N / scales[None, :]).min(axis=1),
         negative_names=tuple(negative_names) or tuple(f"negative {j + 1}" for j in range(len(N))),
         pair_scores=pair,
+        fine_templates=fine_templates,
+        fine_scales=fine_scales,
+        mfcc_templates=mfcc_templates,
     )
 
 
@@ -559,22 +661,60 @@ def _best_span(
     return profile, choice, starts, owner
 
 
-def stream_score(scores: np.ndarray) -> np.ndarray:
-    """The stream score: the mean of the :data:`STREAM_TEMPLATES` smallest scaled scores.
+def stream_score(scores: np.ndarray, templates: int = STREAM_TEMPLATES) -> np.ndarray:
+    """A span's coarse score: the mean of its ``templates`` smallest scaled scores.
 
     Parameters
     ----------
     scores : np.ndarray [shape=(..., k)]
         Scaled scores against each of k templates (:meth:`WakeWord.scores`).
+    templates : int >= 1
+        How many of the smallest are averaged (all when there are fewer).
+
+    Returns
+    -------
+    np.ndarray [shape=(...)]: lower is closer. Without the second check (MFCC or
+    envelope wake words) a span is the wake word at or under
+    :attr:`WakeWord.stream_threshold`.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    m = min(templates, scores.shape[-1])
+    return np.mean(np.sort(scores, axis=-1)[..., :m], axis=-1)
+
+
+def checked_score(
+    fine: np.ndarray,
+    mfcc: np.ndarray,
+    *,
+    templates: int = STREAM_TEMPLATES,
+    mfcc_templates: int = CHECK_MFCC_TEMPLATES,
+    weight: float = CHECK_WEIGHT,
+) -> np.ndarray:
+    """A checked span's stream score: its finer-detail scores weighed together.
+
+    ``(stream_score(fine, templates) + weight * stream_score(mfcc, mfcc_templates)) /
+    (1 + weight)``: the mean of its :data:`STREAM_TEMPLATES` smallest scaled scores on
+    10 ms embedding frames, and :data:`CHECK_WEIGHT` times its MFCC distance to the
+    closest template divided by its own distance to other speech. On the same scale as
+    the coarse score (1 = as close as other speech usually comes).
+
+    Parameters
+    ----------
+    fine, mfcc : np.ndarray [shape=(..., k)]
+        :meth:`WakeWord.check_scores`.
+    templates, mfcc_templates : int >= 1
+        How many of the smallest of each are averaged.
+    weight : float >= 0
+        Weight of the MFCC term.
 
     Returns
     -------
     np.ndarray [shape=(...)]: lower is closer; a span is the wake word at or under
     :attr:`WakeWord.stream_threshold`.
     """
-    scores = np.asarray(scores, dtype=np.float64)
-    m = min(STREAM_TEMPLATES, scores.shape[-1])
-    return np.mean(np.sort(scores, axis=-1)[..., :m], axis=-1)
+    return (stream_score(fine, templates) + weight * stream_score(mfcc, mfcc_templates)) / (
+        1.0 + weight
+    )
 
 
 def find(wake: WakeWord, samples: np.ndarray, threshold: float | None = None) -> Finding:
@@ -691,8 +831,10 @@ def _verified(
 ) -> list[Occurrence]:
     """Each candidate span cut out of the recording and scored as a clip, in time order.
 
-    An occurrence's distance is the span's stream score (:func:`stream_score`); its
-    template is the closest one."""
+    An occurrence's distance is the span's stream score: its coarse score
+    (:func:`stream_score`), or, for a wake word with fine templates and a coarse score
+    under :data:`STREAM_GATE`, its :func:`checked_score`. Its template is the closest
+    one."""
     settings = wake.settings
     out = []
     for lo, hi, _ in candidates:
@@ -705,13 +847,20 @@ def _verified(
         if end - start < SAMPLE_RATE // 20:
             continue
         d = wake.scores([features(piece[start:end], settings)])[0]
+        score = float(stream_score(d))
+        fine = mfcc = np.zeros(0)
+        if wake.fine_templates and score < STREAM_GATE:
+            fine, mfcc = wake.check_scores(piece[start:end])
+            score = float(checked_score(fine, mfcc))
         out.append(
             Occurrence(
                 (a + start) / SAMPLE_RATE,
                 (a + end) / SAMPLE_RATE,
-                float(stream_score(d)),
+                score,
                 int(np.argmin(d)),
                 d,
+                fine,
+                mfcc,
             )
         )
     return sorted(out, key=lambda o: o.start_seconds)
@@ -728,7 +877,8 @@ def occurrences(
 
     Candidate spans (:func:`dtwcore.subsequence_search` per template, scaled distance
     under :data:`STREAM_GATE`) are cut out and scored as clips; those whose stream score
-    (:func:`stream_score`) is at or under the stream threshold are kept, one per
+    (:attr:`Occurrence.distance`: coarse, or checked on finer detail) is at or under the
+    stream threshold are kept, one per
     overlapping group. The recording is processed in chunks
     of ``chunk_seconds`` with context either side, so memory stays flat for hours.
 
