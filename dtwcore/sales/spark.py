@@ -867,25 +867,31 @@ def score_file(
             spark.stop()
     if leave_out is not None:
         collected = collected.filter(pc.not_equal(collected.column("product"), leave_out))
-    left_out = collected.column("distance").is_null()
-    dropped = collected.filter(left_out).sort_by("_row").column("product").to_pylist()
-    if dropped:
-        collected = collected.filter(pc.invert(left_out))
+    # Products left out for selling nothing have a null distance. They are named here and
+    # skipped by position: filtering the table would copy every product id once more.
+    dist = collected.column("distance").to_numpy()  # nulls as NaN
+    row = collected.column("_row").to_numpy()
+    kept: np.ndarray | None = None
+    dropped: list[str] = []
+    if collected.column("distance").null_count:
+        left_out = np.isnan(dist)
+        kept, gone = np.flatnonzero(~left_out), np.flatnonzero(left_out)
+        gone = gone[np.argsort(row[gone], kind="stable")]  # in input order
+        dropped = collected.column("product").take(pa.array(gone)).to_pylist()
+        dist, row = dist[kept], row[kept]
         if warn is not None:
             warn(nonpositive_note(dropped, window))
-    if collected.num_rows == 0 and leave_out is not None:
+    if dist.size == 0 and leave_out is not None:
         raise CatalogError(f"{reader.path}: no product to compare besides the target {leave_out}")
-    if collected.num_rows == 0 and dropped:
+    if dist.size == 0 and dropped:
         raise CatalogError(
             f"{reader.path}: every product has net units of 0 or less over the weeks "
             "compared; --keep-nonpositive ranks them anyway"
         )
-    if collected.num_rows == 0:
+    if dist.size == 0:
         raise CatalogError(f"{reader.path}: no products (the file has no data rows)")
     ids = collected.column("product").combine_chunks()
-    dist = collected.column("distance").to_numpy()
-    order_key: np.ndarray | None = collected.column("_row").to_numpy()
     del collected
-    if order_key is not None and bool(np.all(order_key[1:] > order_key[:-1])):
-        order_key = None  # collected in input order (a wide file): a stable sort will do
-    return ranked_tables(ids, dist, order_key=order_key, top=top)
+    # Collected in input order (a wide file): a stable sort by distance will do.
+    order_key = None if bool(np.all(row[1:] > row[:-1])) else row
+    return ranked_tables(ids, dist, order_key=order_key, top=top, id_rows=kept)
