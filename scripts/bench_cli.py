@@ -229,35 +229,36 @@ def marginal(
 ) -> dict:
     """Each engine on each of two sizes; fixed cost and marginal products/s per engine.
 
-    With ``repeat`` > 1 every size is run that many times per engine (the engines taking
-    turns) and the fastest run counts: on a machine shared with other jobs the slower runs
-    measure the other jobs, mostly in Spark's start-up (JVM, Python workers).
+    With ``repeat`` > 1 every engine runs every size that many times, in rounds (each
+    round runs both sizes with every engine, so a machine that gets busier or quieter
+    meanwhile weighs on both sizes alike), and the fastest run of each counts: on a
+    machine shared with other jobs the slower runs measure the other jobs, mostly in
+    Spark's start-up (JVM, Python workers).
     """
-    walls: dict[str, list[float]] = {e: [] for e in engines}
-    runs: dict[str, list[list[float]]] = {e: [] for e in engines}
-    checks, loads = [], []
-    for products in sizes:
-        with tempfile.TemporaryDirectory(prefix="bench-marginal-", dir=workdir) as tmp:
-            source = Path(tmp) / "catalogue.parquet"
+    runs: dict[str, list[list[float]]] = {e: [[] for _ in sizes] for e in engines}
+    loads = []
+    with tempfile.TemporaryDirectory(prefix="bench-marginal-", dir=workdir) as tmp:
+        sources = [Path(tmp) / f"catalogue-{products}.parquet" for products in sizes]
+        for source, products in zip(sources, sizes, strict=True):
             generate(source, products)
-            before = round(os.getloadavg()[0], 2)
-            outputs = {}
-            tries: dict[str, list[float]] = {e: [] for e in engines}
-            for _ in range(repeat):
+        for _ in range(repeat):
+            for k, (source, products) in enumerate(zip(sources, sizes, strict=True)):
+                before = round(os.getloadavg()[0], 2)
                 for engine in engines:
-                    out = outputs[engine] = Path(tmp) / f"scores-{engine}.parquet"
+                    out = Path(tmp) / f"scores-{products}-{engine}.parquet"
                     cmd = [sys.executable, "-m", "dtwcore", "score", str(source)]
                     cmd += ["--out", str(out), "--quiet", "--engine", engine]
                     if engine == "spark":
                         cmd += ["--spark-master", master]
-                    tries[engine].append(run(cmd)["wall_s"])
-                    print(f"{products:>12,} {engine:<6} {tries[engine][-1]:>8.2f} s", flush=True)
-            for engine in engines:
-                runs[engine].append(tries[engine])
-                walls[engine].append(min(tries[engine]))
-            if len(outputs) == 2:
-                checks.append(compare(outputs["local"], outputs["spark"]))
-        loads.append([before, round(os.getloadavg()[0], 2)])
+                    runs[engine][k].append(run(cmd)["wall_s"])
+                    print(f"{products:>12,} {engine:<6} {runs[engine][k][-1]:>8.2f} s", flush=True)
+                loads.append([before, round(os.getloadavg()[0], 2)])
+        checks = []
+        if len(engines) == 2:
+            for products in sizes:
+                outs = [Path(tmp) / f"scores-{products}-{engine}.parquet" for engine in engines]
+                checks.append(compare(*outs))
+    walls = {engine: [min(tries) for tries in runs[engine]] for engine in engines}
     small, large = sizes
     figures = {}
     for engine, (t_small, t_large) in walls.items():
@@ -283,7 +284,7 @@ def marginal(
         )
     if share is not None:
         print(f"spark's marginal throughput: {100 * share:.0f} % of the local engine's")
-    print(f"load average (1 min) before / after each size: {loads}")
+    print(f"load average (1 min) before / after each size and round: {loads}")
     return {
         "sizes": sizes,
         "spark_master": master,
