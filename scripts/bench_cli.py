@@ -26,7 +26,7 @@ fixed cost and a marginal throughput (the larger run minus the smaller, so start
 cancels): the Spark engine's marginal throughput as a share of the local engine's, on the
 same cores, is the figure that tells whether more cores would pay.
 
-    python scripts/bench_cli.py --marginal 1e6,4e6 --spark-master local[2]
+    python scripts/bench_cli.py --marginal 1e6,4e6 --spark-master local[2] --repeat 3
 """
 
 from __future__ import annotations
@@ -224,27 +224,41 @@ def curve(sizes: list[int], workdir: str | None, json_path: str) -> None:
     print(f"wrote {json_path}")
 
 
-def marginal(sizes: list[int], engines: list[str], master: str, workdir: str | None) -> dict:
-    """Each engine on each of two sizes; fixed cost and marginal products/s per engine."""
-    walls: dict[str, list[float]] = {e: [] for e in engines}
-    checks, loads = [], []
-    for products in sizes:
-        with tempfile.TemporaryDirectory(prefix="bench-marginal-", dir=workdir) as tmp:
-            source = Path(tmp) / "catalogue.parquet"
+def marginal(
+    sizes: list[int], engines: list[str], master: str, workdir: str | None, repeat: int = 1
+) -> dict:
+    """Each engine on each of two sizes; fixed cost and marginal products/s per engine.
+
+    With ``repeat`` > 1 every engine runs every size that many times, in rounds (each
+    round runs both sizes with every engine, so a machine that gets busier or quieter
+    meanwhile weighs on both sizes alike), and the fastest run of each counts: on a
+    machine shared with other jobs the slower runs measure the other jobs, mostly in
+    Spark's start-up (JVM, Python workers).
+    """
+    runs: dict[str, list[list[float]]] = {e: [[] for _ in sizes] for e in engines}
+    loads = []
+    with tempfile.TemporaryDirectory(prefix="bench-marginal-", dir=workdir) as tmp:
+        sources = [Path(tmp) / f"catalogue-{products}.parquet" for products in sizes]
+        for source, products in zip(sources, sizes, strict=True):
             generate(source, products)
-            before = round(os.getloadavg()[0], 2)
-            outputs = {}
-            for engine in engines:
-                out = outputs[engine] = Path(tmp) / f"scores-{engine}.parquet"
-                cmd = [sys.executable, "-m", "dtwcore", "score", str(source), "--out", str(out)]
-                cmd += ["--quiet", "--engine", engine]
-                if engine == "spark":
-                    cmd += ["--spark-master", master]
-                walls[engine].append(run(cmd)["wall_s"])
-                print(f"{products:>12,} {engine:<6} {walls[engine][-1]:>8.2f} s", flush=True)
-            if len(outputs) == 2:
-                checks.append(compare(outputs["local"], outputs["spark"]))
-        loads.append([before, round(os.getloadavg()[0], 2)])
+        for _ in range(repeat):
+            for k, (source, products) in enumerate(zip(sources, sizes, strict=True)):
+                before = round(os.getloadavg()[0], 2)
+                for engine in engines:
+                    out = Path(tmp) / f"scores-{products}-{engine}.parquet"
+                    cmd = [sys.executable, "-m", "dtwcore", "score", str(source)]
+                    cmd += ["--out", str(out), "--quiet", "--engine", engine]
+                    if engine == "spark":
+                        cmd += ["--spark-master", master]
+                    runs[engine][k].append(run(cmd)["wall_s"])
+                    print(f"{products:>12,} {engine:<6} {runs[engine][k][-1]:>8.2f} s", flush=True)
+                loads.append([before, round(os.getloadavg()[0], 2)])
+        checks = []
+        if len(engines) == 2:
+            for products in sizes:
+                outs = [Path(tmp) / f"scores-{products}-{engine}.parquet" for engine in engines]
+                checks.append(compare(*outs))
+    walls = {engine: [min(tries) for tries in runs[engine]] for engine in engines}
     small, large = sizes
     figures = {}
     for engine, (t_small, t_large) in walls.items():
@@ -252,6 +266,7 @@ def marginal(sizes: list[int], engines: list[str], master: str, workdir: str | N
         rate = (large - small) / (t_large - t_small) if t_large > t_small else None
         figures[engine] = {
             "wall_s": [t_small, t_large],
+            "runs_s": runs[engine],
             "marginal_products_per_s": None if rate is None else round(rate),
             "fixed_s": None if rate is None else round(t_small - small / rate, 2),
         }
@@ -269,10 +284,11 @@ def marginal(sizes: list[int], engines: list[str], master: str, workdir: str | N
         )
     if share is not None:
         print(f"spark's marginal throughput: {100 * share:.0f} % of the local engine's")
-    print(f"load average (1 min) before / after each size: {loads}")
+    print(f"load average (1 min) before / after each size and round: {loads}")
     return {
         "sizes": sizes,
         "spark_master": master,
+        "repeat": repeat,
         "engines": figures,
         "spark_share_of_local_marginal": None if share is None else round(share, 3),
         "local_vs_spark": checks,
@@ -297,11 +313,20 @@ def main() -> None:
         metavar="SMALL,LARGE",
         help="two catalogue sizes: fixed cost and marginal throughput of each engine",
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="with --marginal: run each engine N times per size and keep the fastest run",
+    )
     opts = parser.parse_args()
     if opts.marginal:
         small, large = (int(float(x)) for x in opts.marginal.split(","))
         engines = [e.strip() for e in opts.engines.split(",") if e.strip()]
-        report = marginal([small, large], engines, opts.spark_master, opts.workdir)
+        report = marginal(
+            [small, large], engines, opts.spark_master, opts.workdir, max(1, opts.repeat)
+        )
         report |= {"cpus": os.cpu_count(), "python": platform.python_version()}
         Path(opts.json).parent.mkdir(parents=True, exist_ok=True)
         Path(opts.json).write_text(json.dumps(report, indent=2) + "\n")

@@ -260,3 +260,71 @@ def test_spark_says_when_the_weeks_cover_under_half_of_the_target(
         )
     )
     assert_same(pd.read_csv(tmp_path / "spark.csv"), pd.read_csv(tmp_path / "local.csv"))
+
+
+@pytest.mark.parametrize("layout", ["wide.csv", "wide.parquet", "long.csv"])
+def test_spark_names_the_products_left_out_for_selling_nothing(
+    spark,  # noqa: ANN001
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    layout: str,
+) -> None:
+    """Products with net units of 0 or less over the weeks compared (in several batches;
+    one row group of the Parquet file holds nothing else): both engines leave them out
+    and name them on stderr in the same words, in input order, and rank the rest alike."""
+    from dtwcore.sales.spark import _parquet_groups
+
+    rng = np.random.default_rng(11)
+    values = rng.integers(1, 30, (60, 52)).astype(float)
+    values[[3, 16, 17, 18, 19, 41], :] = 0.0
+    values[29, -1] = -5.0  # returns only
+    values[29, :-1] = 0.0
+    ids = [f"Q{i}" for i in range(60)]
+    frame = pd.DataFrame(values, columns=WEEKS)
+    frame.insert(0, "sku", ids)
+    source = tmp_path / f"sales-{layout}"
+    if layout == "wide.parquet":
+        frame.to_parquet(source, index=False, row_group_size=4)  # ids: large_string
+        assert _parquet_groups(CatalogReader(source)) is not None  # read by the workers
+    elif layout == "wide.csv":
+        frame.to_csv(source, index=False)
+    else:
+        long = frame.melt(id_vars="sku", var_name="week", value_name="units")
+        long["week"] = long["week"].str[1:].astype(int)
+        long.to_csv(source, index=False)
+    said = {}
+    for engine in ("local", "spark"):
+        code, said[engine] = cli(
+            capsys, source, "--out", tmp_path / f"{engine}.csv", "--engine", engine
+        )
+        assert code == 0
+    assert said["local"] == said["spark"]
+    assert said["spark"] == (
+        "warning: 7 products with net units of 0 or less over weeks 1:52 (returns only, "
+        "discounts, postage) left out of the ranking: Q3, Q16, Q17, Q18, Q19, Q29, Q41\n"
+    )
+    assert_same(pd.read_csv(tmp_path / "spark.csv"), pd.read_csv(tmp_path / "local.csv"))
+    assert len(pd.read_csv(tmp_path / "spark.csv")) == 53
+
+
+def test_spark_says_when_every_product_sold_nothing(
+    spark,  # noqa: ANN001
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Nothing left to rank: both engines stop with the same error."""
+    frame = pd.DataFrame(np.zeros((4, 52)), columns=WEEKS)
+    frame.insert(0, "sku", ["A", "B", "C", "D"])
+    source = tmp_path / "nothing.parquet"
+    frame.to_parquet(source, index=False)
+    said = {}
+    for engine in ("local", "spark"):
+        code, said[engine] = cli(
+            capsys, source, "--out", tmp_path / f"{engine}.csv", "--engine", engine
+        )
+        assert code == 2
+    assert said["local"] == said["spark"]
+    assert said["spark"] == (
+        f"error: {source}: every product has net units of 0 or less over the weeks compared; "
+        "--keep-nonpositive ranks them anyway\n"
+    )

@@ -152,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
                 progress=progress.enabled,
                 weeks=args.weeks,
                 keep_nonpositive=args.keep_nonpositive,
+                warn=warnings.append,
             )
         else:
             tables = score_stream(

@@ -74,12 +74,15 @@ def ranked_tables(
     order_key: np.ndarray | None = None,
     top: int | None = None,
     rows_per_table: int = 1 << 16,
+    id_rows: np.ndarray | None = None,
 ) -> Iterator[pa.Table]:
     """Every product's result, closest first, in tables of ``rows_per_table`` rows.
 
     Ties in distance go to the smaller ``order_key`` (default: the position). The z-scores
     use the mean and population standard deviation of all of ``dist``, as
     :func:`dtwcore.sales.score_catalog` does; ``top`` keeps only the first ``top`` rows.
+    ``id_rows`` [shape=(N,)] are the positions in ``ids`` of the products of ``dist``
+    (default: ``ids`` holds exactly those, in that order).
     """
     z = zscores(dist)
     order = rank_order(dist, order_key)
@@ -87,7 +90,8 @@ def ranked_tables(
         order = order[:top]
     for start in range(0, order.shape[0], rows_per_table):
         rows = order[start : start + rows_per_table]
-        yield result_table(ids.take(pa.array(rows)), dist[rows], start + 1, z[rows])
+        named = rows if id_rows is None else id_rows[rows]
+        yield result_table(ids.take(pa.array(named)), dist[rows], start + 1, z[rows])
 
 
 @dataclass

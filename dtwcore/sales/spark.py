@@ -38,7 +38,7 @@ import re
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -66,7 +66,13 @@ from dtwcore.sales.reading import (
 )
 from dtwcore.sales.results import RESULT_SCHEMA, ranked_tables
 from dtwcore.sales.scoring import zscores
-from dtwcore.sales.window import Window, default_window, nonpositive, parse_weeks
+from dtwcore.sales.window import (
+    Window,
+    default_window,
+    nonpositive,
+    nonpositive_note,
+    parse_weeks,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -92,6 +98,12 @@ logger.gateway.level = off
 # PySpark 4.3 warns on the driver that pandas 3 is not fully supported whenever a
 # mapInArrow or pandas UDF is defined; ours use Arrow only and are covered by tests.
 _PANDAS_WARNING = "PySpark does not yet fully support pandas"
+# The driver JVM mostly starts, plans the jobs and passes the (product, distance) records
+# on: with the simple JIT compiler alone (C1; the optimising C2 compiler's threads compete
+# with the Python workers for the cores) the session starts in about 5.5 s instead of 9.5 s
+# on local[2] (runs taking turns, load average 4-5), and the first job takes as long
+# (12.5-13 s for 4M products either way).
+_DRIVER_JIT = "-XX:TieredStopAtLevel=1"
 _NEEDS = "--engine spark needs PySpark (pip install -r requirements-spark.txt) and Java 17+"
 _DISTANCES = "product string, distance double, _row long"
 _RANKED = "product string, distance double, _row long, rank long, zscore double"
@@ -140,7 +152,10 @@ def session(
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "true" if progress else "false")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log_config}")
+        .config(
+            "spark.driver.extraJavaOptions",
+            f"-Dlog4j2.configurationFile={log_config} {_DRIVER_JIT}",
+        )
     )
     if shuffle_partitions is not None:
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
@@ -341,8 +356,10 @@ class _ParquetScorer:
 
 def _parquet_ids(parts: list[pa.Array]) -> pa.Array:
     """Product ids of text columns as the local reader makes them (trimmed; several columns
-    joined by :data:`~dtwcore.sales.ID_JOIN`); CatalogError when one is blank."""
-    parts = [pc.utf8_trim_whitespace(p) for p in parts]
+    joined by :data:`~dtwcore.sales.ID_JOIN`), as ``string`` (the type Spark is told)
+    whether the file stores ``string`` or ``large_string`` (as pandas writes text);
+    CatalogError when one is blank."""
+    parts = [pc.utf8_trim_whitespace(p.cast(pa.string())) for p in parts]
     for part in parts:
         if pc.any(pc.or_kleene(pc.is_null(part), pc.equal(part, ""))).as_py():
             raise CatalogError("a product id is missing")
@@ -360,7 +377,8 @@ def _parquet_groups(reader: CatalogReader) -> tuple[list[int], list[int]] | None
     file = pq.ParquetFile(reader.path)
     schema = file.schema_arrow
     ids = reader.parquet_columns()[: len(reader.roles.ids)]
-    if not all(pa.types.is_string(schema.field(c).type) for c in ids):
+    text = (pa.types.is_string, pa.types.is_large_string)
+    if not all(any(is_text(schema.field(c).type) for is_text in text) for c in ids):
         return None
     groups, firsts, first = [], [], 0
     for k in range(file.metadata.num_row_groups):
@@ -375,18 +393,24 @@ def _parquet_groups(reader: CatalogReader) -> tuple[list[int], list[int]] | None
 def _scored(
     scorer: _Scorer | _LongScorer, ids: pa.Array, values: np.ndarray, rows: pa.Array
 ) -> pa.RecordBatch:
-    """(product, distance, _row) of a batch's products over the comparison window, those
-    with net units of 0 or less left out unless the scorer keeps them (as the local
-    engine does: :func:`dtwcore.sales.window.nonpositive`)."""
-    if not scorer.keep_nonpositive:
-        drop = nonpositive(values)
-        if drop.size:
-            keep = pa.array(np.setdiff1d(np.arange(values.shape[0]), drop))
-            ids, rows, values = ids.take(keep), rows.take(keep), values[keep.to_numpy()]
-    dist = dtw_one_to_many(scorer.target, values, window=scorer.radius, znorm=scorer.znorm)
-    return pa.RecordBatch.from_arrays(
-        [ids, pa.array(dist), rows], names=["product", "distance", "_row"]
-    )
+    """(product, distance, _row) of a batch's products over the comparison window; those
+    with net units of 0 or less there get a null distance unless the scorer keeps them
+    (the local engine leaves them out of the ranking and names them:
+    :func:`dtwcore.sales.window.nonpositive`)."""
+    drop = np.empty(0, dtype=np.int64) if scorer.keep_nonpositive else nonpositive(values)
+    if not drop.size:
+        dist = dtw_one_to_many(scorer.target, values, window=scorer.radius, znorm=scorer.znorm)
+        distance = pa.array(dist)
+    else:
+        left_out = np.zeros(values.shape[0], dtype=bool)
+        left_out[drop] = True
+        dist = np.zeros(values.shape[0])
+        if not left_out.all():  # the kernels take one series or more
+            dist[~left_out] = dtw_one_to_many(
+                scorer.target, values[~left_out], window=scorer.radius, znorm=scorer.znorm
+            )
+        distance = pa.array(dist, mask=left_out)
+    return pa.RecordBatch.from_arrays([ids, distance, rows], names=["product", "distance", "_row"])
 
 
 class _Ranker:
@@ -592,10 +616,10 @@ def _parquet_distances(
     znorm: bool,
     weeks: str | None,
     keep_nonpositive: bool,
-) -> DataFrame | None:
+) -> tuple[DataFrame, Window] | None:
     """[product, distance, _row] of a wide Parquet file read by the Python workers
-    themselves (:class:`_ParquetScorer`; ``_row`` is the row's position in the file), or
-    None when the file is not one (:func:`_parquet_groups`)."""
+    themselves (:class:`_ParquetScorer`; ``_row`` is the row's position in the file) and
+    the weeks compared, or None when the file is not one (:func:`_parquet_groups`)."""
     found = _parquet_groups(reader)
     if found is None:
         return None
@@ -616,7 +640,7 @@ def _parquet_distances(
     )
     # A few tasks per core, each a run of consecutive row groups, in file order.
     parts = min(len(groups), 4 * spark.sparkContext.defaultParallelism)
-    return spark.range(0, len(groups), 1, parts).mapInArrow(reads, _DISTANCES)
+    return spark.range(0, len(groups), 1, parts).mapInArrow(reads, _DISTANCES), window
 
 
 def _checked_target(target: np.ndarray) -> np.ndarray:
@@ -644,13 +668,14 @@ def _distances(
     weeks: str | None = None,
     keep_nonpositive: bool = False,
     cache: bool = True,
-) -> DataFrame:
+) -> tuple[DataFrame, Window]:
     """[product, distance, _row] for every product, computed once (cached unless not
-    ``cache``: a caller that reads the distances only once saves storing them).
+    ``cache``: a caller that reads the distances only once saves storing them), and the
+    weeks compared.
 
     The products are compared over the same weeks as the local engine compares them
-    (``weeks`` ``FROM:TO``, by default the last as many weeks as the target has) and those
-    with net units of 0 or less there are left out unless ``keep_nonpositive``.
+    (``weeks`` ``FROM:TO``, by default the last as many weeks as the target has); those
+    with net units of 0 or less there have a null distance unless ``keep_nonpositive``.
 
     Cached, not local-checkpointed: a local checkpoint lives only in the executors that
     wrote it, so losing one (a worker that dies mid-job) fails the job, whereas a lost
@@ -669,7 +694,7 @@ def _distances(
         window = _window(weeks, n_weeks, target.shape[0])
         scorer: Any = _LongScorer(target, radius, znorm, n_weeks, window, keep_nonpositive)
         found = products.select("product", "_row", "cells").mapInArrow(scorer, _DISTANCES)
-        return found.persist(StorageLevel.MEMORY_AND_DISK) if cache else found
+        return (found.persist(StorageLevel.MEMORY_AND_DISK) if cache else found), window
     columns = [_product_column(roles).alias("product")]
     for i, w in enumerate(roles.weeks):
         value = F.col(_quoted(w)).cast("double")
@@ -680,7 +705,7 @@ def _distances(
     window = _window(weeks, len(roles.weeks), target.shape[0])
     scorer = _Scorer(target, radius, znorm, roles.weeks, window, keep_nonpositive)
     found = products.mapInArrow(scorer, _DISTANCES)
-    return found.persist(StorageLevel.MEMORY_AND_DISK) if cache else found
+    return (found.persist(StorageLevel.MEMORY_AND_DISK) if cache else found), window
 
 
 def score(
@@ -727,7 +752,7 @@ def score(
         raise CatalogError(f"top must be a whole number of 1 or more, got {top!r}")
     options = options_with(options, id_column)
     roles = roles_of(spark_df, options)
-    distances = _distances(
+    found, _ = _distances(
         spark_df,
         target,
         stretch=stretch,
@@ -737,6 +762,7 @@ def score(
         weeks=weeks,
         keep_nonpositive=keep_nonpositive,
     )
+    distances = found.where(F.col("distance").isNotNull())
     with _worker_errors():
         stats = distances.agg(
             F.avg("distance").alias("mean"), F.stddev_pop("distance").alias("sd")
@@ -797,12 +823,15 @@ def score_file(
     progress: bool = False,
     weeks: str | None = None,
     keep_nonpositive: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> Iterator[pa.Table]:
     """Score the file behind ``reader`` on Spark; return the result tables, closest first.
 
     ``leave_out`` names a product left out of the ranking (the one whose sales are the
     target), and ``weeks`` / ``keep_nonpositive`` choose the weeks compared and whether
-    products with no net units are ranked, as in the local engine.
+    products with no net units are ranked, as in the local engine. ``warn`` receives the
+    products left out for that, in the local engine's words
+    (:func:`dtwcore.sales.window.nonpositive_note`).
 
     Used by ``python -m dtwcore score --engine spark``. The distances are computed on
     Spark; as the results end up in one file on this machine anyway, the (product,
@@ -822,7 +851,7 @@ def score_file(
                 weeks=weeks,
                 keep_nonpositive=keep_nonpositive,
             )
-            found = (
+            found, window = (
                 found
                 if found is not None
                 else _distances(
@@ -847,14 +876,31 @@ def score_file(
             spark.stop()
     if leave_out is not None:
         collected = collected.filter(pc.not_equal(collected.column("product"), leave_out))
-    if collected.num_rows == 0 and leave_out is not None:
+    # Products left out for selling nothing have a null distance. They are named here and
+    # skipped by position: filtering the table would copy every product id once more.
+    dist = collected.column("distance").to_numpy()  # nulls as NaN
+    row = collected.column("_row").to_numpy()
+    kept: np.ndarray | None = None
+    dropped: list[str] = []
+    if collected.column("distance").null_count:
+        left_out = np.isnan(dist)
+        kept, gone = np.flatnonzero(~left_out), np.flatnonzero(left_out)
+        gone = gone[np.argsort(row[gone], kind="stable")]  # in input order
+        dropped = collected.column("product").take(pa.array(gone)).to_pylist()
+        dist, row = dist[kept], row[kept]
+        if warn is not None:
+            warn(nonpositive_note(dropped, window))
+    if dist.size == 0 and leave_out is not None:
         raise CatalogError(f"{reader.path}: no product to compare besides the target {leave_out}")
-    if collected.num_rows == 0:
+    if dist.size == 0 and dropped:
+        raise CatalogError(
+            f"{reader.path}: every product has net units of 0 or less over the weeks "
+            "compared; --keep-nonpositive ranks them anyway"
+        )
+    if dist.size == 0:
         raise CatalogError(f"{reader.path}: no products (the file has no data rows)")
     ids = collected.column("product").combine_chunks()
-    dist = collected.column("distance").to_numpy()
-    order_key: np.ndarray | None = collected.column("_row").to_numpy()
     del collected
-    if order_key is not None and bool(np.all(order_key[1:] > order_key[:-1])):
-        order_key = None  # collected in input order (a wide file): a stable sort will do
-    return ranked_tables(ids, dist, order_key=order_key, top=top)
+    # Collected in input order (a wide file): a stable sort by distance will do.
+    order_key = None if bool(np.all(row[1:] > row[:-1])) else row
+    return ranked_tables(ids, dist, order_key=order_key, top=top, id_rows=kept)
