@@ -27,6 +27,9 @@ from __future__ import annotations
 import numpy as np
 from numba import get_num_threads, njit, prange
 
+from dtwcore._simd import WIDTH, vcell, vload, vsplat, vstore
+
+#: Series per lane block of the univariate kernels (a multiple of the vector WIDTH).
 LANES = 32
 #: Series per lane block of the multivariate kernel, query rows per cost strip, and frames
 #: per cost tile (a tile's costs for a strip stay in the L1 cache).
@@ -348,8 +351,8 @@ def _diagonal_block(q: np.ndarray, lo: int, hi: int, m: int, T: np.ndarray, B: n
     the step right). Two query rows go through the band together: row i at diagonal s + 1
     and row i + 1 at diagonal s read the same series value, and row i + 1 takes row i's
     new cell straight from a register, so each pair costs one sweep and one load of T.
-    The lane loops index views that start at fixed offsets of one buffer, so they compile
-    to plain vector code with no overlap checks.
+    Lanes go :data:`WIDTH` at a time through :func:`vcell`. Narrow bands take this
+    kernel; :func:`_carried_block` is faster once a sweep is long.
     """
     L = LANES
     n = q.shape[0]
@@ -362,63 +365,124 @@ def _diagonal_block(q: np.ndarray, lo: int, hi: int, m: int, T: np.ndarray, B: n
         amax = min(w - 1, m - 1 - i + lo)
         bmin = max(0, lo - i - 1)
         bmax = min(w - 1, m - 2 - i + lo)
-        qa = q[i]
-        qb = q[i + 1]
+        qa = vsplat(q[i])
+        qb = vsplat(q[i + 1])
         for s in range(min(amin - 1, bmin), max(amax - 1, bmax) + 1):
             do_a = amin <= s + 1 <= amax
             do_b = bmin <= s <= bmax
-            j = i + s + 1 - lo
-            t = T[j * L : j * L + L]
-            # v holds diagonals s - 1, s, s + 1 and s + 2, LANES values each.
-            v = B[(s + 1) * L : (s + 5) * L]
-            if do_a and do_b:
-                for lane in range(L):
-                    x = t[lane]
-                    da = qa - x
-                    db = qb - x
-                    diag = v[2 * L + lane]
-                    down = v[3 * L + lane]
-                    left = v[L + lane]
-                    best = diag if diag < down else down
-                    best = best if best < left else left
-                    new_a = da * da + best
-                    v[2 * L + lane] = new_a
-                    left_b = v[lane]
-                    best = left if left < new_a else new_a
-                    best = best if best < left_b else left_b
-                    v[L + lane] = db * db + best
-            elif do_a:
-                for lane in range(L):
-                    da = qa - t[lane]
-                    diag = v[2 * L + lane]
-                    down = v[3 * L + lane]
-                    left = v[L + lane]
-                    best = diag if diag < down else down
-                    best = best if best < left else left
-                    v[2 * L + lane] = da * da + best
-            elif do_b:
-                for lane in range(L):
-                    db = qb - t[lane]
-                    diag = v[L + lane]
-                    down = v[2 * L + lane]
-                    left = v[lane]
-                    best = diag if diag < down else down
-                    best = best if best < left else left
-                    v[L + lane] = db * db + best
+            t = (i + s + 1 - lo) * L
+            c = (s + 2) * L  # diagonal s: row i + 1's cell, row i's step right
+            for o in range(0, L, WIDTH):
+                x = vload(T, t + o)
+                if do_a:
+                    left = vload(B, c + o)
+                    new_a = vcell(qa, x, vload(B, c + L + o), vload(B, c + 2 * L + o), left)
+                    vstore(B, c + L + o, new_a)
+                    if do_b:
+                        vstore(B, c + o, vcell(qb, x, left, new_a, vload(B, c - L + o)))
+                elif do_b:
+                    down = vload(B, c + L + o)
+                    vstore(B, c + o, vcell(qb, x, vload(B, c + o), down, vload(B, c - L + o)))
         i += 2
     if i < n:
-        qi = q[i]
-        for k in range(max(0, lo - i), min(w - 1, m - 1 - i + lo) + 1):
-            t = T[(i + k - lo) * L : (i + k - lo + 1) * L]
-            v = B[(k + 1) * L : (k + 4) * L]
-            for lane in range(L):
-                diff = qi - t[lane]
-                diag = v[L + lane]
-                down = v[2 * L + lane]
-                left = v[lane]
-                best = diag if diag < down else down
-                best = best if best < left else left
-                v[L + lane] = diff * diff + best
+        _single_row(q[i], i, lo, w, m, T, B, 0, L)
+
+
+@njit(cache=True, inline="always")
+def _single_row(
+    qi: float, i: int, lo: int, w: int, m: int, T: np.ndarray, B: np.ndarray, o0: int, o1: int
+) -> None:
+    """Row i of the band (query value qi) for lanes o0..o1 - 1, in place in B (layout of
+    :func:`_diagonal_block`)."""
+    L = LANES
+    qv = vsplat(qi)
+    for k in range(max(0, lo - i), min(w - 1, m - 1 - i + lo) + 1):
+        t = (i + k - lo) * L
+        c = (k + 2) * L
+        for o in range(o0, o1, WIDTH):
+            down = vload(B, c + L + o)
+            vstore(B, c + o, vcell(qv, vload(T, t + o), vload(B, c + o), down, vload(B, c - L + o)))
+
+
+#: Band width (diagonals) from which :func:`_carried_block` beats :func:`_diagonal_block`.
+CARRY_MIN_WIDTH = 20
+
+
+@njit(cache=True)
+def _carried_block(q: np.ndarray, lo: int, hi: int, m: int, T: np.ndarray, B: np.ndarray) -> None:
+    """:func:`_diagonal_block` with four query rows per sweep, carried in registers.
+
+    Same arguments, layout and result. Rows i..i + 3 go through the band together, row
+    i + k at diagonal s + 1 - k (all on the same series value). Where all four are inside
+    the band, each row's new cells stay in registers: the row's previous cell is its step
+    right and the next row's diagonal step, its new cell the next row's step down, so a
+    sweep reads only the row above (one vector) and T, and writes only the last row, for
+    four cells per lane. Where some of the rows are outside the band (the first and last
+    few diagonals) the rows go one by one through B. Lanes go :data:`WIDTH` at a time,
+    each group all the way down the query.
+    """
+    L = LANES
+    n = q.shape[0]
+    w = lo + hi + 1
+    B[: (w + 4) * L] = _INF
+    B[(lo + 2) * L : (lo + 3) * L] = 0.0  # the cell before (0, 0)
+    for o in range(0, L, WIDTH):
+        i = 0
+        while i + 3 < n:
+            q0 = vsplat(q[i])
+            q1 = vsplat(q[i + 1])
+            q2 = vsplat(q[i + 2])
+            q3 = vsplat(q[i + 3])
+            # Sweep s runs row i + k at diagonal s + 1 - k; [s_lo, s_hi] covers every row's
+            # band, [f_lo, f_hi] the sweeps where all four rows are inside theirs.
+            s_lo = f_lo = max(0, lo - i) - 1
+            s_hi = f_hi = min(w - 1, m - 1 - i + lo) - 1
+            for k in range(1, 4):
+                a = max(0, lo - i - k) - 1 + k
+                b = min(w - 1, m - 1 - i - k + lo) - 1 + k
+                s_lo = min(s_lo, a)
+                s_hi = max(s_hi, b)
+                f_lo = max(f_lo, a)
+                f_hi = min(f_hi, b)
+            s = s_lo
+            while s <= s_hi:
+                if s == f_lo and f_lo <= f_hi:
+                    # p_k: row i + k's latest cell (diagonal s - k); up: the row above at
+                    # diagonal s + 1.
+                    p0 = vload(B, (s + 2) * L + o)
+                    p1 = vload(B, (s + 1) * L + o)
+                    p2 = vload(B, s * L + o)
+                    p3 = vload(B, (s - 1) * L + o)
+                    up = vload(B, (s + 3) * L + o)
+                    for u in range(f_lo, f_hi + 1):
+                        x = vload(T, (i + u + 1 - lo) * L + o)
+                        down = vload(B, (u + 4) * L + o)
+                        n0 = vcell(q0, x, up, down, p0)
+                        n1 = vcell(q1, x, p0, n0, p1)
+                        n2 = vcell(q2, x, p1, n1, p2)
+                        p3 = vcell(q3, x, p2, n2, p3)
+                        vstore(B, u * L + o, p3)
+                        up = down
+                        p0 = n0
+                        p1 = n1
+                        p2 = n2
+                    vstore(B, (f_hi + 3) * L + o, p0)
+                    vstore(B, (f_hi + 2) * L + o, p1)
+                    vstore(B, (f_hi + 1) * L + o, p2)
+                    s = f_hi + 1
+                    continue
+                x = vload(T, (i + s + 1 - lo) * L + o)
+                for k in range(4):
+                    d = s + 1 - k
+                    if max(0, lo - i - k) <= d <= min(w - 1, m - 1 - i - k + lo):
+                        c = (d + 2) * L + o
+                        down = vload(B, c + L)
+                        vstore(B, c, vcell(vsplat(q[i + k]), x, vload(B, c), down, vload(B, c - L)))
+                s += 1
+            i += 4
+        while i < n:
+            _single_row(q[i], i, lo, w, m, T, B, o, o + WIDTH)
+            i += 1
 
 
 @njit(cache=True, parallel=True)
@@ -447,6 +511,7 @@ def series_dtw(
     m = X.shape[1]
     lo, hi = _diagonal_band(n, m, radius)
     k_end = m - n + lo
+    carried = lo + hi + 1 >= CARRY_MIN_WIDTH
     n_blocks = -(-X.shape[0] // LANES)
     for c in prange(n_chunks):
         T = np.empty(m * LANES)
@@ -455,7 +520,10 @@ def series_dtw(
             start = b * LANES
             count = min(LANES, X.shape[0] - start)
             _gather_lanes(X, start, count, mean, inv_std, T)
-            _diagonal_block(q, lo, hi, m, T, B)
+            if carried:
+                _carried_block(q, lo, hi, m, T, B)
+            else:
+                _diagonal_block(q, lo, hi, m, T, B)
             last = B[(k_end + 2) * LANES : (k_end + 3) * LANES]
             for lane in range(count):
                 out[start + lane] = np.sqrt(last[lane])
