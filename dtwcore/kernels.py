@@ -351,8 +351,9 @@ def _diagonal_block(q: np.ndarray, lo: int, hi: int, m: int, T: np.ndarray, B: n
     the step right). Two query rows go through the band together: row i at diagonal s + 1
     and row i + 1 at diagonal s read the same series value, and row i + 1 takes row i's
     new cell straight from a register, so each pair costs one sweep and one load of T.
-    Lanes go :data:`WIDTH` at a time through :func:`vcell`. Narrow bands take this
-    kernel; :func:`_carried_block` is faster once a sweep is long.
+    Lanes go :data:`WIDTH` at a time through :func:`vcell` (explicit vectors, minima on
+    the integer pipes), which leaves the kernel bound by its arithmetic: five vector
+    operations a cell. T and B should come from :func:`_lane_buffers`.
     """
     L = LANES
     n = q.shape[0]
@@ -385,104 +386,14 @@ def _diagonal_block(q: np.ndarray, lo: int, hi: int, m: int, T: np.ndarray, B: n
                     vstore(B, c + o, vcell(qb, x, vload(B, c + o), down, vload(B, c - L + o)))
         i += 2
     if i < n:
-        _single_row(q[i], i, lo, w, m, T, B, 0, L)
-
-
-@njit(cache=True, inline="always")
-def _single_row(
-    qi: float, i: int, lo: int, w: int, m: int, T: np.ndarray, B: np.ndarray, o0: int, o1: int
-) -> None:
-    """Row i of the band (query value qi) for lanes o0..o1 - 1, in place in B (layout of
-    :func:`_diagonal_block`)."""
-    L = LANES
-    qv = vsplat(qi)
-    for k in range(max(0, lo - i), min(w - 1, m - 1 - i + lo) + 1):
-        t = (i + k - lo) * L
-        c = (k + 2) * L
-        for o in range(o0, o1, WIDTH):
-            down = vload(B, c + L + o)
-            vstore(B, c + o, vcell(qv, vload(T, t + o), vload(B, c + o), down, vload(B, c - L + o)))
-
-
-#: Band width (diagonals) from which :func:`_carried_block` beats :func:`_diagonal_block`.
-CARRY_MIN_WIDTH = 20
-
-
-@njit(cache=True)
-def _carried_block(q: np.ndarray, lo: int, hi: int, m: int, T: np.ndarray, B: np.ndarray) -> None:
-    """:func:`_diagonal_block` with four query rows per sweep, carried in registers.
-
-    Same arguments, layout and result. Rows i..i + 3 go through the band together, row
-    i + k at diagonal s + 1 - k (all on the same series value). Where all four are inside
-    the band, each row's new cells stay in registers: the row's previous cell is its step
-    right and the next row's diagonal step, its new cell the next row's step down, so a
-    sweep reads only the row above (one vector) and T, and writes only the last row, for
-    four cells per lane. Where some of the rows are outside the band (the first and last
-    few diagonals) the rows go one by one through B. Lanes go :data:`WIDTH` at a time,
-    each group all the way down the query.
-    """
-    L = LANES
-    n = q.shape[0]
-    w = lo + hi + 1
-    B[: (w + 4) * L] = _INF
-    B[(lo + 2) * L : (lo + 3) * L] = 0.0  # the cell before (0, 0)
-    for o in range(0, L, WIDTH):
-        i = 0
-        while i + 3 < n:
-            q0 = vsplat(q[i])
-            q1 = vsplat(q[i + 1])
-            q2 = vsplat(q[i + 2])
-            q3 = vsplat(q[i + 3])
-            # Sweep s runs row i + k at diagonal s + 1 - k; [s_lo, s_hi] covers every row's
-            # band, [f_lo, f_hi] the sweeps where all four rows are inside theirs.
-            s_lo = f_lo = max(0, lo - i) - 1
-            s_hi = f_hi = min(w - 1, m - 1 - i + lo) - 1
-            for k in range(1, 4):
-                a = max(0, lo - i - k) - 1 + k
-                b = min(w - 1, m - 1 - i - k + lo) - 1 + k
-                s_lo = min(s_lo, a)
-                s_hi = max(s_hi, b)
-                f_lo = max(f_lo, a)
-                f_hi = min(f_hi, b)
-            s = s_lo
-            while s <= s_hi:
-                if s == f_lo and f_lo <= f_hi:
-                    # p_k: row i + k's latest cell (diagonal s - k); up: the row above at
-                    # diagonal s + 1.
-                    p0 = vload(B, (s + 2) * L + o)
-                    p1 = vload(B, (s + 1) * L + o)
-                    p2 = vload(B, s * L + o)
-                    p3 = vload(B, (s - 1) * L + o)
-                    up = vload(B, (s + 3) * L + o)
-                    for u in range(f_lo, f_hi + 1):
-                        x = vload(T, (i + u + 1 - lo) * L + o)
-                        down = vload(B, (u + 4) * L + o)
-                        n0 = vcell(q0, x, up, down, p0)
-                        n1 = vcell(q1, x, p0, n0, p1)
-                        n2 = vcell(q2, x, p1, n1, p2)
-                        p3 = vcell(q3, x, p2, n2, p3)
-                        vstore(B, u * L + o, p3)
-                        up = down
-                        p0 = n0
-                        p1 = n1
-                        p2 = n2
-                    vstore(B, (f_hi + 3) * L + o, p0)
-                    vstore(B, (f_hi + 2) * L + o, p1)
-                    vstore(B, (f_hi + 1) * L + o, p2)
-                    s = f_hi + 1
-                    continue
-                x = vload(T, (i + s + 1 - lo) * L + o)
-                for k in range(4):
-                    d = s + 1 - k
-                    if max(0, lo - i - k) <= d <= min(w - 1, m - 1 - i - k + lo):
-                        c = (d + 2) * L + o
-                        down = vload(B, c + L)
-                        vstore(B, c, vcell(vsplat(q[i + k]), x, vload(B, c), down, vload(B, c - L)))
-                s += 1
-            i += 4
-        while i < n:
-            _single_row(q[i], i, lo, w, m, T, B, o, o + WIDTH)
-            i += 1
+        qi = vsplat(q[i])
+        for k in range(max(0, lo - i), min(w - 1, m - 1 - i + lo) + 1):
+            t = (i + k - lo) * L
+            c = (k + 2) * L
+            for o in range(0, L, WIDTH):
+                x = vload(T, t + o)
+                down = vload(B, c + L + o)
+                vstore(B, c + o, vcell(qi, x, vload(B, c + o), down, vload(B, c - L + o)))
 
 
 @njit(cache=True, inline="always")
@@ -529,7 +440,6 @@ def series_dtw(
     m = X.shape[1]
     lo, hi = _diagonal_band(n, m, radius)
     k_end = m - n + lo
-    carried = lo + hi + 1 >= CARRY_MIN_WIDTH
     n_blocks = -(-X.shape[0] // LANES)
     for c in prange(n_chunks):
         T, B = _lane_buffers(m, lo + hi + 5)
@@ -537,10 +447,7 @@ def series_dtw(
             start = b * LANES
             count = min(LANES, X.shape[0] - start)
             _gather_lanes(X, start, count, mean, inv_std, T)
-            if carried:
-                _carried_block(q, lo, hi, m, T, B)
-            else:
-                _diagonal_block(q, lo, hi, m, T, B)
+            _diagonal_block(q, lo, hi, m, T, B)
             last = B[(k_end + 2) * LANES : (k_end + 3) * LANES]
             for lane in range(count):
                 out[start + lane] = np.sqrt(last[lane])
