@@ -399,7 +399,7 @@ def _diagonal_block(q: np.ndarray, lo: int, hi: int, m: int, T: np.ndarray, B: n
 @njit(cache=True, inline="always")
 def _lane_buffers(m: int, slots: int) -> tuple[np.ndarray, np.ndarray]:
     """T (m * LANES,) and B (slots * LANES,) for :func:`_gather_lanes` and the diagonal
-    kernels, carved from one allocation so that both start on a cache line (no vector
+    kernel, carved from one allocation so that both start on a cache line (no vector
     load or store straddles two lines) and B starts 128 bytes past a multiple of 256 bytes
     (one lane row) from T. A store to B and a later load from T then never share their
     address bits 0-11, which the core would take for a dependence on the store (4K
