@@ -27,6 +27,9 @@ from __future__ import annotations
 import numpy as np
 from numba import get_num_threads, njit, prange
 
+from dtwcore._simd import WIDTH, vcell, vload, vsplat, vstore
+
+#: Series per lane block of the univariate kernels (a multiple of the vector WIDTH).
 LANES = 32
 #: Series per lane block of the multivariate kernel, query rows per cost strip, and frames
 #: per cost tile (a tile's costs for a strip stay in the L1 cache).
@@ -348,8 +351,9 @@ def _diagonal_block(q: np.ndarray, lo: int, hi: int, m: int, T: np.ndarray, B: n
     the step right). Two query rows go through the band together: row i at diagonal s + 1
     and row i + 1 at diagonal s read the same series value, and row i + 1 takes row i's
     new cell straight from a register, so each pair costs one sweep and one load of T.
-    The lane loops index views that start at fixed offsets of one buffer, so they compile
-    to plain vector code with no overlap checks.
+    Lanes go :data:`WIDTH` at a time through :func:`vcell` (explicit vectors, minima on
+    the integer pipes), which leaves the kernel bound by its arithmetic: five vector
+    operations a cell. T and B should come from :func:`_lane_buffers`.
     """
     L = LANES
     n = q.shape[0]
@@ -362,63 +366,52 @@ def _diagonal_block(q: np.ndarray, lo: int, hi: int, m: int, T: np.ndarray, B: n
         amax = min(w - 1, m - 1 - i + lo)
         bmin = max(0, lo - i - 1)
         bmax = min(w - 1, m - 2 - i + lo)
-        qa = q[i]
-        qb = q[i + 1]
+        qa = vsplat(q[i])
+        qb = vsplat(q[i + 1])
         for s in range(min(amin - 1, bmin), max(amax - 1, bmax) + 1):
             do_a = amin <= s + 1 <= amax
             do_b = bmin <= s <= bmax
-            j = i + s + 1 - lo
-            t = T[j * L : j * L + L]
-            # v holds diagonals s - 1, s, s + 1 and s + 2, LANES values each.
-            v = B[(s + 1) * L : (s + 5) * L]
-            if do_a and do_b:
-                for lane in range(L):
-                    x = t[lane]
-                    da = qa - x
-                    db = qb - x
-                    diag = v[2 * L + lane]
-                    down = v[3 * L + lane]
-                    left = v[L + lane]
-                    best = diag if diag < down else down
-                    best = best if best < left else left
-                    new_a = da * da + best
-                    v[2 * L + lane] = new_a
-                    left_b = v[lane]
-                    best = left if left < new_a else new_a
-                    best = best if best < left_b else left_b
-                    v[L + lane] = db * db + best
-            elif do_a:
-                for lane in range(L):
-                    da = qa - t[lane]
-                    diag = v[2 * L + lane]
-                    down = v[3 * L + lane]
-                    left = v[L + lane]
-                    best = diag if diag < down else down
-                    best = best if best < left else left
-                    v[2 * L + lane] = da * da + best
-            elif do_b:
-                for lane in range(L):
-                    db = qb - t[lane]
-                    diag = v[L + lane]
-                    down = v[2 * L + lane]
-                    left = v[lane]
-                    best = diag if diag < down else down
-                    best = best if best < left else left
-                    v[L + lane] = db * db + best
+            t = (i + s + 1 - lo) * L
+            c = (s + 2) * L  # diagonal s: row i + 1's cell, row i's step right
+            for o in range(0, L, WIDTH):
+                x = vload(T, t + o)
+                if do_a:
+                    left = vload(B, c + o)
+                    new_a = vcell(qa, x, vload(B, c + L + o), vload(B, c + 2 * L + o), left)
+                    vstore(B, c + L + o, new_a)
+                    if do_b:
+                        vstore(B, c + o, vcell(qb, x, left, new_a, vload(B, c - L + o)))
+                elif do_b:
+                    down = vload(B, c + L + o)
+                    vstore(B, c + o, vcell(qb, x, vload(B, c + o), down, vload(B, c - L + o)))
         i += 2
     if i < n:
-        qi = q[i]
+        qi = vsplat(q[i])
         for k in range(max(0, lo - i), min(w - 1, m - 1 - i + lo) + 1):
-            t = T[(i + k - lo) * L : (i + k - lo + 1) * L]
-            v = B[(k + 1) * L : (k + 4) * L]
-            for lane in range(L):
-                diff = qi - t[lane]
-                diag = v[L + lane]
-                down = v[2 * L + lane]
-                left = v[lane]
-                best = diag if diag < down else down
-                best = best if best < left else left
-                v[L + lane] = diff * diff + best
+            t = (i + k - lo) * L
+            c = (k + 2) * L
+            for o in range(0, L, WIDTH):
+                x = vload(T, t + o)
+                down = vload(B, c + L + o)
+                vstore(B, c + o, vcell(qi, x, vload(B, c + o), down, vload(B, c - L + o)))
+
+
+@njit(cache=True, inline="always")
+def _lane_buffers(m: int, slots: int) -> tuple[np.ndarray, np.ndarray]:
+    """T (m * LANES,) and B (slots * LANES,) for :func:`_gather_lanes` and the diagonal
+    kernel, carved from one allocation so that both start on a cache line (no vector
+    load or store straddles two lines) and B starts 128 bytes past a multiple of 256 bytes
+    (one lane row) from T. A store to B and a later load from T then never share their
+    address bits 0-11, which the core would take for a dependence on the store (4K
+    aliasing): with separate allocations that happened or not by chance, and cost up to
+    40 % of the kernel time.
+    """
+    L = LANES
+    buf = np.empty((m + slots + 1) * L)
+    first = -(buf.ctypes.data // 8) % 8  # doubles up to the next 64-byte boundary
+    T = buf[first : first + m * L]
+    B = buf[first + m * L + 16 : first + (m + slots) * L + 16]
+    return T, B
 
 
 @njit(cache=True, parallel=True)
@@ -449,8 +442,7 @@ def series_dtw(
     k_end = m - n + lo
     n_blocks = -(-X.shape[0] // LANES)
     for c in prange(n_chunks):
-        T = np.empty(m * LANES)
-        B = np.empty((lo + hi + 5) * LANES)
+        T, B = _lane_buffers(m, lo + hi + 5)
         for b in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
             start = b * LANES
             count = min(LANES, X.shape[0] - start)

@@ -13,6 +13,7 @@ from dtwcore import (
     dtw_distance,
     dtw_one_to_many,
     dtw_pairwise,
+    kernels,
     nearest,
     warping_path,
     znormalize,
@@ -124,6 +125,29 @@ def test_one_to_many_names_a_bad_row_in_the_last_partial_block() -> None:
     # Finite values whose squares overflow give inf, not an error.
     X[68, 11] = 1e200
     assert np.isinf(dtw_one_to_many(X[0], X, window=0)[68])
+
+
+def test_one_to_many_lane_buffers_are_line_aligned_at_a_fixed_phase() -> None:
+    # Both on a cache line, and the band buffer 128 bytes past a multiple of 256 bytes from
+    # the series buffer, so that a load of one never aliases a store to the other (4K).
+    for m, slots in ((52, 9), (7, 58), (1, 5)):
+        T, B = kernels._lane_buffers(m, slots)
+        assert (T.size, B.size) == (m * kernels.LANES, slots * kernels.LANES)
+        assert T.ctypes.data % 64 == 0 and B.ctypes.data % 64 == 0
+        assert (B.ctypes.data - T.ctypes.data) % 256 == 128
+
+
+def test_one_to_many_equals_dtaidistance_to_the_bit() -> None:
+    # The vector kernel takes its minima on integer bit patterns: same values, same sums.
+    X = walk(70, 37)
+    for q in (walk(37), walk(30), walk(45)):
+        for radius in (0, 2, 9, 40):
+            ours = dtw_one_to_many(q, X, window=radius)
+            theirs = dtai.distance_matrix_fast(
+                [q, *X], block=((0, 1), (1, len(X) + 1)), window=dtai_window(radius),
+                compact=True,
+            )  # fmt: skip
+            np.testing.assert_array_equal(ours, theirs)
 
 
 def test_lists_of_clips_go_to_the_lanes_unpadded_and_bad_clips_are_named() -> None:
