@@ -412,7 +412,7 @@ def _diagonal_block(q: np.ndarray, lo: int, hi: int, m: int, T: np.ndarray, B: n
                 v[L + lane] = diff * diff + best
 
 
-@njit(cache=True, parallel=True, nogil=True)
+@njit(cache=True, parallel=True)
 def series_dtw(
     q: np.ndarray,
     radius: int,
@@ -427,8 +427,7 @@ def series_dtw(
     With ``znorm`` the query and every row are z-normalised on the fly (:func:`row_stats`;
     the same numbers as :func:`series_stats` and normalising by hand), so the statistics
     cost no pass of their own. out (N,) receives the distances; blocks of LANES rows run
-    in ``n_chunks`` parallel chunks. X is read in place, once, and the GIL is released,
-    so the caller's other threads (reading the next batch) run meanwhile.
+    in ``n_chunks`` parallel chunks. X is read in place, once.
 
     The values are not checked here: every warping path crosses every column, so a NaN or
     infinite value in a series makes its distance NaN or inf (the minimum of NaN and inf
