@@ -424,8 +424,16 @@ def _one_to_many(
     # it a non-finite distance, and only then are the values scanned (a finite series can
     # still reach inf when its squares overflow). Other batches are checked first.
     lean = data.shape[2] == 1 and bool((lengths == data.shape[1]).all())
-    if not lean:
-        _raise_nonfinite(data, "X")
+    if lean:
+        # One kernel does it all, z-normalisation included: one pass over the data.
+        out = np.empty(n_series)
+        n_chunks = kernels.chunks_for(-(-n_series // kernels.LANES))
+        q1 = np.ascontiguousarray(q[:, 0])
+        kernels.series_dtw(q1, radius, data.reshape(n_series, -1), znorm, out, n_chunks)
+        if not np.isfinite(out).all():
+            _raise_nonfinite(data, "X")
+        return out
+    _raise_nonfinite(data, "X")
     mean, inv = _EMPTY_F, _EMPTY_F
     if znorm:
         q = _normalise_batch(q[None], np.array([q.shape[0]]))[0]
@@ -435,14 +443,6 @@ def _one_to_many(
             kernels.series_stats(data, lengths, mean, inv)
         else:
             data = _normalise_batch(data, lengths)
-    if lean:
-        out = np.empty(n_series)
-        n_chunks = kernels.chunks_for(-(-n_series // kernels.LANES))
-        q1 = np.ascontiguousarray(q[:, 0])
-        kernels.series_dtw(q1, radius, data.reshape(n_series, -1), mean, inv, out, n_chunks)
-        if not np.isfinite(out).all():
-            _raise_nonfinite(data, "X")
-        return out
     qlen = np.array([q.shape[0]], dtype=np.int64)
     qrad = np.array([radius], dtype=np.int64)
     if data.shape[2] > 1:

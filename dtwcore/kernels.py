@@ -308,28 +308,19 @@ def _diagonal_band(n: int, m: int, radius: int) -> tuple[int, int]:
 
 
 @njit(cache=True)
-def _gather_lanes(
-    X: np.ndarray,
-    start: int,
-    count: int,
-    mean: np.ndarray,
-    inv_std: np.ndarray,
-    T: np.ndarray,
-) -> None:
+def _gather_lanes(X: np.ndarray, start: int, count: int, znorm: bool, T: np.ndarray) -> None:
     """Transpose rows start..start+count-1 of X (N, m) into T (m * LANES,): value j of the
-    series in lane l goes to T[j * LANES + l]; unused lanes get zeros. mean/inv_std (N,)
-    normalise each row on the way (empty arrays mean none). T must stay small enough for
-    the L1 cache: its rows are written with a stride, so a larger buffer would miss on
-    every write.
+    series in lane l goes to T[j * LANES + l]; unused lanes get zeros. With ``znorm`` each
+    row is z-normalised on the way (:func:`row_stats`, as :func:`series_stats` gives them),
+    while it is in cache. T must stay small enough for the L1 cache: its rows are written
+    with a stride, so a larger buffer would miss on every write.
     """
     L = LANES
     m = X.shape[1]
-    normalise = mean.shape[0] > 0
     for lane in range(count):
         row = X[start + lane]
-        if normalise:
-            mu = mean[start + lane]
-            s = inv_std[start + lane]
+        if znorm:
+            mu, s = row_stats(row)
             for j in range(m):
                 T[j * L + lane] = (row[j] - mu) * s
         else:
@@ -419,17 +410,17 @@ def series_dtw(
     q: np.ndarray,
     radius: int,
     X: np.ndarray,
-    mean: np.ndarray,
-    inv_std: np.ndarray,
+    znorm: bool,
     out: np.ndarray,
     n_chunks: int,
 ) -> None:
     """One univariate query against every row of X: the lean path of one-to-many.
 
-    q: (n,) query with band radius ``radius`` (-1 = none). X: (N, m) equal-length series,
-    normalised on the fly when mean/inv_std (N,) are given (empty arrays mean none).
-    out (N,) receives the distances; blocks of LANES rows run in ``n_chunks`` parallel
-    chunks. X is read in place, once.
+    q: (n,) query with band radius ``radius`` (-1 = none). X: (N, m) equal-length series.
+    With ``znorm`` the query and every row are z-normalised on the fly (:func:`row_stats`;
+    the same numbers as :func:`series_stats` and normalising by hand), so the statistics
+    cost no pass of their own. out (N,) receives the distances; blocks of LANES rows run
+    in ``n_chunks`` parallel chunks. X is read in place, once.
 
     The values are not checked here: every warping path crosses every column, so a NaN or
     infinite value in a series makes its distance NaN or inf (the minimum of NaN and inf
@@ -438,6 +429,9 @@ def series_dtw(
     """
     n = q.shape[0]
     m = X.shape[1]
+    if znorm:
+        q_mu, q_s = row_stats(q)
+        q = (q - q_mu) * q_s
     lo, hi = _diagonal_band(n, m, radius)
     k_end = m - n + lo
     n_blocks = -(-X.shape[0] // LANES)
@@ -446,7 +440,7 @@ def series_dtw(
         for b in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
             start = b * LANES
             count = min(LANES, X.shape[0] - start)
-            _gather_lanes(X, start, count, mean, inv_std, T)
+            _gather_lanes(X, start, count, znorm, T)
             _diagonal_block(q, lo, hi, m, T, B)
             last = B[(k_end + 2) * LANES : (k_end + 3) * LANES]
             for lane in range(count):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 # Command name -> the module that registers it.
@@ -51,6 +52,11 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code."""
+    # Idle OpenMP workers sleep instead of spinning: between two parallel kernels a command
+    # reads and ranks on one thread, and a spinning worker would take the other core from
+    # Arrow's decoding (and from any other process). Read when the kernels start their
+    # threads, so this must come first; an explicit setting wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv[0] if argv else None).parse_args(argv)
     try:

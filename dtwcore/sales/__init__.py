@@ -5,6 +5,7 @@ Modules, from the bottom up:
 * :mod:`~dtwcore.sales.facts`: the published target, stretch factors, outlier rules, limits;
 * :mod:`~dtwcore.sales.errors`: the errors of reading a catalogue or a target;
 * :mod:`~dtwcore.sales.units`: units or money, the money words and currencies;
+* :mod:`~dtwcore.sales.arrays`: NumPy to and from Arrow without importing pandas;
 * :mod:`~dtwcore.sales.catalog`: :class:`Catalog`;
 * :mod:`~dtwcore.sales.dialect`: bytes to rows of text (encoding, separator, decimals);
 * :mod:`~dtwcore.sales.columns`: the column rules (layout, product, week, units, dates);

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from dtwcore.sales.columns import Roles
     from dtwcore.sales.window import Window
 
@@ -21,6 +22,8 @@ EXCLUDED_COLUMNS = ["row", "product", "reason"]
 
 def excluded_frame(records: list[tuple[int, str, str]]) -> pd.DataFrame:
     """Rows that could not be used, as a table with :data:`EXCLUDED_COLUMNS`."""
+    import pandas as pd
+
     df = pd.DataFrame(records, columns=EXCLUDED_COLUMNS)
     return df.astype({"row": np.int64, "product": object, "reason": object})
 

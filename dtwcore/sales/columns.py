@@ -35,7 +35,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from dtwcore.sales.dialect import DECIMAL_COMMA
 from dtwcore.sales.errors import AmbiguousColumns, AmbiguousIdColumn, CatalogError
@@ -301,6 +300,8 @@ def date_orders(cells: Sequence[object]) -> tuple[list[str], int, int]:
 def parse_dates(cells: Sequence[object], order: str) -> np.ndarray:
     """Dates of cells in ``order`` (``"ymd"``, ``"dmy"``, ``"mdy"``) as datetime64[D];
     NaT for a cell that is blank, not a date, or not a real day (31-02-2024)."""
+    import pandas as pd
+
     text = pd.Series([_cell_str(c) for c in cells], dtype=object)
     parts = text.str.extract(DATE_CELL.pattern)
     a, b, c = (pd.to_numeric(parts[k], errors="coerce") for k in range(3))

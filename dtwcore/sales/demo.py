@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from dtwcore.sales.catalog import Catalog, excluded_frame
 from dtwcore.sales.errors import CatalogError
 from dtwcore.sales.facts import BLOG_TARGET
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEMO_NAME = "Demo data (made-up products)"
 DEMO_KINDS = ("seasonal", "trending", "promo", "intermittent", "flat", "follower")
@@ -94,6 +97,8 @@ def example_new_products(
     -------
     DataFrame [2 rows x (1 + W) columns]: the code column, then one column per week.
     """
+    import pandas as pd
+
     n = len(weeks)
     base = np.interp(np.linspace(0, len(target) - 1, n), np.arange(len(target)), target)
     late = np.round(np.roll(base, 2))

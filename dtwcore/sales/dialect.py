@@ -28,8 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import pandas as pd
-
 from dtwcore.sales.errors import CatalogError, CatalogTooLarge
 from dtwcore.sales.facts import BIG_CATALOGUES, Limits
 from dtwcore.sales.text import show
@@ -277,6 +275,8 @@ def fix_decimal_comma(cell: object) -> object:
 
 
 def read_parquet_rows(data: bytes, fname: str) -> tuple[list[str], list[list[object]], list[int]]:
+    import pandas as pd
+
     try:
         df = pd.read_parquet(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises many types for damaged files

@@ -20,12 +20,14 @@ import io
 import re
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, BinaryIO, Self
+from typing import TYPE_CHECKING, Any, BinaryIO, Self
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _SLUG = re.compile(r"[^A-Za-z0-9]+")
 _SLUG_CHARS = 40
@@ -51,6 +53,8 @@ def _restore(value: object) -> object:
 
 
 def _map_text(df: pd.DataFrame, fix: Callable[[object], object]) -> pd.DataFrame:
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         s = out[col]
@@ -108,6 +112,8 @@ def read_csv_text(text: str, **options: Any) -> pd.DataFrame:
 
     ``options`` go to :func:`pandas.read_csv` (e.g. ``dtype={"product": str}``).
     """
+    import pandas as pd
+
     return restore_formulas(pd.read_csv(io.StringIO(text), **options))
 
 

@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from dtwcore.sales.arrays import to_numpy
 from dtwcore.sales.catalog import Catalog, excluded_frame
 from dtwcore.sales.columns import (
     ID_JOIN,
@@ -384,6 +384,8 @@ def long_rows(
 
 def combine(parts: Sequence[LongPart]) -> LongPart:
     """The parts added up per product and period key, products in order of first row."""
+    import pandas as pd
+
     ids = [i for p in parts for i in p.ids]
     if not ids:
         return LongPart([], np.empty(0, np.int64), np.empty(0), np.empty(0, np.int64))
@@ -423,6 +425,8 @@ def weekly_table(
 ) -> tuple[list[str], list[str], np.ndarray]:
     """Products x weeks of a long table's usable rows (every block of it): ids, week
     labels, values [shape=(N, W)]."""
+    import pandas as pd
+
     part = combine(parts)
     if not part.ids:
         return [], [], np.empty((0, 0))
@@ -628,7 +632,7 @@ def to_matrix(columns: Sequence[pa.Array | pa.ChunkedArray], n_rows: int) -> np.
     for j, col in enumerate(columns):
         if pa.types.is_decimal(col.type) or pa.types.is_null(col.type):
             col = col.cast(pa.float64())
-        values[:, j] = col.to_numpy(zero_copy_only=False)
+        values[:, j] = to_numpy(col) if isinstance(col, pa.Array) else col.to_numpy()
     return values
 
 
@@ -998,8 +1002,10 @@ class CatalogReader:
                 if not pa.types.is_string(col.type):
                     col = pc.cast(col, pa.string())
                 col = pc.utf8_trim_whitespace(col)  # as the page reads cells
-                blank = pc.or_kleene(pc.is_null(col), pc.equal(col, ""))
-                missing |= blank.to_numpy(zero_copy_only=False).astype(bool)
+                # Blank: null or no bytes (lengths, as comparing with a Python "" would
+                # import pandas).
+                missing |= to_numpy(pc.is_null(col))
+                missing |= to_numpy(pc.binary_length(col)) == 0
                 parts.append(col)
             ids = parts[0] if n_ids == 1 else pc.binary_join_element_wise(*parts, ID_JOIN)
             if missing.any():

@@ -26,6 +26,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from dtwcore.distance import dtw_one_to_many
+from dtwcore.sales.arrays import from_numpy, to_numpy
 from dtwcore.sales.errors import CatalogError
 from dtwcore.sales.export import CsvTableWriter
 from dtwcore.sales.facts import DEFAULT_STRETCH
@@ -64,7 +65,8 @@ RESULT_SCHEMA = pa.schema(
 def result_table(ids: pa.Array, dist: np.ndarray, first_rank: int, z: np.ndarray) -> pa.Table:
     """Rows of results (RESULT_SCHEMA) with consecutive ranks from ``first_rank``."""
     rank = np.arange(first_rank, first_rank + dist.shape[0], dtype=np.int64)
-    return pa.Table.from_arrays([ids, dist, rank, z], schema=RESULT_SCHEMA)
+    columns = [ids, from_numpy(dist), from_numpy(rank), from_numpy(z)]
+    return pa.Table.from_arrays(columns, schema=RESULT_SCHEMA)
 
 
 def ranked_tables(
@@ -91,7 +93,7 @@ def ranked_tables(
     for start in range(0, order.shape[0], rows_per_table):
         rows = order[start : start + rows_per_table]
         named = rows if id_rows is None else id_rows[rows]
-        yield result_table(ids.take(pa.array(named)), dist[rows], start + 1, z[rows])
+        yield result_table(ids.take(from_numpy(named)), dist[rows], start + 1, z[rows])
 
 
 @dataclass
@@ -161,7 +163,7 @@ def score_stream(
     runs = _Runs(run_rows)
     best_d = np.empty(0)
     best_row = np.empty(0, dtype=np.int64)
-    best_ids = pa.array([], pa.string())
+    best_ids = pa.nulls(0, pa.string())
     done = 0
     try:
         for batch in reader:
@@ -171,7 +173,7 @@ def score_stream(
                 other = pc.not_equal(ids, leave_out).to_numpy(zero_copy_only=False)
                 if not other.all():
                     rows = np.flatnonzero(other)
-                    ids, values = ids.take(pa.array(rows)), values[rows]
+                    ids, values = ids.take(from_numpy(rows)), values[rows]
             if window is None:
                 n_weeks = values.shape[1]
                 window = (
@@ -186,11 +188,11 @@ def score_stream(
             if not keep_nonpositive:
                 out = nonpositive(values)
                 if out.size:
-                    dropped += [str(i) for i in ids.take(pa.array(out)).to_pylist()]
+                    dropped += [str(i) for i in ids.take(from_numpy(out)).to_pylist()]
                     keep = np.ones(values.shape[0], dtype=bool)
                     keep[out] = False
                     rows, values = rows[keep], values[keep]
-                    ids = ids.filter(pa.array(keep))
+                    ids = ids.take(from_numpy(np.flatnonzero(keep)))
             if not rows.size:
                 continue
             d = dtw_one_to_many(target, values, stretch=stretch, znorm=znorm)
@@ -201,10 +203,10 @@ def score_stream(
                 local = _smallest(d, top)
                 best_d = np.concatenate([best_d, d[local]])
                 best_row = np.concatenate([best_row, batch.first_row + rows[local]])
-                best_ids = pa.concat_arrays([best_ids, ids.take(pa.array(local))])
+                best_ids = pa.concat_arrays([best_ids, ids.take(from_numpy(local))])
                 keep = rank_order(best_d, best_row)[:top]
                 best_d, best_row = best_d[keep], best_row[keep]
-                best_ids = best_ids.take(pa.array(keep))
+                best_ids = best_ids.take(from_numpy(keep))
             done += rows.size
             progress.update(done, reader.fraction_done())
         progress.update(done, 1.0, force=True)
@@ -268,7 +270,9 @@ class _Runs:
             for start in range(0, order.shape[0], _MERGE_ROWS):
                 part = order[start : start + _MERGE_ROWS]
                 writer.write_batch(
-                    pa.record_batch([ids.take(pa.array(part)), dist[part]], schema=_RUN_SCHEMA)
+                    pa.record_batch(
+                        [ids.take(from_numpy(part)), from_numpy(dist[part])], schema=_RUN_SCHEMA
+                    )
                 )
 
     def ranked(self, moments: _Moments) -> Iterator[pa.Table]:
@@ -301,7 +305,7 @@ def _run_batches(path: str) -> Iterator[tuple[pa.Array, np.ndarray]]:
         reader = ipc.open_file(source)
         for k in range(reader.num_record_batches):
             batch = reader.get_batch(k)
-            yield batch.column(0), batch.column(1).to_numpy()
+            yield batch.column(0), to_numpy(batch.column(1))
 
 
 def _merge(
@@ -332,7 +336,7 @@ def _merge(
         dist = np.concatenate(parts_d)
         order = rank_order(dist)
         ids = pa.chunked_array(parts_ids, pa.string()).combine_chunks()
-        yield ids.take(pa.array(order)), dist[order]
+        yield ids.take(from_numpy(order)), dist[order]
 
 
 def _smallest(d: np.ndarray, k: int) -> np.ndarray:

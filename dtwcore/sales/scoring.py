@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from dtwcore.distance import dtw_one_to_many, znormalize_rows
 from dtwcore.sales.errors import CatalogError
 from dtwcore.sales.facts import DEFAULT_STRETCH, QUANTILE, VOLUME_BAND, ZSCORE_THRESHOLD
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCORE_COLUMNS = ["product", "distance", "rank", "zscore", "mean_units", "volume_ratio"]
 
@@ -71,6 +75,8 @@ def score_catalog(
     ``mean_units`` the mean weekly units and ``volume_ratio`` mean_units / mean target
     (NaN when the target's mean is 0 or less).
     """
+    import pandas as pd
+
     target = np.asarray(target, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
     dist = dtw_one_to_many(target, values, stretch=stretch, znorm=znorm)

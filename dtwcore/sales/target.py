@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-import pandas as pd
 
 from dtwcore.sales.columns import ReadOptions
 from dtwcore.sales.dialect import UNNAMED, Source, decode, fix_decimal_comma, read_source
@@ -20,7 +20,17 @@ from dtwcore.sales.export import dataset_slug
 from dtwcore.sales.facts import BIG_CATALOGUES, BLOG_TARGET, MAX_UNITS, MAX_WEEKS
 from dtwcore.sales.text import number_text, show
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 _NUMBER_OR_COMMA = re.compile(r"^[+-]?\d+(?:[,.]\d+)?$")
+
+
+def _is_pandas_series(source: object) -> bool:
+    """Whether ``source`` is a pandas Series, without importing pandas: when nothing has
+    imported it, no Series can exist."""
+    pandas = sys.modules.get("pandas")
+    return pandas is not None and isinstance(source, pandas.Series)
 
 
 def parse_target(
@@ -45,7 +55,7 @@ def parse_target(
     ------
     CatalogError with the line and what is wrong.
     """
-    if isinstance(source, (np.ndarray, pd.Series, list, tuple)):
+    if isinstance(source, (np.ndarray, list, tuple)) or _is_pandas_series(source):
         if len(source) > max_weeks:
             raise _long_target("The target", len(source), max_weeks)
         return _check_target([source[k] for k in range(len(source))], "The target")
