@@ -8,12 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from mlflow.tracking import MlflowClient
 
 from dtwcore import cli
 from dtwcore.runs import store as run_store
-from dtwcore.sales import BLOG_TARGET, score_catalog
+from dtwcore.sales import BLOG_TARGET, CatalogError, load_catalog, score_catalog
 
 from .sales_corpus import csv_bytes, order_lines, store_sales_rows
 
@@ -106,3 +108,36 @@ def test_sweep_reads_order_lines_with_the_same_flags(
     assert "read Orders_2016.csv as long layout: product = Product ID" in err
     run = MlflowClient(sqlite_store.tracking_uri).get_run(out.strip())
     assert run.data.params["n_products"] == str(len(ids) - 1)  # the target is left out
+
+
+def _ids_with_bad_text(n: int, bad: int) -> pa.Table:
+    """n products of 3 weeks whose id number ``bad`` holds bytes that are not UTF-8."""
+    text = b"".join(b"\xff\xfe" if k == bad else f"P{k}".encode() for k in range(n))
+    lengths = [2 if k == bad else len(f"P{k}") for k in range(n)]
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)
+    ids = pa.StringArray.from_buffers(n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(text))
+    weeks = {f"W{j}": np.arange(n, dtype=float) + j for j in range(3)}
+    return pa.table({"Product_Code": ids, **weeks})
+
+
+@pytest.mark.parametrize("bad", [0, 25_000])
+def test_parquet_text_that_is_not_utf8_is_named_by_row(
+    bad: int, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """A damaged id, in the rows the reader samples or far after them: one line naming the
+    row (as a spreadsheet counts), on the page's reader and the command line alike (the
+    Spark engine's workers read the rows after the sample themselves)."""
+    path = tmp_path / "damaged.parquet"
+    pq.write_table(_ids_with_bad_text(30_000, bad), path)
+    words = (
+        f"row {bad + 2} (Product_Code): the text is not UTF-8, so the file is damaged or was "
+        "written with another encoding. Export it again, or save it as CSV."
+    )
+    for engine in ("local", "spark") if bad else ("local",):
+        code = cli.main(["score", str(path), "--out", str(tmp_path / "o.csv"), "--engine", engine])
+        err = capsys.readouterr().err.splitlines()[-1]  # Spark's JVM may print a notice first
+        assert (code, err) == (2, f"error: {path}: {words}"), engine
+        assert not (tmp_path / "o.csv").exists()
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(path.read_bytes(), name="damaged.parquet")
+    assert str(caught.value) == f"damaged.parquet: {words}"

@@ -60,7 +60,9 @@ def check_catalog(cat: Catalog, limits: Limits | None = None) -> None:
     assert len(cat.ids) == n >= 1 and len(cat.weeks) == w >= 2
     assert len(set(cat.ids.tolist())) == n, "duplicate product codes"
     assert all(isinstance(i, str) and i and i == i.strip() for i in cat.ids.tolist())
-    assert np.isfinite(cat.values).all() and (cat.values >= 0).all()
+    assert np.isfinite(cat.values).all()
+    if (cat.values < 0).any():  # returns are kept, and said
+        assert any("negative" in note and "(returns)" in note for note in cat.notes), cat.notes
     assert (cat.values <= MAX_UNITS).all()
     assert w <= MAX_WEEKS
     assert list(cat.excluded.columns) == EXCLUDED_COLUMNS

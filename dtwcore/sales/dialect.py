@@ -274,16 +274,57 @@ def fix_decimal_comma(cell: object) -> object:
     return cell
 
 
+def _is_utf8(value: bytes | None) -> bool:
+    try:
+        (value or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def check_text(columns: Iterable[tuple[str, object]], source: str, first_row: int) -> None:
+    """Raise CatalogError when a text column of a Parquet file holds bytes that are not
+    UTF-8 (a damaged file, or one written with another encoding), naming the row.
+
+    Parameters
+    ----------
+    columns : (name, pyarrow Array or ChunkedArray) pairs; columns not of text are skipped
+    source : the file's name, as messages show it ("" leaves it to the caller)
+    first_row : the row number of the columns' first value, as a spreadsheet counts (the
+        header is row 1)
+    """
+    import pyarrow as pa
+
+    for name, column in columns:
+        if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+            continue
+        try:
+            column.validate(full=True)
+        except pa.ArrowInvalid:
+            raw = column.cast(
+                pa.large_binary() if pa.types.is_large_string(column.type) else pa.binary()
+            )
+            k = next(k for k, value in enumerate(raw.to_pylist()) if not _is_utf8(value))
+            where = f"{source}: " if source else ""
+            raise CatalogError(
+                f"{where}row {first_row + k} ({name}): the text is not UTF-8, so the file is "
+                "damaged or was written with another encoding. Export it again, or save it as "
+                "CSV."
+            ) from None
+
+
 def read_parquet_rows(data: bytes, fname: str) -> tuple[list[str], list[list[object]], list[int]]:
-    import pandas as pd
+    import pyarrow.parquet as pq
 
     try:
-        df = pd.read_parquet(io.BytesIO(data))
+        table = pq.read_table(io.BytesIO(data))
     except Exception as exc:  # pyarrow raises many types for damaged files
         raise CatalogError(
             f"{fname} is a damaged or unsupported Parquet file ({type(exc).__name__}). "
             "Export it again, or upload it as CSV."
         ) from None
+    check_text(zip(table.column_names, table.columns, strict=True), fname, 2)
+    df = table.to_pandas()
     if df.shape[1] == 0 or df.shape[0] == 0:
         raise CatalogError(f"{fname} has no rows. Choose a file with weekly unit sales.")
     header = [str(c).strip() for c in df.columns]

@@ -56,6 +56,7 @@ from dtwcore.sales.dialect import (
     Dialect,
     Source,
     check_bytes,
+    check_text,
     is_workbook,
     read_csv_rows,
     read_parquet_rows,
@@ -763,6 +764,7 @@ class CatalogReader:
             raise CatalogError(f"{self.path}: not a readable Parquet file ({exc})") from None
         if batch is None:
             return []
+        check_text(zip(self._raw_columns, batch.columns, strict=True), self.path, 2)
         cols = [c.to_pylist() for c in batch.columns]
         return [list(r) for r in zip(*cols, strict=True)]
 
@@ -998,6 +1000,11 @@ class CatalogReader:
                 continue
             parts = []
             missing = np.zeros(n, dtype=bool)
+            check_text(
+                zip(self.roles.ids, record.columns[:n_ids], strict=True),
+                self.path,
+                self._rows_read + 2,
+            )
             for col in record.columns[:n_ids]:
                 if not pa.types.is_string(col.type):
                     col = pc.cast(col, pa.string())

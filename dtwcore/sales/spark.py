@@ -56,6 +56,7 @@ from dtwcore.sales.columns import (
     clean_header,
     resolve_roles,
 )
+from dtwcore.sales.dialect import check_text
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS
 from dtwcore.sales.reading import (
     BATCH_ROWS,
@@ -344,6 +345,11 @@ class _ParquetScorer:
                     n = record.num_rows
                     if n == 0:
                         continue
+                    check_text(
+                        zip(self.columns[: self.n_ids], record.columns[: self.n_ids], strict=True),
+                        "",  # the driver names the file
+                        first + 2,
+                    )
                     ids = _parquet_ids(record.columns[: self.n_ids])
                     values = to_matrix(record.columns[self.n_ids :], n)
                     check_values(values, ids, scorer.weeks, None, None)
