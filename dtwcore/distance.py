@@ -107,24 +107,8 @@ def _as_batch(
     own pass and then call :func:`_raise_nonfinite`.
     """
     if isinstance(X, np.ndarray) and X.dtype != object:
-        arr = X.astype(np.float64, copy=False) if X.dtype.kind in "fiub" else None
-        if arr is None:
-            raise ValueError(f"{name}: values must be numbers")
-        if arr.ndim == 2:
-            arr = arr[:, :, None]
-        elif arr.ndim != 3:
-            raise ValueError(
-                f"{name}: expected a 2-D array (N, m), a 3-D array (N, m, d) or a list of "
-                f"series, got {arr.ndim} dimensions"
-            )
-        if arr.shape[0] == 0:
-            raise ValueError(f"{name}: no series given")
-        if arr.shape[1] == 0 or arr.shape[2] == 0:
-            raise ValueError(f"{name}: the series are empty")
-        if check_finite:
-            _raise_nonfinite(arr, name)
-        lengths = np.full(arr.shape[0], arr.shape[1], dtype=np.int64)
-        return np.ascontiguousarray(arr), lengths
+        data = _array_batch(X, name, check_finite=check_finite)
+        return data, np.full(data.shape[0], data.shape[1], dtype=np.int64)
     series = _list_of_series(X, name)
     lengths = np.array([s.shape[0] for s in series], dtype=np.int64)
     out = np.zeros((len(series), int(lengths.max()), series[0].shape[1]))
@@ -134,6 +118,28 @@ def _as_batch(
         # Padding is 0, so one scan of the padded batch finds the first bad series.
         _raise_nonfinite(out, name)
     return out, lengths
+
+
+def _array_batch(X: np.ndarray, name: str, *, check_finite: bool = True) -> np.ndarray:
+    """Validate an array batch (N, m) or (N, m, d); return it as (N, m, d) float64, C order
+    (the same memory when it already is). See :func:`_as_batch`."""
+    arr = X.astype(np.float64, copy=False) if X.dtype.kind in "fiub" else None
+    if arr is None:
+        raise ValueError(f"{name}: values must be numbers")
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    elif arr.ndim != 3:
+        raise ValueError(
+            f"{name}: expected a 2-D array (N, m), a 3-D array (N, m, d) or a list of "
+            f"series, got {arr.ndim} dimensions"
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name}: no series given")
+    if arr.shape[1] == 0 or arr.shape[2] == 0:
+        raise ValueError(f"{name}: the series are empty")
+    if check_finite:
+        _raise_nonfinite(arr, name)
+    return np.ascontiguousarray(arr)
 
 
 def _list_of_series(X: Sequence[ArrayLike], name: str) -> list[np.ndarray]:
@@ -398,7 +404,8 @@ def dtw_one_to_many(
     """
     q = _as_series(query, "query")
     if isinstance(X, np.ndarray) and X.dtype != object:
-        data, lengths = _as_batch(X, "X", check_finite=False)
+        data = _array_batch(X, "X", check_finite=False)
+        lengths = None
         _check_dims(q, data, "query", "X")
     else:
         frames, starts, lengths = _as_frames(X, "X")
@@ -415,24 +422,27 @@ def dtw_one_to_many(
 
 
 def _one_to_many(
-    q: np.ndarray, data: np.ndarray, lengths: np.ndarray, radius: int, znorm: bool
+    q: np.ndarray, data: np.ndarray, lengths: np.ndarray | None, radius: int, znorm: bool
 ) -> np.ndarray:
-    """Distances from q (n, d) to every series of a padded batch; raises ValueError naming
-    the first series ("X row ...") that holds NaN or inf."""
+    """Distances from q (n, d) to every series of a padded batch (N, m, d) with lengths
+    (N,), None when every series has m steps; raises ValueError naming the first series
+    ("X row ...") that holds NaN or inf."""
     n_series = data.shape[0]
     # Univariate series of one length take the lean kernel: a NaN or inf in a series gives
     # it a non-finite distance, and only then are the values scanned (a finite series can
     # still reach inf when its squares overflow). Other batches are checked first.
-    lean = data.shape[2] == 1 and bool((lengths == data.shape[1]).all())
+    lean = data.shape[2] == 1 and (lengths is None or bool((lengths == data.shape[1]).all()))
     if lean:
         # One kernel does it all, z-normalisation included: one pass over the data.
         out = np.empty(n_series)
         n_chunks = kernels.chunks_for(-(-n_series // kernels.LANES))
         q1 = np.ascontiguousarray(q[:, 0])
-        kernels.series_dtw(q1, radius, data.reshape(n_series, -1), znorm, out, n_chunks)
-        if not np.isfinite(out).all():
+        rows = data.reshape(n_series, -1)
+        if kernels.series_dtw(q1, radius, rows, znorm, out, n_chunks):
             _raise_nonfinite(data, "X")
         return out
+    if lengths is None:
+        lengths = np.full(n_series, data.shape[1], dtype=np.int64)
     _raise_nonfinite(data, "X")
     mean, inv = _EMPTY_F, _EMPTY_F
     if znorm:

@@ -413,7 +413,7 @@ def series_dtw(
     znorm: bool,
     out: np.ndarray,
     n_chunks: int,
-) -> None:
+) -> int:
     """One univariate query against every row of X: the lean path of one-to-many.
 
     q: (n,) query with band radius ``radius`` (-1 = none). X: (N, m) equal-length series.
@@ -424,8 +424,9 @@ def series_dtw(
 
     The values are not checked here: every warping path crosses every column, so a NaN or
     infinite value in a series makes its distance NaN or inf (the minimum of NaN and inf
-    picks one of them, and adding a cost keeps it non-finite). A caller that finds a
-    non-finite distance scans X to name the series.
+    picks one of them, and adding a cost keeps it non-finite). Returns the number of
+    non-finite distances, counted as they are written; a caller that gets more than 0
+    scans X to name the series.
     """
     n = q.shape[0]
     m = X.shape[1]
@@ -435,8 +436,10 @@ def series_dtw(
     lo, hi = _diagonal_band(n, m, radius)
     k_end = m - n + lo
     n_blocks = -(-X.shape[0] // LANES)
+    nonfinite = 0
     for c in prange(n_chunks):
         T, B = _lane_buffers(m, lo + hi + 5)
+        bad = 0
         for b in range(c * n_blocks // n_chunks, (c + 1) * n_blocks // n_chunks):
             start = b * LANES
             count = min(LANES, X.shape[0] - start)
@@ -444,7 +447,11 @@ def series_dtw(
             _diagonal_block(q, lo, hi, m, T, B)
             last = B[(k_end + 2) * LANES : (k_end + 3) * LANES]
             for lane in range(count):
-                out[start + lane] = np.sqrt(last[lane])
+                d = np.sqrt(last[lane])
+                out[start + lane] = d
+                bad += 0 if np.isfinite(d) else 1
+        nonfinite += bad
+    return nonfinite
 
 
 @njit(cache=True, parallel=True)
