@@ -2,12 +2,12 @@
 DTW, same data, same process.
 
 Run ``python -m dtwcore.bench`` (a few minutes on 2 cores). Each case is timed ``repeats``
-times for every library after a warm-up (a peer whose call takes longer than
-:data:`SLOW_CALL_S` is timed once: its single run is far longer than the spread); the table
-shows median seconds, the ratio ours / theirs (dtaidistance, lower is better; the target
-applies to it), the ratios ours / aeon and ours / tslearn, and DP cells per second. The
-results also go to ``bench-results/bench.json``. ``--quick`` runs tiny sizes to check that
-it works.
+times (more for calls of a few milliseconds) for every library after a warm-up (a peer
+whose call takes longer than :data:`SLOW_CALL_S` is timed once: its single run is far
+longer than the spread); the table shows median seconds, the ratio ours / theirs
+(dtaidistance, lower is better; the target applies to it), the ratios ours / aeon and
+ours / tslearn, and DP cells per second. The results also go to
+``bench-results/bench.json``. ``--quick`` runs tiny sizes to check that it works.
 
 Univariate rows use random walks of 52 weeks; beside the two one-to-many rows the memory
 floor is timed (one numpy pass, ``X.sum(axis=1)``, over the same array) and each row is
@@ -50,6 +50,9 @@ NARROW_FLOOR_TARGET = 1.5
 WIDE_SPEEDUP_TARGET = 2.0
 #: A peer's call slower than this (seconds, the warm-up) is timed once more, not ``repeats``.
 SLOW_CALL_S = 5.0
+#: Fast calls are repeated until this much time (seconds) is timed, at most MAX_REPEATS.
+MIN_TIMED_S = 0.25
+MAX_REPEATS = 101
 #: The peers timed beside the target peer (dtaidistance), in table order.
 PEERS = ("aeon", "tslearn")
 
@@ -96,15 +99,18 @@ def band_cells(n: int, radius: int) -> int:
 
 
 def _median_time(fn: Callable[[], object], repeats: int, warm: bool = True) -> float:
-    """Median seconds of ``repeats`` calls after a warm-up call (skipped when ``warm`` is
-    False: the caller made it); one call when the warm-up took over :data:`SLOW_CALL_S`."""
+    """Median seconds of ``repeats`` calls, or of as many more as fit in
+    :data:`MIN_TIMED_S` (a call of a few milliseconds is timed dozens of times, so one
+    slow moment of a shared machine does not decide it), after a warm-up call (skipped
+    when ``warm`` is False: the caller made it); one call when the warm-up took over
+    :data:`SLOW_CALL_S`."""
     if warm:
         start = time.perf_counter()
         fn()
         if time.perf_counter() - start > SLOW_CALL_S:
             repeats = 1
-    times = []
-    for _ in range(repeats):
+    times: list[float] = []
+    while len(times) < repeats or (sum(times) < MIN_TIMED_S and len(times) < MAX_REPEATS):
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
