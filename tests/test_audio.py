@@ -488,12 +488,13 @@ def test_enrolment_warnings_name_the_odd_takes(wake):
         f"{wake.threshold:.2f} (margin {score - wake.threshold:+.2f}), so similar words may "
         "wake it. A longer or more distinctive phrase is safer."
     ]
-    doors = [prepare(read_audio(ASSETS / n)).features for n in [*DOORS, "doors_us-f_150wpm.wav"]]
+    said_doors = [prepare(read_audio(ASSETS / n)) for n in [*DOORS, "doors_us-f_150wpm.wav"]]
+    doors = [u.features for u in said_doors]
     mixed = enroll(
         [*wake.templates[:3], *doors],
         [*wake.names[:3], "d1", "d2", "d3", "d4"],
         kind="embedding",
-        sounds=[*wake.sounds[:3], *([np.zeros(10, np.float32)] * 4)],
+        sounds=[*wake.sounds[:3], *(u.sound for u in said_doors)],
     )
     said = enrolment_warnings(mixed)
     assert any(
