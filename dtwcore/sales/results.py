@@ -46,6 +46,7 @@ __all__ = [
     "RUN_ROWS",
     "OutputFile",
     "Progress",
+    "nothing_to_rank",
     "ranked_tables",
     "result_table",
     "score_stream",
@@ -67,6 +68,20 @@ def result_table(ids: pa.Array, dist: np.ndarray, first_rank: int, z: np.ndarray
     rank = np.arange(first_rank, first_rank + dist.shape[0], dtype=np.int64)
     columns = [ids, from_numpy(dist), from_numpy(rank), from_numpy(z)]
     return pa.Table.from_arrays(columns, schema=RESULT_SCHEMA)
+
+
+def nothing_to_rank(path: str, leave_out: str | None, dropped: list[str]) -> CatalogError:
+    """The error of a file that leaves no product to rank, in words that say why: only the
+    target product ``leave_out`` was in it, every product (``dropped``) sold nothing over
+    the weeks compared, or it had no rows. Both engines raise it."""
+    if leave_out is not None:
+        return CatalogError(f"{path}: no product to compare besides the target {leave_out}")
+    if dropped:
+        return CatalogError(
+            f"{path}: every product has net units of 0 or less over the weeks compared; "
+            "--keep-nonpositive ranks them anyway"
+        )
+    return CatalogError(f"{path}: no products (the file has no data rows)")
 
 
 def ranked_tables(
@@ -212,15 +227,8 @@ def score_stream(
         progress.update(done, 1.0, force=True)
         if dropped:
             warn(nonpositive_note(dropped, window))
-        if done == 0 and leave_out is not None:
-            raise CatalogError(
-                f"{reader.path}: no product to compare besides the target {leave_out}"
-            )
-        if done == 0 and dropped:
-            raise CatalogError(
-                f"{reader.path}: every product has net units of 0 or less over the weeks "
-                "compared; --keep-nonpositive ranks them anyway"
-            )
+        if done == 0:
+            raise nothing_to_rank(reader.path, leave_out, dropped)
         if top is not None:
             yield result_table(best_ids, best_d, 1, zscores(best_d, moments.mean, moments.std()))
             return

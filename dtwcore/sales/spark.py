@@ -65,7 +65,7 @@ from dtwcore.sales.reading import (
     options_with,
     to_matrix,
 )
-from dtwcore.sales.results import RESULT_SCHEMA, ranked_tables
+from dtwcore.sales.results import RESULT_SCHEMA, nothing_to_rank, ranked_tables
 from dtwcore.sales.scoring import zscores
 from dtwcore.sales.window import (
     Window,
@@ -896,15 +896,8 @@ def score_file(
         dist, row = dist[kept], row[kept]
         if warn is not None:
             warn(nonpositive_note(dropped, window))
-    if dist.size == 0 and leave_out is not None:
-        raise CatalogError(f"{reader.path}: no product to compare besides the target {leave_out}")
-    if dist.size == 0 and dropped:
-        raise CatalogError(
-            f"{reader.path}: every product has net units of 0 or less over the weeks "
-            "compared; --keep-nonpositive ranks them anyway"
-        )
     if dist.size == 0:
-        raise CatalogError(f"{reader.path}: no products (the file has no data rows)")
+        raise nothing_to_rank(reader.path, leave_out, dropped)
     ids = collected.column("product").combine_chunks()
     del collected
     # Collected in input order (a wide file): a stable sort by distance will do.
