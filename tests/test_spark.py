@@ -42,6 +42,21 @@ def cli(capsys: pytest.CaptureFixture[str], *args: object) -> tuple[int, str]:
     return code, capsys.readouterr().err
 
 
+def said_by_both(
+    capsys: pytest.CaptureFixture[str], source: Path, tmp_path: Path, code: int
+) -> str:
+    """Score ``source`` with each engine (to tmp_path/local.csv and spark.csv); both must
+    exit with ``code`` and print the same; return what they printed."""
+    said = {}
+    for engine in ("local", "spark"):
+        got, said[engine] = cli(
+            capsys, source, "--out", tmp_path / f"{engine}.csv", "--engine", engine
+        )
+        assert got == code, engine
+    assert said["local"] == said["spark"]
+    return said["spark"]
+
+
 def assert_same(got: pd.DataFrame, want: pd.DataFrame) -> None:
     assert got["product"].tolist() == want["product"].tolist()
     assert got["rank"].tolist() == want["rank"].tolist()
@@ -292,14 +307,7 @@ def test_spark_names_the_products_left_out_for_selling_nothing(
         long = frame.melt(id_vars="sku", var_name="week", value_name="units")
         long["week"] = long["week"].str[1:].astype(int)
         long.to_csv(source, index=False)
-    said = {}
-    for engine in ("local", "spark"):
-        code, said[engine] = cli(
-            capsys, source, "--out", tmp_path / f"{engine}.csv", "--engine", engine
-        )
-        assert code == 0
-    assert said["local"] == said["spark"]
-    assert said["spark"] == (
+    assert said_by_both(capsys, source, tmp_path, 0) == (
         "warning: 7 products with net units of 0 or less over weeks 1:52 (returns only, "
         "discounts, postage) left out of the ranking: Q3, Q16, Q17, Q18, Q19, Q29, Q41\n"
     )
@@ -317,14 +325,7 @@ def test_spark_says_when_every_product_sold_nothing(
     frame.insert(0, "sku", ["A", "B", "C", "D"])
     source = tmp_path / "nothing.parquet"
     frame.to_parquet(source, index=False)
-    said = {}
-    for engine in ("local", "spark"):
-        code, said[engine] = cli(
-            capsys, source, "--out", tmp_path / f"{engine}.csv", "--engine", engine
-        )
-        assert code == 2
-    assert said["local"] == said["spark"]
-    assert said["spark"] == (
+    assert said_by_both(capsys, source, tmp_path, 2) == (
         f"error: {source}: every product has net units of 0 or less over the weeks compared; "
         "--keep-nonpositive ranks them anyway\n"
     )
