@@ -406,12 +406,14 @@ def peak_rss_mb(*args: str) -> float:
     return int(done.stdout) / 1024
 
 
-def generated(path: Path, products: int) -> Path:
+def generated(path: Path, products: int, group_rows: int = 20_000) -> Path:
+    """A Parquet catalogue of ``products`` random products in row groups of ``group_rows``
+    (Arrow's reader holds a decoded row group, so files compared share the layout)."""
     rng = np.random.default_rng(products)
     schema = pa.schema([("Product_Code", pa.string())] + [(w, pa.float64()) for w in WEEKS])
     with pq.ParquetWriter(path, schema) as writer:
-        for start in range(0, products, 100_000):
-            n = min(100_000, products - start)
+        for start in range(0, products, group_rows):
+            n = min(group_rows, products - start)
             values = rng.integers(0, 40, (n, 52)).astype(np.float64)
             ids = pa.array([f"P{i}" for i in range(start, start + n)])
             writer.write_table(
