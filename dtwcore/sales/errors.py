@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+NO_DATA_ROWS = "no products (the file has no data rows)"
+"""What a catalogue with a header and no data rows is told, after its path (both engines)."""
+
 
 class CatalogError(ValueError):
     """A catalogue or target that cannot be used; the message is written for people."""

@@ -67,7 +67,7 @@ from dtwcore.sales.dialect import (
     whole_rows,
     workbook_csv,
 )
-from dtwcore.sales.errors import AmbiguousColumns, CatalogError
+from dtwcore.sales.errors import NO_DATA_ROWS, AmbiguousColumns, CatalogError
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS, Limits
 from dtwcore.sales.text import cell_text, names, number_text, quote, show
 
@@ -637,6 +637,12 @@ def to_matrix(columns: Sequence[pa.Array | pa.ChunkedArray], n_rows: int) -> np.
     return values
 
 
+def blank_text(text: pa.Array) -> np.ndarray:
+    """Where ``text`` [shape=(N,)] is null or has no bytes [shape=(N,), bool]. Compared by
+    length: comparing with a Python ``""`` would make Arrow import pandas."""
+    return to_numpy(pc.is_null(text)) | (to_numpy(pc.binary_length(text)) == 0)
+
+
 class CatalogReader:
     """The streaming mode of the reader: products of a CSV or Parquet file, batch by batch.
 
@@ -848,7 +854,7 @@ class CatalogReader:
             if len(sample) >= SNIFF_ROWS:
                 break
         if not sample:
-            raise CatalogError(f"{self.path}: no products (the file has no data rows)")
+            raise CatalogError(f"{self.path}: {NO_DATA_ROWS}")
         return sample
 
     # Wide CSV ---------------------------------------------------------------------------
@@ -1009,10 +1015,7 @@ class CatalogReader:
                 if not pa.types.is_string(col.type):
                     col = pc.cast(col, pa.string())
                 col = pc.utf8_trim_whitespace(col)  # as the page reads cells
-                # Blank: null or no bytes (lengths, as comparing with a Python "" would
-                # import pandas).
-                missing |= to_numpy(pc.is_null(col))
-                missing |= to_numpy(pc.binary_length(col)) == 0
+                missing |= blank_text(col)
                 parts.append(col)
             ids = parts[0] if n_ids == 1 else pc.binary_join_element_wise(*parts, ID_JOIN)
             if missing.any():
@@ -1074,7 +1077,7 @@ class CatalogReader:
             parts.append(combine([part]))
             lines_read += len(lines)
         if lines_read == 0:
-            raise CatalogError(f"{self.path}: no products (the file has no data rows)")
+            raise CatalogError(f"{self.path}: {NO_DATA_ROWS}")
         ids, labels, values = weekly_table(parts, self.roles, self.options, self.notes, self.path)
         del parts
         _negatives(values, self.options, self.notes, self.roles)
@@ -1092,7 +1095,7 @@ class CatalogReader:
             return
         yield from self._wide_batches()
         if self._rows_read == 0:
-            raise CatalogError(f"{self.path}: no products (the file has no data rows)")
+            raise CatalogError(f"{self.path}: {NO_DATA_ROWS}")
 
     def fraction_done(self) -> float | None:
         """How much of the file has been read (0..1), or None when unknown."""

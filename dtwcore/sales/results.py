@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from dtwcore.distance import dtw_one_to_many
 from dtwcore.sales.arrays import from_numpy, to_numpy
-from dtwcore.sales.errors import CatalogError
+from dtwcore.sales.errors import NO_DATA_ROWS, CatalogError
 from dtwcore.sales.export import CsvTableWriter
 from dtwcore.sales.facts import DEFAULT_STRETCH
 from dtwcore.sales.reading import CatalogReader, file_format
@@ -81,7 +81,7 @@ def nothing_to_rank(path: str, leave_out: str | None, dropped: list[str]) -> Cat
             f"{path}: every product has net units of 0 or less over the weeks compared; "
             "--keep-nonpositive ranks them anyway"
         )
-    return CatalogError(f"{path}: no products (the file has no data rows)")
+    return CatalogError(f"{path}: {NO_DATA_ROWS}")
 
 
 def ranked_tables(

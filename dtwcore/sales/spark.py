@@ -57,10 +57,12 @@ from dtwcore.sales.columns import (
     resolve_roles,
 )
 from dtwcore.sales.dialect import check_text
+from dtwcore.sales.errors import NO_DATA_ROWS
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS
 from dtwcore.sales.reading import (
     BATCH_ROWS,
     CatalogReader,
+    blank_text,
     check_values,
     options_with,
     to_matrix,
@@ -366,9 +368,8 @@ def _parquet_ids(parts: list[pa.Array]) -> pa.Array:
     whether the file stores ``string`` or ``large_string`` (as pandas writes text);
     CatalogError when one is blank."""
     parts = [pc.utf8_trim_whitespace(p.cast(pa.string())) for p in parts]
-    for part in parts:
-        if pc.any(pc.or_kleene(pc.is_null(part), pc.equal(part, ""))).as_py():
-            raise CatalogError("a product id is missing")
+    if any(blank_text(part).any() for part in parts):
+        raise CatalogError("a product id is missing")
     return parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, ID_JOIN)
 
 
@@ -583,7 +584,7 @@ def _long_products(
         if facts["bad"]:
             _first_bad(rows, bad, why)
     if facts["first"] is None:
-        raise CatalogError("no products (the file has no data rows)")
+        raise CatalogError(NO_DATA_ROWS)
     first, last, step = int(facts["first"]), int(facts["last"]), 1
     if roles.date_order:
         step = 7
