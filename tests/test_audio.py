@@ -34,6 +34,8 @@ from dtwcore.audio.wake import (
     SCALE_QUANTILE,
     STREAM_GATE,
     STREAM_TEMPLATES,
+    VERIFY_MARGIN_SECONDS,
+    _verified,
     candidate_chunks,
     checked_score,
     closest_negative,
@@ -424,6 +426,19 @@ def test_stream_occurrences_fire_once_per_wake_word_and_nowhere_else(wake):
     assert found[0].distance == pytest.approx(checked, abs=0.05)
     # the coarse score is the mean of the three smallest: stricter than the clip's own
     assert float(stream_score(clip)) > clip.min()
+
+
+def test_a_span_placed_late_is_cut_out_whole(wake):
+    """The search places a span on 80 ms frames, often a little inside the phrase: the
+    cut reaches VERIFY_MARGIN_SECONDS either side, and trimming finds the phrase's ends."""
+    y, spans = _concat(ROOM, "hey_marvin_6.wav", gap=0.3)
+    start, end = spans["hey_marvin_6.wav"]
+    assert VERIFY_MARGIN_SECONDS == 0.2
+    (late,) = _verified(wake, y, [(start + 0.15, end - 0.15, 0.5)])
+    (placed,) = _verified(wake, y, [(start, end, 0.5)])
+    assert late.start_seconds == pytest.approx(start, abs=0.03)
+    assert late.end_seconds == pytest.approx(end, abs=0.03)
+    assert late.distance == pytest.approx(placed.distance, abs=0.01)
 
 
 def test_candidate_chunks_are_what_occurrences_choose_from(wake):

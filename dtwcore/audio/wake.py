@@ -822,8 +822,12 @@ def _candidates(
     return kept
 
 
-VERIFY_MARGIN_SECONDS = 0.1
-"""A candidate span is cut out this much wider each side before its silent ends are trimmed."""
+VERIFY_MARGIN_SECONDS = 0.2
+"""A candidate span is cut out this much wider each side before its silent ends are trimmed.
+The search's span is placed on 80 ms frames and often starts or ends inside the phrase; a
+cut 0.06 s short of a take's start raised its score from 0.63 to 0.78 on the tune streams.
+With 0.2 s instead of 0.1 s, the coarse rule at 0.75 made 4.7 false accepts an hour on the
+tune streams instead of 7.2, detecting as many takes (95.9 %, 96.0 %)."""
 
 
 def _verified(
