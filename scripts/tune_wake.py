@@ -22,7 +22,7 @@ scaled scores on 10 ms embedding frames, m = 2 to 5, plus w times the mean of it
 smallest MFCC scores, m_mfcc = 1 or 3, w = 0 to 0.5, over 1 + w) and accepts it at or under
 t; for each half of the phrases, the rule with the fewest false accepts per hour among
 those detecting at least 95 % of the half's takes is chosen and scored on the other half.
-The choice of all phrases is ``dtwcore.audio.wake.STREAM_TEMPLATES``,
+The choice of all phrases is ``dtwcore.audio.wake.CHECK_TEMPLATES``,
 ``CHECK_MFCC_TEMPLATES``, ``CHECK_WEIGHT`` and the kind's ``stream_threshold`` in
 ``dtwcore.audio.FEATURES``. The coarse rule alone (3 templates on 40 ms frames at 0.75,
 what shipped before the second check) and the clip rule are scored for comparison.

@@ -30,6 +30,7 @@ from dtwcore.audio.features import (
 )
 from dtwcore.audio.wake import (
     CHECK_MFCC_TEMPLATES,
+    CHECK_TEMPLATES,
     CHECK_WEIGHT,
     SCALE_QUANTILE,
     STREAM_GATE,
@@ -463,15 +464,17 @@ def test_the_stream_rule_is_the_mean_of_the_three_closest_templates():
 
 
 def test_a_checked_span_weighs_its_10ms_and_mfcc_scores():
-    fine = np.array([0.9, 0.5, 0.7, 0.6, 1.2])  # mean of the three smallest: 0.6
+    fine = np.array([0.9, 0.5, 0.7, 0.6, 1.2])  # mean of the four smallest: 0.675
     mfcc = np.array([1.1, 0.8, 0.9, 1.0, 1.3])  # the closest: 0.8
-    assert float(checked_score(fine, mfcc)) == pytest.approx((0.6 + 0.25 * 0.8) / 1.25)
-    assert float(checked_score(fine, mfcc, weight=0.0)) == pytest.approx(0.6)
+    assert float(checked_score(fine, mfcc)) == pytest.approx((0.675 + 0.25 * 0.8) / 1.25)
+    assert float(checked_score(fine, mfcc, templates=3)) == pytest.approx((0.6 + 0.2) / 1.25)
+    assert float(checked_score(fine, mfcc, weight=0.0)) == pytest.approx(0.675)
     assert float(checked_score(fine, mfcc, templates=1, mfcc_templates=3)) == pytest.approx(
         (0.5 + 0.25 * 0.9) / 1.25
     )
-    rule = (STREAM_TEMPLATES, CHECK_MFCC_TEMPLATES, CHECK_WEIGHT)
-    assert (*rule, FEATURES["embedding"].stream_threshold) == (3, 1, 0.25, 0.75)
+    rule = (CHECK_TEMPLATES, CHECK_MFCC_TEMPLATES, CHECK_WEIGHT)
+    assert (*rule, FEATURES["embedding"].stream_threshold) == (4, 1, 0.25, 0.77)
+    assert STREAM_TEMPLATES == 3  # the coarse score, which decides what is checked
 
 
 def test_only_the_embedding_with_sounds_is_checked(wake, wake_mfcc):
