@@ -110,7 +110,7 @@ CHECK_TEMPLATES = 4
 """A checked span's 10 ms score is the mean of this many of its smallest (:func:`checked_score`).
 Four of five: a digit said by the same speaker as two templates comes close to those two and
 a third, not to four (tune streams, 8 enrolments per phrase: 95.1 % detected at 1.1 false
-accepts an hour, against 94.2 % at 0.9 with three templates at 0.75)."""
+accepts an hour, against 94.1 % at 0.9 with three templates at 0.75)."""
 CHECK_WEIGHT = 0.25
 """Weight of the MFCC term in a checked span's stream score (:func:`checked_score`)."""
 CHECK_MFCC_TEMPLATES = 1
