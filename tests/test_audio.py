@@ -443,6 +443,23 @@ def test_a_span_placed_late_is_cut_out_whole(wake):
     assert late.distance == pytest.approx(placed.distance, abs=0.01)
 
 
+def test_find_keeps_each_saying_of_the_phrase_in_its_own_span(wake):
+    """Said three times half a second apart (the browser test's recording): refining a
+    span on 10 ms frames does not move it onto the next saying."""
+    marvin = read_audio(ASSETS / "hey_marvin_6.wav").samples
+    other = read_audio(ASSETS / "good_morning.wav").samples
+    pause = np.zeros(SAMPLE_RATE // 2, np.float32)
+    y = np.concatenate([pause, marvin, pause, other, pause, marvin, pause, marvin, pause])
+    step = (marvin.size + pause.size) / SAMPLE_RATE
+    starts = [0.5, 0.5 + step + (other.size + pause.size) / SAMPLE_RATE]
+    starts.append(starts[1] + step)
+    found = find(wake, y).found
+    assert len(found) == 3
+    for o, start in zip(found, starts, strict=True):
+        assert o.start_seconds == pytest.approx(start, abs=0.15)
+        assert o.end_seconds - o.start_seconds == pytest.approx(marvin.size / SAMPLE_RATE, abs=0.3)
+
+
 def test_candidate_chunks_are_what_occurrences_choose_from(wake):
     y, _ = _concat("good_morning.wav", "hey_marvin_6.wav", ROOM, "hey_marvin_6.wav")
     chunks = list(candidate_chunks(wake, y, chunk_seconds=2.5))

@@ -1021,7 +1021,12 @@ def _refine(
     )
     cost, begin = subsequence_profile(template, frames)
     span = np.arange(frames.shape[0]) - begin + 1
-    b = int(np.argmin(cost / (n + span)))  # chosen as in _best_span
+    ratio = cost / (n + span)  # chosen as in _best_span
+    # a match may end at most the margin after the span: a phrase said again just after
+    # it (0.5 s later in the browser test) is its own occurrence, not this one's
+    ends = (first + np.arange(frames.shape[0]) - n + 1) * fine_hop + _seconds(sound)
+    inside = ends <= hi + REFINE_MARGIN_SECONDS
+    b = int(np.argmin(np.where(inside, ratio, np.inf))) if inside.any() else int(np.argmin(ratio))
     return (first + int(begin[b])) * fine_hop, (first + b - n + 1) * fine_hop + _seconds(sound)
 
 
