@@ -18,23 +18,30 @@ candidate span is kept with its scores against each template, and those under th
 with their second check's scores on finer detail (:func:`dtwcore.audio.wake.candidate_chunks`,
 :meth:`dtwcore.audio.wake.WakeWord.check_scores`). A rule (m, m_mfcc, w, t) scores a
 checked span with :func:`dtwcore.audio.wake.checked_score` (the mean of its m smallest
-scaled scores on 10 ms embedding frames, m = 2 or 3, plus w times the mean of its m_mfcc
+scaled scores on 10 ms embedding frames, m = 2 to 5, plus w times the mean of its m_mfcc
 smallest MFCC scores, m_mfcc = 1 or 3, w = 0 to 0.5, over 1 + w) and accepts it at or under
 t; for each half of the phrases, the rule with the fewest false accepts per hour among
 those detecting at least 95 % of the half's takes is chosen and scored on the other half.
-The choice of all phrases is ``dtwcore.audio.wake.STREAM_TEMPLATES``,
+The choice of all phrases is ``dtwcore.audio.wake.CHECK_TEMPLATES``,
 ``CHECK_MFCC_TEMPLATES``, ``CHECK_WEIGHT`` and the kind's ``stream_threshold`` in
 ``dtwcore.audio.FEATURES``. The coarse rule alone (3 templates on 40 ms frames at 0.75,
 what shipped before the second check) and the clip rule are scored for comparison.
 
-Usage: ``python scripts/tune_wake.py DIR [--features embedding] [--streams]``
+``--enrolments N`` draws N stream enrolments per phrase instead of 4 (more false accepts
+to choose from, a less lucky choice); ``--cache FILE`` keeps the searches in FILE and reads
+them back on the next run, so other rules can be scored on the same candidates.
+
+Usage: ``python scripts/tune_wake.py DIR [--features embedding] [--streams [--enrolments N]
+[--cache FILE]]``
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import pickle
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -60,7 +67,7 @@ QUANTILES = (0.05, 0.1, 0.2, 0.3, 0.5)
 THRESHOLDS = np.round(np.arange(0.5, 1.1, 0.01), 2)
 FALSE_ACCEPT_WEIGHT = 5.0
 SEED = 0
-STREAM_MEANS = (2, 3)
+STREAM_MEANS = (2, 3, 4, 5)
 STREAM_MFCC_MEANS = (1, 3)
 STREAM_WEIGHTS = (0.0, 0.125, 0.25, 0.5)
 STREAM_THRESHOLDS = np.round(np.arange(0.6, 0.9, 0.01), 2)
@@ -98,7 +105,9 @@ def choose(table: dict[float, np.ndarray]) -> tuple[float, int]:
     )
 
 
-def stream_searches(folder: str, kind: str) -> list[dict[str, object]]:
+def stream_searches(
+    folder: str, kind: str, enrolments: int = STREAM_ENROLMENTS
+) -> list[dict[str, object]]:
     """Every enrolment's stream search: its phrase, takes and candidate spans per chunk."""
     rng = np.random.default_rng(STREAM_SEED)  # drawn as wake-eval draws them
     utts, labels = [], []
@@ -112,9 +121,7 @@ def stream_searches(folder: str, kind: str) -> list[dict[str, object]]:
     lab = np.array(labels)
     names = list(dict.fromkeys(labels))
     draws = {
-        p: [
-            rng.choice(np.flatnonzero(lab == p), 5, replace=False) for _ in range(STREAM_ENROLMENTS)
-        ]
+        p: [rng.choice(np.flatnonzero(lab == p), 5, replace=False) for _ in range(enrolments)]
         for p in names
     }
     samples, spans = takes_stream(utts)
@@ -130,6 +137,7 @@ def stream_searches(folder: str, kind: str) -> list[dict[str, object]]:
             out.append(
                 {
                     "phrase": p,
+                    "enrolled": E,
                     "mine": mine,
                     "rest": np.setdiff1d(mine, E),
                     "chunks": list(candidate_chunks(wake, samples)),
@@ -222,9 +230,22 @@ def _rule(rule: Rule, t: float) -> dict[str, float]:
     return {"templates": rule[0], "mfcc_templates": rule[1], "mfcc_weight": rule[2], "t": t}
 
 
-def tune_streams(folder: str, kind: str) -> dict[str, object]:
-    """The stream rule's cross-validation over phrases (see the module docstring)."""
-    searches = stream_searches(folder, kind)
+def tune_streams(
+    folder: str, kind: str, enrolments: int = STREAM_ENROLMENTS, cache: str | None = None
+) -> dict[str, object]:
+    """The stream rule's cross-validation over phrases (see the module docstring).
+
+    With ``cache``, the searches (the slow part) are read from that file when it exists
+    and written to it otherwise, so other rules can be scored on the same candidates.
+    """
+    if cache is not None and Path(cache).exists():
+        with open(cache, "rb") as f:
+            searches = pickle.load(f)
+    else:
+        searches = stream_searches(folder, kind, enrolments)
+        if cache is not None:
+            with open(cache, "wb") as f:
+                pickle.dump(searches, f)
     names = list(dict.fromkeys(s["phrase"] for s in searches))
     halves = [names[0::2], names[1::2]]
     table = {
@@ -263,10 +284,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("folder")
     parser.add_argument("--features", default=None)
     parser.add_argument("--streams", action="store_true", help="choose the stream rule")
+    parser.add_argument(
+        "--enrolments", type=int, default=STREAM_ENROLMENTS, help="stream enrolments per phrase"
+    )
+    parser.add_argument("--cache", default=None, help="file to keep the stream searches in")
     args = parser.parse_args(argv)
     kind = args.features or default_kind()
     if args.streams:
-        print(json.dumps(tune_streams(args.folder, kind), indent=2, default=float))
+        report = tune_streams(args.folder, kind, args.enrolments, args.cache)
+        print(json.dumps(report, indent=2, default=float))
         return 0
     phrases = scan_phrases(args.folder)
     files = [f for fs in phrases.values() for f in fs]

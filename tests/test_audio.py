@@ -30,10 +30,13 @@ from dtwcore.audio.features import (
 )
 from dtwcore.audio.wake import (
     CHECK_MFCC_TEMPLATES,
+    CHECK_TEMPLATES,
     CHECK_WEIGHT,
     SCALE_QUANTILE,
     STREAM_GATE,
     STREAM_TEMPLATES,
+    VERIFY_MARGIN_SECONDS,
+    _verified,
     candidate_chunks,
     checked_score,
     closest_negative,
@@ -426,6 +429,37 @@ def test_stream_occurrences_fire_once_per_wake_word_and_nowhere_else(wake):
     assert float(stream_score(clip)) > clip.min()
 
 
+def test_a_span_placed_late_is_cut_out_whole(wake):
+    """The search places a span on 80 ms frames, often a little inside the phrase: the
+    cut reaches VERIFY_MARGIN_SECONDS either side, is trimmed, widened as much again and
+    trimmed again, so a span 0.15 s short at each end is found whole."""
+    y, spans = _concat(ROOM, "hey_marvin_6.wav", gap=0.3)
+    start, end = spans["hey_marvin_6.wav"]
+    assert VERIFY_MARGIN_SECONDS == 0.1
+    (late,) = _verified(wake, y, [(start + 0.15, end - 0.15, 0.5)])
+    (placed,) = _verified(wake, y, [(start, end, 0.5)])
+    assert late.start_seconds == pytest.approx(start, abs=0.03)
+    assert late.end_seconds == pytest.approx(end, abs=0.03)
+    assert late.distance == pytest.approx(placed.distance, abs=0.01)
+
+
+def test_find_keeps_each_saying_of_the_phrase_in_its_own_span(wake):
+    """Said three times half a second apart (the browser test's recording): refining a
+    span on 10 ms frames does not move it onto the next saying."""
+    marvin = read_audio(ASSETS / "hey_marvin_6.wav").samples
+    other = read_audio(ASSETS / "good_morning.wav").samples
+    pause = np.zeros(SAMPLE_RATE // 2, np.float32)
+    y = np.concatenate([pause, marvin, pause, other, pause, marvin, pause, marvin, pause])
+    step = (marvin.size + pause.size) / SAMPLE_RATE
+    starts = [0.5, 0.5 + step + (other.size + pause.size) / SAMPLE_RATE]
+    starts.append(starts[1] + step)
+    found = find(wake, y).found
+    assert len(found) == 3
+    for o, start in zip(found, starts, strict=True):
+        assert o.start_seconds == pytest.approx(start, abs=0.15)
+        assert o.end_seconds - o.start_seconds == pytest.approx(marvin.size / SAMPLE_RATE, abs=0.3)
+
+
 def test_candidate_chunks_are_what_occurrences_choose_from(wake):
     y, _ = _concat("good_morning.wav", "hey_marvin_6.wav", ROOM, "hey_marvin_6.wav")
     chunks = list(candidate_chunks(wake, y, chunk_seconds=2.5))
@@ -447,15 +481,17 @@ def test_the_stream_rule_is_the_mean_of_the_three_closest_templates():
 
 
 def test_a_checked_span_weighs_its_10ms_and_mfcc_scores():
-    fine = np.array([0.9, 0.5, 0.7, 0.6, 1.2])  # mean of the three smallest: 0.6
+    fine = np.array([0.9, 0.5, 0.7, 0.6, 1.2])  # mean of the four smallest: 0.675
     mfcc = np.array([1.1, 0.8, 0.9, 1.0, 1.3])  # the closest: 0.8
-    assert float(checked_score(fine, mfcc)) == pytest.approx((0.6 + 0.25 * 0.8) / 1.25)
-    assert float(checked_score(fine, mfcc, weight=0.0)) == pytest.approx(0.6)
+    assert float(checked_score(fine, mfcc)) == pytest.approx((0.675 + 0.25 * 0.8) / 1.25)
+    assert float(checked_score(fine, mfcc, templates=3)) == pytest.approx((0.6 + 0.2) / 1.25)
+    assert float(checked_score(fine, mfcc, weight=0.0)) == pytest.approx(0.675)
     assert float(checked_score(fine, mfcc, templates=1, mfcc_templates=3)) == pytest.approx(
         (0.5 + 0.25 * 0.9) / 1.25
     )
-    rule = (STREAM_TEMPLATES, CHECK_MFCC_TEMPLATES, CHECK_WEIGHT)
-    assert (*rule, FEATURES["embedding"].stream_threshold) == (3, 1, 0.25, 0.75)
+    rule = (CHECK_TEMPLATES, CHECK_MFCC_TEMPLATES, CHECK_WEIGHT)
+    assert (*rule, FEATURES["embedding"].stream_threshold) == (4, 1, 0.25, 0.77)
+    assert STREAM_TEMPLATES == 3  # the coarse score, which decides what is checked
 
 
 def test_only_the_embedding_with_sounds_is_checked(wake, wake_mfcc):

@@ -283,7 +283,7 @@ def test_wake_word_enrolled_from_three_uploads_is_found_in_an_uploaded_recording
     m = FOUND.search(found.inner_text())
     assert m, found.inner_text()
     start, end, distance = (float(g) for g in m.groups())
-    assert distance <= 0.75  # the stream threshold
+    assert distance <= 0.77  # the stream threshold
     assert start < true_end and end > true_start  # the spans overlap
     assert start == pytest.approx(true_start, abs=SPAN_TOLERANCE_S)
     assert end == pytest.approx(true_end, abs=SPAN_TOLERANCE_S)
