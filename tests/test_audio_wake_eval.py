@@ -87,6 +87,38 @@ def test_bad_folders_are_refused_in_words(tmp_path, capsys):
     assert "two or more sub-folders" in capsys.readouterr().err
 
 
+def test_a_phrase_with_too_few_takes_is_other_speech_and_bad_files_are_named(tmp_path, capsys):
+    for digit, word, per_speaker in (("0", "zero", 3), ("1", "one", 3), ("7", "seven", 1)):
+        (tmp_path / word).mkdir()
+        for speaker in ("george", "lucas"):
+            for k in range(per_speaker):
+                shutil.copy(FSDD / f"{digit}_{speaker}_{k}.wav", tmp_path / word)
+    (tmp_path / "one" / "cut.wav").write_bytes((FSDD / "1_george_9.wav").read_bytes()[:3000])
+    argv = ["wake-eval", str(tmp_path), "--enroll", "3", "--enrolments", "1"]
+    assert main([*argv, "--stream-enrolments", "0"]) == 0
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert err.splitlines() == [
+        "note: one/cut.wav left out: cut.wav is incomplete: the file ends before its audio "
+        "does. Export or record it again.",
+        "note: phrase seven not enrolled: only 2 usable takes, 4 needed (3 to enroll, the "
+        "rest to test); its takes count as other speech only",
+    ]
+    assert list(report["per_phrase"]) == ["one", "zero"]
+    # the two takes of "seven" are among each enrolled phrase's negatives
+    assert [v["negatives"] for v in report["per_phrase"].values()] == [6 + 2, 6 + 2]
+    assert list(report["other_speech_only"]) == ["seven"] and report["takes"] == 14
+    for word in ("one", "zero"):
+        shutil.rmtree(tmp_path / word)
+    (tmp_path / "two").mkdir()
+    shutil.copy(FSDD / "2_george_0.wav", tmp_path / "two")
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"error: no phrase in {tmp_path} has 4 or more usable takes (3 to enroll, the rest "
+        "to test); the most is 2 usable takes\n"
+    )
+
+
 def test_tune_wake_scores_stream_rules_as_find_holds_spans():
     """``scripts/tune_wake.py --streams``: a checked span is scored with the rule's
     templates, MFCC templates and weight; a span not checked keeps its coarse score; the

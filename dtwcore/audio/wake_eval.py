@@ -75,6 +75,11 @@ def scan_phrases(folder: str | Path) -> dict[str, list[Path]]:
     return phrases
 
 
+def _usable(n: int) -> str:
+    """``n`` usable takes, in words ("1 usable take", "4 usable takes")."""
+    return f"{n} usable take" if n == 1 else f"{n} usable takes"
+
+
 def _far_at(genuine: np.ndarray, impostor: np.ndarray, rate: float) -> float:
     """False-accept rate at the smallest threshold accepting ``rate`` of the genuine scores."""
     g = np.sort(genuine)
@@ -122,12 +127,14 @@ def wake_eval(
     ``far_at_95``, ``eer``, 0..1),
     ``per_phrase`` (the same per phrase, with counts), ``stream`` (``hit_rate``,
     ``fa_per_hour`` with its 95 % upper bound, ``negative_hours``, counts), ``skipped``
-    (files that could not be used, with the reason) and timings in seconds.
+    (files that could not be used, with the reason), ``other_speech_only`` (phrases with
+    too few usable takes to enroll and test: not enrolled, their takes kept as negatives,
+    with the reason) and timings in seconds.
 
     Raises
     ------
     ValueError
-        Bad folder or arguments, or a phrase with too few usable takes.
+        Bad folder or arguments, or no phrase with enough usable takes.
     """
     for name, value, low in (("takes", takes, 3), ("enrolments", enrolments, 1)):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
@@ -150,18 +157,25 @@ def wake_eval(
                 continue
             labels.append(phrase)
     lab = np.array(labels)
-    for phrase in phrases:
-        if np.sum(lab == phrase) < takes + 1:
-            raise ValueError(
-                f"phrase {phrase} has {int(np.sum(lab == phrase))} usable takes; "
-                f"{takes + 1} or more are needed ({takes} to enroll, the rest to test)"
-            )
+    counts = {phrase: int(np.sum(lab == phrase)) for phrase in phrases}
+    enrolled = [phrase for phrase in phrases if counts[phrase] >= takes + 1]
+    other_speech = {
+        phrase: f"only {_usable(counts[phrase])}, {takes + 1} needed ({takes} to enroll, "
+        "the rest to test); its takes count as other speech only"
+        for phrase in phrases
+        if phrase not in enrolled
+    }
+    if not enrolled:
+        raise ValueError(
+            f"no phrase in {folder} has {takes + 1} or more usable takes ({takes} to enroll, "
+            f"the rest to test); the most is {_usable(max(counts.values()))}"
+        )
     t_features = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     draws = {
         p: [rng.choice(np.flatnonzero(lab == p), takes, replace=False) for _ in range(enrolments)]
-        for p in phrases
+        for p in enrolled
     }
     used = np.unique(np.concatenate([e for es in draws.values() for e in es]))
     feats = [u.features for u in utts]
@@ -215,6 +229,7 @@ def wake_eval(
         "per_phrase": per_phrase,
         "stream": stream,
         "skipped": skipped,
+        "other_speech_only": other_speech,
         "seconds": {
             "features": round(t_features, 1),
             "distances": round(t_distances, 1),

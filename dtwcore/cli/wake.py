@@ -1,6 +1,7 @@
 """``python -m dtwcore wake-eval DIR``: how far a wake word can be trusted, clips and streams.
 
-Prints one JSON document (see :func:`dtwcore.audio.wake_eval.wake_eval`) on standard output.
+Prints one JSON document (see :func:`dtwcore.audio.wake_eval.wake_eval`) on standard output,
+and a line on standard error for each file left out and each phrase with too few takes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ def _run(args: argparse.Namespace) -> int:
         kind=args.features,
         max_takes=args.max_takes,
     )
+    for name, why in report["skipped"].items():
+        sys.stderr.write(f"note: {name} left out: {why}\n")
+    for phrase, why in report["other_speech_only"].items():
+        sys.stderr.write(f"note: phrase {phrase} not enrolled: {why}\n")
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
