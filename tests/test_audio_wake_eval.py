@@ -89,11 +89,17 @@ def test_bad_folders_are_refused_in_words(tmp_path, capsys):
 
 def test_a_phrase_with_too_few_takes_is_other_speech_and_bad_files_are_named(tmp_path, capsys):
     for digit, word, per_speaker in (("0", "zero", 3), ("1", "one", 3), ("7", "seven", 1)):
-        (tmp_path / word).mkdir()
         for speaker in ("george", "lucas"):
+            # "zero" keeps each speaker's takes in a folder of their own
+            into = tmp_path / word / (speaker if word == "zero" else "")
+            into.mkdir(parents=True, exist_ok=True)
             for k in range(per_speaker):
-                shutil.copy(FSDD / f"{digit}_{speaker}_{k}.wav", tmp_path / word)
+                shutil.copy(FSDD / f"{digit}_{speaker}_{k}.wav", into)
     (tmp_path / "one" / "cut.wav").write_bytes((FSDD / "1_george_9.wav").read_bytes()[:3000])
+    # what an archive made on a Mac carries besides the takes: passed over, not "left out"
+    (tmp_path / "one" / "._cut.wav").write_bytes(b"Mac OS X resource fork")
+    (tmp_path / "__MACOSX" / "one").mkdir(parents=True)
+    (tmp_path / "__MACOSX" / "one" / "._1_george_0.wav").write_bytes(b"resource fork")
     argv = ["wake-eval", str(tmp_path), "--enroll", "3", "--enrolments", "1"]
     assert main([*argv, "--stream-enrolments", "0"]) == 0
     out, err = capsys.readouterr()
@@ -105,6 +111,7 @@ def test_a_phrase_with_too_few_takes_is_other_speech_and_bad_files_are_named(tmp
         "rest to test); its takes count as other speech only",
     ]
     assert list(report["per_phrase"]) == ["one", "zero"]
+    assert report["phrases"] == ["one", "seven", "zero"]
     # the two takes of "seven" are among each enrolled phrase's negatives
     assert [v["negatives"] for v in report["per_phrase"].values()] == [6 + 2, 6 + 2]
     assert list(report["other_speech_only"]) == ["seven"] and report["takes"] == 14

@@ -52,7 +52,11 @@ GAP_SECONDS = 0.3
 
 
 def scan_phrases(folder: str | Path) -> dict[str, list[Path]]:
-    """Phrase name -> its audio files, one sub-folder per phrase, sorted by name.
+    """Phrase name -> its audio files, one sub-folder per phrase, sorted by path.
+
+    A phrase's takes may sit in folders of their own inside its folder (one per speaker,
+    say). Hidden files and folders (names starting with ".", such as the "._" copies macOS
+    leaves in archives) are passed over.
 
     Raises
     ------
@@ -63,8 +67,14 @@ def scan_phrases(folder: str | Path) -> dict[str, list[Path]]:
     if not root.is_dir():
         raise ValueError(f"{folder} is not a folder")
     phrases = {}
-    for sub in sorted(p for p in root.iterdir() if p.is_dir()):
-        files = sorted(f for f in sub.iterdir() if f.suffix.lower() in AUDIO_SUFFIXES)
+    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        files = sorted(
+            f
+            for f in sub.rglob("*")
+            if f.suffix.lower() in AUDIO_SUFFIXES
+            and f.is_file()
+            and not any(part.startswith(".") for part in f.relative_to(sub).parts)
+        )
         if files:
             phrases[sub.name] = files
     if len(phrases) < 2:
@@ -142,6 +152,7 @@ def wake_eval(
     settings = settings_of(default_kind() if kind is None else kind)
     rng = np.random.default_rng(seed)
     phrases = scan_phrases(folder)
+    phrases_root = Path(folder)
     t0 = time.perf_counter()
     utts: list[Utterance] = []
     labels: list[str] = []
@@ -153,7 +164,7 @@ def wake_eval(
             try:
                 utts.append(prepare(read_audio(path), settings))
             except AudioError as exc:
-                skipped[f"{phrase}/{path.name}"] = str(exc)
+                skipped[path.relative_to(phrases_root).as_posix()] = str(exc)
                 continue
             labels.append(phrase)
     lab = np.array(labels)

@@ -48,7 +48,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "per-phrase figures and stream.hit_rate, stream.fa_per_hour, stream.negative_hours."
         ),
     )
-    parser.add_argument("folder", metavar="DIR", help="one sub-folder of takes per phrase")
+    parser.add_argument(
+        "folder",
+        metavar="DIR",
+        help="one sub-folder of takes per phrase (takes may sit in folders inside it)",
+    )
     parser.add_argument(
         "--enroll", type=int, default=5, help="takes enrolled per enrolment (default 5)"
     )
