@@ -840,10 +840,17 @@ missed 16 % of them on the tune streams); the coarse rule at 0.75 made 4.7 false
 an hour on the tune streams instead of 7.2, detecting as many takes (95.9 %, 96.0 %)."""
 
 
-def _widened(samples: np.ndarray, a: int, b: int) -> tuple[int, int]:
-    """Samples a..b widened by :data:`VERIFY_MARGIN_SECONDS` each side, within the recording."""
+def _cut(samples: np.ndarray, a: int, b: int, trim_db: float) -> tuple[int, int] | None:
+    """Samples a..b widened by :data:`VERIFY_MARGIN_SECONDS` each side (within the
+    recording) and their silent ends trimmed: the sounding part's first and last sample,
+    or None when under 50 ms of it sounds."""
     margin = round(VERIFY_MARGIN_SECONDS * SAMPLE_RATE)
-    return max(0, a - margin), min(samples.shape[0], b + margin)
+    a, b = max(0, a - margin), min(samples.shape[0], b + margin)
+    piece = np.asarray(samples[a:b], dtype=np.float32)
+    if piece.shape[0] < SAMPLE_RATE // 20 or float(np.max(np.abs(piece))) < 1e-3:
+        return None
+    start, end = trim_silence(piece, trim_db)
+    return (a + start, a + end) if end - start >= SAMPLE_RATE // 20 else None
 
 
 def _verified(
@@ -858,28 +865,23 @@ def _verified(
     settings = wake.settings
     out = []
     for lo, hi, _ in candidates:
-        a, b = _widened(samples, round(lo * SAMPLE_RATE), round(hi * SAMPLE_RATE))
-        piece = np.asarray(samples[a:b], dtype=np.float32)
-        if piece.shape[0] < SAMPLE_RATE // 20 or float(np.max(np.abs(piece))) < 1e-3:
+        span = _cut(samples, round(lo * SAMPLE_RATE), round(hi * SAMPLE_RATE), settings.trim_db)
+        if span is not None:  # cut and trimmed twice (VERIFY_MARGIN_SECONDS)
+            span = _cut(samples, *span, settings.trim_db)
+        if span is None:
             continue
-        start, end = trim_silence(piece, settings.trim_db)
-        if end - start < SAMPLE_RATE // 20:
-            continue
-        a, b = _widened(samples, a + start, a + end)
-        piece = np.asarray(samples[a:b], dtype=np.float32)
-        start, end = trim_silence(piece, settings.trim_db)
-        if end - start < SAMPLE_RATE // 20:
-            continue
-        d = wake.scores([features(piece[start:end], settings)])[0]
+        a, b = span
+        sound = np.asarray(samples[a:b], dtype=np.float32)
+        d = wake.scores([features(sound, settings)])[0]
         score = float(stream_score(d))
         fine = mfcc = np.zeros(0)
         if wake.fine_templates and score < STREAM_GATE:
-            fine, mfcc = wake.check_scores(piece[start:end])
+            fine, mfcc = wake.check_scores(sound)
             score = float(checked_score(fine, mfcc))
         out.append(
             Occurrence(
-                (a + start) / SAMPLE_RATE,
-                (a + end) / SAMPLE_RATE,
+                a / SAMPLE_RATE,
+                b / SAMPLE_RATE,
                 score,
                 int(np.argmin(d)),
                 d,
@@ -1027,7 +1029,7 @@ def _refine(
     ends = (first + np.arange(frames.shape[0]) - n + 1) * fine_hop + _seconds(sound)
     inside = ends <= hi + REFINE_MARGIN_SECONDS
     b = int(np.argmin(np.where(inside, ratio, np.inf))) if inside.any() else int(np.argmin(ratio))
-    return (first + int(begin[b])) * fine_hop, (first + b - n + 1) * fine_hop + _seconds(sound)
+    return (first + int(begin[b])) * fine_hop, float(ends[b])
 
 
 @dataclass(frozen=True)
