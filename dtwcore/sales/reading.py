@@ -637,10 +637,18 @@ def to_matrix(columns: Sequence[pa.Array | pa.ChunkedArray], n_rows: int) -> np.
     return values
 
 
-def blank_text(text: pa.Array) -> np.ndarray:
-    """Where ``text`` [shape=(N,)] is null or has no bytes [shape=(N,), bool]. Compared by
-    length: comparing with a Python ``""`` would make Arrow import pandas."""
-    return to_numpy(pc.is_null(text)) | (to_numpy(pc.binary_length(text)) == 0)
+def arrow_ids(columns: Sequence[pa.Array]) -> tuple[pa.Array, np.ndarray]:
+    """The product ids of a batch's id columns, as the page reads cells: each column as
+    ``string`` (whatever it stores, ``large_string`` included), trimmed, several joined by
+    :data:`~dtwcore.sales.ID_JOIN`; and where an id is blank [shape=(N,), bool]: null or
+    no bytes in any column (compared by length: comparing with a Python ``""`` would make
+    Arrow import pandas)."""
+    parts = [pc.utf8_trim_whitespace(pc.cast(col, pa.string())) for col in columns]
+    blank = np.zeros(len(parts[0]), dtype=bool)
+    for part in parts:
+        blank |= to_numpy(pc.is_null(part)) | (to_numpy(pc.binary_length(part)) == 0)
+    ids = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, ID_JOIN)
+    return ids, blank
 
 
 class CatalogReader:
@@ -1004,20 +1012,12 @@ class CatalogReader:
             n = record.num_rows
             if n == 0:
                 continue
-            parts = []
-            missing = np.zeros(n, dtype=bool)
             check_text(
                 zip(self.roles.ids, record.columns[:n_ids], strict=True),
                 self.path,
                 self._rows_read + 2,
             )
-            for col in record.columns[:n_ids]:
-                if not pa.types.is_string(col.type):
-                    col = pc.cast(col, pa.string())
-                col = pc.utf8_trim_whitespace(col)  # as the page reads cells
-                missing |= blank_text(col)
-                parts.append(col)
-            ids = parts[0] if n_ids == 1 else pc.binary_join_element_wise(*parts, ID_JOIN)
+            ids, missing = arrow_ids(record.columns[:n_ids])
             if missing.any():
                 row = int(np.flatnonzero(missing)[0])
                 raise CatalogError(

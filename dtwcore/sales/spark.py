@@ -62,7 +62,7 @@ from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS
 from dtwcore.sales.reading import (
     BATCH_ROWS,
     CatalogReader,
-    blank_text,
+    arrow_ids,
     check_values,
     options_with,
     to_matrix,
@@ -352,7 +352,9 @@ class _ParquetScorer:
                         "",  # the driver names the file
                         first + 2,
                     )
-                    ids = _parquet_ids(record.columns[: self.n_ids])
+                    ids, blank = arrow_ids(record.columns[: self.n_ids])
+                    if blank.any():
+                        raise CatalogError("a product id is missing")
                     values = to_matrix(record.columns[self.n_ids :], n)
                     check_values(values, ids, scorer.weeks, None, None)
                     if self.clip_negative:
@@ -360,17 +362,6 @@ class _ParquetScorer:
                     rows = pa.array(np.arange(first, first + n, dtype=np.int64))
                     yield _scored(scorer, ids, values[:, scorer.window.columns], rows)
                     first += n
-
-
-def _parquet_ids(parts: list[pa.Array]) -> pa.Array:
-    """Product ids of text columns as the local reader makes them (trimmed; several columns
-    joined by :data:`~dtwcore.sales.ID_JOIN`), as ``string`` (the type Spark is told)
-    whether the file stores ``string`` or ``large_string`` (as pandas writes text);
-    CatalogError when one is blank."""
-    parts = [pc.utf8_trim_whitespace(p.cast(pa.string())) for p in parts]
-    if any(blank_text(part).any() for part in parts):
-        raise CatalogError("a product id is missing")
-    return parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, ID_JOIN)
 
 
 def _parquet_groups(reader: CatalogReader) -> tuple[list[int], list[int]] | None:
