@@ -28,8 +28,9 @@ The choice of all phrases is ``dtwcore.audio.wake.CHECK_TEMPLATES``,
 what shipped before the second check) and the clip rule are scored for comparison.
 
 ``--enrolments N`` draws N stream enrolments per phrase instead of 4 (more false accepts
-to choose from, a less lucky choice); ``--cache FILE`` keeps the searches in FILE and reads
-them back on the next run, so other rules can be scored on the same candidates.
+to choose from, a less lucky choice); ``--cache FILE`` keeps the searches in FILE (JSON,
+numbers exact) and reads them back on the next run, so other rules can be scored on the
+same candidates.
 
 Usage: ``python scripts/tune_wake.py DIR [--features embedding] [--streams [--enrolments N]
 [--cache FILE]]``
@@ -39,8 +40,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -148,6 +149,36 @@ def stream_searches(
     return out
 
 
+def _plain(value: object) -> object:
+    """What JSON cannot hold, as what it can: arrays as lists, occurrences as dicts."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Occurrence):
+        return {f.name: getattr(value, f.name) for f in fields(Occurrence)}
+    raise TypeError(f"cannot keep {type(value).__name__} in the cache")
+
+
+def _arrays(record: dict[str, object]) -> dict[str, object]:
+    """A record read back from JSON with its lists as arrays."""
+    return {k: np.asarray(v) if isinstance(v, list) else v for k, v in record.items()}
+
+
+def save_searches(searches: Sequence[dict], path: str) -> None:
+    """Write :func:`stream_searches` to ``path`` as JSON (floats written exactly)."""
+    Path(path).write_text(json.dumps(list(searches), default=_plain))
+
+
+def load_searches(path: str) -> list[dict[str, object]]:
+    """Read what :func:`save_searches` wrote: the same searches, arrays and occurrences."""
+    out = []
+    for record in json.loads(Path(path).read_text()):
+        chunks = [[Occurrence(**_arrays(o)) for o in chunk] for chunk in record.pop("chunks")]
+        out.append({**_arrays(record), "chunks": chunks})
+    return out
+
+
 Rule = tuple[int, int, float]
 """A checked span's score: (templates, MFCC templates, MFCC weight) of :func:`checked_score`."""
 
@@ -239,13 +270,11 @@ def tune_streams(
     and written to it otherwise, so other rules can be scored on the same candidates.
     """
     if cache is not None and Path(cache).exists():
-        with open(cache, "rb") as f:
-            searches = pickle.load(f)
+        searches = load_searches(cache)
     else:
         searches = stream_searches(folder, kind, enrolments)
         if cache is not None:
-            with open(cache, "wb") as f:
-                pickle.dump(searches, f)
+            save_searches(searches, cache)
     names = list(dict.fromkeys(s["phrase"] for s in searches))
     halves = [names[0::2], names[1::2]]
     table = {

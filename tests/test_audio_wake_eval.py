@@ -157,8 +157,6 @@ def test_tune_wake_scores_stream_rules_as_find_holds_spans():
 
 def test_tune_wake_reads_the_stream_searches_back_from_its_cache(tmp_path, monkeypatch):
     """``--cache FILE``: the searches are written once and read back, not searched again."""
-    import pickle
-
     import scripts.tune_wake as tune_wake
     from dtwcore.audio.wake import Occurrence
 
@@ -174,8 +172,13 @@ def test_tune_wake_reads_the_stream_searches_back_from_its_cache(tmp_path, monke
             "spans": np.array([[1.0, 2.0], [2.0, 3.0]]),
         }
 
-    cache = tmp_path / "searches.pkl"
-    cache.write_bytes(pickle.dumps([search("a", 0), search("b", 1)]))
+    cache = tmp_path / "searches.json"
+    tune_wake.save_searches([search("a", 0), search("b", 1)], str(cache))
+    back = tune_wake.load_searches(str(cache))  # the same records, arrays and occurrences
+    assert [s["phrase"] for s in back] == ["a", "b"]
+    assert np.array_equal(back[1]["spans"], [[1.0, 2.0], [2.0, 3.0]])
+    assert back[1]["chunks"][0][0].start_seconds == 2.0
+    assert np.array_equal(back[1]["chunks"][0][0].mfcc_scores, np.full(5, 0.6))
     monkeypatch.setattr(tune_wake, "stream_searches", lambda *a, **k: pytest.fail("searched"))
     report = tune_wake.tune_streams("unused", "embedding", cache=str(cache))
     assert report["all"]["detected"] == 1.0 and report["all"]["fa_per_hour"] == 0.0
