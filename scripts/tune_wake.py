@@ -20,12 +20,15 @@ with their second check's scores on finer detail (:func:`dtwcore.audio.wake.cand
 checked span with :func:`dtwcore.audio.wake.checked_score` (the mean of its m smallest
 scaled scores on 10 ms embedding frames, m = 2 to 5, plus w times the mean of its m_mfcc
 smallest MFCC scores, m_mfcc = 1 or 3, w = 0 to 0.5, over 1 + w) and accepts it at or under
-t; for each half of the phrases, the rule with the fewest false accepts per hour among
-those detecting at least 95 % of the half's takes is chosen and scored on the other half.
-The choice of all phrases is ``dtwcore.audio.wake.CHECK_TEMPLATES``,
-``CHECK_MFCC_TEMPLATES``, ``CHECK_WEIGHT`` and the kind's ``stream_threshold`` in
-``dtwcore.audio.FEATURES``. The coarse rule alone (3 templates on 40 ms frames at 0.75,
-what shipped before the second check) and the clip rule are scored for comparison.
+t + b x (the mean of the enrolled takes played backwards, scored the same way, - 1),
+b = 0 to 0.75 (:attr:`dtwcore.audio.wake.WakeWord.stream_threshold`); for each half of the
+phrases, the rule with the fewest false accepts per hour among those detecting at least
+95 % of the half's takes is chosen and scored on the other half. The choice of all phrases
+is ``dtwcore.audio.wake.CHECK_TEMPLATES``, ``CHECK_MFCC_TEMPLATES``, ``CHECK_WEIGHT``,
+``BACKWARDS_WEIGHT`` and the kind's ``stream_threshold`` in ``dtwcore.audio.FEATURES``.
+The best rule without the backwards term (b = 0), the coarse rule alone (3 templates on
+40 ms frames at 0.75, what shipped before the second check) and the clip rule are scored
+for comparison.
 
 ``--enrolments N`` draws N stream enrolments per phrase instead of 4 (more false accepts
 to choose from, a less lucky choice); ``--cache FILE`` keeps the searches in FILE (JSON,
@@ -71,6 +74,7 @@ SEED = 0
 STREAM_MEANS = (2, 3, 4, 5)
 STREAM_MFCC_MEANS = (1, 3)
 STREAM_WEIGHTS = (0.0, 0.125, 0.25, 0.5)
+BACKWARDS_WEIGHTS = (0.0, 0.25, 0.5, 0.75)
 STREAM_THRESHOLDS = np.round(np.arange(0.6, 0.9, 0.01), 2)
 COARSE_RULE = (3, 0.75)
 """The stream rule before the second check: 3 templates on 40 ms frames, at 0.75."""
@@ -109,7 +113,9 @@ def choose(table: dict[float, np.ndarray]) -> tuple[float, int]:
 def stream_searches(
     folder: str, kind: str, enrolments: int = STREAM_ENROLMENTS
 ) -> list[dict[str, object]]:
-    """Every enrolment's stream search: its phrase, takes and candidate spans per chunk."""
+    """Every enrolment's stream search: its phrase, takes, candidate spans per chunk, and
+    its takes played backwards (:attr:`dtwcore.audio.wake.WakeWord.backwards_fine`,
+    ``backwards_mfcc``)."""
     rng = np.random.default_rng(STREAM_SEED)  # drawn as wake-eval draws them
     utts, labels = [], []
     for phrase, files in scan_phrases(folder).items():
@@ -142,6 +148,8 @@ def stream_searches(
                     "mine": mine,
                     "rest": np.setdiff1d(mine, E),
                     "chunks": list(candidate_chunks(wake, samples)),
+                    "backwards_fine": wake.backwards_fine,
+                    "backwards_mfcc": wake.backwards_mfcc,
                     "hours": (total - own) / 3600,
                     "spans": spans,
                 }
@@ -179,59 +187,97 @@ def load_searches(path: str) -> list[dict[str, object]]:
     return out
 
 
-Rule = tuple[int, int, float]
-"""A checked span's score: (templates, MFCC templates, MFCC weight) of :func:`checked_score`."""
+Rule = tuple[int, int, float, float]
+"""A checked span's score and threshold shift: (templates, MFCC templates, MFCC weight) of
+:func:`checked_score`, and the backwards weight b."""
 
 
-def rule_scores(searches: Sequence[dict], rule: Rule | None) -> list[list[np.ndarray]]:
-    """Every candidate's stream score under a rule, per search and chunk.
+def flat_candidates(searches: Sequence[dict]) -> list[dict[str, object]]:
+    """Every search's candidates in stream order, as arrays: start, end (seconds), the
+    chunk it was found in, whether it overlaps only other phrases' takes (``false``), and
+    the takes it overlaps."""
+    out = []
+    for s in searches:
+        spans, found = s["spans"], [o for chunk in s["chunks"] for o in chunk]
+        chunk = [k for k, c in enumerate(s["chunks"]) for _ in c]
+        over = [
+            np.flatnonzero((spans[:, 0] < o.end_seconds) & (spans[:, 1] > o.start_seconds))
+            for o in found
+        ]
+        out.append(
+            {
+                "start": np.array([o.start_seconds for o in found]),
+                "end": np.array([o.end_seconds for o in found]),
+                "chunk": np.array(chunk, dtype=int),
+                "false": np.array([not np.isin(v, s["mine"]).any() for v in over], dtype=bool),
+                "over": over,
+            }
+        )
+    return out
+
+
+def rule_scores(searches: Sequence[dict], rule: Rule | None) -> list[np.ndarray]:
+    """Every candidate's stream score under a rule, minus its search's threshold shift, per
+    search in stream order (as :func:`flat_candidates`).
 
     ``rule=None`` scores the coarse rule alone: the mean of the span's
-    ``COARSE_RULE[0]`` smallest scaled scores on 40 ms frames, every span. A rule scores
-    a checked span with :func:`checked_score`; a span not checked keeps its coarse score
-    (above the gate, so above every threshold tried).
+    ``COARSE_RULE[0]`` smallest scaled scores on 40 ms frames, every span, unshifted. A rule
+    scores a checked span with :func:`checked_score`; a span not checked keeps its coarse
+    score (above the gate, so above every threshold tried). The shift is b x (the mean of
+    the search's backwards takes under the same score - 1).
     """
-
-    def score(o: Occurrence) -> float:
+    out = []
+    for s in searches:
+        found = [o for chunk in s["chunks"] for o in chunk]
         if rule is None:
-            return float(stream_score(o.scores, COARSE_RULE[0]))
-        if not o.fine_scores.size:
-            return o.distance
-        m, m_mfcc, w = rule
-        return float(
-            checked_score(
-                o.fine_scores, o.mfcc_scores, templates=m, mfcc_templates=m_mfcc, weight=w
+            out.append(np.array([float(stream_score(o.scores, COARSE_RULE[0])) for o in found]))
+            continue
+        m, m_mfcc, w, b = rule
+        opts = {"templates": m, "mfcc_templates": m_mfcc, "weight": w}
+        backwards = checked_score(s["backwards_fine"], s["backwards_mfcc"], **opts)
+        shift = b * (float(np.mean(backwards)) - 1.0)
+        out.append(
+            np.array(
+                [
+                    float(checked_score(o.fine_scores, o.mfcc_scores, **opts))
+                    if o.fine_scores.size
+                    else o.distance
+                    for o in found
+                ]
             )
+            - shift
         )
-
-    return [[np.array([score(o) for o in chunk]) for chunk in s["chunks"]] for s in searches]
+    return out
 
 
 def stream_figures(
     searches: Sequence[dict],
+    flat: Sequence[dict],
     phrases: Sequence[str],
-    scores: Sequence[Sequence[np.ndarray]],
+    scores: Sequence[np.ndarray],
     t: float,
 ) -> tuple[float, float]:
     """Share of takes detected and false accepts per hour at threshold t, as Find finds.
 
-    ``scores`` holds every candidate's stream score per search and chunk
-    (:func:`rule_scores`)."""
+    ``flat`` is :func:`flat_candidates`; ``scores`` every candidate's shifted stream score
+    per search (:func:`rule_scores`). As :func:`dtwcore.audio.wake.occurrences` keeps
+    them: an accepted candidate is kept unless it starts before the end of one of the
+    last three kept in earlier chunks."""
     hits = positives = false = 0
     hours = 0.0
-    for s, score in zip(searches, scores, strict=True):
+    for s, f, score in zip(searches, flat, scores, strict=True):
         if s["phrase"] not in phrases:
             continue
-        spans = s["spans"]
-        kept: list[Occurrence] = []
-        for chunk, d in zip(s["chunks"], score, strict=True):
-            found = [o for o, v in zip(chunk, d, strict=True) if v <= t]
-            kept += [o for o in found if all(o.start_seconds >= k.end_seconds for k in kept[-3:])]
-        detected = np.zeros(spans.shape[0], dtype=bool)
-        for o in kept:
-            over = np.flatnonzero((spans[:, 0] < o.end_seconds) & (spans[:, 1] > o.start_seconds))
-            detected[over] = True
-            false += int(not np.isin(over, s["mine"]).any())
+        detected = np.zeros(s["spans"].shape[0], dtype=bool)
+        ends: list[float] = []
+        before, chunk = ends, -1
+        for i in np.flatnonzero(score <= t):
+            if f["chunk"][i] != chunk:
+                before, chunk = ends[-3:], f["chunk"][i]
+            if all(f["start"][i] >= e for e in before):
+                ends.append(f["end"][i])
+                detected[f["over"][i]] = True
+                false += int(f["false"][i])
         hits += int(detected[s["rest"]].sum())
         positives += s["rest"].size
         hours += s["hours"]
@@ -244,12 +290,13 @@ def _named(figures: tuple[float, float]) -> dict[str, float]:
 
 def choose_stream(
     searches: Sequence[dict],
+    flat: Sequence[dict],
     phrases: Sequence[str],
-    table: dict[Rule, list[list[np.ndarray]]],
+    table: dict[Rule, list[np.ndarray]],
 ) -> tuple[Rule, float]:
     """The rule and threshold with the fewest false accepts per hour detecting >= 95 %."""
     rows = [
-        (rule, float(t), *stream_figures(searches, phrases, scores, float(t)))
+        (rule, float(t), *stream_figures(searches, flat, phrases, scores, float(t)))
         for rule, scores in table.items()
         for t in STREAM_THRESHOLDS
     ]
@@ -258,7 +305,13 @@ def choose_stream(
 
 
 def _rule(rule: Rule, t: float) -> dict[str, float]:
-    return {"templates": rule[0], "mfcc_templates": rule[1], "mfcc_weight": rule[2], "t": t}
+    return {
+        "templates": rule[0],
+        "mfcc_templates": rule[1],
+        "mfcc_weight": rule[2],
+        "backwards_weight": rule[3],
+        "t": t,
+    }
 
 
 def tune_streams(
@@ -277,32 +330,41 @@ def tune_streams(
             save_searches(searches, cache)
     names = list(dict.fromkeys(s["phrase"] for s in searches))
     halves = [names[0::2], names[1::2]]
+    flat = flat_candidates(searches)
     table = {
-        (m, m_mfcc, w): rule_scores(searches, (m, m_mfcc, w))
+        (m, m_mfcc, w, b): rule_scores(searches, (m, m_mfcc, w, b))
         for m in STREAM_MEANS
         for m_mfcc in STREAM_MFCC_MEANS
         for w in STREAM_WEIGHTS
+        for b in BACKWARDS_WEIGHTS
     }
     report: dict[str, object] = {"kind": kind, "streams": True, "folds": []}
     for k in range(2):
         fit, test = halves[k], halves[1 - k]
-        rule, t = choose_stream(searches, fit, table)
+        rule, t = choose_stream(searches, flat, fit, table)
         report["folds"].append(  # type: ignore[union-attr]
             {
                 "chosen_on": fit,
                 "rule": _rule(rule, t),
-                "fit": _named(stream_figures(searches, fit, table[rule], t)),
-                "held_out": _named(stream_figures(searches, test, table[rule], t)),
+                "fit": _named(stream_figures(searches, flat, fit, table[rule], t)),
+                "held_out": _named(stream_figures(searches, flat, test, table[rule], t)),
             }
         )
-    rule, t = choose_stream(searches, names, table)
+    rule, t = choose_stream(searches, flat, names, table)
+    unshifted = {r: v for r, v in table.items() if r[3] == 0.0}
+    rule0, t0 = choose_stream(searches, flat, names, unshifted)
     coarse = rule_scores(searches, None)
-    clip = [[np.array([o.scores.min() for o in c]) for c in s["chunks"]] for s in searches]
+    clip = [np.array([o.scores.min() for c in s["chunks"] for o in c]) for s in searches]
+    threshold = FEATURES[kind].threshold
     report["all"] = {
         "rule": _rule(rule, t),
-        **_named(stream_figures(searches, names, table[rule], t)),
-        "coarse_rule": _named(stream_figures(searches, names, coarse, COARSE_RULE[1])),
-        "clip_rule": _named(stream_figures(searches, names, clip, FEATURES[kind].threshold)),
+        **_named(stream_figures(searches, flat, names, table[rule], t)),
+        "without_backwards": {
+            "rule": _rule(rule0, t0),
+            **_named(stream_figures(searches, flat, names, table[rule0], t0)),
+        },
+        "coarse_rule": _named(stream_figures(searches, flat, names, coarse, COARSE_RULE[1])),
+        "clip_rule": _named(stream_figures(searches, flat, names, clip, threshold)),
     }
     return report
 

@@ -29,6 +29,7 @@ from dtwcore.audio.features import (
     read_audio,
 )
 from dtwcore.audio.wake import (
+    BACKWARDS_WEIGHT,
     CHECK_MFCC_TEMPLATES,
     CHECK_TEMPLATES,
     CHECK_WEIGHT,
@@ -483,14 +484,14 @@ def test_the_stream_rule_is_the_mean_of_the_three_closest_templates():
 def test_a_checked_span_weighs_its_10ms_and_mfcc_scores():
     fine = np.array([0.9, 0.5, 0.7, 0.6, 1.2])  # mean of the four smallest: 0.675
     mfcc = np.array([1.1, 0.8, 0.9, 1.0, 1.3])  # the closest: 0.8
-    assert float(checked_score(fine, mfcc)) == pytest.approx((0.675 + 0.25 * 0.8) / 1.25)
-    assert float(checked_score(fine, mfcc, templates=3)) == pytest.approx((0.6 + 0.2) / 1.25)
+    assert float(checked_score(fine, mfcc)) == pytest.approx((0.675 + 0.125 * 0.8) / 1.125)
+    assert float(checked_score(fine, mfcc, templates=3)) == pytest.approx((0.6 + 0.1) / 1.125)
     assert float(checked_score(fine, mfcc, weight=0.0)) == pytest.approx(0.675)
     assert float(checked_score(fine, mfcc, templates=1, mfcc_templates=3)) == pytest.approx(
-        (0.5 + 0.25 * 0.9) / 1.25
+        (0.5 + 0.125 * 0.9) / 1.125
     )
-    rule = (CHECK_TEMPLATES, CHECK_MFCC_TEMPLATES, CHECK_WEIGHT)
-    assert (*rule, FEATURES["embedding"].stream_threshold) == (4, 1, 0.25, 0.77)
+    rule = (CHECK_TEMPLATES, CHECK_MFCC_TEMPLATES, CHECK_WEIGHT, BACKWARDS_WEIGHT)
+    assert (*rule, FEATURES["embedding"].stream_threshold) == (4, 1, 0.125, 0.25, 0.78)
     assert STREAM_TEMPLATES == 3  # the coarse score, which decides what is checked
 
 
@@ -504,6 +505,26 @@ def test_only_the_embedding_with_sounds_is_checked(wake, wake_mfcc):
     )
     with pytest.raises(ValueError, match="only an embedding wake word"):
         wake_mfcc.check_scores(np.zeros(SAMPLE_RATE, np.float32))
+
+
+def test_the_stream_threshold_moves_with_the_takes_played_backwards(wake, wake_mfcc):
+    """Each take's sound reversed is scored as a checked span against every template; the
+    stream threshold is the kind's plus BACKWARDS_WEIGHT x (their mean score - 1)."""
+    for i, sound in enumerate(wake.sounds):
+        fine, mfcc = wake.check_scores(np.ascontiguousarray(sound[::-1]))
+        assert np.array_equal(wake.backwards_fine[i], fine)
+        assert np.array_equal(wake.backwards_mfcc[i], mfcc)
+        assert wake.backwards[i] == pytest.approx(float(checked_score(fine, mfcc)))
+    mean = float(np.mean(wake.backwards))
+    base = FEATURES["embedding"].stream_threshold
+    assert wake.stream_threshold == pytest.approx(base + 0.25 * (mean - 1.0))
+    # backwards "Hey Marvin" by the same voices comes about as close as the closer fifth of
+    # other speech (0.99): the threshold hardly moves
+    assert mean == pytest.approx(0.99, abs=0.01)
+    assert wake.stream_threshold == pytest.approx(base - 0.0025, abs=0.003)
+    assert wake_mfcc.backwards_fine.size == 0
+    assert wake_mfcc.stream_threshold == FEATURES["mfcc"].stream_threshold
+    assert f"{mean:.2f}" in wake.stream_rule and "backwards" in wake.stream_rule
 
 
 def test_find_lists_every_occurrence(wake):

@@ -53,7 +53,7 @@ def test_phrases_are_the_sub_folders_with_audio(folder):
 def test_the_report_has_the_figures_the_issue_names(report):
     assert report["phrases"] == ["one", "seven", "zero"] and report["takes"] == 24
     assert report["threshold"] == FEATURES["embedding"].threshold
-    assert report["stream_threshold"] == FEATURES["embedding"].stream_threshold == 0.77
+    assert report["stream_threshold"] == FEATURES["embedding"].stream_threshold == 0.78
     per = report["per_phrase"]
     for key in ("tar", "far", "far_at_95", "eer"):
         assert 0.0 <= report["mean"][key] <= 1.0
@@ -76,6 +76,10 @@ def test_the_stream_figures(report, folder):
     )
     assert stream["fa_per_hour_95_upper"] > stream["fa_per_hour"]
     assert GAP_SECONDS == 0.3
+    # each enrolment's own stream threshold: the kind's, moved by its takes played backwards
+    for v in stream["per_phrase"].values():
+        (t,) = v["thresholds"]
+        assert t != report["stream_threshold"] and abs(t - report["stream_threshold"]) < 0.1
 
 
 def test_bad_folders_are_refused_in_words(tmp_path, capsys):
@@ -128,10 +132,11 @@ def test_a_phrase_with_too_few_takes_is_other_speech_and_bad_files_are_named(tmp
 
 def test_tune_wake_scores_stream_rules_as_find_holds_spans():
     """``scripts/tune_wake.py --streams``: a checked span is scored with the rule's
-    templates, MFCC templates and weight; a span not checked keeps its coarse score; the
-    figures count takes detected and false accepts per hour as Find finds them."""
+    templates, MFCC templates and weight, less the backwards weight x (the enrolment's
+    backwards takes under the same score - 1); a span not checked keeps its coarse score;
+    the figures count takes detected and false accepts per hour as Find finds them."""
     from dtwcore.audio.wake import Occurrence
-    from scripts.tune_wake import COARSE_RULE, rule_scores, stream_figures
+    from scripts.tune_wake import COARSE_RULE, flat_candidates, rule_scores, stream_figures
 
     fine = np.array([0.5, 0.6, 0.7, 0.9, 1.0])
     mfcc = np.array([0.8, 1.0, 1.2, 1.2, 1.2])
@@ -141,18 +146,24 @@ def test_tune_wake_scores_stream_rules_as_find_holds_spans():
         "phrase": "p",
         "mine": np.array([0]),
         "rest": np.array([0]),
-        "chunks": [[take, other]],
+        "chunks": [[take], [other]],
         "hours": 0.5,
         "spans": np.array([[1.0, 2.0], [3.0, 4.0]]),
+        "backwards_fine": np.full((5, 5), 1.2),  # every backwards take scores 1.2
+        "backwards_mfcc": np.full((5, 5), 1.2),
     }
-    (scores,) = rule_scores([search], (3, 1, 0.25))
-    assert scores[0] == pytest.approx([(0.6 + 0.25 * 0.8) / 1.25, 0.9])
-    assert rule_scores([search], (2, 3, 0.0))[0][0][0] == pytest.approx(0.55)
-    assert rule_scores([search], None)[0][0] == pytest.approx([0.8, 0.9])  # coarse alone
+    (scores,) = rule_scores([search], (3, 1, 0.25, 0.0))
+    assert scores == pytest.approx([(0.6 + 0.25 * 0.8) / 1.25, 0.9])
+    assert rule_scores([search], (2, 3, 0.0, 0.0))[0][0] == pytest.approx(0.55)
+    # backwards weight 0.5: threshold 0.5 x (1.2 - 1) = 0.1 looser, so every score 0.1 lower
+    assert rule_scores([search], (3, 1, 0.25, 0.5))[0] == pytest.approx(scores - 0.1)
+    assert rule_scores([search], None)[0] == pytest.approx([0.8, 0.9])  # coarse alone
     assert COARSE_RULE == (3, 0.75)
-    assert stream_figures([search], ["p"], [scores], 0.7) == (1.0, 0.0)
-    assert stream_figures([search], ["p"], [scores], 0.95) == (1.0, 2.0)  # 1 in 0.5 h
-    assert stream_figures([search], ["p"], [scores], 0.5) == (0.0, 0.0)
+    flat = flat_candidates([search])
+    assert flat[0]["false"].tolist() == [False, True]
+    assert stream_figures([search], flat, ["p"], [scores], 0.7) == (1.0, 0.0)
+    assert stream_figures([search], flat, ["p"], [scores], 0.95) == (1.0, 2.0)  # 1 in 0.5 h
+    assert stream_figures([search], flat, ["p"], [scores], 0.5) == (0.0, 0.0)
 
 
 def test_tune_wake_reads_the_stream_searches_back_from_its_cache(tmp_path, monkeypatch):
@@ -170,6 +181,8 @@ def test_tune_wake_reads_the_stream_searches_back_from_its_cache(tmp_path, monke
             "chunks": [[found]],
             "hours": 1.0,
             "spans": np.array([[1.0, 2.0], [2.0, 3.0]]),
+            "backwards_fine": np.full((5, 5), 1.0),
+            "backwards_mfcc": np.full((5, 5), 1.0),
         }
 
     cache = tmp_path / "searches.json"
@@ -179,6 +192,7 @@ def test_tune_wake_reads_the_stream_searches_back_from_its_cache(tmp_path, monke
     assert np.array_equal(back[1]["spans"], [[1.0, 2.0], [2.0, 3.0]])
     assert back[1]["chunks"][0][0].start_seconds == 2.0
     assert np.array_equal(back[1]["chunks"][0][0].mfcc_scores, np.full(5, 0.6))
+    assert np.array_equal(back[1]["backwards_fine"], np.full((5, 5), 1.0))
     monkeypatch.setattr(tune_wake, "stream_searches", lambda *a, **k: pytest.fail("searched"))
     report = tune_wake.tune_streams("unused", "embedding", cache=str(cache))
     assert report["all"]["detected"] == 1.0 and report["all"]["fa_per_hour"] == 0.0

@@ -35,8 +35,13 @@ is under the gate is checked again on finer detail (:func:`checked_score`): the 
 scaled by its distances to the negatives on those frames), plus :data:`CHECK_WEIGHT` times
 its MFCC distance to the closest template divided by its own MFCC distance to the
 negatives; that is the span's *stream score*, and the span is the wake word at or under the
-kind's ``FeatureSettings.stream_threshold``.
-The rule (how many templates; the weight; the threshold) was chosen by the same
+wake word's stream threshold (:attr:`WakeWord.stream_threshold`): the kind's
+``FeatureSettings.stream_threshold`` moved by :data:`BACKWARDS_WEIGHT` times how far the
+enrolled takes played backwards score from 1 (:attr:`WakeWord.backwards`). Backwards takes
+are the user's own voice saying nothing: when they come close, other things that voice
+says will too, and the threshold tightens; when they are far, the takes are distinctive
+and it loosens.
+The rule (how many templates; the weights; the threshold) was chosen by the same
 cross-validation over phrases, on streams (``scripts/tune_wake.py --streams``).
 """
 
@@ -64,6 +69,7 @@ from dtwcore.audio.negatives import negatives as bundled_negatives
 from dtwcore.search import subsequence_profile, subsequence_search
 
 __all__ = [
+    "BACKWARDS_WEIGHT",
     "CHECK_MFCC_TEMPLATES",
     "CHECK_SHIFTS",
     "CHECK_TEMPLATES",
@@ -109,10 +115,14 @@ CHECK_SHIFTS = 8
 CHECK_TEMPLATES = 4
 """A checked span's 10 ms score is the mean of this many of its smallest (:func:`checked_score`).
 Four of five: a digit said by the same speaker as two templates comes close to those two and
-a third, not to four (tune streams, 8 enrolments per phrase: 95.1 % detected at 1.1 false
-accepts an hour, against 94.1 % at 0.9 with three templates at 0.75)."""
-CHECK_WEIGHT = 0.25
+a third, not to four."""
+CHECK_WEIGHT = 0.125
 """Weight of the MFCC term in a checked span's stream score (:func:`checked_score`)."""
+BACKWARDS_WEIGHT = 0.25
+"""A wake word's stream threshold is the kind's plus this times (the mean of its takes'
+backwards scores - 1) (:attr:`WakeWord.stream_threshold`). On the tune streams (8
+enrolments per phrase) 0.25 with a threshold of 0.78 detected 96.4 % of the takes at 0.6
+false accepts an hour; without it the best rule detected 95.1 % at 1.1."""
 CHECK_MFCC_TEMPLATES = 1
 """The MFCC term of :func:`checked_score` is the mean of this many smallest MFCC scores."""
 _SAME = 1e-9
@@ -169,6 +179,9 @@ class WakeWord:
     mfcc_templates : tuple of np.ndarray [shape=(m_i, 26)]
         Each template's sound as MFCC frames (the check's MFCC term; empty without fine
         templates).
+    backwards_fine, backwards_mfcc : np.ndarray [shape=(k, k)]
+        Row i: take i's sound played backwards (the user's voice saying nothing), its
+        :meth:`check_scores` against every template (empty without fine templates).
     """
 
     templates: tuple[np.ndarray, ...]
@@ -184,6 +197,8 @@ class WakeWord:
     fine_templates: tuple[np.ndarray, ...] = ()
     fine_scales: np.ndarray = field(default_factory=lambda: np.zeros(0))
     mfcc_templates: tuple[np.ndarray, ...] = ()
+    backwards_fine: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    backwards_mfcc: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def settings(self) -> FeatureSettings:
@@ -192,8 +207,20 @@ class WakeWord:
 
     @property
     def stream_threshold(self) -> float:
-        """A span of a longer recording or stream matches at or under this stream score."""
-        return self.settings.stream_threshold
+        """A span of a longer recording or stream matches at or under this stream score.
+
+        The kind's ``stream_threshold``; for a checked wake word plus
+        :data:`BACKWARDS_WEIGHT` x (the mean of :attr:`backwards` - 1)."""
+        if not self.fine_templates:
+            return self.settings.stream_threshold
+        shift = BACKWARDS_WEIGHT * (float(np.mean(self.backwards)) - 1.0)
+        return self.settings.stream_threshold + shift
+
+    @property
+    def backwards(self) -> np.ndarray:
+        """Each take played backwards, scored as a checked span [shape=(k,)]
+        (:func:`checked_score`): how close the user's voice comes when it says nothing."""
+        return checked_score(self.backwards_fine, self.backwards_mfcc)
 
     @property
     def stream_rule(self) -> str:
@@ -202,7 +229,11 @@ class WakeWord:
             return (
                 f"the mean of its {CHECK_TEMPLATES} closest templates' scores on 10 ms "
                 f"frames plus {CHECK_WEIGHT:g} × its MFCC distance to the closest template "
-                f"over its own distance to other speech, all over {1 + CHECK_WEIGHT:g}"
+                f"over its own distance to other speech, all over {1 + CHECK_WEIGHT:g}; "
+                f"its threshold is {self.settings.stream_threshold:.2f} moved by "
+                f"{BACKWARDS_WEIGHT:g} × (the mean score of your takes played backwards, "
+                f"{float(np.mean(self.backwards)):.2f}, − 1): your voice saying nothing in "
+                "particular, and how close it comes"
             )
         return f"the mean of its {STREAM_TEMPLATES} closest templates' scores"
 
@@ -405,7 +436,9 @@ def enroll(
     kind : {"embedding", "mfcc", "envelope"}
         The feature kind the templates were made with; the wake word remembers it.
     sounds : list of k arrays [shape=(m_i,)], optional
-        The templates' trimmed samples, used to place the ends of a found span.
+        The templates' trimmed samples, used to place the ends of a found span; with the
+        embedding also for the second check of stream spans and, played backwards, for
+        the stream threshold (:attr:`WakeWord.backwards`).
     negatives : list of h arrays [shape=(n_j, d)], optional
         Features of other speech to calibrate against; default the bundled negatives
         (:func:`dtwcore.audio.negatives.negatives`). The second check of stream spans
@@ -466,7 +499,7 @@ def enroll(
         )
         fine_scales = np.quantile(fine_N, SCALE_QUANTILE, axis=0)
         mfcc_templates = tuple(features(x, mfcc) for x in sounds)
-    return WakeWord(
+    wake = WakeWord(
         templates=tuple(templates),
         names=names,
         scales=scales,
@@ -481,6 +514,11 @@ def enroll(
         fine_scales=fine_scales,
         mfcc_templates=mfcc_templates,
     )
+    if not fine_templates:
+        return wake
+    backwards = [wake.check_scores(np.ascontiguousarray(x[::-1])) for x in sounds]
+    fine, mfcc = zip(*backwards, strict=True)
+    return replace(wake, backwards_fine=np.array(fine), backwards_mfcc=np.array(mfcc))
 
 
 def enroll_utterances(utterances: Sequence[Utterance]) -> WakeWord:

@@ -13,8 +13,8 @@ negatives.
   enrolments, and their mean over phrases.
 * Streams: all takes one after another (0.3 s apart, phrase by phrase) form one stream;
   for the first ``stream_enrolments`` enrolments of each phrase the stream is searched as
-  Find and Listen search it (:func:`dtwcore.audio.wake.occurrences`, at the calibrated
-  stream threshold). A positive take is
+  Find and Listen search it (:func:`dtwcore.audio.wake.occurrences`, at the enrolment's
+  calibrated stream threshold, listed per phrase under ``thresholds``). A positive take is
   detected when an occurrence overlaps it; an occurrence that overlaps none of the
   phrase's takes is a false accept. The negative hours are the stream's length outside
   the phrase's takes, summed over the enrolments searched.
@@ -133,7 +133,9 @@ def wake_eval(
 
     Returns
     -------
-    dict, JSON-ready: the clip and stream thresholds, ``mean`` (``tar``, ``far``,
+    dict, JSON-ready: the clip threshold and the kind's stream threshold (before each
+    enrolment moves it, :attr:`dtwcore.audio.wake.WakeWord.stream_threshold`), ``mean``
+    (``tar``, ``far``,
     ``far_at_95``, ``eer``, 0..1),
     ``per_phrase`` (the same per phrase, with counts), ``stream`` (``hit_rate``,
     ``fa_per_hour`` with its 95 % upper bound, ``negative_hours``, counts), ``skipped``
@@ -285,6 +287,7 @@ def _stream_figures(
     for p, es in draws.items():
         mine = np.flatnonzero(lab == p)
         p_hits = p_pos = p_fa = 0
+        thresholds = []
         for E in es[:per_phrase]:
             wake = enroll(
                 [utts[i].features for i in E],
@@ -292,6 +295,7 @@ def _stream_figures(
                 kind=kind,
                 sounds=[utts[i].sound for i in E],
             )
+            thresholds.append(wake.stream_threshold)
             found = occurrences(wake, samples)
             detected = np.zeros(len(utts), dtype=bool)
             for o in found:
@@ -304,7 +308,7 @@ def _stream_figures(
             p_pos += rest.size
             own = float(np.sum(span[mine, 1] - span[mine, 0])) + GAP_SECONDS * mine.size
             hours += (total - own) / 3600
-        per[p] = {"hit_rate": p_hits / p_pos, "false_accepts": p_fa}
+        per[p] = {"hit_rate": p_hits / p_pos, "false_accepts": p_fa, "thresholds": thresholds}
         hits, positives, false_accepts = hits + p_hits, positives + p_pos, false_accepts + p_fa
     return {
         "hit_rate": hits / positives,
