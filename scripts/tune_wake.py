@@ -60,12 +60,13 @@ from dtwcore.audio.features import (
 from dtwcore.audio.negatives import negatives
 from dtwcore.audio.wake import (
     Occurrence,
+    backwards_shift,
     candidate_chunks,
     checked_score,
     enroll,
     stream_score,
 )
-from dtwcore.audio.wake_eval import GAP_SECONDS, scan_phrases, takes_stream
+from dtwcore.audio.wake_eval import GAP_SECONDS, overlapped, scan_phrases, takes_stream
 
 QUANTILES = (0.05, 0.1, 0.2, 0.3, 0.5)
 THRESHOLDS = np.round(np.arange(0.5, 1.1, 0.01), 2)
@@ -200,10 +201,7 @@ def flat_candidates(searches: Sequence[dict]) -> list[dict[str, object]]:
     for s in searches:
         spans, found = s["spans"], [o for chunk in s["chunks"] for o in chunk]
         chunk = [k for k, c in enumerate(s["chunks"]) for _ in c]
-        over = [
-            np.flatnonzero((spans[:, 0] < o.end_seconds) & (spans[:, 1] > o.start_seconds))
-            for o in found
-        ]
+        over = [overlapped(spans, o.start_seconds, o.end_seconds) for o in found]
         out.append(
             {
                 "start": np.array([o.start_seconds for o in found]),
@@ -235,7 +233,7 @@ def rule_scores(searches: Sequence[dict], rule: Rule | None) -> list[np.ndarray]
         m, m_mfcc, w, b = rule
         opts = {"templates": m, "mfcc_templates": m_mfcc, "weight": w}
         backwards = checked_score(s["backwards_fine"], s["backwards_mfcc"], **opts)
-        shift = b * (float(np.mean(backwards)) - 1.0)
+        shift = backwards_shift(backwards, b)
         out.append(
             np.array(
                 [
@@ -269,8 +267,9 @@ def stream_figures(
         if s["phrase"] not in phrases:
             continue
         detected = np.zeros(s["spans"].shape[0], dtype=bool)
-        ends: list[float] = []
-        before, chunk = ends, -1
+        ends: list[float] = []  # of the kept candidates
+        before: list[float] = []  # the last three of them before this chunk
+        chunk = -1
         for i in np.flatnonzero(score <= t):
             if f["chunk"][i] != chunk:
                 before, chunk = ends[-3:], f["chunk"][i]

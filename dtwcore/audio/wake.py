@@ -84,6 +84,7 @@ __all__ = [
     "Occurrence",
     "WakeWord",
     "Trace",
+    "backwards_shift",
     "candidate_chunks",
     "checked_score",
     "closest_negative",
@@ -213,8 +214,7 @@ class WakeWord:
         :data:`BACKWARDS_WEIGHT` x (the mean of :attr:`backwards` - 1)."""
         if not self.fine_templates:
             return self.settings.stream_threshold
-        shift = BACKWARDS_WEIGHT * (float(np.mean(self.backwards)) - 1.0)
-        return self.settings.stream_threshold + shift
+        return self.settings.stream_threshold + backwards_shift(self.backwards)
 
     @property
     def backwards(self) -> np.ndarray:
@@ -725,6 +725,25 @@ def stream_score(scores: np.ndarray, templates: int = STREAM_TEMPLATES) -> np.nd
     scores = np.asarray(scores, dtype=np.float64)
     m = min(templates, scores.shape[-1])
     return np.mean(np.sort(scores, axis=-1)[..., :m], axis=-1)
+
+
+def backwards_shift(backwards: np.ndarray, weight: float = BACKWARDS_WEIGHT) -> float:
+    """How far a wake word's stream threshold moves from the kind's:
+    ``weight x (mean(backwards) - 1)``.
+
+    Parameters
+    ----------
+    backwards : np.ndarray [shape=(k,)]
+        The enrolled takes played backwards, each scored as a checked span
+        (:attr:`WakeWord.backwards`).
+    weight : float >= 0
+
+    Returns
+    -------
+    float: below 0 (tighter) when the backwards takes come closer than other speech
+    usually does, above 0 (looser) when they stay further.
+    """
+    return weight * (float(np.mean(backwards)) - 1.0)
 
 
 def checked_score(

@@ -44,7 +44,14 @@ from dtwcore.audio.features import (
 from dtwcore.audio.negatives import negatives
 from dtwcore.audio.wake import SCALE_QUANTILE, enroll, equal_error_rate, occurrences
 
-__all__ = ["AUDIO_SUFFIXES", "GAP_SECONDS", "scan_phrases", "takes_stream", "wake_eval"]
+__all__ = [
+    "AUDIO_SUFFIXES",
+    "GAP_SECONDS",
+    "overlapped",
+    "scan_phrases",
+    "takes_stream",
+    "wake_eval",
+]
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
 GAP_SECONDS = 0.3
@@ -251,6 +258,13 @@ def wake_eval(
     }
 
 
+def overlapped(spans: np.ndarray, start: float, end: float) -> np.ndarray:
+    """The takes a found span (start, end in seconds) overlaps: indices into ``spans``
+    [shape=(n, 2)], where :func:`takes_stream` placed each take. A take is detected when a
+    span overlaps it; a span overlapping none of the phrase's takes is a false accept."""
+    return np.flatnonzero((spans[:, 0] < end) & (spans[:, 1] > start))
+
+
 def takes_stream(utts: Sequence[Utterance]) -> tuple[np.ndarray, np.ndarray]:
     """All takes one after another, :data:`GAP_SECONDS` apart (and before the first).
 
@@ -299,7 +313,7 @@ def _stream_figures(
             found = occurrences(wake, samples)
             detected = np.zeros(len(utts), dtype=bool)
             for o in found:
-                over = np.flatnonzero((span[:, 0] < o.end_seconds) & (span[:, 1] > o.start_seconds))
+                over = overlapped(span, o.start_seconds, o.end_seconds)
                 detected[over] = True
                 if not np.isin(over, mine).any():
                     p_fa += 1
