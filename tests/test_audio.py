@@ -34,6 +34,7 @@ from dtwcore.audio.wake import (
     CHECK_TEMPLATES,
     CHECK_WEIGHT,
     SCALE_QUANTILE,
+    SHORT_SECONDS,
     STREAM_GATE,
     STREAM_TEMPLATES,
     VERIFY_MARGIN_SECONDS,
@@ -60,6 +61,8 @@ from dtwcore.plots.audio import (
     score_figure,
     waveform_figure,
 )
+
+from .conftest import FSDD
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "audio"
 MANIFEST = json.loads((ASSETS / "manifest.json").read_text())
@@ -561,6 +564,19 @@ def test_enrolment_warnings_name_the_odd_takes(wake):
     odd = enroll([*wake.templates[:4], doors[0]], kind="embedding")
     said = enrolment_warnings(odd)
     assert any(w.startswith("template 5 is not close to any other take") for w in said), said
+
+
+def test_a_short_word_is_said_to_be_short():
+    names = ["george_30", "george_31", "jackson_30", "jackson_31", "lucas_30"]
+    takes = [prepare(read_audio(FSDD / f"8_{name}.wav")) for name in names]
+    eight = enroll_utterances(takes)
+    seconds = float(np.mean([u.sound.shape[0] for u in takes])) / SAMPLE_RATE
+    assert seconds < SHORT_SECONDS
+    assert enrolment_warnings(eight)[-1] == (
+        f"The takes last {seconds:.2f} s on average: one short word. In a longer recording, "
+        "other short words (above all in the same voice) are easily taken for it. A phrase "
+        "of 0.5 s or more, two or three syllables or words, is safer."
+    )
 
 
 def test_a_slightly_damaged_file_is_decoded_and_says_how_much_was_lost():

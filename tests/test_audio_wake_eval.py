@@ -80,6 +80,30 @@ def test_the_stream_figures(report, folder):
     for v in stream["per_phrase"].values():
         (t,) = v["thresholds"]
         assert t != report["stream_threshold"] and abs(t - report["stream_threshold"]) < 0.1
+    # the takes falsely accepted, by name: other phrases' takes, counted once over phrases
+    named = {k for v in stream["per_phrase"].values() for k in v["false_accept_takes"]}
+    assert stream["false_accept_takes"] == len(named)
+    for phrase, v in stream["per_phrase"].items():
+        assert sum(v["false_accept_takes"].values()) >= v["false_accepts"]
+        assert all(not k.startswith(f"{phrase}/") for k in v["false_accept_takes"])
+
+
+def test_the_takes_falsely_accepted_are_named(tmp_path, capsys):
+    """A clipped "six" (0.22 s) that "eight" enrolments of the same speakers accept: every
+    enrolment's false accept is the one take, named once over the phrases."""
+    takes = {
+        "eight": ["george_5", "george_11", "george_2", "jackson_0", "jackson_1", "jackson_14"],
+        "six": ["george_19", "george_1", "george_4", "lucas_5", "jackson_8", "jackson_2"],
+    }
+    for word, names in takes.items():
+        (tmp_path / word).mkdir()
+        for name in names:
+            shutil.copy(FSDD / f"{'8' if word == 'eight' else '6'}_{name}.wav", tmp_path / word)
+    assert main(["wake-eval", str(tmp_path), "--enrolments", "2", "--stream-enrolments", "2"]) == 0
+    stream = json.loads(capsys.readouterr().out)["stream"]
+    assert stream["false_accepts"] == 2 and stream["false_accept_takes"] == 1
+    assert stream["per_phrase"]["eight"]["false_accept_takes"] == {"six/6_george_19.wav": 2}
+    assert stream["per_phrase"]["six"]["false_accept_takes"] == {}
 
 
 def test_bad_folders_are_refused_in_words(tmp_path, capsys):

@@ -140,6 +140,12 @@ to 0.2 s early on the shipped recordings; 0.4 s places both ends within 0.03 s).
 MIXED_RATIO = 1.6
 """An enrolment whose takes split into two groups, each group's takes this many times
 closer to each other than to the other group's, looks like two different phrases."""
+SHORT_SECONDS = 0.5
+"""An enrolment whose takes sound for less than this on average (seconds, after trimming
+silence) is one short word, and :func:`enrolment_warnings` says so. On the tune streams
+(``scripts/tune_wake.py --streams``, 8 and 16 enrolments per phrase) every false accept
+came from a phrase whose takes last 0.41-0.45 s (digits said by speakers whose other
+digits are in the stream); none of the phrases of 0.51 s or longer made one."""
 
 
 @dataclass(frozen=True)
@@ -551,6 +557,8 @@ def enrolment_warnings(wake: WakeWord) -> list[str]:
       2-medoid split of the takes' scores whose groups are :data:`MIXED_RATIO` times
       closer within than between.
     * The closest bundled negative when it is within the threshold or close above it.
+    * Takes that sound for less than :data:`SHORT_SECONDS` on average: one short word,
+      which other short words in a longer recording are taken for.
 
     Parameters
     ----------
@@ -584,6 +592,15 @@ def enrolment_warnings(wake: WakeWord) -> list[str]:
                 f"{wake.negatives[j]:.2f} against the threshold {wake.threshold:.2f} "
                 f"(margin {margin:+.2f}), so similar words may wake it. A longer or more "
                 "distinctive phrase is safer."
+            )
+    if wake.sounds:
+        seconds = float(np.mean([_seconds(x) for x in wake.sounds]))
+        if seconds < SHORT_SECONDS:
+            out.append(
+                f"The takes last {seconds:.2f} s on average: one short word. In a longer "
+                "recording, other short words (above all in the same voice) are easily "
+                f"taken for it. A phrase of {SHORT_SECONDS:.1f} s or more, two or three "
+                "syllables or words, is safer."
             )
     return out
 

@@ -17,13 +17,18 @@ negatives.
   calibrated stream threshold, listed per phrase under ``thresholds``). A positive take is
   detected when an occurrence overlaps it; an occurrence that overlaps none of the
   phrase's takes is a false accept. The negative hours are the stream's length outside
-  the phrase's takes, summed over the enrolments searched.
+  the phrase's takes, summed over the enrolments searched. The takes falsely accepted are
+  listed per phrase with how many enrolments accepted each (``false_accept_takes``), and
+  counted once each over all phrases: one odd take accepted by every enrolment of a phrase
+  counts as many false accepts as there are enrolments, so this says how many different
+  recordings the false accepts come from.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -297,10 +302,12 @@ def _stream_figures(
     total = samples.shape[0] / SAMPLE_RATE
     hits = positives = false_accepts = 0
     hours = 0.0
-    per: dict[str, dict[str, float]] = {}
+    per: dict[str, dict[str, Any]] = {}
+    odd: set[str] = set()
     for p, es in draws.items():
         mine = np.flatnonzero(lab == p)
         p_hits = p_pos = p_fa = 0
+        taken: Counter[str] = Counter()
         thresholds = []
         for E in es[:per_phrase]:
             wake = enroll(
@@ -317,18 +324,26 @@ def _stream_figures(
                 detected[over] = True
                 if not np.isin(over, mine).any():
                     p_fa += 1
+                    taken.update(f"{lab[j]}/{utts[j].name}" for j in over)
             rest = np.setdiff1d(mine, E)
             p_hits += int(detected[rest].sum())
             p_pos += rest.size
             own = float(np.sum(span[mine, 1] - span[mine, 0])) + GAP_SECONDS * mine.size
             hours += (total - own) / 3600
-        per[p] = {"hit_rate": p_hits / p_pos, "false_accepts": p_fa, "thresholds": thresholds}
+        per[p] = {
+            "hit_rate": p_hits / p_pos,
+            "false_accepts": p_fa,
+            "false_accept_takes": dict(taken.most_common()),
+            "thresholds": thresholds,
+        }
+        odd.update(taken)
         hits, positives, false_accepts = hits + p_hits, positives + p_pos, false_accepts + p_fa
     return {
         "hit_rate": hits / positives,
         "fa_per_hour": false_accepts / hours,
         "fa_per_hour_95_upper": _poisson_upper(false_accepts, hours),
         "false_accepts": false_accepts,
+        "false_accept_takes": len(odd),
         "negative_hours": hours,
         "stream_hours": total / 3600,
         "enrolments": per_phrase * len(draws),
