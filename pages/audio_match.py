@@ -230,11 +230,15 @@ def listen_section(wake: WakeWord, wake_key: str, threshold: float) -> None:
         )
     trace = listener.trace
     if trace.times.size:
-        st.caption(f"The score as it is heard (the last {TRACE_SECONDS:.0f} s are kept).")
+        st.caption(
+            f"The first search's score as it is heard (the last {TRACE_SECONDS:.0f} s are "
+            "kept); a dot for each time the wake word was heard, at its score on finer detail."
+        )
         st.plotly_chart(
             profile_figure(
                 trace.distances, threshold, hop_seconds=wake.settings.hop_seconds,
                 times=trace.times,
+                checked=[(t, d) for t, d in fired if t >= trace.times[0]],
             ),
             config=PLOT_CONFIG,
             key="audio.wake.listen.trace",
@@ -630,7 +634,8 @@ with wake_tab:
                     waveform_figure(
                         clip.samples, SAMPLE_RATE, title=plot_text(clip.name),
                         color=SELECTED_COLOR,
-                        span=span, span_label="wake word" if found else "best match",
+                        spans=[(o.start_seconds, o.end_seconds) for o in found] or [span],
+                        span_label="wake word" if found else "best match",
                     ),
                     config=PLOT_CONFIG,
                     key="audio.wake.found",
@@ -649,13 +654,19 @@ with wake_tab:
                     lo, hi = (round(t * SAMPLE_RATE) for t in span)
                     st.caption(f"Play the closest stretch ({(hi - lo) / SAMPLE_RATE:.2f} s):")
                     st.audio(clip.samples[lo:hi], sample_rate=SAMPLE_RATE)
+                st.caption(
+                    "The line is the first search over the whole recording: how close the "
+                    "best match ending at each moment comes. Each dot is a stretch it "
+                    "flagged, cut out and scored again on finer detail; the dots at or under "
+                    "the threshold are the wake word."
+                )
                 st.plotly_chart(
                     profile_figure(
                         hit.profile,
                         stream_threshold,
                         hop_seconds=hit.hop_seconds,
-                        span=span,
                         times=hit.times,
+                        checked=[(o.end_seconds, o.distance) for o in hit.occurrences],
                     ),  # fmt: skip
                     config=PLOT_CONFIG,
                     key="audio.wake.profile",

@@ -64,6 +64,15 @@ def test_wake_word_defaults_match_and_find(app):
     start, end = (float(x) for x in found[3:].split(" s")[0].split("–"))
     assert start == pytest.approx(MANIFEST["long"]["wake_start"], abs=0.1)
     assert end == pytest.approx(MANIFEST["long"]["wake_end"], abs=0.1)
+    # the chart's dots are the spans checked again: the one found at its listed distance
+    chart = next(
+        c.proto.spec for c in app.get("plotly_chart") if "moment by moment" in c.proto.spec
+    )
+    dots = {t["name"]: t for t in json.loads(chart)["data"] if t["mode"] == "markers"}
+    distance = float(found.split("distance ")[1].split(" ")[0])
+    assert dots["the wake word"]["y"] == pytest.approx([distance], abs=0.005)
+    assert dots["the wake word"]["x"] == pytest.approx([end], abs=0.005)
+    assert all(y > 0.78 for y in dots.get("checked, not the wake word", {"y": []})["y"])
     # the closest other speech is named, with its margin, and warned about
     assert any("Closest other speech: “hey Mar" in c.value for c in app.caption)
     assert any(w.startswith("Other speech comes close") for w in texts(app.warning))

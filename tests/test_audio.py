@@ -52,6 +52,7 @@ from dtwcore.audio.wake import (
     score_trace,
     stream_score,
 )
+from dtwcore.plots import ACCENT_COLOR, OTHER_COLOR
 from dtwcore.plots.audio import (
     alignment_figure,
     cost_path_figure,
@@ -376,8 +377,15 @@ def test_equal_error_rate():
 def test_figures_have_units_and_colours(sentences, wake):
     a, b = sentences[DOORS[0]], sentences[DOORS[1]]
     path, cost, _ = align(a.features, b.features)
-    fig = waveform_figure(a.clip.samples, SAMPLE_RATE, title="x", span=(0.5, 1.0))
+    fig = waveform_figure(a.clip.samples, SAMPLE_RATE, title="x", spans=[(0.5, 1.0)])
     assert fig.layout.xaxis.title.text == "time (s)"
+    assert [x.text for x in fig.layout.annotations if x.text.endswith("match")] == ["match"]
+    fig = waveform_figure(a.clip.samples, SAMPLE_RATE, title="x", spans=[(0.5, 1.0), (2, 3)])
+    assert [(r.x0, r.x1) for r in fig.layout.shapes] == [(0.5, 1.0), (2, 3)]
+    assert [x.text for x in fig.layout.annotations if x.text.endswith("match")] == [
+        "1. match",
+        "2. match",
+    ]
     assert len(fig.data[0].x) <= 2000
     fig = cost_path_figure(cost, path, "a", "b", hop_seconds=a.hop_seconds)
     assert fig.layout.xaxis.title.text == "B: b (frames of 40 ms)"
@@ -394,8 +402,20 @@ def test_figures_have_units_and_colours(sentences, wake):
     assert [t.name for t in fig.data] == ["no warping (even stretch)", "DTW"]
     fig = score_figure(wake.loo, wake.threshold, names=wake.names, test=("t", 1.0))
     assert fig.layout.xaxis.title.text == "distance to the nearest template"
-    fig = profile_figure(np.ones(50), 1.2, hop_seconds=HOP_SECONDS, span=(0.1, 0.3))
+    fig = profile_figure(np.ones(50), 1.2, hop_seconds=HOP_SECONDS)
     assert fig.layout.xaxis.title.text == "end of the candidate span (s)"
+    assert [t.name for t in fig.data] == ["first search"] and not fig.layout.showlegend
+    checked = [(0.3, 0.9), (0.2, 1.2), (0.4, 1.3)]
+    fig = profile_figure(np.ones(50), 1.2, hop_seconds=HOP_SECONDS, checked=checked)
+    found, other = fig.data[1:]
+    assert (found.name, found.x, found.y) == ("the wake word", (0.3, 0.2), (0.9, 1.2))
+    assert (other.name, other.x, other.y) == ("checked, not the wake word", (0.4,), (1.3,))
+    assert (found.marker.color, other.marker.color) == (ACCENT_COLOR, OTHER_COLOR)
+    assert fig.layout.showlegend
+    # matches ending inside the silence padded before the recording are not drawn
+    times = np.array([-0.2, -0.1, 0.0, 0.1])
+    fig = profile_figure(np.arange(4.0), 1.2, hop_seconds=HOP_SECONDS, times=times)
+    assert list(fig.data[0].x) == [0.0, 0.1] and list(fig.data[0].y) == [2.0, 3.0]
 
 
 def test_stream_occurrences_fire_once_per_wake_word_and_nowhere_else(wake):

@@ -373,6 +373,9 @@ def test_batch_test_and_every_occurrence_survive_enrolment_changes(
         ".slice(-3).map(a => a.duration)"
     )
     assert players == pytest.approx([hi - lo for lo, hi in first], abs=0.02)
+    # the waveform highlights every occurrence, numbered as the list numbers them
+    waveform = page.locator(".js-plotly-plot").filter(has_text="three times.wav")
+    assert [waveform.get_by_text(f"{k}. wake word").count() for k in (1, 2, 3)] == [1, 1, 1]
     _full_screenshot(page, "audio_wake_batch.png")
 
     use_samples = page.get_by_test_id("stCheckbox").filter(has_text="Use the sample recordings")

@@ -57,11 +57,11 @@ def waveform_figure(
     title: str,
     color: str = TARGET_COLOR,
     sound: tuple[float, float] | None = None,
-    span: tuple[float, float] | None = None,
+    spans: Sequence[tuple[float, float]] = (),
     span_label: str = "match",
     height: int = 180,
 ) -> go.Figure:
-    """Waveform with the trimmed silence greyed out and an optional highlighted span.
+    """Waveform with the trimmed silence greyed out and optional highlighted spans.
 
     Parameters
     ----------
@@ -74,10 +74,11 @@ def waveform_figure(
         Line colour.
     sound : (start, end) in seconds, optional
         Where the sound lies; outside it is shaded as trimmed silence.
-    span : (start, end) in seconds, optional
+    spans : list of (start, end) in seconds, optional
         Highlighted in ACCENT_COLOR (e.g. where the wake word was found).
     span_label : str
-        Text on the highlighted span.
+        Text on a highlighted span; numbered from 1 when there are several, as a list of
+        them would number them.
     height : int
         Pixels.
     """
@@ -97,10 +98,11 @@ def waveform_figure(
         for a, b in ((0.0, sound[0]), (sound[1], duration)):
             if b > a:
                 fig.add_vrect(x0=a, x1=b, fillcolor=OTHER_COLOR, opacity=0.15, line_width=0)
-    if span is not None:
+    for k, (a, b) in enumerate(spans, start=1):
         fig.add_vrect(
-            x0=span[0], x1=span[1], fillcolor=ACCENT_COLOR, opacity=0.25, line_width=0,
-            annotation_text=span_label, annotation_position="top left",
+            x0=a, x1=b, fillcolor=ACCENT_COLOR, opacity=0.25, line_width=0,
+            annotation_text=span_label if len(spans) == 1 else f"{k}. {span_label}",
+            annotation_position="top left",
         )  # fmt: skip
     fig.update_xaxes(title_text="time (s)", range=[0, duration])
     fig.update_yaxes(title_text="amplitude", range=[-1.05, 1.05], fixedrange=True)
@@ -349,11 +351,16 @@ def profile_figure(
     threshold: float,
     *,
     hop_seconds: float,
-    span: tuple[float, float] | None = None,
     times: np.ndarray | None = None,
+    checked: Sequence[tuple[float, float]] = (),
     height: int = 240,
 ) -> go.Figure:
-    """Best wake-word distance of a match ending at each moment of a recording.
+    """Best wake-word distance of a match ending at each moment of a recording, and the
+    spans that were checked again.
+
+    The line is the first search (it says where to look); a span is the wake word by its
+    score on finer detail, which ``checked`` draws as dots: at or under ``threshold`` in
+    ACCENT_COLOR ("the wake word"), above it in OTHER_COLOR. The threshold is the dots'.
 
     Parameters
     ----------
@@ -362,22 +369,37 @@ def profile_figure(
     threshold : float
     hop_seconds : float
         Frame step (s).
-    span : (start, end) in seconds, optional
-        The best match, highlighted.
     times : np.ndarray [shape=(M,)], optional
-        When each frame's match ends (s); defaults to ``(k + 1) * hop_seconds``.
+        When each frame's match ends (s); defaults to ``(k + 1) * hop_seconds``. Matches
+        ending before 0 s (inside the silence padded before the recording) are not drawn.
+    checked : list of (end in seconds, score), optional
+        Each span scored again (:attr:`dtwcore.audio.wake.Occurrence.distance`).
     height : int
     """
     t = (np.arange(profile.shape[0]) + 1) * hop_seconds if times is None else times
+    inside = t >= 0  # a match ending before the recording starts holds only its padding
     fig = go.Figure(
         go.Scatter(
-            x=t, y=profile, mode="lines", line={"color": TARGET_COLOR}, name="distance",
+            x=t[inside], y=profile[inside], mode="lines", line={"color": TARGET_COLOR},
+            name="first search",
             hovertemplate="ends at %{x:.2f} s: %{y:.2f}<extra></extra>",
         )
     )  # fmt: skip
+    dots = np.array(checked, dtype=np.float64).reshape(-1, 2)
+    for keep, name, color in (
+        (dots[:, 1] <= threshold, "the wake word", ACCENT_COLOR),
+        (dots[:, 1] > threshold, "checked, not the wake word", OTHER_COLOR),
+    ):
+        if keep.any():
+            fig.add_trace(
+                go.Scatter(
+                    x=dots[keep, 0].tolist(), y=dots[keep, 1].tolist(), mode="markers", name=name,
+                    marker={"color": color, "size": 10, "line": {"color": "white", "width": 1}},
+                    hovertemplate="span ending at %{x:.2f} s: %{y:.2f}<extra></extra>",
+                )
+            )  # fmt: skip
     reference_line(fig, "y", threshold, f"threshold {threshold:.2f}", dash=True)
-    if span is not None:
-        fig.add_vrect(x0=span[0], x1=span[1], fillcolor=ACCENT_COLOR, opacity=0.25, line_width=0)
     fig.update_xaxes(title_text="end of the candidate span (s)")
     fig.update_yaxes(title_text="distance")
-    return layout(fig, "How well the wake word fits, moment by moment", height, legend="none")
+    legend = "above" if dots.size else "none"
+    return layout(fig, "How well the wake word fits, moment by moment", height, legend=legend)
