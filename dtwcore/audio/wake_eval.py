@@ -150,7 +150,8 @@ def wake_eval(
     (``tar``, ``far``,
     ``far_at_95``, ``eer``, 0..1),
     ``per_phrase`` (the same per phrase, with counts), ``stream`` (``hit_rate``,
-    ``fa_per_hour`` with its 95 % upper bound, ``negative_hours``, counts), ``skipped``
+    ``fa_per_hour`` with its 95 % upper bound, ``negative_hours``, counts, the takes
+    falsely accepted), ``skipped``
     (files that could not be used, with the reason), ``other_speech_only`` (phrases with
     too few usable takes to enroll and test: not enrolled, their takes kept as negatives,
     with the reason) and timings in seconds.
