@@ -9,7 +9,8 @@ import shutil
 import numpy as np
 import pytest
 
-from dtwcore.audio.features import FEATURES
+from dtwcore.audio.features import FEATURES, SAMPLE_RATE, prepare, read_audio
+from dtwcore.audio.wake import SHORT_SECONDS
 from dtwcore.audio.wake_eval import GAP_SECONDS, scan_phrases
 from dtwcore.cli import main
 
@@ -50,7 +51,7 @@ def test_phrases_are_the_sub_folders_with_audio(folder):
     assert all(len(files) == 8 for files in phrases.values())
 
 
-def test_the_report_has_the_figures_the_issue_names(report):
+def test_the_report_has_the_figures_the_issue_names(report, folder):
     assert report["phrases"] == ["one", "seven", "zero"] and report["takes"] == 24
     assert report["threshold"] == FEATURES["embedding"].threshold
     assert report["stream_threshold"] == FEATURES["embedding"].stream_threshold == 0.78
@@ -59,6 +60,12 @@ def test_the_report_has_the_figures_the_issue_names(report):
         assert 0.0 <= report["mean"][key] <= 1.0
         assert report["mean"][key] == pytest.approx(np.mean([v[key] for v in per.values()]))
     assert all(v["positives"] == 3 and v["negatives"] == 16 for v in per.values())
+    # each phrase's takes' mean length after trimming, and whether it is one short word
+    for phrase, files in scan_phrases(folder).items():
+        seconds = np.mean([prepare(read_audio(f)).sound.size for f in files]) / SAMPLE_RATE
+        assert per[phrase]["take_seconds"] == pytest.approx(seconds)
+        assert per[phrase]["short"] == (seconds < SHORT_SECONDS)
+    assert [v["short"] for v in per.values()] == [True, False, False]
     # three clearly different words said by two real speakers: everything right
     assert report["mean"]["tar"] >= 0.85 and report["mean"]["far"] <= 0.05
     assert report["mean"]["eer"] <= 0.1

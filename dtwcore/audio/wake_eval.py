@@ -47,7 +47,13 @@ from dtwcore.audio.features import (
     settings_of,
 )
 from dtwcore.audio.negatives import negatives
-from dtwcore.audio.wake import SCALE_QUANTILE, enroll, equal_error_rate, occurrences
+from dtwcore.audio.wake import (
+    SCALE_QUANTILE,
+    SHORT_SECONDS,
+    enroll,
+    equal_error_rate,
+    occurrences,
+)
 
 __all__ = [
     "AUDIO_SUFFIXES",
@@ -149,7 +155,9 @@ def wake_eval(
     enrolment moves it, :attr:`dtwcore.audio.wake.WakeWord.stream_threshold`), ``mean``
     (``tar``, ``far``,
     ``far_at_95``, ``eer``, 0..1),
-    ``per_phrase`` (the same per phrase, with counts), ``stream`` (``hit_rate``,
+    ``per_phrase`` (the same per phrase, with counts, the mean length of its takes in
+    seconds after trimming, ``take_seconds``, and ``short`` when that is under
+    :data:`dtwcore.audio.wake.SHORT_SECONDS`, which the page warns about), ``stream`` (``hit_rate``,
     ``fa_per_hour`` with its 95 % upper bound, ``negative_hours``, counts, the takes
     falsely accepted), ``skipped``
     (files that could not be used, with the reason), ``other_speech_only`` (phrases with
@@ -215,7 +223,7 @@ def wake_eval(
     t_distances = time.perf_counter() - t0
 
     threshold = settings.threshold
-    per_phrase: dict[str, dict[str, float]] = {}
+    per_phrase: dict[str, dict[str, Any]] = {}
     for p, es in draws.items():
         rows = {"tar": [], "far": [], "far_at_95": [], "eer": []}
         for E in es:
@@ -229,6 +237,9 @@ def wake_eval(
         per_phrase[p] = {k: float(np.mean(v)) for k, v in rows.items()}
         per_phrase[p]["positives"] = int(np.sum(lab == p) - takes)
         per_phrase[p]["negatives"] = int(np.sum(lab != p))
+        seconds = float(np.mean([utts[i].sound.shape[0] for i in np.flatnonzero(lab == p)]))
+        per_phrase[p]["take_seconds"] = seconds / SAMPLE_RATE
+        per_phrase[p]["short"] = seconds / SAMPLE_RATE < SHORT_SECONDS
     mean = {
         k: float(np.mean([v[k] for v in per_phrase.values()]))
         for k in ("tar", "far", "far_at_95", "eer")
