@@ -193,13 +193,18 @@ Rule = tuple[int, int, float, float]
 :func:`checked_score`, and the backwards weight b."""
 
 
+def _found(search: dict) -> list[Occurrence]:
+    """A search's candidates in stream order, its chunks one after another."""
+    return [o for chunk in search["chunks"] for o in chunk]
+
+
 def flat_candidates(searches: Sequence[dict]) -> list[dict[str, object]]:
     """Every search's candidates in stream order, as arrays: start, end (seconds), the
     chunk it was found in, whether it overlaps only other phrases' takes (``false``), and
     the takes it overlaps."""
     out = []
     for s in searches:
-        spans, found = s["spans"], [o for chunk in s["chunks"] for o in chunk]
+        spans, found = s["spans"], _found(s)
         chunk = [k for k, c in enumerate(s["chunks"]) for _ in c]
         over = [overlapped(spans, o.start_seconds, o.end_seconds) for o in found]
         out.append(
@@ -226,7 +231,7 @@ def rule_scores(searches: Sequence[dict], rule: Rule | None) -> list[np.ndarray]
     """
     out = []
     for s in searches:
-        found = [o for chunk in s["chunks"] for o in chunk]
+        found = _found(s)
         if rule is None:
             out.append(np.array([float(stream_score(o.scores, COARSE_RULE[0])) for o in found]))
             continue
@@ -353,7 +358,7 @@ def tune_streams(
     unshifted = {r: v for r, v in table.items() if r[3] == 0.0}
     rule0, t0 = choose_stream(searches, flat, names, unshifted)
     coarse = rule_scores(searches, None)
-    clip = [np.array([o.scores.min() for c in s["chunks"] for o in c]) for s in searches]
+    clip = [np.array([o.scores.min() for o in _found(s)]) for s in searches]
     threshold = FEATURES[kind].threshold
     report["all"] = {
         "rule": _rule(rule, t),
