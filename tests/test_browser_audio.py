@@ -440,6 +440,13 @@ def test_listen_marks_each_wake_word_on_a_live_microphone(
         frame = page.frame_locator("iframe[title='pages.common.microphone.microphone']")
         frame.get_by_role("button", name="Start listening").click()
         frame.get_by_text("Microphone on.").wait_for()
+        # the button is in the app's font, borrowed from the page (not the system's)
+        mic = next(f for f in page.frames if "microphone" in f.url)
+        fonts = mic.evaluate(
+            "async () => { await document.fonts.ready; return [...document.fonts]"
+            ".filter(f => f.status === 'loaded').map(f => f.family); }"
+        )
+        assert "Source Sans" in fonts, fonts
         page.wait_for_function(
             """n => { const m = document.body.innerText.match(
                 /Listening: (\\d+\\.\\d+) s heard; first sound at/);

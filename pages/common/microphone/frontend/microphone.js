@@ -219,7 +219,36 @@
     show(text, problem);
   }
 
-  // The app's colours and font (its font files load in the app, not here: a fallback).
+  // The app's font files are declared in the app's page, not in this frame: their
+  // @font-face rules are copied here (same origin), with their addresses made absolute.
+  // Where the page cannot be read, the theme's font names fall back to the system's.
+  function borrowFonts() {
+    const rules = [];
+    let sheets;
+    try {
+      sheets = [...window.parent.document.styleSheets];
+    } catch (error) {
+      return;
+    }
+    for (const sheet of sheets) {
+      try {
+        const base = sheet.href || window.parent.location.href;
+        for (const rule of sheet.cssRules) {
+          if (rule.type === CSSRule.FONT_FACE_RULE) {
+            rules.push(rule.cssText.replace(/url\("([^"]+)"\)/g, (_, url) => `url("${new URL(url, base)}")`));
+          }
+        }
+      } catch (error) {
+        continue; // a sheet from another origin cannot be read
+      }
+    }
+    const style = document.createElement("style");
+    style.textContent = rules.join("\n");
+    document.head.appendChild(style);
+  }
+  borrowFonts();
+
+  // The app's colours and font.
   function applyTheme(theme) {
     const style = document.documentElement.style;
     const names = { primaryColor: "--primary", textColor: "--text", font: "--font" };
