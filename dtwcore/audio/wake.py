@@ -97,6 +97,7 @@ __all__ = [
     "occurrences",
     "score_trace",
     "stream_score",
+    "take_seconds",
 ]
 
 MIN_TEMPLATES = 3
@@ -594,7 +595,7 @@ def enrolment_warnings(wake: WakeWord) -> list[str]:
                 "distinctive phrase is safer."
             )
     if wake.sounds:
-        seconds = float(np.mean([_seconds(x) for x in wake.sounds]))
+        seconds = take_seconds(wake.sounds)
         if seconds < SHORT_SECONDS:
             out.append(
                 f"The takes last {seconds:.2f} s on average: one short word. In a longer "
@@ -603,6 +604,18 @@ def enrolment_warnings(wake: WakeWord) -> list[str]:
                 "syllables or words, is safer."
             )
     return out
+
+
+def take_seconds(sounds: Sequence[np.ndarray]) -> float:
+    """The mean length of takes (seconds): under :data:`SHORT_SECONDS`, one short word.
+
+    Parameters
+    ----------
+    sounds : list of k arrays [shape=(m_i,)]
+        Trimmed samples at :data:`dtwcore.audio.SAMPLE_RATE` (:attr:`WakeWord.sounds`,
+        :attr:`dtwcore.audio.features.Utterance.sound`).
+    """
+    return float(np.mean([_seconds(x) for x in sounds]))
 
 
 def closest_negative(wake: WakeWord) -> tuple[str, float]:

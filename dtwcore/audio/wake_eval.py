@@ -53,6 +53,7 @@ from dtwcore.audio.wake import (
     enroll,
     equal_error_rate,
     occurrences,
+    take_seconds,
 )
 
 __all__ = [
@@ -237,9 +238,9 @@ def wake_eval(
         per_phrase[p] = {k: float(np.mean(v)) for k, v in rows.items()}
         per_phrase[p]["positives"] = int(np.sum(lab == p) - takes)
         per_phrase[p]["negatives"] = int(np.sum(lab != p))
-        seconds = float(np.mean([utts[i].sound.shape[0] for i in np.flatnonzero(lab == p)]))
-        per_phrase[p]["take_seconds"] = seconds / SAMPLE_RATE
-        per_phrase[p]["short"] = seconds / SAMPLE_RATE < SHORT_SECONDS
+        seconds = take_seconds([utts[i].sound for i in np.flatnonzero(lab == p)])
+        per_phrase[p]["take_seconds"] = seconds
+        per_phrase[p]["short"] = seconds < SHORT_SECONDS
     mean = {
         k: float(np.mean([v[k] for v in per_phrase.values()]))
         for k in ("tar", "far", "far_at_95", "eer")
