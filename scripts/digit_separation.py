@@ -6,7 +6,8 @@ the mean of its ``CHECK_TEMPLATES`` smallest distances on 10 ms embedding frames
 enrolled takes, each divided by that take's scale (the 20 % quantile of its distances to
 the bundled negatives), as :meth:`dtwcore.audio.wake.WakeWord.check_scores` computes it.
 Prints the share of the other digits' takes accepted at the threshold that accepts 95 %
-(and 90 %) of the digit's own other takes, and the equal error rate.
+(and 90 %) of the digit's own other takes, and the equal error rate
+(:func:`dtwcore.audio.wake.equal_error_rate`).
 
 Usage: ``python scripts/digit_separation.py [--per 8] [--enrolments 6] [--seed 0]``
 """
@@ -14,14 +15,18 @@ Usage: ``python scripts/digit_separation.py [--per 8] [--enrolments 6] [--seed 0
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from dtwcore.audio.features import FEATURES, distance_matrix, features, prepare, read_audio
 from dtwcore.audio.negatives import negatives
-from dtwcore.audio.wake import CHECK_SHIFTS, CHECK_TEMPLATES, SCALE_QUANTILE
+from dtwcore.audio.wake import (
+    CHECK_TEMPLATES,
+    SCALE_QUANTILE,
+    _check_settings,
+    equal_error_rate,
+)
 
 FSDD = Path(__file__).resolve().parents[1] / "data" / "fsdd-dev"
 SPEAKERS = ("george", "jackson", "lucas")
@@ -42,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
                 files.append(FSDD / f"{digit}_{who}_{k}.wav")
                 labels.append(digit)
     lab = np.array(labels)
-    fine = replace(FEATURES["embedding"], shifts=CHECK_SHIFTS)
+    fine, _ = _check_settings(FEATURES["embedding"])
     frames = [features(prepare(read_audio(f), "embedding").sound, fine) for f in files]
     opts = {"stretch": fine.stretch, "length_norm": fine.length_norm}
     D = distance_matrix(frames, **opts)
@@ -57,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
             own.append(score[np.setdiff1d(np.flatnonzero(lab == digit), E)])
             other.append(score[lab != digit])
     pos, neg = np.concatenate(own), np.concatenate(other)
-    eer = min(max(np.mean(pos > t), np.mean(neg <= t)) for t in np.sort(pos))
+    eer, _ = equal_error_rate(pos, neg)
     for share in (0.95, 0.90):
         t = np.quantile(pos, share)
         print(f"other digits accepted at {share:.0%} of own: {100 * np.mean(neg <= t):.2f} %")
