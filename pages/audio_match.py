@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from dtwcore.audio.features import (
@@ -39,6 +40,7 @@ from dtwcore.audio.features import (
 from dtwcore.audio.listen import TRACE_SECONDS, Listener
 from dtwcore.audio.wake import (
     MIN_TEMPLATES,
+    Detection,
     Finding,
     WakeWord,
     closest_negative,
@@ -58,7 +60,7 @@ from dtwcore.plots.audio import (
     waveform_figure,
 )
 from pages.common.microphone import microphone, received
-from pages.common.sales_views import md, plot_text
+from pages.common.sales_views import download, md, plot_text
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets" / "audio"
 MANIFEST = json.loads((ASSETS / "manifest.json").read_text())
@@ -153,6 +155,35 @@ def usable(sources: list[tuple[str, bytes]], kind: str) -> list[Utterance]:
             st.info(md(note), icon=":material/content_cut:")
         out.append(utt)
     return out
+
+
+TEST_COLUMNS = {
+    "Distance": st.column_config.NumberColumn(format="%.2f", help="To the nearest template"),
+    "Threshold": None,  # in the line above the table; the CSV keeps it
+    "Nearest template": st.column_config.TextColumn(
+        "Nearest", help="The enrolled take the clip comes closest to"
+    ),
+    "Margin": st.column_config.NumberColumn(
+        format="%+.2f", help="Threshold minus distance: positive for a match"
+    ),
+}
+
+
+def test_table(
+    tested: list[Utterance], results: list[Detection], wake: WakeWord, threshold: float
+) -> pd.DataFrame:
+    """One row per tested clip: its verdict, distance, the threshold, margin and nearest
+    template (exact numbers; the page rounds them, the CSV keeps them)."""
+    return pd.DataFrame(
+        {
+            "Clip": [u.name for u in tested],
+            "Verdict": ["Match" if r.is_match else "No match" for r in results],
+            "Distance": [r.distance for r in results],
+            "Threshold": threshold,
+            "Margin": [r.margin for r in results],
+            "Nearest template": [wake.names[r.nearest] for r in results],
+        }
+    )
 
 
 def show_clip(utt: Utterance, color: str = TARGET_COLOR) -> None:
@@ -507,7 +538,7 @@ with wake_tab:
             st.warning(md(warning), icon=":material/warning:")
 
     st.subheader("2. Test clips", anchor=False)
-    t1, t2 = st.columns([1, 1])
+    t1, t2 = st.columns([2, 3])
     test_source = t1.radio(
         "Clips to test",
         ["sample", "upload", "microphone"],
@@ -538,7 +569,7 @@ with wake_tab:
             help="The wake word, or anything else to see it rejected.",
         )  # fmt: skip
         test_items = [("microphone recording", f.getvalue())] if f is not None else []
-    marker = None
+    marker: list[tuple[str, float]] = []
     if wake is None:
         t2.info("Enroll the wake word first; your clips wait here.", icon=":material/info:")
     elif not test_items:
@@ -552,20 +583,34 @@ with wake_tab:
                 f"**{accepted} accepted, {len(results) - accepted} rejected** "
                 f"(threshold {threshold:.2f})."
             )
-            for u, result in zip(tested, results, strict=True):
-                verdict = "Match" if result.is_match else "No match"
-                (st.success if result.is_match else st.warning)(
-                    f"{md(u.name)}: {verdict}, distance {result.distance:.2f}, margin "
-                    f"{result.margin:+.2f} (nearest template: {md(wake.names[result.nearest])}).",
-                    icon=":material/check_circle:" if result.is_match else ":material/block:",
+            if len(tested) > 1:
+                table = test_table(tested, results, wake, threshold)
+                st.dataframe(
+                    table, hide_index=True, column_config=TEST_COLUMNS, key="audio.wake.tests"
                 )
-                st.audio(u.clip.samples, sample_rate=SAMPLE_RATE)
-            if tested:
-                marker = (plot_text(tested[0].name), results[0].distance)
+                download(
+                    table, "Results (CSV)", "wake_word_tests.csv", key="audio.wake.tests.csv",
+                    help="Every clip's verdict, distance and margin at this threshold.",
+                )  # fmt: skip
+            with (
+                st.expander(f"Listen to each clip ({len(tested)})")
+                if len(tested) > 1
+                else st.container()
+            ):
+                for u, result in zip(tested, results, strict=True):
+                    verdict = "Match" if result.is_match else "No match"
+                    (st.success if result.is_match else st.warning)(
+                        f"{md(u.name)}: {verdict}, distance {result.distance:.2f}, margin "
+                        f"{result.margin:+.2f} (nearest template: "
+                        f"{md(wake.names[result.nearest])}).",
+                        icon=":material/check_circle:" if result.is_match else ":material/block:",
+                    )
+                    st.audio(u.clip.samples, sample_rate=SAMPLE_RATE)
+            marker = [(plot_text(u.name), r.distance) for u, r in zip(tested, results, strict=True)]
     if wake is not None:
         st.plotly_chart(
             score_figure(
-                wake.loo, threshold, names=[plot_text(n) for n in wake.names], test=marker
+                wake.loo, threshold, names=[plot_text(n) for n in wake.names], tested=marker
             ),
             config=PLOT_CONFIG,
             key="audio.wake.scores",

@@ -83,6 +83,24 @@ def test_many_clips_are_tested_at_once(app):
     samples.set_value(["hey_marvin_6.wav", "good_morning.wav", "room_us_160wpm.wav"]).run()
     assert "**1 accepted, 2 rejected** (threshold 0.74)." in texts(app.markdown)
     assert any(s.startswith("good_morning.wav: No match, distance") for s in texts(app.warning))
+    # one row per clip, with the distance and margin each verdict box says
+    table = app.dataframe[0].value
+    assert list(table.columns) == [
+        "Clip", "Verdict", "Distance", "Threshold", "Margin", "Nearest template"
+    ]  # fmt: skip
+    assert list(table["Clip"]) == ["hey_marvin_6.wav", "good_morning.wav", "room_us_160wpm.wav"]
+    assert list(table["Verdict"]) == ["Match", "No match", "No match"]
+    boxes = {s.split(":")[0]: s for s in texts(app.success) + texts(app.warning)}
+    for row in table.itertuples():
+        assert f"distance {row.Distance:.2f}, margin {row.Margin:+.2f}" in boxes[row.Clip]
+        assert row.Margin == pytest.approx(row.Threshold - row.Distance)
+        assert row.Threshold == pytest.approx(0.74, abs=0.005)
+    assert [b.label for b in app.get("download_button")] == ["Results (CSV)"]
+    # the chart places every tested clip, not only the first
+    chart = next(c.proto.spec for c in app.get("plotly_chart") if "Match zone" in c.proto.spec)
+    tested = next(t for t in json.loads(chart)["data"] if t["name"] == "tested clips (3)")
+    assert tested["text"] == list(table["Clip"])
+    assert tested["x"] == pytest.approx(list(table["Distance"]))
     assert not app.exception
 
 

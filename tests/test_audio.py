@@ -400,7 +400,7 @@ def test_figures_have_units_and_colours(sentences, wake):
     assert distance_matrix_figure(D, ["a", "b"], title="t").data[0].z.shape == (2, 2)
     fig = dtw_vs_euclidean_figure(["b"], np.array([0.5]), np.array([1.5]), "a")
     assert [t.name for t in fig.data] == ["no warping (even stretch)", "DTW"]
-    fig = score_figure(wake.loo, wake.threshold, names=wake.names, test=("t", 1.0))
+    fig = score_figure(wake.loo, wake.threshold, names=wake.names, tested=[("t", 1.0)])
     assert fig.layout.xaxis.title.text == "distance to the nearest template"
     fig = profile_figure(np.ones(50), 1.2, hop_seconds=HOP_SECONDS)
     assert fig.layout.xaxis.title.text == "end of the candidate span (s)"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -340,6 +342,15 @@ def test_batch_test_and_every_occurrence_survive_enrolment_changes(
         [{"name": n, "mimeType": "audio/wav", "buffer": (ASSETS / n).read_bytes()} for n in clips]
     )
     page.get_by_text("1 accepted, 3 rejected").wait_for(timeout=90_000)
+    # every clip's verdict as a file, exact numbers, and every clip on the chart
+    with page.expect_download() as info:
+        page.get_by_test_id("stDownloadButton").filter(has_text="Results (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text("utf-8"))))
+    assert [r["Clip"] for r in rows] == clips
+    assert [r["Verdict"] for r in rows] == ["Match", "No match", "No match", "No match"]
+    for r in rows:
+        assert float(r["Margin"]) == pytest.approx(float(r["Threshold"]) - float(r["Distance"]))
+    assert page.locator(".js-plotly-plot").filter(has_text="tested clips (4)").count() == 1
 
     marvin = read_audio(ASSETS / "hey_marvin_6.wav").samples
     other = read_audio(ASSETS / "good_morning.wav").samples

@@ -206,7 +206,7 @@ def test_the_same_thing_has_the_same_colour_on_every_chart(aligned) -> None:  # 
     assert overlay.data[2].line.color == SELECTED_COLOR
     hist = distance_histogram(np.arange(20.0), median=9.5, selected=("P7", 3.0))
     assert hist.layout.shapes[1].line.color == SELECTED_COLOR
-    assert score_figure(np.array([1.0, 2.0]), 2.5, test=("t", 1.5)).data[1].marker.color == (
+    assert score_figure(np.array([1.0, 2.0]), 2.5, tested=[("t", 1.5)]).data[1].marker.color == (
         SELECTED_COLOR
     )
     members = members_figure(np.zeros((2, 5)), ["a", "b"], np.ones(5), znorm=True, title="t")

@@ -298,13 +298,13 @@ def score_figure(
     threshold: float,
     *,
     names: Sequence[str] | None = None,
-    test: tuple[str, float] | None = None,
+    tested: Sequence[tuple[str, float]] = (),
     height: int = 280,
 ) -> go.Figure:
-    """Enrollment distances, the threshold and (optionally) a tested clip on one axis.
+    """Enrollment distances, the threshold and the tested clips on one axis.
 
-    Only the horizontal position means anything; templates are spread a little up and down
-    so that equal distances do not hide one another.
+    Only the horizontal position means anything; templates and tested clips are spread a
+    little up and down so that equal distances do not hide one another.
 
     Parameters
     ----------
@@ -314,14 +314,15 @@ def score_figure(
         Distances at or below it count as the wake word.
     names : list of k str, optional
         Template names for hover text.
-    test : (name, distance), optional
-        A tested clip, drawn in SELECTED_COLOR.
+    tested : list of (name, distance), optional
+        Every tested clip, drawn in SELECTED_COLOR: one trace named after the clip when
+        there is one, "tested clips (n)" when there are several (names on hover).
     height : int
     """
     fig = go.Figure()
     fig.add_trace(
         go.Scatter(
-            x=loo, y=np.linspace(-0.35, 0.35, len(loo)) if len(loo) > 1 else np.zeros_like(loo),
+            x=loo, y=_spread(len(loo), 0.35),
             mode="markers", name="enrollment (leave one out)",
             marker={"color": TARGET_COLOR, "size": 13, "symbol": "circle"},
             text=list(names) if names is not None else None,
@@ -329,14 +330,17 @@ def score_figure(
         )
     )  # fmt: skip
     right = max(float(np.max(loo)), threshold) * 1.3
-    if test is not None:
-        name, dist = test
-        right = max(right, dist * 1.1)
+    if tested:
+        labels = [name for name, _ in tested]
+        dist = np.array([d for _, d in tested], dtype=np.float64)
+        right = max(right, float(dist.max()) * 1.1)
+        label = labels[0] if len(labels) == 1 else f"tested clips ({len(labels)})"
         fig.add_trace(
             go.Scatter(
-                x=[dist], y=[0], mode="markers", name=name,
+                x=dist.tolist(), y=_spread(len(dist), 0.7),
+                mode="markers", name=label,
                 marker={"color": SELECTED_COLOR, "size": 17, "symbol": "diamond"},
-                hovertemplate=f"{name}: %{{x:.2f}}<extra></extra>",
+                text=labels, hovertemplate="%{text}: %{x:.2f}<extra></extra>",
             )
         )  # fmt: skip
     fig.add_vrect(x0=0, x1=threshold, fillcolor=ACCENT_COLOR, opacity=0.12, line_width=0)
@@ -344,6 +348,11 @@ def score_figure(
     fig.update_xaxes(title_text="distance to the nearest template", range=[0, right])
     fig.update_yaxes(visible=False, range=[-1, 1], fixedrange=True)
     return layout(fig, "Match zone (green) and where each recording falls", height, legend="below")
+
+
+def _spread(n: int, half: float) -> np.ndarray:
+    """Heights for n markers, evenly over [-half, half] (0 for a single one)."""
+    return np.linspace(-half, half, n) if n > 1 else np.zeros(n)
 
 
 def profile_figure(
