@@ -42,6 +42,7 @@ from dtwcore.audio.wake import (
     MIN_TEMPLATES,
     Detection,
     Finding,
+    Occurrence,
     WakeWord,
     closest_negative,
     detect,
@@ -87,7 +88,7 @@ def prepared(data: bytes, name: str, kind: str) -> Utterance:
     return prepare(load_audio(data, name, max_seconds=MAX_CLIP_SECONDS), kind)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=4)
 def long_clip(data: bytes, name: str) -> Clip:
     """Decode and check a longer recording to search (raises AudioError)."""
     return load_audio(data, name, max_seconds=MAX_RECORDING_SECONDS)
@@ -126,11 +127,25 @@ def without_repeats(sources: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]
     return out
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def located(_wake: WakeWord, wake_key: str, data: bytes, name: str) -> tuple[Clip, Finding]:
-    """Decode a longer recording and find the wake word in it."""
+FINDING_STATE = "audio.wake.finding"
+
+
+def located(wake: WakeWord, wake_key: str, data: bytes, name: str) -> tuple[Clip, Finding]:
+    """Decode a longer recording and find the wake word in it, with a progress bar.
+
+    The finding is kept in the session for this enrolment and this recording (a search of
+    minutes takes seconds); another enrolment or another recording searches again."""
     clip = long_clip(data, name)
-    return clip, find(_wake, clip.samples)
+    key = (wake_key, name, hashlib.sha256(data).hexdigest())
+    kept = st.session_state.get(FINDING_STATE)
+    if kept is None or kept[0] != key:
+        minutes = clip.samples.shape[0] / SAMPLE_RATE / 60
+        text = f"Searching {md(name)} ({minutes:.1f} min)…"
+        bar = st.progress(0.0, text=text)
+        finding = find(wake, clip.samples, progress=lambda share: bar.progress(share, text=text))
+        bar.empty()
+        kept = st.session_state[FINDING_STATE] = (key, finding)
+    return clip, kept[1]
 
 
 def unique_name(name: str, taken: set[str]) -> str:
@@ -182,6 +197,24 @@ def test_table(
             "Threshold": threshold,
             "Margin": [r.margin for r in results],
             "Nearest template": [wake.names[r.nearest] for r in results],
+        }
+    )
+
+
+# More occurrences than this are played from an expander (ten minutes may hold dozens).
+MAX_LISTED = 5
+
+
+def occurrence_table(found: list[Occurrence], wake: WakeWord, threshold: float) -> pd.DataFrame:
+    """One row per occurrence, numbered as the page and the waveform number them."""
+    return pd.DataFrame(
+        {
+            "Occurrence": range(1, len(found) + 1),
+            "Start (s)": [o.start_seconds for o in found],
+            "End (s)": [o.end_seconds for o in found],
+            "Distance": [o.distance for o in found],
+            "Threshold": threshold,
+            "Nearest template": [wake.names[o.template] for o in found],
         }
     )
 
@@ -625,7 +658,7 @@ with wake_tab:
             "sample": LONG_SAMPLE, "upload": "an upload", "microphone": "the microphone"
         }.get,
         key="audio.wake.find_source",
-        help=f"Up to {MAX_RECORDING_SECONDS:g} s; longer recordings are cut.",
+        help=f"Up to {MAX_RECORDING_SECONDS / 60:g} minutes; longer recordings are cut.",
     )  # fmt: skip
     long_item: tuple[str, bytes] | None = None
     if find_source == "sample":
@@ -653,8 +686,7 @@ with wake_tab:
             st.info("Choose a recording to search.", icon=":material/info:")
         else:
             try:
-                with st.spinner("Searching the recording…"):
-                    clip, hit = located(wake, wake_key, long_item[1], long_item[0])
+                clip, hit = located(wake, wake_key, long_item[1], long_item[0])
             except AudioError as exc:
                 st.error(md(exc), icon=":material/error:")
             else:
@@ -685,16 +717,30 @@ with wake_tab:
                     config=PLOT_CONFIG,
                     key="audio.wake.found",
                 )  # fmt: skip
-                for k, o in enumerate(found or [], start=1):
-                    lo, hi = (
-                        round(o.start_seconds * SAMPLE_RATE),
-                        round(o.end_seconds * SAMPLE_RATE),
+                if found:
+                    download(
+                        occurrence_table(found, wake, stream_threshold),
+                        "Occurrences (CSV)",
+                        "wake_word_occurrences.csv",
+                        key="audio.wake.found.csv",
+                        help="Where each occurrence starts and ends (s), its distance and "
+                        "nearest template.",
                     )
-                    st.caption(
-                        f"{k}. {o.start_seconds:.2f}–{o.end_seconds:.2f} s, distance "
-                        f"{o.distance:.2f} (template {md(wake.names[o.template])})"
-                    )
-                    st.audio(clip.samples[lo:hi], sample_rate=SAMPLE_RATE)
+                with (
+                    st.expander(f"Play each occurrence ({len(found)})")
+                    if len(found) > MAX_LISTED
+                    else st.container()
+                ):
+                    for k, o in enumerate(found, start=1):
+                        lo, hi = (
+                            round(o.start_seconds * SAMPLE_RATE),
+                            round(o.end_seconds * SAMPLE_RATE),
+                        )
+                        st.caption(
+                            f"{k}. {o.start_seconds:.2f}–{o.end_seconds:.2f} s, distance "
+                            f"{o.distance:.2f} (template {md(wake.names[o.template])})"
+                        )
+                        st.audio(clip.samples[lo:hi], sample_rate=SAMPLE_RATE)
                 if not found:
                     lo, hi = (round(t * SAMPLE_RATE) for t in span)
                     st.caption(f"Play the closest stretch ({(hi - lo) / SAMPLE_RATE:.2f} s):")

@@ -95,7 +95,7 @@ def test_many_clips_are_tested_at_once(app):
         assert f"distance {row.Distance:.2f}, margin {row.Margin:+.2f}" in boxes[row.Clip]
         assert row.Margin == pytest.approx(row.Threshold - row.Distance)
         assert row.Threshold == pytest.approx(0.74, abs=0.005)
-    assert [b.label for b in app.get("download_button")] == ["Results (CSV)"]
+    assert [b.label for b in app.get("download_button")] == ["Results (CSV)", "Occurrences (CSV)"]
     # the chart places every tested clip, not only the first
     chart = next(c.proto.spec for c in app.get("plotly_chart") if "Match zone" in c.proto.spec)
     tested = next(t for t in json.loads(chart)["data"] if t["name"] == "tested clips (3)")

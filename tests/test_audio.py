@@ -11,11 +11,18 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from dtwcore.audio.embedding import EMBED_HOP, EMBED_WINDOW
+from dtwcore.audio.embedding import (
+    CHUNK_FRAMES,
+    EMBED_HOP,
+    EMBED_WINDOW,
+    embed,
+    embedding_session,
+)
 from dtwcore.audio.features import (
     FEATURES,
     HOP_SECONDS,
     MAX_CLIP_SECONDS,
+    MAX_RECORDING_SECONDS,
     SAMPLE_RATE,
     AudioError,
     align,
@@ -215,6 +222,21 @@ def test_features_shapes_and_normalisation():
         features(utt.sound, "raw")  # type: ignore[arg-type]
 
 
+def test_long_signals_are_embedded_piece_by_piece_with_the_same_frames():
+    """Pieces of CHUNK_FRAMES frames (memory stays flat for a ten-minute recording) give
+    exactly the frames of one model run over the whole signal, for every shift."""
+    y = np.random.default_rng(0).normal(0, 0.1, 16_000 * 65).astype(np.float32)
+    whole = embedding_session().run(None, {"samples:0": y[None]})[0][0, :, 0, :]
+    assert whole.shape[0] > 2 * CHUNK_FRAMES
+    assert np.array_equal(embed(y), whole.astype(np.float64))
+    fine = embed(y[: 16_000 * 40], shifts=4)
+    step = EMBED_HOP // 4
+    for k in range(4):
+        row = y[k * step : k * step + 16_000 * 40 - 3 * step]
+        alone = embedding_session().run(None, {"samples:0": row[None]})[0][0, :, 0, :]
+        assert np.array_equal(fine[k::4], alone.astype(np.float64))
+
+
 def test_embedding_is_the_default_with_unit_frames_every_40_ms():
     assert default_kind() == "embedding"
     settings = FEATURES["embedding"]
@@ -386,6 +408,9 @@ def test_figures_have_units_and_colours(sentences, wake):
         "1. match",
         "2. match",
     ]
+    many = [(k, k + 0.5) for k in range(6)]  # more would crowd: the numbers alone
+    fig = waveform_figure(a.clip.samples, SAMPLE_RATE, title="x", spans=many)
+    assert [x.text for x in fig.layout.annotations] == ["1", "2", "3", "4", "5", "6"]
     assert len(fig.data[0].x) <= 2000
     fig = cost_path_figure(cost, path, "a", "b", hop_seconds=a.hop_seconds)
     assert fig.layout.xaxis.title.text == "B: b (frames of 40 ms)"
@@ -559,6 +584,40 @@ def test_find_lists_every_occurrence(wake):
         a.end_seconds < b.start_seconds for a, b in zip(hit.found, hit.found[1:], strict=False)
     )
     assert hit.distance == min(o.distance for o in hit.found)
+
+
+def test_find_reports_its_progress_and_finds_the_same(wake):
+    names = ["hey_marvin_6.wav", ROOM, "hey_marvin_6.wav", "good_morning.wav", "hey_marvin_6.wav"]
+    y, _ = _concat(*names)
+    shares: list[float] = []
+    hit = find(wake, y, progress=shares.append)
+    assert shares == sorted(shares) and shares[-1] == 1.0 and 0 < shares[0] < 1
+    # the search, each candidate checked, each occurrence placed on 10 ms frames, the end
+    assert len(shares) >= 2 + 2 * len(hit.occurrences)
+    again = find(wake, y)
+    spans = [(o.start_seconds, o.end_seconds, o.distance) for o in again.occurrences]
+    assert spans == [(o.start_seconds, o.end_seconds, o.distance) for o in hit.occurrences]
+
+
+def test_find_searches_ten_minutes(wake):
+    """A recording at the page's limit (ten minutes): the wake word said four times among
+    other sentences is found four times, where it was said."""
+    sounds = {n: prepare(read_audio(ASSETS / n)) for n in [ROOM, "good_morning.wav", *DOORS]}
+    marvin = prepare(read_audio(ASSETS / "hey_marvin_6.wav"))
+    pause = np.zeros(SAMPLE_RATE // 2, np.float32)
+    parts, truth, t = [], [], 0.0
+    while t < MAX_RECORDING_SECONDS + 30:
+        for u in [*sounds.values()] * 7 + ([marvin] if len(truth) < 4 else []):
+            if u is marvin:
+                truth.append(t + 0.5 + u.start / SAMPLE_RATE)
+            parts += [pause, u.clip.samples]
+            t += 0.5 + u.clip.duration
+    rng = np.random.default_rng(0)
+    y = np.concatenate(parts)[: int(MAX_RECORDING_SECONDS * SAMPLE_RATE)]
+    y = (y + rng.normal(0, 2e-3, y.size)).astype(np.float32)
+    assert len(truth) == 4 and truth[-1] < MAX_RECORDING_SECONDS - 10
+    found = find(wake, y).found
+    assert [o.start_seconds for o in found] == pytest.approx(truth, abs=0.15)
 
 
 def test_enrolment_warnings_name_the_odd_takes(wake):

@@ -320,6 +320,18 @@ def _wav(y: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def _search_upload(page, name: str, y: np.ndarray, expect: str) -> None:  # noqa: ANN001
+    """Upload ``y`` as the recording Find searches, and wait for ``expect`` and the charts."""
+    page.get_by_test_id("stRadio").filter(has_text="Recording").get_by_text("an upload").click()
+    page.get_by_test_id("stFileUploader").filter(
+        has=page.get_by_text("Recording", exact=True)
+    ).locator("input[type=file]").set_input_files(
+        {"name": name, "mimeType": "audio/wav", "buffer": _wav(y)}
+    )
+    page.get_by_text(expect).wait_for(timeout=90_000)
+    _settle(page, charts=3)
+
+
 def test_batch_test_and_every_occurrence_survive_enrolment_changes(
     browser_page, app_server: str
 ) -> None:
@@ -356,14 +368,7 @@ def test_batch_test_and_every_occurrence_survive_enrolment_changes(
     other = read_audio(ASSETS / "good_morning.wav").samples
     pause = np.zeros(8000, np.float32)
     y = np.concatenate([pause, marvin, pause, other, pause, marvin, pause, marvin, pause])
-    page.get_by_test_id("stRadio").filter(has_text="Recording").get_by_text("an upload").click()
-    page.get_by_test_id("stFileUploader").filter(
-        has=page.get_by_text("Recording", exact=True)
-    ).locator("input[type=file]").set_input_files(
-        {"name": "three times.wav", "mimeType": "audio/wav", "buffer": _wav(y)}
-    )
-    page.get_by_text("Found 3 times").wait_for(timeout=90_000)
-    _settle(page, charts=3)
+    _search_upload(page, "three times.wav", y, "Found 3 times")
 
     def occurrences() -> list[tuple[float, float]]:
         text = page.inner_text("body")
@@ -396,6 +401,46 @@ def test_batch_test_and_every_occurrence_survive_enrolment_changes(
     page.get_by_text("1 accepted, 3 rejected").wait_for(timeout=90_000)
     page.get_by_text("Found 3 times").wait_for(timeout=90_000)
     assert occurrences() == first
+    assert "Traceback" not in page.inner_text("body")
+
+
+def test_many_occurrences_download_and_play_from_an_expander(browser_page, app_server: str) -> None:
+    """A recording with the wake word six times among other sentences: found six times,
+    each highlighted by its number alone (six labels would crowd), played from an
+    expander, and downloaded as a CSV whose spans are where it was said."""
+    from dtwcore.audio.features import prepare, read_audio
+
+    page = browser_page
+    _open_audio_page(page, app_server)
+    page.get_by_role("tab", name="Wake word").click()
+    page.get_by_text("Found 1 time").wait_for(timeout=90_000)
+    marvin = prepare(read_audio(ASSETS / "hey_marvin_6.wav"))
+    others = [read_audio(ASSETS / n).samples for n in ("good_morning.wav", "room_us_160wpm.wav")]
+    pause = np.zeros(8000, np.float32)
+    parts, truth, t = [], [], 0.0
+    for k in range(6):
+        for piece in (others[k % 2], marvin.clip.samples):
+            if piece is marvin.clip.samples:
+                truth.append(t + 0.5 + marvin.start / 16_000)
+            parts += [pause, piece]
+            t += 0.5 + piece.size / 16_000
+    y = np.concatenate([*parts, pause])
+    _search_upload(page, "six times.wav", y, "Found 6 times")
+    with page.expect_download() as info:
+        page.get_by_test_id("stDownloadButton").filter(has_text="Occurrences (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text("utf-8"))))
+    assert [int(r["Occurrence"]) for r in rows] == [1, 2, 3, 4, 5, 6]
+    assert [float(r["Start (s)"]) for r in rows] == pytest.approx(truth, abs=0.15)
+    assert {r["Nearest template"] for r in rows} <= {f"hey_marvin_{k}.wav" for k in range(1, 6)}
+    waveform = page.locator(".js-plotly-plot").filter(has_text="six times.wav")
+    labels = waveform.locator("g.annotation").evaluate_all("els => els.map(e => e.textContent)")
+    assert labels == ["1", "2", "3", "4", "5", "6"]
+    expander = page.get_by_test_id("stExpander").filter(has_text="Play each occurrence (6)")
+    expander.get_by_text("Play each occurrence (6)").click()
+    expander.get_by_text("6. ").wait_for()
+    assert expander.locator("audio").count() == 6
+    _settle(page, charts=3)
+    _full_screenshot(page, "audio_find_many.png")
     assert "Traceback" not in page.inner_text("body")
 
 

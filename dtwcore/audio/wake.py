@@ -47,7 +47,7 @@ cross-validation over phrases, on streams (``scripts/tune_wake.py --streams``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -811,7 +811,13 @@ def checked_score(
     )
 
 
-def find(wake: WakeWord, samples: np.ndarray, threshold: float | None = None) -> Finding:
+def find(
+    wake: WakeWord,
+    samples: np.ndarray,
+    threshold: float | None = None,
+    *,
+    progress: Callable[[float], None] | None = None,
+) -> Finding:
     """Every occurrence of the wake word inside a longer recording, and the best span.
 
     Parameters
@@ -821,6 +827,10 @@ def find(wake: WakeWord, samples: np.ndarray, threshold: float | None = None) ->
         The whole recording (not trimmed), mono at :data:`dtwcore.audio.SAMPLE_RATE`.
     threshold : float, optional
         Overrides the calibrated stream threshold (:attr:`WakeWord.stream_threshold`).
+    progress : callable, optional
+        Called with the share done (0 to 1, never decreasing): after the search over the
+        whole recording, then after each candidate span is checked and each occurrence
+        placed on finer frames (the slow part of a long recording with many candidates).
 
     Returns
     -------
@@ -835,16 +845,22 @@ def find(wake: WakeWord, samples: np.ndarray, threshold: float | None = None) ->
     profile, choice, starts, owner = _best_span(wake, recording)
     hop = settings.hop_seconds
     times = _end_times(wake, owner)
-    found = _verified(wake, samples, _candidates(wake, recording))
-    if settings.kind == "embedding":
+    candidates = _candidates(wake, recording)
+    refining = settings.kind == "embedding"
+    steps = _Steps(progress, 1 + len(candidates) * (2 if refining else 1))
+    steps.done()
+    found = _verified(wake, samples, candidates, steps.done)
+    if refining:
         if not wake.sounds:
             raise ValueError("an embedding wake word needs its templates' sounds to find it")
-        found = [
-            replace(o, **dict(zip(("start_seconds", "end_seconds"), _refine(
-                wake, samples, o.template, o.start_seconds, o.end_seconds
-            ), strict=True)))
-            for o in found
-        ]  # fmt: skip
+        steps.total = 1 + len(candidates) + len(found)
+        placed = []
+        for o in found:
+            lo, hi = _refine(wake, samples, o.template, o.start_seconds, o.end_seconds)
+            placed.append(replace(o, start_seconds=lo, end_seconds=hi))
+            steps.done()
+        found = placed
+    steps.finish()
     if found:
         best = min(found, key=lambda o: o.distance)
         return Finding(
@@ -857,6 +873,27 @@ def find(wake: WakeWord, samples: np.ndarray, threshold: float | None = None) ->
     if settings.kind == "embedding":
         lo, hi = _refine(wake, samples, t, lo, hi)
     return Finding(lo, hi, float(profile[end]), t, profile, times, hop, threshold)
+
+
+@dataclass
+class _Steps:
+    """Counts steps done out of ``total`` and tells ``report`` the share (0 to 1), which
+    never decreases when ``total`` is lowered to the steps really needed."""
+
+    report: Callable[[float], None] | None
+    total: int
+    count: int = 0
+
+    def done(self) -> None:
+        """One more step done."""
+        self.count += 1
+        if self.report is not None:
+            self.report(min(1.0, self.count / max(self.total, 1)))
+
+    def finish(self) -> None:
+        """All done."""
+        if self.report is not None:
+            self.report(1.0)
 
 
 def _span_seconds(wake: WakeWord, template: int, path: np.ndarray) -> tuple[float, float]:
@@ -941,42 +978,45 @@ def _cut(samples: np.ndarray, a: int, b: int, trim_db: float) -> tuple[int, int]
 
 
 def _verified(
-    wake: WakeWord, samples: np.ndarray, candidates: Sequence[tuple[float, float, float]]
+    wake: WakeWord,
+    samples: np.ndarray,
+    candidates: Sequence[tuple[float, float, float]],
+    checked: Callable[[], None] | None = None,
 ) -> list[Occurrence]:
-    """Each candidate span cut out of the recording and scored as a clip, in time order.
-
-    An occurrence's distance is the span's stream score: its coarse score
-    (:func:`stream_score`), or, for a wake word with fine templates and a coarse score
-    under :data:`STREAM_GATE`, its :func:`checked_score`. Its template is the closest
-    one."""
-    settings = wake.settings
+    """Each candidate span cut out of the recording and scored as a clip, in time order
+    (:func:`_occurrence`); ``checked`` is called after each candidate."""
     out = []
     for lo, hi, _ in candidates:
-        span = _cut(samples, round(lo * SAMPLE_RATE), round(hi * SAMPLE_RATE), settings.trim_db)
-        if span is not None:  # cut and trimmed twice (VERIFY_MARGIN_SECONDS)
-            span = _cut(samples, *span, settings.trim_db)
-        if span is None:
-            continue
-        a, b = span
-        sound = np.asarray(samples[a:b], dtype=np.float32)
-        d = wake.scores([features(sound, settings)])[0]
-        score = float(stream_score(d))
-        fine = mfcc = np.zeros(0)
-        if wake.fine_templates and score < STREAM_GATE:
-            fine, mfcc = wake.check_scores(sound)
-            score = float(checked_score(fine, mfcc))
-        out.append(
-            Occurrence(
-                a / SAMPLE_RATE,
-                b / SAMPLE_RATE,
-                score,
-                int(np.argmin(d)),
-                d,
-                fine,
-                mfcc,
-            )
-        )
+        occurrence = _occurrence(wake, samples, lo, hi)
+        if occurrence is not None:
+            out.append(occurrence)
+        if checked is not None:
+            checked()
     return sorted(out, key=lambda o: o.start_seconds)
+
+
+def _occurrence(wake: WakeWord, samples: np.ndarray, lo: float, hi: float) -> Occurrence | None:
+    """A candidate span (seconds) cut out, trimmed and scored as a clip, or None when
+    too little of it sounds.
+
+    Its distance is the span's stream score: its coarse score (:func:`stream_score`), or,
+    for a wake word with fine templates and a coarse score under :data:`STREAM_GATE`, its
+    :func:`checked_score`. Its template is the closest one."""
+    settings = wake.settings
+    span = _cut(samples, round(lo * SAMPLE_RATE), round(hi * SAMPLE_RATE), settings.trim_db)
+    if span is not None:  # cut and trimmed twice (VERIFY_MARGIN_SECONDS)
+        span = _cut(samples, *span, settings.trim_db)
+    if span is None:
+        return None
+    a, b = span
+    sound = np.asarray(samples[a:b], dtype=np.float32)
+    d = wake.scores([features(sound, settings)])[0]
+    score = float(stream_score(d))
+    fine = mfcc = np.zeros(0)
+    if wake.fine_templates and score < STREAM_GATE:
+        fine, mfcc = wake.check_scores(sound)
+        score = float(checked_score(fine, mfcc))
+    return Occurrence(a / SAMPLE_RATE, b / SAMPLE_RATE, score, int(np.argmin(d)), d, fine, mfcc)
 
 
 def occurrences(

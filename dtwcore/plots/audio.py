@@ -37,6 +37,8 @@ __all__ = [
 ]
 
 _MAX_POINTS = 2000
+_WORDED_SPANS = 5
+"""Up to this many highlighted spans carry their label; more carry their number alone."""
 
 
 def _envelope(samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -78,7 +80,7 @@ def waveform_figure(
         Highlighted in ACCENT_COLOR (e.g. where the wake word was found).
     span_label : str
         Text on a highlighted span; numbered from 1 when there are several, as a list of
-        them would number them.
+        them would number them (the number alone beyond five spans, which would crowd).
     height : int
         Pixels.
     """
@@ -99,10 +101,14 @@ def waveform_figure(
             if b > a:
                 fig.add_vrect(x0=a, x1=b, fillcolor=OTHER_COLOR, opacity=0.15, line_width=0)
     for k, (a, b) in enumerate(spans, start=1):
+        if len(spans) == 1:
+            text = span_label
+        else:
+            text = f"{k}. {span_label}" if len(spans) <= _WORDED_SPANS else str(k)
         fig.add_vrect(
             x0=a, x1=b, fillcolor=ACCENT_COLOR, opacity=0.25, line_width=0,
-            annotation_text=span_label if len(spans) == 1 else f"{k}. {span_label}",
-            annotation_position="top left",
+            annotation_text=text, annotation_position="top left",
+            annotation_bgcolor="rgba(255, 255, 255, 0.85)",
         )  # fmt: skip
     fig.update_xaxes(title_text="time (s)", range=[0, duration])
     fig.update_yaxes(title_text="amplitude", range=[-1.05, 1.05], fixedrange=True)
