@@ -42,9 +42,11 @@ from dtwcore.audio.wake import (
     CHECK_WEIGHT,
     SCALE_QUANTILE,
     SHORT_SECONDS,
+    SPLIT_PAUSE_SECONDS,
     STREAM_GATE,
     STREAM_TEMPLATES,
     VERIFY_MARGIN_SECONDS,
+    _pieces,
     _verified,
     candidate_chunks,
     checked_score,
@@ -490,6 +492,30 @@ def test_a_span_placed_late_is_cut_out_whole(wake):
     assert late.start_seconds == pytest.approx(start, abs=0.03)
     assert late.end_seconds == pytest.approx(end, abs=0.03)
     assert late.distance == pytest.approx(placed.distance, abs=0.01)
+
+
+def test_a_span_reaching_back_across_a_pause_is_scored_without_what_came_before(wake):
+    """A take said faster than the templates is matched by a span starting in the words
+    before it, across the pause (0.3 s here): the span is also scored on either side of
+    its longest pause of SPLIT_PAUSE_SECONDS or more, and the wake word keeps its score."""
+    y, spans = _concat(ROOM, "hey_marvin_6.wav", gap=0.3)
+    start, end = spans["hey_marvin_6.wav"]
+    room_end = spans[ROOM][1]
+    assert SPLIT_PAUSE_SECONDS == 0.25 and start - room_end == pytest.approx(0.3, abs=0.05)
+    (placed,) = _verified(wake, y, [(start, end, 0.5)])
+    (early,) = _verified(wake, y, [(room_end - 0.5, end, 0.5)])
+    assert early.start_seconds == pytest.approx(start, abs=0.03)
+    assert early.end_seconds == pytest.approx(end, abs=0.03)
+    assert early.distance == pytest.approx(placed.distance, abs=0.01)
+    burst = (tone(0.4) + tone(0.4, freq=900)).astype(np.float32)
+    pause = np.zeros(round(0.3 * SAMPLE_RATE), np.float32)
+    x = np.concatenate([burst, pause, burst])
+    pieces = _pieces(x, 0, x.size, 40.0)
+    assert len(pieces) == 3 and pieces[0] == (0, x.size)
+    assert pieces[1][1] / SAMPLE_RATE == pytest.approx(0.4, abs=0.03)
+    assert pieces[2][0] / SAMPLE_RATE == pytest.approx(0.7, abs=0.03)
+    short = np.concatenate([burst, pause[: round(0.2 * SAMPLE_RATE)], burst])
+    assert _pieces(short, 0, short.size, 40.0) == [(0, short.size)]
 
 
 def test_find_keeps_each_saying_of_the_phrase_in_its_own_span(wake):

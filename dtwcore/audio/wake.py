@@ -50,6 +50,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+import librosa
 import numpy as np
 
 from dtwcore.audio.embedding import EMBED_HOP, EMBED_WINDOW, embed
@@ -1001,22 +1002,69 @@ def _occurrence(wake: WakeWord, samples: np.ndarray, lo: float, hi: float) -> Oc
 
     Its distance is the span's stream score: its coarse score (:func:`stream_score`), or,
     for a wake word with fine templates and a coarse score under :data:`STREAM_GATE`, its
-    :func:`checked_score`. Its template is the closest one."""
+    :func:`checked_score`. Its template is the closest one. A span holding a pause of
+    :data:`SPLIT_PAUSE_SECONDS` or more is also scored without what lies before the pause
+    and without what lies after it; the lowest score counts, with its piece's span."""
     settings = wake.settings
     span = _cut(samples, round(lo * SAMPLE_RATE), round(hi * SAMPLE_RATE), settings.trim_db)
     if span is not None:  # cut and trimmed twice (VERIFY_MARGIN_SECONDS)
         span = _cut(samples, *span, settings.trim_db)
     if span is None:
         return None
-    a, b = span
-    sound = np.asarray(samples[a:b], dtype=np.float32)
-    d = wake.scores([features(sound, settings)])[0]
-    score = float(stream_score(d))
-    fine = mfcc = np.zeros(0)
-    if wake.fine_templates and score < STREAM_GATE:
-        fine, mfcc = wake.check_scores(sound)
-        score = float(checked_score(fine, mfcc))
-    return Occurrence(a / SAMPLE_RATE, b / SAMPLE_RATE, score, int(np.argmin(d)), d, fine, mfcc)
+    best: Occurrence | None = None
+    for a, b in _pieces(samples, *span, settings.trim_db):
+        sound = np.asarray(samples[a:b], dtype=np.float32)
+        d = wake.scores([features(sound, settings)])[0]
+        score = float(stream_score(d))
+        fine = mfcc = np.zeros(0)
+        if wake.fine_templates and score < STREAM_GATE:
+            fine, mfcc = wake.check_scores(sound)
+            score = float(checked_score(fine, mfcc))
+        if best is None or score < best.distance:
+            best = Occurrence(
+                a / SAMPLE_RATE, b / SAMPLE_RATE, score, int(np.argmin(d)), d, fine, mfcc
+            )
+    return best
+
+
+SPLIT_PAUSE_SECONDS: float | None = 0.25
+"""A cut span with a pause this long or longer inside is also scored on either side of
+its longest pause (:func:`_occurrence`; None: never). A take said faster than the
+templates is matched by a span reaching back across the pause before it into the
+previous words, and scored with them: 0.99 instead of 0.42 for a "Hey Marvin" 0.3 s
+after another sentence. The length is shorter than the 0.3 s between takes in
+``wake-eval``'s streams and longer than most pauses between the words of one phrase. On
+the tune streams (16 takes per phrase, 8 enrolments each, seed 2) it detected 97.2 % of
+the takes instead of 96.9 %, with the same 6 false accepts in 12 negative hours; the
+search takes 7 % longer."""
+
+
+def _pieces(samples: np.ndarray, a: int, b: int, trim_db: float) -> list[tuple[int, int]]:
+    """The span a..b, and where it holds a pause of :data:`SPLIT_PAUSE_SECONDS` or more
+    (frames ``trim_db`` below its loudest, as :func:`dtwcore.audio.features.trim_silence`
+    measures them), the sound before and after its longest pause, each of 50 ms or more."""
+    out = [(a, b)]
+    if SPLIT_PAUSE_SECONDS is None:
+        return out
+    hop = 128
+    rms = librosa.feature.rms(
+        y=np.asarray(samples[a:b], np.float32), frame_length=512, hop_length=hop
+    )[0]
+    quiet = librosa.amplitude_to_db(rms, ref=float(rms.max()) or 1.0) < -trim_db
+    longest, start, run = 0, 0, 0
+    for k, q in enumerate(quiet):
+        run = run + 1 if q else 0
+        if run > longest:
+            longest, start = run, k - run + 1
+    if longest * hop / SAMPLE_RATE < SPLIT_PAUSE_SECONDS:
+        return out
+    pause = (a + start * hop, a + (start + longest - 1) * hop)  # frames centred on k * hop
+    for lo, hi in ((a, pause[0]), (pause[1], b)):
+        if hi - lo >= SAMPLE_RATE // 20:
+            start_, end_ = trim_silence(np.asarray(samples[lo:hi], np.float32), trim_db)
+            if end_ - start_ >= SAMPLE_RATE // 20:
+                out.append((lo + start_, lo + end_))
+    return out
 
 
 def occurrences(
