@@ -26,8 +26,10 @@ Finding the phrase in a longer recording or a stream (:func:`occurrences`, used 
 for every template on the recording's features (normalised over a sliding window as long
 as the average template), keeps every candidate span whose scaled distance is below a
 loose gate (:data:`STREAM_GATE`), cuts each out of the recording and scores it against
-every template as a clip. A stream gives other speech thousands of chances an hour where a
-clip gives it one, so a span is held to a stricter rule than a clip: its *coarse score*
+every template as a clip (a cut holding a pause of :data:`SPLIT_PAUSE_SECONDS` or more is
+also scored on either side of it, and the lowest score counts). A stream gives other
+speech thousands of chances an hour where a clip gives it one, so a span is held to a
+stricter rule than a clip: its *coarse score*
 (:func:`stream_score`) is the mean of its :data:`STREAM_TEMPLATES` smallest scaled scores
 (close to several templates, not just one). With the embedding, a span whose coarse score
 is under the gate is checked again on finer detail (:func:`checked_score`): the mean of its
