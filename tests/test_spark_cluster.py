@@ -48,6 +48,11 @@ N_PRODUCTS = 400_000
 # tasks, so each executor runs several, one after another.
 ROW_GROUP = 25_000
 SPLITS = ("spark.sql.files.maxPartitionBytes=2m", "spark.sql.files.openCostInBytes=0")
+# Tasks start only once both workers' executors are registered, so both get tasks.
+ALL_EXECUTORS = (
+    "spark.scheduler.minRegisteredResourcesRatio=1.0",
+    "spark.scheduler.maxRegisteredResourcesWaitingTime=120s",
+)
 
 
 @pytest.fixture(scope="module")
@@ -162,30 +167,35 @@ def test_logged_model_as_spark_udf_on_the_cluster_matches_local_scoring(
 def test_a_worker_killed_while_tasks_run_changes_nothing(
     spark_cluster: Cluster, catalogue: Path, local_result: pd.DataFrame, tmp_path: Path
 ) -> None:
-    """SIGKILL one worker's JVM once it has finished a scoring task and runs another: the
-    lost tasks run again on the other worker and the output is the local engine's."""
+    """SIGKILL one worker's JVM while it runs a task: the lost task runs again on the other
+    worker and the output is the local engine's. (Waiting for its second task of a stage
+    was a race: its first task, which starts the Python worker, could outlast the stage.)"""
     out, log = tmp_path / "cluster.parquet", tmp_path / "driver.log"
     victim = WORKERS - 1
     with log.open("w") as sink:
         driver = subprocess.Popen(
             [sys.executable, *score_on(spark_cluster, catalogue, out)],
-            cwd=ROOT, env=driver_env(spark_cluster, *SPLITS), stdout=sink,
+            cwd=ROOT, env=driver_env(spark_cluster, *SPLITS, *ALL_EXECUTORS), stdout=sink,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
+        apps: list[str] = []
 
-        def mid_stage() -> bool:
+        def running_a_task() -> bool:
+            # Once the application is known only the worker's log files are read, a cheap
+            # step, so that a short task is not missed.
             if driver.poll() is not None:
-                raise AssertionError(f"the driver ended early\n{log.read_text()[-3000:]}")
-            state = spark_cluster.status()
-            if not state["activeapps"]:
+                seen = tasks(spark_cluster, victim, apps[0]) if apps else "no application seen"
+                raise AssertionError(
+                    f"the driver ended early; the worker's tasks: {seen}\n{log.read_text()[-3000:]}"
+                )
+            if not apps:
+                apps.extend(a["id"] for a in spark_cluster.status()["activeapps"][:1])
                 return False
-            seen = tasks(spark_cluster, victim, state["activeapps"][0]["id"])
-            running = seen["Running"] - seen["Finished"]
-            stages = {stage for stage, _ in running}
-            return any(stage in stages for stage, _ in seen["Finished"])
+            seen = tasks(spark_cluster, victim, apps[0])
+            return bool(seen["Running"] - seen["Finished"])
 
-        wait_for(mid_stage, timeout=300, what="a worker running its second task of a stage")
+        wait_for(running_a_task, timeout=300, what="the worker running a task", step=0.02)
         spark_cluster.kill_worker(victim)
         code = driver.wait(timeout=600)
     finally:
