@@ -82,6 +82,7 @@ __all__ = [
     "frame_envelope_db",
     "load_audio",
     "prepare",
+    "quiet_frames",
     "read_audio",
     "trim_silence",
 ]
@@ -100,6 +101,10 @@ FMAX = 4000.0
 DELTA_WIDTH = 9
 TRIM_DB = 20.0
 """Frames quieter than this many dB below the loudest frame count as silence at the ends."""
+TRIM_FRAME = 512
+TRIM_HOP = 128
+"""Length and step (samples) of the frames whose loudness tells silence from sound
+(:func:`trim_silence`, :func:`quiet_frames`)."""
 MIN_SOURCE_RATE = 8_000
 MAX_CLIP_SECONDS = 10.0
 """Clips to compare, enroll or test are cut to this length (seconds)."""
@@ -527,8 +532,31 @@ def trim_silence(samples: np.ndarray, top_db: float = TRIM_DB) -> tuple[int, int
     -------
     (start, end) : sample indices; the sound is ``samples[start:end]``.
     """
-    _, (start, end) = librosa.effects.trim(samples, top_db=top_db, frame_length=512, hop_length=128)
+    _, (start, end) = librosa.effects.trim(
+        samples, top_db=top_db, frame_length=TRIM_FRAME, hop_length=TRIM_HOP
+    )
     return int(start), int(end)
+
+
+def quiet_frames(samples: np.ndarray, top_db: float = TRIM_DB) -> np.ndarray:
+    """Which frames are silence, measured as :func:`trim_silence` measures them.
+
+    Parameters
+    ----------
+    samples : np.ndarray [shape=(n,)]
+        Mono audio at :data:`SAMPLE_RATE`.
+    top_db : float
+        Frames more than this many dB below the loudest frame are silence (dB).
+
+    Returns
+    -------
+    np.ndarray [shape=(1 + n // TRIM_HOP,), bool]
+        Frame k is centred on sample ``k * TRIM_HOP``.
+    """
+    rms = librosa.feature.rms(
+        y=np.asarray(samples, np.float32), frame_length=TRIM_FRAME, hop_length=TRIM_HOP
+    )[0]
+    return librosa.amplitude_to_db(rms, ref=float(rms.max()) or 1.0) < -top_db
 
 
 def _normalise(F: np.ndarray, window: int | None) -> np.ndarray:

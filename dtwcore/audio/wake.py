@@ -52,13 +52,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
-import librosa
 import numpy as np
 
 from dtwcore.audio.embedding import EMBED_HOP, EMBED_WINDOW, embed
 from dtwcore.audio.features import (
     FEATURES,
     SAMPLE_RATE,
+    TRIM_HOP,
     AudioError,
     FeatureSettings,
     Utterance,
@@ -66,6 +66,7 @@ from dtwcore.audio.features import (
     distance_matrix,
     embedding_frames,
     features,
+    quiet_frames,
     trim_silence,
 )
 from dtwcore.audio.negatives import negatives as bundled_negatives
@@ -1029,9 +1030,9 @@ def _occurrence(wake: WakeWord, samples: np.ndarray, lo: float, hi: float) -> Oc
     return best
 
 
-SPLIT_PAUSE_SECONDS: float | None = 0.25
+SPLIT_PAUSE_SECONDS = 0.25
 """A cut span with a pause this long or longer inside is also scored on either side of
-its longest pause (:func:`_occurrence`; None: never). A take said faster than the
+its longest pause (:func:`_occurrence`). A take said faster than the
 templates is matched by a span reaching back across the pause before it into the
 previous words, and scored with them: 0.99 instead of 0.42 for a "Hey Marvin" 0.3 s
 after another sentence. The length is shorter than the 0.3 s between takes in
@@ -1043,16 +1044,11 @@ search takes 7 % longer."""
 
 def _pieces(samples: np.ndarray, a: int, b: int, trim_db: float) -> list[tuple[int, int]]:
     """The span a..b, and where it holds a pause of :data:`SPLIT_PAUSE_SECONDS` or more
-    (frames ``trim_db`` below its loudest, as :func:`dtwcore.audio.features.trim_silence`
-    measures them), the sound before and after its longest pause, each of 50 ms or more."""
+    (frames ``trim_db`` below its loudest, :func:`dtwcore.audio.features.quiet_frames`,
+    as silence is trimmed), the sound before and after its longest pause, each of 50 ms or more."""
     out = [(a, b)]
-    if SPLIT_PAUSE_SECONDS is None:
-        return out
-    hop = 128
-    rms = librosa.feature.rms(
-        y=np.asarray(samples[a:b], np.float32), frame_length=512, hop_length=hop
-    )[0]
-    quiet = librosa.amplitude_to_db(rms, ref=float(rms.max()) or 1.0) < -trim_db
+    quiet = quiet_frames(samples[a:b], trim_db)
+    hop = TRIM_HOP
     longest, start, run = 0, 0, 0
     for k, q in enumerate(quiet):
         run = run + 1 if q else 0
