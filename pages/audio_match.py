@@ -49,6 +49,7 @@ from dtwcore.audio.wake import (
     enroll,
     enrolment_warnings,
     find,
+    standing,
 )
 from dtwcore.plots import PLOT_CONFIG, SELECTED_COLOR, TARGET_COLOR
 from dtwcore.plots.audio import (
@@ -565,7 +566,7 @@ with wake_tab:
             + ", ".join(f"{v:.2f}" for v in wake.loo)
             + f"; calibrated threshold {wake.threshold:.2f} "
             f"({wake.stream_threshold:.2f} in a recording). Closest other speech: "
-            f"“{md(near_name)}” at {near_score:.2f} (margin {near_score - threshold:+.2f})."
+            f"“{md(near_name)}” at {standing(near_score, threshold)}."
         )
         for warning in enrolment_warnings(wake):
             st.warning(md(warning), icon=":material/warning:")

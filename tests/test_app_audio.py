@@ -75,7 +75,7 @@ def test_wake_word_defaults_match_and_find(app):
     assert all(y > 0.78 for y in dots.get("checked, not the wake word", {"y": []})["y"])
     # the closest other speech is named, with its margin, and warned about
     assert any("Closest other speech: “hey Mar" in c.value for c in app.caption)
-    assert any(w.startswith("Other speech comes close") for w in texts(app.warning))
+    assert any(w.startswith("Other speech wakes it: “hey Mar") for w in texts(app.warning))
 
 
 def test_many_clips_are_tested_at_once(app):

@@ -214,8 +214,12 @@ def _enrollment_caption(uploads: list[dict]) -> str:
         f"{len(uploads)} templates ({FEATURE_KINDS[wake.kind]}); leave-one-out scores "
         + ", ".join(f"{v:.2f}" for v in wake.loo)
         + f"; calibrated threshold {wake.threshold:.2f} ({wake.stream_threshold:.2f} in a "
-        f"recording). Closest other speech: “{name}” at "
-        f"{score:.2f} (margin {score - wake.threshold:+.2f})."
+        f"recording). Closest other speech: “{name}” at {score:.2f}, "
+        + (
+            f"{wake.threshold - score:.2f} under the threshold {wake.threshold:.2f} (it matches)."
+            if score <= wake.threshold
+            else f"{score - wake.threshold:.2f} over the threshold {wake.threshold:.2f}."
+        )
     )
 
 

@@ -151,6 +151,9 @@ silence) is one short word, and :func:`enrolment_warnings` says so. On the tune 
 (``scripts/tune_wake.py --streams``, 8 and 16 enrolments per phrase) every false accept
 came from a phrase whose takes last 0.41-0.45 s (digits said by speakers whose other
 digits are in the stream); none of the phrases of 0.51 s or longer made one."""
+NEAR_NEGATIVE = 0.1
+"""The closest bundled negative scoring at most this much over the threshold is warned
+about (:func:`enrolment_warnings`): it comes close; at or under the threshold it matches."""
 
 
 @dataclass(frozen=True)
@@ -561,7 +564,8 @@ def enrolment_warnings(wake: WakeWord) -> list[str]:
     * Takes that split into two groups far apart (two phrases enrolled as one): the
       2-medoid split of the takes' scores whose groups are :data:`MIXED_RATIO` times
       closer within than between.
-    * The closest bundled negative when it is within the threshold or close above it.
+    * The closest bundled negative when it matches (at or under the threshold), or when it
+      comes within :data:`NEAR_NEGATIVE` over it.
     * Takes that sound for less than :data:`SHORT_SECONDS` on average: one short word,
       which other short words in a longer recording are taken for.
 
@@ -589,14 +593,17 @@ def enrolment_warnings(wake: WakeWord) -> list[str]:
             f"{_listing(b)}. Enroll one phrase only."
         )
     if wake.negatives.size:
-        j = int(np.argmin(wake.negatives))
-        margin = float(wake.negatives[j]) - wake.threshold
-        if margin <= 0.1:
+        name, score = closest_negative(wake)
+        if score <= wake.threshold:
             out.append(
-                f"Other speech comes close: “{wake.negative_names[j]}” scores "
-                f"{wake.negatives[j]:.2f} against the threshold {wake.threshold:.2f} "
-                f"(margin {margin:+.2f}), so similar words may wake it. A longer or more "
-                "distinctive phrase is safer."
+                f"Other speech wakes it: “{name}” scores {standing(score, wake.threshold)}. "
+                "Words that sound like it will wake it too. A longer or more distinctive "
+                "phrase is safer."
+            )
+        elif score <= wake.threshold + NEAR_NEGATIVE:
+            out.append(
+                f"Other speech comes close: “{name}” scores {standing(score, wake.threshold)}, "
+                "so similar words may wake it. A longer or more distinctive phrase is safer."
             )
     if wake.sounds:
         seconds = take_seconds(wake.sounds)
@@ -626,6 +633,19 @@ def closest_negative(wake: WakeWord) -> tuple[str, float]:
     """The bundled negative that scores lowest against the wake word, and its score."""
     j = int(np.argmin(wake.negatives))
     return wake.negative_names[j], float(wake.negatives[j])
+
+
+def standing(score: float, threshold: float) -> str:
+    """Where a score stands against a threshold, in words: ``"0.43, 0.31 under the
+    threshold 0.74 (it matches)"`` or ``"0.80, 0.06 over the threshold 0.74"``.
+
+    One wording for every score of other speech on the page, so that no sign convention
+    ("margin −0.31") has to be learnt: a clip matches at or under the threshold.
+    """
+    gap = abs(score - threshold)
+    if score <= threshold:
+        return f"{score:.2f}, {gap:.2f} under the threshold {threshold:.2f} (it matches)"
+    return f"{score:.2f}, {gap:.2f} over the threshold {threshold:.2f}"
 
 
 def _listing(names: Sequence[str]) -> str:
