@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import struct
 from dataclasses import replace
 from pathlib import Path
 
@@ -719,6 +720,79 @@ def test_a_slightly_damaged_file_is_decoded_and_says_how_much_was_lost():
     assert clip.notes and clip.notes[0].startswith(
         "cut.wav is damaged at the end: the last 0.10 s (5 %"
     )
+
+
+def _streamed(data: bytes, declared: int) -> bytes:
+    """A WAV as a recorder writing to a pipe leaves it: the data chunk's size (and the
+    RIFF size) never filled in."""
+    pos = data.index(b"data")
+    size = struct.pack("<I", declared)
+    return data[:4] + size + data[8 : pos + 4] + size + data[pos + 8 :]
+
+
+@pytest.mark.parametrize("declared", [0, 0x7FFFF000, 0x7FFFFFFF, 0xFFFFFFFF])
+@pytest.mark.parametrize("seconds", [0.6, 12.0])
+def test_a_streamed_wav_is_read_to_its_end(declared, seconds):
+    y = np.tile(tone(0.6), int(seconds / 0.6))
+    whole = load_audio(wav_bytes(y), "whole.wav", max_seconds=MAX_RECORDING_SECONDS)
+    clip = load_audio(
+        _streamed(wav_bytes(y), declared), "piped.wav", max_seconds=MAX_RECORDING_SECONDS
+    )
+    assert clip.notes == () and clip.duration == pytest.approx(seconds, abs=1e-3)
+    np.testing.assert_array_equal(clip.samples, whole.samples)
+    cut = load_audio(_streamed(wav_bytes(y), declared), "piped.wav")
+    expected = (
+        ()
+        if seconds < MAX_CLIP_SECONDS
+        else ("piped.wav is longer than 10 s; only the first 10 s are used.",)
+    )
+    assert cut.notes == expected
+
+
+def test_channels_that_cancel_out_are_not_mixed():
+    y = tone(0.8)
+    noise = np.random.default_rng(0).normal(0, 3e-3, (y.size, 2)).astype(np.float32)
+    inverted = np.c_[y, -0.9 * y] + noise  # channel 1 the louder
+    clip = load_audio(wav_bytes(inverted, subtype="FLOAT"), "inverted.wav")
+    assert clip.notes == (
+        "inverted.wav: its channels cancel out when mixed (one is the other upside down, a "
+        "wiring or export fault); channel 1 of 2 is used alone.",
+    )
+    np.testing.assert_allclose(clip.samples, inverted[:, 0], atol=1e-6)
+    exact = load_audio(wav_bytes(np.c_[y, -y]), "exact.wav")  # was refused as silent
+    assert exact.duration == pytest.approx(0.8) and len(exact.notes) == 1
+    # a plain stereo file is still the mean of its channels, without a note
+    stereo = np.c_[y, 0.5 * y]
+    plain = load_audio(wav_bytes(stereo, subtype="FLOAT"), "stereo.wav")
+    assert plain.notes == ()
+    np.testing.assert_allclose(plain.samples, 0.75 * y, atol=1e-6)
+
+
+def test_float_samples_beyond_full_scale_are_scaled_not_clipped():
+    y = tone(0.8) * 2.0**15  # float samples saved at 16-bit integer scale
+    clip = load_audio(wav_bytes(y, subtype="FLOAT"), "loud.wav")
+    peak = float(np.max(np.abs(y)))
+    assert clip.notes == (
+        f"loud.wav holds samples up to {peak:,.0f} times full scale; it was scaled down to "
+        "fit rather than clipped.",
+    )
+    np.testing.assert_allclose(clip.samples, y / peak, atol=1e-6)
+    hot = load_audio(wav_bytes(tone(0.8) * 3.0, subtype="FLOAT"), "hot.wav")
+    assert hot.notes[0].startswith("hot.wav holds samples up to 1.50 times full scale")
+
+
+def test_a_constant_offset_is_taken_off_before_silence_is_trimmed():
+    speech = prepare(read_audio(ASSETS / "hey_marvin_6.wav"))
+    padded = np.r_[np.zeros(8000), speech.clip.samples, np.zeros(8000)].astype(np.float32)
+    clean = prepare(load_audio(wav_bytes(padded), "clean.wav"))
+    for offset in (0.02, -0.2):
+        shifted = load_audio(wav_bytes(0.5 * padded + offset, subtype="FLOAT"), "dc.wav")
+        assert shifted.notes == ()
+        assert abs(float(np.mean(shifted.samples))) < 1e-6
+        u = prepare(shifted)
+        assert (u.start, u.end) == pytest.approx((clean.start, clean.end), abs=512)
+    with pytest.raises(AudioError, match=r"^dc\.wav is silent: it contains no sound"):
+        load_audio(wav_bytes(np.full(SAMPLE_RATE, 0.3, dtype=np.float32)), "dc.wav")
 
 
 def test_dtw_is_never_above_the_even_stretch(sentences):

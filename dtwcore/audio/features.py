@@ -115,6 +115,13 @@ MAX_FILE_MB = MAX_UPLOAD_MB
 """Largest audio file taken (MB): the app's one upload limit, as for sales files."""
 SILENCE_PEAK = 1e-3
 """A clip whose loudest sample is below this (-60 dBFS) is silent."""
+DC_OFFSET = 1e-3
+"""A clip whose mean sample is further from 0 than this (-60 dBFS) has a constant offset
+(a cheap microphone's DC), which is taken off: left in, it would pass for sound when
+silence is trimmed."""
+CANCELLED_DB = 20.0
+"""Channels whose mean is this much quieter (dB) than the loudest of them cancel out
+(:func:`_mono`)."""
 MIN_SOUND_SECONDS = 0.05
 FeatureKind = Literal["embedding", "mfcc", "envelope"]
 
@@ -334,8 +341,16 @@ class Utterance:
         return FEATURES[self.kind].hop_seconds
 
 
-def _wav_data_sizes(data: bytes) -> tuple[int, int] | None:
-    """(bytes of audio the RIFF/WAVE header declares, bytes the file holds), else None."""
+STREAMED_SIZE = 0x7FFF0000
+"""A WAV header declaring this many bytes of audio or more (sox writing to a pipe leaves
+0x7FFFF000, others 0x7FFFFFFF or 0xFFFFFFFF), or none at all with samples after it, was
+written by a recorder that could not go back to fill it in: its length is unknown, and
+the file is read to its end."""
+
+
+def _data_chunk(data: bytes) -> tuple[int, int, str] | None:
+    """(offset of a RIFF/WAVE file's data chunk, the size its header declares, byte
+    order), else None."""
     if len(data) < 12 or data[:4] not in (b"RIFF", b"RIFX") or data[8:12] != b"WAVE":
         return None
     endian = "<" if data[:4] == b"RIFF" else ">"
@@ -344,9 +359,41 @@ def _wav_data_sizes(data: bytes) -> tuple[int, int] | None:
         chunk = data[pos : pos + 4]
         (size,) = struct.unpack(endian + "I", data[pos + 4 : pos + 8])
         if chunk == b"data":
-            return (size, len(data) - pos - 8) if size != 0xFFFFFFFF else None
+            return pos, size, endian
         pos += 8 + size + (size & 1)
     return None
+
+
+def _streamed(size: int, held: int) -> bool:
+    """Whether a declared data size is a streaming recorder's placeholder (see
+    :data:`STREAMED_SIZE`) rather than a length."""
+    return size >= STREAMED_SIZE or (size == 0 and held > 0)
+
+
+def _wav_data_sizes(data: bytes) -> tuple[int, int] | None:
+    """(bytes of audio the RIFF/WAVE header declares, bytes the file holds), else None
+    (not a WAV, or a streamed one whose header declares no length)."""
+    found = _data_chunk(data)
+    if found is None:
+        return None
+    pos, size, _ = found
+    held = len(data) - pos - 8
+    return None if _streamed(size, held) else (size, held)
+
+
+def _with_known_length(data: bytes) -> bytes:
+    """A streamed WAV with its header's sizes set to the audio the file holds (the decoder
+    would otherwise read none, or call the file incomplete); any other file unchanged."""
+    found = _data_chunk(data)
+    if found is None:
+        return data
+    pos, size, endian = found
+    held = len(data) - pos - 8
+    if not _streamed(size, held):
+        return data
+    riff = struct.pack(endian + "I", min(len(data) - 8, 0xFFFFFFFF))
+    sized = struct.pack(endian + "I", held)
+    return data[:4] + riff + data[8 : pos + 4] + sized + data[pos + 8 :]
 
 
 DAMAGED_KEEP = 0.75
@@ -385,6 +432,7 @@ def _decode(
 
     Returns (samples (n, channels), rate, channels, cut, damage note or None).
     """
+    data = _with_known_length(data)
     try:
         with sf.SoundFile(io.BytesIO(data)) as f:
             rate, channels, declared, fmt = f.samplerate, f.channels, f.frames, f.format
@@ -418,9 +466,12 @@ def _decode(
     if broken or short_of_header or (sizes is not None and sizes[0] > sizes[1]):
         if expected > 0 and samples.shape[0] >= DAMAGED_KEEP * expected:
             lost = (expected - samples.shape[0]) / rate
+            share = 100 * lost * rate / expected
             note = (
-                f"{name} is damaged at the end: the last {lost:.2f} s "
-                f"({100 * lost * rate / expected:.0f} % of it) could not be decoded; the "
+                f"{name} is damaged at the end: the last "
+                + (f"{lost:.2f} s" if lost >= 0.005 else "few milliseconds")
+                + (f" ({share:.0f} % of it)" if share >= 0.5 else "")
+                + " could not be decoded; the "
                 f"{samples.shape[0] / rate:.2f} s before that are used."
             )
         elif broken:
@@ -480,15 +531,18 @@ def load_audio(data: bytes, name: str, *, max_seconds: float = MAX_CLIP_SECONDS)
     raw, rate, channels, cut, damage = _decode(data, name, max_seconds)
     if raw.shape[0] == 0:
         raise AudioError(f"{name} contains no audio samples.")
-    # Float files may hold samples far beyond ±1: clip first, so mixing cannot overflow.
-    raw = np.clip(raw.astype(np.float64), -1.0, 1.0)
-    mono = raw.mean(axis=1) if channels > 1 else raw[:, 0]
+    raw, notes = _full_scale(raw.astype(np.float64), name)
+    mono, mixed = _mono(raw, name)
+    notes += mixed
     if rate != SAMPLE_RATE:
         mono = librosa.resample(mono, orig_sr=rate, target_sr=SAMPLE_RATE, res_type="soxr_hq")
     mono = np.ascontiguousarray(np.clip(mono, -1.0, 1.0), dtype=np.float32)
+    offset = float(np.mean(mono))
+    if abs(offset) > DC_OFFSET:
+        mono = np.ascontiguousarray(np.clip(mono - offset, -1.0, 1.0), dtype=np.float32)
     if float(np.max(np.abs(mono))) < SILENCE_PEAK:
         raise AudioError(f"{name} is silent: it contains no sound. Record it again, closer.")
-    notes: tuple[str, ...] = (damage,) if damage else ()
+    notes = ((damage,) if damage else ()) + notes
     if cut:
         notes += (
             f"{name} is longer than {max_seconds:g} s; only the first {max_seconds:g} s are used.",
@@ -500,6 +554,39 @@ def load_audio(data: bytes, name: str, *, max_seconds: float = MAX_CLIP_SECONDS)
             "background). Record it again."
         )
     return Clip(name=name, samples=mono, source_rate=rate, channels=channels, notes=notes)
+
+
+def _full_scale(raw: np.ndarray, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Samples [shape=(n, channels)] within ±1: a float file whose samples go beyond
+    (saved at integer scale, or too hot) is scaled down by its peak, not clipped into a
+    square wave, and a note says so."""
+    peak = float(np.max(np.abs(raw))) if raw.size else 0.0
+    if peak <= 1.0:
+        return raw, ()
+    return raw / peak, (
+        f"{name} holds samples up to {peak:,.{0 if peak >= 10 else 2}f} times full scale; "
+        "it was scaled down to "
+        "fit rather than clipped.",
+    )
+
+
+def _mono(raw: np.ndarray, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """One channel [shape=(n,)] from samples [shape=(n, channels)]: their mean, unless
+    the channels cancel out when added (one the other upside down: the mean is more than
+    :data:`CANCELLED_DB` quieter than the loudest channel), when the loudest channel is
+    used and a note says so."""
+    if raw.shape[1] == 1:
+        return raw[:, 0], ()
+    mean = raw.mean(axis=1)
+    power = np.mean(raw * raw, axis=0)
+    loudest = int(np.argmax(power))
+    mixed = float(np.mean(mean * mean))
+    if power[loudest] > 0 and mixed < power[loudest] * 10 ** (-CANCELLED_DB / 10):
+        return raw[:, loudest], (
+            f"{name}: its channels cancel out when mixed (one is the other upside down, a "
+            f"wiring or export fault); channel {loudest + 1} of {raw.shape[1]} is used alone.",
+        )
+    return mean, ()
 
 
 def read_audio(path: str | Path, *, max_seconds: float = MAX_CLIP_SECONDS) -> Clip:
