@@ -192,7 +192,7 @@ def test_wav_headers_that_lie(data: bytes) -> None:
 def test_huge_float_samples_in_several_channels() -> None:
     """Float WAV may hold samples beyond ±1; mixing two channels of ±3e38 in float32
     overflows to ±inf and librosa.resample raised ParameterError (found by the fuzzing
-    above). Expected: a clip (clipped to ±1) or an AudioError."""
+    above). Expected: a clip (scaled to ±1 by its peak) or an AudioError."""
     y = 0.5 * np.sin(2 * np.pi * 440 * np.arange(4000) / 8000)
     y[100:110] = 3e38
     out = clip_or_refuse(_write(np.c_[y, y], 8000, "WAV", "FLOAT"))
