@@ -186,6 +186,56 @@ def corpus() -> list[Case]:
     cases.append(Case("long_cp1252.csv", csv_bytes(rows, ";", "cp1252"), ids=accents, weeks=weeks8,
                       values=wide))  # fmt: skip
 
+    # Summary rows leave a wide file (noted); a product whose code holds the word stays.
+    total_ids = [*codes, "TOTAL-GYM-3"]
+    total_vals = np.vstack([wide, wide[0] + 1])
+    rows = [["Product", *weeks8, "Grand Total"]]
+    rows += [[c, *map(int, v), int(v.sum())] for c, v in zip(total_ids, total_vals, strict=True)]
+    rows += [["Total", *map(int, total_vals.sum(axis=0)), int(total_vals.sum())]]
+    cases.append(Case("wide_total_row.csv", csv_bytes(rows), ids=total_ids, weeks=weeks8,
+                      values=total_vals))  # fmt: skip
+    cases.append(Case("wide_grand_total_row.parquet", _parquet(
+        {"Product_Code": [*codes, "Grand Total"]}
+        | {w: [*wide[:, k], wide[:, k].sum()] for k, w in enumerate(weeks8)}
+    ), ids=codes, weeks=weeks8, values=wide))  # fmt: skip
+
+    # Week numbers of several years (a year column, or codes like 202305), and week
+    # numbers running past a year end: in year order, a week 53 only where the file has one.
+    ten = rng.integers(0, 50, (5, 10)).astype(float)
+    year_weeks = [(2020, w) for w in range(50, 54)] + [(2021, w) for w in range(1, 7)]
+    labels = [f"{y}-W{w:02d}" for y, w in year_weeks]
+    rows = [["Year", "Week", "Product", "Units"]]
+    rows += [[y, w, c, int(ten[i, k])] for k, (y, w) in enumerate(year_weeks)
+             for i, c in enumerate(codes)]  # fmt: skip
+    cases.append(Case("long_year_and_week.csv", csv_bytes(rows), ids=codes, weeks=labels,
+                      values=ten))  # fmt: skip
+    rows = [["Week", "Product", "Units"]]
+    rows += [[y * 100 + w, c, int(ten[i, k])] for k, (y, w) in enumerate(year_weeks)
+             for i, c in enumerate(codes)]  # fmt: skip
+    cases.append(Case("long_yyyyww.csv", csv_bytes(rows), ids=codes, weeks=labels, values=ten))
+    wrapped = [*range(48, 53), *range(1, 6)]
+    rows = [["Product", "Week", "Units"]]
+    rows += [[c, w, int(ten[i, k])] for i, c in enumerate(codes) for k, w in enumerate(wrapped)]
+    cases.append(Case("long_weeks_past_year_end.csv", csv_bytes(rows), ids=codes,
+                      weeks=[f"W{w}" for w in wrapped], values=ten))  # fmt: skip
+    fiscal = [f"Wk {w}" for w in wrapped]
+    rows = [["Item", *fiscal]] + [[c, *map(int, v)] for c, v in zip(codes, ten, strict=True)]
+    cases.append(Case("wide_weeks_past_year_end.csv", csv_bytes(rows), ids=codes, weeks=fiscal,
+                      values=ten))  # fmt: skip
+
+    # Date numbers in a week column are not week numbers: asked to write them as dates.
+    sundays = [dt.date(2023, 10, 1) + dt.timedelta(weeks=k) for k in range(8)]
+    rows = [["Date", "Material", "Qty"]]
+    rows += [[d.strftime("%Y%m%d"), c, int(wide[i, k])] for k, d in enumerate(sundays)
+             for i, c in enumerate(codes)]  # fmt: skip
+    cases.append(Case("long_yyyymmdd.csv", csv_bytes(rows), refusal="error",
+                      message="look like dates written without separators"))  # fmt: skip
+    rows = [["Date", "Material", "Qty"]]
+    rows += [[(d - dt.date(1899, 12, 30)).days, c, int(wide[i, k])] for k, d in enumerate(sundays)
+             for i, c in enumerate(codes)]  # fmt: skip
+    cases.append(Case("long_excel_date_numbers.csv", csv_bytes(rows), refusal="error",
+                      message="Excel date numbers (45200 is 2023-10-01)"))  # fmt: skip
+
     cases.append(Case("wide.parquet", _parquet(
         {"Product_Code": codes} | {w: wide[:, k] for k, w in enumerate(weeks8)}
     ), ids=codes, weeks=weeks8, values=wide))  # fmt: skip

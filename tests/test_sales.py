@@ -696,3 +696,61 @@ def test_shortlist_scatter_uses_a_log_scale_for_wide_volumes(uci_scores) -> None
     assert fig.data[2].x[0] == pytest.approx(
         np.log10(uci_scores.set_index("product").at["P202", "mean_units"])
     )
+
+
+def _read_both(tmp_path, data: bytes, name: str) -> tuple[Catalog, list[str]]:  # noqa: ANN001
+    """The page's catalogue of a file and the notes the streaming reader wrote on it."""
+    from dtwcore.sales import CatalogReader
+
+    path = tmp_path / name
+    path.write_bytes(data)
+    reader = CatalogReader(path, batch_rows=2, csv_block_bytes=64)
+    products = [i for batch in reader for i in batch.ids.to_pylist()]
+    page = load_catalog(data, name=name)
+    assert products == page.ids.tolist()
+    return page, reader.notes
+
+
+def test_summary_rows_leave_a_wide_file_with_a_note(tmp_path) -> None:  # noqa: ANN001
+    data = b"Product,W1,W2,Total\nP1,1,2,3\nSum,1,2,3\nTOTAL-GYM-3,4,,4\nGrand Total:,5,4,9\n"
+    page, notes = _read_both(tmp_path, data.replace(b"4,,4", b"4,0,4"), "totals.csv")
+    assert page.ids.tolist() == ["P1", "TOTAL-GYM-3"]
+    note = "Left out row 3 (Sum), row 5 (Grand Total:): summary rows adding up the products, "
+    assert note + "not a product." in page.notes
+    assert notes == [note + "not a product."]
+    # A summary row is left out whatever it holds; a product with a blank week is listed.
+    page = load_catalog(data.replace(b"Sum,1,2", b"Sum,,x"), name="totals.csv")
+    assert page.excluded["product"].tolist() == ["TOTAL-GYM-3"]
+
+
+def test_weeks_past_a_year_end_keep_the_files_order(tmp_path) -> None:  # noqa: ANN001
+    page, notes = _read_both(tmp_path, b"Item,Wk 51,Wk 52,Wk 1\nA,1,2,3\n", "fiscal.csv")
+    assert (page.weeks, page.values.tolist()) == (["Wk 51", "Wk 52", "Wk 1"], [[1, 2, 3]])
+    note = "The week columns run past the end of a year (Wk 51 … Wk 52, then Wk 1 … Wk 1)"
+    assert notes == page.notes == [note + "; they are kept in the file's order."]
+    data = b"Product,Week,Units\nA,52,1\nA,53,2\nA,1,3\nA,2,4\n"
+    page, notes = _read_both(tmp_path, data, "long.csv")
+    assert (page.weeks, page.values.tolist()) == (["W52", "W53", "W1", "W2"], [[1, 2, 3, 4]])
+    note = "The week numbers run past the end of a year (W52 … W53, then W1 … W2)"
+    assert notes == page.notes == [note + "; they are kept in the file's order."]
+    assert "(week numbers running past a year end)" in page.reading
+    # Week numbers that only go up are in order, whatever order the rows come in.
+    page = load_catalog(b"Product,Week,Units\nA,3,1\nA,1,2\nA,2,3\n", name="rows.csv")
+    assert (page.weeks, page.notes) == (["W1", "W2", "W3"], [])
+
+
+def test_year_and_week_rows_that_are_not_weeks_are_listed() -> None:
+    data = b"Year,Week,Product,Units\n2023,52,A,1\n2024,1,A,2\n20x4,2,A,3\n2024,60,A,4\n"
+    cat = load_catalog(data, name="years.csv")
+    assert (cat.weeks, cat.values.tolist()) == (["2023-W52", "2024-W01"], [[1, 2]])
+    assert cat.excluded["reason"].tolist() == [
+        "'20x4' in Year is not a year",
+        "'60' in Week is not a week number 1–53",
+    ]
+    assert "(week numbers of each year in Year)" in cat.reading
+
+
+def test_numbers_with_most_weeks_missing_are_not_week_numbers() -> None:
+    with pytest.raises(CatalogError, match="from 1 to 300 with most of the weeks") as err:
+        load_catalog(b"Product,Week,Units\nA,1,1\nA,100,2\nA,300,3\n", name="gaps.csv")
+    assert not isinstance(err.value, AmbiguousColumns)

@@ -1,5 +1,6 @@
 """Excel workbooks (.xlsx) read through the one reader: the same table as the CSV export
-of the same sheet, the first sheet by default, another by name (page, link and command)."""
+of the same sheet, the active (else the first visible) worksheet by default, another by
+name (page, link and command); chart sheets are never read."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
+from openpyxl.chart import BarChart, Reference
 from streamlit.testing.v1 import AppTest
 
 from dtwcore import cli
 from dtwcore.sales import CatalogError, CatalogReader, ReadOptions, load_catalog, peek
+from dtwcore.sales.dialect import workbook_sheets
 from pages.common.uploads import UploadStore
 from scripts.make_sales_examples import csv_bytes, store_sales_rows, three_year_stores
 
@@ -65,7 +68,11 @@ def test_another_sheet_by_name_and_a_missing_one_in_words() -> None:
     book = workbook({"Read me": [["Sales are on the next sheet"]], "Sales": rows})
     with pytest.raises(CatalogError) as err:
         load_catalog(book, name="book.xlsx")
-    assert str(err.value) == "book.xlsx has no rows. Choose a file with weekly unit sales."
+    assert str(err.value) == (
+        "book.xlsx: the sheet 'Read me' has no rows; the workbook's other sheet is Sales. "
+        "Choose the one with the weekly unit sales under How the file is read > Sheet on the "
+        "page, or with --sheet NAME on the command line."
+    )
     cat = load_catalog(book, name="book.xlsx", options=ReadOptions(sheet="Sales"))
     assert cat.ids.tolist() == ids and cat.weeks == weeks
     np.testing.assert_array_equal(cat.values, values)
@@ -106,7 +113,7 @@ def test_the_page_reads_a_workbook_and_its_sheet_is_in_the_link(
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state["sales.file"] = ("stores.xlsx", book)
     at.run()
-    assert at.error[0].value.startswith("stores.xlsx has no rows.")
+    assert at.error[0].value.startswith("stores.xlsx: the sheet 'Read me' has no rows;")
     at.selectbox(key="sales.read.sheet").set_value("Sales").run()
     assert not at.exception and not at.error
     assert {m.label: m.value for m in at.metric}["Products analysed"] == f"{len(ids)}"
@@ -117,3 +124,128 @@ def test_the_page_reads_a_workbook_and_its_sheet_is_in_the_link(
     again.run()
     assert not again.error
     assert again.selectbox(key="sales.read.sheet").value == "Sales"
+
+
+WEEKS3 = [["Product", "W1", "W2", "W3"], ["P1", 1, 2, 3], ["P2", 4, 5, 7]]
+OLD3 = [["Product", "W1", "W2", "W3"], ["P1", 100, 100, 100], ["P2", 90, 90, 90]]
+
+
+def chart_first_book() -> bytes:
+    """A workbook whose first (and active) tab is a chart sheet drawing the "Data" sheet."""
+    book = openpyxl.Workbook()
+    data = book.active
+    data.title = "Data"
+    for row in WEEKS3:
+        data.append(row)
+    chart = BarChart()
+    chart.add_data(Reference(data, min_col=2, min_row=1, max_col=4, max_row=3))
+    book.create_chartsheet("Chart", 0).add_chart(chart)
+    book.active = 0
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def hidden_first_book() -> bytes:
+    """A workbook whose first sheet (last year's) is hidden and whose "Sales" is active."""
+    book = openpyxl.Workbook()
+    old = book.active
+    old.title = "old_2022"
+    for row in OLD3:
+        old.append(row)
+    old.sheet_state = "hidden"
+    sales = book.create_sheet("Sales")
+    for row in WEEKS3:
+        sales.append(row)
+    book.create_sheet("Notes").append(["made by the test"])
+    book.active = 1
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_a_chart_sheet_is_never_read_nor_offered(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    book = chart_first_book()
+    assert workbook_sheets(book, "c.xlsx") == ["Data"]
+    cat = load_catalog(book, name="c.xlsx")
+    assert cat.ids.tolist() == ["P1", "P2"]
+    assert cat.values.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]]
+    assert peek(book, name="c.xlsx") == (WEEKS3[0], [["P1", "1", "2", "3"], ["P2", "4", "5", "7"]])
+    chart = (
+        "c.xlsx: the sheet 'Chart' is a chart and holds no rows; the sheets that hold data "
+        "are Data."
+    )
+    with pytest.raises(CatalogError) as err:
+        load_catalog(book, name="c.xlsx", options=ReadOptions(sheet="Chart"))
+    assert str(err.value) == chart
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(book)
+    assert [b.values.tolist() for b in CatalogReader(path)] == [[[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]]]
+    assert cli.main(["score", str(path), "--out", str(tmp_path / "s.csv")]) == 0
+    assert cli.main(["score", str(path), "--out", "-", "--sheet", "Chart"]) == 2
+    assert capsys.readouterr().err.endswith(f"{path}{chart[len('c.xlsx') :]}\n")
+
+
+def test_the_active_visible_sheet_is_read_by_default_and_a_hidden_one_by_name(
+    tmp_path: Path,
+) -> None:
+    book = hidden_first_book()
+    assert workbook_sheets(book, "h.xlsx") == ["Sales", "old_2022", "Notes"]
+    assert load_catalog(book, name="h.xlsx").values.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]]
+    old = load_catalog(book, name="h.xlsx", options=ReadOptions(sheet="old_2022"))
+    assert old.values.tolist() == [[100.0, 100.0, 100.0], [90.0, 90.0, 90.0]]
+    path = tmp_path / "h.xlsx"
+    path.write_bytes(book)
+    assert [b.values.tolist() for b in CatalogReader(path)] == [[[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]]]
+    hidden = CatalogReader(path, options=ReadOptions(sheet="old_2022"))
+    assert [b.values.tolist() for b in hidden] == [[[100.0, 100.0, 100.0], [90.0, 90.0, 90.0]]]
+
+
+def test_an_empty_sheet_names_the_others_and_how_to_choose(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    book = workbook({"Empty": [], "Data": WEEKS3, "Old": OLD3})
+    message = (
+        ": the sheet 'Empty' has no rows; the workbook's other sheets are Data, Old. Choose the "
+        "one with the weekly unit sales under How the file is read > Sheet on the page, or with "
+        "--sheet NAME on the command line."
+    )
+    with pytest.raises(CatalogError) as err:
+        load_catalog(book, name="e.xlsx")
+    assert str(err.value) == "e.xlsx" + message
+    path = tmp_path / "e.xlsx"
+    path.write_bytes(book)
+    assert cli.main(["score", str(path), "--out", "-"]) == 2
+    assert capsys.readouterr().err == f"error: {path}{message}\n"
+    assert cli.main(["score", str(path), "--out", str(tmp_path / "s.csv"), "--sheet", "Data"]) == 0
+    with pytest.raises(CatalogError) as err:
+        load_catalog(workbook({"Only": [["Product", "W1"]]}), name="o.xlsx")
+    assert str(err.value) == "o.xlsx has no rows. Choose a file with weekly unit sales."
+
+
+def test_the_page_offers_the_sheet_it_reads_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DTW_UPLOAD_DIR", str(tmp_path / "uploads"))
+    for book, shown, sheets in (
+        (hidden_first_book(), "Sales", ["Sales", "old_2022", "Notes"]),
+        (workbook({"Empty": [], "Data": WEEKS3}), "Empty", ["Empty", "Data"]),
+    ):
+        at = AppTest.from_file(PAGE, default_timeout=120)
+        at.session_state["sales.file"] = ("b.xlsx", book)
+        at.run()
+        assert not at.exception
+        picker = at.selectbox(key="sales.read.sheet")
+        assert picker.options == sheets
+        assert picker.placeholder == f"The default ({shown})"
+        if shown == "Sales":
+            assert not at.error
+            assert {m.label: m.value for m in at.metric}["Products analysed"] == "2"
+        else:
+            assert at.error[0].value.startswith(
+                "b.xlsx: the sheet 'Empty' has no rows; the workbook's other sheet is Data."
+            )
+            picker.set_value("Data").run()
+            assert not at.error

@@ -146,7 +146,8 @@ def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--sheet",
         metavar="NAME",
-        help="the sheet of an .xlsx workbook to read (default: the first)",
+        help="the sheet of an .xlsx workbook to read, a hidden one too (default: the active "
+        "sheet, or the first visible one)",
     )
     group.add_argument(
         "--clip-negative",

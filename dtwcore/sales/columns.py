@@ -36,8 +36,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from dtwcore.sales.dialect import DECIMAL_COMMA
+from dtwcore.sales.dialect import decimal_point_text
 from dtwcore.sales.errors import AmbiguousColumns, AmbiguousIdColumn, CatalogError
+from dtwcore.sales.facts import MAX_WEEKS
 from dtwcore.sales.text import names, show
 from dtwcore.sales.units import MONEY_WORDS, SALES_WORDS
 
@@ -62,6 +63,14 @@ UNIT_WORDS = frozenset(
     {"units", "unit", "quantity", "qty", "sold", "volume", "demand", "pieces", "pcs"}
 )  # fmt: skip
 SUMMARY_NAMES = frozenset({"min", "max", "mean", "avg", "average", "total", "sum", "median", "std"})
+SUMMARY_ROWS = frozenset(
+    {"total", "totals", "grand_total", "grand_totals", "sum", "subtotal", "sub_total",
+     "all_products", "all_items"}
+)  # fmt: skip
+"""Product codes (as :func:`norm` writes them) of a wide file's summary rows, not products."""
+YEAR_NAMES = frozenset({"year", "yr", "fiscal_year", "fy", "jahr", "annee", "año"})
+YEARS = (1900, 2100)
+"""The years a year column, or the year of a year-week number (``202405``), may hold."""
 _WEEK_HEADER = re.compile(r"^(?:w(?:ee)?k?|kw)?[ _.]?(\d+)$")
 DATE_CELL = re.compile(
     r"^\s*(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"
@@ -138,6 +147,10 @@ class Roles:
     guessed : the roles that were guessed rather than given (``"layout"``, ``"product"``,
         ``"week"``, ``"units"``, ``"dates"``)
     ignored : columns that play no role
+    year : long: the year column when the week numbers start again every year
+    year_weeks : long: the period column holds year and week as one number (``202305``)
+    wrap_week : the week numbers run past a year end without a year (``48 … 52, 1 … 4``):
+        the first week number of the file; the weeks are kept in the file's order
     """
 
     layout: str
@@ -149,6 +162,9 @@ class Roles:
     date_order: str = ""
     guessed: tuple[str, ...] = ()
     ignored: tuple[str, ...] = field(default=())
+    year: str | None = None
+    year_weeks: bool = False
+    wrap_week: int = 0
 
     def describe(self) -> str:
         """The roles in one line: ``product = Store, week = Date (dates, day-first), …``."""
@@ -159,6 +175,12 @@ class Roles:
             text += f"({show(first)} … {show(last)})"
         else:
             kind = f"dates, {DATE_ORDERS[self.date_order]}" if self.date_order else "week numbers"
+            if self.year:
+                kind += f" of each year in {show(self.year)}"
+            elif self.year_weeks:
+                kind = "year and week numbers"
+            elif self.wrap_week:
+                kind += " running past a year end"
             text = f"long layout: product = {product}, week = {show(self.period)} ({kind}), "
             text += f"units = {show(self.units)}"
         if self.guessed:
@@ -187,6 +209,24 @@ def is_summary(name: str) -> bool:
     """True for summary columns that are never weeks: MIN, MAX, Normalized …, total …"""
     n = norm(name)
     return n in SUMMARY_NAMES or n.startswith(("normalized", "normalised"))
+
+
+def is_summary_row(product: str) -> bool:
+    """True for a wide file's summary row (``Total``, ``Grand Total``, ``Sum:``), whose
+    cells add up the products above it; ``TOTAL-GYM-3`` is a product."""
+    return norm(product).rstrip(":").rstrip("_") in SUMMARY_ROWS
+
+
+def wraps(numbers: Sequence[int]) -> bool:
+    """True when week numbers, in file order, run once past a year end: up to week 52 or
+    53, then again from week 1 (``48 … 52, 1 … 4``), each run rising, the second ending
+    before the first began."""
+    cut = next((k for k in range(1, len(numbers)) if numbers[k] <= numbers[k - 1]), 0)
+    if not cut:
+        return False
+    before, after = numbers[:cut], numbers[cut:]
+    rising = all(a < b for a, b in zip(after, after[1:], strict=False))
+    return rising and before[-1] in (52, 53) and after[0] == 1 and after[-1] < before[0]
 
 
 def week_number(name: str) -> int | None:
@@ -220,8 +260,9 @@ def cell_numbers(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Numbers of a column of cells; masks of blank cells and of cells that are not numbers.
 
-    With ``decimal_comma``, text such as ``12,5`` is read as 12.5 (only here: product
-    codes and other text keep their commas).
+    With ``decimal_comma``, text such as ``12,5`` is read as 12.5 and ``1.234`` as 1234
+    (:func:`~dtwcore.sales.dialect.decimal_point_text`; only here: product codes and other
+    text keep their commas and dots).
     """
     n = len(cells)
     out = [math.nan] * n
@@ -233,16 +274,15 @@ def cell_numbers(
             c, (type(None), bool, np.bool_, int, float, np.integer, np.floating)
         ):
             text = c.strip() if type(c) is str else str(c).strip()
+            if decimal_comma:
+                text = decimal_point_text(text)
             try:
                 v = float(text)
             except ValueError:
                 v = math.nan
-            if v != v:
-                if text.lower() in _MISSING_TOKENS:
-                    blank[k] = True
-                    continue
-                if decimal_comma and DECIMAL_COMMA.match(text):
-                    v = float(text.replace(",", "."))
+            if v != v and text.lower() in _MISSING_TOKENS:
+                blank[k] = True
+                continue
         elif c is None or (isinstance(c, float) and c != c):
             blank[k] = True
             continue
@@ -453,9 +493,12 @@ def resolve_roles(
     ids = tuple(options.id_columns)
     guessed: list[str] = []
 
-    numbered = sorted(
-        (h for h in header if h not in ids and week_number(h) is not None), key=week_number
-    )
+    numbered = [h for h in header if h not in ids and week_number(h) is not None]
+    wrap_week = 0
+    if wraps([week_number(h) or 0 for h in numbered]):
+        wrap_week = week_number(numbered[0]) or 0
+    else:
+        numbered.sort(key=week_number)
     dated = [h for h in header if h not in ids and DATE_CELL.match(h)]
     layout = options.layout
     if layout == "auto":
@@ -500,8 +543,10 @@ def resolve_roles(
                 "the long layout: product, week, units."
             )
         ignored = tuple(h for h in header if h not in ids and h not in weeks_t)
-        return Roles("wide", ids, weeks_t, labels_t, date_order=order,
-                     guessed=tuple(guessed), ignored=ignored)  # fmt: skip
+        if weeks != numbered:
+            wrap_week = 0
+        return Roles("wide", ids, weeks_t, labels_t, date_order=order, guessed=tuple(guessed),
+                     ignored=ignored, wrap_week=wrap_week)  # fmt: skip
 
     # Long layout: period, units, then the product.
     period = options.week_column
@@ -534,12 +579,16 @@ def resolve_roles(
         period = cands[0]
         guessed.append("week")
     prof = profiles[period]
+    year, year_weeks, wrap_week = None, False, 0
     if prof.dates:
         order, was_guessed = _date_order(columns[period], options.date_order, fname, period)
         if was_guessed and order != "ymd":
             guessed.append("dates")
     elif prof.numeric or prof.filled == 0:
         order = ""
+        taken = {*ids, period, options.units_column}
+        year, year_weeks, wrap_week = _week_numbers(header, columns, period, taken, fname,
+                                                    decimal_comma)  # fmt: skip
     else:
         raise CatalogError(
             f"{fname}: the week column {show(period)!r} holds neither dates nor week numbers "
@@ -548,7 +597,7 @@ def resolve_roles(
 
     units = options.units_column
     if units is None:
-        taken = set(ids) | {period}
+        taken = set(ids) | {period, year}
         numeric = [
             h for h in header if h not in taken and profiles[h].numeric and not is_summary(h)
         ]
@@ -566,7 +615,7 @@ def resolve_roles(
         guessed.append("units")
 
     if not ids:
-        rest = [h for h in header if h not in (period, units) and not is_summary(h)]
+        rest = [h for h in header if h not in (period, units, year) and not is_summary(h)]
         cands = [
             h for h in rest
             if profiles[h].repeats and not profiles[h].dates
@@ -584,9 +633,93 @@ def resolve_roles(
             order_c += [h for h in rest if h not in order_c]
             raise _ask(fname, "product", "holds the product codes", order_c)
         guessed.append("product")
-    ignored = tuple(h for h in header if h not in ids and h not in (period, units))
+    ignored = tuple(h for h in header if h not in ids and h not in (period, units, year))
     return Roles("long", ids, period=period, units=units, date_order=order,
-                 guessed=tuple(guessed), ignored=ignored)  # fmt: skip
+                 guessed=tuple(guessed), ignored=ignored, year=year, year_weeks=year_weeks,
+                 wrap_week=wrap_week)  # fmt: skip
+
+
+def _whole_numbers(cells: Sequence[object], decimal_comma: bool) -> np.ndarray:
+    """The cells that are whole numbers, as int64 (the others left out)."""
+    vals, blank, bad = cell_numbers(cells, decimal_comma)
+    ok = ~blank & ~bad & (np.abs(vals) <= 1e12)
+    ok[ok] = vals[ok] == np.round(vals[ok])
+    return vals[ok].astype(np.int64)
+
+
+def _week_numbers(
+    header: Sequence[str],
+    columns: dict[str, list[object]],
+    period: str,
+    taken: set[str | None],
+    fname: str,
+    decimal_comma: bool,
+) -> tuple[str | None, bool, int]:
+    """How a period column of whole numbers tells the weeks: ``(year, year_weeks,
+    wrap_week)`` as :class:`Roles` has them (all empty for plain week numbers).
+
+    Week numbers 1 to 53 (most of them: the others are rows to list) next to a year
+    column (:data:`YEAR_NAMES`) are weeks of that year; numbers such as ``202305`` are
+    year and week; week numbers that run once past a year end (:func:`wraps`) keep the
+    file's order. Numbers that are not week numbers
+    (dates written as ``20231001``, Excel date numbers, or numbers above 53 with most
+    weeks between them missing) are refused: read as week numbers they would invent weeks
+    of 0.
+    """
+    nums = _whole_numbers(columns[period], decimal_comma)
+    if nums.size == 0:
+        return None, False, 0
+    lo, hi = int(nums.min()), int(nums.max())
+    if np.count_nonzero((nums >= 1) & (nums <= 53)) * 2 > nums.size:  # mostly weeks
+        for h in header:
+            if h in taken or norm(h) not in YEAR_NAMES:
+                continue
+            years = _whole_numbers(columns[h], decimal_comma)
+            if years.size and YEARS[0] <= years.min() and years.max() <= YEARS[1]:
+                return h, False, 0
+    if lo >= 1 and hi <= 53:
+        seen = list(dict.fromkeys(nums.tolist()))
+        return None, False, seen[0] if wraps(seen) else 0
+    year, week = nums // 100, nums % 100
+    if (
+        lo >= 100_000 and hi <= 999_999
+        and YEARS[0] <= year.min() and year.max() <= YEARS[1]
+        and week.min() >= 1 and week.max() <= 53
+    ):  # fmt: skip
+        return None, True, 0
+    example = _first_filled(columns[period])
+    day = _compact_date(lo) if lo >= 10_000_000 and hi <= 99_999_999 else None
+    if day is not None and all(_compact_date(int(n)) is not None for n in np.unique(nums)):
+        raise CatalogError(
+            f"{fname}: the week column {show(period)!r} holds numbers such as {example} that "
+            f"look like dates written without separators ({lo} would be {day}). Save that "
+            f"column as dates (like {day}) and read the file again."
+        )
+    if lo >= 20_000 and hi <= 80_000:  # days since 1899-12-30, from 1954 to 2119
+        excel = np.datetime64("1899-12-30") + np.timedelta64(lo, "D")
+        raise CatalogError(
+            f"{fname}: the week column {show(period)!r} holds numbers from {lo} to {hi}, "
+            f"which are not week numbers. They look like Excel date numbers ({lo} is "
+            f"{excel}): format the column as dates in Excel and save the file again."
+        )
+    span = hi - lo + 1
+    if hi > 53 and 53 < span <= MAX_WEEKS and np.unique(nums).size * 2 < span:
+        raise CatalogError(
+            f"{fname}: the week column {show(period)!r} holds numbers from {lo} to {hi} with "
+            "most of the weeks between them missing, so they are not week numbers: read as "
+            "week numbers they would add weeks of 0. Write the weeks as dates or as week "
+            "numbers 1, 2, 3, …"
+        )
+    return None, False, 0
+
+
+def _compact_date(number: int) -> str | None:
+    """``2023-10-01`` for the number 20231001; None unless it is such a real day."""
+    year, month, day = number // 10_000, number // 100 % 100, number % 100
+    if not YEARS[0] <= year <= YEARS[1] or not 1 <= month <= 12 or day < 1:
+        return None
+    last = (np.datetime64(f"{year:04d}-{month:02d}", "M") + 1).astype("datetime64[D]") - 1
+    return f"{year:04d}-{month:02d}-{day:02d}" if day <= last.astype(object).day else None
 
 
 def _first_filled(cells: Sequence[object]) -> str:

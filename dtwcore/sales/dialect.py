@@ -7,9 +7,13 @@ The rules, the same for every entrance (the page, ``score``, ``sweep``, Spark):
 * separator: whichever of ``, ; \\t |`` the first non-blank line holds most of (comma
   when it holds none);
 * decimal commas (``12,5`` for 12.5) when the separator is not a comma and a cell of the
-  first :data:`DECIMAL_SNIFF_ROWS` rows is written so;
+  first :data:`DECIMAL_SNIFF_ROWS` rows is written so (``1.234,5`` too); in such a file
+  dots that group digits by three separate thousands (``1.234`` is 1234) and a number with
+  a dot anywhere else (``1.5``) is ambiguous and refused (:func:`decimal_point_text`,
+  :func:`ambiguous_dot`);
 * Parquet files are told by their signature; Excel workbooks (``.xlsx``, a zip archive)
-  too: the chosen sheet (the first by default) is read as text cells, dates written
+  too: the chosen sheet (by default the active sheet when it is a visible worksheet, else
+  the first visible worksheet; never a chart sheet) is read as text cells, dates written
   ``2024-01-31`` (with the time of day when there is one), so a workbook reads as its CSV
   export does; old ``.xls`` workbooks are refused with what to do.
 """
@@ -26,7 +30,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from dtwcore.sales.errors import CatalogError, CatalogTooLarge
 from dtwcore.sales.facts import BIG_CATALOGUES, Limits
@@ -35,6 +39,15 @@ from dtwcore.sales.text import show
 DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+$")
 """A cell written with a decimal comma (``12,5``), once trimmed; read as such only when the
 separator is not a comma."""
+THOUSANDS_DOTS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?$")
+"""A number whose dots separate groups of three digits (``1.234``, ``12.345.678``,
+``1.234,50``), once trimmed: in a file read with decimal commas the dots separate thousands."""
+DECIMAL_COMMA_CELL = re.compile(r"^[+-]?(?:[1-9]\d{0,2}(?:\.\d{3})+|\d*),\d+$")
+"""A cell that tells a file is written with decimal commas: :data:`DECIMAL_COMMA`, with
+thousands dots too (``1.234,5``)."""
+DECIMAL_DOT = re.compile(r"^[+-]?(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+"""A number written with a decimal point (``1.5``, ``12.34``), once trimmed: in a file read
+with decimal commas it is ambiguous unless :data:`THOUSANDS_DOTS` holds."""
 DECIMAL_SNIFF_ROWS = 200  # product rows looked at for decimal commas
 UNNAMED = "The uploaded file"
 
@@ -62,13 +75,36 @@ def _open_workbook(data: bytes, fname: str):  # noqa: ANN202 (openpyxl is import
         ) from None
 
 
+def _data_sheets(book: Any) -> list[Any]:
+    """The worksheets of the openpyxl workbook ``book`` (the sheets that can hold rows),
+    hidden ones too, in workbook order; chart sheets hold none and are left out."""
+    return list(book.worksheets)
+
+
+def _default_sheet(book: Any) -> Any | None:
+    """The sheet read when none is named: the active sheet when it is a visible worksheet,
+    else the first visible worksheet, else the first worksheet (None when there is none)."""
+    sheets = _data_sheets(book)
+    visible = [s for s in sheets if s.sheet_state == "visible"]
+    active = book.active
+    if any(s is active for s in visible):
+        return active
+    return (visible or sheets or [None])[0]
+
+
 def workbook_sheets(data: bytes, fname: str) -> list[str]:
-    """The names of an ``.xlsx`` workbook's sheets, in workbook order."""
+    """The names of the sheets of an ``.xlsx`` workbook that can hold rows (hidden ones
+    too, chart sheets left out): the one read by default first, then the others in
+    workbook order."""
     book = _open_workbook(data, fname)
     try:
-        return list(book.sheetnames)
+        names = [s.title for s in _data_sheets(book)]
+        default = _default_sheet(book)
     finally:
         book.close()
+    if default is None:
+        return []
+    return [default.title] + [n for n in names if n != default.title]
 
 
 def _cell_text(value: object) -> str:
@@ -89,16 +125,31 @@ def read_workbook_rows(
     data: bytes, fname: str, sheet: str | None = None
 ) -> tuple[list[str], list[list[str]], list[int]]:
     """Header, rows of text cells and their row numbers (as the spreadsheet numbers them)
-    of one sheet of an ``.xlsx`` workbook: ``sheet`` by name, the first by default. Blank
-    rows are left out."""
+    of one sheet of an ``.xlsx`` workbook: ``sheet`` by name (a hidden one too), by
+    default the active sheet when it is a visible worksheet, else the first visible
+    worksheet. Blank rows are left out. Chart sheets hold no rows and are refused."""
     book = _open_workbook(data, fname)
     try:
-        names = list(book.sheetnames)
-        if sheet is not None and sheet not in names:
+        names = [s.title for s in _data_sheets(book)]
+        if sheet is None:
+            chosen = _default_sheet(book)
+            if chosen is None:
+                raise CatalogError(
+                    f"{fname} holds only charts, no sheet with rows. Choose a file with "
+                    "weekly unit sales."
+                )
+        elif sheet not in names:
+            if sheet in book.sheetnames:
+                raise CatalogError(
+                    f"{fname}: the sheet {sheet!r} is a chart and holds no rows; the sheets "
+                    f"that hold data are {', '.join(names) or 'none'}."
+                )
             raise CatalogError(f"{fname} has no sheet {sheet!r}; its sheets are {', '.join(names)}")
+        else:
+            chosen = book[sheet]
         rows: list[list[str]] = []
         lines: list[int] = []
-        for number, cells in enumerate(book[sheet or names[0]].iter_rows(values_only=True), 1):
+        for number, cells in enumerate(chosen.iter_rows(values_only=True), 1):
             text = [_cell_text(c) for c in cells]
             if any(t.strip() for t in text):
                 rows.append(text)
@@ -106,6 +157,15 @@ def read_workbook_rows(
     finally:
         book.close()
     if len(rows) < 2:
+        others = [n for n in names if n != chosen.title]
+        if others:
+            are = "sheets are" if len(others) > 1 else "sheet is"
+            raise CatalogError(
+                f"{fname}: the sheet {chosen.title!r} has no rows; the workbook's other "
+                f"{are} {', '.join(others)}. Choose the one with the weekly unit sales "
+                "under How the file is read > Sheet on the page, or with --sheet NAME on the "
+                "command line."
+            )
         raise CatalogError(f"{fname} has no rows. Choose a file with weekly unit sales.")
     width = len(rows[0])
     while width > 1 and not rows[0][width - 1].strip():  # trailing blank header cells
@@ -189,10 +249,11 @@ def decode(data: bytes, fname: str) -> str:
 
 def has_decimal_commas(rows: Iterable[Sequence[object]]) -> bool:
     """True when a cell of the first :data:`DECIMAL_SNIFF_ROWS` product rows (header left
-    out) is written with a decimal comma (:data:`DECIMAL_COMMA`): the page's and the CLI's
-    rule for reading ``12,5`` as 12.5 when the separator is not a comma."""
+    out) is written with a decimal comma (:data:`DECIMAL_COMMA_CELL`: ``12,5`` or
+    ``1.234,5``): the page's and the CLI's rule for reading ``12,5`` as 12.5 when the
+    separator is not a comma."""
     return any(
-        isinstance(c, str) and DECIMAL_COMMA.match(c.strip())
+        isinstance(c, str) and DECIMAL_COMMA_CELL.match(c.strip())
         for r in itertools.islice(rows, DECIMAL_SNIFF_ROWS)
         for c in r
     )
@@ -269,9 +330,82 @@ def read_csv_rows(
 
 
 def fix_decimal_comma(cell: object) -> object:
+    """``cell`` with a decimal comma (``12,5``) written with a decimal point (``12.5``);
+    any other cell as it is. Thousands dots are not read here (see
+    :func:`decimal_point_text`): the target's reader uses this for any file separated by
+    semicolons or tabs, whose dots may be decimal points."""
     if isinstance(cell, str) and DECIMAL_COMMA.match(cell.strip()):
         return cell.strip().replace(",", ".")
     return cell
+
+
+def decimal_point_text(text: str) -> str:
+    """A number cell of a file read with decimal commas written as Python reads numbers:
+    trimmed, thousands dots dropped (:data:`THOUSANDS_DOTS`) and the decimal comma made a
+    point (``1.234,5`` -> ``1234.5``, ``12,5`` -> ``12.5``); other text only trimmed.
+
+    A number with a dot in any other place (``1.5``) comes back as it is: see
+    :func:`ambiguous_dot`, which the readers check before reading the number.
+    """
+    text = text.strip()
+    if THOUSANDS_DOTS.match(text):
+        text = text.replace(".", "")
+    return text.replace(",", ".") if DECIMAL_COMMA.match(text) else text
+
+
+def ambiguous_dot(text: str) -> bool:
+    """True when ``text``, a number cell of a file read with decimal commas, has a dot that
+    does not separate thousands (``1.5``, ``12.34``): it may be a decimal point or a
+    mistake, so it is refused rather than read (:func:`ambiguous_dot_error`)."""
+    text = text.strip()
+    return bool(DECIMAL_DOT.match(text)) and not THOUSANDS_DOTS.match(text)
+
+
+def ambiguous_dot_error(fname: str, row: int, column: str, text: str) -> CatalogError:
+    """The error for an :func:`ambiguous_dot` cell: ``row`` as a spreadsheet numbers it,
+    ``column`` the week or units column."""
+    text = show(text.strip())
+    return CatalogError(
+        f"{fname}, row {row}, column {show(column)}: {text!r} has a dot, but this file "
+        "writes decimals with a comma (12,5) and puts dots only between thousands (1.234), "
+        f"so it is unclear what {text!r} means. Write it {text.replace('.', ',')!r} if it "
+        "is a decimal, or correct the number."
+    )
+
+
+def decimal_comma_numbers(text: Any) -> Any:
+    """A pyarrow text array of number cells of a file read with decimal commas as float64,
+    by :func:`decimal_point_text`; blank cells become nulls.
+
+    Raises pyarrow's ArrowInvalid for a cell that is not a number and for an
+    :func:`ambiguous_dot` cell (the caller finds the cell and names it).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.utf8_trim_whitespace(text)
+    dots = pc.match_substring_regex(text, DECIMAL_DOT.pattern)
+    thousands = pc.match_substring_regex(text, THOUSANDS_DOTS.pattern)
+    if pc.any(pc.and_(dots, pc.invert(thousands))).as_py():
+        raise pa.ArrowInvalid("a number with a decimal point in a file with decimal commas")
+    text = pc.if_else(thousands, pc.replace_substring(text, ".", ""), text)
+    comma = pc.match_substring_regex(text, DECIMAL_COMMA.pattern)
+    text = pc.if_else(comma, pc.replace_substring(text, ",", "."), text)
+    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return pc.cast(text, pa.float64())
+
+
+def check_decimal_dots(
+    columns: dict[str, Sequence[object]], names: Iterable[str], lines: Sequence[int], fname: str
+) -> None:
+    """Refuse the first :func:`ambiguous_dot` cell (row by row) of the number columns
+    ``names`` of a file read with decimal commas, naming its row (``lines``) and column."""
+    names = list(names)
+    for k, line in enumerate(lines):
+        for name in names:
+            cell = columns[name][k]
+            if isinstance(cell, str) and "." in cell and ambiguous_dot(cell):
+                raise ambiguous_dot_error(fname, line, name, cell)
 
 
 def _is_utf8(value: bytes | None) -> bool:
@@ -318,12 +452,18 @@ def read_parquet_rows(data: bytes, fname: str) -> tuple[list[str], list[list[obj
 
     try:
         table = pq.read_table(io.BytesIO(data))
+        names = table.column_names
+    except UnicodeDecodeError:
+        raise CatalogError(
+            f"{fname}: not a readable Parquet file (a column name is not UTF-8 text). Export "
+            "it again, or upload it as CSV."
+        ) from None
     except Exception as exc:  # pyarrow raises many types for damaged files
         raise CatalogError(
             f"{fname} is a damaged or unsupported Parquet file ({type(exc).__name__}). "
             "Export it again, or upload it as CSV."
         ) from None
-    check_text(zip(table.column_names, table.columns, strict=True), fname, 2)
+    check_text(zip(names, table.columns, strict=True), fname, 2)
     df = table.to_pandas()
     if df.shape[1] == 0 or df.shape[0] == 0:
         raise CatalogError(f"{fname} has no rows. Choose a file with weekly unit sales.")
@@ -412,7 +552,7 @@ def sniff_dialect(head: bytes, *, complete: bool, source: str) -> Dialect:
     * the separator is whichever of ``, ; \\t |`` the first non-blank line holds most of,
       comma when it holds none;
     * decimal commas when the separator is not a comma and a cell of the first 200 rows
-      after the header looks like ``12,5`` (``^[+-]?\\d*,\\d+$`` once trimmed).
+      after the header looks like ``12,5`` or ``1.234,5`` (:data:`DECIMAL_COMMA_CELL`).
 
     Parameters
     ----------

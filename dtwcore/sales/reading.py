@@ -8,8 +8,12 @@ streaming mode decided. The dialect rules are in :mod:`dtwcore.sales.dialect`, t
 rules in :mod:`dtwcore.sales.columns`; this module applies them:
 
 * wide layout: one row per product; a product that appears twice is listed as unusable;
+  a summary row (``Total``, ``Grand Total``: :func:`~dtwcore.sales.columns.is_summary_row`)
+  is left out and reported;
 * long layout: rows are added up per product and week. Week numbers run from the first
-  to the last; dates that all fall on one weekday are weekly data and keep their dates;
+  to the last (week numbers of several years, or running past a year end, in year order:
+  :func:`year_week_grid`); dates that all fall on one weekday are weekly data and keep
+  their dates;
   other dates (daily or per order) are added up into weeks starting on
   :attr:`~dtwcore.sales.columns.ReadOptions.week_start` (Monday by default), and a first
   or last week the data do not cover completely is reported. Missing weeks are 0.
@@ -27,7 +31,7 @@ import os
 import re
 import tempfile
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,20 +47,27 @@ from dtwcore.sales.columns import (
     ID_JOIN,
     SNIFF_ROWS,
     WEEKDAYS,
+    YEARS,
     ReadOptions,
     Roles,
     cell_numbers,
     clean_header,
     date_orders,
+    is_summary_row,
     parse_dates,
     resolve_roles,
+    week_number,
 )
 from dtwcore.sales.dialect import (
-    DECIMAL_COMMA,
     Dialect,
     Source,
+    ambiguous_dot,
+    ambiguous_dot_error,
     check_bytes,
+    check_decimal_dots,
     check_text,
+    decimal_comma_numbers,
+    decimal_point_text,
     is_workbook,
     read_csv_rows,
     read_parquet_rows,
@@ -192,6 +203,9 @@ def build_catalog(
         keep_rows.append(cells)
         keep_lines.append(line)
     columns = {h: [r[k] for r in keep_rows] for k, h in enumerate(header)}
+    if decimal_comma:
+        check_decimal_dots(columns, number_columns(roles), keep_lines, fname)
+    notes += wrap_notes(roles)
     if roles.ignored and roles.layout == "wide":
         n = len(roles.ignored)
         notes.append(
@@ -201,7 +215,7 @@ def build_catalog(
     elif roles.ignored:
         notes.append(f"Ignored columns: {names(list(roles.ignored))}.")
     if roles.layout == "wide":
-        ids, labels, values = _wide(columns, keep_lines, roles, records, decimal_comma)
+        ids, labels, values = _wide(columns, keep_lines, roles, records, notes, decimal_comma)
     else:
         part = long_rows(columns, keep_lines, roles, records, decimal_comma)
         ids, labels, values = weekly_table([part], roles, options, notes, fname)
@@ -211,6 +225,11 @@ def build_catalog(
     cat.reading = roles.describe()
     cat.roles = roles
     return cat
+
+
+def number_columns(roles: Roles) -> list[str]:
+    """The columns of numbers of units: the week columns (wide) or the units column."""
+    return list(roles.weeks) if roles.layout == "wide" else [str(roles.units)]
 
 
 def summary_line(catalog: Catalog) -> str:
@@ -277,11 +296,47 @@ def _reason(problems: list[str]) -> str:
     return "; ".join(problems[:3]) + f"; and {len(problems) - 3} more problems"
 
 
+def wrap_notes(roles: Roles) -> list[str]:
+    """The note on a wide file's week columns that run past a year end (none otherwise;
+    a long file's is written with its weeks, by :func:`weekly_table`)."""
+    if roles.layout != "wide" or not roles.wrap_week:
+        return []
+    labels = roles.week_labels
+    numbers = [week_number(w) or 0 for w in labels]
+    cut = next(k for k in range(1, len(numbers)) if numbers[k] <= numbers[k - 1])
+    return [
+        f"The week columns run past the end of a year ({show(labels[0])} … "
+        f"{show(labels[cut - 1])}, then {show(labels[cut])} … {show(labels[-1])}); they are "
+        "kept in the file's order."
+    ]
+
+
+def summary_note(rows: Sequence[tuple[int, str]]) -> str:
+    """The note on the summary rows (row number, product code) left out of a wide file."""
+    listed = ", ".join(f"row {r} ({show(p)})" for r, p in rows[:5])
+    if len(rows) > 5:
+        listed += f" and {len(rows) - 5} more"
+    what = "a summary row" if len(rows) == 1 else "summary rows"
+    return f"Left out {listed}: {what} adding up the products, not a product."
+
+
+def summary_rows(ids: pa.Array) -> np.ndarray:
+    """Positions of the summary rows (:func:`~dtwcore.sales.columns.is_summary_row`) among
+    a batch's product ids; Arrow picks the few ids that may be one."""
+    maybe = pc.fill_null(pc.match_substring_regex(ids, "tot|sum|all", ignore_case=True), False)
+    found = np.flatnonzero(to_numpy(maybe))
+    if not found.size:
+        return found
+    names = ids.take(pa.array(found)).to_pylist()
+    return found[np.array([is_summary_row(str(n)) for n in names], dtype=bool)]
+
+
 def _wide(
     columns: dict[str, list[object]],
     lines: list[int],
     roles: Roles,
     records: list[tuple[int, str, str]],
+    notes: list[str],
     decimal_comma: bool,
 ) -> tuple[list[str], list[str], np.ndarray]:
     ids = product_ids(columns, roles)
@@ -301,7 +356,11 @@ def _wide(
                 problems[k].append(_unit_problem(label, vals[k]))
     keep: list[int] = []
     first_row: dict[str, int] = {}
+    summaries: list[tuple[int, str]] = []
     for k in range(n_rows):
+        if is_summary_row(ids[k]):
+            summaries.append((lines[k], ids[k]))
+            continue
         if not ids[k]:
             problems[k].insert(0, f"the product code ({_id_label(roles)}) is blank")
         if problems[k]:
@@ -313,6 +372,8 @@ def _wide(
             continue
         first_row[ids[k]] = lines[k]
         keep.append(k)
+    if summaries:
+        notes.append(summary_note(summaries))
     _check_weeks(
         "", len(roles.weeks), f"{show(roles.week_labels[0])} to {show(roles.week_labels[-1])}"
     )
@@ -323,8 +384,10 @@ def _wide(
 class LongPart:
     """Usable rows of a long table (or of a block of one): product, period key, units.
 
-    ``keys`` are whole week numbers (int64) or days (datetime64[D] as int64 days since
-    1970-01-01) by :attr:`Roles.date_order`; ``rows`` counts the lines added into each.
+    ``keys`` are whole week numbers (int64), year and week as ``year * 100 + week`` when
+    :func:`year_weeks` (a file running past a year end without a year: years 0 and 1),
+    or days (datetime64[D] as int64 days since 1970-01-01) by :attr:`Roles.date_order`;
+    ``rows`` counts the lines added into each.
     """
 
     ids: list[str]
@@ -356,9 +419,15 @@ def long_rows(
         w_bad = w_bad | (~w_blank & (np.abs(np.nan_to_num(wnum)) > 1e12))
         keys = np.where(w_blank | w_bad, 0, np.nan_to_num(wnum)).astype(np.int64)
     kind = "a date" if roles.date_order else "a whole week number"
+    y_blank = y_bad = np.zeros(len(ids), dtype=bool)
+    if year_weeks(roles):
+        keys, y_blank, y_bad, w_wrong = _year_week_keys(keys, columns, roles, decimal_comma)
+        w_bad = w_bad | (~w_blank & w_wrong)
+        kind = "a year and week number (like 202405)" if roles.year_weeks else "a week number 1–53"
     id_label, week_label, units_label = _id_label(roles), show(roles.period), show(roles.units)
     problem_rows = np.flatnonzero(
         w_blank | w_bad | u_blank | u_bad | (np.abs(np.nan_to_num(units)) > MAX_UNITS)
+        | y_blank | y_bad
         | np.array([not i for i in ids], dtype=bool)
     )  # fmt: skip
     bad_set = set(problem_rows.tolist())
@@ -370,6 +439,12 @@ def long_rows(
             problems.append(f"{week_label} is blank")
         elif w_bad[k]:
             problems.append(f"{quote(cells[k])} in {week_label} is not {kind}")
+        if y_blank[k]:
+            problems.append(f"{show(roles.year)} is blank")
+        elif y_bad[k]:
+            problems.append(
+                f"{quote(columns[str(roles.year)][k])} in {show(roles.year)} is not a year"
+            )
         if u_blank[k]:
             problems.append(f"{units_label} is blank")
         elif u_bad[k]:
@@ -381,6 +456,49 @@ def long_rows(
     return LongPart(
         [ids[k] for k in keep], keys[keep], units[keep], np.ones(keep.size, dtype=np.int64)
     )
+
+
+def year_weeks(roles: Roles) -> bool:
+    """True when a long file's weeks are keyed by year and week (:class:`LongPart`)."""
+    return bool(roles.year or roles.year_weeks or roles.wrap_week)
+
+
+def _year_week_keys(
+    numbers: np.ndarray, columns: dict[str, list[object]], roles: Roles, decimal_comma: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``year * 100 + week`` of the whole numbers of a period column read by
+    :func:`year_weeks`; where the year is blank, where it is not a year, and where the
+    week is not one of weeks 1 to 53."""
+    no = np.zeros(numbers.size, dtype=bool)
+    if roles.year_weeks:
+        year, week = numbers // 100, numbers % 100
+        wrong = (year < YEARS[0]) | (year > YEARS[1]) | (week < 1) | (week > 53)
+        return numbers, no, no, wrong
+    wrong = (numbers < 1) | (numbers > 53)
+    if roles.wrap_week:
+        return numbers + 100 * (numbers < roles.wrap_week), no, no, wrong
+    assert roles.year is not None
+    year, blank, bad = cell_numbers(columns[roles.year], decimal_comma)
+    year = np.nan_to_num(year)
+    bad = bad | (~blank & ((year != np.round(year)) | (year < YEARS[0]) | (year > YEARS[1])))
+    keys = np.where(blank | bad, 0, year).astype(np.int64) * 100 + numbers
+    return keys, blank, bad, wrong
+
+
+def year_week_grid(first: int, last: int, long_years: Collection[int], fname: str) -> np.ndarray:
+    """Every week from the key ``first`` to ``last`` (``year * 100 + week``), in order:
+    weeks 1 to 52 of each year, and week 53 in ``long_years`` (those where the file has
+    a week 53). CatalogError beyond :data:`~dtwcore.sales.facts.MAX_WEEKS` weeks."""
+    years = np.arange(first // 100, last // 100 + 1)
+    lengths = 52 + np.isin(years, list(long_years)).astype(np.int64)
+    grid = np.concatenate(
+        [y * 100 + np.arange(1, n + 1) for y, n in zip(years, lengths, strict=True)]
+    )
+    grid = grid[(grid >= first) & (grid <= last)]
+    _check_weeks(
+        fname, grid.size, f"{first // 100}-W{first % 100:02d} to {last // 100}-W{last % 100:02d}"
+    )
+    return grid
 
 
 def combine(parts: Sequence[LongPart]) -> LongPart:
@@ -452,6 +570,20 @@ def weekly_table(
                 notes.append(
                     f"The last week ({labels[-1]}) is partial: the data end on {day + hi}."
                 )
+    elif year_weeks(roles):
+        first, last = int(keys.min()), int(keys.max())
+        grid = year_week_grid(first, last, set((keys[keys % 100 == 53] // 100).tolist()), fname)
+        if roles.wrap_week:
+            labels = [f"W{g % 100}" for g in grid]
+            before, after = grid[grid < 100], grid[grid > 100] % 100
+            if before.size and after.size:
+                notes.append(
+                    f"The week numbers run past the end of a year (W{before[0]} … "
+                    f"W{before[-1]}, then W{after[0]} … W{after[-1]}); they are kept in the "
+                    "file's order."
+                )
+        else:
+            labels = [f"{g // 100}-W{g % 100:02d}" for g in grid]
     else:
         first, last = int(keys.min()), int(keys.max())
         _check_weeks(fname, last - first + 1, f"W{first} to W{last}")
@@ -473,7 +605,7 @@ def weekly_table(
         )
     order = list(dict.fromkeys(part.ids))
     row = pd.Index(order).get_indexer(weekly.index.get_level_values(0))
-    col = (weekly.index.get_level_values(1).to_numpy() - first) // (7 if roles.date_order else 1)
+    col = np.searchsorted(grid, weekly.index.get_level_values(1).to_numpy())
     values = np.zeros((len(order), len(grid)))
     filled = np.zeros((len(order), len(grid)), dtype=bool)
     values[row, col] = weekly["units"].to_numpy()
@@ -552,17 +684,6 @@ _PARQUET_BUFFER_BYTES = 1 << 20
 _LONG_CHUNK_ROWS = 1 << 16
 # Bytes that are not UTF-8, as ``errors="surrogateescape"`` keeps them.
 _UNDECODED = re.compile(r"[\udc80-\udcff]")
-
-
-def _decimal_comma_numbers(text: pa.Array) -> pa.Array:
-    """Text cells as float64, ``12,5`` read as 12.5 (the page's rule: only whole cells of
-    that form, once trimmed); blank cells become nulls. Raises ArrowInvalid for a cell
-    that is not a number."""
-    text = pc.utf8_trim_whitespace(text)
-    comma = pc.match_substring_regex(text, DECIMAL_COMMA.pattern)
-    text = pc.if_else(comma, pc.replace_substring(text, ",", "."), text)
-    text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
-    return pc.cast(text, pa.float64())
 
 
 def file_format(path: str | os.PathLike[str], role: str = "file") -> str:
@@ -751,6 +872,8 @@ class CatalogReader:
                 self.file_columns, sample, self.options, self.path, decimal_comma
             )
         self.weeks: list[str] = list(self.roles.week_labels)
+        self.notes += wrap_notes(self.roles)
+        self._summaries: list[tuple[int, str]] = []  # summary rows left out: (row, product)
         ids = self.roles.ids
         self.layout = Layout(ids[0], self.roles.weeks, ids)
 
@@ -936,7 +1059,7 @@ class CatalogReader:
                             )
                         if decimal:
                             n = len(ids)
-                            weeks = [_decimal_comma_numbers(c) for c in batch.columns[n:]]
+                            weeks = [decimal_comma_numbers(c) for c in batch.columns[n:]]
                             batch = pa.RecordBatch.from_arrays(
                                 [*batch.columns[:n], *weeks], columns
                             )
@@ -975,10 +1098,10 @@ class CatalogReader:
             product = f" (product {fields[id_pos]})"
             for i in week_pos:
                 text = fields[i].strip()
-                if decimal and DECIMAL_COMMA.match(text):
-                    continue
+                if decimal and ambiguous_dot(text):
+                    return ambiguous_dot_error(self.path, number, header[i], text)
                 try:
-                    float(text)
+                    float(decimal_point_text(text) if decimal else text)
                 except ValueError:
                     if text == "":
                         continue  # empty cells become NaN and are reported later
@@ -1025,11 +1148,23 @@ class CatalogReader:
                     f"the id {_id_label(self.roles)} is missing"
                 )
             values = to_matrix(record.columns[n_ids:], n)
+            summaries = summary_rows(ids)
+            values[summaries] = 0.0  # left out below, whatever they hold
             check_values(values, ids, weeks, self.path, self._rows_read)
             if self.options.clip_negative:
                 np.maximum(values, 0.0, out=values)
             first = self._rows_read
             self._rows_read += n
+            if summaries.size:
+                names = ids.take(pa.array(summaries)).to_pylist()
+                self._summaries += [
+                    (first + k + 2, str(p)) for k, p in zip(summaries, names, strict=True)
+                ]
+                keep = np.ones(n, dtype=bool)
+                keep[summaries] = False
+                ids, values = ids.filter(pa.array(keep)), values[keep]
+                if not keep.any():
+                    continue
             yield Batch(ids, values, first)
 
     # Long -------------------------------------------------------------------------------
@@ -1068,6 +1203,8 @@ class CatalogReader:
         parts: list[LongPart] = []
         lines_read = 0
         for columns, lines in self._long_chunks():
+            if decimal:
+                check_decimal_dots(columns, number_columns(self.roles), lines, self.path)
             records: list[tuple[int, str, str]] = []
             part = long_rows(columns, lines, self.roles, records, decimal)
             if records:
@@ -1096,6 +1233,8 @@ class CatalogReader:
         yield from self._wide_batches()
         if self._rows_read == 0:
             raise CatalogError(f"{self.path}: {NO_DATA_ROWS}")
+        if self._summaries:
+            self.notes.append(summary_note(self._summaries))
 
     def fraction_done(self) -> float | None:
         """How much of the file has been read (0..1), or None when unknown."""

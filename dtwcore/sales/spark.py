@@ -51,12 +51,13 @@ from dtwcore.sales.columns import (
     DATE_CELL,
     ID_JOIN,
     SNIFF_ROWS,
+    YEARS,
     ReadOptions,
     Roles,
     clean_header,
     resolve_roles,
 )
-from dtwcore.sales.dialect import check_text
+from dtwcore.sales.dialect import DECIMAL_DOT, THOUSANDS_DOTS, check_text
 from dtwcore.sales.errors import NO_DATA_ROWS
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS
 from dtwcore.sales.reading import (
@@ -65,7 +66,10 @@ from dtwcore.sales.reading import (
     arrow_ids,
     check_values,
     options_with,
+    summary_rows,
     to_matrix,
+    year_week_grid,
+    year_weeks,
 )
 from dtwcore.sales.results import RESULT_SCHEMA, nothing_to_rank, ranked_tables
 from dtwcore.sales.scoring import zscores
@@ -252,13 +256,19 @@ def roles_of(
 
 
 def _decimal_comma_number(text: Any) -> Any:
-    """A Spark text column as doubles, ``12,5`` read as 12.5 by the page's rule (whole
-    cells of that form, once trimmed); a cell that is not a number becomes null."""
+    """A Spark text column as doubles by the page's rule for files read with decimal
+    commas (:func:`dtwcore.sales.dialect.decimal_point_text`: ``12,5`` is 12.5, ``1.234``
+    is 1234); a cell that is not a number, or whose dot is ambiguous (``1.5``), becomes
+    null."""
     from pyspark.sql import functions as F
 
     text = F.regexp_replace(text, r"^\s+|\s+$", "")
+    thousands = text.rlike(THOUSANDS_DOTS.pattern)
+    ambiguous = text.rlike(DECIMAL_DOT.pattern) & ~thousands
+    text = F.when(thousands, F.regexp_replace(text, r"\.", "")).otherwise(text)
     comma = text.rlike(DECIMAL_COMMA.pattern)
-    return F.when(comma, F.regexp_replace(text, ",", ".")).otherwise(text).try_cast("double")
+    number = F.when(comma, F.regexp_replace(text, ",", ".")).otherwise(text).try_cast("double")
+    return F.when(~ambiguous, number)
 
 
 class _Scorer:
@@ -290,8 +300,25 @@ class _Scorer:
             if ids.null_count:
                 raise CatalogError("a product id is missing")
             values = to_matrix(batch.columns[1 : n_weeks + 1], batch.num_rows)
+            ids, values, rows = _without_summary_rows(ids, values, batch.column(n_weeks + 1))
+            if not len(ids):
+                continue
             check_values(values, ids, self.weeks, None, None)
-            yield _scored(self, ids, values[:, self.window.columns], batch.column(n_weeks + 1))
+            yield _scored(self, ids, values[:, self.window.columns], rows)
+
+
+def _without_summary_rows(
+    ids: pa.Array, values: np.ndarray, rows: pa.Array
+) -> tuple[pa.Array, np.ndarray, pa.Array]:
+    """A wide batch's products, weekly values [shape=(N, W)] and row positions without its
+    summary rows (``Total``, ``Grand Total``), as the reader leaves them out."""
+    found = summary_rows(ids)
+    if not found.size:
+        return ids, values, rows
+    keep = np.ones(len(ids), dtype=bool)
+    keep[found] = False
+    mask = pa.array(keep)
+    return ids.filter(mask), values[keep], rows.filter(mask)
 
 
 def _task_threads() -> None:
@@ -356,12 +383,15 @@ class _ParquetScorer:
                     if blank.any():
                         raise CatalogError("a product id is missing")
                     values = to_matrix(record.columns[self.n_ids :], n)
+                    rows = pa.array(np.arange(first, first + n, dtype=np.int64))
+                    first += n
+                    ids, values, rows = _without_summary_rows(ids, values, rows)
+                    if not len(ids):
+                        continue
                     check_values(values, ids, scorer.weeks, None, None)
                     if self.clip_negative:
                         np.maximum(values, 0.0, out=values)
-                    rows = pa.array(np.arange(first, first + n, dtype=np.int64))
                     yield _scored(scorer, ids, values[:, scorer.window.columns], rows)
-                    first += n
 
 
 def _parquet_groups(reader: CatalogReader) -> tuple[list[int], list[int]] | None:
@@ -530,12 +560,19 @@ def _long_products(
 
     assert roles.period is not None and roles.units is not None
     period, units = F.col(_quoted(roles.period)), F.col(_quoted(roles.units))
+    year = F.col(_quoted(roles.year)) if roles.year else F.lit(None)
     rows = spark_df.select(
         _product_column(roles).alias("product"),
         period.cast("string").alias("_period"),
         _numbers(units, decimal_comma).alias("units"),
         units.cast("string").alias("_units"),
+        year.cast("string").alias("_year"),
     ).withColumn("_row", F.monotonically_increasing_id())
+    year_number = _numbers(F.col("_year"), decimal_comma)
+    blank_year = F.lit(bool(roles.year)) & (F.coalesce(F.trim(F.col("_year")), F.lit("")) == "")
+    bad_year = F.lit(bool(roles.year)) & ~F.coalesce(
+        (year_number == F.round(year_number)) & year_number.between(*YEARS), F.lit(False)
+    )
     if roles.date_order:
         rows = rows.withColumn("key", _days(F.col("_period"), roles.date_order))
         kind = "a date"
@@ -544,6 +581,9 @@ def _long_products(
         whole = number.isNotNull() & (number == F.round(number)) & (F.abs(number) <= 1e12)
         rows = rows.withColumn("key", F.when(whole, number.cast("long")))
         kind = "a whole week number"
+        if year_weeks(roles):
+            key, kind = _year_week_key(F.col("key"), year_number, roles)
+            rows = rows.withColumn("key", key)
     week_label, units_label = roles.period, roles.units
     blank_period = F.coalesce(F.trim(F.col("_period")), F.lit("")) == ""
     blank_units = F.coalesce(F.trim(F.col("_units")), F.lit("")) == ""
@@ -551,6 +591,9 @@ def _long_products(
     why = (
         F.when(F.col("product").isNull(), F.lit(f"the product code ({id_label}) is blank"))
         .when(blank_period, F.lit(f"{week_label} is blank"))
+        .when(blank_year, F.lit(f"{roles.year} is blank"))
+        .when(bad_year, F.concat(F.lit("'"), F.col("_year"),
+                                 F.lit(f"' in {roles.year} is not a year")))
         .when(F.col("key").isNull(), F.concat(F.lit("'"), F.col("_period"),
                                               F.lit(f"' in {week_label} is not {kind}")))
         .when(blank_units, F.lit(f"{units_label} is blank"))
@@ -561,7 +604,7 @@ def _long_products(
     )  # fmt: skip
     bad = (
         F.col("product").isNull() | F.col("key").isNull() | F.col("units").isNull()
-        | F.isnan("units") | (F.abs("units") > MAX_UNITS)
+        | F.isnan("units") | (F.abs("units") > MAX_UNITS) | bad_year
     )  # fmt: skip
     weekday = F.pmod(F.col("key") + 3, 7)  # 1970-01-01 was a Thursday: Monday = 0
     with _worker_errors():
@@ -571,13 +614,29 @@ def _long_products(
             F.countDistinct(weekday).alias("weekdays"),
             F.min("key").alias("first"),
             F.max("key").alias("last"),
+            # Years with a week 53 (year-week keys only: null for the others).
+            F.collect_set(
+                F.when(
+                    F.lit(year_weeks(roles)) & (F.col("key") % 100 == 53), F.col("key") / 100
+                ).cast("long")
+            ).alias("long_years"),
         ).first()
         if facts["bad"]:
             _first_bad(rows, bad, why)
     if facts["first"] is None:
         raise CatalogError(NO_DATA_ROWS)
     first, last, step = int(facts["first"]), int(facts["last"]), 1
-    if roles.date_order:
+    index = None
+    if year_weeks(roles):
+        grid = year_week_grid(first, last, facts["long_years"], "")
+        years = grid // 100
+        # Week w of year y is at index starts[y - first year] + w - 1.
+        at = np.searchsorted(years, np.arange(years[0], years[-1] + 1))
+        starts = F.array(*[F.lit(int(k - grid[k] % 100 + 1)) for k in at])
+        year_of = (F.col("key") / 100).cast("int") - int(years[0]) + 1
+        index = F.element_at(starts, year_of) + F.col("key") % 100 - 1
+        first, last = 0, grid.size - 1
+    elif roles.date_order:
         step = 7
         if facts["weekdays"] > 1:  # daily or per order: added up into weeks
             start = options.week_start
@@ -597,12 +656,30 @@ def _long_products(
         )
     if n_weeks < 2:
         raise CatalogError("all usable rows are for one week; at least 2 weeks are needed.")
-    index = ((F.col("key") - first) / step).cast("int")
+    if index is None:
+        index = ((F.col("key") - first) / step).cast("int")
     products = weekly.groupBy("product").agg(
         F.min("_row").alias("_row"),
         F.collect_list(F.struct(index.alias("i"), F.col("u").alias("u"))).alias("cells"),
     )
     return products, n_weeks
+
+
+def _year_week_key(number: Any, year: Any, roles: Roles) -> tuple[Any, str]:
+    """The key ``year * 100 + week`` of whole period numbers read by
+    :func:`dtwcore.sales.reading.year_weeks` (null when not a week of a year), and what a
+    period cell must be, by the rule of the reader's ``_year_week_keys``."""
+    from pyspark.sql import functions as F
+
+    if roles.year_weeks:
+        ok = (number / 100).cast("long").between(*YEARS) & (number % 100).between(1, 53)
+        return F.when(ok, number), "a year and week number (like 202405)"
+    ok = number.between(1, 53)
+    if roles.wrap_week:
+        key = number + F.when(number < roles.wrap_week, 100).otherwise(0)
+    else:
+        key = year.cast("long") * 100 + number
+    return F.when(ok, key), "a week number 1–53"
 
 
 def _parquet_distances(

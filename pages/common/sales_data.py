@@ -130,7 +130,8 @@ def raw_rows(
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def sheets(data: bytes, name: str) -> list[str]:
-    """The sheets of an uploaded ``.xlsx`` workbook (none for other files)."""
+    """The sheets of an uploaded ``.xlsx`` workbook that can hold rows, the one read by
+    default first (none for other files)."""
     if not is_workbook(data):
         return []
     try:
@@ -288,7 +289,7 @@ def _reading_controls(header: list[str], read: bool, sheet_names: list[str]) -> 
                 sheet_names,
                 index=None,
                 key=_READ["sheet"],
-                placeholder=f"The first ({sheet_names[0]})",
+                placeholder=f"The default ({sheet_names[0]})",
                 help="The workbook's sheet that holds the sales.",
             )
         st.selectbox(

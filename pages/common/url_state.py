@@ -15,7 +15,7 @@ dates      how dates are written: ``ymd``, ``dmy`` or ``mdy``
 weekstart  the first day of a week, ``monday`` … ``sunday``
 clip       ``1`` sets negative units to 0
 values     what the values are (labels only): ``units``, ``usd``, ``eur`` or ``gbp``
-sheet      the sheet of an ``.xlsx`` workbook (absent: the first)
+sheet      the sheet of an ``.xlsx`` workbook (absent: the active or first visible one)
 weeks      the file's weeks compared with the target, ``FROM:TO`` counted from 1
 =========  ==========================================================================
 

@@ -1,0 +1,149 @@
+"""Decimal commas and thousands dots: in a file read with decimal commas, dots that group
+digits by three separate thousands (``1.234``, ``1.234,50``); a dot anywhere else (``1.5``)
+is ambiguous and refused by row and column, never read as a decimal point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from dtwcore import cli
+from dtwcore.sales import CatalogError, CatalogReader, load_catalog
+from dtwcore.sales.dialect import (
+    ambiguous_dot,
+    check_decimal_dots,
+    decimal_comma_numbers,
+    decimal_point_text,
+    has_decimal_commas,
+    sniff_dialect,
+)
+
+# cell, as Python reads it in a decimal-comma file, ambiguous
+CELLS = [
+    ("1.234", "1234", False),
+    (" 12.345.678 ", "12345678", False),
+    ("1.234,50", "1234.50", False),
+    ("-1.000,5", "-1000.5", False),
+    ("12,5", "12.5", False),
+    ("+,5", "+.5", False),
+    ("987", "987", False),
+    ("1.5", "1.5", True),
+    ("12.34", "12.34", True),
+    ("0.125", "0.125", True),
+    ("1.2345", "1.2345", True),
+    ("1.5e3", "1.5e3", True),
+    ("1.234.5", "1.234.5", False),  # not a number at all: refused as such
+    ("1,234,5", "1,234,5", False),
+    ("A.1", "A.1", False),
+    ("", "", False),
+]
+
+
+@pytest.mark.parametrize(("cell", "text", "ambiguous"), CELLS)
+def test_a_cell_of_a_decimal_comma_file(cell: str, text: str, ambiguous: bool) -> None:
+    assert decimal_point_text(cell) == text
+    assert ambiguous_dot(cell) is ambiguous
+
+
+def test_the_arrow_reading_agrees_with_the_python_one() -> None:
+    cells = ["1.234", " 12.345.678 ", "1.234,50", "-1.000,5", "12,5", "+,5", "987", ""]
+    got = decimal_comma_numbers(pa.array(cells)).to_pylist()
+    assert got == [1234.0, 12345678.0, 1234.5, -1000.5, 12.5, 0.5, 987.0, None]
+    assert got[:-1] == [float(decimal_point_text(c)) for c in cells[:-1]]
+    for bad in ("1.5", "12.34", "1.234.5", "lots"):
+        with pytest.raises(pa.ArrowInvalid):
+            decimal_comma_numbers(pa.array(["1.234", bad]))
+
+
+def test_thousands_dots_with_a_decimal_comma_tell_a_decimal_comma_file() -> None:
+    assert has_decimal_commas([["P1", "1.234,00", "2"]])
+    assert not has_decimal_commas([["P1", "1.234", "1.5"]])
+    head = b"Artikel;KW 1;KW 2\nA1;1.234,00;2\n"
+    assert sniff_dialect(head, complete=True, source="f.csv").decimal_comma
+
+
+def test_an_ambiguous_dot_is_refused_by_row_and_column() -> None:
+    """The first ambiguous cell, row by row, of the number columns only."""
+    columns = {
+        "Artikel": ["A1", "1.5", "A3"],
+        "KW 1": ["1.234", "3", "12.5"],
+        "KW 2": ["2", "1.5", "4"],
+    }
+    with pytest.raises(CatalogError) as err:
+        check_decimal_dots(columns, ["KW 1", "KW 2"], [2, 3, 5], "f.csv")
+    assert str(err.value) == (
+        "f.csv, row 3, column KW 2: '1.5' has a dot, but this file writes decimals with a "
+        "comma (12,5) and puts dots only between thousands (1.234), so it is unclear what "
+        "'1.5' means. Write it '1,5' if it is a decimal, or correct the number."
+    )
+    del columns["KW 2"]
+    columns["KW 1"][2] = "4"
+    check_decimal_dots(columns, ["KW 1"], [2, 3, 5], "f.csv")  # product codes are not numbers
+
+
+GERMAN = "Artikel;KW 1;KW 2;KW 3\nA1;1.234;1.100;1.050\nA2;12,5;13;1.234,50\n1.5;3;4;5\n"
+AMBIGUOUS = "Artikel;KW 1;KW 2\nA1;1.234;12,5\nA2;3;4\nA3;12.34;2\n"
+ANSWER = (
+    ", row 4, column KW 1: '12.34' has a dot, but this file writes decimals with a comma "
+    "(12,5) and puts dots only between thousands (1.234), so it is unclear what '12.34' "
+    "means. Write it '12,34' if it is a decimal, or correct the number."
+)
+
+
+def batches(path: Path, **kwargs: object) -> tuple[list[str], list[list[float]]]:
+    """Products and weekly values as the streaming reader gives them."""
+    ids: list[str] = []
+    values: list[list[float]] = []
+    for batch in CatalogReader(path, **kwargs):
+        ids += batch.ids.to_pylist()
+        values += batch.values.tolist()
+    return ids, values
+
+
+def test_thousands_dots_read_alike_by_every_reader(tmp_path: Path) -> None:
+    path = tmp_path / "de.csv"
+    path.write_text(GERMAN, encoding="cp1252")
+    want = [[1234.0, 1100.0, 1050.0], [12.5, 13.0, 1234.5], [3.0, 4.0, 5.0]]
+    cat = load_catalog(path)
+    assert cat.ids.tolist() == ["A1", "A2", "1.5"]  # product codes keep their dots
+    assert cat.values.tolist() == want
+    assert cat.notes == ["Columns separated by semicolons; decimal commas read as decimal points."]
+    assert batches(path) == (["A1", "A2", "1.5"], want)
+    long = tmp_path / "long.csv"
+    long.write_text(
+        "Artikel;Datum;Menge\nA1;2024-01-01;1.234\nA1;2024-01-08;1.234,5\n"
+        "A2;2024-01-01;2,5\nA2;2024-01-08;3\n"
+    )
+    assert load_catalog(long).values.tolist() == [[1234.0, 1234.5], [2.5, 3.0]]
+    assert batches(long) == (["A1", "A2"], [[1234.0, 1234.5], [2.5, 3.0]])
+
+
+def test_an_ambiguous_dot_refuses_the_file_on_every_reader(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(AMBIGUOUS)
+    with pytest.raises(CatalogError) as err:
+        load_catalog(path)
+    assert str(err.value) == "mixed.csv" + ANSWER
+    for kwargs in ({}, {"csv_block_bytes": 32}):
+        with pytest.raises(CatalogError) as err:
+            batches(path, **kwargs)
+        assert str(err.value) == f"{path}{ANSWER}"
+    assert cli.main(["score", str(path), "--out", "-"]) == 2
+    assert capsys.readouterr().err == f"error: {path}{ANSWER}\n"
+    long = tmp_path / "long.csv"
+    long.write_text("Artikel;Datum;Menge\nA1;2024-01-01;2,5\nA1;2024-01-08;1.5\n")
+    message = (
+        ", row 3, column Menge: '1.5' has a dot, but this file writes decimals with a comma "
+        "(12,5) and puts dots only between thousands (1.234), so it is unclear what '1.5' "
+        "means. Write it '1,5' if it is a decimal, or correct the number."
+    )
+    with pytest.raises(CatalogError) as err:
+        load_catalog(long)
+    assert str(err.value) == "long.csv" + message
+    with pytest.raises(CatalogError) as err:
+        batches(long)
+    assert str(err.value) == f"{long}{message}"
