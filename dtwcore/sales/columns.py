@@ -95,7 +95,8 @@ class ReadOptions:
         weeks, 0 = Monday … 6 = Sunday
     date_order : ``"auto"``, ``"ymd"``, ``"dmy"`` (day-first) or ``"mdy"`` (month-first)
     clip_negative : set negative units (returns) to 0 instead of keeping them
-    sheet : the sheet of an ``.xlsx`` workbook to read (None: the first)
+    sheet : the sheet of an ``.xlsx`` workbook to read (None: the active sheet, else the
+        first visible one)
     """
 
     layout: str = "auto"

@@ -255,7 +255,8 @@ def peek(
 ) -> tuple[list[str], list[list[str]]]:
     """The header and the first ``rows`` data rows of a file as text, as the reader sees
     them (dialect applied, nothing else): for showing the raw file beside its reading.
-    ``sheet`` names the sheet of an ``.xlsx`` workbook (default the first).
+    ``sheet`` names the sheet of an ``.xlsx`` workbook (default the active sheet, else the
+    first visible one).
 
     Raises CatalogError when the file cannot be read as a table at all.
     """
