@@ -33,6 +33,14 @@ CHROMIUM_ARGS = [
 ]
 
 
+def said_notes(path: Path) -> str:
+    """The ``note:`` lines a command writes on standard error after reading ``path``: the
+    page's notes on the file, word for word."""
+    from dtwcore.sales import load_catalog
+
+    return "".join(f"note: {n}\n" for n in load_catalog(path).notes)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def warm_kernels() -> None:
     """Compile (or load from cache) the numba kernels once per session."""

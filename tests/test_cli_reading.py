@@ -4,6 +4,7 @@ clear, and a product of the file as the target."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from mlflow.tracking import MlflowClient
 
 from dtwcore import cli
 from dtwcore.runs import store as run_store
-from dtwcore.sales import BLOG_TARGET, CatalogError, load_catalog, score_catalog
+from dtwcore.sales import BLOG_TARGET, CatalogError, ReadOptions, load_catalog, score_catalog
 
 from .sales_corpus import csv_bytes, order_lines, store_sales_rows
 
@@ -62,7 +63,15 @@ def test_order_lines_with_columns_rank_as_the_library(
     argv = ["score", str(path), "--out", str(sunday), "--quiet", *ORDER_FLAGS]
     assert cli.main([*argv, "--week-start", "sunday"]) == 0
     assert not np.allclose(pd.read_csv(sunday)["distance"].sort_values(), got["distance"])
-    assert capsys.readouterr().err == ""
+    # The reader's notes, as the page shows them, one line each after the result.
+    options = ReadOptions(id_columns=("Product ID",), week_column="Order Date",
+                          units_column="Quantity")  # fmt: skip
+    notes = [
+        *load_catalog(path, options=options).notes,
+        *load_catalog(path, options=replace(options, week_start=6)).notes,
+    ]
+    assert capsys.readouterr().err == "".join(f"note: {n}\n" for n in notes)
+    assert "496 missing weeks filled with 0 (in 30 products)." in notes
 
 
 def test_a_store_of_the_file_is_the_target(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

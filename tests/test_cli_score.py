@@ -18,7 +18,7 @@ from dtwcore.cli import main
 from dtwcore.sales import BLOG_TARGET, CatalogReader, load_catalog, results, score_catalog
 from dtwcore.sales.results import OutputFile, score_stream, write_results
 
-from .conftest import ROOT, UCI_CSV
+from .conftest import ROOT, UCI_CSV, said_notes
 from .test_stream import DIALECTS, write_dialects
 
 WEEKS = [f"W{i}" for i in range(52)]
@@ -59,7 +59,12 @@ def test_uci_reproduces_the_published_figures(
 ) -> None:
     out = tmp_path / "scores.csv"
     code, stdout, stderr = cli(capsys, UCI_CSV, "--out", out)
-    assert (code, stdout, stderr) == (0, "", "")  # no progress when stderr is not a terminal
+    # no progress when stderr is not a terminal; the page's notes on the file
+    assert (code, stdout, stderr) == (0, "", said_notes(UCI_CSV))
+    assert stderr == (
+        "note: Ignored 54 columns that are not weekly sales: MIN, MAX, Normalized 0 … "
+        "Normalized 51.\n"
+    )
     got = read(out)
     assert len(got) == 811
     first, last = got.iloc[0], got.iloc[-1]
@@ -158,7 +163,8 @@ def test_target_file_stretch_and_raw_units(
     last = uci[WEEKS[-12:]].to_numpy()
     sold = last.sum(axis=1) > 0
     codes = uci["Product_Code"].to_numpy()
-    assert code == 0 and err.startswith(f"warning: {(~sold).sum()} products with net units")
+    assert code == 0 and err.startswith(said_notes(UCI_CSV))
+    assert f"warning: {(~sold).sum()} products with net units" in err
     want = score_catalog(codes[sold], last[sold], target, stretch=0.25, znorm=False)
     assert_same(read(out), want.sort_values("rank").reset_index(drop=True))
 
@@ -204,7 +210,7 @@ def test_stdout_and_no_pyspark_on_the_local_path(expected: pd.DataFrame) -> None
     )
     done = run_subprocess(code, "score", str(UCI_CSV), "--out", "-", "--top", "5")
     assert done.returncode == 0, done.stderr
-    assert done.stderr == "pyspark loaded: False"
+    assert done.stderr == said_notes(UCI_CSV) + "pyspark loaded: False"
     lines = done.stdout.splitlines()
     assert lines[0] == '"product","distance","rank","zscore"'
     assert lines[1].startswith('"P675",5.1100628')
@@ -256,7 +262,7 @@ def test_spreadsheet_dialects_score_like_comma_utf8_and_the_page(
     dialect: str,
 ) -> None:
     out = tmp_path / "scores.csv"
-    assert cli(capsys, dialects[dialect], "--out", out) == (0, "", "")
+    assert cli(capsys, dialects[dialect], "--out", out) == (0, "", said_notes(dialects[dialect]))
     assert out.read_bytes() == comma_scores
     page = load_catalog(dialects[dialect])
     assert page.excluded.empty and page.weeks == WEEKS
@@ -272,7 +278,8 @@ def test_a_semicolon_cp1252_export_through_python_m_dtwcore(
          "--out", "-"],
         cwd=ROOT, capture_output=True, timeout=120,
     )  # fmt: skip
-    assert (done.returncode, done.stderr) == (0, b"")
+    said = said_notes(dialects["semicolon-cp1252-decimal-comma"])
+    assert (done.returncode, done.stderr.decode()) == (0, said)
     assert done.stdout == comma_scores
 
 

@@ -74,10 +74,15 @@ def _run(argv: list[str]) -> tuple[int, str, str]:
     return code, raw_out.getvalue().decode(), raw_err.getvalue().decode()
 
 
-def _only_warnings(stderr: str) -> bool:
-    """A finished run says nothing on stderr but warnings (a file far shorter than the
-    target is flagged), each on one line."""
-    return all(line.startswith("warning: ") for line in stderr.splitlines())
+def _only_notes_and_warnings(stderr: str, notes: list[str]) -> bool:
+    """A finished run says nothing on stderr but the page's notes on the file, word for
+    word, and warnings (a file far shorter than the target is flagged), each on one line."""
+    lines = stderr.splitlines()
+    said = [line for line in lines if line.startswith("note: ")]
+    others = [line for line in lines if not line.startswith("note: ")]
+    return said == [f"note: {n}" for n in notes] and all(
+        line.startswith("warning: ") for line in others
+    )
 
 
 def check_run(
@@ -176,9 +181,9 @@ def test_well_formed_tables_in_any_dialect_score_like_the_page(
         argv = ["score", str(source), "--out", str(result), "--quiet", "--raw-csv",
                 "--keep-nonpositive"]  # fmt: skip
         code, stdout, stderr = _run(argv)
-    assert (code, stdout) == (0, "") and _only_warnings(stderr)
-    got = pd.read_csv(result, dtype={"product": str}, keep_default_na=False)
     page = load_catalog(data, name="in.csv")
+    assert (code, stdout) == (0, "") and _only_notes_and_warnings(stderr, page.notes)
+    got = pd.read_csv(result, dtype={"product": str}, keep_default_na=False)
     assert page.ids.tolist() == codes and page.values.tolist() == values
     want = score_catalog(page.ids, page.values, BLOG_TARGET).sort_values("rank", kind="stable")
     assert got["product"].tolist() == want["product"].tolist()
@@ -197,9 +202,9 @@ def test_a_header_that_is_not_utf8_is_read_as_windows_1252(tmp_path: Path) -> No
     (tmp_path / "out").mkdir()
     result = tmp_path / "out" / "scores.csv"
     code, stdout, stderr = _run(["score", str(source), "--out", str(result), "--quiet"])
-    assert (code, stdout) == (0, "") and _only_warnings(stderr)
-    check_run(code, stdout, stderr, tmp_path / "out", result, False)
     page = load_catalog(source)
+    assert (code, stdout) == (0, "") and _only_notes_and_warnings(stderr, page.notes)
+    check_run(code, stdout, stderr, tmp_path / "out", result, False)
     assert page.weeks == ["W0", "W1"] and page.ids.tolist() == ["P1", "P2"]
     want = score_catalog(page.ids, page.values, BLOG_TARGET)
     got = pd.read_csv(result).set_index("product")

@@ -83,7 +83,9 @@ def test_page_and_command_read_the_same_table(
     whole = ["--weeks", f"1:{len(case.weeks)}", "--keep-nonpositive"]
     code = main(["score", str(path), "--out", str(out), "--quiet", *case.flags(), *whole])
     problem = coverage_problem(len(case.weeks), BLOG_TARGET.size)
-    assert (code, capsys.readouterr().err) == (0, f"warning: {problem}\n" if problem else "")
+    said = "".join(f"note: {n}\n" for n in page.notes)  # the page's notes, word for word
+    said += f"warning: {problem}\n" if problem else ""
+    assert (code, capsys.readouterr().err) == (0, said)
     _same_scores(pd.read_csv(out, dtype={"product": str}), _expected_scores(case))
 
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from dtwcore.cli.options import (
     add_catalogue_input,
     add_reading_arguments,
+    say_notes,
     stretch_factor,
     whole_number,
 )
@@ -118,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(not args.quiet and sys.stderr.isatty())
     try:
         progress.message(f"reading {Path(args.input).name} …")
-        _, values = read_catalog(args.input, args)
+        _, values, notes = read_catalog(args.input, args)
         result = backtest(
             values,
             known_weeks=tuple(args.known),
@@ -135,5 +136,6 @@ def run(args: argparse.Namespace) -> int:
     progress.close(
         f"done in {time.monotonic() - started:.1f} s: {result.products:,} products forecast"
     )
+    say_notes(notes)
     sys.stdout.write(json.dumps(result.as_dict(), indent=2) + "\n")
     return 0

@@ -29,6 +29,7 @@ from dtwcore.cli.options import (
     add_reading_arguments,
     asking_with_flags,
     read_options,
+    say_notes,
     stretch_factor,
     whole_number,
 )
@@ -182,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
         for output in outputs:
             output.discard()
         raise
+    say_notes(catalog.notes)
     proven = ", proven optimal" if plan.proven_optimal else ""
     sys.stderr.write(
         f"utilisation {plan.utilisation:.2%} with {len(plan.products):,} products "

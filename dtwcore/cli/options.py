@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Iterator
+import sys
+from collections.abc import Iterator, Sequence
 
 from dtwcore.distance import check_stretch
 from dtwcore.sales import (
@@ -168,6 +169,15 @@ def read_options(args: argparse.Namespace) -> ReadOptions:
         clip_negative=args.clip_negative,
         sheet=args.sheet,
     )
+
+
+def say_notes(notes: Sequence[str]) -> None:
+    """The reader's notes on a file (rows left out, weeks added up or filled, columns
+    ignored, …), one ``note:`` line each on standard error, as the page shows them above
+    its table. Said once the command's result is written, so that a run ending in an error
+    says only the error."""
+    for text in notes:
+        sys.stderr.write(f"note: {text}\n")
 
 
 @contextlib.contextmanager

@@ -38,6 +38,7 @@ from dtwcore.cli.options import (
     add_window_arguments,
     asking_with_flags,
     read_options,
+    say_notes,
     target_spec,
     whole_number,
 )
@@ -174,6 +175,7 @@ def run(args: argparse.Namespace) -> int:
         output.discard()
         progress.close()
         raise
+    say_notes(reader.notes)
     for text in warnings:
         sys.stderr.write(f"warning: {text}\n")
     elapsed = time.monotonic() - started

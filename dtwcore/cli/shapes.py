@@ -30,6 +30,7 @@ from dtwcore.cli.options import (
     add_reading_arguments,
     asking_with_flags,
     read_options,
+    say_notes,
     whole_number,
 )
 from dtwcore.sales.reading import CatalogReader
@@ -116,16 +117,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def read_catalog(path: str, args: argparse.Namespace) -> tuple[pa.Array, np.ndarray]:
+def read_catalog(path: str, args: argparse.Namespace) -> tuple[pa.Array, np.ndarray, list[str]]:
     """Product ids and weekly values (N, W) of a catalogue file, read as ``score`` reads it
-    with the reading options in ``args``."""
+    with the reading options in ``args``, and the reader's notes on it."""
     ids: list[pa.Array] = []
     values: list[np.ndarray] = []
     with asking_with_flags():
-        for batch in CatalogReader(path, options=read_options(args)):
+        reader = CatalogReader(path, options=read_options(args))
+        for batch in reader:
             ids.append(batch.ids)
             values.append(batch.values)
-    return pa.chunked_array(ids, pa.string()).combine_chunks(), np.concatenate(values)
+    ids_all = pa.chunked_array(ids, pa.string()).combine_chunks()
+    return ids_all, np.concatenate(values), reader.notes
 
 
 def run(args: argparse.Namespace) -> int:
@@ -135,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(not args.quiet and sys.stderr.isatty())
     try:
         progress.message(f"reading {Path(args.input).name} …")
-        ids, values = read_catalog(args.input, args)
+        ids, values, notes = read_catalog(args.input, args)
         result = cluster_shapes(
             values,
             k=args.k,
@@ -166,4 +169,5 @@ def run(args: argparse.Namespace) -> int:
     else:
         write_results(output, [table], SHAPES_SCHEMA, raw=args.raw_csv)
         progress.close(f"{summary}, written to {os.path.basename(args.out)}")
+    say_notes(notes)
     return 0

@@ -17,6 +17,7 @@ from dtwcore.cli.options import (
     add_window_arguments,
     asking_with_flags,
     read_options,
+    say_notes,
     stretch_factor,
     target_spec,
 )
@@ -115,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
         f"sweep: {len(catalog.ids)} products of {catalog.name}, {len(args.stretch)} stretch "
         f"factor(s), runs go to {store.label} (experiment {args.experiment!r})\n"
     )
+    say_notes(catalog.notes)
 
     def progress(done: int, total: int, stretch: float, run_id: str | None) -> None:
         if run_id is None:

@@ -322,11 +322,17 @@ def read_csv_rows(
     if empty:
         notes.append(f"Skipped {empty} empty line{'s' if empty != 1 else ''}.")
     decimal_comma = sep != "," and has_decimal_commas(rows)
-    label = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}.get(sep)
-    if label:
-        extra = "; decimal commas read as decimal points" if decimal_comma else ""
-        notes.append(f"Columns separated by {label}{extra}.")
+    notes += separator_notes(sep, decimal_comma)
     return header, rows, lines, decimal_comma
+
+
+def separator_notes(separator: str, decimal_comma: bool) -> list[str]:
+    """The note on a CSV file's separator when it is not a comma (empty for commas)."""
+    label = {";": "semicolons", "\t": "tabs", "|": "vertical bars"}.get(separator)
+    if not label:
+        return []
+    extra = "; decimal commas read as decimal points" if decimal_comma else ""
+    return [f"Columns separated by {label}{extra}."]
 
 
 def fix_decimal_comma(cell: object) -> object:

@@ -73,6 +73,7 @@ from dtwcore.sales.dialect import (
     read_parquet_rows,
     read_source,
     read_workbook_rows,
+    separator_notes,
     sniff_head,
     too_large,
     whole_rows,
@@ -205,15 +206,7 @@ def build_catalog(
     columns = {h: [r[k] for r in keep_rows] for k, h in enumerate(header)}
     if decimal_comma:
         check_decimal_dots(columns, number_columns(roles), keep_lines, fname)
-    notes += wrap_notes(roles)
-    if roles.ignored and roles.layout == "wide":
-        n = len(roles.ignored)
-        notes.append(
-            f"Ignored {n} column{'s that are' if n != 1 else ' that is'} not weekly sales: "
-            f"{names(list(roles.ignored))}."
-        )
-    elif roles.ignored:
-        notes.append(f"Ignored columns: {names(list(roles.ignored))}.")
+    notes += column_notes(roles)
     if roles.layout == "wide":
         ids, labels, values = _wide(columns, keep_lines, roles, records, notes, decimal_comma)
     else:
@@ -297,7 +290,22 @@ def _reason(problems: list[str]) -> str:
     return "; ".join(problems[:3]) + f"; and {len(problems) - 3} more problems"
 
 
-def wrap_notes(roles: Roles) -> list[str]:
+def column_notes(roles: Roles) -> list[str]:
+    """The notes on how a file's columns are read, the same on every path: a wide file's
+    week columns running past a year end, and the columns ignored."""
+    notes = _wrap_notes(roles)
+    n = len(roles.ignored)
+    if n and roles.layout == "wide":
+        notes.append(
+            f"Ignored {n} column{'s that are' if n != 1 else ' that is'} not weekly sales: "
+            f"{names(list(roles.ignored))}."
+        )
+    elif n:
+        notes.append(f"Ignored columns: {names(list(roles.ignored))}.")
+    return notes
+
+
+def _wrap_notes(roles: Roles) -> list[str]:
     """The note on a wide file's week columns that run past a year end (none otherwise;
     a long file's is written with its weeks, by :func:`weekly_table`)."""
     if roles.layout != "wide" or not roles.wrap_week:
@@ -873,7 +881,9 @@ class CatalogReader:
                 self.file_columns, sample, self.options, self.path, decimal_comma
             )
         self.weeks: list[str] = list(self.roles.week_labels)
-        self.notes += wrap_notes(self.roles)
+        if self.dialect is not None:
+            self.notes += separator_notes(self.dialect.separator, decimal_comma)
+        self.notes += column_notes(self.roles)
         self._summaries: list[tuple[int, str]] = []  # summary rows left out: (row, product)
         ids = self.roles.ids
         self.layout = Layout(ids[0], self.roles.weeks, ids)
