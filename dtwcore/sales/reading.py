@@ -41,7 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from dtwcore.sales.arrays import to_numpy
+from dtwcore.sales.arrays import from_numpy, to_numpy
 from dtwcore.sales.catalog import Catalog, excluded_frame
 from dtwcore.sales.columns import (
     ID_JOIN,
@@ -332,11 +332,11 @@ def summary_note(rows: Sequence[tuple[int, str]]) -> str:
 def summary_rows(ids: pa.Array) -> np.ndarray:
     """Positions of the summary rows (:func:`~dtwcore.sales.columns.is_summary_row`) among
     a batch's product ids; Arrow picks the few ids that may be one."""
-    maybe = pc.fill_null(pc.match_substring_regex(ids, "tot|sum|all", ignore_case=True), False)
-    found = np.flatnonzero(to_numpy(maybe))
+    maybe = to_numpy(pc.match_substring_regex(ids, "tot|sum|all", ignore_case=True))
+    found = np.flatnonzero(np.equal(maybe, True))  # nulls (None) are no match
     if not found.size:
         return found
-    names = ids.take(pa.array(found)).to_pylist()
+    names = [ids[int(k)].as_py() for k in found]  # pa.array and take would import pandas
     return found[np.array([is_summary_row(str(n)) for n in names], dtype=bool)]
 
 
@@ -1167,13 +1167,12 @@ class CatalogReader:
             first = self._rows_read
             self._rows_read += n
             if summaries.size:
-                names = ids.take(pa.array(summaries)).to_pylist()
                 self._summaries += [
-                    (first + k + 2, str(p)) for k, p in zip(summaries, names, strict=True)
+                    (first + int(k) + 2, str(ids[int(k)].as_py())) for k in summaries
                 ]
                 keep = np.ones(n, dtype=bool)
                 keep[summaries] = False
-                ids, values = ids.filter(pa.array(keep)), values[keep]
+                ids, values = ids.take(from_numpy(np.flatnonzero(keep))), values[keep]
                 if not keep.any():
                     continue
             yield Batch(ids, values, first)
