@@ -222,7 +222,9 @@ def test_a_workbook_upload_with_its_sheet_at_1280_by_800(
     book = tmp_path / "stores_3y.xlsx"
     book.write_bytes(workbook({"Read me": [["Sales are on the next sheet"]], "Sales": rows}))
     _upload(page, book)
-    page.get_by_text("stores_3y.xlsx has no rows.").wait_for(timeout=60_000)
+    page.get_by_text(
+        "stores_3y.xlsx: the sheet 'Read me' has no rows; the workbook's other sheet is Sales."
+    ).wait_for(timeout=60_000)
     _choose(page, "stSelectbox", "Sheet", "Sales")
     best, dist = _best(values, ids, slice(104, 156))
     _metric(page, "Best match").filter(has_text=best).wait_for(timeout=60_000)
