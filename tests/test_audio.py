@@ -126,6 +126,25 @@ def test_long_clip_is_cut_and_says_so():
     assert load_audio(wav_bytes(tone(1.0)), "short.wav").notes == ()
 
 
+def test_a_long_clip_is_cut_from_where_its_sound_starts():
+    """10.5 s of silence, then "Hey Marvin": the word is kept, and the note says where
+    the 10 s start: 0.1 s (LEAD_SECONDS) before the first 40 dB frame, at 10.488 s."""
+    word = read_audio(ASSETS / "hey_marvin_1.wav").samples
+    late = np.concatenate([np.zeros(168_000, np.float32), word])
+    clip = load_audio(wav_bytes(late), "late.wav")
+    assert clip.notes == (
+        "late.wav is longer than 10 s; the 10 s from 10.39 s, just before the sound "
+        "starts, are used.",
+    )
+    # the window starts at sample 166_208 = 167_808 - 1_600: 1_792 samples of silence
+    assert clip.samples.shape == (1_792 + word.size,)
+    np.testing.assert_array_equal(clip.samples[:1_792], 0.0)
+    np.testing.assert_array_equal(clip.samples[1_792:], word)
+    # a recording to search keeps the plain cut
+    whole = load_audio(wav_bytes(late), "late.wav", max_seconds=MAX_RECORDING_SECONDS)
+    assert whole.notes == () and whole.samples.shape == (late.size,)
+
+
 def _truncated_flac() -> bytes:
     data = wav_bytes(tone(1.0), fmt="FLAC")
     return data[: len(data) // 2]

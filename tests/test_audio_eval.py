@@ -136,13 +136,39 @@ def test_cli_bad_arguments_exit_2_with_one_line(args, message, subset, tmp_path,
     assert message in err and err.count("\n") == 1
 
 
-def test_cli_bad_recording_names_the_file(tmp_path, capsys):
+NOT_AUDIO = "is not an audio file that can be read. Use WAV, FLAC, OGG or MP3."
+
+
+def test_cli_leaves_a_bad_recording_out_and_names_it(tiny, tmp_path, capsys):
+    """As wake-eval does: left out, named on stderr and under ``skipped``; the rest run."""
+    for path in tiny.iterdir():
+        (tmp_path / path.name).symlink_to(path.resolve())
+    (tmp_path / "1_lucas_9.wav").write_bytes(b"not audio at all" * 10)
+    assert main(["audio-eval", str(tmp_path), "--enroll", "5"]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["skipped"] == {"1_lucas_9.wav": f"1_lucas_9.wav {NOT_AUDIO}"}
+    assert (out["recordings"], out["templates"], out["tests"]) == (28, 20, 8)
+    assert captured.err == f"note: 1_lucas_9.wav left out: 1_lucas_9.wav {NOT_AUDIO}\n"
+
+
+def test_cli_nothing_readable_exits_2_with_one_line(tmp_path, capsys):
+    for name in ["1_ann_0.wav", "1_ann_5.wav"]:
+        (tmp_path / name).write_bytes(b"not audio at all" * 10)
+    assert main(["audio-eval", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: no recording in {tmp_path} can be used (2 left out); the first: "
+        f"1_ann_0.wav {NOT_AUDIO}\n"
+    )
+
+
+def test_cli_a_speaker_left_without_templates_is_told_why(tmp_path, capsys):
     (tmp_path / "1_ann_0.wav").write_bytes(b"not audio at all" * 10)
     (tmp_path / "1_ann_5.wav").symlink_to(FSDD / "1_george_5.wav")
     assert main(["audio-eval", str(tmp_path)]) == 2
-    err = capsys.readouterr().err
-    assert err == (
-        "error: 1_ann_0.wav is not an audio file that can be read. Use WAV, FLAC, OGG or MP3.\n"
+    assert capsys.readouterr().err == (
+        "error: speaker ann needs recordings with index below 5 (templates) and from 5 up "
+        f"(tests); left out: 1_ann_0.wav {NOT_AUDIO}\n"
     )
 
 

@@ -2,6 +2,8 @@
 
 The folder holds recordings named ``{label}_{speaker}_{index}.wav`` (the Free Spoken Digit
 Dataset's scheme). Recordings with ``index < enroll`` are templates, the rest are tests.
+A file that cannot be used (not audio, damaged, silent) is left out and listed under
+``skipped`` with the reason, as ``wake-eval`` does.
 
 * Speaker-dependent accuracy: each speaker's tests, classified by the nearest of that
   speaker's own templates.
@@ -38,8 +40,7 @@ from dtwcore.audio.features import (
     FeatureSettings,
     default_kind,
     distance_matrix,
-    prepare,
-    read_audio,
+    prepare_files,
     settings_of,
 )
 from dtwcore.audio.negatives import negatives
@@ -80,6 +81,27 @@ def scan_folder(folder: str | Path) -> list[Recording]:
     if not found:
         raise ValueError(f"{folder} holds no recordings named {{label}}_{{speaker}}_{{index}}.wav")
     return found
+
+
+def _check_speakers(recordings: Sequence[Recording], enroll: int, skipped: dict[str, str]) -> None:
+    """Every speaker has templates (index below ``enroll``) and tests (from ``enroll`` up).
+
+    ``skipped`` holds the files left out (name -> why); a speaker short of either is told
+    which of theirs were left out and why.
+
+    Raises
+    ------
+    ValueError
+        A speaker without both templates and tests.
+    """
+    for spk in sorted({r.speaker for r in recordings}):
+        mine = [r.index < enroll for r in recordings if r.speaker == spk]
+        if all(mine) or not any(mine):
+            lost = [why for name, why in skipped.items() if _NAME.match(name)["speaker"] == spk]
+            raise ValueError(
+                f"speaker {spk} needs recordings with index below {enroll} (templates) "
+                f"and from {enroll} up (tests)" + (f"; left out: {' '.join(lost)}" if lost else "")
+            )
 
 
 def _accuracy(D: np.ndarray, test_labels: np.ndarray, template_labels: np.ndarray) -> float:
@@ -164,13 +186,14 @@ def evaluate(
     ``wake_word`` (mean and per-label equal error rate, false-reject and false-accept
     rates at the calibrated thresholds), ``per_fold`` (each speaker held out: its
     speaker-dependent and cross-speaker accuracy and wake-word EER, and their means),
-    and timings in seconds.
+    ``skipped`` (files that could not be used, left out of everything: name -> why) and
+    timings in seconds. ``recordings`` counts the files used.
 
     Raises
     ------
     ValueError
-        Bad folder or arguments, a recording that cannot be used (its message names it),
-        or a speaker without both templates and tests.
+        Bad folder or arguments, no recording that can be used, or a speaker without
+        both templates and tests among the usable ones.
     """
     if isinstance(enroll, bool) or not isinstance(enroll, int) or enroll < 1:
         raise ValueError(f"--enroll must be a whole number of 1 or more, got {enroll!r}")
@@ -178,23 +201,26 @@ def evaluate(
     if stretch is not None:
         stretch = check_stretch(stretch)
     stretch = settings.stretch if stretch is None else stretch
-    recordings = scan_folder(folder)
+    found = scan_folder(folder)
+    _check_speakers(found, enroll, {})  # before the slow part: the names alone tell
+
+    t0 = time.perf_counter()
+    usable, skipped = prepare_files([r.path for r in found], Path(folder), settings)
+    if not usable:
+        raise ValueError(
+            f"no recording in {folder} can be used ({len(skipped)} left out); the first: "
+            + next(iter(skipped.values()))
+        )
+    recordings = [r for r in found if r.path in usable]
+    _check_speakers(recordings, enroll, skipped)
+    feats = [usable[r.path].features for r in recordings]
+    t_features = time.perf_counter() - t0
+
     labels = np.array([r.label for r in recordings])
     speakers = np.array([r.speaker for r in recordings])
     is_template = np.array([r.index < enroll for r in recordings])
     tmpl = np.flatnonzero(is_template)
     test = np.flatnonzero(~is_template)
-    for spk in np.unique(speakers):
-        mine = speakers == spk
-        if not (mine & is_template).any() or not (mine & ~is_template).any():
-            raise ValueError(
-                f"speaker {spk} needs recordings with index below {enroll} (templates) "
-                f"and from {enroll} up (tests)"
-            )
-
-    t0 = time.perf_counter()
-    feats = [prepare(read_audio(r.path), settings).features for r in recordings]
-    t_features = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     D = distance_matrix(
@@ -258,6 +284,7 @@ def evaluate(
         ),
         "wake_word": wake,
         "per_fold": {"folds": folds, "mean": _mean_folds(folds)},
+        "skipped": skipped,
         "seconds": {"features": round(t_features, 2), "distances": round(t_distances, 2)},
     }
 

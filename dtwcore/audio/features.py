@@ -82,6 +82,7 @@ __all__ = [
     "frame_envelope_db",
     "load_audio",
     "prepare",
+    "prepare_files",
     "quiet_frames",
     "read_audio",
     "trim_silence",
@@ -107,7 +108,8 @@ TRIM_HOP = 128
 (:func:`trim_silence`, :func:`quiet_frames`)."""
 MIN_SOURCE_RATE = 8_000
 MAX_CLIP_SECONDS = 10.0
-"""Clips to compare, enroll or test are cut to this length (seconds)."""
+"""Clips to compare, enroll or test are cut to this length (seconds), from where the
+sound starts (:func:`load_audio`)."""
 MAX_RECORDING_SECONDS = 600.0
 """Recordings searched for the wake word are cut to this length (seconds): ten minutes,
 searched in about 10 s on a two-core machine (its samples take 38 MB)."""
@@ -426,11 +428,15 @@ def _stack(blocks: list[np.ndarray], channels: int) -> np.ndarray:
 
 
 def _decode(
-    data: bytes, name: str, max_seconds: float
+    data: bytes, name: str, max_seconds: float, keep_seconds: float
 ) -> tuple[np.ndarray, int, int, bool, str | None]:
-    """Decode up to ``max_seconds``.
+    """Decode up to ``max_seconds``, of which at most ``keep_seconds`` will be used.
 
-    Returns (samples (n, channels), rate, channels, cut, damage note or None).
+    A damaged or cut-off file is refused when less than :data:`DAMAGED_KEEP` of the part
+    that would be used (``keep_seconds``, or less when its header declares less) decodes.
+
+    Returns (samples (n, channels), rate, channels, cut, damage note or None); ``cut``
+    says the file holds more than ``max_seconds``.
     """
     data = _with_known_length(data)
     try:
@@ -464,7 +470,8 @@ def _decode(
     short_of_header = expected > 0 and samples.shape[0] < expected * slack
     note = None
     if broken or short_of_header or (sizes is not None and sizes[0] > sizes[1]):
-        if expected > 0 and samples.shape[0] >= DAMAGED_KEEP * expected:
+        kept = min(expected, int(keep_seconds * rate))
+        if expected > 0 and samples.shape[0] >= DAMAGED_KEEP * kept:
             lost = (expected - samples.shape[0]) / rate
             share = 100 * lost * rate / expected
             note = (
@@ -499,7 +506,12 @@ def load_audio(data: bytes, name: str, *, max_seconds: float = MAX_CLIP_SECONDS)
     name : str
         What to call the clip in messages.
     max_seconds : float
-        Longer clips are cut to this many seconds and a note says so.
+        Longer clips are cut to this many seconds and a note says so: the seconds that
+        start :data:`LEAD_SECONDS` before the sound (leading silence dropped first, measured
+        in the first :data:`MAX_RECORDING_SECONDS` of the file), so a word after a long
+        silence is kept.
+        With ``max_seconds`` of :data:`MAX_RECORDING_SECONDS` or more (recordings to
+        search) the cut keeps the first ``max_seconds``.
 
     Returns
     -------
@@ -528,25 +540,26 @@ def load_audio(data: bytes, name: str, *, max_seconds: float = MAX_CLIP_SECONDS)
             f"{name} is {len(data) / 1024 / 1024:.0f} MB; files up to {MAX_FILE_MB} MB "
             "are accepted. Use a shorter recording."
         )
-    raw, rate, channels, cut, damage = _decode(data, name, max_seconds)
+    raw, rate, channels, cut, damage = _decode(
+        data, name, max(max_seconds, MAX_RECORDING_SECONDS), max_seconds
+    )
     if raw.shape[0] == 0:
         raise AudioError(f"{name} contains no audio samples.")
-    raw, notes = _full_scale(raw.astype(np.float64), name)
-    mono, mixed = _mono(raw, name)
-    notes += mixed
-    if rate != SAMPLE_RATE:
-        mono = librosa.resample(mono, orig_sr=rate, target_sr=SAMPLE_RATE, res_type="soxr_hq")
-    mono = np.ascontiguousarray(np.clip(mono, -1.0, 1.0), dtype=np.float32)
-    offset = float(np.mean(mono))
-    if abs(offset) > DC_OFFSET:
-        mono = np.ascontiguousarray(np.clip(mono - offset, -1.0, 1.0), dtype=np.float32)
+    limit = int(max_seconds * rate)
+    begin = _sound_start(raw, rate, name) if raw.shape[0] > limit else 0
+    cut = cut or raw.shape[0] > limit
+    mono, notes = _to_mono(raw[begin : begin + limit], rate, name)
     if float(np.max(np.abs(mono))) < SILENCE_PEAK:
         raise AudioError(f"{name} is silent: it contains no sound. Record it again, closer.")
     notes = ((damage,) if damage else ()) + notes
     if cut:
-        notes += (
-            f"{name} is longer than {max_seconds:g} s; only the first {max_seconds:g} s are used.",
+        used = (
+            f"the {max_seconds:g} s from {begin / rate:.2f} s, just before the sound starts, "
+            "are used"
+            if begin
+            else f"only the first {max_seconds:g} s are used"
         )
+        notes += (f"{name} is longer than {max_seconds:g} s; {used}.",)
     start, end = trim_silence(mono)
     if end - start < MIN_SOUND_SECONDS * SAMPLE_RATE:
         raise AudioError(
@@ -554,6 +567,41 @@ def load_audio(data: bytes, name: str, *, max_seconds: float = MAX_CLIP_SECONDS)
             "background). Record it again."
         )
     return Clip(name=name, samples=mono, source_rate=rate, channels=channels, notes=notes)
+
+
+def _to_mono(raw: np.ndarray, rate: int, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Decoded samples [shape=(n, channels), float32, at ``rate`` Hz] as one channel at
+    :data:`SAMPLE_RATE` within ±1, any constant offset taken off, with notes on what was
+    done (:func:`_full_scale`, :func:`_mono`)."""
+    scaled, notes = _full_scale(raw.astype(np.float64), name)
+    mono, mixed = _mono(scaled, name)
+    if rate != SAMPLE_RATE:
+        mono = librosa.resample(mono, orig_sr=rate, target_sr=SAMPLE_RATE, res_type="soxr_hq")
+    mono = np.ascontiguousarray(np.clip(mono, -1.0, 1.0), dtype=np.float32)
+    offset = float(np.mean(mono))
+    if abs(offset) > DC_OFFSET:
+        mono = np.ascontiguousarray(np.clip(mono - offset, -1.0, 1.0), dtype=np.float32)
+    return mono, notes + mixed
+
+
+START_DB = max(s.trim_db for s in FEATURES.values())
+"""Where a long clip's sound starts is measured at this level (dB below its loudest frame):
+the most sensitive of the feature kinds' silence levels, so that no kind's sound is cut."""
+LEAD_SECONDS = 0.1
+"""A long clip is cut from this long (seconds) before where its sound starts, so that a
+word's soft start under :data:`START_DB` (a breath, a first consonant) is kept."""
+
+
+def _sound_start(raw: np.ndarray, rate: int, name: str) -> int:
+    """The decoded frame [of ``raw``, shape=(n, channels) at ``rate`` Hz]
+    :data:`LEAD_SECONDS` before where the sound starts, measured as :func:`trim_silence`
+    measures it (at :data:`START_DB`); 0 for a silent clip or one whose sound starts
+    sooner."""
+    mono, _ = _to_mono(raw, rate, name)
+    if float(np.max(np.abs(mono))) < SILENCE_PEAK:
+        return 0
+    start, _ = trim_silence(mono, START_DB)
+    return max(0, start * rate // SAMPLE_RATE - round(LEAD_SECONDS * rate))
 
 
 def _full_scale(raw: np.ndarray, name: str) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -844,6 +892,38 @@ def prepare(clip: Clip, kind: str | FeatureSettings | None = None) -> Utterance:
     start, end = trim_silence(clip.samples, settings.trim_db)
     sound = clip.samples[start:end]
     return Utterance(clip, start, end, features(sound, settings), settings.kind)
+
+
+def prepare_files(
+    paths: Sequence[Path], root: Path, kind: str | FeatureSettings
+) -> tuple[dict[Path, Utterance], dict[str, str]]:
+    """Read and prepare each file (:func:`read_audio`, :func:`prepare`), leaving out those
+    that cannot be used.
+
+    Parameters
+    ----------
+    paths : list of Path
+        Audio files.
+    root : Path
+        The folder the files are named from in ``skipped``.
+    kind : {"embedding", "mfcc", "envelope"} or FeatureSettings
+
+    Returns
+    -------
+    utterances : dict
+        Path -> its :class:`Utterance`, for the files that could be used, in order.
+    skipped : dict
+        The path of each file left out, relative to ``root`` (POSIX) -> why (the
+        :class:`AudioError` message, which names the file and says what to do).
+    """
+    utterances: dict[Path, Utterance] = {}
+    skipped: dict[str, str] = {}
+    for path in paths:
+        try:
+            utterances[path] = prepare(read_audio(path), kind)
+        except AudioError as exc:
+            skipped[path.relative_to(root).as_posix()] = str(exc)
+    return utterances, skipped
 
 
 def _length(n: np.ndarray, m: np.ndarray, length_norm: str) -> np.ndarray:

@@ -38,12 +38,10 @@ from scipy.stats import chi2
 
 from dtwcore.audio.features import (
     SAMPLE_RATE,
-    AudioError,
     Utterance,
     default_kind,
     distance_matrix,
-    prepare,
-    read_audio,
+    prepare_files,
     settings_of,
 )
 from dtwcore.audio.negatives import negatives
@@ -184,13 +182,10 @@ def wake_eval(
     for phrase, files in phrases.items():
         if max_takes is not None and len(files) > max_takes:
             files = [files[i] for i in sorted(rng.choice(len(files), max_takes, replace=False))]
-        for path in files:
-            try:
-                utts.append(prepare(read_audio(path), settings))
-            except AudioError as exc:
-                skipped[path.relative_to(phrases_root).as_posix()] = str(exc)
-                continue
-            labels.append(phrase)
+        usable, left_out = prepare_files(files, phrases_root, settings)
+        utts += usable.values()
+        labels += [phrase] * len(usable)
+        skipped.update(left_out)
     lab = np.array(labels)
     counts = {phrase: int(np.sum(lab == phrase)) for phrase in phrases}
     enrolled = [phrase for phrase in phrases if counts[phrase] >= takes + 1]

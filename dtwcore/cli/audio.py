@@ -1,6 +1,7 @@
 """``python -m dtwcore audio-eval DIR``: recognition accuracy and wake-word error rates.
 
-Prints one JSON document (see :func:`dtwcore.audio.evaluate.evaluate`) on standard output.
+Prints one JSON document (see :func:`dtwcore.audio.evaluate.evaluate`) on standard output,
+and a line on standard error for each file left out.
 """
 
 from __future__ import annotations
@@ -19,9 +20,16 @@ def _run(args: argparse.Namespace) -> int:
 
     kind = args.features or default_kind()
     report = evaluate(args.folder, enroll=args.enroll, kind=kind, stretch=args.stretch)
+    note_skipped(report["skipped"])
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
+
+
+def note_skipped(skipped: dict[str, str]) -> None:
+    """One line on standard error for each file left out (name -> why)."""
+    for name, why in skipped.items():
+        sys.stderr.write(f"note: {name} left out: {why}\n")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

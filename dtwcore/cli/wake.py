@@ -11,6 +11,7 @@ import json
 import sys
 
 from dtwcore.audio.features import FEATURE_KINDS
+from dtwcore.cli.audio import note_skipped
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -26,8 +27,7 @@ def _run(args: argparse.Namespace) -> int:
         kind=args.features,
         max_takes=args.max_takes,
     )
-    for name, why in report["skipped"].items():
-        sys.stderr.write(f"note: {name} left out: {why}\n")
+    note_skipped(report["skipped"])
     for phrase, why in report["other_speech_only"].items():
         sys.stderr.write(f"note: phrase {phrase} not enrolled: {why}\n")
     json.dump(report, sys.stdout, indent=2)
