@@ -236,6 +236,41 @@ def corpus() -> list[Case]:
     cases.append(Case("long_excel_date_numbers.csv", csv_bytes(rows), refusal="error",
                       message="Excel date numbers (45200 is 2023-10-01)"))  # fmt: skip
 
+    # Excel's dates with a time of day (12:00:00 AM) or a time zone: the day written counts.
+    rows = [["Date", "Product", "Units"]]
+    rows += [[f"{d.month}/{d.day}/{d.year} 12:00:00 AM", c, int(wide[i, k])]
+             for k, d in enumerate(sundays) for i, c in enumerate(codes)]  # fmt: skip
+    sunday_labels = [str(d) for d in sundays]
+    cases.append(Case("long_us_datetimes.csv", csv_bytes(rows), ids=codes, weeks=sunday_labels,
+                      values=wide))  # fmt: skip
+    rows = [["Date", "Product", "Units"]]
+    rows += [[f"{d}T00:00:00{'Z' if i % 2 else '+01:00'}", c, int(wide[i, k])]
+             for k, d in enumerate(sundays) for i, c in enumerate(codes)]  # fmt: skip
+    cases.append(Case("long_iso_timestamps.csv", csv_bytes(rows), ids=codes, weeks=sunday_labels,
+                      values=wide))  # fmt: skip
+
+    # Title lines above the header (padded with separators, as Excel writes them) and
+    # Excel's sep= line are skipped; lines of separators only under the header too.
+    table = [["Product", *weeks8]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
+    pad = [""] * 8
+    titled = [["Weekly Sales Report", *pad], ["Exported 2024-03-01", *pad], ["", *pad], *table]
+    cases.append(Case("wide_title_lines.csv", csv_bytes(titled), ids=codes, weeks=weeks8,
+                      values=wide))  # fmt: skip
+    rows = [["product", "week", "units"]]
+    rows += [[c, k, int(wide[i, k])] for i, c in enumerate(codes) for k in range(8)]
+    cases.append(Case("long_sep_line.csv", b"sep=;\r\n" + csv_bytes(rows, ";"), ids=codes,
+                      weeks=weeks8, values=wide))  # fmt: skip
+    blank_rows = [*table[:3], ["", *pad], *table[3:], ["", *pad], ["", *pad]]
+    cases.append(Case("wide_separator_rows.csv", csv_bytes(blank_rows) + b"\r\n", ids=codes,
+                      weeks=weeks8, values=wide))  # fmt: skip
+    cases.append(Case("wide_tabs.tsv", csv_bytes(table, "\t"), ids=codes, weeks=weeks8,
+                      values=wide))  # fmt: skip
+    cases.append(Case("wide_tabs.txt", csv_bytes(table, "\t"), ids=codes, weeks=weeks8,
+                      values=wide))  # fmt: skip
+    two_cells = [["Weekly Sales Report", "Exported 2024-03-01"], *table]
+    cases.append(Case("title_of_two_cells.csv", csv_bytes(two_cells), refusal="error",
+                      message="If it is a title above the header, remove the lines"))  # fmt: skip
+
     cases.append(Case("wide.parquet", _parquet(
         {"Product_Code": codes} | {w: wide[:, k] for k, w in enumerate(weeks8)}
     ), ids=codes, weeks=weeks8, values=wide))  # fmt: skip

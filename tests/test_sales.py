@@ -760,3 +760,86 @@ def test_numbers_with_most_weeks_missing_are_not_week_numbers() -> None:
     with pytest.raises(CatalogError, match="from 1 to 300 with most of the weeks") as err:
         load_catalog(b"Product,Week,Units\nA,1,1\nA,100,2\nA,300,3\n", name="gaps.csv")
     assert not isinstance(err.value, AmbiguousColumns)
+
+
+# --------------------------------------------------------------------------- real exports
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["1/7/2024 12:00:00 AM", "1/7/2024 3:15 pm", "2024-01-07T00:00:00Z",
+     "2024-01-07T23:30:00+01:00", "2024-01-07 00:00:00.000-0500"],
+)  # fmt: skip
+def test_dates_with_a_time_of_day_or_zone_read_as_the_day_written(cell: str) -> None:
+    from dtwcore.sales.columns import DATE_CELL, parse_dates
+
+    assert DATE_CELL.match(cell)
+    order = "ymd" if cell.startswith("2024") else "mdy"
+    assert parse_dates([cell], order).tolist() == [np.datetime64("2024-01-07", "D")]
+
+
+def test_title_lines_are_only_single_cells_over_a_header_of_names() -> None:
+    from dtwcore.sales.dialect import title_lines
+
+    header, row = ["Product", "W1", "W2"], ["P1", "1", "2"]
+    assert title_lines([["Weekly report", "", ""], header, row]) == 1
+    assert title_lines([["Report"], ["Exported 2024-03-01"], header, row]) == 2
+    assert title_lines([header, row]) == 0
+    # a header naming its columns only in the first cell: the first product row is no header
+    assert title_lines([["Product", "", ""], row, ["P2", "3", "4"]]) == 0
+    assert title_lines([["a"], ["b"], ["c"], ["d"], header, row]) == 0  # more than 3
+    assert title_lines([["Report", "2024"], header, row]) == 0  # two cells: not a title
+
+
+def test_title_lines_and_separator_line_are_skipped_rows_keep_their_numbers() -> None:
+    data = b"Weekly Sales Report,,\r\n,,\r\nProduct,W1,W2\r\nP1,1,2\r\nP2,x,3\r\n"
+    cat = load_catalog(data, name="t.csv")
+    assert cat.ids.tolist() == ["P1"]
+    assert cat.notes[0] == "Skipped 1 title line above the header: 'Weekly Sales Report'."
+    assert cat.excluded["row"].tolist() == [5]
+    cat = load_catalog(b"sep=;\nProduct;W1;W2\nP1;1;2\n", name="s.csv")
+    assert (cat.ids.tolist(), cat.notes) == (["P1"], ["Columns separated by semicolons."])
+
+
+def test_a_first_row_narrower_than_the_rows_asks_to_remove_the_title() -> None:
+    with pytest.raises(CatalogError, match="If it is a title above the header, remove the"):
+        load_catalog(b"Report,2024-03-01\nProduct,W1,W2,W3\nP1,1,2,3\n", name="n.csv")
+    with pytest.raises(CatalogError, match="If lines above the header hold a title, remove"):
+        load_catalog(b"A\nB\nC\nD\nProduct,W1,W2\nP1,1,2\n", name="o.csv")
+
+
+def test_the_command_reads_what_the_page_reads_under_title_and_blank_lines(tmp_path) -> None:
+    from dtwcore.sales import CatalogReader
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(b"Report\n\nProduct,W1,W2,Note\nP1,1,2,\n\n,,,\nP2,3,4,\n,,,kept\n")
+    page = load_catalog(path)
+    assert page.notes[:2] == ["Skipped 1 title line above the header: 'Report'.",
+                              "Skipped 2 empty lines."]  # fmt: skip
+    assert page.excluded["row"].tolist() == [8]  # a row with a note is not blank
+    reader = CatalogReader(path)
+    with pytest.raises(CatalogError, match=r"row 8: the id Product is missing"):
+        list(reader)
+    path.write_bytes(b"Report\n\nProduct,W1,W2\nP1,1,2\n\n,,\nP2,x,4\n")
+    with pytest.raises(CatalogError, match=r"row 7 \(product P2\): W1 is not a number"):
+        list(CatalogReader(path))
+
+
+def test_a_workbook_title_is_skipped_on_the_page_and_by_the_command(tmp_path) -> None:
+    import openpyxl
+
+    from dtwcore.sales import CatalogReader
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in (["Weekly Sales Report"], [], ["Product", "W1", "W2"], ["P1", 1, 2], ["P2", "x", 3]):
+        sheet.append(row)
+    path = tmp_path / "t.xlsx"
+    book.save(path)
+    page = load_catalog(path)
+    assert page.notes == ["Skipped 1 title line above the header: 'Weekly Sales Report'."]
+    assert (page.ids.tolist(), page.excluded["row"].tolist()) == (["P1"], [5])
+    reader = CatalogReader(path)
+    assert reader.notes == page.notes
+    with pytest.raises(CatalogError, match=r"row 5 \(product P2\): W1 is not a number"):
+        list(reader)

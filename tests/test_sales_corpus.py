@@ -134,7 +134,12 @@ def test_spark_reads_the_same_tables(spark: object, tmp_path: Path) -> None:
     for case in TABLES:
         path = _file(tmp_path, case)
         every = {"weeks": f"1:{len(case.weeks)}", "keep_nonpositive": True}  # as score_catalog
-        tables = score_file(CatalogReader(path, options=case.options), BLOG_TARGET, **every)
+        reader = CatalogReader(path, options=case.options)
+        if reader.lines_above_header:  # Spark reads the header from the first line
+            with pytest.raises(CatalogError, match="remove them, or use the local engine"):
+                list(score_file(reader, BLOG_TARGET, **every))
+            continue
+        tables = score_file(reader, BLOG_TARGET, **every)
         got = pd.concat([t.to_pandas() for t in tables], ignore_index=True)
         _same_scores(got, _expected_scores(case))
         if case.name == "long_dates.parquet":  # the library on a DataFrame, roles guessed

@@ -34,8 +34,15 @@ def test_file_format_by_extension() -> None:
     assert file_format("a.csv") == "csv"
     assert file_format("A.PARQUET") == "parquet"
     assert file_format("x.pq") == "parquet"
-    with pytest.raises(CatalogError, match=r"^b\.xlsx: the input must be a CSV"):
-        file_format("b.xlsx", "input")
+    assert [file_format(f"e{s}", "input") for s in (".tsv", ".TXT", ".xlsx")] == [
+        "csv",
+        "csv",
+        "xlsx",
+    ]
+    with pytest.raises(CatalogError, match=r"^b\.xlsx: the output must be a CSV"):
+        file_format("b.xlsx", "output")
+    with pytest.raises(CatalogError, match=r"^b\.xls: the input must be a CSV .* \(\.xlsx\)"):
+        file_format("b.xls", "input")
 
 
 def test_roles_prefer_product_code_and_skip_summary_columns() -> None:

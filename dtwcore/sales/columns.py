@@ -23,8 +23,10 @@ the candidates; nothing is guessed silently.
 
 Dates are ``YYYY-MM-DD`` (also with ``/`` or ``.``), day-first ``DD-MM-YYYY`` or
 month-first ``MM-DD-YYYY`` (two-digit years: 00-68 are 2000-2068, 69-99 are 1969-1999),
-optionally followed by a time of day. When every date of the sample reads both day-first
-and month-first, the order must be chosen (:attr:`ReadOptions.date_order`).
+optionally followed by a time of day (with seconds, AM/PM) and a time zone (``Z``,
+``+01:00``), which are ignored: the day written is the day read. When every date of the
+sample reads both day-first and month-first, the order must be chosen
+(:attr:`ReadOptions.date_order`).
 """
 
 from __future__ import annotations
@@ -73,10 +75,13 @@ YEARS = (1900, 2100)
 """The years a year column, or the year of a year-week number (``202405``), may hold."""
 _WEEK_HEADER = re.compile(r"^(?:w(?:ee)?k?|kw)?[ _.]?(\d+)$")
 DATE_CELL = re.compile(
-    r"^\s*(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*$"
+    r"^\s*(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
+    r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?\s*$"
 )
 """A date as every entrance reads it: three numbers (year first, day-first or month-first),
-optionally a time of day, which is ignored."""
+optionally a time of day (``12:00:00 AM`` too) and a time zone (``Z``, ``+01:00``), which
+are ignored: the day is the one written."""
 _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
 
 
@@ -481,13 +486,23 @@ def resolve_roles(
             raise CatalogError(
                 f"{fname} has no column {show(col)!r}. Its columns are: {names(header, 8)}."
             )
+    width = len(header)
+    wider = [len(r) for r in sample if len(r) > width]
+    if len(wider) * 2 > len(sample):  # most rows: the header may be a title line
+        common = max(set(wider), key=wider.count)
+        cells = f"{width} cell{'s' if width != 1 else ''}"
+        raise CatalogError(
+            f"{fname}: the first row ({names(header)}) has {cells} but most rows under it "
+            f"have {common}. If it is a title above the header, remove the lines above the "
+            "header and read the file again; if it is the header, give every column a name."
+        )
     if len(header) < 2:
         raise CatalogError(
             f"{fname} has only one column ({show(header[0])!r}). It needs a product column "
             "and one column per week, or product, week and units columns. If the file uses "
             "another separator than comma, semicolon, tab or |, save it again as CSV."
+            + (" If lines above the header hold a title, remove them." if wider else "")
         )
-    width = len(header)
     rows = [r for r in sample if len(r) == width]
     columns = {h: [r[k] for r in rows] for k, h in enumerate(header)}
     profiles = {h: _profile(columns[h], decimal_comma) for h in header}

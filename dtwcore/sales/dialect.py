@@ -4,8 +4,12 @@ The rules, the same for every entrance (the page, ``score``, ``sweep``, Spark):
 
 * encoding: UTF-16 with a byte-order mark; else UTF-8 (with or without a byte-order
   mark) when the bytes are valid UTF-8; else Windows-1252;
-* separator: whichever of ``, ; \\t |`` the first non-blank line holds most of (comma
-  when it holds none);
+* separator: the one Excel's first line ``sep=;`` names (that line is skipped); else
+  whichever of ``, ; \\t |`` the first non-blank line holding any of them holds most of
+  (comma when no line does);
+* title lines: up to :data:`MAX_TITLE_LINES` lines above the header that hold a single
+  filled cell (``Weekly Sales Report``), when the line under them names columns over
+  numbers, are skipped with a note (:func:`title_lines`); rows keep their numbers;
 * decimal commas (``12,5`` for 12.5) when the separator is not a comma and a cell of the
   first :data:`DECIMAL_SNIFF_ROWS` rows is written so (``1.234,5`` too); in such a file
   dots that group digits by three separate thousands (``1.234`` is 1234) and a number with
@@ -49,6 +53,11 @@ DECIMAL_DOT = re.compile(r"^[+-]?(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?$")
 """A number written with a decimal point (``1.5``, ``12.34``), once trimmed: in a file read
 with decimal commas it is ambiguous unless :data:`THOUSANDS_DOTS` holds."""
 DECIMAL_SNIFF_ROWS = 200  # product rows looked at for decimal commas
+MAX_TITLE_LINES = 3
+"""Lines with a single filled cell (a report's title, an export date) skipped above a header."""
+SEPARATOR_HINT = re.compile(r"^sep=(.)\s*$", re.IGNORECASE)
+"""Excel's first line naming the separator (``sep=;``)."""
+_NUMBER_LIKE = re.compile(r"^[+-]?\d[\d.,' ]*$")
 UNNAMED = "The uploaded file"
 
 Source = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
@@ -122,12 +131,23 @@ def _cell_text(value: object) -> str:
 
 
 def read_workbook_rows(
-    data: bytes, fname: str, sheet: str | None = None
+    data: bytes, fname: str, sheet: str | None = None, notes: list[str] | None = None
+) -> tuple[list[str], list[list[str]], list[int]]:
+    """Header, rows of text cells and their row numbers (as the spreadsheet numbers them)
+    of one sheet of an ``.xlsx`` workbook (see :func:`_sheet_rows`)."""
+    header, body, lines = _sheet_rows(data, fname, sheet, notes)
+    return header, body, lines[1:]
+
+
+def _sheet_rows(
+    data: bytes, fname: str, sheet: str | None = None, notes: list[str] | None = None
 ) -> tuple[list[str], list[list[str]], list[int]]:
     """Header, rows of text cells and their row numbers (as the spreadsheet numbers them)
     of one sheet of an ``.xlsx`` workbook: ``sheet`` by name (a hidden one too), by
     default the active sheet when it is a visible worksheet, else the first visible
-    worksheet. Blank rows are left out. Chart sheets hold no rows and are refused."""
+    worksheet. Blank rows are left out, and title lines above the header
+    (:func:`title_lines`, noted in ``notes``). Chart sheets hold no rows and are refused.
+    The row numbers are the header's, then the rows'."""
     book = _open_workbook(data, fname)
     try:
         names = [s.title for s in _data_sheets(book)]
@@ -167,18 +187,27 @@ def read_workbook_rows(
                 "command line."
             )
         raise CatalogError(f"{fname} has no rows. Choose a file with weekly unit sales.")
+    titles = title_lines(rows[: MAX_TITLE_LINES + 2])
+    if notes is not None:
+        notes += title_notes([next(c for c in r if c.strip()) for r in rows[:titles]])
+    rows, lines = rows[titles:], lines[titles:]
     width = len(rows[0])
     while width > 1 and not rows[0][width - 1].strip():  # trailing blank header cells
         width -= 1
     header = [h.strip() for h in rows[0][:width]]
     body = [r[:width] + [""] * (width - len(r)) for r in rows[1:]]
-    return header, body, lines[1:]
+    return header, body, lines
 
 
-def workbook_csv(data: bytes, fname: str, sheet: str | None = None) -> bytes:
-    """One sheet of an ``.xlsx`` workbook as UTF-8 CSV bytes (for the streaming reader)."""
-    header, body, _ = read_workbook_rows(data, fname, sheet)
+def workbook_csv(
+    data: bytes, fname: str, sheet: str | None = None, notes: list[str] | None = None
+) -> bytes:
+    """One sheet of an ``.xlsx`` workbook as UTF-8 CSV bytes (for the streaming reader):
+    blank lines down to the header's row, so the header and the rows under it keep their
+    numbers up to the first blank row; notes as :func:`read_workbook_rows` writes them."""
+    header, body, lines = _sheet_rows(data, fname, sheet, notes)
     out = io.StringIO(newline="")
+    out.write("\n" * (lines[0] - 1))
     csv.writer(out, lineterminator="\n").writerows([header, *body])
     return out.getvalue().encode("utf-8")
 
@@ -259,15 +288,78 @@ def has_decimal_commas(rows: Iterable[Sequence[object]]) -> bool:
     )
 
 
+def separator_hint(text: str) -> str | None:
+    """The separator Excel's first line ``sep=;`` names, or None when ``text`` has none."""
+    found = SEPARATOR_HINT.match(text.split("\n", 1)[0])
+    return found.group(1) if found else None
+
+
 def sniff_separator(text: str) -> str:
-    """The separator of CSV ``text``: whichever of ``, ; \\t |`` the first non-blank line of
-    its first 20 holds most of; comma when it holds none (the page's and the CLI's rule)."""
-    head = [ln for ln in text.splitlines()[:20] if ln.strip()]
-    if not head:
-        return ","
-    counts = {sep: head[0].count(sep) for sep in (",", ";", "\t", "|")}
-    best = max(counts, key=lambda s: counts[s])
-    return best if counts[best] > 0 else ","
+    """The separator of CSV ``text``: the one a first line ``sep=;`` names; else whichever
+    of ``, ; \\t |`` the first line of its first 20 that holds any of them (a title line
+    may hold none) holds most of; comma when none does (the page's and the CLI's rule)."""
+    hint = separator_hint(text)
+    if hint is not None:
+        return hint
+    for line in text.splitlines()[:20]:
+        counts = {sep: line.count(sep) for sep in (",", ";", "\t", "|")}
+        best = max(counts, key=lambda s: counts[s])
+        if counts[best] > 0:
+            return best
+    return ","
+
+
+def title_lines(rows: Sequence[Sequence[str]]) -> int:
+    """How many of a table's first non-blank ``rows`` are title lines above its header:
+    at most :data:`MAX_TITLE_LINES` rows with a single filled cell, followed by a header of
+    two or more filled cells that names a column the row under it fills with a number (so
+    that a first data row is never taken for a header). 0 when there are none."""
+
+    def filled(row: Sequence[str]) -> int:
+        return sum(1 for c in row if c.strip())
+
+    k = 0
+    while k < min(len(rows), MAX_TITLE_LINES) and filled(rows[k]) == 1:
+        k += 1
+    if k == 0 or k + 1 >= len(rows) or filled(rows[k]) < 2:
+        return 0
+    named = any(
+        h.strip() and not _NUMBER_LIKE.match(h.strip()) and _NUMBER_LIKE.match(b.strip())
+        for h, b in zip(rows[k], rows[k + 1], strict=False)
+    )
+    return k if named else 0
+
+
+def title_notes(titles: Sequence[str]) -> list[str]:
+    """The note on the title lines skipped above the header (none when there are none)."""
+    if not titles:
+        return []
+    lines = "1 title line" if len(titles) == 1 else f"{len(titles)} title lines"
+    quoted = ", ".join(repr(show(t.strip())) for t in titles)
+    return [f"Skipped {lines} above the header: {quoted}."]
+
+
+def lines_above_header(text: str, separator: str) -> tuple[int, list[str]]:
+    """The lines of CSV ``text`` to skip above its header: the number of the last one (0
+    for none; the first line is 1) and the titles among them (:func:`title_lines`; a
+    first line ``sep=;`` is skipped too, without a title)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+    skip = 1 if separator_hint(text) is not None else 0
+    rows: list[list[str]] = []
+    ends: list[int] = []
+    try:
+        for cells in reader:
+            if reader.line_num > skip and any(c.strip() for c in cells):
+                rows.append(cells)
+                ends.append(reader.line_num)
+                if len(rows) >= MAX_TITLE_LINES + 2:
+                    break
+    except csv.Error:  # told where it is when the file is read
+        return skip, []
+    titles = title_lines(rows)
+    if titles:
+        skip = ends[titles - 1]
+    return skip, [next(c for c in r if c.strip()) for r in rows[:titles]]
 
 
 def read_csv_rows(
@@ -280,6 +372,7 @@ def read_csv_rows(
     """
     text = decode(data, fname)
     sep = sniff_separator(text)
+    skip, titles = lines_above_header(text, sep)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     header: list[str] | None = None
     rows: list[list[object]] = []
@@ -287,6 +380,8 @@ def read_csv_rows(
     empty = 0
     try:
         for cells in reader:
+            if reader.line_num <= skip:
+                continue
             if not any(c.strip() for c in cells):
                 if header is not None:
                     empty += 1
@@ -319,11 +414,16 @@ def read_csv_rows(
             f"{fname} has a header row but no product rows under it. Check that you "
             "exported the whole table."
         )
-    if empty:
-        notes.append(f"Skipped {empty} empty line{'s' if empty != 1 else ''}.")
+    notes += title_notes(titles)
+    notes += empty_notes(empty)
     decimal_comma = sep != "," and has_decimal_commas(rows)
     notes += separator_notes(sep, decimal_comma)
     return header, rows, lines, decimal_comma
+
+
+def empty_notes(empty: int) -> list[str]:
+    """The note on the blank lines (or lines of separators only) skipped under the header."""
+    return [f"Skipped {empty} empty line{'s' if empty != 1 else ''}."] if empty else []
 
 
 def separator_notes(separator: str, decimal_comma: bool) -> list[str]:

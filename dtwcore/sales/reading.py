@@ -19,7 +19,8 @@ rules in :mod:`dtwcore.sales.columns`; this module applies them:
   or last week the data do not cover completely is reported. Missing weeks are 0.
 * negative units (returns) are kept and reported, or set to 0 with ``clip_negative``.
 
-Rows are numbered as a spreadsheet numbers them: the header is row 1.
+Rows are numbered as a spreadsheet numbers them: the header is row 1 unless lines above it
+were skipped (blank lines, title lines: :func:`~dtwcore.sales.dialect.title_lines`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import io
 import os
 import re
 import tempfile
@@ -68,13 +70,16 @@ from dtwcore.sales.dialect import (
     check_text,
     decimal_comma_numbers,
     decimal_point_text,
+    empty_notes,
     is_workbook,
+    lines_above_header,
     read_csv_rows,
     read_parquet_rows,
     read_source,
     read_workbook_rows,
     separator_notes,
     sniff_head,
+    title_notes,
     too_large,
     whole_rows,
     workbook_csv,
@@ -154,7 +159,7 @@ def load_catalog(
             "signature). Export it again, or upload it as CSV."
         )
     elif is_workbook(data):
-        header, rows, lines = read_workbook_rows(data, fname, options.sheet)
+        header, rows, lines = read_workbook_rows(data, fname, options.sheet, notes)
     elif data[:2] == b"PK" or data[:4] == b"\xd0\xcf\x11\xe0":
         raise CatalogError(
             f"{fname} looks like an old Excel workbook (.xls). In Excel choose File > Save "
@@ -632,16 +637,20 @@ def weekly_table(
 def _negatives(values: np.ndarray, options: ReadOptions, notes: list[str], roles: Roles) -> None:
     """Report negative units (returns) in ``values``; set them to 0 with clip_negative."""
     neg = values < 0
-    n = int(neg.sum())
+    if options.clip_negative:
+        values[neg] = 0.0
+    notes += negatives_notes(int(neg.sum()), options, roles)
+
+
+def negatives_notes(n: int, options: ReadOptions, roles: Roles) -> list[str]:
+    """The note on ``n`` negative units (returns) read, kept or set to 0 (none for 0)."""
     if not n:
-        return
+        return []
     where = "product-week" if roles.layout == "long" else "value"
     what = f"{n} negative {where}{'s' if n != 1 else ''} (returns)"
     if options.clip_negative:
-        values[neg] = 0.0
-        notes.append(f"{what} set to 0.")
-    else:
-        notes.append(f"{what} kept as they are; choose to clip them to 0 if they are errors.")
+        return [f"{what} set to 0."]
+    return [f"{what} kept as they are; choose to clip them to 0 if they are errors."]
 
 
 def _check_weeks(fname: str, n_weeks: int, span: str) -> None:
@@ -685,7 +694,11 @@ def _finish(
 # --------------------------------------------------------------------------- streaming
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+"""The formats of a file written (results), by extension."""
 WORKBOOK_SUFFIX = ".xlsx"  # read (input only) as its chosen sheet's CSV
+INPUT_FORMATS = {**FORMATS, ".tsv": "csv", ".txt": "csv", WORKBOOK_SUFFIX: "xlsx"}
+"""The formats of a file read, by extension: text exports (separated by commas, semicolons,
+tabs or vertical bars, whatever the extension says), workbooks and Parquet."""
 BATCH_ROWS = 16_384
 _CSV_BLOCK_BYTES = 8 << 20
 _COPY_BYTES = 1 << 20
@@ -696,8 +709,17 @@ _UNDECODED = re.compile(r"[\udc80-\udcff]")
 
 
 def file_format(path: str | os.PathLike[str], role: str = "file") -> str:
-    """``"csv"`` or ``"parquet"`` from the file's extension; CatalogError otherwise."""
+    """``"csv"`` or ``"parquet"`` from the file's extension (for the ``"input"``, also
+    ``"xlsx"``, and ``"csv"`` for ``.tsv`` and ``.txt``, as the page reads them);
+    CatalogError otherwise."""
     suffix = Path(path).suffix.lower()
+    if role == "input":
+        if suffix not in INPUT_FORMATS:
+            raise CatalogError(
+                f"{path}: the input must be a CSV (.csv, .tsv, .txt), Excel workbook (.xlsx) "
+                "or Parquet (.parquet, .pq) file"
+            )
+        return INPUT_FORMATS[suffix]
     if suffix not in FORMATS:
         raise CatalogError(
             f"{path}: the {role} must be a CSV (.csv) or Parquet (.parquet, .pq) file"
@@ -799,7 +821,7 @@ class CatalogReader:
 
     Parameters
     ----------
-    path : the catalogue file (.csv, .parquet or .pq)
+    path : the catalogue file (.csv, .tsv, .txt, .xlsx, .parquet or .pq)
     id_column : the product column (same as ``options.id_columns=(id_column,)``)
     options : layout, column roles, week start, date order, clipping of negative units
     batch_rows : products per batch (wide CSV batches follow ``csv_block_bytes``)
@@ -814,6 +836,8 @@ class CatalogReader:
         cleans them)
     total_rows : number of rows when the format tells it up front (Parquet), else None
     notes : what was done to the data (filled while reading, as in ``Catalog.notes``)
+    lines_above_header : lines of a CSV file skipped above its header (title lines, Excel's
+        ``sep=;``), counted to the last one (0 for none)
     weeks : labels of the weeks (for a long file, known once it has been read)
 
     Iterating yields :class:`Batch` objects; :meth:`fraction_done` tells how far the reading
@@ -832,16 +856,21 @@ class CatalogReader:
         self.path = str(path)
         self.options = options_with(options, id_column)
         self._text_path = self.path  # the CSV text read (a workbook's sheet as CSV)
-        if Path(path).suffix.lower() == WORKBOOK_SUFFIX:
+        self.notes: list[str] = []
+        self.format = file_format(path, "input")
+        if self.format == "xlsx":
             self._text_path = self._sheet_as_csv()
-        self.format = "csv" if self._text_path != self.path else file_format(path, "input")
+            self.format = "csv"
         self.batch_rows = int(batch_rows)
         self._block_bytes = int(csv_block_bytes)
-        self._rows_read = 0
+        self._rows_read = 0  # rows of products read (blank rows among them in a wide file)
+        self._first_line = 2  # the line of the first row under the header
+        self._blank_lines = 0  # blank rows under the header read by Arrow (wide CSV)
+        self._blank_text_rows = 0  # blank rows of the last whole pass of _text_rows
+        self.lines_above_header = 0
         self._bytes_per_row: float | None = None
         self._file_bytes_per_text_byte = 1.0
         self.dialect: Dialect | None = None
-        self.notes: list[str] = []
         if not os.path.exists(self.path):
             raise CatalogError(f"{self.path}: no such file")
         if os.path.isdir(self.path):
@@ -881,6 +910,8 @@ class CatalogReader:
                 self.file_columns, sample, self.options, self.path, decimal_comma
             )
         self.weeks: list[str] = list(self.roles.week_labels)
+        self._empty_note_at = len(self.notes)  # the page notes empty lines after titles
+        self._negative_values = 0  # negative units read (a wide file's; a long one's at once)
         if self.dialect is not None:
             self.notes += separator_notes(self.dialect.separator, decimal_comma)
         self.notes += column_notes(self.roles)
@@ -897,7 +928,7 @@ class CatalogReader:
             raise CatalogError(f"{self.path}: cannot be read ({exc.strerror or exc})") from None
         if not is_workbook(data):
             raise CatalogError(f"{self.path}: not an Excel workbook (.xlsx)")
-        text = workbook_csv(data, self.path, self.options.sheet)
+        text = workbook_csv(data, self.path, self.options.sheet, self.notes)
         fd, copy = tempfile.mkstemp(prefix="dtwcore-sheet-", suffix=".csv")
         with os.fdopen(fd, "wb") as out:
             out.write(text)
@@ -947,20 +978,21 @@ class CatalogReader:
         return found
 
     def _text_rows(self) -> Iterator[tuple[int, list[str]]]:
-        """(line number, cells) of the CSV file's rows after the header, blank rows left out,
-        decoded as the dialect says (undecodable UTF-8 bytes kept as surrogates)."""
+        """(line number, cells) of the CSV file's rows after the header, blank rows left out
+        (counted once the whole file is read), decoded as the dialect says (undecodable
+        UTF-8 bytes kept as surrogates)."""
         assert self.dialect is not None
         utf8 = self.dialect.encoding.startswith("utf-8")
         errors = "surrogateescape" if utf8 else "replace"
         with open(self._text_path, newline="", encoding=self.dialect.encoding, errors=errors) as f:
             rows = csv.reader(f, delimiter=self.dialect.separator)
-            header_seen = False
+            blank = 0
             try:
                 for cells in rows:
-                    if not any(c.strip() for c in cells):
+                    if rows.line_num <= self._first_line - 1:  # the header and above
                         continue
-                    if not header_seen:
-                        header_seen = True
+                    if not any(c.strip() for c in cells):
+                        blank += 1
                         continue
                     yield rows.line_num, cells
             except csv.Error as exc:
@@ -968,6 +1000,7 @@ class CatalogReader:
                     f"{self.path}, line {rows.line_num}: the file cannot be read as CSV ({exc}). "
                     "Check for a stray quote character."
                 ) from None
+            self._blank_text_rows = blank
 
     def _sniff_csv(self) -> list[list[object]]:
         """Dialect and header from the first block; the sample rows."""
@@ -981,11 +1014,10 @@ class CatalogReader:
         if not dialect.is_utf8:
             utf8 = whole_rows(text, complete).encode()
             self._file_bytes_per_text_byte = len(head) / max(1, len(utf8))
-        first = next(
-            (r for r in csv.reader(whole_rows(text, complete).splitlines()[:50] or [""],
-                                   delimiter=dialect.separator) if any(c.strip() for c in r)),
-            None,
-        )  # fmt: skip
+        head = whole_rows(text, complete)
+        self.lines_above_header, titles = lines_above_header(head, dialect.separator)
+        self.notes += title_notes(titles)
+        first = self._header(head, self.lines_above_header)
         if first is None:
             raise CatalogError(f"{self.path}: the file is empty")
         self._raw_columns = [c.strip() for c in first]
@@ -999,15 +1031,39 @@ class CatalogReader:
             raise CatalogError(f"{self.path}: {NO_DATA_ROWS}")
         return sample
 
+    def _header(self, head: str, skip: int) -> list[str] | None:
+        """The cells of the header: the first non-blank row of ``head`` after line ``skip``
+        (None when none of the first 50 lines is one); sets the line of the first row."""
+        assert self.dialect is not None
+        rows = csv.reader(io.StringIO(head, newline=""), delimiter=self.dialect.separator)
+        try:
+            for cells in rows:
+                if rows.line_num > skip + 50:
+                    break
+                if rows.line_num > skip and any(c.strip() for c in cells):
+                    self._first_line = rows.line_num + 1
+                    return cells
+        except csv.Error as exc:
+            raise CatalogError(
+                f"{self.path}, line {rows.line_num}: the file cannot be read as CSV ({exc}). "
+                "Check for a stray quote character."
+            ) from None
+        return None
+
     # Wide CSV ---------------------------------------------------------------------------
     def _csv_options(self, **convert: object) -> dict[str, object]:
         """Arrow's read, parse (and, given keywords, convert) options for this file."""
         assert self.dialect is not None
         options: dict[str, object] = {
             "read_options": pacsv.ReadOptions(
-                block_size=self._block_bytes, column_names=self.file_columns, skip_rows=1
+                block_size=self._block_bytes,
+                column_names=self.file_columns,
+                skip_rows=self._first_line - 1,
             ),
-            "parse_options": pacsv.ParseOptions(delimiter=self.dialect.separator),
+            # Empty lines are rows of nulls: blank rows, kept so rows keep their numbers.
+            "parse_options": pacsv.ParseOptions(
+                delimiter=self.dialect.separator, ignore_empty_lines=False
+            ),
         }
         if convert:
             options["convert_options"] = pacsv.ConvertOptions(**convert)
@@ -1048,16 +1104,23 @@ class CatalogReader:
             "try again"
         )
 
-    def _csv_batches(self) -> Iterator[pa.RecordBatch]:
+    def _csv_batches(self) -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
+        """Record batches of the id and week columns, and which of their rows are blank
+        (every cell of the row empty: the other columns are read as bytes to tell)."""
         assert self.dialect is not None
         ids = list(self.roles.ids)
         columns = [*ids, *self.roles.weeks]
+        others = [c for c in self.file_columns if c not in columns]
         decimal = self.dialect.decimal_comma
         week_type = pa.string() if decimal else pa.float64()
         types = {name: week_type for name in self.roles.weeks}
         types.update({name: pa.string() for name in ids})
+        types.update({name: pa.binary() for name in others})
         options = self._csv_options(
-            column_types=types, include_columns=columns, null_values=[""], strings_can_be_null=True
+            column_types=types,
+            include_columns=[*columns, *others],
+            null_values=[""],
+            strings_can_be_null=True,
         )
         with self._utf8_file() as path:
             try:
@@ -1068,13 +1131,24 @@ class CatalogReader:
                             self._bytes_per_row = (
                                 self._block_bytes * self._file_bytes_per_text_byte / batch.num_rows
                             )
+                        n = len(ids)
+                        weeks = batch.columns[n : len(columns)]
                         if decimal:
-                            n = len(ids)
-                            weeks = [decimal_comma_numbers(c) for c in batch.columns[n:]]
-                            batch = pa.RecordBatch.from_arrays(
-                                [*batch.columns[:n], *weeks], columns
-                            )
-                        yield batch
+                            weeks = [decimal_comma_numbers(c) for c in weeks]
+                        blank = arrow_ids(batch.columns[:n])[1]
+                        # Only a row without a product can be blank: the rest is looked at
+                        # for those rows alone (most batches have none).
+                        for column in (*weeks, *batch.columns[len(columns) :]):
+                            if not blank.any():
+                                break
+                            rows = from_numpy(np.flatnonzero(blank))
+                            cells = column.take(rows)
+                            filled = pc.invert(pc.is_null(cells))
+                            if not pa.types.is_floating(cells.type):
+                                filled = pc.match_substring_regex(cells, r"\S")
+                            blank[np.flatnonzero(blank)[np.equal(to_numpy(filled), True)]] = False
+                        batch = pa.RecordBatch.from_arrays([*batch.columns[:n], *weeks], columns)
+                        yield batch, blank
             except pa.ArrowInvalid as exc:
                 raise self._csv_error(exc) from None
 
@@ -1123,14 +1197,16 @@ class CatalogReader:
         return None
 
     # Both formats -----------------------------------------------------------------------
-    def _record_batches(self) -> Iterator[pa.RecordBatch]:
+    def _record_batches(self) -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
+        """Record batches of the id and week columns, and which of their rows are blank."""
         if self.format == "csv":
             yield from self._csv_batches()
             return
         try:
-            yield from self._parquet.iter_batches(
+            for batch in self._parquet.iter_batches(
                 batch_size=self.batch_rows, columns=self.parquet_columns()
-            )
+            ):
+                yield batch, np.zeros(batch.num_rows, dtype=bool)
         except (pa.ArrowException, OSError) as exc:
             raise CatalogError(f"{self.path}: not a readable Parquet file ({exc})") from None
 
@@ -1142,35 +1218,32 @@ class CatalogReader:
     def _wide_batches(self) -> Iterator[Batch]:
         weeks = self.roles.weeks
         n_ids = len(self.roles.ids)
-        for record in self._record_batches():
+        for record, blank in self._record_batches():
             n = record.num_rows
             if n == 0:
                 continue
-            check_text(
-                zip(self.roles.ids, record.columns[:n_ids], strict=True),
-                self.path,
-                self._rows_read + 2,
-            )
+            line = self._rows_read + self._first_line  # of the batch's first row
+            check_text(zip(self.roles.ids, record.columns[:n_ids], strict=True), self.path, line)
             ids, missing = arrow_ids(record.columns[:n_ids])
-            if missing.any():
-                row = int(np.flatnonzero(missing)[0])
+            if (missing & ~blank).any():
+                row = int(np.flatnonzero(missing & ~blank)[0])
                 raise CatalogError(
-                    f"{self.path}: row {self._rows_read + row + 2}: "
-                    f"the id {_id_label(self.roles)} is missing"
+                    f"{self.path}: row {line + row}: the id {_id_label(self.roles)} is missing"
                 )
             values = to_matrix(record.columns[n_ids:], n)
             summaries = summary_rows(ids)
             values[summaries] = 0.0  # left out below, whatever they hold
-            check_values(values, ids, weeks, self.path, self._rows_read)
+            values[blank] = 0.0
+            check_values(values, ids, weeks, self.path, line - 2)
+            self._negative_values += int(np.count_nonzero(values < 0))
             if self.options.clip_negative:
                 np.maximum(values, 0.0, out=values)
             first = self._rows_read
             self._rows_read += n
-            if summaries.size:
-                self._summaries += [
-                    (first + int(k) + 2, str(ids[int(k)].as_py())) for k in summaries
-                ]
-                keep = np.ones(n, dtype=bool)
+            self._blank_lines += int(blank.sum())
+            if summaries.size or blank.any():
+                self._summaries += [(line + int(k), str(ids[int(k)].as_py())) for k in summaries]
+                keep = ~blank
                 keep[summaries] = False
                 ids, values = ids.take(from_numpy(np.flatnonzero(keep))), values[keep]
                 if not keep.any():
@@ -1225,6 +1298,7 @@ class CatalogReader:
             lines_read += len(lines)
         if lines_read == 0:
             raise CatalogError(f"{self.path}: {NO_DATA_ROWS}")
+        self.notes[self._empty_note_at : self._empty_note_at] = empty_notes(self._blank_text_rows)
         ids, labels, values = weekly_table(parts, self.roles, self.options, self.notes, self.path)
         del parts
         _negatives(values, self.options, self.notes, self.roles)
@@ -1241,10 +1315,12 @@ class CatalogReader:
             yield from self._long_batches()
             return
         yield from self._wide_batches()
-        if self._rows_read == 0:
+        if self._rows_read == self._blank_lines:
             raise CatalogError(f"{self.path}: {NO_DATA_ROWS}")
+        self.notes[self._empty_note_at : self._empty_note_at] = empty_notes(self._blank_lines)
         if self._summaries:
             self.notes.append(summary_note(self._summaries))
+        self.notes += negatives_notes(self._negative_values, self.options, self.roles)
 
     def fraction_done(self) -> float | None:
         """How much of the file has been read (0..1), or None when unknown."""

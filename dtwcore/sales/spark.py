@@ -33,6 +33,8 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import functools
+import operator
 import os
 import re
 import sys
@@ -197,6 +199,8 @@ def read_catalog(spark: SparkSession, reader: CatalogReader) -> DataFrame:
     read by the same rule. Wide files: product columns as text, week columns as doubles
     (a week cell that is not a number becomes a null, which scoring reports by product
     and column). Long files: every column as text, read by :func:`score`'s long rules.
+    Blank rows (empty, or separators only) are left out, as the page leaves them out; lines
+    above the header (:attr:`CatalogReader.lines_above_header`) are refused.
     """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -207,6 +211,12 @@ def read_catalog(spark: SparkSession, reader: CatalogReader) -> DataFrame:
         return products.toDF(*reader.file_columns)
     dialect = reader.dialect
     assert dialect is not None
+    if reader.lines_above_header:
+        raise CatalogError(
+            f"{reader.path}: Spark reads the header from the first line, so the lines above "
+            "the header (a title, or Excel's sep= line) must go: remove them, or use the "
+            "local engine."
+        )
     wide = reader.roles.layout == "wide"
     weeks = set(reader.roles.weeks)
     week_type = T.StringType() if dialect.decimal_comma or not wide else T.DoubleType()
@@ -227,6 +237,9 @@ def read_catalog(spark: SparkSession, reader: CatalogReader) -> DataFrame:
         ignoreLeadingWhiteSpace=False,
         ignoreTrailingWhiteSpace=False,
     )
+    filled = [F.coalesce(F.trim(F.col(_quoted(n)).cast("string")), F.lit("")) != ""
+              for n in reader.file_columns]  # fmt: skip
+    products = products.where(functools.reduce(operator.or_, filled))  # blank rows left out
     if not dialect.decimal_comma and dialect.encoding != "cp1252":
         return products
     columns = []
