@@ -810,6 +810,9 @@ def test_a_constant_offset_is_taken_off_before_silence_is_trimmed():
         assert abs(float(np.mean(shifted.samples))) < 1e-6
         u = prepare(shifted)
         assert (u.start, u.end) == pytest.approx((clean.start, clean.end), abs=512)
+    # an offset under DC_OFFSET (-40 dBFS) is left: the thresholds were chosen with such
+    small = load_audio(wav_bytes(0.5 * padded + 0.005, subtype="FLOAT"), "dc.wav")
+    assert float(np.mean(small.samples)) == pytest.approx(0.005 + 0.5 * np.mean(padded), abs=1e-6)
     with pytest.raises(AudioError, match=r"^dc\.wav is silent: it contains no sound"):
         load_audio(wav_bytes(np.full(SAMPLE_RATE, 0.3, dtype=np.float32)), "dc.wav")
 
