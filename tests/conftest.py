@@ -11,9 +11,13 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+
+if TYPE_CHECKING:
+    from dtwcore.sales import ReadOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -33,12 +37,12 @@ CHROMIUM_ARGS = [
 ]
 
 
-def said_notes(path: Path) -> str:
-    """The ``note:`` lines a command writes on standard error after reading ``path``: the
-    page's notes on the file, word for word."""
+def said_notes(path: Path, options: ReadOptions | None = None) -> str:
+    """The ``note:`` lines a command writes on standard error after reading ``path`` (with
+    the reading ``options`` its flags give): the page's notes on the file, word for word."""
     from dtwcore.sales import load_catalog
 
-    return "".join(f"note: {n}\n" for n in load_catalog(path).notes)
+    return "".join(f"note: {n}\n" for n in load_catalog(path, options=options).notes)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 
 from dtwcore import cli, dtw_one_to_many
-from dtwcore.sales import BLOG_TARGET, SNIFF_ROWS, AmbiguousColumns, CatalogError, load_catalog
+from dtwcore.sales import (
+    BLOG_TARGET,
+    SNIFF_ROWS,
+    AmbiguousColumns,
+    CatalogError,
+    ReadOptions,
+    load_catalog,
+)
 from dtwcore.sales.export import download_name
 from dtwcore.sales.reading import CatalogReader
 from dtwcore.sales.units import values_unit
@@ -23,6 +30,8 @@ from dtwcore.sales.window import (
     parse_weeks,
 )
 from scripts.make_sales_examples import three_week_orders, three_year_stores
+
+from .conftest import said_notes
 
 ORDER_FLAGS = ["--id-column", "StockCode", "--week-column", "InvoiceDate",
                "--units-column", "Quantity"]  # fmt: skip
@@ -142,7 +151,11 @@ def test_score_flags_a_three_week_file_and_leaves_out_non_products(
     out = tmp_path / "scores.csv"
     args = ["score", str(files["orders"]), "--out", str(out), "--quiet", *ORDER_FLAGS]
     assert cli.main(args) == 0
-    assert capsys.readouterr().err == (
+    options = ReadOptions(id_columns=("StockCode",), week_column="InvoiceDate",
+                          units_column="Quantity")  # fmt: skip
+    notes = said_notes(files["orders"], options)  # the page's notes, then the warnings
+    assert notes.startswith("note: Ignored columns: InvoiceNo, Description")
+    assert capsys.readouterr().err == notes + (
         f"warning: {SHORT}\nwarning: 3 products with net units of 0 or less over weeks 1:3 "
         "(returns only, discounts, postage) left out of the ranking: C-RET, POST, D\n"
     )
@@ -150,7 +163,7 @@ def test_score_flags_a_three_week_file_and_leaves_out_non_products(
     assert sorted(ranked["product"]) == sorted(set(ids) - {"C-RET", "POST", "D"})
     # Put back on request.
     assert cli.main([*args, "--keep-nonpositive"]) == 0
-    assert capsys.readouterr().err == f"warning: {SHORT}\n"
+    assert capsys.readouterr().err == notes + f"warning: {SHORT}\n"
     assert sorted(_ranked(out)["product"]) == sorted(ids)
     assert values.shape == (43, 3)
 
@@ -187,7 +200,7 @@ def test_the_command_line_reads_the_whole_date_column_before_asking(
     assert reader.roles.date_order == "mdy"
     out = tmp_path / "scores.csv"
     assert cli.main(["score", str(late), "--out", str(out), "--quiet"]) == 0
-    assert capsys.readouterr().err == ""
+    assert capsys.readouterr().err == said_notes(late)
     assert sorted(_ranked(out)["product"]) == [f"P{k}" for k in range(7)]
     assert cli.main(["score", str(both), "--out", str(out), "--quiet"]) == 2
     assert capsys.readouterr().err == (
