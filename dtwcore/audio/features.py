@@ -369,32 +369,27 @@ def _data_chunk(data: bytes) -> tuple[int, int, str] | None:
     return None
 
 
-def _streamed(size: int, held: int) -> bool:
-    """Whether a declared data size is a streaming recorder's placeholder (see
-    :data:`STREAMED_SIZE`) rather than a length."""
-    return size >= STREAMED_SIZE or (size == 0 and held > 0)
-
-
 def _wav_data_sizes(data: bytes) -> tuple[int, int] | None:
     """(bytes of audio the RIFF/WAVE header declares, bytes the file holds), else None
-    (not a WAV, or a streamed one whose header declares no length)."""
+    (not a WAV). Read after :func:`_with_known_length`, so a streamed WAV's header
+    declares what it holds."""
     found = _data_chunk(data)
     if found is None:
         return None
     pos, size, _ = found
-    held = len(data) - pos - 8
-    return None if _streamed(size, held) else (size, held)
+    return size, len(data) - pos - 8
 
 
 def _with_known_length(data: bytes) -> bytes:
-    """A streamed WAV with its header's sizes set to the audio the file holds (the decoder
-    would otherwise read none, or call the file incomplete); any other file unchanged."""
+    """A streamed WAV (its declared size a recorder's placeholder, :data:`STREAMED_SIZE`)
+    with its header's sizes set to the audio the file holds (the decoder would otherwise
+    read none, or call the file incomplete); any other file unchanged."""
     found = _data_chunk(data)
     if found is None:
         return data
     pos, size, endian = found
     held = len(data) - pos - 8
-    if not _streamed(size, held):
+    if size < STREAMED_SIZE and not (size == 0 and held > 0):
         return data
     riff = struct.pack(endian + "I", min(len(data) - 8, 0xFFFFFFFF))
     sized = struct.pack(endian + "I", held)
@@ -616,8 +611,7 @@ def _full_scale(raw: np.ndarray, name: str) -> tuple[np.ndarray, tuple[str, ...]
         return raw, ()
     return raw / peak, (
         f"{name} holds samples up to {peak:,.{0 if peak >= 10 else 2}f} times full scale; "
-        "it was scaled down to "
-        "fit rather than clipped.",
+        "it was scaled down to fit rather than clipped.",
     )
 
 

@@ -655,8 +655,8 @@ def sniff_dialect(head: bytes, *, complete: bool, source: str) -> Dialect:
 
     * a UTF-16 byte-order mark means UTF-16; else text that is valid UTF-8 (with or
       without a byte-order mark) is UTF-8, anything else Windows-1252;
-    * the separator is whichever of ``, ; \\t |`` the first non-blank line holds most of,
-      comma when it holds none;
+    * the separator is the one :func:`sniff_separator` tells (Excel's ``sep=;``, else
+      whichever of ``, ; \\t |`` the first line holding any of them holds most of);
     * decimal commas when the separator is not a comma and a cell of the first 200 rows
       after the header looks like ``12,5`` or ``1.234,5`` (:data:`DECIMAL_COMMA_CELL`).
 

@@ -315,14 +315,20 @@ def _wrap_notes(roles: Roles) -> list[str]:
     a long file's is written with its weeks, by :func:`weekly_table`)."""
     if roles.layout != "wide" or not roles.wrap_week:
         return []
-    labels = roles.week_labels
-    numbers = [week_number(w) or 0 for w in labels]
+    labels = [show(w) for w in roles.week_labels]
+    numbers = [week_number(w) or 0 for w in roles.week_labels]
     cut = next(k for k in range(1, len(numbers)) if numbers[k] <= numbers[k - 1])
-    return [
-        f"The week columns run past the end of a year ({show(labels[0])} … "
-        f"{show(labels[cut - 1])}, then {show(labels[cut])} … {show(labels[-1])}); they are "
-        "kept in the file's order."
-    ]
+    return [wrap_note("week columns", labels[0], labels[cut - 1], labels[cut], labels[-1])]
+
+
+def wrap_note(what: str, first: str, year_end: str, again: str, last: str) -> str:
+    """The note on weeks that run past the end of a year, kept in the file's order: the
+    ``what`` (week columns, week numbers) from ``first`` to ``year_end``, then from
+    ``again`` to ``last``."""
+    return (
+        f"The {what} run past the end of a year ({first} … {year_end}, then {again} … "
+        f"{last}); they are kept in the file's order."
+    )
 
 
 def summary_note(rows: Sequence[tuple[int, str]]) -> str:
@@ -591,11 +597,8 @@ def weekly_table(
             labels = [f"W{g % 100}" for g in grid]
             before, after = grid[grid < 100], grid[grid > 100] % 100
             if before.size and after.size:
-                notes.append(
-                    f"The week numbers run past the end of a year (W{before[0]} … "
-                    f"W{before[-1]}, then W{after[0]} … W{after[-1]}); they are kept in the "
-                    "file's order."
-                )
+                runs = (f"W{w}" for w in (before[0], before[-1], after[0], after[-1]))
+                notes.append(wrap_note("week numbers", *runs))
         else:
             labels = [f"{g // 100}-W{g % 100:02d}" for g in grid]
     else:
@@ -1139,14 +1142,15 @@ class CatalogReader:
                         # Only a row without a product can be blank: the rest is looked at
                         # for those rows alone (most batches have none).
                         for column in (*weeks, *batch.columns[len(columns) :]):
-                            if not blank.any():
+                            where = np.flatnonzero(blank)
+                            if not where.size:
                                 break
-                            rows = from_numpy(np.flatnonzero(blank))
-                            cells = column.take(rows)
-                            filled = pc.invert(pc.is_null(cells))
-                            if not pa.types.is_floating(cells.type):
+                            cells = column.take(from_numpy(where))
+                            if pa.types.is_floating(cells.type):
+                                filled = pc.invert(pc.is_null(cells))
+                            else:
                                 filled = pc.match_substring_regex(cells, r"\S")
-                            blank[np.flatnonzero(blank)[np.equal(to_numpy(filled), True)]] = False
+                            blank[where[np.equal(to_numpy(filled), True)]] = False
                         batch = pa.RecordBatch.from_arrays([*batch.columns[:n], *weeks], columns)
                         yield batch, blank
             except pa.ArrowInvalid as exc:
