@@ -33,6 +33,7 @@ class Case:
     values: np.ndarray | None = None
     refusal: str | None = None  # AmbiguousColumns role, or "error" for a plain refusal
     message: str = ""  # a part of the refusal's message
+    note: str | None = None  # a note the reading must give, word for word
 
     def flags(self) -> list[str]:
         """The options as ``score``/``sweep`` flags."""
@@ -270,6 +271,68 @@ def corpus() -> list[Case]:
     two_cells = [["Weekly Sales Report", "Exported 2024-03-01"], *table]
     cases.append(Case("title_of_two_cells.csv", csv_bytes(two_cells), refusal="error",
                       message="If it is a title above the header, remove the lines"))  # fmt: skip
+
+    # Period columns that are not weeks: months, days or years are refused with what to
+    # do; dated columns a week apart with a week missing between them too (read as they
+    # are, the gap would close up). A year beside week numbers (its total) is left out.
+    export = (
+        ", not weeks{}. Export the sales by week (one column per week), or as a long file "
+        "with product, date and units columns (one row per product and day, or per order), "
+        "which is added up into weeks."
+    )
+    month_firsts = [str(dt.date(2024, m, 1)) for m in range(1, 9)]
+    for name, header, message in (
+        ("wide_monthly_dates.csv", month_firsts, "the columns 2024-01-01, 2024-02-01, "
+         "2024-03-01 … 2024-08-01 are months" + export.format(" (their dates are a month "
+                                                             "apart)")),
+        ("wide_month_names.csv", [f"{m} 2024" for m in ("Jan", "Feb", "Mar", "Apr")],
+         "the columns Jan 2024, Feb 2024, Mar 2024, Apr 2024 are months" + export.format("")),
+        ("wide_year_months.csv", [f"2024-{m:02d}" for m in range(1, 9)], "the columns "
+         "2024-01, 2024-02, 2024-03 … 2024-08 are months"
+         + export.format(" (2024-01 is read as month 1 of 2024)")),
+        ("wide_daily_dates.csv", [f"2024-01-{d:02d}" for d in range(1, 9)], "the columns "
+         "2024-01-01, 2024-01-02, 2024-01-03 … 2024-01-08 are days"
+         + export.format(" (their dates are days apart)")),
+        ("wide_years.csv", ["2022", "2023", "2024"], "the columns 2022, 2023, 2024 are years"
+         + export.format("")),
+        ("wide_dates_missing_week.csv", [mondays[0], mondays[1], mondays[3], mondays[4]],
+         "the date columns are not one week apart: 2024-01-08 is followed by 2024-01-22, 14 "
+         "days later. Give every week a column of its own (0 for a week without sales), or "
+         "use a long file"),
+    ):  # fmt: skip
+        rows = [["Product", *header]]
+        rows += [[c, *map(int, v[: len(header)])] for c, v in zip(codes, wide, strict=True)]
+        cases.append(Case(name, csv_bytes(rows), refusal="error", message=message))
+    # Year and week numbers written 2023-52 (a number above 12: not months) are weeks.
+    year_week_heads = [f"2023-{w}" for w in range(49, 53)] + [f"2024-0{w}" for w in range(1, 5)]
+    rows = [["Product", *year_week_heads]]
+    rows += [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
+    cases.append(Case("wide_year_week_headers.csv", csv_bytes(rows), ids=codes,
+                      weeks=year_week_heads, values=wide))  # fmt: skip
+    numbers = [str(k) for k in range(1, 9)]
+    rows = [["Product", *numbers, "2024", "Total"]]
+    rows += [[c, *map(int, v), int(v.sum()), int(v.sum())]
+             for c, v in zip(codes, wide, strict=True)]  # fmt: skip
+    cases.append(Case("wide_year_total_column.csv", csv_bytes(rows), ids=codes, weeks=numbers,
+                      values=wide,
+                      note="Left out column 2024: a year, not a week number."))  # fmt: skip
+
+    # Lines of spaces (or of spaces and separators) are empty lines, on every path.
+    spaced = (
+        csv_bytes(table)
+        .replace(b"\r\nP3", b"\r\n   \r\nP3")
+        .replace(b"\r\nP5", b"\r\n , , \t,,,,,,\r\nP5")
+    )
+    cases.append(Case("wide_lines_of_spaces.csv", spaced, ids=codes, weeks=weeks8, values=wide,
+                      note="Skipped 2 empty lines."))  # fmt: skip
+
+    # True/false is not a number of units: a boolean week column is refused everywhere.
+    cases.append(Case("wide_true_false_week.parquet", _parquet(
+        {"Product_Code": codes, "W0": [bool(x % 2) for x in wide[:, 0]]}
+        | {w: wide[:, k] for k, w in enumerate(weeks8) if k}
+    ), refusal="error", message="the week column 'W0' holds true/false values, not units sold: "
+                                "'False' in W0 is not a number. Save the units sold each week "
+                                "as numbers and read the file again."))  # fmt: skip
 
     cases.append(Case("wide.parquet", _parquet(
         {"Product_Code": codes} | {w: wide[:, k] for k, w in enumerate(weeks8)}

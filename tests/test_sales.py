@@ -825,6 +825,61 @@ def test_the_command_reads_what_the_page_reads_under_title_and_blank_lines(tmp_p
         list(CatalogReader(path))
 
 
+def test_lines_of_spaces_are_empty_lines_on_every_path(tmp_path) -> None:  # noqa: ANN001
+    """The streaming reader reads the rest of the file again past a line of spaces, which
+    Arrow cannot read, after the batches it has given: the same products, the same notes,
+    and rows keep their numbers."""
+    from dtwcore.sales import CatalogReader
+
+    rows = [f"P{k},{k},{k + 1}" for k in range(12)]
+    rows[8:8] = ["   ", " , ,\t"]  # rows 10 and 11, past the first 64-byte batches
+    data = ("Product,W1,W2\n" + "\n".join(rows) + "\n").encode()
+    page, notes = _read_both(tmp_path, data, "spaces.csv")
+    assert page.ids.tolist() == [f"P{k}" for k in range(12)]
+    assert notes == page.notes == ["Skipped 2 empty lines."]
+    path = tmp_path / "blank_week.csv"
+    path.write_bytes(data.replace(b"P10,10,11", b"P10,10,"))
+    assert load_catalog(path).excluded["row"].tolist() == [14]
+    with pytest.raises(CatalogError, match=r"row 14 \(product P10\): W2 is missing"):
+        list(CatalogReader(path, batch_rows=2, csv_block_bytes=64))
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("2024-01-01,2024-1-1,2024-01-08", "the columns '2024-01-01' and '2024-1-1' are the "
+         "same day (2024-01-01). Keep one column per week and read the file again."),
+        ("2024-02-22,2024-02-29,2024-02-30", "the column '2024-02-30' is named like a date "
+         "but is not a day of the calendar. Correct its name and read the file again."),
+        ("2024-01-01,2024-04-01,2024-07-01", "the date columns are not one week apart: "
+         "2024-01-01 is followed by 2024-04-01, 91 days later."),
+        ("2024-01-01,2024-01-02,2024-01-04,2024-01-05", "the columns 2024-01-01, 2024-01-02, "
+         "2024-01-04, 2024-01-05 are days, not weeks (their dates are days apart)."),
+    ],
+)  # fmt: skip
+def test_dated_week_columns_must_be_one_week_apart(header: str, message: str) -> None:
+    data = f"Product,{header}\nA,{','.join('1' * (header.count(',') + 1))}\n".encode()
+    with pytest.raises(CatalogError) as err:
+        load_catalog(data, name="d.csv")
+    assert str(err.value).startswith(f"d.csv: {message}")
+
+
+def test_years_and_months_only_where_the_week_numbers_are_not() -> None:
+    """A year is a year beside week numbers below it; week numbers that run up to it
+    (2,100 weeks) are weeks. Year and number above 12 (2023-52) are year and week;
+    columns of months beside week columns are ignored, not refused."""
+    header = ",".join(str(k) for k in range(1, 2101))
+    cat = load_catalog(f"P,{header}\nA,{','.join('1' * 2100)}\n".encode(), name="w.csv")
+    assert (len(cat.weeks), cat.weeks[-1], cat.notes) == (2100, "2100", [])
+    cat = load_catalog(b"P,2023-52,2024-01,2024-02\nA,1,2,3\n", name="yw.csv")
+    assert cat.weeks == ["2023-52", "2024-01", "2024-02"]
+    cat = load_catalog(b"P,W1,W2,Jan 2024,Feb 2024,2024\nA,1,2,3,4,10\n", name="m.csv")
+    assert (cat.weeks, cat.notes) == (["W1", "W2"], [
+        "Left out column 2024: a year, not a week number.",
+        "Ignored 2 columns that are not weekly sales: Jan 2024, Feb 2024.",
+    ])  # fmt: skip
+
+
 def test_a_workbook_title_is_skipped_on_the_page_and_by_the_command(tmp_path) -> None:
     import openpyxl
 

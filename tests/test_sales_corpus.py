@@ -33,7 +33,7 @@ REFUSALS = [c for c in CASES if c.refusal is not None]
 def test_the_corpus_covers_the_layouts() -> None:
     assert len(CASES) >= 20
     assert {c.refusal for c in REFUSALS} == {"week", "product", "dates", "error", "layout"}
-    assert sum(c.name.endswith(".parquet") for c in CASES) == 3
+    assert sum(c.name.endswith(".parquet") for c in CASES) == 4
 
 
 def _file(tmp_path: Path, case: Case) -> Path:
@@ -72,6 +72,7 @@ def test_page_and_command_read_the_same_table(
     assert page.weeks == case.weeks
     np.testing.assert_allclose(page.values, case.values, rtol=1e-12, atol=0)
     assert page.excluded.empty
+    assert case.note is None or case.note in page.notes  # the command's are the page's
 
     path = _file(tmp_path, case)
     ids, weeks, values = _streamed(path, case)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 from openpyxl.chart import BarChart, Reference
 from streamlit.testing.v1 import AppTest
@@ -101,6 +102,34 @@ def test_the_command_reads_a_workbook_as_the_page_does(
     assert capsys.readouterr().err.endswith(
         "stores.xlsx has no sheet 'Nope'; its sheets are Notes, Sales\n"
     )
+
+
+def test_ids_in_a_zero_padding_number_format_keep_their_zeros(tmp_path: Path) -> None:
+    """Product codes stored as numbers in the format ``000000`` (Excel shows ``000123``)
+    are read as Excel shows them and its CSV export writes them, on every path; a number
+    in another format (``General``, ``0.00``) is read as before."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Product", "W1", "W2", "W3"])
+    for code, fmt in ((123, "000000"), (4567, "000000"), (1234567, "000000"), (42, "General"),
+                      (77, "0.00"), ("AB-1", "000000")):  # fmt: skip
+        sheet.append([code, 1, 2, 3])
+        sheet.cell(sheet.max_row, 1).number_format = fmt
+    sheet.append([8, 4, 5, 6])
+    sheet.cell(sheet.max_row, 2).number_format = "000"  # a week cell: 4 all the same
+    out = io.BytesIO()
+    book.save(out)
+    want = ["000123", "004567", "1234567", "42", "77", "AB-1", "8"]
+    page = load_catalog(out.getvalue(), name="codes.xlsx")
+    assert page.ids.tolist() == want
+    np.testing.assert_array_equal(page.values[-1], [4, 5, 6])
+    assert peek(out.getvalue(), name="codes.xlsx")[1][0][0] == "000123"
+    path = tmp_path / "codes.xlsx"
+    path.write_bytes(out.getvalue())
+    assert [i for b in CatalogReader(path) for i in b.ids.to_pylist()] == want
+    scores = tmp_path / "scores.csv"
+    assert cli.main(["score", str(path), "--out", str(scores), "--quiet"]) == 0
+    assert sorted(pd.read_csv(scores, dtype={"product": str})["product"]) == sorted(want)
 
 
 def test_the_page_reads_a_workbook_and_its_sheet_is_in_the_link(

@@ -41,7 +41,7 @@ import numpy as np
 from dtwcore.sales.dialect import decimal_point_text
 from dtwcore.sales.errors import AmbiguousColumns, AmbiguousIdColumn, CatalogError
 from dtwcore.sales.facts import MAX_WEEKS
-from dtwcore.sales.text import names, show
+from dtwcore.sales.text import names, not_a_number, show
 from dtwcore.sales.units import MONEY_WORDS, SALES_WORDS
 
 SNIFF_ROWS = 10_000
@@ -83,6 +83,21 @@ DATE_CELL = re.compile(
 optionally a time of day (``12:00:00 AM`` too) and a time zone (``Z``, ``+01:00``), which
 are ignored: the day is the one written."""
 _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
+_MONTH_NAMES = (
+    r"jan(?:uary?)?|feb(?:ruary?)?|m(?:ar(?:ch)?|är(?:z)?|rz)|apr(?:il)?|ma[iy]|june?|juni"
+    r"|july?|juli|aug(?:ust)?|sept?(?:ember)?|o[ck]t(?:ober)?|nov(?:ember)?|de[cz](?:ember)?"
+)
+MONTH_NAME_HEADER = re.compile(
+    rf"^\s*(?:(?:{_MONTH_NAMES})\.?(?:[\s\-/'.]*(?:\d{{2}}|\d{{4}}))?"
+    rf"|\d{{4}}[\s\-/.]*(?:{_MONTH_NAMES})\.?)\s*$",
+    re.IGNORECASE,
+)
+"""A header naming a month by its name: ``Jan 2024``, ``January``, ``Mär-24``, ``2024 Feb``."""
+_YEAR_AND_NUMBER = re.compile(r"^\s*(?:(\d{4})[-/.](\d{1,2})|(\d{1,2})[-/.](\d{4}))\s*$")
+_LONG_INSTEAD = (
+    "a long file with product, date and units columns (one row per product and day, or per "
+    "order), which is added up into weeks"
+)
 
 
 @dataclass(frozen=True)
@@ -212,9 +227,16 @@ def is_id_like(name: str) -> bool:
 
 
 def is_summary(name: str) -> bool:
-    """True for summary columns that are never weeks: MIN, MAX, Normalized …, total …"""
+    """True for summary columns that are never weeks: MIN, MAX, Normalized …, Total,
+    Grand Total (the names of :data:`SUMMARY_NAMES` and :data:`SUMMARY_ROWS`)."""
     n = norm(name)
-    return n in SUMMARY_NAMES or n.startswith(("normalized", "normalised"))
+    return n in SUMMARY_NAMES or n in SUMMARY_ROWS or n.startswith(("normalized", "normalised"))
+
+
+def is_year_header(name: str) -> bool:
+    """True for a header that is a year alone (``2024``, within :data:`YEARS`)."""
+    text = name.strip()
+    return len(text) == 4 and text.isdigit() and YEARS[0] <= int(text) <= YEARS[1]
 
 
 def is_summary_row(product: str) -> bool:
@@ -509,7 +531,12 @@ def resolve_roles(
     ids = tuple(options.id_columns)
     guessed: list[str] = []
 
-    numbered = [h for h in header if h not in ids and week_number(h) is not None]
+    months, read_as = month_columns([h for h in header if h not in ids])
+    numbered = [
+        h for h in header if h not in ids and h not in months and week_number(h) is not None
+    ]
+    years = _year_columns(numbered)
+    numbered = [h for h in numbered if h not in years]
     wrap_week = 0
     if wraps([week_number(h) or 0 for h in numbered]):
         wrap_week = week_number(numbered[0]) or 0
@@ -540,10 +567,12 @@ def resolve_roles(
             pairs = sorted(zip(days, dated, strict=True))
             weeks = [h for _, h in pairs]
             labels = [str(d) for d, _ in pairs]
+            _check_week_dates(np.array([d for d, _ in pairs]), weeks, fname)
         else:
             weeks = [
                 h for h in header
-                if h not in ids and not is_summary(h) and profiles[h].numeric
+                if h not in ids and h not in years and h not in months and not is_summary(h)
+                and profiles[h].numeric
             ]  # fmt: skip
             labels = list(weeks)
         if not ids:
@@ -552,12 +581,14 @@ def resolve_roles(
         weeks_t = tuple(w for w in weeks if w not in ids)
         labels_t = tuple(lab for w, lab in zip(weeks, labels, strict=True) if w not in ids)
         if len(weeks_t) < 2:
+            _check_periods(fname, months, read_as, years)
             raise CatalogError(
                 f"{fname}: found {len(weeks_t)} week column{'s' if len(weeks_t) != 1 else ''} "
                 f"next to the product column {show(ids[0])!r}; at least 2 are needed. Expected "
                 "one column per week (W0, W1, … or Week 1, … or dates) with units sold, or "
                 "the long layout: product, week, units."
             )
+        _check_not_true_false(weeks_t, columns, fname)
         ignored = tuple(h for h in header if h not in ids and h not in weeks_t)
         if weeks != numbered:
             wrap_week = 0
@@ -584,6 +615,7 @@ def resolve_roles(
                     "dates) with units sold, or the long layout: product, week, units."
                 )
             if not cands and "layout" in guessed:
+                _check_periods(fname, months, read_as, years)
                 raise AmbiguousColumns(
                     f"{fname}: the layout is not clear: no week columns (W0, W1, … or dates "
                     "as column names) and no column of dates or week numbers. Candidates: "
@@ -653,6 +685,106 @@ def resolve_roles(
     return Roles("long", ids, period=period, units=units, date_order=order,
                  guessed=tuple(guessed), ignored=ignored, year=year, year_weeks=year_weeks,
                  wrap_week=wrap_week)  # fmt: skip
+
+
+def month_columns(headers: Sequence[str]) -> tuple[list[str], str]:
+    """The ``headers`` that name months, never weeks: by name (:data:`MONTH_NAME_HEADER`),
+    or as a year and a month number (``2024-01``, ``01/2024``) unless a number of those
+    is above 12 (``2024-01 … 2024-52`` are year and week); and how the first of them is
+    read when it is a number (`` (2024-01 is read as month 1 of 2024)``, else empty)."""
+    numbers: dict[str, tuple[int, int]] = {}
+    for h in headers:
+        found = _YEAR_AND_NUMBER.match(h)
+        if found:
+            year, number = int(found[1] or found[4]), int(found[2] or found[3])
+            numbers[h] = (year, number)
+    if any(not 1 <= n <= 12 or not YEARS[0] <= y <= YEARS[1] for y, n in numbers.values()):
+        numbers = {}
+    months = [h for h in headers if h in numbers or MONTH_NAME_HEADER.match(h)]
+    first = next((h for h in months if h in numbers), None)
+    if first is None:
+        return months, ""
+    year, number = numbers[first]
+    return months, f" ({show(first.strip())} is read as month {number} of {year})"
+
+
+def _year_columns(numbered: Sequence[str]) -> list[str]:
+    """The headers among ``numbered`` (headers with a week number) that are years, not
+    weeks (:func:`is_year_header`): every one of them (``2022, 2023, 2024``), or the years
+    beyond the other week numbers (``1 … 52, 2024``; not where the week numbers run up to
+    them, ``1 … 2500``)."""
+    years = [h for h in numbered if is_year_header(h)]
+    others = [week_number(h) or 0 for h in numbered if h not in years]
+    if years and others and max(others) >= min(int(y) for y in years) - 1:
+        return []
+    return years
+
+
+def _not_weeks(fname: str, columns: Sequence[str], what: str, why: str = "") -> CatalogError:
+    """The refusal of a wide file whose period columns are ``what`` (months, days, years)."""
+    return CatalogError(
+        f"{fname}: the columns {names(list(columns))} are {what}, not weeks{why}. Export the "
+        f"sales by week (one column per week), or as {_LONG_INSTEAD}."
+    )
+
+
+def _check_periods(fname: str, months: Sequence[str], read_as: str, years: Sequence[str]) -> None:
+    """Refuse a file without week columns whose columns are months or years (two or more;
+    ``read_as`` says how :func:`month_columns` read them): read as weeks they would be a
+    wrong table."""
+    if len(months) >= 2:
+        raise _not_weeks(fname, months, "months", read_as)
+    if len(years) >= 2:
+        raise _not_weeks(fname, years, "years")
+
+
+def _check_week_dates(days: np.ndarray, headers: Sequence[str], fname: str) -> None:
+    """Refuse date headers (their days in order [shape=(W,)], datetime64[D]) that are not
+    one week apart: days or months are not weeks, and a week missing between two columns
+    would close up silently."""
+    if np.isnat(days).any():
+        bad = headers[int(np.flatnonzero(np.isnat(days))[0])]
+        raise CatalogError(
+            f"{fname}: the column {show(bad)!r} is named like a date but is not a day of the "
+            "calendar. Correct its name and read the file again."
+        )
+    gaps = np.diff(days).astype(np.int64)
+    if np.all(gaps == 7):
+        return
+    if gaps.min() >= 1 and gaps.max() < 7:
+        raise _not_weeks(fname, headers, "days", " (their dates are days apart)")
+    if gaps.min() >= 28 and gaps.max() <= 31:
+        raise _not_weeks(fname, headers, "months", " (their dates are a month apart)")
+    k = int(np.flatnonzero(gaps != 7)[0])
+    first, then = show(headers[k]), show(headers[k + 1])
+    if gaps[k] == 0:
+        raise CatalogError(
+            f"{fname}: the columns {first!r} and {then!r} are the same day ({days[k]}). Keep "
+            "one column per week and read the file again."
+        )
+    raise CatalogError(
+        f"{fname}: the date columns are not one week apart: {first} is followed by {then}, "
+        f"{gaps[k]} days later. Give every week a column of its own (0 for a week without "
+        f"sales), or use {_LONG_INSTEAD}."
+    )
+
+
+def _check_not_true_false(
+    weeks: Sequence[str], columns: dict[str, list[object]], fname: str
+) -> None:
+    """Refuse a week column of true/false values (a Parquet boolean column): they are not
+    units sold, and reading them as 1 and 0 would be a wrong table."""
+    truth = (bool, np.bool_)
+    for week in weeks:
+        first = next((c for c in columns[week] if c is not None), None)
+        if isinstance(first, truth) and all(
+            c is None or isinstance(c, truth) for c in columns[week]
+        ):
+            raise CatalogError(
+                f"{fname}: the week column {show(week)!r} holds true/false values, not units "
+                f"sold: {not_a_number(first, week)}. Save the units sold each week as "
+                "numbers and read the file again."
+            )
 
 
 def _whole_numbers(cells: Sequence[object], decimal_comma: bool) -> np.ndarray:

@@ -63,6 +63,8 @@ UNNAMED = "The uploaded file"
 Source = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
 
 
+ZERO_PADDED = re.compile(r"^0+$")
+"""A cell number format that pads whole numbers with zeros (``000000``: 123 is ``000123``)."""
 XLSX_SIGNATURE = b"PK\x03\x04"
 """The first bytes of an ``.xlsx`` workbook (a zip archive)."""
 
@@ -130,6 +132,26 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+def _sheet_cell_text(cell: Any) -> str:
+    """A worksheet cell (openpyxl's) as :func:`_cell_text` writes its value; a whole number
+    in a zero-padding number format (``000000``, :data:`ZERO_PADDED`) as Excel shows it and
+    its CSV export writes it, with the zeros (``000123``)."""
+    value = cell.value
+    if type(value) in (int, float) and value >= 0 and float(value).is_integer():
+        number_format = cell.number_format
+        if number_format and ZERO_PADDED.match(number_format):
+            return f"{int(value):0{len(number_format)}d}"
+    return _cell_text(value)
+
+
+def _pads_zeros(book: Any) -> bool:
+    """Whether the openpyxl workbook ``book`` defines a zero-padding number format
+    (:data:`ZERO_PADDED`; openpyxl keeps a workbook's own formats in ``_number_formats``,
+    and when it does not say, the answer is yes)."""
+    formats = getattr(book, "_number_formats", None)
+    return formats is None or any(ZERO_PADDED.match(str(f)) for f in formats)
+
+
 def read_workbook_rows(
     data: bytes, fname: str, sheet: str | None = None, notes: list[str] | None = None
 ) -> tuple[list[str], list[list[str]], list[int]]:
@@ -169,8 +191,9 @@ def _sheet_rows(
             chosen = book[sheet]
         rows: list[list[str]] = []
         lines: list[int] = []
-        for number, cells in enumerate(chosen.iter_rows(values_only=True), 1):
-            text = [_cell_text(c) for c in cells]
+        padded = _pads_zeros(book)  # else the values alone (reading the cells is slower)
+        for number, cells in enumerate(chosen.iter_rows(values_only=not padded), 1):
+            text = [_sheet_cell_text(c) if padded else _cell_text(c) for c in cells]
             if any(t.strip() for t in text):
                 rows.append(text)
                 lines.append(number)

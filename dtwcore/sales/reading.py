@@ -33,7 +33,7 @@ import os
 import re
 import tempfile
 import weakref
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +56,7 @@ from dtwcore.sales.columns import (
     clean_header,
     date_orders,
     is_summary_row,
+    is_year_header,
     parse_dates,
     resolve_roles,
     week_number,
@@ -86,7 +87,7 @@ from dtwcore.sales.dialect import (
 )
 from dtwcore.sales.errors import NO_DATA_ROWS, AmbiguousColumns, CatalogError
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS, Limits
-from dtwcore.sales.text import cell_text, names, number_text, quote, show
+from dtwcore.sales.text import cell_text, names, not_a_number, number_text, quote, show
 
 _FIRST_PROBLEMS_CHARS = 300  # of row problems quoted when no row of a file can be used
 
@@ -297,16 +298,25 @@ def _reason(problems: list[str]) -> str:
 
 def column_notes(roles: Roles) -> list[str]:
     """The notes on how a file's columns are read, the same on every path: a wide file's
-    week columns running past a year end, and the columns ignored."""
+    week columns running past a year end, its columns named by a year (a year's total
+    beside the weeks, :func:`~dtwcore.sales.columns.is_year_header`), and the columns
+    ignored."""
     notes = _wrap_notes(roles)
-    n = len(roles.ignored)
+    ignored = list(roles.ignored)
+    if roles.layout == "wide":
+        years = [h for h in ignored if is_year_header(h)]
+        ignored = [h for h in ignored if h not in years]
+        if years:
+            what = "a year, not a week number" if len(years) == 1 else "years, not week numbers"
+            notes.append(f"Left out column{'s' if len(years) > 1 else ''} {names(years)}: {what}.")
+    n = len(ignored)
     if n and roles.layout == "wide":
         notes.append(
             f"Ignored {n} column{'s that are' if n != 1 else ' that is'} not weekly sales: "
-            f"{names(list(roles.ignored))}."
+            f"{names(ignored)}."
         )
     elif n:
-        notes.append(f"Ignored columns: {names(list(roles.ignored))}.")
+        notes.append(f"Ignored columns: {names(ignored)}.")
     return notes
 
 
@@ -371,7 +381,7 @@ def _wide(
             if blank[k]:
                 problems[k].append(f"{label} is blank")
             elif bad[k]:
-                problems[k].append(f"{quote(columns[col][k])} in {label} is not a number")
+                problems[k].append(not_a_number(columns[col][k], col))
             else:
                 problems[k].append(_unit_problem(label, vals[k]))
     keep: list[int] = []
@@ -468,7 +478,7 @@ def long_rows(
         if u_blank[k]:
             problems.append(f"{units_label} is blank")
         elif u_bad[k]:
-            problems.append(f"{quote(columns[roles.units][k])} in {units_label} is not a number")
+            problems.append(not_a_number(columns[roles.units][k], roles.units))
         elif abs(units[k]) > MAX_UNITS:
             problems.append(_unit_problem(units_label, units[k]))
         records.append((lines[k], ids[k], _reason(problems)))
@@ -709,6 +719,19 @@ _PARQUET_BUFFER_BYTES = 1 << 20
 _LONG_CHUNK_ROWS = 1 << 16
 # Bytes that are not UTF-8, as ``errors="surrogateescape"`` keeps them.
 _UNDECODED = re.compile(r"[\udc80-\udcff]")
+
+
+def emptied_lines(blocks: Iterable[bytes], separator: str) -> Iterator[bytes]:
+    """``blocks`` of UTF-8 CSV text with every line of spaces and ``separator`` only made
+    an empty line (a line cut by the end of a block is finished in the next one)."""
+    spaces = re.compile(rb"(?m)^[ \t\f\v" + re.escape(separator.encode()) + rb"]+(?=\r?$)")
+    rest = b""
+    for block in blocks:
+        text = rest + block
+        cut = text.rfind(b"\n") + 1
+        rest = text[cut:]
+        yield spaces.sub(b"", text[:cut])
+    yield spaces.sub(b"", rest)
 
 
 def file_format(path: str | os.PathLike[str], role: str = "file") -> str:
@@ -1073,31 +1096,48 @@ class CatalogReader:
         return options
 
     @contextlib.contextmanager
-    def _utf8_file(self) -> Iterator[str]:
+    def _utf8_file(self, empty_blank_lines: bool = False) -> Iterator[str]:
         """The file as UTF-8: itself, or a temporary UTF-8 copy of Windows-1252 or UTF-16
-        text (written block by block, removed afterwards).
+        text (written block by block, removed afterwards). With ``empty_blank_lines``
+        always a copy, in which the lines of spaces (and separators) are empty lines: Arrow
+        reads an empty line as a blank row, as the page skips it, but a line of spaces as
+        a row of one cell, or of cells that are not numbers.
 
         Arrow could decode these itself, but only through Python codecs called from its
         I/O threads, which can leave the process hanging at exit.
         """
         assert self.dialect is not None
-        if self.dialect.is_utf8:
+        if self.dialect.is_utf8 and not empty_blank_lines:
             yield self._text_path
             return
-        errors = "replace" if self.dialect.encoding == "cp1252" else "strict"
-        decoder = codecs.getincrementaldecoder(self.dialect.encoding)(errors=errors)
         fd, copy = tempfile.mkstemp(prefix="dtwcore-", suffix=".csv")
         try:
+            blocks = self._utf8_blocks()
+            if empty_blank_lines:
+                blocks = emptied_lines(blocks, self.dialect.separator)
             try:
-                with open(self._text_path, "rb") as src, os.fdopen(fd, "wb") as dst:
-                    while block := src.read(_COPY_BYTES):
-                        dst.write(decoder.decode(block).encode())
-                    dst.write(decoder.decode(b"", final=True).encode())
+                with os.fdopen(fd, "wb") as dst:
+                    for block in blocks:
+                        dst.write(block)
             except UnicodeDecodeError:
                 raise self._decode_error() from None
             yield copy
         finally:
             os.unlink(copy)
+
+    def _utf8_blocks(self) -> Iterator[bytes]:
+        """The text file's bytes as UTF-8, block by block (Windows-1252 and UTF-16 text
+        decoded; UnicodeDecodeError for UTF-16 that is not UTF-16 throughout)."""
+        assert self.dialect is not None
+        decoder = None
+        if not self.dialect.is_utf8:
+            errors = "replace" if self.dialect.encoding == "cp1252" else "strict"
+            decoder = codecs.getincrementaldecoder(self.dialect.encoding)(errors=errors)
+        with open(self._text_path, "rb") as src:
+            while block := src.read(_COPY_BYTES):
+                yield decoder.decode(block).encode() if decoder else block
+        if decoder:
+            yield decoder.decode(b"", final=True).encode()
 
     def _decode_error(self) -> CatalogError:
         assert self.dialect is not None
@@ -1109,7 +1149,13 @@ class CatalogReader:
 
     def _csv_batches(self) -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
         """Record batches of the id and week columns, and which of their rows are blank
-        (every cell of the row empty: the other columns are read as bytes to tell)."""
+        (every cell of the row empty: the other columns are read as bytes to tell).
+
+        When Arrow cannot read the file and :meth:`_find_bad_row` finds no row to blame,
+        the cause may be a line of spaces (blank to the page): the file is read again from
+        a copy whose lines of spaces are empty (slower, and only for such files), from the
+        first row not given yet.
+        """
         assert self.dialect is not None
         ids = list(self.roles.ids)
         columns = [*ids, *self.roles.weeks]
@@ -1125,44 +1171,57 @@ class CatalogReader:
             null_values=[""],
             strings_can_be_null=True,
         )
-        with self._utf8_file() as path:
-            try:
-                with pacsv.open_csv(path, **options) as reader:
-                    for batch in reader:
-                        if self._bytes_per_row is None and batch.num_rows:
-                            # CSV batches are blocks of about block_size bytes (of UTF-8).
-                            self._bytes_per_row = (
-                                self._block_bytes * self._file_bytes_per_text_byte / batch.num_rows
-                            )
-                        n = len(ids)
-                        weeks = batch.columns[n : len(columns)]
-                        if decimal:
-                            weeks = [decimal_comma_numbers(c) for c in weeks]
-                        blank = arrow_ids(batch.columns[:n])[1]
-                        # Only a row without a product can be blank: the rest is looked at
-                        # for those rows alone (most batches have none).
-                        for column in (*weeks, *batch.columns[len(columns) :]):
-                            where = np.flatnonzero(blank)
-                            if not where.size:
-                                break
-                            cells = column.take(from_numpy(where))
-                            if pa.types.is_floating(cells.type):
-                                filled = pc.invert(pc.is_null(cells))
-                            else:
-                                filled = pc.match_substring_regex(cells, r"\S")
-                            blank[where[np.equal(to_numpy(filled), True)]] = False
-                        batch = pa.RecordBatch.from_arrays([*batch.columns[:n], *weeks], columns)
-                        yield batch, blank
-            except pa.ArrowInvalid as exc:
-                raise self._csv_error(exc) from None
+        given = 0  # rows yielded (a second reading starts after them)
+        for empty_blank_lines in (False, True):
+            with self._utf8_file(empty_blank_lines) as path:
+                try:
+                    with pacsv.open_csv(path, **options) as reader:
+                        read = 0  # rows of this reading
+                        for batch in reader:
+                            skip = min(max(given - read, 0), batch.num_rows)
+                            read += batch.num_rows
+                            if skip < batch.num_rows:
+                                yield self._csv_batch(batch.slice(skip), len(ids), columns)
+                                given += batch.num_rows - skip
+                    return
+                except pa.ArrowInvalid as exc:
+                    found = self._find_bad_row()
+                    if found is not None:
+                        raise found from None
+                    if empty_blank_lines:
+                        message = " ".join(str(exc).split())
+                        raise CatalogError(
+                            f"{self.path}: not a readable CSV file ({message})"
+                        ) from None
 
-    def _csv_error(self, exc: Exception) -> CatalogError:
-        """Find the row behind a CSV parse or conversion error (slow; error path only)."""
-        found = self._find_bad_row()
-        if found is not None:
-            return found
-        message = " ".join(str(exc).split())
-        return CatalogError(f"{self.path}: not a readable CSV file ({message})")
+    def _csv_batch(
+        self, batch: pa.RecordBatch, n_ids: int, columns: list[str]
+    ) -> tuple[pa.RecordBatch, np.ndarray]:
+        """A batch of the id and week ``columns`` (the others read as bytes follow them)
+        and which of its rows are blank."""
+        assert self.dialect is not None
+        if self._bytes_per_row is None and batch.num_rows:
+            # CSV batches are blocks of about block_size bytes (of UTF-8).
+            self._bytes_per_row = (
+                self._block_bytes * self._file_bytes_per_text_byte / batch.num_rows
+            )
+        weeks = batch.columns[n_ids : len(columns)]
+        if self.dialect.decimal_comma:
+            weeks = [decimal_comma_numbers(c) for c in weeks]
+        blank = arrow_ids(batch.columns[:n_ids])[1]
+        # Only a row without a product can be blank: the rest is looked at for those rows
+        # alone (most batches have none).
+        for column in (*weeks, *batch.columns[len(columns) :]):
+            where = np.flatnonzero(blank)
+            if not where.size:
+                break
+            cells = column.take(from_numpy(where))
+            if pa.types.is_floating(cells.type):
+                filled = pc.invert(pc.is_null(cells))
+            else:
+                filled = pc.match_substring_regex(cells, r"\S")
+            blank[where[np.equal(to_numpy(filled), True)]] = False
+        return pa.RecordBatch.from_arrays([*batch.columns[:n_ids], *weeks], columns), blank
 
     def _find_bad_row(self) -> CatalogError | None:
         """The first row with a wrong number of fields, a product that is not text in the

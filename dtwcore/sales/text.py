@@ -27,6 +27,11 @@ def quote(cell: object) -> str:
     return repr(show(cell_text(cell)))
 
 
+def not_a_number(cell: object, column: str) -> str:
+    """Why a cell cannot be read as units: ``'abc' in W3 is not a number``."""
+    return f"{quote(cell)} in {show(column)} is not a number"
+
+
 def names(cols: Sequence[str], limit: int = 4) -> str:
     """Column names for a message: all of them, or the first few … and the last."""
     cols = [show(c) for c in cols]
