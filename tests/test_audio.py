@@ -9,10 +9,12 @@ import struct
 from dataclasses import replace
 from pathlib import Path
 
+import librosa
 import numpy as np
 import pytest
 import soundfile as sf
 
+from dtwcore.audio.containers import cut_off
 from dtwcore.audio.embedding import (
     CHUNK_FRAMES,
     EMBED_HOP,
@@ -739,6 +741,61 @@ def test_a_slightly_damaged_file_is_decoded_and_says_how_much_was_lost():
     assert clip.notes and clip.notes[0].startswith(
         "cut.wav is damaged at the end: the last 0.10 s (5 %"
     )
+
+
+def _speech_mp3(rate: int = 44_100) -> tuple[bytes, bytes]:
+    """Six seconds of speech as an MP3 (variable bit rate) with its Xing header, and the
+    same frames without it (as some encoders and stream rips leave them)."""
+    y, sr = sf.read(ASSETS / "long_with_hey_marvin.wav", dtype="float32")
+    data = wav_bytes(librosa.resample(y, orig_sr=sr, target_sr=rate), rate, fmt="MP3")
+    syncs = _syncs(data)
+    first, second = syncs[0], syncs[1]  # the Xing frame is zeros between its tags
+    assert b"Xing" in data[first:second] or b"Info" in data[first:second]
+    return data, data[:first] + data[second:]
+
+
+def _syncs(data: bytes) -> list[int]:
+    """Where an MP3 frame header may start (its 11 sync bits)."""
+    return [n for n in range(len(data) - 1) if data[n] == 0xFF and data[n + 1] & 0xE0 == 0xE0]
+
+
+def test_an_mp3_without_a_length_header_is_decoded_whole():
+    with_header, plain = _speech_mp3()
+    with sf.SoundFile(io.BytesIO(plain)) as f:  # what the decoder alone gives: a part
+        assert f.frames / f.samplerate < 2.5
+    whole = load_audio(with_header, "whole.mp3")
+    clip = load_audio(plain, "plain.mp3")
+    assert clip.notes == () and clip.duration == pytest.approx(whole.duration, abs=0.05)
+    assert whole.duration == pytest.approx(5.977, abs=0.01)
+
+
+@pytest.mark.parametrize("fmt", ["OGG", "OPUS", "MP3"])
+def test_a_compressed_file_cut_off_says_so(fmt):
+    y, sr = sf.read(ASSETS / "long_with_hey_marvin.wav", dtype="float32")
+    if fmt == "MP3":
+        data = _speech_mp3()[1]
+    else:
+        data = wav_bytes(y, sr, fmt="OGG", subtype="OPUS" if fmt == "OPUS" else "VORBIS")
+    assert not cut_off(data, "OGG" if fmt != "MP3" else "MP3")
+    assert load_audio(data, "a.x").notes == ()
+    name = "cut.ogg" if fmt != "MP3" else "cut.mp3"
+    clip = load_audio(data[: int(len(data) * 0.7)], name)
+    assert 2.0 < clip.duration < 5.0
+    assert clip.notes == (
+        f"{name} was cut off: it stops part-way through its audio (saved or sent "
+        f"incompletely); the {clip.duration:.2f} s that are there are used, and what came "
+        "after is missing.",
+    )
+
+
+def test_every_cut_inside_an_ogg_page_or_mp3_frame_is_seen():
+    ogg = wav_bytes(tone(1.0), fmt="OGG", subtype="VORBIS")
+    mp3 = _speech_mp3(16_000)[1]
+    pages = {n for n in range(len(ogg)) if ogg[n : n + 4] == b"OggS"}
+    for data, fmt, starts in ((ogg, "OGG", pages), (mp3, "MP3", set(_syncs(mp3)))):
+        assert not cut_off(data, fmt)
+        cuts = [n for n in range(len(data) // 2, len(data) - 1, 7) if n not in starts]
+        assert len(cuts) > 100 and all(cut_off(data[:n], fmt) for n in cuts), fmt
 
 
 def _streamed(data: bytes, declared: int) -> bytes:

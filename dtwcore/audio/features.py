@@ -46,6 +46,7 @@ import librosa
 import numpy as np
 import soundfile as sf
 
+from dtwcore.audio.containers import cut_off, mp3_declares_length, mp3_with_length
 from dtwcore.audio.embedding import (
     EMBED_HOP,
     EMBED_RATE,
@@ -438,6 +439,8 @@ def _decode(
     """
     data = _with_known_length(data)
     try:
+        if sf.info(io.BytesIO(data)).format == "MP3":
+            data = mp3_with_length(data) or data
         with sf.SoundFile(io.BytesIO(data)) as f:
             rate, channels, declared, fmt = f.samplerate, f.channels, f.frames, f.format
             if rate < MIN_SOURCE_RATE:
@@ -459,8 +462,9 @@ def _decode(
         ) from None
     cut = samples.shape[0] > limit
     samples = samples[:limit]
-    # MP3 headers only estimate the length (variable bit rates), so allow more slack there.
-    slack = 0.5 if fmt == "MP3" else 0.95
+    # An MP3 without a Xing/Info/VBRI header only estimates its length (from the file's
+    # size and first bit rate), so allow more slack there.
+    slack = 0.5 if fmt == "MP3" and not mp3_declares_length(data) else 0.95
     sizes = _wav_data_sizes(data)
     if sizes is not None and sizes[0] > sizes[1] > 0 and declared > 0:
         declared = round(declared * sizes[0] / sizes[1])  # what the header promised
@@ -488,6 +492,12 @@ def _decode(
                 f"{name} is incomplete: the file ends before its audio does. Export or record "
                 "it again."
             )
+    if note is None and not cut and samples.shape[0] and cut_off(data, fmt):
+        note = (
+            f"{name} was cut off: it stops part-way through its audio (saved or sent "
+            f"incompletely); the {samples.shape[0] / rate:.2f} s that are there are used, "
+            "and what came after is missing."
+        )
     if not np.isfinite(samples).all():
         raise AudioError(f"{name} is damaged: it contains invalid sample values.")
     return samples, rate, channels, cut, note
