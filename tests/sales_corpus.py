@@ -237,6 +237,30 @@ def corpus() -> list[Case]:
     cases.append(Case("long_excel_date_numbers.csv", csv_bytes(rows), refusal="error",
                       message="Excel date numbers (45200 is 2023-10-01)"))  # fmt: skip
 
+    # Sales by month in a long file (dated the 1st, or the month's last day) are refused:
+    # added up into weeks, most weeks would be 0. Orders a month apart on days of their
+    # own are weekly data with empty weeks, and read.
+    firsts = [dt.date(2024, m, 1) for m in range(1, 7)]
+    ends = [dt.date(2024, m + 1, 1) - dt.timedelta(days=1) for m in range(1, 7)]
+    for name, days, shown in (("long_monthly_firsts.csv", firsts, "2024-01-01, 2024-02-01, "
+                               "2024-03-01"),
+                              ("long_month_ends.csv", ends, "2024-01-31, 2024-02-29, "
+                               "2024-03-31")):  # fmt: skip
+        rows = [["Product", "Month", "Units"]]
+        rows += [[c, str(d), int(wide[i, k])] for k, d in enumerate(days)
+                 for i, c in enumerate(codes)]  # fmt: skip
+        cases.append(Case(name, csv_bytes(rows), refusal="error", message=(
+            f"the dates in 'Month' are a month or more apart ({shown} …): sales by month, not "
+            "by week or day; spread over weeks, most weeks would be empty. Export the sales by "
+            "week or by day (one row per product and week, day or order) and read the file "
+            "again.")))  # fmt: skip
+    orders = [(c, dt.date(2024, 1, 3) + dt.timedelta(days=33 * k + i), float(wide[i, k]))
+              for k in range(4) for i, c in enumerate(codes)]  # fmt: skip
+    rows = [["Product", "Order date", "Units"]] + [[c, str(d), int(u)] for c, d, u in orders]
+    ids, wk, vals = weekly_sums(orders)
+    cases.append(Case("long_orders_a_month_apart.csv", csv_bytes(rows), ids=ids, weeks=wk,
+                      values=vals))  # fmt: skip
+
     # Excel's dates with a time of day (12:00:00 AM) or a time zone: the day written counts.
     rows = [["Date", "Product", "Units"]]
     rows += [[f"{d.month}/{d.day}/{d.year} 12:00:00 AM", c, int(wide[i, k])]

@@ -565,6 +565,31 @@ def week_keys(days: np.ndarray, week_start: int) -> tuple[np.ndarray, bool]:
     return days - (weekday - week_start) % 7, True
 
 
+def check_not_monthly(days: np.ndarray, column: str, fname: str = "") -> None:
+    """Refuse a long file's dates that are sales by month (or quarter, or year): three
+    or more distinct dates [shape=(n,), days since 1970-01-01], every two at least 28 days
+    apart, all on one day of the month (the 1st) or all on a month's last day. Added up
+    into weeks they would be a wrong table: one week in four or more with sales, the rest
+    filled with 0. Orders a month apart on days of their own are weekly data with empty
+    weeks, and read."""
+    days = np.unique(days)
+    if days.size < 3 or int(np.diff(days).min()) < 28:
+        return
+    dates = days.astype("datetime64[D]")
+    months = dates.astype("datetime64[M]")
+    same_day = np.unique(dates - months).size == 1
+    month_ends = bool(((dates + 1).astype("datetime64[M]") != months).all())
+    if not (same_day or month_ends):
+        return
+    shown = ", ".join(str(d) for d in dates[:3])
+    raise CatalogError(
+        f"{fname + ': ' if fname else ''}the dates in {show(column)!r} are a month or more "
+        f"apart ({shown} …): sales by month, not by week or day; spread over weeks, most "
+        "weeks would be empty. Export the sales by week or by day (one row per "
+        "product and week, day or order) and read the file again."
+    )
+
+
 def weekly_table(
     parts: Sequence[LongPart],
     roles: Roles,
@@ -581,6 +606,8 @@ def weekly_table(
         return [], [], np.empty((0, 0))
     keys = part.keys
     if roles.date_order:
+        assert roles.period is not None
+        check_not_monthly(keys, roles.period, fname)
         keys, added = week_keys(keys, options.week_start)
         first, last = int(keys.min()), int(keys.max())
         day = np.datetime64(0, "D")

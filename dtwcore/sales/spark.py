@@ -66,6 +66,7 @@ from dtwcore.sales.reading import (
     BATCH_ROWS,
     CatalogReader,
     arrow_ids,
+    check_not_monthly,
     check_values,
     options_with,
     summary_rows,
@@ -633,9 +634,13 @@ def _long_products(
                     F.lit(year_weeks(roles)) & (F.col("key") % 100 == 53), F.col("key") / 100
                 ).cast("long")
             ).alias("long_years"),
+            # The days with sales (dates only), to tell sales by month from weeks.
+            F.collect_set(F.when(F.lit(bool(roles.date_order)), F.col("key"))).alias("days"),
         ).first()
         if facts["bad"]:
             _first_bad(rows, bad, why)
+    if roles.date_order:
+        check_not_monthly(np.array(facts["days"], dtype=np.int64), roles.period)
     if facts["first"] is None:
         raise CatalogError(NO_DATA_ROWS)
     first, last, step = int(facts["first"]), int(facts["last"]), 1
