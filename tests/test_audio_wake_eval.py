@@ -3,11 +3,13 @@ made from fsdd-dev (three digits, two speakers, as one folder per phrase)."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from dtwcore.audio.features import FEATURES, SAMPLE_RATE, prepare, read_audio
 from dtwcore.audio.wake import SHORT_SECONDS
@@ -120,6 +122,26 @@ def test_bad_folders_are_refused_in_words(tmp_path, capsys):
     shutil.copy(FSDD / "0_george_0.wav", tmp_path / "only")
     assert main(["wake-eval", str(tmp_path)]) == 2
     assert "two or more sub-folders" in capsys.readouterr().err
+
+
+def test_the_mp3_decoders_own_messages_are_not_passed_on(tmp_path, capfd):
+    """A damaged MP3 makes the decoder write lines of its own to the process's standard
+    error ("Note: Illegal Audio-MPEG-Header …"); the command says only its own."""
+    for digit, word in (("0", "zero"), ("1", "one")):
+        (tmp_path / word).mkdir()
+        for k in range(4):
+            shutil.copy(FSDD / f"{digit}_george_{k}.wav", tmp_path / word)
+    y, rate = sf.read(FSDD / "1_lucas_9.wav", dtype="float32")
+    buf = io.BytesIO()
+    sf.write(buf, y, rate, format="MP3")
+    data = bytearray(buf.getvalue())
+    third = len(data) // 3
+    data[third : third + 200] = np.random.default_rng(0).integers(0, 256, 200, np.uint8).tobytes()
+    (tmp_path / "one" / "damaged.mp3").write_bytes(bytes(data))
+    argv = ["wake-eval", str(tmp_path), "--enroll", "3", "--enrolments", "1"]
+    assert main([*argv, "--stream-enrolments", "0"]) == 0
+    out, err = capfd.readouterr()
+    assert json.loads(out)["takes"] == 9 and err == ""
 
 
 def test_a_phrase_with_too_few_takes_is_other_speech_and_bad_files_are_named(tmp_path, capsys):

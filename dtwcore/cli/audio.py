@@ -11,7 +11,7 @@ import json
 import sys
 
 from dtwcore.audio.features import FEATURE_KINDS, default_kind
-from dtwcore.cli.options import stretch_factor
+from dtwcore.cli.options import decoder_messages_held, note_skipped, stretch_factor
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -19,17 +19,12 @@ def _run(args: argparse.Namespace) -> int:
     from dtwcore.audio.evaluate import evaluate
 
     kind = args.features or default_kind()
-    report = evaluate(args.folder, enroll=args.enroll, kind=kind, stretch=args.stretch)
+    with decoder_messages_held():
+        report = evaluate(args.folder, enroll=args.enroll, kind=kind, stretch=args.stretch)
     note_skipped(report["skipped"])
     json.dump(report, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
-
-
-def note_skipped(skipped: dict[str, str]) -> None:
-    """One line on standard error for each file left out (name -> why)."""
-    for name, why in skipped.items():
-        sys.stderr.write(f"note: {name} left out: {why}\n")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -1,11 +1,15 @@
 """Command-line options shared by the commands: the catalogue file, the matching settings
-(stretch factor, z-normalisation) and the options of the one reader (layout, columns)."""
+(stretch factor, z-normalisation) and the options of the one reader (layout, columns);
+and what the commands say on standard error besides their results."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import re
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 
 from dtwcore.distance import check_stretch
@@ -178,6 +182,42 @@ def say_notes(notes: Sequence[str]) -> None:
     says only the error."""
     for text in notes:
         sys.stderr.write(f"note: {text}\n")
+
+
+def note_skipped(skipped: dict[str, str]) -> None:
+    """One ``note:`` line on standard error for each audio file left out (name -> why)."""
+    for name, why in skipped.items():
+        sys.stderr.write(f"note: {name} left out: {why}\n")
+
+
+DECODER_LINE = re.compile(r"^(?:\[src/libmpg123/[^\]]*\] |Note: |Warning: )")
+"""A line the MP3 decoder (libmpg123, inside libsndfile) writes to standard error itself
+while it decodes a damaged file ("Note: Illegal Audio-MPEG-Header …", "[src/libmpg123/
+layer3.c:…] error: …"): the command says what it means in its own ``note:`` line."""
+
+
+@contextlib.contextmanager
+def decoder_messages_held() -> Iterator[None]:
+    """Hold what is written to standard error (file descriptor 2) while audio files are
+    decoded, and pass it on afterwards without the decoder's own lines
+    (:data:`DECODER_LINE`), so a command says one line per file it leaves out.
+
+    For commands only: the whole process's descriptor 2 is redirected, which a command
+    (one thread reading files) can do and the app (sessions served in threads) cannot.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            lines = held.read().decode(errors="replace").splitlines(keepends=True)
+            sys.stderr.write("".join(line for line in lines if not DECODER_LINE.match(line)))
 
 
 @contextlib.contextmanager

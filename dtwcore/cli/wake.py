@@ -11,22 +11,23 @@ import json
 import sys
 
 from dtwcore.audio.features import FEATURE_KINDS
-from dtwcore.cli.audio import note_skipped
+from dtwcore.cli.options import decoder_messages_held, note_skipped
 
 
 def _run(args: argparse.Namespace) -> int:
     """Run the protocol and print the JSON report."""
     from dtwcore.audio.wake_eval import wake_eval
 
-    report = wake_eval(
-        args.folder,
-        takes=args.enroll,
-        enrolments=args.enrolments,
-        stream_enrolments=args.stream_enrolments,
-        seed=args.seed,
-        kind=args.features,
-        max_takes=args.max_takes,
-    )
+    with decoder_messages_held():
+        report = wake_eval(
+            args.folder,
+            takes=args.enroll,
+            enrolments=args.enrolments,
+            stream_enrolments=args.stream_enrolments,
+            seed=args.seed,
+            kind=args.features,
+            max_takes=args.max_takes,
+        )
     note_skipped(report["skipped"])
     for phrase, why in report["other_speech_only"].items():
         sys.stderr.write(f"note: phrase {phrase} not enrolled: {why}\n")
