@@ -788,6 +788,27 @@ def test_a_compressed_file_cut_off_says_so(fmt):
     )
 
 
+def test_an_mp3_damaged_inside_says_how_much_and_a_stale_header_says_nothing():
+    data = bytearray(_speech_mp3()[0])
+    third = len(data) // 3
+    data[third : third + 600] = np.random.default_rng(0).integers(0, 256, 600, np.uint8).tobytes()
+    clip = load_audio(bytes(data), "bad.mp3")
+    lost = 5.977 - clip.duration
+    assert 0.01 < lost < 0.5
+    assert clip.notes == (
+        f"bad.mp3 is damaged: {lost:.2f} s ({100 * lost / 5.977:.0f} % of it) could not be "
+        f"decoded; the {clip.duration:.2f} s that could are used.",
+    )
+    # A header counting more frames than the file holds (left by an editor that cut the
+    # file) is stale: every frame there is read, and nothing is missing.
+    data = bytearray(_speech_mp3()[0])
+    at = data.index(b"Xing") + 8 if b"Xing" in data[:2000] else data.index(b"Info") + 8
+    count = int.from_bytes(data[at : at + 4], "big")
+    data[at : at + 4] = (count * 2).to_bytes(4, "big")
+    clip = load_audio(bytes(data), "edited.mp3")
+    assert clip.notes == () and clip.duration == pytest.approx(5.977, abs=0.01)
+
+
 def test_every_cut_inside_an_ogg_page_or_mp3_frame_is_seen():
     ogg = wav_bytes(tone(1.0), fmt="OGG", subtype="VORBIS")
     mp3 = _speech_mp3(16_000)[1]

@@ -9,7 +9,9 @@ last piece runs past its end was cut off there.
 
 from __future__ import annotations
 
-__all__ = ["cut_off", "mp3_declares_length", "mp3_with_length"]
+from dataclasses import dataclass
+
+__all__ = ["Mp3Walk", "cut_off", "mp3_declares_length", "mp3_walk", "mp3_with_length"]
 
 _OGG_PAGE = b"OggS"
 _OGG_HEADER = 27
@@ -18,6 +20,8 @@ _SEARCH = 65_536
 """Bytes after a leading ID3v2 tag searched for the first MP3 frame."""
 _LENGTH_TAGS = (b"Xing", b"Info", b"VBRI")
 """Tags of an MP3's first frame that make it a header giving the number of frames."""
+_TAGS = (b"TAG", b"APETAGEX", b"LYRICS", b"ID3")
+"""What may follow an MP3's last frame: ID3v1, APE, Lyrics3 and appended ID3v2 tags."""
 _BITRATES = {  # kbit/s by (MPEG-1?, layer), indexed by the header's bitrate index
     (True, 1): (0, 32, 64, 96, 128, 160, 192, 224, 256, 288, 320, 352, 384, 416, 448),
     (True, 2): (0, 32, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 384),
@@ -50,7 +54,7 @@ def cut_off(data: bytes, fmt: str) -> bool:
     if fmt == "OGG":
         return _ogg_cut(data)
     if fmt == "MP3":
-        return _mp3_cut(data)
+        return mp3_walk(data).cut
     return False
 
 
@@ -110,27 +114,74 @@ def _first_frame(data: bytes) -> int | None:
     return None
 
 
-def _mp3_walk(data: bytes) -> tuple[int, bool]:
-    """(MP3 frames whole in the file, whether the next one runs past its end), walking
-    from the first frame to the end or to what follows the frames (an ID3v1 or APE
-    tag)."""
-    pos, frames = _first_frame(data), 0
+@dataclass(frozen=True)
+class Mp3Walk:
+    """What walking an MP3's frames from the first found.
+
+    Attributes
+    ----------
+    frames : int
+        Frames whole in the file.
+    cut : bool
+        The last frame (or its header) runs past the end of the file.
+    skipped : int
+        Bytes between frames that are not a frame (damage the decoder skips over; a tag
+        after the last frame does not count).
+    """
+
+    frames: int
+    cut: bool
+    skipped: int
+
+
+def _resync(data: bytes, pos: int) -> int | None:
+    """The next frame after ``pos`` that is followed by another frame (or the file's end):
+    where a decoder picks up again after damage."""
+    while (pos := data.find(b"\xff", pos)) >= 0:
+        length = _mp3_frame(data, pos)
+        if length is not None and (
+            pos + length >= len(data) or _mp3_frame(data, pos + length) is not None
+        ):
+            return pos
+        pos += 1
+    return None
+
+
+def mp3_walk(data: bytes) -> Mp3Walk:
+    """Walk an MP3's frames from the first to the end of the file, a tag after them
+    (ID3v1, APE, Lyrics3, ID3v2), or the end of the frames, picking up again after bytes
+    that are not a frame, as the decoder does.
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file.
+
+    Returns
+    -------
+    Mp3Walk (all zero when no frame is found)
+    """
+    pos, frames, skipped = _first_frame(data), 0, 0
     if pos is None:
-        return 0, False
+        return Mp3Walk(0, False, 0)
     while pos < len(data):
         length = _mp3_frame(data, pos)
-        if length is None:  # a tag, or a frame header cut after its first bytes
-            return frames, len(data) - pos < 4 and data[pos] == 0xFF
+        if length is None:
+            if data.startswith(_TAGS, pos):
+                break
+            if len(data) - pos < 4:  # a frame header cut after its first bytes
+                return Mp3Walk(frames, data[pos] == 0xFF, skipped)
+            found = _resync(data, pos + 1)
+            if found is None:
+                skipped += len(data) - pos
+                break
+            skipped, pos = skipped + found - pos, found
+            continue
         if pos + length > len(data):
-            return frames, True
+            return Mp3Walk(frames, True, skipped)
         pos += length
         frames += 1
-    return frames, False
-
-
-def _mp3_cut(data: bytes) -> bool:
-    """Walking the MP3 frames from the first, the last one runs past the end of the file."""
-    return _mp3_walk(data)[1]
+    return Mp3Walk(frames, False, skipped)
 
 
 def mp3_declares_length(data: bytes) -> bool:
@@ -158,7 +209,7 @@ def mp3_with_length(data: bytes) -> bytes | None:
     if mp3_declares_length(data):
         return None
     pos = _first_frame(data)
-    frames, _ = _mp3_walk(data)
+    frames = mp3_walk(data).frames
     if pos is None or not frames:
         return None
     header = data[pos : pos + 1] + bytes([data[pos + 1] | 1]) + data[pos + 2 : pos + 4]  # no CRC

@@ -46,7 +46,7 @@ import librosa
 import numpy as np
 import soundfile as sf
 
-from dtwcore.audio.containers import cut_off, mp3_declares_length, mp3_with_length
+from dtwcore.audio.containers import cut_off, mp3_walk, mp3_with_length
 from dtwcore.audio.embedding import (
     EMBED_HOP,
     EMBED_RATE,
@@ -462,16 +462,27 @@ def _decode(
         ) from None
     cut = samples.shape[0] > limit
     samples = samples[:limit]
-    # An MP3 without a Xing/Info/VBRI header only estimates its length (from the file's
-    # size and first bit rate), so allow more slack there.
-    slack = 0.5 if fmt == "MP3" and not mp3_declares_length(data) else 0.95
     sizes = _wav_data_sizes(data)
     if sizes is not None and sizes[0] > sizes[1] > 0 and declared > 0:
         declared = round(declared * sizes[0] / sizes[1])  # what the header promised
     expected = min(limit, declared) if declared > 0 else 0
-    short_of_header = expected > 0 and samples.shape[0] < expected * slack
+    short_of_header = expected > 0 and samples.shape[0] < expected * 0.95
+    walk = mp3_walk(data) if fmt == "MP3" else None
+    if walk is not None and not (walk.cut or walk.skipped):
+        short_of_header = False  # every frame is there: the Xing header's count is stale
+    ends_cut = walk.cut if walk is not None else cut_off(data, fmt)
     note = None
-    if broken or short_of_header or (sizes is not None and sizes[0] > sizes[1]):
+    if walk is not None and walk.skipped and samples.shape[0] < expected:
+        lost = (expected - samples.shape[0]) / rate
+        if samples.shape[0] < DAMAGED_KEEP * min(expected, int(keep_seconds * rate)):
+            raise AudioError(
+                f"{name} is damaged or incomplete and cannot be decoded. Export or record it again."
+            )
+        note = (
+            f"{name} is damaged: {lost:.2f} s ({100 * lost * rate / expected:.0f} % of it) "
+            f"could not be decoded; the {samples.shape[0] / rate:.2f} s that could are used."
+        )
+    elif broken or short_of_header or (sizes is not None and sizes[0] > sizes[1]):
         kept = min(expected, int(keep_seconds * rate))
         if expected > 0 and samples.shape[0] >= DAMAGED_KEEP * kept:
             lost = (expected - samples.shape[0]) / rate
@@ -492,7 +503,7 @@ def _decode(
                 f"{name} is incomplete: the file ends before its audio does. Export or record "
                 "it again."
             )
-    if note is None and not cut and samples.shape[0] and cut_off(data, fmt):
+    if note is None and not cut and samples.shape[0] and ends_cut:
         note = (
             f"{name} was cut off: it stops part-way through its audio (saved or sent "
             f"incompletely); the {samples.shape[0] / rate:.2f} s that are there are used, "
