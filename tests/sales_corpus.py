@@ -200,6 +200,27 @@ def corpus() -> list[Case]:
         | {w: [*wide[:, k], wide[:, k].sum()] for k, w in enumerate(weeks8)}
     ), ids=codes, weeks=weeks8, values=wide))  # fmt: skip
 
+    # A long file's summary product (a Total row under every week's products, Grand
+    # Total rows at the end) is left out too, noted by its rows; TOTAL-GYM-3 is a product.
+    rows = [["product", "week", "units"]]
+    for k in range(8):
+        rows += [[c, k, int(v[k])] for c, v in zip(total_ids, total_vals, strict=True)]
+        rows += [["Total", k, int(total_vals[:, k].sum())]]
+    cases.append(Case("long_total_rows.csv", csv_bytes(rows), ids=total_ids, weeks=weeks8,
+                      values=total_vals, note="Left out 8 rows of product Total (rows 8, 15, 22 "
+                      "… 57): summary rows adding up the products, not a product."))  # fmt: skip
+    cases.append(Case("long_grand_total_rows.parquet", _parquet({
+        "sku": [*(c for c in codes for _ in range(8)), *["Grand Total"] * 8],
+        "date": [dt.date.fromisoformat(m) for _ in range(6) for m in mondays],
+        "units": [*(float(wide[i, k]) for i in range(5) for k in range(8)), *wide.sum(axis=0)],
+    }), ids=codes, weeks=mondays, values=wide, note="Left out 8 rows of product Grand Total "
+        "(rows 42 to 49): summary rows adding up the products, not a product."))  # fmt: skip
+    rows = [["product", "week", "units"]] + [["Total", k, 3] for k in range(8)]
+    cases.append(Case("long_only_total_rows.csv", csv_bytes(rows), refusal="error", message=(
+        "no products: every row is a summary row adding up the products (Total). Export the "
+        "sales of each product (a row per product, or per product and week) and read the "
+        "file again.")))  # fmt: skip
+
     # Week numbers of several years (a year column, or codes like 202305), and week
     # numbers running past a year end: in year order, a week 53 only where the file has one.
     ten = rng.integers(0, 50, (5, 10)).astype(float)

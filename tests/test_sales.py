@@ -4,6 +4,7 @@ shortlist, outliers, demo data, downloads; and the Sales Trends figures."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -727,6 +728,70 @@ def test_summary_rows_leave_a_wide_file_with_a_note(tmp_path) -> None:  # noqa: 
     # A summary row is left out whatever it holds; a product with a blank week is listed.
     page = load_catalog(data.replace(b"Sum,1,2", b"Sum,,x"), name="totals.csv")
     assert page.excluded["product"].tolist() == ["TOTAL-GYM-3"]
+
+
+def test_summary_rows_leave_a_long_file_with_a_note(tmp_path) -> None:  # noqa: ANN001
+    """A long file's Total of every week is not a product (it would sum the others and top
+    every ranking): left out whatever it holds, its rows named compactly, on both paths."""
+    data = (
+        b"Product,Week,Units\nA,1,1\nB,1,2\nTotal,1,3\nA,2,4\nB,2,5\nTotal,2,\n"
+        b"TOTAL-GYM-3,1,7\nTOTAL-GYM-3,2,8\nSum:,1,x\n"
+    )
+    page, notes = _read_both(tmp_path, data, "long_totals.csv")
+    assert page.ids.tolist() == ["A", "B", "TOTAL-GYM-3"]
+    assert page.values.tolist() == [[1, 4], [2, 5], [7, 8]]
+    assert page.excluded.empty
+    assert (
+        notes
+        == page.notes
+        == [
+            "Left out 2 rows of product Total (rows 4, 7), row 10 (Sum:): summary rows adding "
+            "up the products, not a product."
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("rows", "shown"),
+    [
+        ([6], "row 6"),
+        ([3, 4], "rows 3, 4"),
+        ([42, 43, 44, 45, 46, 47, 48, 49], "rows 42 to 49"),
+        ([2, 3, 4, 9, 11, 12], "rows 2 to 4, 9, 11, 12"),
+        ([7, 13, 19, 25, 31], "rows 7, 13, 19 … 31"),
+    ],
+)
+def test_row_numbers_in_a_few_words(rows: list[int], shown: str) -> None:
+    from dtwcore.sales.reading import row_numbers
+
+    assert row_numbers(rows) == shown
+
+
+@pytest.mark.parametrize(
+    ("data", "shown"),
+    [
+        (b"Product,W1,W2\nTotal,1,2\nGrand Total,1,2\n", "Total, Grand Total"),
+        (b"Product,Week,Units\nTotal,1,2\nTotal,2,3\n", "Total"),
+    ],
+)
+def test_a_file_of_summary_rows_only_is_refused_in_words(
+    tmp_path: Path, data: bytes, shown: str
+) -> None:
+    from dtwcore.sales import CatalogReader
+
+    message = (
+        f": no products: every row is a summary row adding up the products ({shown}). "
+        "Export the sales of each product (a row per product, or per product and week) and "
+        "read the file again."
+    )
+    with pytest.raises(CatalogError) as err:
+        load_catalog(data, name="totals.csv")
+    assert str(err.value) == "totals.csv" + message
+    path = tmp_path / "totals.csv"
+    path.write_bytes(data)
+    with pytest.raises(CatalogError) as err:
+        list(CatalogReader(path))
+    assert str(err.value) == f"{path}{message}"
 
 
 def test_weeks_past_a_year_end_keep_the_files_order(tmp_path) -> None:  # noqa: ANN001

@@ -33,7 +33,7 @@ REFUSALS = [c for c in CASES if c.refusal is not None]
 def test_the_corpus_covers_the_layouts() -> None:
     assert len(CASES) >= 20
     assert {c.refusal for c in REFUSALS} == {"week", "product", "dates", "error", "layout"}
-    assert sum(c.name.endswith(".parquet") for c in CASES) == 4
+    assert sum(c.name.endswith(".parquet") for c in CASES) == 5
 
 
 def _file(tmp_path: Path, case: Case) -> Path:

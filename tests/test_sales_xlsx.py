@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -278,3 +279,65 @@ def test_the_page_offers_the_sheet_it_reads_first(
             )
             picker.set_value("Data").run()
             assert not at.error
+
+
+FORMULAS = [["Product", "W1", "W2", "W3"], ["P1", 1, 2, "=B2+C2"], ["P2", 4, 5, "=B3+C3"]]
+
+
+def _with_saved_values(book: bytes, values: dict[str, str]) -> bytes:
+    """``book`` as a spreadsheet saves it: these formulas (by their text) with a value."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(book)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.startswith("xl/worksheets/"):
+                for formula, value in values.items():
+                    old = f"<f>{formula}</f><v />".encode()
+                    assert old in data
+                    data = data.replace(old, f"<f>{formula}</f><v>{value}</v>".encode())
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+def test_formulas_saved_without_their_values_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """A workbook written by a program (openpyxl, pandas) holds formulas without the values
+    a spreadsheet saves beside them: read, they are blank, and the rows would be left out
+    as 'W3 is blank'. It is refused, on the page and by the command, with what to do."""
+    message = (
+        ": cell D2 (W3) holds a formula whose value was never saved (the workbook was "
+        "written by a program, not by Excel). Open it in Excel or LibreOffice and save it, "
+        "then read it again."
+    )
+    book = workbook({"Sales": FORMULAS})
+    with pytest.raises(CatalogError) as err:
+        load_catalog(book, name="f.xlsx")
+    assert str(err.value) == "f.xlsx" + message
+    path = tmp_path / "f.xlsx"
+    path.write_bytes(book)
+    with pytest.raises(CatalogError) as err:
+        CatalogReader(path)
+    assert str(err.value) == f"{path}{message}"
+    assert cli.main(["score", str(path), "--out", str(tmp_path / "s.csv")]) == 2
+    assert capsys.readouterr().err == f"error: {path}{message}\n"
+    # A workbook of several sheets names the sheet; a formula for a product's code too.
+    rows = [["Product", "W1", "W2"], ["P1", 1, 2], ['="P"&2', 3, 4]]
+    with pytest.raises(CatalogError) as err:
+        load_catalog(workbook({"Notes": [["x"]], "Sales": rows}), name="g.xlsx",
+                     options=ReadOptions(sheet="Sales"))  # fmt: skip
+    assert str(err.value).startswith(
+        "g.xlsx: cell A3 (Product) of the sheet 'Sales' holds a formula whose value was never saved"
+    )
+
+
+def test_formulas_with_their_saved_values_are_read() -> None:
+    """A workbook a spreadsheet saved has every formula's value: the values are read, and
+    a formula whose value is empty text (=IF(…, "")) is a blank cell, as Excel shows it."""
+    saved = {"B2+C2": "3", "B3+C3": "9"}
+    cat = load_catalog(_with_saved_values(workbook({"Sales": FORMULAS}), saved), name="s.xlsx")
+    assert cat.values.tolist() == [[1, 2, 3], [4, 5, 9]]
+    rows = [*FORMULAS, ["P3", 7, 8, '=IF(B4>9,B4,"")']]
+    cat = load_catalog(_with_saved_values(workbook({"Sales": rows}), saved), name="s.xlsx")
+    assert cat.ids.tolist() == ["P1", "P2"]
+    assert cat.excluded["reason"].tolist() == ["W3 is blank"]

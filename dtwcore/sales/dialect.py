@@ -31,6 +31,7 @@ import io
 import itertools
 import os
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,8 @@ ZERO_PADDED = re.compile(r"^0+$")
 """A cell number format that pads whole numbers with zeros (``000000``: 123 is ``000123``)."""
 XLSX_SIGNATURE = b"PK\x03\x04"
 """The first bytes of an ``.xlsx`` workbook (a zip archive)."""
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")  # a cell's <f> (formula)
+_XML_BLOCK_BYTES = 1 << 20
 
 
 def is_workbook(data: bytes) -> bool:
@@ -74,11 +77,13 @@ def is_workbook(data: bytes) -> bool:
     return data[:4] == XLSX_SIGNATURE
 
 
-def _open_workbook(data: bytes, fname: str):  # noqa: ANN202 (openpyxl is imported lazily)
+def _open_workbook(data: bytes, fname: str, data_only: bool = True):  # noqa: ANN202
+    """The workbook read-only (openpyxl, imported here): its cells' saved values, or with
+    ``data_only=False`` its formulas as formulas (``=SUM(B2:D2)``)."""
     from openpyxl import load_workbook
 
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     except Exception as exc:  # zipfile, XML and openpyxl raise many types
         raise CatalogError(
             f"{fname} is a damaged or unsupported Excel workbook ({type(exc).__name__}). "
@@ -191,14 +196,18 @@ def _sheet_rows(
             chosen = book[sheet]
         rows: list[list[str]] = []
         lines: list[int] = []
+        blank_cells = False  # a formula saved without its value reads blank
         padded = _pads_zeros(book)  # else the values alone (reading the cells is slower)
         for number, cells in enumerate(chosen.iter_rows(values_only=not padded), 1):
             text = [_sheet_cell_text(c) if padded else _cell_text(c) for c in cells]
+            blank_cells = blank_cells or not all(t.strip() for t in text)
             if any(t.strip() for t in text):
                 rows.append(text)
                 lines.append(number)
     finally:
         book.close()
+    if blank_cells and _has_formulas(data):
+        _check_formula_values(data, fname, chosen.title, len(names) > 1, rows, lines)
     if len(rows) < 2:
         others = [n for n in names if n != chosen.title]
         if others:
@@ -220,6 +229,72 @@ def _sheet_rows(
     header = [h.strip() for h in rows[0][:width]]
     body = [r[:width] + [""] * (width - len(r)) for r in rows[1:]]
     return header, body, lines
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether a worksheet of the ``.xlsx`` workbook ``data`` holds a formula (an ``<f>``
+    element of its XML, read block by block): a cheap look before reading its cells again."""
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        for name in book.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            tail = b""
+            with book.open(name) as sheet:
+                while block := sheet.read(_XML_BLOCK_BYTES):
+                    if _FORMULA_TAG.search(tail + block):
+                        return True
+                    tail = block[-64:]
+    return False
+
+
+def _check_formula_values(
+    data: bytes,
+    fname: str,
+    sheet: str,
+    named: bool,
+    rows: Sequence[Sequence[str]],
+    lines: Sequence[int],
+) -> None:
+    """Refuse the ``sheet`` (named in the message when ``named``) whose formulas were saved
+    without their values, as a program writes a workbook (openpyxl, pandas) and a
+    spreadsheet never does: every formula cell of ``rows`` (text cells read from the saved
+    values, at their row numbers ``lines``) is blank, so its rows would be read as blank
+    weeks. A sheet where some formula has a value was calculated: a formula read blank
+    there is an empty text (``=IF(B2>0, B2, "")``), and stays blank."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    book = _open_workbook(data, fname, data_only=False)
+    read = dict(zip(lines, rows, strict=True))
+    first: tuple[int, int] | None = None  # (row, column) of the first formula read blank
+    try:
+        for number, cells in enumerate(book[sheet].iter_rows(values_only=True), 1):
+            saved = read.get(number, ())
+            for j, value in enumerate(cells):
+                if isinstance(value, str):
+                    if not value.startswith("="):
+                        continue
+                elif not isinstance(value, (ArrayFormula, DataTableFormula)):
+                    continue
+                if j < len(saved) and saved[j].strip():
+                    return  # calculated
+                first = first or (number, j)
+    finally:
+        book.close()
+    if first is None:
+        return
+    number, j = first
+    titles = title_lines(rows[: MAX_TITLE_LINES + 2])
+    header = rows[titles] if rows and number > lines[titles] else ()
+    column = header[j].strip() if j < len(header) else ""
+    where = f"cell {get_column_letter(j + 1)}{number}" + (f" ({show(column)})" if column else "")
+    if named:
+        where += f" of the sheet {sheet!r}"
+    raise CatalogError(
+        f"{fname}: {where} holds a formula whose value was never saved (the workbook was "
+        "written by a program, not by Excel). Open it in Excel or LibreOffice and "
+        "save it, then read it again."
+    )
 
 
 def workbook_csv(

@@ -10,10 +10,11 @@ rules in :mod:`dtwcore.sales.columns`; this module applies them:
 * wide layout: one row per product; a product that appears twice is listed as unusable;
   a summary row (``Total``, ``Grand Total``: :func:`~dtwcore.sales.columns.is_summary_row`)
   is left out and reported;
-* long layout: rows are added up per product and week. Week numbers run from the first
-  to the last (week numbers of several years, or running past a year end, in year order:
-  :func:`year_week_grid`); dates that all fall on one weekday are weekly data and keep
-  their dates;
+* long layout: rows are added up per product and week; rows of a summary product
+  (``Total`` of every week) are left out and reported, as in a wide file. Week numbers
+  run from the first to the last (week numbers of several years, or running past a year
+  end, in year order: :func:`year_week_grid`); dates that all fall on one weekday are
+  weekly data and keep their dates;
   other dates (daily or per order) are added up into weeks starting on
   :attr:`~dtwcore.sales.columns.ReadOptions.week_start` (Monday by default), and a first
   or last week the data do not cover completely is reported. Missing weeks are 0.
@@ -213,11 +214,16 @@ def build_catalog(
     if decimal_comma:
         check_decimal_dots(columns, number_columns(roles), keep_lines, fname)
     notes += column_notes(roles)
+    summaries: list[tuple[int, str]] = []  # summary rows left out: (row, product)
     if roles.layout == "wide":
-        ids, labels, values = _wide(columns, keep_lines, roles, records, notes, decimal_comma)
+        ids, labels, values = _wide(columns, keep_lines, roles, records, summaries, decimal_comma)
+        notes += summary_notes(summaries)
     else:
-        part = long_rows(columns, keep_lines, roles, records, decimal_comma)
+        part = long_rows(columns, keep_lines, roles, records, decimal_comma, summaries)
+        notes += summary_notes(summaries)
         ids, labels, values = weekly_table([part], roles, options, notes, fname)
+    if not ids and not records and summaries:
+        raise only_summary_rows(fname, [p for _, p in summaries])
     if ids:
         _negatives(values, options, notes, roles)
     cat = _finish(fname, ids, labels, values, records, notes)
@@ -341,13 +347,56 @@ def wrap_note(what: str, first: str, year_end: str, again: str, last: str) -> st
     )
 
 
-def summary_note(rows: Sequence[tuple[int, str]]) -> str:
-    """The note on the summary rows (row number, product code) left out of a wide file."""
-    listed = ", ".join(f"row {r} ({show(p)})" for r, p in rows[:5])
-    if len(rows) > 5:
-        listed += f" and {len(rows) - 5} more"
+def summary_notes(rows: Sequence[tuple[int, str]]) -> list[str]:
+    """The note on the summary rows (row number, product code) left out of a file, in
+    file order (none for none): each by its row, ``row 6 (Total)``, and a product on
+    several rows (a long file's ``Total`` of every week) by its rows, ``8 rows of product
+    Total (rows 42 to 49)``."""
+    if not rows:
+        return []
+    by_product: dict[str, list[int]] = {}
+    for row, product in rows:
+        by_product.setdefault(product, []).append(row)
+    listed = ", ".join(
+        f"row {r[0]} ({show(p)})"
+        if len(r) == 1
+        else f"{len(r)} rows of product {show(p)} ({row_numbers(r)})"
+        for p, r in list(by_product.items())[:5]
+    )
+    if len(by_product) > 5:
+        listed += f" and {len(by_product) - 5} more"
     what = "a summary row" if len(rows) == 1 else "summary rows"
-    return f"Left out {listed}: {what} adding up the products, not a product."
+    return [f"Left out {listed}: {what} adding up the products, not a product."]
+
+
+def row_numbers(rows: Sequence[int]) -> str:
+    """Row numbers in a few words: ``rows 42 to 49``, ``rows 3, 4, 9``, and the first
+    three runs … the last of many (``rows 7, 13, 19 … 49``)."""
+    numbers = sorted(set(rows))
+    runs: list[str] = []
+    start = numbers[0]
+    for before, now in zip(numbers, [*numbers[1:], None], strict=True):
+        if now == before + 1:
+            continue
+        if before - start >= 2:
+            runs.append(f"{start} to {before}")
+        else:
+            runs += [str(n) for n in range(start, before + 1)]
+        start = now
+    if len(runs) > 4:
+        runs = [", ".join(runs[:3]) + " … " + runs[-1]]
+    return ("rows " if len(numbers) > 1 else "row ") + ", ".join(runs)
+
+
+def only_summary_rows(fname: str, products: Sequence[str]) -> CatalogError:
+    """The refusal of a file whose rows are all summary rows (``Total``, ``Grand Total``:
+    :func:`~dtwcore.sales.columns.is_summary_row`), ``products`` naming them in file
+    order; ``fname`` first when given."""
+    return CatalogError(
+        f"{fname + ': ' if fname else ''}no products: every row is a summary row adding up "
+        f"the products ({names(list(dict.fromkeys(products)))}). Export the sales of each "
+        "product (a row per product, or per product and week) and read the file again."
+    )
 
 
 def summary_rows(ids: pa.Array) -> np.ndarray:
@@ -366,9 +415,11 @@ def _wide(
     lines: list[int],
     roles: Roles,
     records: list[tuple[int, str, str]],
-    notes: list[str],
+    summaries: list[tuple[int, str]],
     decimal_comma: bool,
 ) -> tuple[list[str], list[str], np.ndarray]:
+    """Products x weeks of a wide table's usable rows; the others go to ``records``, its
+    summary rows (row, product) to ``summaries``."""
     ids = product_ids(columns, roles)
     n_rows = len(ids)
     nums = np.empty((n_rows, len(roles.weeks)))
@@ -386,7 +437,6 @@ def _wide(
                 problems[k].append(_unit_problem(label, vals[k]))
     keep: list[int] = []
     first_row: dict[str, int] = {}
-    summaries: list[tuple[int, str]] = []
     for k in range(n_rows):
         if is_summary_row(ids[k]):
             summaries.append((lines[k], ids[k]))
@@ -402,8 +452,6 @@ def _wide(
             continue
         first_row[ids[k]] = lines[k]
         keep.append(k)
-    if summaries:
-        notes.append(summary_note(summaries))
     _check_weeks(
         "", len(roles.weeks), f"{show(roles.week_labels[0])} to {show(roles.week_labels[-1])}"
     )
@@ -432,10 +480,16 @@ def long_rows(
     roles: Roles,
     records: list[tuple[int, str, str]],
     decimal_comma: bool,
+    summaries: list[tuple[int, str]],
 ) -> LongPart:
-    """The usable rows of (a block of) a long table; the others go to ``records``."""
+    """The usable rows of (a block of) a long table; the others go to ``records``, and its
+    summary rows (product ``Total``: :func:`~dtwcore.sales.columns.is_summary_row`), left
+    out whatever they hold, to ``summaries`` (row, product)."""
     assert roles.period is not None and roles.units is not None
     ids = product_ids(columns, roles)
+    totals = {p for p in set(ids) if p and is_summary_row(p)}  # each product once
+    summary = np.array([p in totals for p in ids], dtype=bool)
+    summaries += [(lines[k], ids[k]) for k in np.flatnonzero(summary)]
     units, u_blank, u_bad = cell_numbers(columns[roles.units], decimal_comma)
     cells = columns[roles.period]
     if roles.date_order:
@@ -456,11 +510,11 @@ def long_rows(
         kind = "a year and week number (like 202405)" if roles.year_weeks else "a week number 1–53"
     id_label, week_label, units_label = _id_label(roles), show(roles.period), show(roles.units)
     problem_rows = np.flatnonzero(
-        w_blank | w_bad | u_blank | u_bad | (np.abs(np.nan_to_num(units)) > MAX_UNITS)
-        | y_blank | y_bad
-        | np.array([not i for i in ids], dtype=bool)
+        (w_blank | w_bad | u_blank | u_bad | (np.abs(np.nan_to_num(units)) > MAX_UNITS)
+         | y_blank | y_bad
+         | np.array([not i for i in ids], dtype=bool))
+        & ~summary
     )  # fmt: skip
-    bad_set = set(problem_rows.tolist())
     for k in problem_rows:
         problems = []
         if not ids[k]:
@@ -482,7 +536,9 @@ def long_rows(
         elif abs(units[k]) > MAX_UNITS:
             problems.append(_unit_problem(units_label, units[k]))
         records.append((lines[k], ids[k], _reason(problems)))
-    keep = np.array([k for k in range(len(ids)) if k not in bad_set], dtype=np.int64)
+    usable = ~summary
+    usable[problem_rows] = False
+    keep = np.flatnonzero(usable)
     return LongPart(
         [ids[k] for k in keep], keys[keep], units[keep], np.ones(keep.size, dtype=np.int64)
     )
@@ -1379,7 +1435,7 @@ class CatalogReader:
             if decimal:
                 check_decimal_dots(columns, number_columns(self.roles), lines, self.path)
             records: list[tuple[int, str, str]] = []
-            part = long_rows(columns, lines, self.roles, records, decimal)
+            part = long_rows(columns, lines, self.roles, records, decimal, self._summaries)
             if records:
                 row, product, why = min(records)
                 where = f"row {row}" + (f" (product {product})" if product else "")
@@ -1388,7 +1444,10 @@ class CatalogReader:
             lines_read += len(lines)
         if lines_read == 0:
             raise CatalogError(f"{self.path}: {NO_DATA_ROWS}")
+        if self._summaries and not any(p.ids for p in parts):
+            raise only_summary_rows(self.path, [p for _, p in self._summaries])
         self.notes[self._empty_note_at : self._empty_note_at] = empty_notes(self._blank_text_rows)
+        self.notes += summary_notes(self._summaries)
         ids, labels, values = weekly_table(parts, self.roles, self.options, self.notes, self.path)
         del parts
         _negatives(values, self.options, self.notes, self.roles)
@@ -1407,9 +1466,10 @@ class CatalogReader:
         yield from self._wide_batches()
         if self._rows_read == self._blank_lines:
             raise CatalogError(f"{self.path}: {NO_DATA_ROWS}")
+        if self._rows_read == self._blank_lines + len(self._summaries):
+            raise only_summary_rows(self.path, [p for _, p in self._summaries])
         self.notes[self._empty_note_at : self._empty_note_at] = empty_notes(self._blank_lines)
-        if self._summaries:
-            self.notes.append(summary_note(self._summaries))
+        self.notes += summary_notes(self._summaries)
         self.notes += negatives_notes(self._negative_values, self.options, self.roles)
 
     def fraction_done(self) -> float | None:

@@ -53,6 +53,7 @@ from dtwcore.sales.columns import (
     DATE_CELL,
     ID_JOIN,
     SNIFF_ROWS,
+    SUMMARY_ROWS,
     YEARS,
     ReadOptions,
     Roles,
@@ -68,6 +69,7 @@ from dtwcore.sales.reading import (
     arrow_ids,
     check_not_monthly,
     check_values,
+    only_summary_rows,
     options_with,
     summary_rows,
     to_matrix,
@@ -525,6 +527,18 @@ def _product_column(roles: Roles) -> Any:
     return F.when(F.greatest(*[p.isNull() for p in parts]), F.lit(None)).otherwise(joined)
 
 
+def _is_summary_product(product: Any) -> Any:
+    """True where a product is a summary row's (``Total``, ``Grand Total``, ``Sum:``), by
+    the rule of :func:`dtwcore.sales.columns.is_summary_row` (the name trimmed, lower case,
+    runs of spaces and hyphens as ``_``, colons then ``_`` off its end); false for none."""
+    from pyspark.sql import functions as F
+
+    text = F.regexp_replace(product, r"(?U)^\s+|\s+$", "")
+    text = F.lower(F.regexp_replace(text, r"(?U)[\s\-]+", "_"))
+    text = F.regexp_replace(F.regexp_replace(text, ":+$", ""), "_+$", "")
+    return F.coalesce(text.isin(*sorted(SUMMARY_ROWS)), F.lit(False))
+
+
 def _numbers(column: Any, decimal_comma: bool) -> Any:
     """A column as doubles by the page's rule (text trimmed; decimal commas when asked)."""
     from pyspark.sql import functions as F
@@ -568,7 +582,8 @@ def _long_products(
     Same rules as :func:`dtwcore.sales.reading.weekly_table`: whole week numbers or dates
     (weekly when every date falls on one weekday, else added up into weeks starting on
     ``options.week_start``), missing weeks 0, negative weekly units clipped to 0 only with
-    ``clip_negative``. The first unusable row (in input order) is reported.
+    ``clip_negative``. Rows of a summary product (``Total`` of every week) are left out,
+    whatever they hold. The first unusable row (in input order) is reported.
     """
     from pyspark.sql import functions as F
 
@@ -582,6 +597,8 @@ def _long_products(
         units.cast("string").alias("_units"),
         year.cast("string").alias("_year"),
     ).withColumn("_row", F.monotonically_increasing_id())
+    rows = rows.withColumn("_summary", _is_summary_product(F.col("product")))
+    kept = ~F.col("_summary")  # the rows of products, not of their sums
     year_number = _numbers(F.col("_year"), decimal_comma)
     blank_year = F.lit(bool(roles.year)) & (F.coalesce(F.trim(F.col("_year")), F.lit("")) == "")
     bad_year = F.lit(bool(roles.year)) & ~F.coalesce(
@@ -616,33 +633,37 @@ def _long_products(
         .otherwise(F.lit(f"{units_label} is too large; at most {MAX_UNITS:g} units a week are "
                          "supported"))
     )  # fmt: skip
-    bad = (
+    bad = kept & (
         F.col("product").isNull() | F.col("key").isNull() | F.col("units").isNull()
         | F.isnan("units") | (F.abs("units") > MAX_UNITS) | bad_year
     )  # fmt: skip
+    kept_key = F.when(kept, F.col("key"))
+    week_53 = F.lit(year_weeks(roles)) & (kept_key % 100 == 53)
     weekday = F.pmod(F.col("key") + 3, 7)  # 1970-01-01 was a Thursday: Monday = 0
     with _worker_errors():
         # One pass for the checks and the span: unusable rows, weekdays, first and last.
         facts = rows.agg(
             F.max(bad.cast("int")).alias("bad"),
-            F.countDistinct(weekday).alias("weekdays"),
-            F.min("key").alias("first"),
-            F.max("key").alias("last"),
+            F.countDistinct(F.when(kept, weekday)).alias("weekdays"),
+            F.min(kept_key).alias("first"),
+            F.max(kept_key).alias("last"),
             # Years with a week 53 (year-week keys only: null for the others).
-            F.collect_set(
-                F.when(
-                    F.lit(year_weeks(roles)) & (F.col("key") % 100 == 53), F.col("key") / 100
-                ).cast("long")
-            ).alias("long_years"),
+            F.collect_set(F.when(week_53, kept_key / 100).cast("long")).alias("long_years"),
             # The days with sales (dates only), to tell sales by month from weeks.
-            F.collect_set(F.when(F.lit(bool(roles.date_order)), F.col("key"))).alias("days"),
+            F.collect_set(F.when(F.lit(bool(roles.date_order)), kept_key)).alias("days"),
+            F.max(F.col("_summary").cast("int")).alias("summaries"),
         ).first()
         if facts["bad"]:
             _first_bad(rows, bad, why)
+        if facts["first"] is None and facts["summaries"]:
+            # Every row is a summary row: they are named, in order of their first row.
+            named = rows.where(F.col("_summary")).groupBy("product").agg(F.min("_row").alias("r"))
+            raise only_summary_rows("", [r["product"] for r in named.orderBy("r").collect()])
     if roles.date_order:
         check_not_monthly(np.array(facts["days"], dtype=np.int64), roles.period)
     if facts["first"] is None:
         raise CatalogError(NO_DATA_ROWS)
+    rows = rows.where(kept)
     first, last, step = int(facts["first"]), int(facts["last"]), 1
     index = None
     if year_weeks(roles):
