@@ -404,6 +404,7 @@ def test_batch_test_and_every_occurrence_survive_enrolment_changes(
     use_samples.click()
     page.get_by_text("1 accepted, 3 rejected").wait_for(timeout=90_000)
     page.get_by_text("Found 3 times").wait_for(timeout=90_000)
+    _settle(page, charts=3)  # the list under the heading is drawn after it
     assert occurrences() == first
     assert "Traceback" not in page.inner_text("body")
 
