@@ -1,10 +1,13 @@
-"""Whether a compressed audio file (Ogg, MP3) was cut off: read from its container.
+"""What a compressed audio file's container says that its decoder does not: whether an
+Ogg or MP3 file was cut off, where an MP3 is damaged, and how many frames it holds.
 
 An Ogg or MP3 file does not say how long its audio is the way a WAV or FLAC header does
 (an MP3 may, in a Xing/Info/VBRI header), so a decoder given a file cut short while
 being saved or sent simply stops where the bytes stop. Both containers are made of
 self-describing pieces (Ogg pages, MP3 frames) that say their own length: a file whose
-last piece runs past its end was cut off there.
+last piece runs past its end was cut off there, and an MP3's frames, walked one after
+another, also show bytes between them that are not audio (:func:`mp3_walk`) and give
+the count a header needs (:func:`mp3_with_length`).
 """
 
 from __future__ import annotations
@@ -210,7 +213,7 @@ def mp3_with_length(data: bytes) -> bytes | None:
         return None
     pos = _first_frame(data)
     frames = mp3_walk(data).frames
-    if pos is None or not frames:
+    if pos is None or not frames or (data[pos + 1] >> 1) & 3 != 1:  # Xing is Layer III's
         return None
     header = data[pos : pos + 1] + bytes([data[pos + 1] | 1]) + data[pos + 2 : pos + 4]  # no CRC
     length = _mp3_frame(data, pos) or 0
