@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Mp3Walk", "cut_off", "mp3_declares_length", "mp3_walk", "mp3_with_length"]
+__all__ = [
+    "Mp3Walk",
+    "cut_off",
+    "mp3_declares_length",
+    "mp3_walk",
+    "mp3_with_length",
+    "unread_kind",
+]
 
 _OGG_PAGE = b"OggS"
 _OGG_HEADER = 27
@@ -224,3 +231,22 @@ def mp3_with_length(data: bytes) -> bytes | None:
         return None
     xing = header + bytes(side) + tag + bytes(length - 4 - side - len(tag))
     return data[:pos] + xing + data[pos:]
+
+
+_UNREAD_KINDS = (
+    (4, b"ftyp", "AAC audio in an MPEG-4 file (.m4a, .mp4: voice memos, phone recorders)"),
+    (0, b"\x1aE\xdf\xa3", "a WebM or Matroska file (.webm, .mka: browser and screen recorders)"),
+    (0, b"#!AMR", "AMR audio (.amr, .3gp: phone voice recorders)"),
+    (0, b"0&\xb2u\x8ef\xcf\x11", "Windows Media Audio (.wma)"),
+)
+"""(offset, signature, what it is) of audio files people record that the decoder
+(libsndfile) does not read."""
+
+
+def unread_kind(data: bytes) -> str | None:
+    """What an audio file the decoder cannot read is, from its first bytes (``"AAC audio
+    in an MPEG-4 file (…)"``), else None (not a kind recognised here)."""
+    for offset, signature, what in _UNREAD_KINDS:
+        if data[offset : offset + len(signature)] == signature:
+            return what
+    return None

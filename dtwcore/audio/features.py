@@ -46,7 +46,7 @@ import librosa
 import numpy as np
 import soundfile as sf
 
-from dtwcore.audio.containers import cut_off, mp3_walk, mp3_with_length
+from dtwcore.audio.containers import cut_off, mp3_walk, mp3_with_length, unread_kind
 from dtwcore.audio.embedding import (
     EMBED_HOP,
     EMBED_RATE,
@@ -454,6 +454,13 @@ def _decode(
         raise
     except RuntimeError as exc:  # libsndfile's errors are RuntimeErrors
         if "recognised" in str(exc) or "unimplemented" in str(exc):
+            kind = unread_kind(data)
+            if kind:
+                raise AudioError(
+                    f"{name} is {kind}, which cannot be read here. Convert it to "
+                    f"{_ACCEPTED} first (most recorder apps can share or export a "
+                    "recording as WAV)."
+                ) from None
             raise AudioError(
                 f"{name} is not an audio file that can be read. Use {_ACCEPTED}."
             ) from None
