@@ -295,6 +295,38 @@ def corpus() -> list[Case]:
     cases.append(Case("long_iso_timestamps.csv", csv_bytes(rows), ids=codes, weeks=sunday_labels,
                       values=wide))  # fmt: skip
 
+    # Dates with a month's name (Excel's 07-Jan-24, SAP's 07.Jan.2024, Jan 7, 2024): the
+    # name's place tells the order. Codes such as JAN-24-7 stay products.
+    abbr = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    rows = [["product", "day", "units"]]
+    rows += [[p, f"{d.day:02d}-{abbr[d.month - 1]}-{d.year % 100:02d}", int(u)]
+             for p, d, u in daily]  # fmt: skip
+    ids, wk, vals = weekly_sums(daily)
+    cases.append(Case("long_daily_month_names.csv", csv_bytes(rows), ids=ids, weeks=wk,
+                      values=vals))  # fmt: skip
+    rows = [["Product", "Week", "Units"]]
+    rows += [[c, f"{abbr[d.month - 1]} {d.day}, {d.year}", int(wide[i, k])]
+             for k, d in enumerate(sundays) for i, c in enumerate(codes)]  # fmt: skip
+    cases.append(Case("long_weekly_month_first_names.csv", csv_bytes(rows), ids=codes,
+                      weeks=sunday_labels, values=wide))  # fmt: skip
+    named_heads = [f"{d.day:02d}-{abbr[d.month - 1]}-{d.year}" for d in sundays]
+    rows = [["SKU", *named_heads]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
+    cases.append(Case("wide_month_name_headers.csv", csv_bytes(rows), ids=codes,
+                      weeks=sunday_labels, values=wide))  # fmt: skip
+    month_codes = ["JAN-24-7", "JAN7", "MAR-2024-7", "SEPT-24-12", "7-DEC-24"]  # one a date
+    rows = [["Article", "Date", "Units"]]
+    rows += [[c, mondays[k], int(wide[i, k])] for i, c in enumerate(month_codes)
+             for k in range(8)]  # fmt: skip
+    cases.append(Case("long_product_codes_like_months.csv", csv_bytes(rows), ids=month_codes,
+                      weeks=mondays, values=wide))  # fmt: skip
+    # Names leave the order to the dates written in numbers: all of them read both ways.
+    rows = [["product", "date", "units"]]
+    rows += [[c, f"{d.day} {abbr[d.month - 1]} {d.year}" if i == 0 else d.strftime("%d/%m/%Y"),
+              int(wide[i, k])]
+             for i, c in enumerate(codes) for k, d in enumerate(firsts)]  # fmt: skip
+    cases.append(Case("month_names_and_ambiguous_numbers.csv", csv_bytes(rows), refusal="dates",
+                      message="reads both day-first and month-first"))  # fmt: skip
+
     # Title lines above the header (padded with separators, as Excel writes them) and
     # Excel's sep= line are skipped; lines of separators only under the header too.
     table = [["Product", *weeks8]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]

@@ -843,6 +843,62 @@ def test_dates_with_a_time_of_day_or_zone_read_as_the_day_written(cell: str) -> 
     assert parse_dates([cell], order).tolist() == [np.datetime64("2024-01-07", "D")]
 
 
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [("07-Jan-24", "dmy"), ("07-Jan-2024", "dmy"), ("7 Jan 2024", "dmy"),
+     ("7 January 2024", "dmy"), ("07.Jan.2024", "dmy"), ("07/JAN/2024", "dmy"),
+     ("07JAN2024", "dmy"), ("7. Januar 2024", "dmy"), ("7th jan. 2024", "dmy"),
+     ("07-Jan-24 12:00:00 AM", "dmy"), ("Jan 7, 2024", "mdy"), ("January 7 2024", "mdy"),
+     ("Jan. 07, 2024", "mdy"), ("JANUARY 7TH, 2024", "mdy"), ("2024-Jan-07", "ymd"),
+     ("2024 january 7", "ymd")],
+)  # fmt: skip
+def test_dates_with_a_months_name_read_in_the_order_written(cell: str, written: str) -> None:
+    from dtwcore.sales.columns import DATE_CELL, date_orders, parse_dates
+
+    assert DATE_CELL.match(cell)
+    assert date_orders([cell]) == ([written], 1, 1)
+    for order in ("ymd", "dmy", "mdy"):  # the name decides, whatever the order
+        assert parse_dates([cell], order).tolist() == [np.datetime64("2024-01-07", "D")]
+
+
+def test_month_names_read_every_month_and_two_digit_years_as_numbers_do() -> None:
+    from dtwcore.sales.columns import month_number, parse_dates
+
+    names = ["Jan", "FEB", "mar.", "April", "May", "June", "Jul", "aug", "Sept", "Oct", "Nov",
+             "December"]  # fmt: skip
+    cells = [f"1-{n}-68" for n in names] + ["1 Mär 1999", "1-Okt-69", "31 Dez 2024"]
+    want = [f"2068-{m:02d}-01" for m in range(1, 13)] + ["1999-03-01", "1969-10-01", "2024-12-31"]
+    assert parse_dates(cells, "ymd").astype(str).tolist() == want
+    assert [month_number(n.rstrip(".")) for n in names] == list(range(1, 13))
+    leap = parse_dates(["31-Feb-2024", "29-Feb-2023", "29-Feb-2024"], "dmy")
+    assert leap.astype(str).tolist() == ["NaT", "NaT", "2024-02-29"]
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["MAR-2024-7", "JAN7", "JAN-24-7", "Jan 2024", "Jan-24", "2024 Jan", "7-Jan", "Janet 7 2024"],
+)
+def test_codes_and_months_with_a_months_name_are_not_dates(cell: str) -> None:
+    from dtwcore.sales.columns import DATE_CELL
+
+    assert not DATE_CELL.match(cell)
+
+
+@pytest.mark.parametrize(
+    ("cells", "orders"),
+    [(["07-Jan-2024", "05/04/2024"], ["dmy", "mdy"]),  # the numbers still ask
+     (["Jan 7, 2024", "14/01/2024"], ["dmy"]), (["2024-Jan-07", "2024-01-14"], ["ymd"]),
+     (["07-Jan-2024", "Jan 14, 2024", "21 Jan 2024"], ["dmy"])],  # names alone: most
+)  # fmt: skip
+def test_month_names_leave_the_order_to_dates_written_in_numbers(
+    cells: list[str], orders: list[str]
+) -> None:
+    from dtwcore.sales.columns import date_orders, parse_dates
+
+    assert date_orders(cells) == (orders, len(cells), len(cells))
+    assert parse_dates(cells[:1], orders[-1]).tolist() == [np.datetime64("2024-01-07", "D")]
+
+
 def test_title_lines_are_only_single_cells_over_a_header_of_names() -> None:
     from dtwcore.sales.dialect import title_lines
 

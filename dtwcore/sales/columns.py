@@ -23,8 +23,10 @@ the candidates; nothing is guessed silently.
 
 Dates are ``YYYY-MM-DD`` (also with ``/`` or ``.``), day-first ``DD-MM-YYYY`` or
 month-first ``MM-DD-YYYY`` (two-digit years: 00-68 are 2000-2068, 69-99 are 1969-1999),
-optionally followed by a time of day (with seconds, AM/PM) and a time zone (``Z``,
-``+01:00``), which are ignored: the day written is the day read. When every date of the
+or written with a month's name (``07-Jan-24``, ``7 January 2024``, ``07.Jan.2024``,
+``Jan 7, 2024``, ``2024-Jan-07``), optionally followed by a time of day (with seconds,
+AM/PM) and a time zone (``Z``, ``+01:00``), which are ignored: the day written is the day
+read. A month's name tells the order by its place; when every date of three numbers in the
 sample reads both day-first and month-first, the order must be chosen
 (:attr:`ReadOptions.date_order`).
 """
@@ -32,9 +34,11 @@ sample reads both day-first and month-first, the order must be chosen
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import reduce
 
 import numpy as np
 
@@ -74,19 +78,37 @@ YEAR_NAMES = frozenset({"year", "yr", "fiscal_year", "fy", "jahr", "annee", "añ
 YEARS = (1900, 2100)
 """The years a year column, or the year of a year-week number (``202405``), may hold."""
 _WEEK_HEADER = re.compile(r"^(?:w(?:ee)?k?|kw)?[ _.]?(\d+)$")
+MONTH_PATTERNS = (
+    r"jan(?:uary?)?", r"feb(?:ruary?)?", r"m(?:ar(?:ch)?|[äÄ]r(?:z)?|rz)", r"apr(?:il)?",
+    r"ma[iy]", r"june?|juni", r"july?|juli", r"aug(?:ust)?", r"sept?(?:ember)?",
+    r"o[ck]t(?:ober)?", r"nov(?:ember)?", r"de[cz](?:ember)?",
+)  # fmt: skip
+"""The names of the months, January first, as regular expressions of lower-case text
+(English names and abbreviations, and the German ones that differ: ``Mär``, ``Mrz``,
+``Mai``, ``Juni``, ``Okt``, ``Dez``); the one list of month names."""
+_MONTH_NAMES = "|".join(MONTH_PATTERNS)
+_MONTH_NUMBER = re.compile("|".join(f"({m})" for m in MONTH_PATTERNS), re.IGNORECASE)
+_DAY = r"(\d{1,2})(?i:st|nd|rd|th)?"
+_NAME = rf"((?i:{_MONTH_NAMES}))"
 DATE_CELL = re.compile(
-    r"^\s*(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})"
+    r"^\s*(?:(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})"
+    rf"|{_DAY}[ \-/.]*{_NAME}[ \-/.,]*(\d{{4}}|\d{{2}})"
+    rf"|{_NAME}[ \-/.]*{_DAY}[ \-/.,]+(\d{{4}})"
+    rf"|(\d{{4}})[ \-/.]*{_NAME}[ \-/.]*(\d{{1,2}}))"
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
     r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?\s*$"
 )
-"""A date as every entrance reads it: three numbers (year first, day-first or month-first),
-optionally a time of day (``12:00:00 AM`` too) and a time zone (``Z``, ``+01:00``), which
-are ignored: the day is the one written."""
+"""A date as every entrance reads it: three numbers (year first, day-first or month-first;
+groups 1 to 3), or a day, a month's name (:data:`MONTH_PATTERNS`, any case, ``Jan.`` too)
+and a year in one of the orders of :data:`NAMED_DATE_GROUPS` (``07-Jan-24``, ``7 January
+2024``, ``07.Jan.2024``, ``Jan 7, 2024``, ``2024-Jan-07``; a two-digit year only
+day-first), optionally a time of day (``12:00:00 AM`` too) and a time zone (``Z``,
+``+01:00``), which are ignored: the day is the one written."""
+NAMED_DATE_GROUPS = {"dmy": (6, 5, 4), "mdy": (9, 7, 8), "ymd": (10, 11, 12)}
+"""The groups of :data:`DATE_CELL` holding the year, the month's name and the day of a
+date written with a month name, by the order it is written in (exactly one of them
+matches; the others are empty)."""
 _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
-_MONTH_NAMES = (
-    r"jan(?:uary?)?|feb(?:ruary?)?|m(?:ar(?:ch)?|är(?:z)?|rz)|apr(?:il)?|ma[iy]|june?|juni"
-    r"|july?|juli|aug(?:ust)?|sept?(?:ember)?|o[ck]t(?:ober)?|nov(?:ember)?|de[cz](?:ember)?"
-)
 MONTH_NAME_HEADER = re.compile(
     rf"^\s*(?:(?:{_MONTH_NAMES})\.?(?:[\s\-/'.]*(?:\d{{2}}|\d{{4}}))?"
     rf"|\d{{4}}[\s\-/.]*(?:{_MONTH_NAMES})\.?)\s*$",
@@ -337,14 +359,31 @@ def _cell_str(c: object) -> str:
     return str(c).strip()
 
 
+def month_number(name: str) -> int | None:
+    """1 (January) … 12 of a month's name or abbreviation (:data:`MONTH_PATTERNS`, any
+    case); None for text that is not one."""
+    found = _MONTH_NUMBER.fullmatch(name.strip())
+    return found.lastindex if found else None
+
+
+def _named_order(found: re.Match[str]) -> str:
+    """The order a :data:`DATE_CELL` match with a month's name is written in (``"dmy"``,
+    ``"mdy"`` or ``"ymd"``); empty for a date of three numbers."""
+    return next((o for o, (_, name, _) in NAMED_DATE_GROUPS.items() if found[name]), "")
+
+
 def date_orders(cells: Sequence[object]) -> tuple[list[str], int, int]:
     """Date orders every date-like cell can be read in; counts of date-like and filled cells.
 
     Returns ``(orders, dates, filled)``: ``orders`` is a subset of ``["ymd", "dmy",
-    "mdy"]``, empty when no cell looks like a date.
+    "mdy"]``, empty when no cell looks like a date. A date with a month's name
+    (``07-Jan-24``, ``Jan 7, 2024``) reads alike in every order, so the dates of three
+    numbers alone decide; cells that all have a month's name give the order most of them
+    are written in (day-first for ``07-Jan-24``, month-first for ``Jan 7, 2024``).
     """
     ymd = dmy = mdy = True
-    dates = filled = 0
+    dates = filled = numbers = 0
+    named = {"dmy": 0, "mdy": 0, "ymd": 0}
     for c in cells:
         text = _cell_str(c)
         if text.lower() in _MISSING_TOKENS:
@@ -354,7 +393,12 @@ def date_orders(cells: Sequence[object]) -> tuple[list[str], int, int]:
         if not m:
             continue
         dates += 1
-        a, b, c3 = m.groups()
+        written = _named_order(m)
+        if written:
+            named[written] += 1
+            continue
+        numbers += 1
+        a, b, c3 = m.group(1, 2, 3)
         ia, ib = int(a), int(b)
         ymd = ymd and len(a) == 4 and len(c3) <= 2 and 1 <= ib <= 12
         first_ok = len(a) <= 2 and len(c3) in (2, 4)
@@ -362,12 +406,15 @@ def date_orders(cells: Sequence[object]) -> tuple[list[str], int, int]:
         mdy = mdy and first_ok and 1 <= ia <= 12 and 1 <= ib <= 31
     if dates == 0:
         return [], 0, filled
+    if numbers == 0:
+        return [max(named, key=named.__getitem__)], dates, filled
     return [o for o, ok in (("ymd", ymd), ("dmy", dmy), ("mdy", mdy)) if ok], dates, filled
 
 
 def parse_dates(cells: Sequence[object], order: str) -> np.ndarray:
     """Dates of cells in ``order`` (``"ymd"``, ``"dmy"``, ``"mdy"``) as datetime64[D];
-    NaT for a cell that is blank, not a date, or not a real day (31-02-2024)."""
+    NaT for a cell that is blank, not a date, or not a real day (31-02-2024). A date with
+    a month's name is read in the order it is written in, whatever ``order`` says."""
     import pandas as pd
 
     text = pd.Series([_cell_str(c) for c in cells], dtype=object)
@@ -379,6 +426,16 @@ def parse_dates(cells: Sequence[object], order: str) -> np.ndarray:
         year, month, day = c, b, a
     else:
         year, month, day = c, a, b
+    named = parts[[g[1] - 1 for g in NAMED_DATE_GROUPS.values()]].notna().any(axis=1)
+    if named.any():  # the year (0), month's name (1) or day (2) of whichever order matched
+        year_text, name, day_text = (
+            reduce(operator.add, (parts[g[k] - 1].fillna("") for g in NAMED_DATE_GROUPS.values()))
+            for k in range(3)
+        )
+        months = {n: month_number(n) for n in name[named].unique()}
+        year = year.mask(named, pd.to_numeric(year_text, errors="coerce"))
+        month = month.mask(named, name.map(months).astype("float64"))
+        day = day.mask(named, pd.to_numeric(day_text, errors="coerce"))
     year = year.where(year >= 100, year + np.where(year < 69, 2000, 1900))
     frame = pd.DataFrame({"year": year, "month": month, "day": day})
     if frame.empty:

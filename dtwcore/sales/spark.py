@@ -52,6 +52,8 @@ from dtwcore.sales import DECIMAL_COMMA, DEFAULT_STRETCH, CatalogError
 from dtwcore.sales.columns import (
     DATE_CELL,
     ID_JOIN,
+    MONTH_PATTERNS,
+    NAMED_DATE_GROUPS,
     SNIFF_ROWS,
     SUMMARY_ROWS,
     YEARS,
@@ -551,12 +553,28 @@ def _numbers(column: Any, decimal_comma: bool) -> Any:
 
 def _days(column: Any, order: str) -> Any:
     """Dates written in ``order`` as days since 1970-01-01 (null when not a real date),
-    by the rule of :func:`dtwcore.sales.columns.parse_dates`."""
+    by the rule of :func:`dtwcore.sales.columns.parse_dates`: a date with a month's name
+    (``07-Jan-24``, ``Jan 7, 2024``) in the order it is written in, whatever ``order``."""
     from pyspark.sql import functions as F
 
     text = column.cast("string")
-    a, b, c = (F.regexp_extract(text, DATE_CELL.pattern, k).try_cast("int") for k in (1, 2, 3))
+
+    def group(k: int) -> Any:  # "" where the group took no part
+        return F.regexp_extract(text, DATE_CELL.pattern, k)
+
+    a, b, c = (group(k).try_cast("int") for k in (1, 2, 3))
     year, month, day = {"ymd": (a, b, c), "dmy": (c, b, a), "mdy": (c, a, b)}[order]
+    named_year, name, named_day = (
+        F.concat(*(group(groups[k]) for groups in NAMED_DATE_GROUPS.values())) for k in range(3)
+    )
+    months = [name.rlike(f"(?i)^(?:{pattern})$") for pattern in MONTH_PATTERNS]
+    named_month = F.when(months[0], 1)
+    for number, matches in enumerate(months[1:], start=2):
+        named_month = named_month.when(matches, number)
+    named = name != ""
+    year = F.when(named, named_year.try_cast("int")).otherwise(year)
+    month = F.when(named, named_month).otherwise(month)
+    day = F.when(named, named_day.try_cast("int")).otherwise(day)
     year = F.when(year >= 100, year).otherwise(year + F.when(year < 69, 2000).otherwise(1900))
     ok = year.isNotNull() & month.between(1, 12) & day.isNotNull() & (day >= 1)
     first = F.make_date(F.when(ok, year).otherwise(2000), F.when(ok, month).otherwise(1), F.lit(1))
