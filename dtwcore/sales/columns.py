@@ -90,13 +90,16 @@ _MONTH_NAMES = "|".join(MONTH_PATTERNS)
 _MONTH_NUMBER = re.compile("|".join(f"({m})" for m in MONTH_PATTERNS), re.IGNORECASE)
 _DAY = r"(\d{1,2})(?i:st|nd|rd|th)?"
 _NAME = rf"((?i:{_MONTH_NAMES}))"
-DATE_CELL = re.compile(
-    r"^\s*(?:(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})"
-    rf"|{_DAY}[ \-/.]*{_NAME}[ \-/.,]*(\d{{4}}|\d{{2}})"
-    rf"|{_NAME}[ \-/.]*{_DAY}[ \-/.,]+(\d{{4}})"
-    rf"|(\d{{4}})[ \-/.]*{_NAME}[ \-/.]*(\d{{1,2}}))"
+_NUMBERS = r"(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})"
+_TIME_AND_ZONE = (
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
     r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?\s*$"
+)
+DATE_CELL = re.compile(
+    rf"^\s*(?:{_NUMBERS}"
+    rf"|{_DAY}[ \-/.]*{_NAME}[ \-/.,]*(\d{{4}}|\d{{2}})"
+    rf"|{_NAME}[ \-/.]*{_DAY}[ \-/.,]+(\d{{4}})"
+    rf"|(\d{{4}})[ \-/.]*{_NAME}[ \-/.]*(\d{{1,2}}))" + _TIME_AND_ZONE
 )
 """A date as every entrance reads it: three numbers (year first, day-first or month-first;
 groups 1 to 3), or a day, a month's name (:data:`MONTH_PATTERNS`, any case, ``Jan.`` too)
@@ -108,6 +111,9 @@ NAMED_DATE_GROUPS = {"dmy": (6, 5, 4), "mdy": (9, 7, 8), "ymd": (10, 11, 12)}
 """The groups of :data:`DATE_CELL` holding the year, the month's name and the day of a
 date written with a month name, by the order it is written in (exactly one of them
 matches; the others are empty)."""
+_NUMBERS_CELL = re.compile(rf"^\s*{_NUMBERS}" + _TIME_AND_ZONE)
+"""The dates of :data:`DATE_CELL` written in three numbers alone (its groups 1 to 3): most
+dates are, and this is the faster pattern to try on a column first."""
 _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
 MONTH_NAME_HEADER = re.compile(
     rf"^\s*(?:(?:{_MONTH_NAMES})\.?(?:[\s\-/'.]*(?:\d{{2}}|\d{{4}}))?"
@@ -418,7 +424,13 @@ def parse_dates(cells: Sequence[object], order: str) -> np.ndarray:
     import pandas as pd
 
     text = pd.Series([_cell_str(c) for c in cells], dtype=object)
-    parts = text.str.extract(DATE_CELL.pattern)
+    groups = DATE_CELL.groups
+    parts = text.str.extract(_NUMBERS_CELL.pattern)
+    rest = parts[0].isna() & text.ne("")
+    parts = parts.reindex(columns=range(groups))
+    if rest.any():  # the cells not written in three numbers: a month's name, or no date
+        parts = parts.astype(object)
+        parts.loc[rest] = text[rest].str.extract(DATE_CELL.pattern).to_numpy()
     a, b, c = (pd.to_numeric(parts[k], errors="coerce") for k in range(3))
     if order == "ymd":
         year, month, day = a, b, c
