@@ -850,7 +850,8 @@ def test_dates_with_a_time_of_day_or_zone_read_as_the_day_written(cell: str) -> 
      ("07JAN2024", "dmy"), ("7. Januar 2024", "dmy"), ("7th jan. 2024", "dmy"),
      ("07-Jan-24 12:00:00 AM", "dmy"), ("Jan 7, 2024", "mdy"), ("January 7 2024", "mdy"),
      ("Jan. 07, 2024", "mdy"), ("JANUARY 7TH, 2024", "mdy"), ("2024-Jan-07", "ymd"),
-     ("2024 january 7", "ymd")],
+     ("2024 january 7", "ymd"), ("Sunday, January 7, 2024", "mdy"),
+     ("Sunday, 7 January 2024", "dmy"), ("Sun 7 Jan 2024", "dmy"), ("sun., 07-jan-24", "dmy")],
 )  # fmt: skip
 def test_dates_with_a_months_name_read_in_the_order_written(cell: str, written: str) -> None:
     from dtwcore.sales.columns import DATE_CELL, date_orders, parse_dates
@@ -876,7 +877,19 @@ def test_month_names_read_every_month_and_two_digit_years_as_numbers_do() -> Non
 
 @pytest.mark.parametrize(
     "cell",
-    ["MAR-2024-7", "JAN7", "JAN-24-7", "Jan 2024", "Jan-24", "2024 Jan", "7-Jan", "Janet 7 2024"],
+    [
+        "MAR-2024-7",
+        "JAN7",
+        "JAN-24-7",
+        "Jan 2024",
+        "Jan-24",
+        "2024 Jan",
+        "7-Jan",
+        "Janet 7 2024",
+        "Sunday",
+        "Monday 7",
+        "Sunday, January 2024",
+    ],
 )
 def test_codes_and_months_with_a_months_name_are_not_dates(cell: str) -> None:
     from dtwcore.sales.columns import DATE_CELL

@@ -95,8 +95,9 @@ _TIME_AND_ZONE = (
     r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
     r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?\s*$"
 )
+_WEEKDAY = r"(?:(?i:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?,?\s+)?"
 DATE_CELL = re.compile(
-    rf"^\s*(?:{_NUMBERS}"
+    rf"^\s*{_WEEKDAY}(?:{_NUMBERS}"
     rf"|{_DAY}[ \-/.]*{_NAME}[ \-/.,]*(\d{{4}}|\d{{2}})"
     rf"|{_NAME}[ \-/.]*{_DAY}[ \-/.,]+(\d{{4}})"
     rf"|(\d{{4}})[ \-/.]*{_NAME}[ \-/.]*(\d{{1,2}}))" + _TIME_AND_ZONE
@@ -105,7 +106,8 @@ DATE_CELL = re.compile(
 groups 1 to 3), or a day, a month's name (:data:`MONTH_PATTERNS`, any case, ``Jan.`` too)
 and a year in one of the orders of :data:`NAMED_DATE_GROUPS` (``07-Jan-24``, ``7 January
 2024``, ``07.Jan.2024``, ``Jan 7, 2024``, ``2024-Jan-07``; a two-digit year only
-day-first), optionally a time of day (``12:00:00 AM`` too) and a time zone (``Z``,
+day-first), after a weekday's name or not (Excel's long date, ``Sunday, January 7,
+2024``), optionally a time of day (``12:00:00 AM`` too) and a time zone (``Z``,
 ``+01:00``), which are ignored: the day is the one written."""
 NAMED_DATE_GROUPS = {"dmy": (6, 5, 4), "mdy": (9, 7, 8), "ymd": (10, 11, 12)}
 """The groups of :data:`DATE_CELL` holding the year, the month's name and the day of a
