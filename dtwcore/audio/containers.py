@@ -17,7 +17,6 @@ from dataclasses import dataclass
 __all__ = [
     "Mp3Walk",
     "cut_off",
-    "mp3_declares_length",
     "mp3_walk",
     "mp3_with_length",
     "unread_kind",
@@ -194,21 +193,18 @@ def mp3_walk(data: bytes) -> Mp3Walk:
     return Mp3Walk(frames, False, skipped)
 
 
-def mp3_declares_length(data: bytes) -> bool:
-    """Whether an MP3's first frame is a Xing, Info or VBRI header, which gives the
-    number of frames, so the decoder's length is the length the file was saved with
-    (without one it is estimated from the file's size and first bit rate)."""
-    pos = _first_frame(data)
-    if pos is None:
-        return False
+def _declares_length(data: bytes, pos: int) -> bool:
+    """Whether the MP3 frame at ``pos`` (the first) is a Xing, Info or VBRI header, which
+    gives the number of frames, so the decoder's length is the length the file was saved
+    with (without one it is estimated from the file's size and first bit rate)."""
     frame = data[pos : pos + (_mp3_frame(data, pos) or 0)]
     return any(tag in frame for tag in _LENGTH_TAGS)
 
 
-def mp3_with_length(data: bytes) -> bytes | None:
-    """An MP3 without a length header (:func:`mp3_declares_length`) with a Xing header
-    giving its number of frames put before its first frame, else None (it has one, or
-    no frames were found).
+def mp3_with_length(data: bytes, frames: int) -> bytes | None:
+    """An MP3 without a length header with a Xing header giving its number of frames
+    (``frames``, :attr:`Mp3Walk.frames`) put before its first frame, else None (it has
+    one, it is not Layer III, or no frames were found).
 
     libsndfile stops decoding such a file at the length it estimates from the file's size
     and first frame's bit rate: for a variable bit rate, a fraction of the audio (2.4 s of
@@ -216,11 +212,10 @@ def mp3_with_length(data: bytes) -> bytes | None:
     header, its side information left zero, the tag and the count; the decoder reads it
     as a header and outputs no samples for it.
     """
-    if mp3_declares_length(data):
-        return None
     pos = _first_frame(data)
-    frames = mp3_walk(data).frames
-    if pos is None or not frames or (data[pos + 1] >> 1) & 3 != 1:  # Xing is Layer III's
+    if pos is None or not frames or _declares_length(data, pos):
+        return None
+    if (data[pos + 1] >> 1) & 3 != 1:  # Xing is Layer III's
         return None
     header = data[pos : pos + 1] + bytes([data[pos + 1] | 1]) + data[pos + 2 : pos + 4]  # no CRC
     length = _mp3_frame(data, pos) or 0

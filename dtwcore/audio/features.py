@@ -426,6 +426,13 @@ def _stack(blocks: list[np.ndarray], channels: int) -> np.ndarray:
     return np.concatenate(blocks) if blocks else np.zeros((0, channels), dtype=np.float32)
 
 
+def _damaged(name: str) -> AudioError:
+    """The refusal of a file that cannot be decoded, or too little of it."""
+    return AudioError(
+        f"{name} is damaged or incomplete and cannot be decoded. Export or record it again."
+    )
+
+
 def _decode(
     data: bytes, name: str, max_seconds: float, keep_seconds: float
 ) -> tuple[np.ndarray, int, int, bool, str | None]:
@@ -438,9 +445,11 @@ def _decode(
     says the file holds more than ``max_seconds``.
     """
     data = _with_known_length(data)
+    walk = None  # an MP3's frames (walked once: the header put in front adds one frame)
     try:
         if sf.info(io.BytesIO(data)).format == "MP3":
-            data = mp3_with_length(data) or data
+            walk = mp3_walk(data)
+            data = mp3_with_length(data, walk.frames) or data
         with sf.SoundFile(io.BytesIO(data)) as f:
             rate, channels, declared, fmt = f.samplerate, f.channels, f.frames, f.format
             if rate < MIN_SOURCE_RATE:
@@ -464,33 +473,29 @@ def _decode(
             raise AudioError(
                 f"{name} is not an audio file that can be read. Use {_ACCEPTED}."
             ) from None
-        raise AudioError(
-            f"{name} is damaged or incomplete and cannot be decoded. Export or record it again."
-        ) from None
+        raise _damaged(name) from None
     cut = samples.shape[0] > limit
     samples = samples[:limit]
     sizes = _wav_data_sizes(data)
     if sizes is not None and sizes[0] > sizes[1] > 0 and declared > 0:
         declared = round(declared * sizes[0] / sizes[1])  # what the header promised
     expected = min(limit, declared) if declared > 0 else 0
-    short_of_header = expected > 0 and samples.shape[0] < expected * 0.95
-    walk = mp3_walk(data) if fmt == "MP3" else None
-    if walk is not None and not (walk.cut or walk.skipped):
-        short_of_header = False  # every frame is there: the Xing header's count is stale
+    kept = min(expected, int(keep_seconds * rate))
+    # An MP3 whose frames are all there, whole and with nothing between them, lost nothing:
+    # a Xing header counting more is stale.
+    lossy = walk is None or walk.cut or walk.skipped
+    short_of_header = lossy and expected > 0 and samples.shape[0] < expected * 0.95
     ends_cut = walk.cut if walk is not None else cut_off(data, fmt)
     note = None
     if walk is not None and walk.skipped and samples.shape[0] < expected:
         lost = (expected - samples.shape[0]) / rate
-        if samples.shape[0] < DAMAGED_KEEP * min(expected, int(keep_seconds * rate)):
-            raise AudioError(
-                f"{name} is damaged or incomplete and cannot be decoded. Export or record it again."
-            )
+        if samples.shape[0] < DAMAGED_KEEP * kept:
+            raise _damaged(name)
         note = (
             f"{name} is damaged: {lost:.2f} s ({100 * lost * rate / expected:.0f} % of it) "
             f"could not be decoded; the {samples.shape[0] / rate:.2f} s that could are used."
         )
     elif broken or short_of_header or (sizes is not None and sizes[0] > sizes[1]):
-        kept = min(expected, int(keep_seconds * rate))
         if expected > 0 and samples.shape[0] >= DAMAGED_KEEP * kept:
             lost = (expected - samples.shape[0]) / rate
             share = 100 * lost * rate / expected
@@ -502,9 +507,7 @@ def _decode(
                 f"{samples.shape[0] / rate:.2f} s before that are used."
             )
         elif broken:
-            raise AudioError(
-                f"{name} is damaged or incomplete and cannot be decoded. Export or record it again."
-            )
+            raise _damaged(name)
         else:
             raise AudioError(
                 f"{name} is incomplete: the file ends before its audio does. Export or record "
