@@ -206,8 +206,9 @@ def _sheet_rows(
                 lines.append(number)
     finally:
         book.close()
+    titles = title_lines(rows[: MAX_TITLE_LINES + 2])
     if blank_cells and _has_formulas(data):
-        _check_formula_values(data, fname, chosen.title, len(names) > 1, rows, lines)
+        _check_formula_values(data, fname, chosen.title, len(names) > 1, rows, lines, titles)
     if len(rows) < 2:
         others = [n for n in names if n != chosen.title]
         if others:
@@ -219,9 +220,8 @@ def _sheet_rows(
                 "command line."
             )
         raise CatalogError(f"{fname} has no rows. Choose a file with weekly unit sales.")
-    titles = title_lines(rows[: MAX_TITLE_LINES + 2])
     if notes is not None:
-        notes += title_notes([next(c for c in r if c.strip()) for r in rows[:titles]])
+        notes += title_notes(rows[:titles])
     rows, lines = rows[titles:], lines[titles:]
     width = len(rows[0])
     while width > 1 and not rows[0][width - 1].strip():  # trailing blank header cells
@@ -254,13 +254,15 @@ def _check_formula_values(
     named: bool,
     rows: Sequence[Sequence[str]],
     lines: Sequence[int],
+    header_at: int,
 ) -> None:
     """Refuse the ``sheet`` (named in the message when ``named``) whose formulas were saved
     without their values, as a program writes a workbook (openpyxl, pandas) and a
     spreadsheet never does: every formula cell of ``rows`` (text cells read from the saved
-    values, at their row numbers ``lines``) is blank, so its rows would be read as blank
-    weeks. A sheet where some formula has a value was calculated: a formula read blank
-    there is an empty text (``=IF(B2>0, B2, "")``), and stays blank."""
+    values, at their row numbers ``lines``; the header is ``rows[header_at]``) is blank,
+    so its rows would be read as blank weeks. A sheet where some formula has a value was
+    calculated: a formula read blank there is an empty text (``=IF(B2>0, B2, "")``), and
+    stays blank."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
@@ -284,8 +286,7 @@ def _check_formula_values(
     if first is None:
         return
     number, j = first
-    titles = title_lines(rows[: MAX_TITLE_LINES + 2])
-    header = rows[titles] if rows and number > lines[titles] else ()
+    header = rows[header_at] if rows and number > lines[header_at] else ()
     column = header[j].strip() if j < len(header) else ""
     where = f"cell {get_column_letter(j + 1)}{number}" + (f" ({show(column)})" if column else "")
     if named:
@@ -428,19 +429,20 @@ def title_lines(rows: Sequence[Sequence[str]]) -> int:
     return k if named else 0
 
 
-def title_notes(titles: Sequence[str]) -> list[str]:
-    """The note on the title lines skipped above the header (none when there are none)."""
+def title_notes(titles: Sequence[Sequence[str]]) -> list[str]:
+    """The note on the title lines (their cells) skipped above the header, each quoted by
+    its filled cell (none when there are none)."""
     if not titles:
         return []
     lines = "1 title line" if len(titles) == 1 else f"{len(titles)} title lines"
-    quoted = ", ".join(repr(show(t.strip())) for t in titles)
+    quoted = ", ".join(repr(show(next(c for c in t if c.strip()).strip())) for t in titles)
     return [f"Skipped {lines} above the header: {quoted}."]
 
 
-def lines_above_header(text: str, separator: str) -> tuple[int, list[str]]:
+def lines_above_header(text: str, separator: str) -> tuple[int, list[list[str]]]:
     """The lines of CSV ``text`` to skip above its header: the number of the last one (0
-    for none; the first line is 1) and the titles among them (:func:`title_lines`; a
-    first line ``sep=;`` is skipped too, without a title)."""
+    for none; the first line is 1) and the title lines among them, as cells
+    (:func:`title_lines`; a first line ``sep=;`` is skipped too, not a title)."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     skip = 1 if separator_hint(text) is not None else 0
     rows: list[list[str]] = []
@@ -457,7 +459,7 @@ def lines_above_header(text: str, separator: str) -> tuple[int, list[str]]:
     titles = title_lines(rows)
     if titles:
         skip = ends[titles - 1]
-    return skip, [next(c for c in r if c.strip()) for r in rows[:titles]]
+    return skip, rows[:titles]
 
 
 def read_csv_rows(
@@ -501,10 +503,7 @@ def read_csv_rows(
                     limits,
                 )
     except csv.Error as exc:
-        raise CatalogError(
-            f"{fname}, line {reader.line_num}: the file cannot be read as CSV ({exc}). "
-            "Check for a stray quote character."
-        ) from None
+        raise not_csv(fname, reader.line_num, exc) from None
     if header is None:
         raise CatalogError(f"{fname} has no rows. Choose a file with weekly unit sales.")
     if not rows:
@@ -517,6 +516,14 @@ def read_csv_rows(
     decimal_comma = sep != "," and has_decimal_commas(rows)
     notes += separator_notes(sep, decimal_comma)
     return header, rows, lines, decimal_comma
+
+
+def not_csv(fname: str, line: int, exc: csv.Error) -> CatalogError:
+    """The refusal of a file the CSV reader stopped on at ``line`` (a stray quote)."""
+    return CatalogError(
+        f"{fname}, line {line}: the file cannot be read as CSV ({exc}). "
+        "Check for a stray quote character."
+    )
 
 
 def empty_notes(empty: int) -> list[str]:

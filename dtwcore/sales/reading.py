@@ -75,6 +75,7 @@ from dtwcore.sales.dialect import (
     empty_notes,
     is_workbook,
     lines_above_header,
+    not_csv,
     read_csv_rows,
     read_parquet_rows,
     read_source,
@@ -1105,10 +1106,7 @@ class CatalogReader:
                         continue
                     yield rows.line_num, cells
             except csv.Error as exc:
-                raise CatalogError(
-                    f"{self.path}, line {rows.line_num}: the file cannot be read as CSV ({exc}). "
-                    "Check for a stray quote character."
-                ) from None
+                raise not_csv(self.path, rows.line_num, exc) from None
             self._blank_text_rows = blank
 
     def _sniff_csv(self) -> list[list[object]]:
@@ -1153,10 +1151,7 @@ class CatalogReader:
                     self._first_line = rows.line_num + 1
                     return cells
         except csv.Error as exc:
-            raise CatalogError(
-                f"{self.path}, line {rows.line_num}: the file cannot be read as CSV ({exc}). "
-                "Check for a stray quote character."
-            ) from None
+            raise not_csv(self.path, rows.line_num, exc) from None
         return None
 
     # Wide CSV ---------------------------------------------------------------------------
