@@ -264,7 +264,11 @@ def test_long_format_daily_dates_become_monday_weeks(tmp_path) -> None:  # noqa:
     cat = load_catalog(path)
     assert cat.weeks == ["2024-01-01", "2024-01-08"]
     assert cat.values.tolist() == [[11, 1], [0, 2]]
-    assert cat.notes[0] == "Dates were added up into weeks starting on Monday."
+    assert cat.notes == [  # no "had more than one row": two days in a week are not doubles
+        "Dates were added up into weeks starting on Monday.",
+        "The last week (2024-01-08) is partial: the data end on 2024-01-10.",
+        "1 missing week filled with 0 (in 1 product).",
+    ]
 
 
 def test_long_format_day_first_dates(tmp_path) -> None:  # noqa: ANN001

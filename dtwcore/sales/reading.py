@@ -662,6 +662,7 @@ def weekly_table(
     if not part.ids:
         return [], [], np.empty((0, 0))
     keys = part.keys
+    added = False
     if roles.date_order:
         assert roles.period is not None
         check_not_monthly(keys, roles.period, fname)
@@ -709,7 +710,7 @@ def weekly_table(
     )
     weekly = frame.groupby(["product", "week"], sort=False).sum()
     doubles = int((weekly["rows"] > 1).sum())
-    if doubles:
+    if doubles and not added:  # days and orders added up are said by the note above
         notes.append(
             f"{doubles} product-week{'s' if doubles != 1 else ''} had more than one row; "
             "their units were added together."
