@@ -304,6 +304,12 @@ def corpus() -> list[Case]:
     ids, wk, vals = weekly_sums(daily)
     cases.append(Case("long_daily_month_names.csv", csv_bytes(rows), ids=ids, weeks=wk,
                       values=vals))  # fmt: skip
+    rows = [["PRODUCT_ID", "SALE_DATE", "QTY"]]  # Oracle SQL Developer's timestamps
+    rows += [[p, f"{d.day:02d}-{abbr[d.month - 1].upper()}-{d.year % 100:02d} "
+              f"{(k % 12) or 12:02d}.{k % 60:02d}.00.000000000 {'AM' if k % 24 < 12 else 'PM'}",
+              int(u)] for k, (p, d, u) in enumerate(daily)]  # fmt: skip
+    cases.append(Case("long_daily_oracle_timestamps.csv", csv_bytes(rows), ids=ids, weeks=wk,
+                      values=vals))  # fmt: skip
     rows = [["Product", "Week", "Units"]]
     rows += [[c, f"{abbr[d.month - 1]} {d.day}, {d.year}", int(wide[i, k])]
              for k, d in enumerate(sundays) for i, c in enumerate(codes)]  # fmt: skip

@@ -837,7 +837,7 @@ def test_numbers_with_most_weeks_missing_are_not_week_numbers() -> None:
 @pytest.mark.parametrize(
     "cell",
     ["1/7/2024 12:00:00 AM", "1/7/2024 3:15 pm", "2024-01-07T00:00:00Z",
-     "2024-01-07T23:30:00+01:00", "2024-01-07 00:00:00.000-0500"],
+     "2024-01-07T23:30:00+01:00", "2024-01-07 00:00:00.000-0500", "2024-01-07 12.00.00.000"],
 )  # fmt: skip
 def test_dates_with_a_time_of_day_or_zone_read_as_the_day_written(cell: str) -> None:
     from dtwcore.sales.columns import DATE_CELL, parse_dates
@@ -855,7 +855,8 @@ def test_dates_with_a_time_of_day_or_zone_read_as_the_day_written(cell: str) -> 
      ("07-Jan-24 12:00:00 AM", "dmy"), ("Jan 7, 2024", "mdy"), ("January 7 2024", "mdy"),
      ("Jan. 07, 2024", "mdy"), ("JANUARY 7TH, 2024", "mdy"), ("2024-Jan-07", "ymd"),
      ("2024 january 7", "ymd"), ("Sunday, January 7, 2024", "mdy"),
-     ("Sunday, 7 January 2024", "dmy"), ("Sun 7 Jan 2024", "dmy"), ("sun., 07-jan-24", "dmy")],
+     ("Sunday, 7 January 2024", "dmy"), ("Sun 7 Jan 2024", "dmy"), ("sun., 07-jan-24", "dmy"),
+     ("07-JAN-24 12.00.00.000 AM", "dmy"), ("07-JAN-24 03.15.00.000000000 PM", "dmy")],
 )  # fmt: skip
 def test_dates_with_a_months_name_read_in_the_order_written(cell: str, written: str) -> None:
     from dtwcore.sales.columns import DATE_CELL, date_orders, parse_dates

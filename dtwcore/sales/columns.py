@@ -25,10 +25,10 @@ Dates are ``YYYY-MM-DD`` (also with ``/`` or ``.``), day-first ``DD-MM-YYYY`` or
 month-first ``MM-DD-YYYY`` (two-digit years: 00-68 are 2000-2068, 69-99 are 1969-1999),
 or written with a month's name (``07-Jan-24``, ``7 January 2024``, ``07.Jan.2024``,
 ``Jan 7, 2024``, ``2024-Jan-07``), optionally followed by a time of day (with seconds,
-AM/PM) and a time zone (``Z``, ``+01:00``), which are ignored: the day written is the day
-read. A month's name tells the order by its place; when every date of three numbers in the
-sample reads both day-first and month-first, the order must be chosen
-(:attr:`ReadOptions.date_order`).
+AM/PM, or Oracle's ``12.00.00.000 AM``) and a time zone (``Z``, ``+01:00``), which are
+ignored: the day written is the day read. A month's name tells the order by its place;
+when every date of three numbers in the sample reads both day-first and month-first, the
+order must be chosen (:attr:`ReadOptions.date_order`).
 """
 
 from __future__ import annotations
@@ -92,7 +92,8 @@ _DAY = r"(\d{1,2})(?i:st|nd|rd|th)?"
 _NAME = rf"((?i:{_MONTH_NAMES}))"
 _NUMBERS = r"(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})"
 _TIME_AND_ZONE = (
-    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
+    r"(?:[ T]\d{1,2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?|\.\d{2}\.\d{2}(?:\.\d+)?)"
+    r"(?:\s*[AaPp]\.?[Mm]\.?)?)?"
     r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?\s*$"
 )
 _WEEKDAY = r"(?:(?i:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?,?\s+)?"
@@ -107,8 +108,9 @@ groups 1 to 3), or a day, a month's name (:data:`MONTH_PATTERNS`, any case, ``Ja
 and a year in one of the orders of :data:`NAMED_DATE_GROUPS` (``07-Jan-24``, ``7 January
 2024``, ``07.Jan.2024``, ``Jan 7, 2024``, ``2024-Jan-07``; a two-digit year only
 day-first), after a weekday's name or not (Excel's long date, ``Sunday, January 7,
-2024``), optionally a time of day (``12:00:00 AM`` too) and a time zone (``Z``,
-``+01:00``), which are ignored: the day is the one written."""
+2024``), optionally a time of day (``12:00:00 AM`` too, and Oracle's ``07-JAN-24
+12.00.00.000000 AM``) and a time zone (``Z``, ``+01:00``), which are ignored: the day
+is the one written."""
 NAMED_DATE_GROUPS = {"dmy": (6, 5, 4), "mdy": (9, 7, 8), "ymd": (10, 11, 12)}
 """The groups of :data:`DATE_CELL` holding the year, the month's name and the day of a
 date written with a month name, by the order it is written in (exactly one of them
