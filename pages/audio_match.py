@@ -668,7 +668,11 @@ with wake_tab:
     elif find_source == "upload":
         f = f1.file_uploader(
             "Recording", type=AUDIO_TYPES, max_upload_size=MAX_FILE_MB,
-            key="audio.wake.find_upload", help="A recording that may contain the wake word.",
+            key="audio.wake.find_upload",
+            help=f"A recording that may contain the wake word, up to {MAX_FILE_MB} MB: a WAV "
+            f"file of that size holds about {MAX_FILE_MB * 2**20 / 192_000 / 60:.1f} minutes "
+            f"in stereo at 48 kHz, twice that in mono; an OGG or MP3 file holds the "
+            f"{MAX_RECORDING_SECONDS / 60:g} minutes searched.",
         )  # fmt: skip
         long_item = (f.name, f.getvalue()) if f is not None else None
     else:

@@ -227,6 +227,12 @@ BAD = [
     (
         "too big",
         lambda: b"RIFF" + bytes(51 * 1024 * 1024),
+        "a.wav is 51 MB; files up to 50 MB are accepted. Use a shorter recording, or save it "
+        "as OGG or MP3 (a tenth of a WAV's size) or FLAC (about half).",
+    ),
+    (
+        "too big, not WAV",
+        lambda: b"fLaC" + bytes(51 * 1024 * 1024),
         "a.wav is 51 MB; files up to 50 MB are accepted. Use a shorter recording.",
     ),
 ]

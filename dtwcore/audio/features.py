@@ -565,9 +565,11 @@ def load_audio(data: bytes, name: str, *, max_seconds: float = MAX_CLIP_SECONDS)
     if not data:
         raise AudioError(f"{name} is empty (0 bytes). Choose a file that contains a recording.")
     if len(data) > MAX_FILE_MB * 1024 * 1024:
+        smaller = " or save it as OGG or MP3 (a tenth of a WAV's size) or FLAC (about half)"
         raise AudioError(
             f"{name} is {len(data) / 1024 / 1024:.0f} MB; files up to {MAX_FILE_MB} MB "
-            "are accepted. Use a shorter recording."
+            f"are accepted. Use a shorter recording"
+            f"{',' + smaller if data[:4] in (b'RIFF', b'RF64') else ''}."
         )
     raw, rate, channels, cut, damage = _decode(
         data, name, max(max_seconds, MAX_RECORDING_SECONDS), max_seconds
