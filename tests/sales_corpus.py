@@ -356,6 +356,38 @@ def corpus() -> list[Case]:
                       values=wide))  # fmt: skip
     cases.append(Case("wide_tabs.txt", csv_bytes(table, "\t"), ids=codes, weeks=weeks8,
                       values=wide))  # fmt: skip
+    # Pivot tables as Excel (English, German) and LibreOffice export them: a caption line
+    # above the header, a total column and a total row; in compact form (products and
+    # their dates in one column) and in tabular form written once per product, refused.
+    for name, caption, labels, total, sep in (
+        ("pivot_excel.csv", ["Sum of Units", "Column Labels"], "Row Labels", "Grand Total", ","),
+        ("pivot_excel_de.csv", ["Summe von Menge", "Spaltenbeschriftungen"],
+         "Zeilenbeschriftungen", "Gesamtergebnis", ";"),
+        ("pivot_libreoffice.csv", ["Sum - Units", "Date"], "Product", "Total Result", ","),
+    ):  # fmt: skip
+        rows = [[*caption, *[""] * 8], [labels, *mondays, total]]
+        rows += [[c, *map(int, v), int(v.sum())] for c, v in zip(codes, wide, strict=True)]
+        rows += [[total, *map(int, wide.sum(axis=0)), int(wide.sum())]]
+        cases.append(Case(name, csv_bytes(rows, sep), ids=codes, weeks=mondays, values=wide,
+                          note=f"Skipped 1 title line above the header: "
+                               f"'{caption[0]} / {caption[1]}'."))  # fmt: skip
+    rows = [["Row Labels", "Sum of Units"]]
+    for i, c in enumerate(codes):
+        rows += [[c, int(wide[i].sum())]] + [[mondays[k], int(wide[i, k])] for k in range(8)]
+    cases.append(Case("pivot_compact.csv", csv_bytes(rows), refusal="error",
+                      message="is a pivot table in compact form"))  # fmt: skip
+    rows = [["Product", "Week", "Sum of Units"]]
+    for i, c in enumerate(codes):
+        rows += [[c if k == 0 else "", mondays[k], int(wide[i, k])] for k in range(8)]
+        rows += [[f"{c} Total", "", int(wide[i].sum())]]
+    cases.append(
+        Case(
+            "pivot_tabular_written_once.csv",
+            csv_bytes(rows),
+            refusal="error",
+            message="35 of the first 40 rows with a week and units have no 'Product'",
+        )
+    )
     two_cells = [["Weekly Sales Report", "Exported 2024-03-01"], *table]
     cases.append(Case("title_of_two_cells.csv", csv_bytes(two_cells), refusal="error",
                       message="If it is a title above the header, remove the lines"))  # fmt: skip

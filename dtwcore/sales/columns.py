@@ -71,9 +71,17 @@ UNIT_WORDS = frozenset(
 SUMMARY_NAMES = frozenset({"min", "max", "mean", "avg", "average", "total", "sum", "median", "std"})
 SUMMARY_ROWS = frozenset(
     {"total", "totals", "grand_total", "grand_totals", "sum", "subtotal", "sub_total",
-     "all_products", "all_items"}
+     "all_products", "all_items", "total_result", "gesamtergebnis"}
 )  # fmt: skip
-"""Product codes (as :func:`norm` writes them) of a wide file's summary rows, not products."""
+"""Product codes (as :func:`norm` writes them) of a wide file's summary rows, not products
+(pivot tables' last rows too: Excel's ``Grand Total``, ``Gesamtergebnis`` in German,
+LibreOffice's ``Total Result``)."""
+SUMMARY_ROW_HINT = "|".join(sorted({r.split("_")[0] for r in SUMMARY_ROWS}))
+"""A pattern (any case) every summary row's product holds: the first word of each of
+:data:`SUMMARY_ROWS`, which picks the few ids that may be one before each is checked."""
+PIVOT_ROW_LABELS = frozenset({"row_labels", "zeilenbeschriftungen"})
+"""The first column's name (as :func:`norm` writes it) in a pivot table Excel lays out in
+compact form (English, German): with dates in it, products and weeks share the column."""
 YEAR_NAMES = frozenset({"year", "yr", "fiscal_year", "fy", "jahr", "annee", "año"})
 YEARS = (1900, 2100)
 """The years a year column, or the year of a year-week number (``202405``), may hold."""
@@ -670,6 +678,17 @@ def resolve_roles(
 
     # Long layout: period, units, then the product.
     period = options.week_column
+    if (
+        period is None
+        and norm(header[0]) in PIVOT_ROW_LABELS
+        and date_orders(columns[header[0]])[1]
+    ):
+        raise CatalogError(
+            f"{fname} is a pivot table in compact form: its column {show(header[0])!r} holds "
+            "each product followed by its weeks, so products and weeks cannot be told apart. "
+            "In the pivot table choose Design › Report Layout › Show in Tabular Form and "
+            "Repeat All Item Labels (or drag the dates to Columns), then save it again."
+        )
     if period is None:
         taken = set(ids) | {options.units_column}
         cands = [
@@ -754,10 +773,40 @@ def resolve_roles(
             order_c += [h for h in rest if h not in order_c]
             raise _ask(fname, "product", "holds the product codes", order_c)
         guessed.append("product")
+    _check_written_once(fname, rows, [header.index(h) for h in ids], header.index(period),
+                        header.index(units), ids[0])  # fmt: skip
     ignored = tuple(h for h in header if h not in ids and h not in (period, units, year))
     return Roles("long", ids, period=period, units=units, date_order=order,
                  guessed=tuple(guessed), ignored=ignored, year=year, year_weeks=year_weeks,
                  wrap_week=wrap_week)  # fmt: skip
+
+
+def _check_written_once(
+    fname: str,
+    rows: Sequence[Sequence[object]],
+    ids: Sequence[int],
+    period: int,
+    units: int,
+    id_name: str,
+) -> None:
+    """Refuse a long file that writes each product once, on its first row, and leaves the
+    product blank on the rows under it (a report, or a pivot table in tabular form): a
+    fifth or more of the sample's ``rows`` with a week and units, at least 2, have no
+    product and come after a row that has one. Read as it is, those rows would be left
+    out and each product keep its first week only, a wrong table."""
+    used = [r for r in rows if _cell_str(r[period]) and _cell_str(r[units])]
+    named = [any(_cell_str(r[k]) for k in ids) for r in used]
+    first = named.index(True) if True in named else len(named)
+    under = named[first:].count(False)
+    if under >= 2 and under * 5 >= len(used):
+        raise CatalogError(
+            f"{fname}: {under} of the first {len(used)} rows with a week and units have no "
+            f"{show(id_name)!r}, each under a row that has one: the file writes each product "
+            "once, on its first row (a report, or a pivot table in tabular form), and read "
+            "as it is those rows would be left out. Repeat the product on every row (in a "
+            "pivot table: Design › Report Layout › Repeat All Item Labels) and read the "
+            "file again."
+        )
 
 
 def month_columns(headers: Sequence[str]) -> tuple[list[str], str]:

@@ -8,7 +8,8 @@ The rules, the same for every entrance (the page, ``score``, ``sweep``, Spark):
   whichever of ``, ; \\t |`` the first non-blank line holding any of them holds most of
   (comma when no line does);
 * title lines: up to :data:`MAX_TITLE_LINES` lines above the header that hold a single
-  filled cell (``Weekly Sales Report``), when the line under them names columns over
+  filled cell (``Weekly Sales Report``) or a pivot table's caption (``Sum of Units``,
+  ``Column Labels``), when the line under them names columns over
   numbers, are skipped with a note (:func:`title_lines`); rows keep their numbers;
 * decimal commas (``12,5`` for 12.5) when the separator is not a comma and a cell of the
   first :data:`DECIMAL_SNIFF_ROWS` rows is written so (``1.234,5`` too); in such a file
@@ -59,6 +60,14 @@ MAX_TITLE_LINES = 3
 SEPARATOR_HINT = re.compile(r"^sep=(.)\s*$", re.IGNORECASE)
 """Excel's first line naming the separator (``sep=;``)."""
 _NUMBER_LIKE = re.compile(r"^[+-]?\d[\d.,' ]*$")
+PIVOT_CAPTION = re.compile(
+    r"^\s*(?:(?:sum|count|average|max|min) (?:of|-) |(?:summe|anzahl|mittelwert) von ).+",
+    re.IGNORECASE,
+)
+"""The first cell of a pivot table's caption line, above its header: the values' field as
+Excel names it (``Sum of Units``, ``Summe von Menge``) or LibreOffice (``Sum - Units``);
+the line (at most two filled cells: Excel adds ``Column Labels``, LibreOffice the column
+field's name) is a title line."""
 UNNAMED = "The uploaded file"
 
 Source = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
@@ -410,15 +419,20 @@ def sniff_separator(text: str) -> str:
 
 def title_lines(rows: Sequence[Sequence[str]]) -> int:
     """How many of a table's first non-blank ``rows`` are title lines above its header:
-    at most :data:`MAX_TITLE_LINES` rows with a single filled cell, followed by a header of
+    at most :data:`MAX_TITLE_LINES` rows with a single filled cell (or a pivot table's
+    caption, :data:`PIVOT_CAPTION`), followed by a header of
     two or more filled cells that names a column the row under it fills with a number (so
     that a first data row is never taken for a header). 0 when there are none."""
 
     def filled(row: Sequence[str]) -> int:
         return sum(1 for c in row if c.strip())
 
+    def title(row: Sequence[str]) -> bool:
+        first = next(c for c in row if c.strip())
+        return filled(row) == 1 or (filled(row) == 2 and bool(PIVOT_CAPTION.match(first)))
+
     k = 0
-    while k < min(len(rows), MAX_TITLE_LINES) and filled(rows[k]) == 1:
+    while k < min(len(rows), MAX_TITLE_LINES) and title(rows[k]):
         k += 1
     if k == 0 or k + 1 >= len(rows) or filled(rows[k]) < 2:
         return 0
@@ -431,11 +445,11 @@ def title_lines(rows: Sequence[Sequence[str]]) -> int:
 
 def title_notes(titles: Sequence[Sequence[str]]) -> list[str]:
     """The note on the title lines (their cells) skipped above the header, each quoted by
-    its filled cell (none when there are none)."""
+    its filled cells (none when there are none)."""
     if not titles:
         return []
     lines = "1 title line" if len(titles) == 1 else f"{len(titles)} title lines"
-    quoted = ", ".join(repr(show(next(c for c in t if c.strip()).strip())) for t in titles)
+    quoted = ", ".join(repr(show(" / ".join(c.strip() for c in t if c.strip()))) for t in titles)
     return [f"Skipped {lines} above the header: {quoted}."]
 
 

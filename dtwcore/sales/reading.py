@@ -49,6 +49,7 @@ from dtwcore.sales.catalog import Catalog, excluded_frame
 from dtwcore.sales.columns import (
     ID_JOIN,
     SNIFF_ROWS,
+    SUMMARY_ROW_HINT,
     WEEKDAYS,
     YEARS,
     ReadOptions,
@@ -403,7 +404,7 @@ def only_summary_rows(fname: str, products: Sequence[str]) -> CatalogError:
 def summary_rows(ids: pa.Array) -> np.ndarray:
     """Positions of the summary rows (:func:`~dtwcore.sales.columns.is_summary_row`) among
     a batch's product ids; Arrow picks the few ids that may be one."""
-    maybe = to_numpy(pc.match_substring_regex(ids, "tot|sum|all", ignore_case=True))
+    maybe = to_numpy(pc.match_substring_regex(ids, SUMMARY_ROW_HINT, ignore_case=True))
     found = np.flatnonzero(np.equal(maybe, True))  # nulls (None) are no match
     if not found.size:
         return found
