@@ -388,6 +388,21 @@ def corpus() -> list[Case]:
             message="35 of the first 40 rows with a week and units have no 'Product'",
         )
     )
+    # A report grouped by product (QuickBooks' Sales by Product/Service Detail): titles,
+    # a header whose first cell is blank, each product's name on a line of its own.
+    pad9 = [""] * 9
+    rows = [["Sample Company", *pad9], ["Sales by Product/Service Detail", *pad9],
+            ["January 1 - February 25, 2024", *pad9], ["", *pad9],
+            ["", "Date", "Transaction Type", "Num", "Customer", "Memo/Description", "Qty",
+             "Sales Price", "Amount", "Balance"]]  # fmt: skip
+    for i, c in enumerate(codes):
+        rows += [[c, *pad9]]
+        rows += [["", dt.date.fromisoformat(mondays[k]).strftime("%m/%d/%Y"), "Invoice",
+                  1000 + 8 * i + k, "A customer", "", int(wide[i, k]), "2.00",
+                  f"{2 * wide[i, k]:.2f}", ""] for k in range(8)]  # fmt: skip
+        rows += [[f"Total for {c}", "", "", "", "", "", int(wide[i].sum()), "", "", ""]]
+    cases.append(Case("report_grouped_by_product.csv", csv_bytes(rows), refusal="error",
+                      message="is a report grouped by product"))  # fmt: skip
     two_cells = [["Weekly Sales Report", "Exported 2024-03-01"], *table]
     cases.append(Case("title_of_two_cells.csv", csv_bytes(two_cells), refusal="error",
                       message="If it is a title above the header, remove the lines"))  # fmt: skip

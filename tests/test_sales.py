@@ -1037,3 +1037,17 @@ def test_a_workbook_title_is_skipped_on_the_page_and_by_the_command(tmp_path) ->
     assert reader.notes == page.notes
     with pytest.raises(CatalogError, match=r"row 5 \(product P2\): W1 is not a number"):
         list(reader)
+
+
+def test_a_report_grouped_by_product_is_refused_even_with_its_product_column_named() -> None:
+    """The group's name column named by hand: its rows' blank cells are the refusal, not
+    rows left out one by one (each product kept with no week)."""
+    from .sales_corpus import corpus
+
+    case = next(c for c in corpus() if c.name == "report_grouped_by_product.csv")
+    with pytest.raises(CatalogError) as err:
+        load_catalog(case.data, name=case.name, options=ReadOptions(id_columns=("column 1",)))
+    assert str(err.value).startswith(
+        "report_grouped_by_product.csv: 40 of the first 40 rows with a week and units have "
+        "no 'column 1', each under a row that has one: the file writes each product once"
+    )

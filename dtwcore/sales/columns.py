@@ -755,6 +755,7 @@ def resolve_roles(
         guessed.append("units")
 
     if not ids:
+        _check_grouped(fname, sample, header.index(period), header.index(units))
         rest = [h for h in header if h not in (period, units, year) and not is_summary(h)]
         cands = [
             h for h in rest
@@ -781,6 +782,25 @@ def resolve_roles(
                  wrap_week=wrap_week)  # fmt: skip
 
 
+def _check_grouped(fname: str, sample: Sequence[Sequence[object]], period: int, units: int) -> None:
+    """Refuse a report grouped by product (QuickBooks' *Sales by Product/Service
+    Detail*): each product's name on a line of its own, in the first column with nothing
+    else, above rows that leave that column blank; at least 2 of the ``sample``'s rows
+    with a week and units, and nine in ten of them, so. No column holds the products."""
+    width = max(period, units) + 1
+    used = [r for r in sample if len(r) >= width and _cell_str(r[period]) and _cell_str(r[units])]
+    groups = [r for r in sample if r and _cell_str(r[0]) and not any(map(_cell_str, r[1:]))]
+    blank = sum(1 for r in used if not _cell_str(r[0]))
+    if groups and blank >= 2 and blank * 10 >= len(used) * 9:
+        raise CatalogError(
+            f"{fname} is a report grouped by product: each product's name stands on a line "
+            f"of its own ({show(_cell_str(groups[0][0]))!r} is the first) above its rows, "
+            "which leave it blank, so no column holds the products. Export the rows as a "
+            "list with the product on every row (in QuickBooks: Customize › Rows/Columns › "
+            "Group by: None, and add the Product/Service column) and read the file again."
+        )
+
+
 def _check_written_once(
     fname: str,
     rows: Sequence[Sequence[object]],
@@ -789,23 +809,24 @@ def _check_written_once(
     units: int,
     id_name: str,
 ) -> None:
-    """Refuse a long file that writes each product once, on its first row, and leaves the
-    product blank on the rows under it (a report, or a pivot table in tabular form): a
-    fifth or more of the sample's ``rows`` with a week and units, at least 2, have no
-    product and come after a row that has one. Read as it is, those rows would be left
-    out and each product keep its first week only, a wrong table."""
-    used = [r for r in rows if _cell_str(r[period]) and _cell_str(r[units])]
-    named = [any(_cell_str(r[k]) for k in ids) for r in used]
+    """Refuse a long file that writes each product once, on its first row or on a line of
+    its own, and leaves the product blank on the rows under it (a report, or a pivot
+    table in tabular form): a fifth or more of the sample's ``rows`` with a week and
+    units, at least 2, have no product and come after a row that has one. Read as it is,
+    those rows would be left out and each product keep its first week only, a wrong
+    table."""
+    used = [bool(_cell_str(r[period]) and _cell_str(r[units])) for r in rows]
+    named = [any(_cell_str(r[k]) for k in ids) for r in rows]
     first = named.index(True) if True in named else len(named)
-    under = named[first:].count(False)
-    if under >= 2 and under * 5 >= len(used):
+    under = sum(u and not n for u, n in zip(used[first:], named[first:], strict=True))
+    if under >= 2 and under * 5 >= sum(used):
         raise CatalogError(
-            f"{fname}: {under} of the first {len(used)} rows with a week and units have no "
+            f"{fname}: {under} of the first {sum(used)} rows with a week and units have no "
             f"{show(id_name)!r}, each under a row that has one: the file writes each product "
-            "once, on its first row (a report, or a pivot table in tabular form), and read "
-            "as it is those rows would be left out. Repeat the product on every row (in a "
-            "pivot table: Design › Report Layout › Repeat All Item Labels) and read the "
-            "file again."
+            "once, on its first row or a line of its own (a report, or a pivot table in "
+            "tabular form), and read as it is those rows would be left out. Repeat the "
+            "product on every row (in a pivot table: Design › Report Layout › Repeat All "
+            "Item Labels) and read the file again."
         )
 
 

@@ -215,7 +215,7 @@ def _sheet_rows(
                 lines.append(number)
     finally:
         book.close()
-    titles = title_lines(rows[: MAX_TITLE_LINES + 2])
+    titles = title_lines(rows[: MAX_TITLE_LINES + 3])
     if blank_cells and _has_formulas(data):
         _check_formula_values(data, fname, chosen.title, len(names) > 1, rows, lines, titles)
     if len(rows) < 2:
@@ -420,9 +420,10 @@ def sniff_separator(text: str) -> str:
 def title_lines(rows: Sequence[Sequence[str]]) -> int:
     """How many of a table's first non-blank ``rows`` are title lines above its header:
     at most :data:`MAX_TITLE_LINES` rows with a single filled cell (or a pivot table's
-    caption, :data:`PIVOT_CAPTION`), followed by a header of
-    two or more filled cells that names a column the row under it fills with a number (so
-    that a first data row is never taken for a header). 0 when there are none."""
+    caption, :data:`PIVOT_CAPTION`), followed by a header of two or more filled cells
+    that names a column the first row under it with two or more filled cells (a group's
+    name on a line of its own is passed over) fills with a number, so that a first data
+    row is never taken for a header. 0 when there are none."""
 
     def filled(row: Sequence[str]) -> int:
         return sum(1 for c in row if c.strip())
@@ -436,9 +437,10 @@ def title_lines(rows: Sequence[Sequence[str]]) -> int:
         k += 1
     if k == 0 or k + 1 >= len(rows) or filled(rows[k]) < 2:
         return 0
+    below = next((r for r in rows[k + 1 :] if filled(r) >= 2), [])  # past a group's name
     named = any(
         h.strip() and not _NUMBER_LIKE.match(h.strip()) and _NUMBER_LIKE.match(b.strip())
-        for h, b in zip(rows[k], rows[k + 1], strict=False)
+        for h, b in zip(rows[k], below, strict=False)
     )
     return k if named else 0
 
@@ -466,7 +468,7 @@ def lines_above_header(text: str, separator: str) -> tuple[int, list[list[str]]]
             if reader.line_num > skip and any(c.strip() for c in cells):
                 rows.append(cells)
                 ends.append(reader.line_num)
-                if len(rows) >= MAX_TITLE_LINES + 2:
+                if len(rows) >= MAX_TITLE_LINES + 3:
                     break
     except csv.Error:  # told where it is when the file is read
         return skip, []
