@@ -356,6 +356,23 @@ def corpus() -> list[Case]:
                       values=wide))  # fmt: skip
     cases.append(Case("wide_tabs.txt", csv_bytes(table, "\t"), ids=codes, weeks=weeks8,
                       values=wide))  # fmt: skip
+    # Numbers as a spreadsheet shows them, saved as CSV: currency symbols, thousands
+    # separators, a minus in brackets or after the number (SAP), spaces between groups.
+    money = wide * 100
+    money[0, 0] = -money[0, 0] or -100.0
+    rows = [["Product", *weeks8]]
+    rows += [[c, *(f"({-v:,.2f})" if v < 0 else f"${v:,.2f}" for v in vals)]
+             for c, vals in zip(codes, money, strict=True)]  # fmt: skip
+    cases.append(Case("wide_money_formatted.csv", csv_bytes(rows), ids=codes, weeks=weeks8,
+                      values=money, note="Read 40 numbers written as a spreadsheet shows them "
+                      "(with a currency symbol, thousands separators, or a minus in brackets or "
+                      "after them: $1,234.00, (12), 12-) as plain numbers."))  # fmt: skip
+    rows = [["Material", "Woche", "Menge"]]
+    rows += [[c, k, f"{-v:,.3f}-".replace(",", " ").replace(".", ",") if v < 0
+              else f"{v:,.2f} €".replace(",", "\u00a0").replace(".", ",")]
+             for i, c in enumerate(codes) for k, v in enumerate(money[i])]  # fmt: skip
+    cases.append(Case("long_units_formatted_de.csv", csv_bytes(rows, ";"), ids=codes,
+                      weeks=weeks8, values=money))  # fmt: skip
     # Pivot tables as Excel (English, German) and LibreOffice export them: a caption line
     # above the header, a total column and a total row; in compact form (products and
     # their dates in one column) and in tabular form written once per product, refused.

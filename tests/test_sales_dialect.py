@@ -147,3 +147,71 @@ def test_an_ambiguous_dot_refuses_the_file_on_every_reader(
     with pytest.raises(CatalogError) as err:
         batches(long)
     assert str(err.value) == f"{long}{message}"
+
+
+# cell as a spreadsheet shows it, decimal comma file, the number it holds (None: none)
+FORMATTED = [
+    ("$1,234.00", False, 1234.0),
+    ("($1,234.00)", False, -1234.0),
+    ("(12)", False, -12.0),
+    ("12-", False, -12.0),
+    ("-$12.50", False, -12.5),
+    ("$ -12.50", False, -12.5),
+    ("£7", False, 7.0),
+    ("1,234,567.5", False, 1234567.5),
+    ("1\u00a0234.5", False, 1234.5),
+    ("1,23", False, None),  # not thousands: refused as before
+    ("12,5", False, None),
+    ("1.234,000-", True, -1234.0),
+    ("1.234,50 €", True, 1234.5),
+    ("1\u202f234,50 €", True, 1234.5),
+    ("€ 12,5", True, 12.5),
+    ("€1.5", True, None),  # an ambiguous dot stays refused
+    ("12-3", False, None),
+    ("2024-01-", False, None),
+    ("(A1)", False, None),
+    ("$", False, None),
+]
+
+
+@pytest.mark.parametrize(("cell", "decimal_comma", "number"), FORMATTED)
+def test_numbers_as_a_spreadsheet_shows_them(
+    cell: str, decimal_comma: bool, number: float | None
+) -> None:
+    """Every reader reads the same: Python (the page), Arrow (``score``), and the cell's
+    count as formatted where it holds a number."""
+    import math
+
+    from dtwcore.sales.columns import cell_numbers, formatted_number
+    from dtwcore.sales.dialect import text_numbers
+
+    got = formatted_number(cell, decimal_comma)
+    assert (None if math.isnan(got) else got) == number
+    counts: list[int] = []
+    vals, _, bad = cell_numbers([cell], decimal_comma, counts)
+    assert counts == [int(number is not None)] and bool(bad[0]) is (number is None)
+    assert number is None or vals[0] == number
+    if number is None:
+        with pytest.raises(pa.ArrowInvalid):
+            text_numbers(pa.array([cell]), decimal_comma)
+    else:
+        assert text_numbers(pa.array([cell, "7"]), decimal_comma) == (pa.array([number, 7.0]), 1)
+
+
+def test_a_formatted_number_after_the_rows_looked_at_is_read_alike(tmp_path: Path) -> None:
+    """The command reads week columns as numbers while it can; a '$1,234.00' on row
+    12,002, past the 10,000 rows the roles are chosen on, is read again as text there,
+    from where it stopped: the same table and notes as the page's."""
+    lines = ["Product,W1,W2"] + [f"P{k},{k % 7},{k % 5}" for k in range(12_000)]
+    lines.append('LATE,"$1,234.00",(3)')
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join(lines) + "\n")
+    page = load_catalog(path)
+    reader = CatalogReader(path, batch_rows=4_096)
+    assert not reader.roles.formatted
+    batches = list(reader)
+    ids = [i for b in batches for i in b.ids.to_pylist()]
+    assert ids == page.ids.tolist() and ids[-1] == "LATE"
+    assert [b.values for b in batches][-1][-1].tolist() == [1234.0, -3.0]
+    assert reader.notes == page.notes
+    assert page.notes[0].startswith("Read 2 numbers written as a spreadsheet shows them")

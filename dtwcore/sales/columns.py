@@ -42,7 +42,7 @@ from functools import reduce
 
 import numpy as np
 
-from dtwcore.sales.dialect import decimal_point_text
+from dtwcore.sales.dialect import ambiguous_dot, decimal_point_text, unformatted_text
 from dtwcore.sales.errors import AmbiguousColumns, AmbiguousIdColumn, CatalogError
 from dtwcore.sales.facts import MAX_WEEKS
 from dtwcore.sales.text import names, not_a_number, show
@@ -63,10 +63,11 @@ ID_WORDS = frozenset(
 )  # fmt: skip
 LONG_WEEK_NAMES = frozenset(
     {"week", "weeks", "date", "week_start", "week_starting", "week_ending", "week_number",
-     "week_no", "week_nr", "period", "week_of", "day"}
+     "week_no", "week_nr", "period", "week_of", "day", "woche", "kalenderwoche", "kw",
+     "datum"}
 )  # fmt: skip
 UNIT_WORDS = frozenset(
-    {"units", "unit", "quantity", "qty", "sold", "volume", "demand", "pieces", "pcs"}
+    {"units", "unit", "quantity", "qty", "sold", "volume", "demand", "pieces", "pcs", "menge"}
 )  # fmt: skip
 SUMMARY_NAMES = frozenset({"min", "max", "mean", "avg", "average", "total", "sum", "median", "std"})
 SUMMARY_ROWS = frozenset(
@@ -212,6 +213,8 @@ class Roles:
     year_weeks : long: the period column holds year and week as one number (``202305``)
     wrap_week : the week numbers run past a year end without a year (``48 … 52, 1 … 4``):
         the first week number of the file; the weeks are kept in the file's order
+    formatted : numbers of the week or units columns in the rows looked at are written as
+        a spreadsheet shows them (``$1,234.00``: :func:`formatted_number`)
     """
 
     layout: str
@@ -226,6 +229,7 @@ class Roles:
     year: str | None = None
     year_weeks: bool = False
     wrap_week: int = 0
+    formatted: bool = False
 
     def describe(self) -> str:
         """The roles in one line: ``product = Store, week = Date (dates, day-first), …``."""
@@ -324,14 +328,17 @@ def clean_header(header: Sequence[object], fname: str) -> list[str]:
 
 
 def cell_numbers(
-    cells: Sequence[object], decimal_comma: bool = False
+    cells: Sequence[object], decimal_comma: bool = False, formatted: list[int] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Numbers of a column of cells; masks of blank cells and of cells that are not numbers.
 
     With ``decimal_comma``, text such as ``12,5`` is read as 12.5 and ``1.234`` as 1234
     (:func:`~dtwcore.sales.dialect.decimal_point_text`; only here: product codes and other
-    text keep their commas and dots).
+    text keep their commas and dots). Numbers written as a spreadsheet displays them
+    (``$1,234.00``, ``(12)``, ``12-``: :func:`~dtwcore.sales.dialect.unformatted_text`)
+    are read too, and counted in ``formatted`` (one count appended) when it is given.
     """
+    n_formatted = 0
     n = len(cells)
     out = [math.nan] * n
     blank = [False] * n
@@ -342,12 +349,11 @@ def cell_numbers(
             c, (type(None), bool, np.bool_, int, float, np.integer, np.floating)
         ):
             text = c.strip() if type(c) is str else str(c).strip()
-            if decimal_comma:
-                text = decimal_point_text(text)
             try:
-                v = float(text)
+                v = float(decimal_point_text(text) if decimal_comma else text)
             except ValueError:
-                v = math.nan
+                v = formatted_number(text, decimal_comma)
+                n_formatted += v == v
             if v != v and text.lower() in _MISSING_TOKENS:
                 blank[k] = True
                 continue
@@ -366,7 +372,21 @@ def cell_numbers(
             bad[k] = True
             continue
         out[k] = v
+    if formatted is not None:
+        formatted.append(n_formatted)
     return np.array(out, dtype=np.float64), np.array(blank, bool), np.array(bad, bool)
+
+
+def formatted_number(text: str, decimal_comma: bool) -> float:
+    """The number a cell written as a spreadsheet displays it holds (``$1,234.00`` is
+    1234: :func:`~dtwcore.sales.dialect.unformatted_text`), or NaN when it holds none."""
+    plain = unformatted_text(text, decimal_comma)
+    if decimal_comma and ambiguous_dot(plain):
+        return math.nan
+    try:
+        return float(decimal_point_text(plain) if decimal_comma else plain)
+    except ValueError:
+        return math.nan
 
 
 def _cell_str(c: object) -> str:
@@ -480,10 +500,12 @@ class _Profile:
     filled: int
 
 
-def _profile(cells: Sequence[object], decimal_comma: bool) -> _Profile:
+def _profile(
+    cells: Sequence[object], decimal_comma: bool, formatted: list[int] | None = None
+) -> _Profile:
     if cells and all(type(c) is float for c in cells):  # a Parquet column of doubles
         return _float_profile(np.array(cells, dtype=np.float64))
-    return _cells_profile(cells, decimal_comma)
+    return _cells_profile(cells, decimal_comma, formatted)
 
 
 def _float_profile(vals: np.ndarray) -> _Profile:
@@ -499,8 +521,10 @@ def _float_profile(vals: np.ndarray) -> _Profile:
     return _Profile(numeric, integer, False, np.unique(written).size < filled, filled)
 
 
-def _cells_profile(cells: Sequence[object], decimal_comma: bool) -> _Profile:
-    vals, blank, bad = cell_numbers(cells, decimal_comma)
+def _cells_profile(
+    cells: Sequence[object], decimal_comma: bool, formatted: list[int] | None = None
+) -> _Profile:
+    vals, blank, bad = cell_numbers(cells, decimal_comma, formatted)
     filled = int((~blank).sum())
     numeric = filled > 0 and int(bad.sum()) * 2 < filled
     ok = ~blank & ~bad
@@ -608,7 +632,8 @@ def resolve_roles(
         )
     rows = [r for r in sample if len(r) == width]
     columns = {h: [r[k] for r in rows] for k, h in enumerate(header)}
-    profiles = {h: _profile(columns[h], decimal_comma) for h in header}
+    formatted: dict[str, list[int]] = {h: [] for h in header}  # counts of cell_numbers
+    profiles = {h: _profile(columns[h], decimal_comma, formatted[h]) for h in header}
     ids = tuple(options.id_columns)
     guessed: list[str] = []
 
@@ -674,7 +699,8 @@ def resolve_roles(
         if weeks != numbered:
             wrap_week = 0
         return Roles("wide", ids, weeks_t, labels_t, date_order=order, guessed=tuple(guessed),
-                     ignored=ignored, wrap_week=wrap_week)  # fmt: skip
+                     ignored=ignored, wrap_week=wrap_week,
+                     formatted=any(sum(formatted[w]) for w in weeks_t))  # fmt: skip
 
     # Long layout: period, units, then the product.
     period = options.week_column
@@ -779,7 +805,7 @@ def resolve_roles(
     ignored = tuple(h for h in header if h not in ids and h not in (period, units, year))
     return Roles("long", ids, period=period, units=units, date_order=order,
                  guessed=tuple(guessed), ignored=ignored, year=year, year_weeks=year_weeks,
-                 wrap_week=wrap_week)  # fmt: skip
+                 wrap_week=wrap_week, formatted=sum(formatted[units]) > 0)  # fmt: skip
 
 
 def _check_grouped(fname: str, sample: Sequence[Sequence[object]], period: int, units: int) -> None:

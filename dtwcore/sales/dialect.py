@@ -387,10 +387,11 @@ def decode(data: bytes, fname: str) -> str:
 def has_decimal_commas(rows: Iterable[Sequence[object]]) -> bool:
     """True when a cell of the first :data:`DECIMAL_SNIFF_ROWS` product rows (header left
     out) is written with a decimal comma (:data:`DECIMAL_COMMA_CELL`: ``12,5`` or
-    ``1.234,5``): the page's and the CLI's rule for reading ``12,5`` as 12.5 when the
+    ``1.234,5``, also as a spreadsheet shows it: ``1.234,50 €``, :func:`unformatted_text`):
+    the page's and the CLI's rule for reading ``12,5`` as 12.5 when the
     separator is not a comma."""
     return any(
-        isinstance(c, str) and DECIMAL_COMMA_CELL.match(c.strip())
+        isinstance(c, str) and DECIMAL_COMMA_CELL.match(unformatted_text(c, True))
         for r in itertools.islice(rows, DECIMAL_SNIFF_ROWS)
         for c in r
     )
@@ -580,6 +581,42 @@ def decimal_point_text(text: str) -> str:
     return text.replace(",", ".") if DECIMAL_COMMA.match(text) else text
 
 
+_GROUP_SPACES = " \u00a0\u202f"  # in patterns as the characters: Python, RE2, Java alike
+_SPACES = _GROUP_SPACES + "\t"
+BRACKETED = re.compile(r"^\((.+)\)$")
+"""An accountant's negative number (``(12)``, ``($1,234.00)``): read as ``-12``."""
+TRAILING_MINUS = re.compile(r"^([^-]*\d)-$")
+"""SAP's negative number, its minus sign after it (``12-``, ``1.234,000-``)."""
+CURRENCY_SIGN = re.compile(f"[{_SPACES}]*[$€£¥][{_SPACES}]*")
+"""A currency symbol and the spaces around it, left out of a number (``$1,234.00``,
+``12,50 €``)."""
+SPACE_GROUPS = re.compile(f"^[+-]?\\d{{1,3}}(?:[{_GROUP_SPACES}]\\d{{3}})+(?:[.,]\\d+)?$")
+"""A number whose digits are grouped by three with spaces (``1 234,50``, a no-break space
+in French exports): the spaces are left out."""
+GROUP_SPACE = re.compile(f"[{_GROUP_SPACES}]")
+"""A space between groups of digits (:data:`SPACE_GROUPS`)."""
+THOUSANDS_COMMAS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
+"""A number whose commas separate groups of three digits (``1,234``, ``1,234.50``): in a
+file written with decimal points the commas separate thousands."""
+
+
+def unformatted_text(text: str, decimal_comma: bool) -> str:
+    """A number cell as a spreadsheet displays it, written without its formatting:
+    trimmed, brackets (:data:`BRACKETED`) or a trailing minus (:data:`TRAILING_MINUS`)
+    made a leading minus, currency symbols left out (:data:`CURRENCY_SIGN`), and digits
+    grouped by spaces (:data:`SPACE_GROUPS`) or, in a file with decimal points, by commas
+    (:data:`THOUSANDS_COMMAS`) joined; ``($1,234.00)`` -> ``-1234.00``. Decimal commas
+    and thousands dots are :func:`decimal_point_text`'s. Any other cell comes back trimmed.
+    """
+    text = BRACKETED.sub(r"-\1", text.strip())
+    text = CURRENCY_SIGN.sub("", TRAILING_MINUS.sub(r"-\1", text))
+    if SPACE_GROUPS.match(text):
+        text = GROUP_SPACE.sub("", text)
+    if not decimal_comma and THOUSANDS_COMMAS.match(text):
+        text = text.replace(",", "")
+    return text
+
+
 def ambiguous_dot(text: str) -> bool:
     """True when ``text``, a number cell of a file read with decimal commas, has a dot that
     does not separate thousands (``1.5``, ``12.34``): it may be a decimal point or a
@@ -620,6 +657,36 @@ def decimal_comma_numbers(text: Any) -> Any:
     text = pc.if_else(comma, pc.replace_substring(text, ",", "."), text)
     text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
     return pc.cast(text, pa.float64())
+
+
+def text_numbers(text: Any, decimal_comma: bool) -> tuple[Any, int]:
+    """A pyarrow text array of number cells as float64, by the page's rule: written
+    without a spreadsheet's formatting (:func:`unformatted_text`, the same patterns), then
+    read as :func:`decimal_comma_numbers` does or as plain numbers; blank cells become
+    nulls. Returns the numbers and how many cells were written with formatting.
+
+    Raises pyarrow's ArrowInvalid for a cell that is not a number (and, with decimal
+    commas, an :func:`ambiguous_dot` cell): the caller finds the cell and names it.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    text = pc.utf8_trim_whitespace(text)
+    plain = pc.replace_substring_regex(text, BRACKETED.pattern, r"-\1")
+    plain = pc.replace_substring_regex(plain, TRAILING_MINUS.pattern, r"-\1")
+    plain = pc.replace_substring_regex(plain, CURRENCY_SIGN.pattern, "")
+    grouped = pc.match_substring_regex(plain, SPACE_GROUPS.pattern)
+    plain = pc.if_else(grouped, pc.replace_substring_regex(plain, GROUP_SPACE.pattern, ""), plain)
+    if not decimal_comma:
+        commas = pc.match_substring_regex(plain, THOUSANDS_COMMAS.pattern)
+        plain = pc.if_else(commas, pc.replace_substring(plain, ",", ""), plain)
+    changed = pc.sum(pc.cast(pc.not_equal(plain, text), pa.int64())).as_py() or 0
+    if changed and pc.any(pc.and_(pc.equal(plain, ""), pc.not_equal(text, ""))).as_py():
+        raise pa.ArrowInvalid("a cell of a currency symbol or brackets alone")
+    if decimal_comma:
+        return decimal_comma_numbers(plain), changed
+    plain = pc.if_else(pc.equal(plain, ""), pa.scalar(None, pa.string()), plain)
+    return pc.cast(plain, pa.float64()), changed
 
 
 def check_decimal_dots(

@@ -30,6 +30,7 @@ import codecs
 import contextlib
 import csv
 import io
+import math
 import os
 import re
 import tempfile
@@ -57,6 +58,7 @@ from dtwcore.sales.columns import (
     cell_numbers,
     clean_header,
     date_orders,
+    formatted_number,
     is_summary_row,
     is_year_header,
     parse_dates,
@@ -71,7 +73,6 @@ from dtwcore.sales.dialect import (
     check_bytes,
     check_decimal_dots,
     check_text,
-    decimal_comma_numbers,
     decimal_point_text,
     empty_notes,
     is_workbook,
@@ -83,6 +84,7 @@ from dtwcore.sales.dialect import (
     read_workbook_rows,
     separator_notes,
     sniff_head,
+    text_numbers,
     title_notes,
     too_large,
     whole_rows,
@@ -217,12 +219,15 @@ def build_catalog(
         check_decimal_dots(columns, number_columns(roles), keep_lines, fname)
     notes += column_notes(roles)
     summaries: list[tuple[int, str]] = []  # summary rows left out: (row, product)
+    formatted: list[int] = []  # numbers written with a spreadsheet's formatting
     if roles.layout == "wide":
-        ids, labels, values = _wide(columns, keep_lines, roles, records, summaries, decimal_comma)
-        notes += summary_notes(summaries)
+        ids, labels, values = _wide(
+            columns, keep_lines, roles, records, summaries, decimal_comma, formatted
+        )
+        notes += formatted_notes(sum(formatted)) + summary_notes(summaries)
     else:
-        part = long_rows(columns, keep_lines, roles, records, decimal_comma, summaries)
-        notes += summary_notes(summaries)
+        part = long_rows(columns, keep_lines, roles, records, decimal_comma, summaries, formatted)
+        notes += formatted_notes(sum(formatted)) + summary_notes(summaries)
         ids, labels, values = weekly_table([part], roles, options, notes, fname)
     if not ids and not records and summaries:
         raise only_summary_rows(fname, [p for _, p in summaries])
@@ -419,15 +424,17 @@ def _wide(
     records: list[tuple[int, str, str]],
     summaries: list[tuple[int, str]],
     decimal_comma: bool,
+    formatted: list[int],
 ) -> tuple[list[str], list[str], np.ndarray]:
     """Products x weeks of a wide table's usable rows; the others go to ``records``, its
-    summary rows (row, product) to ``summaries``."""
+    summary rows (row, product) to ``summaries``, the counts of numbers written with a
+    spreadsheet's formatting to ``formatted``."""
     ids = product_ids(columns, roles)
     n_rows = len(ids)
     nums = np.empty((n_rows, len(roles.weeks)))
     problems: list[list[str]] = [[] for _ in range(n_rows)]
     for j, col in enumerate(roles.weeks):
-        vals, blank, bad = cell_numbers(columns[col], decimal_comma)
+        vals, blank, bad = cell_numbers(columns[col], decimal_comma, formatted)
         nums[:, j] = vals
         label = show(col)
         for k in np.flatnonzero(blank | bad | (np.abs(vals) > MAX_UNITS)):
@@ -483,16 +490,18 @@ def long_rows(
     records: list[tuple[int, str, str]],
     decimal_comma: bool,
     summaries: list[tuple[int, str]],
+    formatted: list[int],
 ) -> LongPart:
-    """The usable rows of (a block of) a long table; the others go to ``records``, and its
+    """The usable rows of (a block of) a long table; the others go to ``records``, its
     summary rows (product ``Total``: :func:`~dtwcore.sales.columns.is_summary_row`), left
-    out whatever they hold, to ``summaries`` (row, product)."""
+    out whatever they hold, to ``summaries`` (row, product), and the count of units
+    written with a spreadsheet's formatting to ``formatted``."""
     assert roles.period is not None and roles.units is not None
     ids = product_ids(columns, roles)
     totals = {p for p in set(ids) if p and is_summary_row(p)}  # each product once
     summary = np.array([p in totals for p in ids], dtype=bool)
     summaries += [(lines[k], ids[k]) for k in np.flatnonzero(summary)]
-    units, u_blank, u_bad = cell_numbers(columns[roles.units], decimal_comma)
+    units, u_blank, u_bad = cell_numbers(columns[roles.units], decimal_comma, formatted)
     cells = columns[roles.period]
     if roles.date_order:
         days = parse_dates(cells, roles.date_order)
@@ -750,6 +759,17 @@ def negatives_notes(n: int, options: ReadOptions, roles: Roles) -> list[str]:
     if options.clip_negative:
         return [f"{what} set to 0."]
     return [f"{what} kept as they are; choose to clip them to 0 if they are errors."]
+
+
+def formatted_notes(n: int) -> list[str]:
+    """The note on the ``n`` numbers read without a spreadsheet's formatting (none for 0)."""
+    if not n:
+        return []
+    return [
+        f"Read {n:,} number{'s' if n != 1 else ''} written as a spreadsheet shows them "
+        "(with a currency symbol, thousands separators, or a minus in brackets or after "
+        "them: $1,234.00, (12), 12-) as plain numbers."
+    ]
 
 
 def _check_weeks(fname: str, n_weeks: int, span: str) -> None:
@@ -1028,6 +1048,8 @@ class CatalogReader:
             self.notes += separator_notes(self.dialect.separator, decimal_comma)
         self.notes += column_notes(self.roles)
         self._summaries: list[tuple[int, str]] = []  # summary rows left out: (row, product)
+        self._formatted: list[int] = []  # numbers read without a spreadsheet's formatting
+        self._text_weeks = decimal_comma or self.roles.formatted  # read by text_numbers
         ids = self.roles.ids
         self.layout = Layout(ids[0], self.roles.weeks, ids)
 
@@ -1232,27 +1254,32 @@ class CatalogReader:
         (every cell of the row empty: the other columns are read as bytes to tell).
 
         When Arrow cannot read the file and :meth:`_find_bad_row` finds no row to blame,
-        the cause may be a line of spaces (blank to the page): the file is read again from
-        a copy whose lines of spaces are empty (slower, and only for such files), from the
-        first row not given yet.
+        the cause may be numbers written as a spreadsheet shows them (``$1,234.00``): the
+        week columns are read again as text and read as the page reads them
+        (:func:`~dtwcore.sales.dialect.text_numbers`, as they always are with decimal
+        commas); or a line of spaces (blank to the page): the file is read again from a
+        copy whose lines of spaces are empty. Each is slower, and only for such files;
+        each reading starts from the first row not given yet.
         """
         assert self.dialect is not None
         ids = list(self.roles.ids)
         columns = [*ids, *self.roles.weeks]
         others = [c for c in self.file_columns if c not in columns]
-        decimal = self.dialect.decimal_comma
-        week_type = pa.string() if decimal else pa.float64()
-        types = {name: week_type for name in self.roles.weeks}
-        types.update({name: pa.string() for name in ids})
-        types.update({name: pa.binary() for name in others})
-        options = self._csv_options(
-            column_types=types,
-            include_columns=[*columns, *others],
-            null_values=[""],
-            strings_can_be_null=True,
-        )
         given = 0  # rows yielded (a second reading starts after them)
-        for empty_blank_lines in (False, True):
+        tries = [(False, True), (True, True)]  # (lines of spaces emptied, weeks read as text)
+        if not self._text_weeks:
+            tries.insert(0, (False, False))
+        for empty_blank_lines, text_weeks in tries:
+            self._text_weeks = text_weeks
+            types = {w: pa.string() if text_weeks else pa.float64() for w in self.roles.weeks}
+            types.update({name: pa.string() for name in ids})
+            types.update({name: pa.binary() for name in others})
+            options = self._csv_options(
+                column_types=types,
+                include_columns=[*columns, *others],
+                null_values=[""],
+                strings_can_be_null=True,
+            )
             with self._utf8_file(empty_blank_lines) as path:
                 try:
                     with pacsv.open_csv(path, **options) as reader:
@@ -1286,8 +1313,10 @@ class CatalogReader:
                 self._block_bytes * self._file_bytes_per_text_byte / batch.num_rows
             )
         weeks = batch.columns[n_ids : len(columns)]
-        if self.dialect.decimal_comma:
-            weeks = [decimal_comma_numbers(c) for c in weeks]
+        if self._text_weeks:
+            read = [text_numbers(c, self.dialect.decimal_comma) for c in weeks]
+            weeks = [numbers for numbers, _ in read]
+            self._formatted.append(sum(n for _, n in read))
         blank = arrow_ids(batch.columns[:n_ids])[1]
         # Only a row without a product can be blank: the rest is looked at for those rows
         # alone (most batches have none).
@@ -1331,7 +1360,7 @@ class CatalogReader:
                 try:
                     float(decimal_point_text(text) if decimal else text)
                 except ValueError:
-                    if text == "":
+                    if text == "" or not math.isnan(formatted_number(text, decimal)):
                         continue  # empty cells become NaN and are reported later
                     return CatalogError(
                         f"{self.path}: row {number}{product}: "
@@ -1432,7 +1461,9 @@ class CatalogReader:
             if decimal:
                 check_decimal_dots(columns, number_columns(self.roles), lines, self.path)
             records: list[tuple[int, str, str]] = []
-            part = long_rows(columns, lines, self.roles, records, decimal, self._summaries)
+            part = long_rows(
+                columns, lines, self.roles, records, decimal, self._summaries, self._formatted
+            )
             if records:
                 row, product, why = min(records)
                 where = f"row {row}" + (f" (product {product})" if product else "")
@@ -1444,7 +1475,7 @@ class CatalogReader:
         if self._summaries and not any(p.ids for p in parts):
             raise only_summary_rows(self.path, [p for _, p in self._summaries])
         self.notes[self._empty_note_at : self._empty_note_at] = empty_notes(self._blank_text_rows)
-        self.notes += summary_notes(self._summaries)
+        self.notes += formatted_notes(sum(self._formatted)) + summary_notes(self._summaries)
         ids, labels, values = weekly_table(parts, self.roles, self.options, self.notes, self.path)
         del parts
         _negatives(values, self.options, self.notes, self.roles)
@@ -1466,7 +1497,7 @@ class CatalogReader:
         if self._rows_read == self._blank_lines + len(self._summaries):
             raise only_summary_rows(self.path, [p for _, p in self._summaries])
         self.notes[self._empty_note_at : self._empty_note_at] = empty_notes(self._blank_lines)
-        self.notes += summary_notes(self._summaries)
+        self.notes += formatted_notes(sum(self._formatted)) + summary_notes(self._summaries)
         self.notes += negatives_notes(self._negative_values, self.options, self.roles)
 
     def fraction_done(self) -> float | None:

@@ -62,7 +62,17 @@ from dtwcore.sales.columns import (
     clean_header,
     resolve_roles,
 )
-from dtwcore.sales.dialect import DECIMAL_DOT, THOUSANDS_DOTS, check_text
+from dtwcore.sales.dialect import (
+    BRACKETED,
+    CURRENCY_SIGN,
+    DECIMAL_DOT,
+    GROUP_SPACE,
+    SPACE_GROUPS,
+    THOUSANDS_COMMAS,
+    THOUSANDS_DOTS,
+    TRAILING_MINUS,
+    check_text,
+)
 from dtwcore.sales.errors import NO_DATA_ROWS
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS
 from dtwcore.sales.reading import (
@@ -224,7 +234,8 @@ def read_catalog(spark: SparkSession, reader: CatalogReader) -> DataFrame:
         )
     wide = reader.roles.layout == "wide"
     weeks = set(reader.roles.weeks)
-    week_type = T.StringType() if dialect.decimal_comma or not wide else T.DoubleType()
+    text_weeks = dialect.decimal_comma or reader.roles.formatted
+    week_type = T.StringType() if text_weeks or not wide else T.DoubleType()
     schema = T.StructType(
         [
             T.StructField(name, week_type if name in weeks else T.StringType())
@@ -245,14 +256,14 @@ def read_catalog(spark: SparkSession, reader: CatalogReader) -> DataFrame:
     filled = [F.coalesce(F.trim(F.col(_quoted(n)).cast("string")), F.lit("")) != ""
               for n in reader.file_columns]  # fmt: skip
     products = products.where(functools.reduce(operator.or_, filled))  # blank rows left out
-    if not dialect.decimal_comma and dialect.encoding != "cp1252":
+    if not text_weeks and dialect.encoding != "cp1252":
         return products
     columns = []
     for name in reader.file_columns:
         column = F.col(_quoted(name))
         if name in weeks:
-            if dialect.decimal_comma:
-                column = _decimal_comma_number(column)
+            if text_weeks:
+                column = _numbers(column, dialect.decimal_comma)
         elif dialect.encoding == "cp1252":
             column = F.translate(column, _LATIN1_C1, _CP1252_C1)
         columns.append(column.alias(name))
@@ -542,13 +553,23 @@ def _is_summary_product(product: Any) -> Any:
 
 
 def _numbers(column: Any, decimal_comma: bool) -> Any:
-    """A column as doubles by the page's rule (text trimmed; decimal commas when asked)."""
+    """A column as doubles by the page's rule (text trimmed; decimal commas when asked;
+    a number written as a spreadsheet shows it, ``$1,234.00``, without its formatting:
+    :func:`dtwcore.sales.dialect.unformatted_text`, the same patterns)."""
     from pyspark.sql import functions as F
 
     text = F.trim(column.cast("string"))
+    plain = F.regexp_replace(text, BRACKETED.pattern, "-$1")
+    plain = F.regexp_replace(plain, TRAILING_MINUS.pattern, "-$1")
+    plain = F.regexp_replace(plain, CURRENCY_SIGN.pattern, "")
+    plain = F.when(
+        plain.rlike(SPACE_GROUPS.pattern), F.regexp_replace(plain, GROUP_SPACE.pattern, "")
+    ).otherwise(plain)
     if decimal_comma:
-        return _decimal_comma_number(text)
-    return text.try_cast("double")
+        return F.coalesce(_decimal_comma_number(text), _decimal_comma_number(plain))
+    commas = plain.rlike(THOUSANDS_COMMAS.pattern)
+    plain = F.when(commas, F.regexp_replace(plain, ",", "")).otherwise(plain)
+    return F.coalesce(text.try_cast("double"), plain.try_cast("double"))
 
 
 def _days(column: Any, order: str) -> Any:
