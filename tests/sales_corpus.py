@@ -356,6 +356,24 @@ def corpus() -> list[Case]:
                       values=wide))  # fmt: skip
     cases.append(Case("wide_tabs.txt", csv_bytes(table, "\t"), ids=codes, weeks=weeks8,
                       values=wide))  # fmt: skip
+    # Weeks written with a word and a year, across a year end: ISO weeks in a long file
+    # (2023-W49), and wide headers with the year after the week (W49-2023), which were
+    # read as week 492023 and put after W01-2024.
+    year_end = [(2023, w) for w in range(49, 53)] + [(2024, w) for w in range(1, 5)]
+    iso = [f"{y}-W{w:02d}" for y, w in year_end]
+    rows = [["product", "iso_week", "units"]]
+    rows += [[c, iso[k], int(wide[i, k])] for i, c in enumerate(codes) for k in range(8)]
+    cases.append(Case("long_iso_weeks.csv", csv_bytes(rows), ids=codes, weeks=iso,
+                      values=wide))  # fmt: skip
+    after = [f"W{w:02d}-{y}" for y, w in year_end]
+    rows = [["Product", *after]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
+    cases.append(Case("wide_weeks_with_years_after.csv", csv_bytes(rows), ids=codes,
+                      weeks=after, values=wide))  # fmt: skip
+    rows = [["Article", "KW", "Menge"]]
+    rows += [[c, f"KW {w:02d}/{y}", int(wide[i, k])] for i, c in enumerate(codes)
+             for k, (y, w) in enumerate(year_end)]  # fmt: skip
+    cases.append(Case("long_kw_weeks_de.csv", csv_bytes(rows, ";"), ids=codes, weeks=iso,
+                      values=wide))  # fmt: skip
     # Numbers as a spreadsheet shows them, saved as CSV: currency symbols, thousands
     # separators, a minus in brackets or after the number (SAP), spaces between groups.
     money = wide * 100

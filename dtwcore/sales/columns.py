@@ -87,6 +87,16 @@ YEAR_NAMES = frozenset({"year", "yr", "fiscal_year", "fy", "jahr", "annee", "añ
 YEARS = (1900, 2100)
 """The years a year column, or the year of a year-week number (``202405``), may hold."""
 _WEEK_HEADER = re.compile(r"^(?:w(?:ee)?k?|kw)?[ _.]?(\d+)$")
+_WEEK_WORD = r"(?:w(?:ee)?k?|kw|cw|woche)"
+WEEK_CELL = re.compile(
+    rf"^\s*(?i:{_WEEK_WORD}[ _.]?(\d{{1,2}})"
+    rf"|(\d{{4}})[ _./-]?{_WEEK_WORD}[ _.]?(\d{{1,2}})"
+    rf"|{_WEEK_WORD}[ _.]?(\d{{1,2}})[ _.,/-]+(\d{{4}}))\s*$"
+)
+"""A week written with a word for it (any case; Python's, Arrow's and Spark's patterns
+alike): ``W5``, ``Week 5``, ``KW 05``, ``CW5`` (group 1), with its year first
+(``2024-W05``, ``2024W05``, ``2024/KW05``: groups 2 and 3) or after it (``W05-2024``,
+``KW 05/2024``, ``Week 5, 2024``: groups 4 and 5). :func:`week_label` reads it."""
 MONTH_PATTERNS = (
     r"jan(?:uary?)?", r"feb(?:ruary?)?", r"m(?:ar(?:ch)?|[äÄ]r(?:z)?|rz)", r"apr(?:il)?",
     r"ma[iy]", r"june?|juni", r"july?|juli", r"aug(?:ust)?", r"sept?(?:ember)?",
@@ -215,6 +225,8 @@ class Roles:
         the first week number of the file; the weeks are kept in the file's order
     formatted : numbers of the week or units columns in the rows looked at are written as
         a spreadsheet shows them (``$1,234.00``: :func:`formatted_number`)
+    week_cells : long: the period column names weeks with a word (``W5``, ``2024-W05``:
+        :data:`WEEK_CELL`), read by :func:`week_labels` as week numbers or year-weeks
     """
 
     layout: str
@@ -230,6 +242,7 @@ class Roles:
     year_weeks: bool = False
     wrap_week: int = 0
     formatted: bool = False
+    week_cells: bool = False
 
     def describe(self) -> str:
         """The roles in one line: ``product = Store, week = Date (dates, day-first), …``."""
@@ -302,11 +315,40 @@ def wraps(numbers: Sequence[int]) -> bool:
 
 
 def week_number(name: str) -> int | None:
-    """The week number of a wide week header (``W0``, ``Week 1``, ``wk3``, ``12``)."""
+    """The week number of a wide week header (``W0``, ``Week 1``, ``wk3``, ``12``), or
+    ``year * 100 + week`` for a header with its year (``2024-W05``, ``W05-2024``,
+    ``2024-05``), so that headers in that order run in time order across a year end."""
     if DATE_CELL.match(name):
         return None
+    labelled = week_label(name)
+    if labelled is not None:
+        return labelled
     found = _WEEK_HEADER.match(norm(name).replace("_", ""))
     return int(found.group(1)) if found else None
+
+
+def week_label(text: str) -> int | None:
+    """The week a :data:`WEEK_CELL` names: its number (``W5`` is 5), or ``year * 100 +
+    week`` when it has a year (``2024-W05`` and ``W05-2024`` are 202405); None for any
+    other text."""
+    found = WEEK_CELL.match(text)
+    if not found:
+        return None
+    if found[1]:
+        return int(found[1])
+    if found[2]:
+        return int(found[2]) * 100 + int(found[3])
+    return int(found[5]) * 100 + int(found[4])
+
+
+def week_labels(cells: Sequence[object]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`week_label` of a column of cells, as :func:`cell_numbers` returns numbers:
+    values (NaN where none), and masks of blank cells and of cells that name no week."""
+    text = [_cell_str(c) for c in cells]
+    blank = np.array([t == "" or t.lower() in _MISSING_TOKENS for t in text], dtype=bool)
+    weeks = [None if b else week_label(t) for t, b in zip(text, blank, strict=True)]
+    vals = np.array([math.nan if w is None else float(w) for w in weeks])
+    return vals, blank, ~blank & np.isnan(vals)
 
 
 def clean_header(header: Sequence[object], fname: str) -> list[str]:
@@ -498,6 +540,7 @@ class _Profile:
     dates: bool  # mostly dates
     repeats: bool  # a value occurs on more than one row
     filled: int
+    weeks: bool = False  # mostly weeks written with a word (WEEK_CELL: W5, 2024-W05)
 
 
 def _profile(
@@ -533,7 +576,8 @@ def _cells_profile(
     dates = n_filled > 0 and (n_filled - n_dates) * 2 < n_filled
     texts = [_cell_str(c) for c in cells]
     texts = [t for t in texts if t.lower() not in _MISSING_TOKENS]
-    return _Profile(numeric, integer, dates, len(set(texts)) < len(texts), filled)
+    weeks = not numeric and sum(1 for t in texts if WEEK_CELL.match(t)) * 2 > filled
+    return _Profile(numeric, integer, dates, len(set(texts)) < len(texts), filled, weeks)
 
 
 def _unit_rank(name: str) -> int:
@@ -719,8 +763,8 @@ def resolve_roles(
         taken = set(ids) | {options.units_column}
         cands = [
             h for h in header if h not in taken
-            and (profiles[h].dates or (norm(h) in LONG_WEEK_NAMES and profiles[h].integer
-                                       and profiles[h].numeric))
+            and (profiles[h].dates or profiles[h].weeks
+                 or (norm(h) in LONG_WEEK_NAMES and profiles[h].integer and profiles[h].numeric))
         ]  # fmt: skip
         if len(cands) > 1:
             named = [h for h in cands if norm(h) in LONG_WEEK_NAMES]
@@ -750,11 +794,11 @@ def resolve_roles(
         order, was_guessed = _date_order(columns[period], options.date_order, fname, period)
         if was_guessed and order != "ymd":
             guessed.append("dates")
-    elif prof.numeric or prof.filled == 0:
+    elif prof.numeric or prof.weeks or prof.filled == 0:
         order = ""
         taken = {*ids, period, options.units_column}
         year, year_weeks, wrap_week = _week_numbers(header, columns, period, taken, fname,
-                                                    decimal_comma)  # fmt: skip
+                                                    decimal_comma, prof.weeks)  # fmt: skip
     else:
         raise CatalogError(
             f"{fname}: the week column {show(period)!r} holds neither dates nor week numbers "
@@ -805,7 +849,8 @@ def resolve_roles(
     ignored = tuple(h for h in header if h not in ids and h not in (period, units, year))
     return Roles("long", ids, period=period, units=units, date_order=order,
                  guessed=tuple(guessed), ignored=ignored, year=year, year_weeks=year_weeks,
-                 wrap_week=wrap_week, formatted=sum(formatted[units]) > 0)  # fmt: skip
+                 wrap_week=wrap_week, formatted=sum(formatted[units]) > 0,
+                 week_cells=prof.weeks)  # fmt: skip
 
 
 def _check_grouped(fname: str, sample: Sequence[Sequence[object]], period: int, units: int) -> None:
@@ -956,9 +1001,12 @@ def _check_not_true_false(
             )
 
 
-def _whole_numbers(cells: Sequence[object], decimal_comma: bool) -> np.ndarray:
-    """The cells that are whole numbers, as int64 (the others left out)."""
-    vals, blank, bad = cell_numbers(cells, decimal_comma)
+def _whole_numbers(
+    cells: Sequence[object], decimal_comma: bool, week_cells: bool = False
+) -> np.ndarray:
+    """The cells that are whole numbers (or, ``week_cells``, name weeks: :func:`week_labels`),
+    as int64 (the others left out)."""
+    vals, blank, bad = week_labels(cells) if week_cells else cell_numbers(cells, decimal_comma)
     ok = ~blank & ~bad & (np.abs(vals) <= 1e12)
     ok[ok] = vals[ok] == np.round(vals[ok])
     return vals[ok].astype(np.int64)
@@ -971,6 +1019,7 @@ def _week_numbers(
     taken: set[str | None],
     fname: str,
     decimal_comma: bool,
+    week_cells: bool = False,
 ) -> tuple[str | None, bool, int]:
     """How a period column of whole numbers tells the weeks: ``(year, year_weeks,
     wrap_week)`` as :class:`Roles` has them (all empty for plain week numbers).
@@ -983,7 +1032,7 @@ def _week_numbers(
     weeks between them missing) are refused: read as week numbers they would invent weeks
     of 0.
     """
-    nums = _whole_numbers(columns[period], decimal_comma)
+    nums = _whole_numbers(columns[period], decimal_comma, week_cells)
     if nums.size == 0:
         return None, False, 0
     lo, hi = int(nums.min()), int(nums.max())

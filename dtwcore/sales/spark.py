@@ -56,6 +56,7 @@ from dtwcore.sales.columns import (
     NAMED_DATE_GROUPS,
     SNIFF_ROWS,
     SUMMARY_ROWS,
+    WEEK_CELL,
     YEARS,
     ReadOptions,
     Roles,
@@ -572,6 +573,19 @@ def _numbers(column: Any, decimal_comma: bool) -> Any:
     return F.coalesce(text.try_cast("double"), plain.try_cast("double"))
 
 
+def _week_cells(text: Any) -> Any:
+    """Weeks written with a word (:data:`dtwcore.sales.columns.WEEK_CELL`: ``W5``,
+    ``2024-W05``, ``W05-2024``) as :func:`dtwcore.sales.columns.week_label` reads them:
+    the week number, or ``year * 100 + week``; null for any other text."""
+    from pyspark.sql import functions as F
+
+    def group(k: int) -> Any:
+        found = F.regexp_extract(text, WEEK_CELL.pattern, k)
+        return F.when(found != "", found.cast("long"))
+
+    return F.coalesce(group(2) * 100 + group(3), group(5) * 100 + group(4), group(1)).cast("double")
+
+
 def _days(column: Any, order: str) -> Any:
     """Dates written in ``order`` as days since 1970-01-01 (null when not a real date),
     by the rule of :func:`dtwcore.sales.columns.parse_dates`: a date with a month's name
@@ -647,7 +661,10 @@ def _long_products(
         rows = rows.withColumn("key", _days(F.col("_period"), roles.date_order))
         kind = "a date"
     else:
-        number = _numbers(F.col("_period"), decimal_comma)
+        period_text = F.col("_period")
+        number = (
+            _week_cells(period_text) if roles.week_cells else _numbers(period_text, decimal_comma)
+        )
         whole = number.isNotNull() & (number == F.round(number)) & (F.abs(number) <= 1e12)
         rows = rows.withColumn("key", F.when(whole, number.cast("long")))
         kind = "a whole week number"
