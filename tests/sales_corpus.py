@@ -385,6 +385,11 @@ def corpus() -> list[Case]:
                       values=money, note="Read 40 numbers written as a spreadsheet shows them "
                       "(with a currency symbol, thousands separators, or a minus in brackets or "
                       "after them: $1,234.00, (12), 12-) as plain numbers."))  # fmt: skip
+    rows = [["Sum of Revenue", "Column Labels", *[""] * 7], ["Row Labels", *weeks8]]
+    rows += [[c, *(f"({-v:,.2f})" if v < 0 else f"${v:,.2f}" for v in vals)]
+             for c, vals in zip(codes, money, strict=True)]  # fmt: skip
+    cases.append(Case("pivot_money_formatted.csv", csv_bytes(rows), ids=codes, weeks=weeks8,
+                      values=money))  # fmt: skip
     rows = [["Material", "Woche", "Menge"]]
     rows += [[c, k, f"{-v:,.3f}-".replace(",", " ").replace(".", ",") if v < 0
               else f"{v:,.2f} €".replace(",", "\u00a0").replace(".", ",")]

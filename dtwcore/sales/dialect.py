@@ -440,7 +440,9 @@ def title_lines(rows: Sequence[Sequence[str]]) -> int:
         return 0
     below = next((r for r in rows[k + 1 :] if filled(r) >= 2), [])  # past a group's name
     named = any(
-        h.strip() and not _NUMBER_LIKE.match(h.strip()) and _NUMBER_LIKE.match(b.strip())
+        h.strip()
+        and not _NUMBER_LIKE.match(h.strip())
+        and _NUMBER_LIKE.match(unformatted_text(b, False))  # $1,234.00 too
         for h, b in zip(rows[k], below, strict=False)
     )
     return k if named else 0
