@@ -1051,3 +1051,20 @@ def test_a_report_grouped_by_product_is_refused_even_with_its_product_column_nam
         "report_grouped_by_product.csv: 40 of the first 40 rows with a week and units have "
         "no 'column 1', each under a row that has one: the file writes each product once"
     )
+
+
+def test_values_written_with_a_currency_symbol_are_money_in_it(tmp_path) -> None:  # noqa: ANN001
+    """Labels follow the cells' one currency symbol unless the planner says otherwise."""
+    from dtwcore.sales.units import Unit, cell_currency
+
+    assert cell_currency(["$1,234.00", "(12)", 7.0]) == "usd"
+    assert cell_currency(["1.234,50 €", "£3"]) == ""  # two currencies: not told
+    money = write(tmp_path, "m.csv", 'Product,W1,W2\nA,"$1,234.00",$12.50\nB,$5.00,$7.00\n')
+    cat = load_catalog(money)
+    assert cat.roles is not None and cat.roles.currency == "usd"
+    assert cat.unit() == Unit(symbol="$", word="sales")
+    assert cat.unit("units") == Unit() and cat.unit("eur") == Unit(symbol="€", word="sales")
+    named = write(tmp_path, "n.csv", "product,week,Revenue\nA,1,12 €\nA,2,13 €\n")
+    assert load_catalog(named).unit() == Unit(symbol="€", word="revenue")
+    plain = write(tmp_path, "p.csv", "Product,W1,W2\nA,1,2\n")
+    assert load_catalog(plain).unit() == Unit()

@@ -75,8 +75,11 @@ class Catalog:
 
     def unit(self, kind: str = "auto") -> Unit:
         """What the values are (units, or money in a currency): ``kind`` is a key of
-        :data:`dtwcore.sales.units.VALUE_KINDS` ("auto" reads the units column's name)."""
-        return values_unit(self.roles.units if self.roles is not None else None, kind)
+        :data:`dtwcore.sales.units.VALUE_KINDS` ("auto" reads the units column's name and
+        the currency symbol the values are written with)."""
+        if self.roles is None:
+            return values_unit(None, kind)
+        return values_unit(self.roles.units, kind, self.roles.currency)
 
     def series(self, product: str) -> np.ndarray:
         """The weekly units of one product (raises CatalogError if the code is unknown)."""

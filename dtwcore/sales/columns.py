@@ -46,7 +46,7 @@ from dtwcore.sales.dialect import ambiguous_dot, decimal_point_text, unformatted
 from dtwcore.sales.errors import AmbiguousColumns, AmbiguousIdColumn, CatalogError
 from dtwcore.sales.facts import MAX_WEEKS
 from dtwcore.sales.text import names, not_a_number, show
-from dtwcore.sales.units import MONEY_WORDS, SALES_WORDS
+from dtwcore.sales.units import MONEY_WORDS, SALES_WORDS, cell_currency
 
 SNIFF_ROWS = 10_000
 """Data rows every entrance looks at to tell the layout, the roles and the date order."""
@@ -227,6 +227,8 @@ class Roles:
         a spreadsheet shows them (``$1,234.00``: :func:`formatted_number`)
     week_cells : long: the period column names weeks with a word (``W5``, ``2024-W05``:
         :data:`WEEK_CELL`), read by :func:`week_labels` as week numbers or year-weeks
+    currency : the code of the one currency symbol the week or units cells looked at are
+        written with (``$1,234.00``: :func:`~dtwcore.sales.units.cell_currency`), or empty
     """
 
     layout: str
@@ -243,6 +245,7 @@ class Roles:
     wrap_week: int = 0
     formatted: bool = False
     week_cells: bool = False
+    currency: str = ""
 
     def describe(self) -> str:
         """The roles in one line: ``product = Store, week = Date (dates, day-first), …``."""
@@ -744,7 +747,8 @@ def resolve_roles(
             wrap_week = 0
         return Roles("wide", ids, weeks_t, labels_t, date_order=order, guessed=tuple(guessed),
                      ignored=ignored, wrap_week=wrap_week,
-                     formatted=any(sum(formatted[w]) for w in weeks_t))  # fmt: skip
+                     formatted=any(sum(formatted[w]) for w in weeks_t),
+                     currency=_currency(columns, weeks_t, formatted))  # fmt: skip
 
     # Long layout: period, units, then the product.
     period = options.week_column
@@ -850,7 +854,17 @@ def resolve_roles(
     return Roles("long", ids, period=period, units=units, date_order=order,
                  guessed=tuple(guessed), ignored=ignored, year=year, year_weeks=year_weeks,
                  wrap_week=wrap_week, formatted=sum(formatted[units]) > 0,
-                 week_cells=prof.weeks)  # fmt: skip
+                 week_cells=prof.weeks,
+                 currency=_currency(columns, [units], formatted))  # fmt: skip
+
+
+def _currency(
+    columns: dict[str, list[object]], names: Sequence[str], formatted: dict[str, list[int]]
+) -> str:
+    """:func:`~dtwcore.sales.units.cell_currency` of the number columns ``names`` written
+    with a spreadsheet's formatting (``formatted`` counts them); empty for the others."""
+    shown = [h for h in names if sum(formatted[h])]
+    return cell_currency(c for h in shown for c in columns[h]) if shown else ""
 
 
 def _check_grouped(fname: str, sample: Sequence[Sequence[object]], period: int, units: int) -> None:

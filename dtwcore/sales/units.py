@@ -8,6 +8,7 @@ them to label values (tables, cards, axes, downloads).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 CURRENCIES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -25,7 +26,7 @@ SALES_WORDS = frozenset({"sales"})
 read as units unless the planner says otherwise."""
 
 VALUE_KINDS = {
-    "auto": "Tell from the column name",
+    "auto": "Tell from the column name or a currency symbol",
     "units": "Units (counts)",
     **{code: f"Money in {symbol}" for code, (symbol, _) in CURRENCIES.items()},
 }
@@ -99,17 +100,29 @@ def unit_of(column: str) -> Unit:
     return Unit(symbol=symbol, word=word.replace("_", " "))
 
 
-def values_unit(units_column: str | None, kind: str = "auto") -> Unit:
+def cell_currency(cells: Iterable[object]) -> str:
+    """The code of the one currency whose symbol the text ``cells`` are written with
+    (``$1,234.00`` -> ``"usd"``); empty when they show none, or more than one."""
+    symbols = {symbol for symbol, _ in CURRENCIES.values()}
+    found = {ch for c in cells if isinstance(c, str) for ch in symbols if ch in c}
+    codes = [code for code, (symbol, _) in CURRENCIES.items() if symbol in found]
+    return codes[0] if len(codes) == 1 else ""
+
+
+def values_unit(units_column: str | None, kind: str = "auto", currency: str = "") -> Unit:
     """The unit of a catalogue's values (see :meth:`dtwcore.sales.Catalog.unit`).
 
     ``kind`` is a key of :data:`VALUE_KINDS`: ``"auto"`` reads the name of the units
-    column (``units_column``; None for a wide file, whose values are units), ``"units"``
-    counts, and a currency code money in that currency (called what the column calls it
-    when its name says money, else "sales").
+    column (``units_column``; None for a wide file, whose values are units) and the
+    ``currency`` the values are written with (:func:`cell_currency`), ``"units"`` counts,
+    and a currency code money in that currency (called what the column calls it when its
+    name says money, else "sales").
     """
     if kind == "units":
         return Unit()
     found = unit_of(units_column) if units_column else Unit()
+    if kind == "auto" and currency and not found.symbol:
+        kind = currency
     if kind in CURRENCIES:
         return Unit(symbol=CURRENCIES[kind][0], word=found.word if found != Unit() else "sales")
     return found

@@ -351,8 +351,9 @@ def _reading_controls(header: list[str], read: bool, sheet_names: list[str]) -> 
             format_func=VALUE_KINDS.__getitem__,
             key=_READ["values"],
             help="Changes the labels only: amounts, axes and captions. Choose money when "
-            "the file holds sales in a currency but its column name does not say so "
-            "(a column named Revenue (EUR) is told automatically).",
+            "the file holds sales in a currency but neither its column name nor its values "
+            "say so (a column named Revenue (EUR), or values written $1,234.00, are told "
+            "automatically).",
         )
 
 
