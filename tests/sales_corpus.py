@@ -320,6 +320,10 @@ def corpus() -> list[Case]:
              for k, d in enumerate(sundays) for i, c in enumerate(codes)]  # fmt: skip
     cases.append(Case("long_weekly_excel_long_dates.csv", csv_bytes(rows), ids=codes,
                       weeks=sunday_labels, values=wide))  # fmt: skip
+    ending = [f"Week Ending {d.month}/{d.day}/{d.year}" for d in sundays]  # retail POS
+    rows = [["UPC", *ending]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
+    cases.append(Case("wide_week_ending_headers.csv", csv_bytes(rows), ids=codes,
+                      weeks=sunday_labels, values=wide))  # fmt: skip
     named_heads = [f"{d.day:02d}-{abbr[d.month - 1]}-{d.year}" for d in sundays]
     rows = [["SKU", *named_heads]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
     cases.append(Case("wide_month_name_headers.csv", csv_bytes(rows), ids=codes,

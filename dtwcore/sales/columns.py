@@ -330,6 +330,22 @@ def week_number(name: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
+WEEK_DATE_PREFIX = re.compile(
+    r"^\s*(?:\d+\s+)?(?:(?:week|wk)\.?\s*(?:ending|ended|of|beginning|starting|commencing)"
+    r"|w/[ec]|we|wc)\b\.?\s*:?\s*(?=\d|[a-z]{3})",
+    re.IGNORECASE,
+)
+"""Words before the date of a dated week header, as retail and point-of-sale exports
+write them: ``Week Ending 1/7/2024``, ``Week of 2024-01-01``, ``Wk Ending``, ``W/E``,
+``WE``, ``W/C`` (week commencing), ``1 w/e 01/07/24``."""
+
+
+def header_date(name: str) -> str:
+    """A wide header's date without the words before it (:data:`WEEK_DATE_PREFIX`):
+    ``Week Ending 1/7/2024`` -> ``1/7/2024``; other headers as they are."""
+    return WEEK_DATE_PREFIX.sub("", name, count=1)
+
+
 def week_label(text: str) -> int | None:
     """The week a :data:`WEEK_CELL` names: its number (``W5`` is 5), or ``year * 100 +
     week`` when it has a year (``2024-W05`` and ``W05-2024`` are 202405); None for any
@@ -695,7 +711,7 @@ def resolve_roles(
         wrap_week = week_number(numbered[0]) or 0
     else:
         numbered.sort(key=week_number)
-    dated = [h for h in header if h not in ids and DATE_CELL.match(h)]
+    dated = [h for h in header if h not in ids and DATE_CELL.match(header_date(h))]
     layout = options.layout
     if layout == "auto":
         if (
@@ -715,8 +731,9 @@ def resolve_roles(
             weeks = numbered
             labels = list(weeks)
         elif len(dated) >= 2:
-            order, _ = _date_order(dated, options.date_order, fname, "the header")
-            days = parse_dates(dated, order)
+            written = [header_date(h) for h in dated]
+            order, _ = _date_order(written, options.date_order, fname, "the header")
+            days = parse_dates(written, order)
             pairs = sorted(zip(days, dated, strict=True))
             weeks = [h for _, h in pairs]
             labels = [str(d) for d, _ in pairs]
