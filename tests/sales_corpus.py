@@ -320,6 +320,23 @@ def corpus() -> list[Case]:
              for k, d in enumerate(sundays) for i, c in enumerate(codes)]  # fmt: skip
     cases.append(Case("long_weekly_excel_long_dates.csv", csv_bytes(rows), ids=codes,
                       weeks=sunday_labels, values=wide))  # fmt: skip
+    # Years above the weeks (merged cells saved as CSV): a year once over its first week,
+    # or over every week; plain week numbers one after another, or W-words.
+    top = ["", "2023", "", "", "", "2024", "", "", ""]
+    for name, heads, over in (
+        ("wide_years_above_weeks.csv", ["Product", "W49", "W50", "W51", "W52", "W1", "W2",
+                                        "W3", "W4"], top),
+        ("wide_years_above_week_numbers.csv", ["SKU", "49", "50", "51", "52", "1", "2", "3",
+                                               "4"], ["", *["2023"] * 4, *["2024"] * 4]),
+    ):  # fmt: skip
+        rows = [over, heads] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
+        weeks = [*(f"2023-W{w}" for w in range(49, 53)), *(f"2024-W0{w}" for w in range(1, 5))]
+        cases.append(Case(name, csv_bytes(rows), ids=codes, weeks=weeks, values=wide,
+                          note="Read the years above the week columns (2023, 2024) into "
+                               "their names (2023-W49 …)."))  # fmt: skip
+    rows = [["", "2022", "2023"], ["Product", "5", "6"], ["A", "1", "2"]]  # weeks 5 and 6?
+    cases.append(Case("wide_years_over_a_first_row.csv", csv_bytes(rows), refusal="error",
+                      message="are years, not weeks"))  # fmt: skip
     ending = [f"Week Ending {d.month}/{d.day}/{d.year}" for d in sundays]  # retail POS
     rows = [["UPC", *ending]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
     cases.append(Case("wide_week_ending_headers.csv", csv_bytes(rows), ids=codes,

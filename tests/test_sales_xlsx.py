@@ -341,3 +341,28 @@ def test_formulas_with_their_saved_values_are_read() -> None:
     cat = load_catalog(_with_saved_values(workbook({"Sales": rows}), saved), name="s.xlsx")
     assert cat.ids.tolist() == ["P1", "P2"]
     assert cat.excluded["reason"].tolist() == ["W3 is blank"]
+
+
+def test_years_above_the_weeks_name_them_in_a_workbook_too(tmp_path: Path) -> None:
+    """Merged year cells over the week columns: read as 2023-W51 …, page and command."""
+    data = workbook(
+        {
+            "Sales": [
+                [None, 2023, None, 2024, None],
+                ["Product", "W51", "W52", "W1", "W2"],
+                ["A", 1, 2, 3, 4],
+                ["B", 5, 6, 7, 8],
+            ]
+        }
+    )
+    note = "Read the years above the week columns (2023, 2024) into their names (2023-W51 …)."
+    page = load_catalog(data, name="years.xlsx")
+    assert page.weeks == ["2023-W51", "2023-W52", "2024-W01", "2024-W02"]
+    assert page.values.tolist() == [[1, 2, 3, 4], [5, 6, 7, 8]]
+    assert page.notes == [note]
+    path = tmp_path / "years.xlsx"
+    path.write_bytes(data)
+    reader = CatalogReader(path)
+    batches = list(reader)
+    assert reader.weeks == page.weeks and reader.notes == [note]
+    assert np.vstack([b.values for b in batches]).tolist() == page.values.tolist()

@@ -232,6 +232,11 @@ def _sheet_rows(
     if notes is not None:
         notes += title_notes(rows[:titles])
     rows, lines = rows[titles:], lines[titles:]
+    named = years_above_weeks(rows[0], rows[1]) if len(rows) > 2 else None
+    if named is not None:
+        if notes is not None:
+            notes += years_note(rows[0], named)
+        rows, lines = [named, *rows[2:]], lines[1:]
     width = len(rows[0])
     while width > 1 and not rows[0][width - 1].strip():  # trailing blank header cells
         width -= 1
@@ -448,6 +453,49 @@ def title_lines(rows: Sequence[Sequence[str]]) -> int:
     return k if named else 0
 
 
+_YEAR_CELL = re.compile(r"^(?:19|20)\d\d$")
+_WEEK_UNDER_YEAR = re.compile(r"^(?:(w(?:ee)?k?|kw|cw)[ _.]?)?(\d{1,2})$", re.IGNORECASE)
+
+
+def years_above_weeks(top: Sequence[str], below: Sequence[str]) -> list[str] | None:
+    """A header written on two rows, years above the weeks (a spreadsheet's merged year
+    cells, ``,2023,,,2024,`` over ``Product,W50,W51,W52,W1,W2``), as one header row whose
+    weeks are named with their years (``2023-W50``); None unless ``top`` holds years only,
+    not above the first column, and every cell under a year names a week, the next year
+    from its week 1: with a word (``W50``, ``KW 1``) or, plain numbers, one after another,
+    so that a first data row is never taken for weeks."""
+    cells = [c.strip() for c in top]
+    if cells[:1] != [""] or not any(cells) or not all(_YEAR_CELL.match(c) for c in cells if c):
+        return None
+    out = [c.strip() for c in below]
+    year, last, bare = "", 0, True
+    for k, cell in enumerate(out):
+        above = cells[k] if k < len(cells) else ""
+        found = _WEEK_UNDER_YEAR.match(cell)
+        week = int(found[2]) if found else 0
+        if above and year and above != year:  # the next year starts at its week 1
+            if int(above) != int(year) + 1 or week != 1:
+                return None
+            last = 0
+        year = above or year
+        if not year:
+            continue
+        if not 1 <= week <= 53:
+            return None
+        bare = bare and not found[1]
+        if bare and last and week != last + 1:
+            return None
+        out[k], last = f"{year}-W{week:02d}", week
+    return out
+
+
+def years_note(years: Sequence[str], header: Sequence[str]) -> list[str]:
+    """The note on a ``header`` whose ``years`` stood on the row above its weeks."""
+    shown = ", ".join(dict.fromkeys(c.strip() for c in years if c.strip()))
+    first = next(h for h, y in zip(header, years, strict=False) if y.strip())
+    return [f"Read the years above the week columns ({shown}) into their names ({first} …)."]
+
+
 def title_notes(titles: Sequence[Sequence[str]]) -> list[str]:
     """The note on the title lines (their cells) skipped above the header, each quoted by
     its filled cells (none when there are none)."""
@@ -494,6 +542,7 @@ def read_csv_rows(
     skip, titles = lines_above_header(text, sep)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     header: list[str] | None = None
+    years: list[str] = []  # a row of years above the weeks, read into the header
     rows: list[list[object]] = []
     lines: list[int] = []
     empty = 0
@@ -507,6 +556,9 @@ def read_csv_rows(
                 continue
             if header is None:
                 header = [c.strip() for c in cells]
+                continue
+            if not rows and not years and (named := years_above_weeks(header, cells)):
+                years, header = header, named
                 continue
             rows.append(cells)
             lines.append(reader.line_num)
@@ -530,7 +582,7 @@ def read_csv_rows(
             f"{fname} has a header row but no product rows under it. Check that you "
             "exported the whole table."
         )
-    notes += title_notes(titles)
+    notes += title_notes(titles) + (years_note(years, header) if years else [])
     notes += empty_notes(empty)
     decimal_comma = sep != "," and has_decimal_commas(rows)
     notes += separator_notes(sep, decimal_comma)

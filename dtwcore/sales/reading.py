@@ -90,6 +90,8 @@ from dtwcore.sales.dialect import (
     too_large,
     whole_rows,
     workbook_csv,
+    years_above_weeks,
+    years_note,
 )
 from dtwcore.sales.errors import NO_DATA_ROWS, AmbiguousColumns, CatalogError
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS, Limits
@@ -973,6 +975,8 @@ class CatalogReader:
     notes : what was done to the data (filled while reading, as in ``Catalog.notes``)
     lines_above_header : lines of a CSV file skipped above its header (title lines, Excel's
         ``sep=;``), counted to the last one (0 for none)
+    years_row : the header's years stand on a row of their own above its weeks
+        (:func:`~dtwcore.sales.dialect.years_above_weeks`)
     weeks : labels of the weeks (for a long file, known once it has been read)
 
     Iterating yields :class:`Batch` objects; :meth:`fraction_done` tells how far the reading
@@ -1003,6 +1007,7 @@ class CatalogReader:
         self._blank_lines = 0  # blank rows under the header read by Arrow (wide CSV)
         self._blank_text_rows = 0  # blank rows of the last whole pass of _text_rows
         self.lines_above_header = 0
+        self.years_row = False
         self._bytes_per_row: float | None = None
         self._file_bytes_per_text_byte = 1.0
         self.dialect: Dialect | None = None
@@ -1167,19 +1172,32 @@ class CatalogReader:
 
     def _header(self, head: str, skip: int) -> list[str] | None:
         """The cells of the header: the first non-blank row of ``head`` after line ``skip``
-        (None when none of the first 50 lines is one); sets the line of the first row."""
+        (None when none of the first 50 lines is one), or, when that row holds years
+        above the weeks, the next one with the weeks named by their years
+        (:func:`~dtwcore.sales.dialect.years_above_weeks`, noted); sets the line of the
+        first row."""
         assert self.dialect is not None
         rows = csv.reader(io.StringIO(head, newline=""), delimiter=self.dialect.separator)
+        header: list[str] | None = None
         try:
             for cells in rows:
                 if rows.line_num > skip + 50:
                     break
-                if rows.line_num > skip and any(c.strip() for c in cells):
-                    self._first_line = rows.line_num + 1
-                    return cells
+                if rows.line_num <= skip or not any(c.strip() for c in cells):
+                    continue
+                if header is not None:
+                    named = years_above_weeks(header, cells)
+                    if named is not None:
+                        self.notes += years_note(header, named)
+                        self.years_row = True
+                        self._first_line = rows.line_num + 1
+                        return named
+                    return header
+                header = cells
+                self._first_line = rows.line_num + 1
         except csv.Error as exc:
             raise not_csv(self.path, rows.line_num, exc) from None
-        return None
+        return header
 
     # Wide CSV ---------------------------------------------------------------------------
     def _csv_options(self, **convert: object) -> dict[str, object]:

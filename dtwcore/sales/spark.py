@@ -227,11 +227,11 @@ def read_catalog(spark: SparkSession, reader: CatalogReader) -> DataFrame:
         return products.toDF(*reader.file_columns)
     dialect = reader.dialect
     assert dialect is not None
-    if reader.lines_above_header:
+    if reader.lines_above_header or reader.years_row:
         raise CatalogError(
             f"{reader.path}: Spark reads the header from the first line, so the lines above "
-            "the header (a title, or Excel's sep= line) must go: remove them, or use the "
-            "local engine."
+            "the header (a title, Excel's sep= line, or the years above the weeks) must go: "
+            "remove them, or use the local engine."
         )
     wide = reader.roles.layout == "wide"
     weeks = set(reader.roles.weeks)
