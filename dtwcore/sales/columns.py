@@ -42,7 +42,7 @@ from functools import reduce
 
 import numpy as np
 
-from dtwcore.sales.dialect import ambiguous_dot, decimal_point_text, unformatted_text
+from dtwcore.sales.dialect import WEEK_WORD, ambiguous_dot, decimal_point_text, unformatted_text
 from dtwcore.sales.errors import AmbiguousColumns, AmbiguousIdColumn, CatalogError
 from dtwcore.sales.facts import MAX_WEEKS
 from dtwcore.sales.text import names, not_a_number, show
@@ -87,11 +87,10 @@ YEAR_NAMES = frozenset({"year", "yr", "fiscal_year", "fy", "jahr", "annee", "añ
 YEARS = (1900, 2100)
 """The years a year column, or the year of a year-week number (``202405``), may hold."""
 _WEEK_HEADER = re.compile(r"^(?:w(?:ee)?k?|kw)?[ _.]?(\d+)$")
-_WEEK_WORD = r"(?:w(?:ee)?k?|kw|cw|woche)"
 WEEK_CELL = re.compile(
-    rf"^\s*(?i:{_WEEK_WORD}[ _.]?(\d{{1,2}})"
-    rf"|(\d{{4}})[ _./-]?{_WEEK_WORD}[ _.]?(\d{{1,2}})"
-    rf"|{_WEEK_WORD}[ _.]?(\d{{1,2}})[ _.,/-]+(\d{{4}}))\s*$"
+    rf"^\s*(?i:{WEEK_WORD}[ _.]?(\d{{1,2}})"
+    rf"|(\d{{4}})[ _./-]?{WEEK_WORD}[ _.]?(\d{{1,2}})"
+    rf"|{WEEK_WORD}[ _.]?(\d{{1,2}})[ _.,/-]+(\d{{4}}))\s*$"
 )
 """A week written with a word for it (any case; Python's, Arrow's and Spark's patterns
 alike): ``W5``, ``Week 5``, ``KW 05``, ``CW5`` (group 1), with its year first

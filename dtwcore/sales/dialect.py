@@ -453,8 +453,12 @@ def title_lines(rows: Sequence[Sequence[str]]) -> int:
     return k if named else 0
 
 
-_YEAR_CELL = re.compile(r"^(?:19|20)\d\d$")
-_WEEK_UNDER_YEAR = re.compile(r"^(?:(w(?:ee)?k?|kw|cw)[ _.]?)?(\d{1,2})$", re.IGNORECASE)
+WEEK_WORD = r"(?:w(?:ee)?k?|kw|cw|woche)"
+"""A word for a week before its number (``W``, ``Wk``, ``Week``, ``KW``, ``CW``, ``Woche``;
+any case where it is used): under years (:func:`years_above_weeks`) and in
+:data:`~dtwcore.sales.columns.WEEK_CELL`."""
+_YEAR_CELL = re.compile(r"^(?:19|20)\d\d$")  # within columns.YEARS
+_WEEK_UNDER_YEAR = re.compile(rf"^({WEEK_WORD}[ _.]?)?(\d{{1,2}})$", re.IGNORECASE)
 
 
 def years_above_weeks(top: Sequence[str], below: Sequence[str]) -> list[str] | None:
