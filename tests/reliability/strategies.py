@@ -7,6 +7,8 @@ import io
 
 from hypothesis import strategies as st
 
+from dtwcore.sales.columns import is_summary_row
+
 SEPARATORS = (",", ";", "\t", "|")
 ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "cp1252", "latin-1")
 LINE_ENDS = ("\n", "\r\n", "\r")
@@ -17,8 +19,10 @@ code_chars = st.characters(
     blacklist_categories=("Cs", "Cc"), blacklist_characters="\x00"
 ) | st.sampled_from(_SPECIAL)
 product_codes = st.text(code_chars, min_size=1, max_size=16).filter(
-    lambda s: s.strip() == s and s != ""
+    lambda s: s.strip() == s and s != "" and not is_summary_row(s)
 )
+"""Product codes; never a summary row's name (``Total``, ``ALL_PRODUCTS``), which is left
+out of a table by design."""
 
 _HEADERS = [
     "Product_Code", "product", "sku", "SKU ", "Item ID", "code", "week", "Week", "date",
