@@ -163,9 +163,36 @@ def test_uci_layout_small_file(tmp_path) -> None:  # noqa: ANN001
 
 
 def test_week_columns_are_put_in_week_order(tmp_path) -> None:  # noqa: ANN001
-    cat = load_catalog(write(tmp_path, "w.csv", "id,W10,W2,W1\nA,10,2,1\n"))
-    assert cat.weeks == ["W1", "W2", "W10"]
-    assert cat.values.tolist() == [[1, 2, 10]]
+    cat = load_catalog(write(tmp_path, "w.csv", "id,W10,W9,W8\nA,10,9,8\n"))
+    assert cat.weeks == ["W8", "W9", "W10"]  # by number, not as text (W10 < W8)
+    assert cat.values.tolist() == [[8, 9, 10]]
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("id,W10,W2,W1", "w.csv: the week columns do not follow one another: W2 is followed "
+         "by W10. Give every week a column of its own (0 for a week without sales), or use a "
+         "long file"),
+        ("id,2023-W51,2023-W52,2024-W02", "2023-W52 is followed by 2024-W02"),
+        ("id,W1,Week 1,W2", "w.csv: the columns 'W1' and 'Week 1' are the same week. Keep "
+         "one column per week and read the file again."),
+    ],
+)  # fmt: skip
+def test_numbered_week_columns_with_a_week_missing_are_refused(
+    tmp_path,
+    header: str,
+    message: str,  # noqa: ANN001
+) -> None:
+    """Read as they are, the weeks on either side of the gap would close up silently."""
+    path = write(tmp_path, "w.csv", header + "\nA," + ",".join("1" * header.count(",")) + "\n")
+    with pytest.raises(CatalogError) as err:
+        load_catalog(path)
+    assert message in str(err.value)
+    assert load_catalog(write(tmp_path, "y.csv", "id,2023-W52,2024-W01\nA,1,2\n")).weeks == [
+        "2023-W52",
+        "2024-W01",
+    ]
 
 
 def test_any_wide_table_with_one_text_column(tmp_path) -> None:  # noqa: ANN001

@@ -729,6 +729,7 @@ def resolve_roles(
         if len(numbered) >= 2:
             weeks = numbered
             labels = list(weeks)
+            _check_week_numbers([week_number(h) or 0 for h in weeks], weeks, fname)
         elif len(dated) >= 2:
             written = [header_date(h) for h in dated]
             order, _ = _date_order(written, options.date_order, fname, "the header")
@@ -980,6 +981,33 @@ def _check_periods(fname: str, months: Sequence[str], read_as: str, years: Seque
         raise _not_weeks(fname, months, "months", read_as)
     if len(years) >= 2:
         raise _not_weeks(fname, years, "years")
+
+
+def _check_week_numbers(numbers: Sequence[int], headers: Sequence[str], fname: str) -> None:
+    """Refuse numbered week headers (their :func:`week_number` values, in the order read)
+    that do not follow one another: a week missing between two columns would close up
+    silently, and a week twice would be two weeks. Week 1 may follow week 52 or 53 (of the
+    year before, for year-weeks such as ``2023-W52``, ``2024-W01``)."""
+    for k in range(len(numbers) - 1):
+        a, b = numbers[k], numbers[k + 1]
+        if a < 100_000:  # plain week numbers
+            follows = b == a + 1 or (a in (52, 53) and b == 1)
+        else:  # year * 100 + week
+            (ya, wa), (yb, wb) = divmod(a, 100), divmod(b, 100)
+            follows = (yb == ya and wb == wa + 1) or (wa in (52, 53) and wb == 1 and yb == ya + 1)
+        if follows:
+            continue
+        first, then = show(headers[k]), show(headers[k + 1])
+        if a == b:
+            raise CatalogError(
+                f"{fname}: the columns {first!r} and {then!r} are the same week. Keep one "
+                "column per week and read the file again."
+            )
+        raise CatalogError(
+            f"{fname}: the week columns do not follow one another: {first} is followed by "
+            f"{then}. Give every week a column of its own (0 for a week without sales), or "
+            f"use {_LONG_INSTEAD}."
+        )
 
 
 def _check_week_dates(days: np.ndarray, headers: Sequence[str], fname: str) -> None:
