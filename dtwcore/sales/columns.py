@@ -369,6 +369,14 @@ def week_labels(cells: Sequence[object]) -> tuple[np.ndarray, np.ndarray, np.nda
     return vals, blank, ~blank & np.isnan(vals)
 
 
+def period_numbers(
+    cells: Sequence[object], decimal_comma: bool, week_cells: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A long file's period column of week numbers as :func:`cell_numbers` returns numbers:
+    weeks written with a word when ``week_cells`` (:func:`week_labels`), else numbers."""
+    return week_labels(cells) if week_cells else cell_numbers(cells, decimal_comma)
+
+
 def clean_header(header: Sequence[object], fname: str) -> list[str]:
     """Header names trimmed, blank ones called ``column K``; a repeated name is refused."""
     out = [str(h).strip() if h is not None else "" for h in header]
@@ -1062,9 +1070,9 @@ def _check_not_true_false(
 def _whole_numbers(
     cells: Sequence[object], decimal_comma: bool, week_cells: bool = False
 ) -> np.ndarray:
-    """The cells that are whole numbers (or, ``week_cells``, name weeks: :func:`week_labels`),
-    as int64 (the others left out)."""
-    vals, blank, bad = week_labels(cells) if week_cells else cell_numbers(cells, decimal_comma)
+    """The cells that are whole numbers (or, ``week_cells``, name weeks:
+    :func:`period_numbers`), as int64 (the others left out)."""
+    vals, blank, bad = period_numbers(cells, decimal_comma, week_cells)
     ok = ~blank & ~bad & (np.abs(vals) <= 1e12)
     ok[ok] = vals[ok] == np.round(vals[ok])
     return vals[ok].astype(np.int64)

@@ -62,8 +62,8 @@ from dtwcore.sales.columns import (
     is_summary_row,
     is_year_header,
     parse_dates,
+    period_numbers,
     resolve_roles,
-    week_labels,
     week_number,
 )
 from dtwcore.sales.dialect import (
@@ -512,9 +512,7 @@ def long_rows(
         w_bad = ~w_blank & np.isnat(days)
         keys = days.astype(np.int64)
     else:
-        wnum, w_blank, w_bad = (
-            week_labels(cells) if roles.week_cells else cell_numbers(cells, decimal_comma)
-        )
+        wnum, w_blank, w_bad = period_numbers(cells, decimal_comma, roles.week_cells)
         w_bad = w_bad | (~w_blank & ~w_bad & (wnum != np.round(wnum)))
         w_bad = w_bad | (~w_blank & (np.abs(np.nan_to_num(wnum)) > 1e12))
         keys = np.where(w_blank | w_bad, 0, np.nan_to_num(wnum)).astype(np.int64)
