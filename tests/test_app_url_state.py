@@ -143,9 +143,11 @@ def test_the_planner_can_say_the_values_are_money(hold: Callable[[Path], str]) -
     at = open_link({"data": key})
     assert at.selectbox(key="sales.read.values").value == "auto"
     assert "Units/wk" in table_headers(at) and "$/wk" not in table_headers(at)
+    assert "units = Weekly\\_Sales" in reading_line(at)
     at.selectbox(key="sales.read.values").set_value("usd").run()
     assert not at.exception
     assert "$/wk" in table_headers(at) and "Units/wk" not in table_headers(at)
+    assert "sales in \\$ = Weekly\\_Sales" in reading_line(at)
     band = next(c.value for c in at.sidebar.caption if "(target mean" in c.value)
     assert re.fullmatch(r"= [\d,]+\.\d to [\d,]+\.\d units a week \(target mean [\d.]+\)", band)
     assert at.query_params["values"] == "usd"
@@ -153,6 +155,11 @@ def test_the_planner_can_say_the_values_are_money(hold: Callable[[Path], str]) -
     again = open_link(dict(at.query_params))
     assert again.selectbox(key="sales.read.values").value == "usd"
     assert "$/wk" in table_headers(again)
+
+
+def reading_line(at: AppTest) -> str:
+    """The page's "We read this as" line."""
+    return next(m.value for m in at.markdown if m.value.startswith("**We read this as:**"))
 
 
 def test_the_readme_lists_every_address_parameter() -> None:

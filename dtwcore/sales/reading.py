@@ -96,6 +96,7 @@ from dtwcore.sales.dialect import (
 from dtwcore.sales.errors import NO_DATA_ROWS, AmbiguousColumns, CatalogError
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS, Limits
 from dtwcore.sales.text import cell_text, names, not_a_number, number_text, quote, show
+from dtwcore.sales.units import Unit
 
 _FIRST_PROBLEMS_CHARS = 300  # of row problems quoted when no row of a file can be used
 
@@ -247,10 +248,12 @@ def number_columns(roles: Roles) -> list[str]:
     return list(roles.weeks) if roles.layout == "wide" else [str(roles.units)]
 
 
-def summary_line(catalog: Catalog) -> str:
+def summary_line(catalog: Catalog, unit: Unit | None = None) -> str:
     """How a file was read, for people: ``45 products × 143 weeks, from 2010-02-05 to
     2012-10-26, product = Store, units = Weekly_Sales`` (weeks ``W0–W51`` when they are
-    not dates)."""
+    not dates). ``unit`` is what the values are (default :meth:`Catalog.unit`); money is
+    named as such (``revenue in € = Revenue (EUR)``, ``sales in $ = the 12 week columns``).
+    """
     n, w = catalog.values.shape
     first, last = catalog.weeks[0], catalog.weeks[-1]
     roles = catalog.roles
@@ -259,10 +262,12 @@ def summary_line(catalog: Catalog) -> str:
     text = f"{n:,} product{'s' if n != 1 else ''} × {w:,} weeks, {span}"
     if roles is None:
         return text
+    unit = unit or catalog.unit()
+    values = f"{unit.word} in {unit.symbol}" if unit.symbol else "units"
     text += f", product = {' + '.join(roles.ids)}"
     if roles.layout == "long":
-        return text + f", week = {roles.period}, units = {roles.units}"
-    return text + f", units = the {len(roles.weeks)} week columns"
+        return text + f", week = {roles.period}, {values} = {roles.units}"
+    return text + f", {values} = the {len(roles.weeks)} week columns"
 
 
 def peek(

@@ -378,7 +378,7 @@ def _show_reading(catalog: Catalog, raw: tuple[list[str], list[list[str]]] | str
             f"guessed: {', '.join(guessed)}; change it in the sidebar, under *How the file is read*"
         )
     how = f" ({'; '.join(parts)})" if parts else ""
-    st.markdown(f"**We read this as:** {md(summary_line(catalog))}{how}")
+    st.markdown(f"**We read this as:** {md(summary_line(catalog, values_unit(catalog)))}{how}")
     with st.expander("Check the reading: the table as read, and the file's first rows"):
         left, right = st.columns(2)
         shown = min(8, len(catalog.weeks))
