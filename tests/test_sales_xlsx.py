@@ -14,6 +14,7 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+import xlsxwriter
 from openpyxl.chart import BarChart, Reference
 from streamlit.testing.v1 import AppTest
 
@@ -341,6 +342,56 @@ def test_formulas_with_their_saved_values_are_read() -> None:
     cat = load_catalog(_with_saved_values(workbook({"Sales": rows}), saved), name="s.xlsx")
     assert cat.ids.tolist() == ["P1", "P2"]
     assert cat.excluded["reason"].tolist() == ["W3 is blank"]
+
+
+def _xlsxwriter_book(rows: list[list[object]], values: dict[str, float]) -> bytes:
+    """``rows`` written by xlsxwriter, as a web app's export writes them: a formula
+    (text starting "=") saved with the value ``values`` gives it, else 0, and a workbook
+    that asks to be recalculated when opened."""
+    out = io.BytesIO()
+    with xlsxwriter.Workbook(out, {"in_memory": True}) as book:
+        sheet = book.add_worksheet("Sales")
+        for i, row in enumerate(rows):
+            for j, cell in enumerate(row):
+                if isinstance(cell, str) and cell.startswith("="):
+                    sheet.write_formula(i, j, cell, None, values.get(cell, 0))
+                else:
+                    sheet.write(i, j, cell)
+    return out.getvalue()
+
+
+def test_formulas_an_exporter_saved_as_zero_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """xlsxwriter (and the libraries like it) saves 0 beside each formula and asks the
+    spreadsheet to work them out when opened: read, W3 would be 0 for every product. It is
+    refused like a formula saved without a value. When the exporter gave the values, or
+    Excel saved the workbook, they are read."""
+    message = (
+        ": cell D2 (W3) holds a formula whose value was never saved (the workbook was "
+        "written by a program, not by Excel). Open it in Excel or LibreOffice and save it, "
+        "then read it again."
+    )
+    book = _xlsxwriter_book(FORMULAS, {})
+    with pytest.raises(CatalogError) as err:
+        load_catalog(book, name="x.xlsx")
+    assert str(err.value) == "x.xlsx" + message
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(book)
+    with pytest.raises(CatalogError) as err:
+        CatalogReader(path)
+    assert str(err.value) == f"{path}{message}"
+    assert cli.main(["score", str(path), "--out", str(tmp_path / "s.csv")]) == 2
+    assert capsys.readouterr().err == f"error: {path}{message}\n"
+    given = _xlsxwriter_book(FORMULAS, {"=B2+C2": 3, "=B3+C3": 9})
+    assert load_catalog(given, name="x.xlsx").values.tolist() == [[1, 2, 3], [4, 5, 9]]
+    # A formula whose value is 0 beside others that were worked out is a 0.
+    rows = [*FORMULAS, ["P3", 0, 0, "=B4+C4"]]
+    given = _xlsxwriter_book(rows, {"=B2+C2": 3, "=B3+C3": 9})
+    assert load_catalog(given, name="x.xlsx").values.tolist() == [[1, 2, 3], [4, 5, 9], [0, 0, 0]]
+    # Without formulas, an exporter's workbook is read as it is.
+    plain = _xlsxwriter_book([["Product", "W1", "W2"], ["P1", 0, 2]], {})
+    assert load_catalog(plain, name="x.xlsx").values.tolist() == [[0, 2]]
 
 
 def test_years_above_the_weeks_name_them_in_a_workbook_too(tmp_path: Path) -> None:

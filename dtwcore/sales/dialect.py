@@ -78,6 +78,9 @@ ZERO_PADDED = re.compile(r"^0+$")
 XLSX_SIGNATURE = b"PK\x03\x04"
 """The first bytes of an ``.xlsx`` workbook (a zip archive)."""
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")  # a cell's <f> (formula)
+_FULL_CALC = re.compile(  # the workbook asks to be recalculated when opened
+    rb"<(?:[A-Za-z_][\w.-]*:)?calcPr\b[^>]*\bfullCalcOnLoad=[\"'](?:1|true)[\"']"
+)
 _XML_BLOCK_BYTES = 1 << 20
 
 
@@ -216,8 +219,11 @@ def _sheet_rows(
     finally:
         book.close()
     titles = title_lines(rows[: MAX_TITLE_LINES + 3])
-    if blank_cells and _has_formulas(data):
-        _check_formula_values(data, fname, chosen.title, len(names) > 1, rows, lines, titles)
+    recalc = _asks_recalculation(data)
+    if (blank_cells or recalc) and _has_formulas(data):
+        _check_formula_values(
+            data, fname, chosen.title, len(names) > 1, rows, lines, titles, recalc=recalc
+        )
     if len(rows) < 2:
         others = [n for n in names if n != chosen.title]
         if others:
@@ -261,6 +267,19 @@ def _has_formulas(data: bytes) -> bool:
     return False
 
 
+def _asks_recalculation(data: bytes) -> bool:
+    """Whether the ``.xlsx`` workbook ``data`` asks to be recalculated when it is opened
+    (``<calcPr fullCalcOnLoad="1">``): what a program that writes formulas without working
+    them out saves (openpyxl, xlsxwriter and the libraries like them, with a value of 0 or
+    none beside each formula), and what Excel and LibreOffice drop when they save."""
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        try:
+            text = book.read("xl/workbook.xml")
+        except KeyError:
+            return False
+    return _FULL_CALC.search(text) is not None
+
+
 def _check_formula_values(
     data: bytes,
     fname: str,
@@ -269,6 +288,8 @@ def _check_formula_values(
     rows: Sequence[Sequence[str]],
     lines: Sequence[int],
     header_at: int,
+    *,
+    recalc: bool = False,
 ) -> None:
     """Refuse the ``sheet`` (named in the message when ``named``) whose formulas were saved
     without their values, as a program writes a workbook (openpyxl, pandas) and a
@@ -276,13 +297,15 @@ def _check_formula_values(
     values, at their row numbers ``lines``; the header is ``rows[header_at]``) is blank,
     so its rows would be read as blank weeks. A sheet where some formula has a value was
     calculated: a formula read blank there is an empty text (``=IF(B2>0, B2, "")``), and
-    stays blank."""
+    stays blank. In a workbook that asks to be recalculated when opened (``recalc``,
+    :func:`_asks_recalculation`) a saved 0 is no value either (xlsxwriter saves 0 beside
+    each formula unless the program gives it one)."""
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
     book = _open_workbook(data, fname, data_only=False)
     read = dict(zip(lines, rows, strict=True))
-    first: tuple[int, int] | None = None  # (row, column) of the first formula read blank
+    first: tuple[int, int] | None = None  # (row, column) of the first formula to refuse
     try:
         for number, cells in enumerate(book[sheet].iter_rows(values_only=True), 1):
             saved = read.get(number, ())
@@ -292,7 +315,8 @@ def _check_formula_values(
                         continue
                 elif not isinstance(value, (ArrayFormula, DataTableFormula)):
                     continue
-                if j < len(saved) and saved[j].strip():
+                shown = saved[j].strip() if j < len(saved) else ""
+                if shown and not (recalc and shown == "0"):
                     return  # calculated
                 first = first or (number, j)
     finally:
