@@ -256,6 +256,24 @@ def test_spark_reports_a_bad_decimal_comma_cell_after_the_first_block(
     assert str(info.value) == f"{source}: product Crème: W0 is missing or not a finite number"
 
 
+def test_spark_reads_a_formatted_number_after_the_rows_looked_at(
+    spark,  # noqa: ANN001
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """A '$1,234.00' and an '(3)' on row 12,002, past the 10,000 rows the roles are
+    chosen on: Spark's workers read them as the local engine does (they were nulls,
+    reported as 'not a number')."""
+    lines = ["Product,W1,W2,W3"] + [f"P{k},{k % 7},{k % 5},{k % 3}" for k in range(12_000)]
+    lines.append('LATE,"$1,234.00",(3),7')
+    source = tmp_path / "late.csv"
+    source.write_text("\n".join(lines) + "\n")
+    said_by_both(capsys, source, tmp_path, 0)
+    local, remote = (pd.read_csv(tmp_path / f"{e}.csv") for e in ("local", "spark"))
+    assert "LATE" in set(remote["product"])
+    assert_same(remote, local)
+
+
 def test_spark_says_when_the_weeks_cover_under_half_of_the_target(
     spark,  # noqa: ANN001
     capsys: pytest.CaptureFixture[str],

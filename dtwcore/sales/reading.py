@@ -827,6 +827,9 @@ INPUT_FORMATS = {**FORMATS, ".tsv": "csv", ".txt": "csv", WORKBOOK_SUFFIX: "xlsx
 """The formats of a file read, by extension: text exports (separated by commas, semicolons,
 tabs or vertical bars, whatever the extension says), workbooks and Parquet."""
 BATCH_ROWS = 16_384
+NOT_A_NUMBER = "is missing or not a finite number"
+"""How a week cell that is not a number ends the message naming it (the Spark engine
+reads such a file's weeks again as text, :func:`dtwcore.sales.spark.score_file`)."""
 _CSV_BLOCK_BYTES = 8 << 20
 _COPY_BYTES = 1 << 20
 _PARQUET_BUFFER_BYTES = 1 << 20
@@ -916,7 +919,7 @@ def check_values(
     if first_row is not None:
         where = f"row {first_row + row + 2} ({where})"
     prefix = f"{source}: " if source else ""
-    raise CatalogError(f"{prefix}{where}: {weeks[col]} is missing or not a finite number")
+    raise CatalogError(f"{prefix}{where}: {weeks[col]} {NOT_A_NUMBER}")
 
 
 def to_matrix(columns: Sequence[pa.Array | pa.ChunkedArray], n_rows: int) -> np.ndarray:

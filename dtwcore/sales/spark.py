@@ -78,6 +78,7 @@ from dtwcore.sales.errors import NO_DATA_ROWS
 from dtwcore.sales.facts import MAX_UNITS, MAX_WEEKS
 from dtwcore.sales.reading import (
     BATCH_ROWS,
+    NOT_A_NUMBER,
     CatalogReader,
     arrow_ids,
     check_not_monthly,
@@ -205,7 +206,9 @@ def _is_numeric(dtype: Any) -> bool:
     return isinstance(dtype, (T.NumericType, T.NullType))
 
 
-def read_catalog(spark: SparkSession, reader: CatalogReader) -> DataFrame:
+def read_catalog(
+    spark: SparkSession, reader: CatalogReader, *, text_weeks: bool = False
+) -> DataFrame:
     """The catalogue file behind ``reader`` as a Spark DataFrame of its columns.
 
     Columns are named as the reader names them (header names trimmed, blank ones called
@@ -214,9 +217,12 @@ def read_catalog(spark: SparkSession, reader: CatalogReader) -> DataFrame:
     whole, one task per file, as Spark cannot split them into lines) and decimal commas,
     read by the same rule. Wide files: product columns as text, week columns as doubles
     (a week cell that is not a number becomes a null, which scoring reports by product
-    and column). Long files: every column as text, read by :func:`score`'s long rules.
-    Blank rows (empty, or separators only) are left out, as the page leaves them out; lines
-    above the header (:attr:`CatalogReader.lines_above_header`) are refused.
+    and column); read as text first by the page's rule (:func:`_numbers`, ``$1,234.00``)
+    when ``text_weeks`` is true or the rows the roles were chosen on hold decimal commas
+    or formatted numbers (:attr:`Roles.formatted`), as plain numbers otherwise (faster).
+    Long files: every column as text, read by :func:`score`'s long rules. Blank rows
+    (empty, or separators and white space only) are left out, as the page leaves them
+    out; lines above the header (:attr:`CatalogReader.lines_above_header`) are refused.
     """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -235,7 +241,7 @@ def read_catalog(spark: SparkSession, reader: CatalogReader) -> DataFrame:
         )
     wide = reader.roles.layout == "wide"
     weeks = set(reader.roles.weeks)
-    text_weeks = dialect.decimal_comma or reader.roles.formatted
+    text_weeks = text_weeks or dialect.decimal_comma or reader.roles.formatted
     week_type = T.StringType() if text_weeks or not wide else T.DoubleType()
     schema = T.StructType(
         [
@@ -254,7 +260,8 @@ def read_catalog(spark: SparkSession, reader: CatalogReader) -> DataFrame:
         ignoreLeadingWhiteSpace=False,
         ignoreTrailingWhiteSpace=False,
     )
-    filled = [F.coalesce(F.trim(F.col(_quoted(n)).cast("string")), F.lit("")) != ""
+    filled = [F.regexp_replace(F.coalesce(F.col(_quoted(n)).cast("string"), F.lit("")),
+                               r"(?U)\s+", "") != ""
               for n in reader.file_columns]  # fmt: skip
     products = products.where(functools.reduce(operator.or_, filled))  # blank rows left out
     if not text_weeks and dialect.encoding != "cp1252":
@@ -981,6 +988,41 @@ def to_arrow(df: DataFrame) -> pa.Table:
     return table.select(RESULT_SCHEMA.names).cast(RESULT_SCHEMA)
 
 
+def _numbers_first(reader: CatalogReader) -> bool:
+    """Whether :func:`read_catalog` reads the week columns of ``reader``'s file as plain
+    numbers (a wide CSV file whose rows looked at hold no decimal comma and no number
+    written as a spreadsheet shows it)."""
+    decimal_comma = reader.dialect is not None and reader.dialect.decimal_comma
+    return (
+        reader.format != "parquet"
+        and reader.roles.layout == "wide"
+        and not (decimal_comma or reader.roles.formatted)
+    )
+
+
+def _file_distances(
+    spark: SparkSession,
+    reader: CatalogReader,
+    target: np.ndarray,
+    text_weeks: bool,
+    **how: Any,
+) -> tuple[pa.Table, Window]:
+    """[product, distance, _row] of the CSV file behind ``reader``, collected, and the
+    weeks compared (``how``: :func:`score_file`'s settings); week columns read as text
+    first when ``text_weeks`` (:func:`read_catalog`)."""
+    found, window = _distances(
+        read_catalog(spark, reader, text_weeks=text_weeks),
+        target,
+        roles=reader.roles,
+        options=reader.options,
+        decimal_comma=reader.dialect.decimal_comma if reader.dialect else False,
+        cache=False,
+        **how,
+    )
+    with _worker_errors():
+        return found.toArrow(), window
+
+
 def score_file(
     reader: CatalogReader,
     target: np.ndarray,
@@ -1010,35 +1052,24 @@ def score_file(
     on the cluster use :func:`score`.
     """
     spark, created = session(master, progress=progress)
+    how = {"stretch": stretch, "znorm": znorm, "weeks": weeks,
+           "keep_nonpositive": keep_nonpositive}  # fmt: skip
     try:
         try:
-            found = _parquet_distances(
-                spark,
-                reader,
-                target,
-                stretch=stretch,
-                znorm=znorm,
-                weeks=weeks,
-                keep_nonpositive=keep_nonpositive,
-            )
-            found, window = (
-                found
-                if found is not None
-                else _distances(
-                    read_catalog(spark, reader),
-                    target,
-                    stretch=stretch,
-                    znorm=znorm,
-                    roles=reader.roles,
-                    options=reader.options,
-                    decimal_comma=reader.dialect.decimal_comma if reader.dialect else False,
-                    weeks=weeks,
-                    keep_nonpositive=keep_nonpositive,
-                    cache=False,
-                )
-            )
-            with _worker_errors():
-                collected = found.toArrow()
+            found = _parquet_distances(spark, reader, target, **how)
+            if found is not None:
+                with _worker_errors():
+                    collected = found[0].toArrow()
+                window = found[1]
+            else:
+                try:
+                    collected, window = _file_distances(spark, reader, target, False, **how)
+                except CatalogError as exc:
+                    if not _numbers_first(reader) or not str(exc).endswith(NOT_A_NUMBER):
+                        raise
+                    # A week cell past the rows the roles were chosen on may be written
+                    # as a spreadsheet shows it ($1,234.00): read the weeks as text.
+                    collected, window = _file_distances(spark, reader, target, True, **how)
         except CatalogError as exc:
             raise CatalogError(f"{reader.path}: {exc}") from None
     finally:
