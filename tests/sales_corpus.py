@@ -310,6 +310,28 @@ def corpus() -> list[Case]:
               int(u)] for k, (p, d, u) in enumerate(daily)]  # fmt: skip
     cases.append(Case("long_daily_oracle_timestamps.csv", csv_bytes(rows), ids=ids, weeks=wk,
                       values=vals))  # fmt: skip
+    # Point-of-sale and shop exports: several names say "product" or "item"; the one that
+    # is not a grouping (Product type, vendor) or another thing's number (Transaction ID)
+    # holds the products, and names pairing one to one (Item, SKU) are the same products.
+    rows = [["Day", "Product title", "Product vendor", "Product type", "Net quantity",
+             "Gross sales", "Net sales"]]  # fmt: skip
+    rows += [[str(d), p, "Acme", "Widget", int(u), f"{12.5 * u:.2f}", f"{12.5 * u:.2f}"]
+             for p, d, u in daily]  # fmt: skip
+    cases.append(Case("long_shop_sales_by_product.csv", csv_bytes(rows), ids=ids, weeks=wk,
+                      values=vals))  # fmt: skip
+    rows = [["Date", "Time", "Category", "Item", "Qty", "SKU", "Gross Sales", "Transaction ID"]]
+    rows += [[f"{d.month:02d}/{d.day:02d}/{d.year}", f"12:{k % 60:02d}:00", "Widgets", p,
+              int(u), f"SKU-{p}", f"${4.5 * u:.2f}", f"T{k:05d}"]
+             for k, (p, d, u) in enumerate(daily)]  # fmt: skip
+    cases.append(Case("long_pos_item_sales.csv", csv_bytes(rows), ids=ids, weeks=wk,
+                      values=vals))  # fmt: skip
+    rows[1:] = [[*r[:5], f"{r[5]}-{k % 2}", *r[6:]] for k, r in enumerate(rows[1:])]
+    cases.append(Case("long_pos_two_skus_an_item.csv", csv_bytes(rows), refusal="product",
+                      message="Candidates: Item, SKU, "))  # fmt: skip
+    rows = [["Product_Code", "Product_Name", *weeks8]]
+    rows += [[c, f"Widget {c}", *map(int, v)] for c, v in zip(codes, wide, strict=True)]
+    cases.append(Case("wide_code_and_name.csv", csv_bytes(rows), ids=codes, weeks=weeks8,
+                      values=wide))  # fmt: skip
     rows = [["Product", "Week", "Units"]]
     rows += [[c, f"{abbr[d.month - 1]} {d.day}, {d.year}", int(wide[i, k])]
              for k, d in enumerate(sundays) for i, c in enumerate(codes)]  # fmt: skip

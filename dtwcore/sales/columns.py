@@ -61,6 +61,14 @@ ID_WORDS = frozenset(
     {"product", "sku", "item", "id", "code", "article", "material", "part", "store", "shop",
      "dept", "department", "ean", "upc", "gtin", "branch", "location"}
 )  # fmt: skip
+NOT_PRODUCT_WORDS = frozenset(
+    {"vendor", "supplier", "manufacturer", "brand", "type", "category", "group", "class",
+     "family", "collection", "segment", "division", "line", "transaction", "order",
+     "invoice", "receipt", "customer", "client", "employee", "ticket", "payment"}
+)  # fmt: skip
+"""Words of a name with an :data:`ID_WORDS` word that say it holds something else than
+the products: a grouping of them (``Product type``, ``Product vendor``) or another thing's
+number (``Transaction ID``, ``Order ID``)."""
 LONG_WEEK_NAMES = frozenset(
     {"week", "weeks", "date", "week_start", "week_starting", "week_ending", "week_number",
      "week_no", "week_nr", "period", "week_of", "day", "woche", "kalenderwoche", "kw",
@@ -754,7 +762,7 @@ def resolve_roles(
             ]  # fmt: skip
             labels = list(weeks)
         if not ids:
-            ids = (_guess_wide_id(header, weeks, profiles, fname),)
+            ids = (_guess_wide_id(header, weeks, profiles, columns, fname),)
             guessed.append("product")
         weeks_t = tuple(w for w in weeks if w not in ids)
         labels_t = tuple(lab for w, lab in zip(weeks, labels, strict=True) if w not in ids)
@@ -862,8 +870,9 @@ def resolve_roles(
             and not (profiles[h].numeric and not profiles[h].integer)
         ]  # fmt: skip
         named = [h for h in cands if is_id_like(h)]
-        if len(named) == 1:
-            ids = (named[0],)
+        among = _product_among(named, columns)
+        if among is not None:
+            ids = (among,)
         elif not named and len(cands) == 1:
             ids = (cands[0],)
         elif not cands and len(rest) == 1:
@@ -1158,13 +1167,36 @@ def _first_filled(cells: Sequence[object]) -> str:
     return next((show(_cell_str(c)) for c in cells if _cell_str(c)), "")
 
 
+def _product_among(named: Sequence[str], columns: dict[str, list[object]]) -> str | None:
+    """The column of ``named`` (names with an :data:`ID_WORDS` word, in the header's
+    order) that holds the products, or None when that is not clear: the names with a
+    :data:`NOT_PRODUCT_WORDS` word are left out (``Product type``, ``Transaction ID``);
+    of several left, the first when each pairs its values one to one with the first's in
+    the rows looked at (``columns``: ``Item`` and ``SKU`` name the same products), so
+    either gives the same table."""
+    kept = [h for h in named if not _words(h) & NOT_PRODUCT_WORDS] or list(named)
+    if not kept:
+        return None
+    first = [_cell_str(c) for c in columns[kept[0]]]
+    for other in kept[1:]:
+        pairs = {(a, _cell_str(b)) for a, b in zip(first, columns[other], strict=True)}
+        if len(pairs) != len({a for a, _ in pairs}) or len(pairs) != len({b for _, b in pairs}):
+            return None
+    return kept[0]
+
+
 def _guess_wide_id(
-    header: Sequence[str], weeks: Sequence[str], profiles: dict[str, _Profile], fname: str
+    header: Sequence[str],
+    weeks: Sequence[str],
+    profiles: dict[str, _Profile],
+    columns: dict[str, list[object]],
+    fname: str,
 ) -> str:
     rest = [h for h in header if h not in weeks and not is_summary(h)]
     named = [h for h in rest if is_id_like(h)]
-    if len(named) == 1:
-        return named[0]
+    among = _product_among(named, columns)
+    if among is not None:
+        return among
     texts = [h for h in rest if not profiles[h].numeric]
     if not named and len(texts) == 1:
         return texts[0]
