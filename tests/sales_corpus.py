@@ -328,6 +328,11 @@ def corpus() -> list[Case]:
     rows[1:] = [[*r[:5], f"{r[5]}-{k % 2}", *r[6:]] for k, r in enumerate(rows[1:])]
     cases.append(Case("long_pos_two_skus_an_item.csv", csv_bytes(rows), refusal="product",
                       message="Candidates: Item, SKU, "))  # fmt: skip
+    rows = [["Order Reference", "Order Date", "Product", "Quantity", "Unit Price", "Subtotal"]]
+    rows += [[f"S{k:05d}", f"{d} 09:30:00", p, f"{u:.2f}", "9.99", f"{9.99 * u:.2f}"]
+             for k, (p, d, u) in enumerate(daily)]  # fmt: skip
+    cases.append(Case("long_order_lines_unit_price.csv", csv_bytes(rows), ids=ids, weeks=wk,
+                      values=vals))  # fmt: skip
     rows = [["Product_Code", "Product_Name", *weeks8]]
     rows += [[c, f"Widget {c}", *map(int, v)] for c, v in zip(codes, wide, strict=True)]
     cases.append(Case("wide_code_and_name.csv", csv_bytes(rows), ids=codes, weeks=weeks8,
@@ -342,6 +347,33 @@ def corpus() -> list[Case]:
              for k, d in enumerate(sundays) for i, c in enumerate(codes)]  # fmt: skip
     cases.append(Case("long_weekly_excel_long_dates.csv", csv_bytes(rows), ids=codes,
                       weeks=sunday_labels, values=wide))  # fmt: skip
+    # A report by week (QuickBooks): columns named by the days they span, across a year
+    # end, with a part week at the start left out and said.
+    starts = [dt.date(2023, 12, 17) + dt.timedelta(days=7 * k) for k in range(8)]
+
+    def span(a: dt.date, days: int = 7) -> str:
+        b = a + dt.timedelta(days=days - 1)
+        if a.year != b.year:
+            return f"{a:%b} {a.day}, {a.year} - {b:%b} {b.day}, {b.year}"
+        return (
+            f"{a:%b} {a.day} - {b.day}, {b.year}"
+            if a.month == b.month
+            else (f"{a:%b} {a.day} - {b:%b} {b.day}, {b.year}")
+        )
+
+    head = ["", "Dec 14 - 16, 2023", *[span(a) for a in starts], "TOTAL"]
+    rows = [["Sales by Product/Service Summary"], ["January 1 - February 10, 2024"], head]
+    rows += [[c, 3, *map(int, v), int(v.sum()) + 3] for c, v in zip(codes, wide, strict=True)]
+    cases.append(Case("wide_weeks_as_spans_of_days.csv", csv_bytes(rows), ids=codes,
+                      weeks=[str(a) for a in starts], values=wide,
+                      note="Left out a part week: 'Dec 14 - 16, 2023' (3 days); only whole "
+                           "weeks are compared."))  # fmt: skip
+    head = ["Product", *[f"{a.month}/{a.day}/{a.year} - {(a + dt.timedelta(6)).month}/"
+                         f"{(a + dt.timedelta(6)).day}/{(a + dt.timedelta(6)).year}"
+                         for a in starts]]  # fmt: skip
+    rows = [head, *[[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]]
+    cases.append(Case("wide_weeks_as_spans_of_dates.csv", csv_bytes(rows), ids=codes,
+                      weeks=[str(a) for a in starts], values=wide))  # fmt: skip
     # Years above the weeks (merged cells saved as CSV): a year once over its first week,
     # or over every week; plain week numbers one after another, or W-words.
     top = ["", "2023", "", "", "", "2024", "", "", ""]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -215,3 +216,28 @@ def test_a_formatted_number_after_the_rows_looked_at_is_read_alike(tmp_path: Pat
     assert [b.values for b in batches][-1][-1].tolist() == [1234.0, -3.0]
     assert reader.notes == page.notes
     assert page.notes[0].startswith("Read 2 numbers written as a spreadsheet shows them")
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "days"),
+    [
+        ("Jan 1 - 7, 2024", "2024-01-01", 7),
+        ("Jan 29 - Feb 4, 2024", "2024-01-29", 7),
+        ("Dec 31, 2023 - Jan 6, 2024", "2023-12-31", 7),
+        ("Dec 31 - Jan 6, 2024", "2023-12-31", 7),  # the year before: the first day's
+        ("Dec 28 – 30, 2023", "2023-12-28", 3),  # an en dash
+        ("1/7/2024 - 1/13/2024", "2024-01-07", 7),
+        ("2024-01-07 to 2024-01-13", "2024-01-07", 7),
+        ("Week Ending 1/7/2024", None, 0),
+        ("2024-01-07", None, 0),  # a date's hyphens are no span
+        ("Jan 1 - 7", None, 0),  # no year
+    ],
+)
+def test_headers_naming_the_days_a_week_spans(header: str, first: str | None, days: int) -> None:
+    """A report by week (QuickBooks) names each column by the days it spans: the week is
+    its first day, and a span other than 7 days is a part week."""
+    from dtwcore.sales.columns import span_days
+
+    starts, lengths = span_days([header], "ymd" if header.startswith("2024") else "mdy")
+    assert (None if np.isnat(starts[0]) else str(starts[0])) == first
+    assert int(lengths[0]) == days

@@ -77,6 +77,11 @@ LONG_WEEK_NAMES = frozenset(
 UNIT_WORDS = frozenset(
     {"units", "unit", "quantity", "qty", "sold", "volume", "demand", "pieces", "pcs", "menge"}
 )  # fmt: skip
+PER_UNIT_WORDS = frozenset(
+    {"price", "cost", "rate", "per", "margin", "discount", "tax", "weight", "size", "pack"}
+)
+"""Words of a column name that say a value per unit or of one (``Unit Price``, ``Pack
+size``), never the units sold, whatever other word the name holds."""
 SUMMARY_NAMES = frozenset({"min", "max", "mean", "avg", "average", "total", "sum", "median", "std"})
 SUMMARY_ROWS = frozenset(
     {"total", "totals", "grand_total", "grand_totals", "sum", "subtotal", "sub_total",
@@ -347,10 +352,55 @@ write them: ``Week Ending 1/7/2024``, ``Week of 2024-01-01``, ``Wk Ending``, ``W
 ``WE``, ``W/C`` (week commencing), ``1 w/e 01/07/24``."""
 
 
+_DATE_SPAN = re.compile(r"^(.+?)(?:\s+-\s+|\s*[–—]\s*|\s+to\s+)(.+)$", re.IGNORECASE)
+_MONTH_DAY = re.compile(rf"^{_NAME}\.?\s+{_DAY}$")
+_DAY_YEAR = re.compile(r"^(\d{1,2}),?\s+(\d{4})$")
+_LAST_YEAR = re.compile(r"(\d{4})\s*$")
+
+
+def date_span(name: str) -> tuple[str, str] | None:
+    """The first and last day of a header naming a span of days as a report writes it by
+    week (QuickBooks' ``Jan 1 - 7, 2024``, ``Jan 29 - Feb 4, 2024``, ``Dec 31, 2023 -
+    Jan 6, 2024``, ``1/1/2024 - 1/7/2024``; a dash between spaces, an en or em dash, or
+    "to"), each written whole (``Jan 1, 2024``, ``Jan 7, 2024``); None for another
+    header. A first day without its year is given the last day's (a span across a year
+    end is mended by :func:`span_days`)."""
+    found = _DATE_SPAN.match(name.strip())
+    if not found:
+        return None
+    first, last = found[1].strip(), found[2].strip()
+    month_day = _MONTH_DAY.match(first)
+    if month_day and _DAY_YEAR.match(last):
+        last = f"{month_day[1]} {last}"
+    year = _LAST_YEAR.search(last)
+    if month_day and year:
+        first = f"{first}, {year[1]}"
+    if not (DATE_CELL.match(first) and DATE_CELL.match(last)):
+        return None
+    return first, last
+
+
+def span_days(names: Sequence[str], order: str) -> tuple[np.ndarray, np.ndarray]:
+    """The first days of headers naming spans (:func:`date_span`; datetime64[D], NaT for
+    another header) and how many days each spans (0 for another), its dates read in
+    ``order``. A first day after the last is of the year before (``Dec 31 - Jan 6,
+    2024``)."""
+    spans = [date_span(h) or ("", "") for h in names]
+    first = parse_dates([a for a, _ in spans], order)
+    last = parse_dates([b for _, b in spans], order)
+    for k in np.flatnonzero(first > last):
+        day = first[k].astype(object)
+        first[k] = np.datetime64(day.replace(year=day.year - 1), "D")
+    length = np.where(np.isnat(first) | np.isnat(last), 0, (last - first).astype(np.int64) + 1)
+    return first, length
+
+
 def header_date(name: str) -> str:
     """A wide header's date without the words before it (:data:`WEEK_DATE_PREFIX`):
-    ``Week Ending 1/7/2024`` -> ``1/7/2024``; other headers as they are."""
-    return WEEK_DATE_PREFIX.sub("", name, count=1)
+    ``Week Ending 1/7/2024`` -> ``1/7/2024``; a span's first day (:func:`date_span`:
+    ``Jan 1 - 7, 2024`` -> ``Jan 1, 2024``); other headers as they are."""
+    span = date_span(name)
+    return span[0] if span else WEEK_DATE_PREFIX.sub("", name, count=1)
 
 
 def week_label(text: str) -> int | None:
@@ -615,7 +665,11 @@ def _cells_profile(
 
 
 def _unit_rank(name: str) -> int:
+    """0 for a units column's name, 1 for sales or money, 2 for another, 3 for a name
+    that says a value per unit or of one (``Unit Price``, ``Units per case``)."""
     words = _words(name) | {norm(name)}
+    if words & PER_UNIT_WORDS:
+        return 3
     if words & UNIT_WORDS:
         return 0
     if words & (MONEY_WORDS | SALES_WORDS):
@@ -750,6 +804,10 @@ def resolve_roles(
             written = [header_date(h) for h in dated]
             order, _ = _date_order(written, options.date_order, fname, "the header")
             days = parse_dates(written, order)
+            first, length = span_days(dated, order)
+            days = np.where(length > 0, first, days)
+            whole = [k for k in range(len(dated)) if length[k] in (0, 7)]  # not part weeks
+            days, dated = days[whole], [dated[k] for k in whole]
             pairs = sorted(zip(days, dated, strict=True))
             weeks = [h for _, h in pairs]
             labels = [str(d) for d, _ in pairs]

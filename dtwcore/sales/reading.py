@@ -64,6 +64,7 @@ from dtwcore.sales.columns import (
     parse_dates,
     period_numbers,
     resolve_roles,
+    span_days,
     week_number,
 )
 from dtwcore.sales.dialect import (
@@ -324,6 +325,16 @@ def column_notes(roles: Roles) -> list[str]:
     ignored."""
     notes = _wrap_notes(roles)
     ignored = list(roles.ignored)
+    if roles.layout == "wide" and roles.date_order:
+        _, length = span_days(ignored, roles.date_order)
+        part = [(h, int(n)) for h, n in zip(ignored, length, strict=True) if n and n != 7]
+        ignored = [h for h in ignored if h not in dict(part)]
+        if part:
+            listed = ", ".join(f"{quote(h)} ({n} days)" for h, n in part)
+            notes.append(
+                f"Left out {'a part week' if len(part) == 1 else 'part weeks'}: {listed}; "
+                "only whole weeks are compared."
+            )
     if roles.layout == "wide":
         years = [h for h in ignored if is_year_header(h)]
         ignored = [h for h in ignored if h not in years]
