@@ -300,28 +300,34 @@ def _with_saved_values(book: bytes, values: dict[str, str]) -> bytes:
     return out.getvalue()
 
 
+NEVER_SAVED = (
+    ": cell D2 (W3) holds a formula whose value was never saved (the workbook was "
+    "written by a program, not by Excel). Open it in Excel or LibreOffice and save it, "
+    "then read it again."
+)
+
+
+def _refused_everywhere(book: bytes, path: Path, capsys: pytest.CaptureFixture) -> None:
+    """``book`` (FORMULAS, its W3 never calculated) is refused with :data:`NEVER_SAVED` by
+    the page's reader, the streaming reader and ``score`` (at ``path``)."""
+    with pytest.raises(CatalogError) as err:
+        load_catalog(book, name=path.name)
+    assert str(err.value) == path.name + NEVER_SAVED
+    path.write_bytes(book)
+    with pytest.raises(CatalogError) as err:
+        CatalogReader(path)
+    assert str(err.value) == f"{path}{NEVER_SAVED}"
+    assert cli.main(["score", str(path), "--out", str(path.with_suffix(".csv"))]) == 2
+    assert capsys.readouterr().err == f"error: {path}{NEVER_SAVED}\n"
+
+
 def test_formulas_saved_without_their_values_are_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     """A workbook written by a program (openpyxl, pandas) holds formulas without the values
     a spreadsheet saves beside them: read, they are blank, and the rows would be left out
     as 'W3 is blank'. It is refused, on the page and by the command, with what to do."""
-    message = (
-        ": cell D2 (W3) holds a formula whose value was never saved (the workbook was "
-        "written by a program, not by Excel). Open it in Excel or LibreOffice and save it, "
-        "then read it again."
-    )
-    book = workbook({"Sales": FORMULAS})
-    with pytest.raises(CatalogError) as err:
-        load_catalog(book, name="f.xlsx")
-    assert str(err.value) == "f.xlsx" + message
-    path = tmp_path / "f.xlsx"
-    path.write_bytes(book)
-    with pytest.raises(CatalogError) as err:
-        CatalogReader(path)
-    assert str(err.value) == f"{path}{message}"
-    assert cli.main(["score", str(path), "--out", str(tmp_path / "s.csv")]) == 2
-    assert capsys.readouterr().err == f"error: {path}{message}\n"
+    _refused_everywhere(workbook({"Sales": FORMULAS}), tmp_path / "f.xlsx", capsys)
     # A workbook of several sheets names the sheet; a formula for a product's code too.
     rows = [["Product", "W1", "W2"], ["P1", 1, 2], ['="P"&2', 3, 4]]
     with pytest.raises(CatalogError) as err:
@@ -367,22 +373,7 @@ def test_formulas_an_exporter_saved_as_zero_are_refused(
     spreadsheet to work them out when opened: read, W3 would be 0 for every product. It is
     refused like a formula saved without a value. When the exporter gave the values, or
     Excel saved the workbook, they are read."""
-    message = (
-        ": cell D2 (W3) holds a formula whose value was never saved (the workbook was "
-        "written by a program, not by Excel). Open it in Excel or LibreOffice and save it, "
-        "then read it again."
-    )
-    book = _xlsxwriter_book(FORMULAS, {})
-    with pytest.raises(CatalogError) as err:
-        load_catalog(book, name="x.xlsx")
-    assert str(err.value) == "x.xlsx" + message
-    path = tmp_path / "x.xlsx"
-    path.write_bytes(book)
-    with pytest.raises(CatalogError) as err:
-        CatalogReader(path)
-    assert str(err.value) == f"{path}{message}"
-    assert cli.main(["score", str(path), "--out", str(tmp_path / "s.csv")]) == 2
-    assert capsys.readouterr().err == f"error: {path}{message}\n"
+    _refused_everywhere(_xlsxwriter_book(FORMULAS, {}), tmp_path / "x.xlsx", capsys)
     given = _xlsxwriter_book(FORMULAS, {"=B2+C2": 3, "=B3+C3": 9})
     assert load_catalog(given, name="x.xlsx").values.tolist() == [[1, 2, 3], [4, 5, 9]]
     # A formula whose value is 0 beside others that were worked out is a 0.
