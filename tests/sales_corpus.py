@@ -328,6 +328,10 @@ def corpus() -> list[Case]:
     rows[1:] = [[*r[:5], f"{r[5]}-{k % 2}", *r[6:]] for k, r in enumerate(rows[1:])]
     cases.append(Case("long_pos_two_skus_an_item.csv", csv_bytes(rows), refusal="product",
                       message="Candidates: Item, SKU, "))  # fmt: skip
+    rows = [["Store", "Product category", "Date", "Units"]]  # the product is both: it asks
+    rows += [[f"S{k % 2}", p, str(d), int(u)] for k, (p, d, u) in enumerate(daily)]
+    cases.append(Case("long_store_and_category.csv", csv_bytes(rows), refusal="product",
+                      message="Candidates: Store, Product category"))  # fmt: skip
     rows = [["Order Reference", "Order Date", "Product", "Quantity", "Unit Price", "Subtotal"]]
     rows += [[f"S{k:05d}", f"{d} 09:30:00", p, f"{u:.2f}", "9.99", f"{9.99 * u:.2f}"]
              for k, (p, d, u) in enumerate(daily)]  # fmt: skip
@@ -373,6 +377,10 @@ def corpus() -> list[Case]:
                          for a in starts]]  # fmt: skip
     rows = [head, *[[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]]
     cases.append(Case("wide_weeks_as_spans_of_dates.csv", csv_bytes(rows), ids=codes,
+                      weeks=[str(a) for a in starts], values=wide))  # fmt: skip
+    head = ["SKU", *[f"Wk {k + 1} ({a:%m/%d/%y})" for k, a in enumerate(starts)]]
+    rows = [head, *[[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]]
+    cases.append(Case("wide_week_numbers_with_dates.csv", csv_bytes(rows), ids=codes,
                       weeks=[str(a) for a in starts], values=wide))  # fmt: skip
     # Years above the weeks (merged cells saved as CSV): a year once over its first week,
     # or over every week; plain week numbers one after another, or W-words.

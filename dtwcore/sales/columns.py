@@ -61,14 +61,18 @@ ID_WORDS = frozenset(
     {"product", "sku", "item", "id", "code", "article", "material", "part", "store", "shop",
      "dept", "department", "ean", "upc", "gtin", "branch", "location"}
 )  # fmt: skip
-NOT_PRODUCT_WORDS = frozenset(
+GROUP_WORDS = frozenset(
     {"vendor", "supplier", "manufacturer", "brand", "type", "category", "group", "class",
-     "family", "collection", "segment", "division", "line", "transaction", "order",
-     "invoice", "receipt", "customer", "client", "employee", "ticket", "payment"}
+     "family", "collection", "segment", "division", "line"}
 )  # fmt: skip
-"""Words of a name with an :data:`ID_WORDS` word that say it holds something else than
-the products: a grouping of them (``Product type``, ``Product vendor``) or another thing's
-number (``Transaction ID``, ``Order ID``)."""
+"""Words of a name with an :data:`ID_WORDS` word that say it holds a grouping of the
+products (``Product type``, ``Product vendor``), not the products."""
+OTHER_THING_WORDS = frozenset(
+    {"transaction", "order", "invoice", "receipt", "customer", "client", "employee",
+     "ticket", "payment"}
+)  # fmt: skip
+"""Words of a name with an :data:`ID_WORDS` word that say it numbers something else than
+the products (``Transaction ID``, ``Order ID``, ``Customer ID``)."""
 LONG_WEEK_NAMES = frozenset(
     {"week", "weeks", "date", "week_start", "week_starting", "week_ending", "week_number",
      "week_no", "week_nr", "period", "week_of", "day", "woche", "kalenderwoche", "kw",
@@ -350,6 +354,10 @@ WEEK_DATE_PREFIX = re.compile(
 """Words before the date of a dated week header, as retail and point-of-sale exports
 write them: ``Week Ending 1/7/2024``, ``Week of 2024-01-01``, ``Wk Ending``, ``W/E``,
 ``WE``, ``W/C`` (week commencing), ``1 w/e 01/07/24``."""
+_NUMBERED_DATE = re.compile(
+    r"^\s*(?:week|wk|w|kw)\.?\s*\d{1,2}\s*(?:\((.+)\)|\[(.+)\]|[-:]\s+(.+?))\s*$", re.IGNORECASE
+)
+"""A week's number before its date: ``Wk 1 (01/07/24)``, ``Week 1 - 2024-01-07``."""
 
 
 _DATE_SPAN = re.compile(r"^(.+?)(?:\s+-\s+|\s*[–—]\s*|\s+to\s+)(.+)$", re.IGNORECASE)
@@ -398,9 +406,15 @@ def span_days(names: Sequence[str], order: str) -> tuple[np.ndarray, np.ndarray]
 def header_date(name: str) -> str:
     """A wide header's date without the words before it (:data:`WEEK_DATE_PREFIX`):
     ``Week Ending 1/7/2024`` -> ``1/7/2024``; a span's first day (:func:`date_span`:
-    ``Jan 1 - 7, 2024`` -> ``Jan 1, 2024``); other headers as they are."""
+    ``Jan 1 - 7, 2024`` -> ``Jan 1, 2024``); the date after a week's number
+    (``Wk 1 (01/07/24)`` -> ``01/07/24``); other headers as they are."""
     span = date_span(name)
-    return span[0] if span else WEEK_DATE_PREFIX.sub("", name, count=1)
+    if span:
+        return span[0]
+    numbered = _NUMBERED_DATE.match(name)
+    if numbered:
+        return next(g for g in numbered.groups() if g).strip()
+    return WEEK_DATE_PREFIX.sub("", name, count=1)
 
 
 def week_label(text: str) -> int | None:
@@ -1227,18 +1241,22 @@ def _first_filled(cells: Sequence[object]) -> str:
 
 def _product_among(named: Sequence[str], columns: dict[str, list[object]]) -> str | None:
     """The column of ``named`` (names with an :data:`ID_WORDS` word, in the header's
-    order) that holds the products, or None when that is not clear: the names with a
-    :data:`NOT_PRODUCT_WORDS` word are left out (``Product type``, ``Transaction ID``);
-    of several left, the first when each pairs its values one to one with the first's in
-    the rows looked at (``columns``: ``Item`` and ``SKU`` name the same products), so
-    either gives the same table."""
-    kept = [h for h in named if not _words(h) & NOT_PRODUCT_WORDS] or list(named)
+    order) that holds the products, or None when that is not clear. Names numbering
+    another thing (:data:`OTHER_THING_WORDS`: ``Transaction ID``) are left out, and so
+    are names of a grouping (:data:`GROUP_WORDS`: ``Product type``) when the products
+    left each have one value of it in the rows looked at (``columns``); of several left,
+    the first when each pairs its values one to one with the first's (``Item`` and ``SKU``
+    name the same products), so either gives the same table."""
+    ours = [h for h in named if not _words(h) & OTHER_THING_WORDS] or list(named)
+    kept = [h for h in ours if not _words(h) & GROUP_WORDS] or ours
     if not kept:
         return None
     first = [_cell_str(c) for c in columns[kept[0]]]
-    for other in kept[1:]:
+    for other in (h for h in ours if h != kept[0]):
         pairs = {(a, _cell_str(b)) for a, b in zip(first, columns[other], strict=True)}
-        if len(pairs) != len({a for a, _ in pairs}) or len(pairs) != len({b for _, b in pairs}):
+        if len(pairs) != len({a for a, _ in pairs}):
+            return None  # a product with two values of it: it is no grouping of them
+        if other in kept and len(pairs) != len({b for _, b in pairs}):
             return None
     return kept[0]
 
