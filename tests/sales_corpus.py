@@ -378,6 +378,14 @@ def corpus() -> list[Case]:
     rows = [head, *[[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]]
     cases.append(Case("wide_weeks_as_spans_of_dates.csv", csv_bytes(rows), ids=codes,
                       weeks=[str(a) for a in starts], values=wide))  # fmt: skip
+    rows = [["Product", "Week", "Units"]]
+    rows += [[c, span(a), int(wide[i, k])] for k, a in enumerate(starts)
+             for i, c in enumerate(codes)]  # fmt: skip
+    cases.append(Case("long_weeks_as_spans_of_days.csv", csv_bytes(rows), refusal="error",
+                      message="the column 'Week' names each week by the days it spans "
+                              "('Dec 17 - 23, 2023'), which is read in week columns' names "
+                              "but not in a column of weeks. Write each week's first day "
+                              "there ('Dec 17, 2023' for 'Dec 17 - 23, 2023')"))  # fmt: skip
     head = ["SKU", *[f"Wk {k + 1} ({a:%m/%d/%y})" for k, a in enumerate(starts)]]
     rows = [head, *[[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]]
     cases.append(Case("wide_week_numbers_with_dates.csv", csv_bytes(rows), ids=codes,

@@ -887,6 +887,7 @@ def resolve_roles(
                 )
             if not cands and "layout" in guessed:
                 _check_periods(fname, months, read_as, years)
+                _check_spans(fname, header, columns)
                 raise AmbiguousColumns(
                     f"{fname}: the layout is not clear: no week columns (W0, W1, … or dates "
                     "as column names) and no column of dates or week numbers. Candidates: "
@@ -909,6 +910,7 @@ def resolve_roles(
         year, year_weeks, wrap_week = _week_numbers(header, columns, period, taken, fname,
                                                     decimal_comma, prof.weeks)  # fmt: skip
     else:
+        _check_spans(fname, [period], columns)
         raise CatalogError(
             f"{fname}: the week column {show(period)!r} holds neither dates nor week numbers "
             f"(for example {_first_filled(columns[period])!r})."
@@ -1237,6 +1239,23 @@ def _compact_date(number: int) -> str | None:
 
 def _first_filled(cells: Sequence[object]) -> str:
     return next((show(_cell_str(c)) for c in cells if _cell_str(c)), "")
+
+
+def _check_spans(fname: str, names: Sequence[str], columns: dict[str, list[object]]) -> None:
+    """Refuse a long file whose week column (the first of ``names`` whose filled cells
+    in the rows looked at, ``columns``, mostly name spans of days, :func:`date_span`)
+    writes each week as the days it spans (``Jan 1 - 7, 2024``), saying what to write."""
+    for h in names:
+        filled = [t for t in (_cell_str(c) for c in columns[h]) if t]
+        if filled and 2 * sum(date_span(t) is not None for t in filled) > len(filled):
+            example = next(t for t in filled if date_span(t) is not None)
+            first = (date_span(example) or ("", ""))[0]
+            raise CatalogError(
+                f"{fname}: the column {show(h)!r} names each week by the days it spans "
+                f"({example!r}), which is read in week columns' names but not in a "
+                f"column of weeks. Write each week's first day there ({first!r} for "
+                f"{example!r}), or choose the report's layout with the weeks as columns."
+            )
 
 
 def _product_among(named: Sequence[str], columns: dict[str, list[object]]) -> str | None:
