@@ -328,6 +328,15 @@ def corpus() -> list[Case]:
     rows[1:] = [[*r[:5], f"{r[5]}-{k % 2}", *r[6:]] for k, r in enumerate(rows[1:])]
     cases.append(Case("long_pos_two_skus_an_item.csv", csv_bytes(rows), refusal="product",
                       message="Candidates: Item, SKU, "))  # fmt: skip
+    # A shop's orders export: the payment date is written on an order's first line only,
+    # so the creation date, on every line, is the one whose rows all count.
+    rows = [["Name", "Paid at", "Created at", "Lineitem quantity", "Lineitem name",
+             "Lineitem sku"]]  # fmt: skip
+    rows += [[f"#{1000 + k // 2}", "" if k % 2 else f"{d} 10:00:00 -0500",
+              f"{d} 09:{k % 60:02d}:00 -0500", int(u), f"Widget {p}", p]
+             for k, (p, d, u) in enumerate(daily)]  # fmt: skip
+    cases.append(Case("long_shop_orders.csv", csv_bytes(rows), ids=ids, weeks=wk,
+                      values=vals))  # fmt: skip
     rows = [["Store", "Product category", "Date", "Units"]]  # the product is both: it asks
     rows += [[f"S{k % 2}", p, str(d), int(u)] for k, (p, d, u) in enumerate(daily)]
     cases.append(Case("long_store_and_category.csv", csv_bytes(rows), refusal="product",

@@ -878,6 +878,9 @@ def resolve_roles(
         if len(cands) > 1:
             named = [h for h in cands if norm(h) in LONG_WEEK_NAMES]
             cands = named if len(named) == 1 else cands
+        if len(cands) > 1:  # a date left blank on some rows (Paid at) would leave them out
+            full = [h for h in cands if profiles[h].filled == len(rows)]
+            cands = full if len(full) == 1 else cands
         if len(cands) != 1:
             if not cands and "layout" in guessed and len(numbered) + len(dated) == 1:
                 raise CatalogError(
