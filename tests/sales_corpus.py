@@ -337,6 +337,14 @@ def corpus() -> list[Case]:
              for k, (p, d, u) in enumerate(daily)]  # fmt: skip
     cases.append(Case("long_shop_orders.csv", csv_bytes(rows), ids=ids, weeks=wk,
                       values=vals))  # fmt: skip
+    # Walmart's Retail Link: the week is a year and week number (WM Week 202451) in a
+    # column whose name says week without being one of the usual names.
+    yw = [(2024, 51), (2024, 52), *[(2025, w) for w in range(1, 7)]]
+    rows = [["Item Nbr", "Item Desc 1", "WM Week", "POS Qty", "POS Sales"]]
+    rows += [[c, f"WIDGET {c}", y * 100 + w, int(wide[i, k]), f"{3.5 * wide[i, k]:.2f}"]
+             for k, (y, w) in enumerate(yw) for i, c in enumerate(codes)]  # fmt: skip
+    cases.append(Case("long_retail_link_wm_weeks.csv", csv_bytes(rows), ids=codes,
+                      weeks=[f"{y}-W{w:02d}" for y, w in yw], values=wide))  # fmt: skip
     rows = [["Store", "Product category", "Date", "Units"]]  # the product is both: it asks
     rows += [[f"S{k % 2}", p, str(d), int(u)] for k, (p, d, u) in enumerate(daily)]
     cases.append(Case("long_store_and_category.csv", csv_bytes(rows), refusal="product",

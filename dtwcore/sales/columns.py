@@ -78,6 +78,9 @@ LONG_WEEK_NAMES = frozenset(
      "week_no", "week_nr", "period", "week_of", "day", "woche", "kalenderwoche", "kw",
      "datum"}
 )  # fmt: skip
+LONG_WEEK_WORDS = frozenset({"week", "wk", "woche", "kw", "kalenderwoche"})
+"""Words of a name of a long file's column of week numbers, when no column is named
+as :data:`LONG_WEEK_NAMES` are (``WM Week``, ``Fiscal Week``)."""
 UNIT_WORDS = frozenset(
     {"units", "unit", "quantity", "qty", "sold", "volume", "demand", "pieces", "pcs", "menge"}
 )  # fmt: skip
@@ -875,6 +878,11 @@ def resolve_roles(
             and (profiles[h].dates or profiles[h].weeks
                  or (norm(h) in LONG_WEEK_NAMES and profiles[h].integer and profiles[h].numeric))
         ]  # fmt: skip
+        if not cands:  # a name with the word week: Walmart's WM Week, Fiscal Week
+            cands = [
+                h for h in header if h not in taken and _words(h) & LONG_WEEK_WORDS
+                and profiles[h].integer and profiles[h].numeric
+            ]  # fmt: skip
         if len(cands) > 1:
             named = [h for h in cands if norm(h) in LONG_WEEK_NAMES]
             cands = named if len(named) == 1 else cands
