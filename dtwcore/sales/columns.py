@@ -1258,9 +1258,9 @@ def _check_spans(fname: str, names: Sequence[str], columns: dict[str, list[objec
     writes each week as the days it spans (``Jan 1 - 7, 2024``), saying what to write."""
     for h in names:
         filled = [t for t in (_cell_str(c) for c in columns[h]) if t]
-        if filled and 2 * sum(date_span(t) is not None for t in filled) > len(filled):
-            example = next(t for t in filled if date_span(t) is not None)
-            first = (date_span(example) or ("", ""))[0]
+        spans = [(t, span) for t in filled if (span := date_span(t)) is not None]
+        if 2 * len(spans) > len(filled):
+            example, (first, _) = spans[0]
             raise CatalogError(
                 f"{fname}: the column {show(h)!r} names each week by the days it spans "
                 f"({example!r}), which is read in week columns' names but not in a "

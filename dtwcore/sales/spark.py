@@ -241,7 +241,7 @@ def read_catalog(
         )
     wide = reader.roles.layout == "wide"
     weeks = set(reader.roles.weeks)
-    text_weeks = text_weeks or dialect.decimal_comma or reader.roles.formatted
+    text_weeks = text_weeks or _formatted_weeks(reader)
     week_type = T.StringType() if text_weeks or not wide else T.DoubleType()
     schema = T.StructType(
         [
@@ -988,16 +988,12 @@ def to_arrow(df: DataFrame) -> pa.Table:
     return table.select(RESULT_SCHEMA.names).cast(RESULT_SCHEMA)
 
 
-def _numbers_first(reader: CatalogReader) -> bool:
-    """Whether :func:`read_catalog` reads the week columns of ``reader``'s file as plain
-    numbers (a wide CSV file whose rows looked at hold no decimal comma and no number
-    written as a spreadsheet shows it)."""
+def _formatted_weeks(reader: CatalogReader) -> bool:
+    """Whether the rows the roles of ``reader``'s file were chosen on hold decimal commas
+    or numbers written as a spreadsheet shows them: :func:`read_catalog` then reads its
+    week columns as text first, else as plain numbers."""
     decimal_comma = reader.dialect is not None and reader.dialect.decimal_comma
-    return (
-        reader.format != "parquet"
-        and reader.roles.layout == "wide"
-        and not (decimal_comma or reader.roles.formatted)
-    )
+    return decimal_comma or reader.roles.formatted
 
 
 def _file_distances(
@@ -1065,7 +1061,10 @@ def score_file(
                 try:
                     collected, window = _file_distances(spark, reader, target, False, **how)
                 except CatalogError as exc:
-                    if not _numbers_first(reader) or not str(exc).endswith(NOT_A_NUMBER):
+                    numbers_first = reader.format != "parquet" and (
+                        reader.roles.layout == "wide" and not _formatted_weeks(reader)
+                    )
+                    if not numbers_first or not str(exc).endswith(NOT_A_NUMBER):
                         raise
                     # A week cell past the rows the roles were chosen on may be written
                     # as a spreadsheet shows it ($1,234.00): read the weeks as text.
