@@ -97,6 +97,48 @@ def test_the_stream_figures(report, folder):
         assert all(not k.startswith(f"{phrase}/") for k in v["false_accept_takes"])
 
 
+def test_progress_is_reported_for_every_stage(folder):
+    """Each file read, each block of clip distances and each stream search is reported, in
+    that order, with how many there are: a large folder takes minutes to hours."""
+    from dtwcore.audio.wake_eval import COMPARING, READING, SEARCHING, wake_eval
+
+    calls: list[tuple[str, int, int]] = []
+    report = wake_eval(
+        folder, enrolments=1, stream_enrolments=1, progress=lambda *a: calls.append(a)
+    )
+    used = 3 * 5  # three phrases, five takes enrolled each, drawn without overlap
+    assert calls == (
+        [(READING, k, 24) for k in range(1, 25)]
+        + [(COMPARING, k, used) for k in range(1, used + 1)]
+        + [(SEARCHING, k, 3) for k in range(1, 4)]
+    )
+    assert report["stream"]["enrolments"] == 3
+
+
+def test_the_command_shows_each_stage_and_the_time_it_has_left():
+    """On a terminal: what is being done, how far, and (after two seconds of a stage, at
+    its pace so far) the time left; a new stage starts its own clock."""
+    from dtwcore.cli import wake
+    from dtwcore.sales.results import Progress
+
+    now = iter([100.0, 100.0, 101.0, 104.0, 110.0, 110.5])
+    screen = io.StringIO()
+    stages = wake._Stages(Progress(True, stream=screen), now=lambda: next(now))
+    stages("reading takes", 1, 10)  # 0 s into the stage
+    stages("reading takes", 2, 10)  # 1 s: too soon for a pace
+    stages("reading takes", 4, 10)  # 4 s for 4 files: 6 s for the other 6
+    stages("comparing clips", 1, 50)  # a new stage
+    stages("comparing clips", 50, 50)
+    lines = [line.rstrip() for line in screen.getvalue().split("\r")[1:]]
+    assert lines == [
+        "reading takes: 1 of 10",
+        "reading takes: 2 of 10",
+        "reading takes: 4 of 10, 0:00:06 left",
+        "comparing clips: 1 of 50",
+        "comparing clips: 50 of 50",
+    ]
+
+
 def test_the_takes_falsely_accepted_are_named(tmp_path, capsys):
     """A clipped "six" (0.22 s) that "eight" enrolments of the same speakers accept: every
     enrolment's false accept is the one take, named once over the phrases."""

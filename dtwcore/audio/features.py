@@ -37,7 +37,7 @@ import hashlib
 import io
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -955,7 +955,10 @@ def prepare(clip: Clip, kind: str | FeatureSettings | None = None) -> Utterance:
 
 
 def prepare_files(
-    paths: Sequence[Path], root: Path, kind: str | FeatureSettings
+    paths: Sequence[Path],
+    root: Path,
+    kind: str | FeatureSettings,
+    done: Callable[[], None] | None = None,
 ) -> tuple[dict[Path, Utterance], dict[str, str]]:
     """Read and prepare each file (:func:`read_audio`, :func:`prepare`), leaving out those
     that cannot be used.
@@ -967,6 +970,8 @@ def prepare_files(
     root : Path
         The folder the files are named from in ``skipped``.
     kind : {"embedding", "mfcc", "envelope"} or FeatureSettings
+    done : callable, optional
+        Called after each file, used or not (for a progress display).
 
     Returns
     -------
@@ -983,6 +988,8 @@ def prepare_files(
             utterances[path] = prepare(read_audio(path), kind)
         except AudioError as exc:
             skipped[path.relative_to(root).as_posix()] = str(exc)
+        if done is not None:
+            done()
     return utterances, skipped
 
 

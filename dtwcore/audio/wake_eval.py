@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,10 @@ from dtwcore.audio.wake import (
 
 __all__ = [
     "AUDIO_SUFFIXES",
+    "COMPARING",
     "GAP_SECONDS",
+    "READING",
+    "SEARCHING",
     "overlapped",
     "scan_phrases",
     "takes_stream",
@@ -66,6 +69,13 @@ __all__ = [
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
 GAP_SECONDS = 0.3
 """Silence between two takes in the evaluation stream (seconds)."""
+COMPARE_BLOCKS = 50
+"""The clip distances are computed in this many blocks of enrolled takes, so a progress
+display moves while they are (the distances are the same either way)."""
+READING = "reading takes"
+COMPARING = "comparing clips"
+SEARCHING = "searching the stream"
+"""The stages :func:`wake_eval` reports to its ``progress`` callable."""
 
 
 def scan_phrases(folder: str | Path) -> dict[str, list[Path]]:
@@ -128,6 +138,7 @@ def wake_eval(
     seed: int = 0,
     kind: str | None = None,
     max_takes: int | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Run the protocol on a folder of phrases (see the module docstring).
 
@@ -147,6 +158,10 @@ def wake_eval(
         Features; defaults to :func:`dtwcore.audio.default_kind`.
     max_takes : int, optional
         Use at most this many takes per phrase (drawn at random), for a quick run.
+    progress : callable, optional
+        Called with (stage, done, total) as the work goes on, for a progress display:
+        :data:`READING` after each file, :data:`COMPARING` after each block of clip
+        distances, :data:`SEARCHING` after each enrolment's stream search.
 
     Returns
     -------
@@ -173,16 +188,30 @@ def wake_eval(
             raise ValueError(f"--{name} must be a whole number of {low} or more, got {value!r}")
     settings = settings_of(default_kind() if kind is None else kind)
     rng = np.random.default_rng(seed)
+    report = progress or (lambda stage, done, total: None)
     phrases = scan_phrases(folder)
     phrases_root = Path(folder)
     t0 = time.perf_counter()
     utts: list[Utterance] = []
     labels: list[str] = []
     skipped: dict[str, str] = {}
-    for phrase, files in phrases.items():
-        if max_takes is not None and len(files) > max_takes:
-            files = [files[i] for i in sorted(rng.choice(len(files), max_takes, replace=False))]
-        usable, left_out = prepare_files(files, phrases_root, settings)
+    chosen = {
+        phrase: (
+            [files[i] for i in sorted(rng.choice(len(files), max_takes, replace=False))]
+            if max_takes is not None and len(files) > max_takes
+            else files
+        )
+        for phrase, files in phrases.items()
+    }
+    files_read, total_files = 0, sum(len(files) for files in chosen.values())
+
+    def one_read() -> None:
+        nonlocal files_read
+        files_read += 1
+        report(READING, files_read, total_files)
+
+    for phrase, files in chosen.items():
+        usable, left_out = prepare_files(files, phrases_root, settings, one_read)
         utts += usable.values()
         labels += [phrase] * len(usable)
         skipped.update(left_out)
@@ -211,11 +240,14 @@ def wake_eval(
     feats = [u.features for u in utts]
     opts = {"stretch": settings.stretch, "length_norm": settings.length_norm}
     D = np.full((len(utts), len(utts)), np.nan)
-    D[:, used] = distance_matrix(feats, [feats[i] for i in used], **opts)
-    N = np.full((len(negatives(settings.kind).features), len(utts)), np.nan)
-    N[:, used] = distance_matrix(
-        list(negatives(settings.kind).features), [feats[i] for i in used], **opts
-    )
+    negative_feats = list(negatives(settings.kind).features)
+    N = np.full((len(negative_feats), len(utts)), np.nan)
+    blocks = np.array_split(used, min(used.size, COMPARE_BLOCKS))
+    for k, block in enumerate(blocks, 1):
+        templates = [feats[i] for i in block]
+        D[:, block] = distance_matrix(feats, templates, **opts)
+        N[:, block] = distance_matrix(negative_feats, templates, **opts)
+        report(COMPARING, k, len(blocks))
     t_distances = time.perf_counter() - t0
 
     threshold = settings.threshold
@@ -243,7 +275,7 @@ def wake_eval(
 
     t0 = time.perf_counter()
     stream = (
-        _stream_figures(utts, lab, draws, stream_enrolments, settings.kind)
+        _stream_figures(utts, lab, draws, stream_enrolments, settings.kind, report)
         if stream_enrolments > 0
         else None
     )
@@ -304,11 +336,14 @@ def _stream_figures(
     draws: dict[str, list[np.ndarray]],
     per_phrase: int,
     kind: str,
+    report: Callable[[str, int, int], None],
 ) -> dict[str, Any]:
-    """Hit rate and false accepts per hour of the stream path (see the module docstring)."""
+    """Hit rate and false accepts per hour of the stream path (see the module docstring);
+    ``report`` is called with (:data:`SEARCHING`, done, total) after each enrolment."""
     samples, span = takes_stream(utts)
+    searches = sum(len(es[:per_phrase]) for es in draws.values())
     total = samples.shape[0] / SAMPLE_RATE
-    hits = positives = false_accepts = 0
+    hits = positives = false_accepts = searched = 0
     hours = 0.0
     per: dict[str, dict[str, Any]] = {}
     odd: set[str] = set()
@@ -338,6 +373,8 @@ def _stream_figures(
             p_pos += rest.size
             own = float(np.sum(span[mine, 1] - span[mine, 0])) + GAP_SECONDS * mine.size
             hours += (total - own) / 3600
+            searched += 1
+            report(SEARCHING, searched, searches)
         per[p] = {
             "hit_rate": p_hits / p_pos,
             "false_accepts": p_fa,

@@ -1,7 +1,9 @@
 """``python -m dtwcore wake-eval DIR``: how far a wake word can be trusted, clips and streams.
 
 Prints one JSON document (see :func:`dtwcore.audio.wake_eval.wake_eval`) on standard output,
-and a line on standard error for each file left out and each phrase with too few takes.
+and a line on standard error for each file left out and each phrase with too few takes. On
+a terminal, standard error also shows how far each stage has got and the time it has left
+(a large folder takes minutes to hours); ``--quiet`` turns that off.
 """
 
 from __future__ import annotations
@@ -9,25 +11,57 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from collections.abc import Callable
 
 from dtwcore.audio.features import FEATURE_KINDS
 from dtwcore.cli.options import decoder_messages_held, note_skipped
+from dtwcore.sales.results import Progress, clock
+
+_PACE_SECONDS = 2.0
+"""How long a stage runs before its pace is taken to tell the time it has left."""
+
+
+class _Stages:
+    """Reports each stage of the protocol on one progress line: what is being done, how
+    far it has got, and, once the stage has run for :data:`_PACE_SECONDS`, the time it has
+    left at its pace so far."""
+
+    def __init__(self, progress: Progress, now: Callable[[], float] = time.monotonic) -> None:
+        self.progress = progress
+        self.now = now
+        self.stage = ""
+        self.start = now()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = self.now()
+        if stage != self.stage:
+            self.stage, self.start = stage, now
+        text = f"{stage}: {done:,} of {total:,}"
+        if done < total and now - self.start >= _PACE_SECONDS:
+            text += f", {clock((now - self.start) * (total - done) / done)} left"
+        self.progress.message(text)
 
 
 def _run(args: argparse.Namespace) -> int:
     """Run the protocol and print the JSON report."""
     from dtwcore.audio.wake_eval import wake_eval
 
+    progress = Progress(not args.quiet and sys.stderr.isatty())
     with decoder_messages_held():
-        report = wake_eval(
-            args.folder,
-            takes=args.enroll,
-            enrolments=args.enrolments,
-            stream_enrolments=args.stream_enrolments,
-            seed=args.seed,
-            kind=args.features,
-            max_takes=args.max_takes,
-        )
+        try:
+            report = wake_eval(
+                args.folder,
+                takes=args.enroll,
+                enrolments=args.enrolments,
+                stream_enrolments=args.stream_enrolments,
+                seed=args.seed,
+                kind=args.features,
+                max_takes=args.max_takes,
+                progress=_Stages(progress),
+            )
+        finally:
+            progress.close()
     note_skipped(report["skipped"])
     for phrase, why in report["other_speech_only"].items():
         sys.stderr.write(f"note: phrase {phrase} not enrolled: {why}\n")
@@ -76,4 +110,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="feature kind (default: the embedding where its runtime loads, else mfcc)",
     )
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.set_defaults(func=_run)

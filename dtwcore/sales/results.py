@@ -46,6 +46,7 @@ __all__ = [
     "RUN_ROWS",
     "OutputFile",
     "Progress",
+    "clock",
     "nothing_to_rank",
     "ranked_tables",
     "result_table",
@@ -384,7 +385,7 @@ class Progress:
         text += f", {done / elapsed:,.0f}/s"
         if fraction is not None and 0 < fraction < 1:
             left = elapsed * (1 - fraction) / fraction
-            text += f", {_clock(left)} left"
+            text += f", {clock(left)} left"
         self._write(text)
 
     def message(self, text: str) -> None:
@@ -408,7 +409,8 @@ class Progress:
         self._width = len(text)
 
 
-def _clock(seconds: float) -> str:
+def clock(seconds: float) -> str:
+    """Seconds as ``h:mm:ss``, rounded up (a time left is never shown as shorter)."""
     seconds = int(math.ceil(seconds))
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
