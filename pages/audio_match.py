@@ -20,6 +20,8 @@ import pandas as pd
 import streamlit as st
 
 from dtwcore.audio.features import (
+    ACCEPTED,
+    AUDIO_SUFFIXES,
     FEATURE_KINDS,
     MAX_CLIP_SECONDS,
     MAX_FILE_MB,
@@ -71,7 +73,7 @@ HEY_MARVIN = [n for n in MANIFEST["clips"] if n.startswith("hey_marvin")]
 WAKE_SAMPLES = HEY_MARVIN[:-1]  # the last one is kept back for testing
 TEST_SAMPLES = HEY_MARVIN[-1:] + [n for n in MANIFEST["clips"] if n not in HEY_MARVIN]
 LONG_SAMPLE = MANIFEST["long"]["file"]
-AUDIO_TYPES = ["wav", "flac", "ogg", "mp3"]
+AUDIO_TYPES = [suffix.lstrip(".") for suffix in AUDIO_SUFFIXES]
 LISTEN_KEY = "audio.wake.listen"
 LISTEN_STATE = "audio.wake.listen.state"
 
@@ -351,7 +353,7 @@ with compare_tab:
         accept_multiple_files=True,
         max_upload_size=MAX_FILE_MB,
         key="audio.uploads",
-        help=f"WAV, FLAC, OGG or MP3, any sample rate, mono or stereo. Clips longer than "
+        help=f"{ACCEPTED}, any sample rate, mono or stereo. Clips longer than "
         f"{MAX_CLIP_SECONDS:g} s are cut to their first {MAX_CLIP_SECONDS:g} s.",
     )
     recorded = right.audio_input(

@@ -188,20 +188,20 @@ BAD = [
     (
         "text",
         lambda: b"these are my notes, not a recording\n" * 20,
-        "a.wav is not an audio file that can be read. Use WAV, FLAC, OGG or MP3.",
+        "a.wav is not an audio file that can be read. Use WAV, FLAC, OGG, Opus or MP3.",
     ),
     (  # an iPhone voice memo's first box, then its (here empty) AAC data
         "m4a",
         lambda: b"\x00\x00\x00\x1cftypM4A \x00\x00\x00\x00M4A mp42isom" + bytes(2000),
         "a.wav is AAC audio in an MPEG-4 file (.m4a, .mp4: voice memos, phone recorders), "
-        "which cannot be read here. Convert it to WAV, FLAC, OGG or MP3 first (most recorder "
+        "which cannot be read here. Convert it to WAV, FLAC, OGG, Opus or MP3 first (most recorder "
         "apps can share or export a recording as WAV).",
     ),
     (
         "webm",
         lambda: b"\x1aE\xdf\xa3\x9fB\x86\x81\x01B\xf7\x81\x01webm" + bytes(2000),
         "a.wav is a WebM or Matroska file (.webm, .mka: browser and screen recorders), which "
-        "cannot be read here. Convert it to WAV, FLAC, OGG or MP3 first (most recorder apps "
+        "cannot be read here. Convert it to WAV, FLAC, OGG, Opus or MP3 first (most recorder apps "
         "can share or export a recording as WAV).",
     ),
     (

@@ -136,7 +136,7 @@ def test_cli_bad_arguments_exit_2_with_one_line(args, message, subset, tmp_path,
     assert message in err and err.count("\n") == 1
 
 
-NOT_AUDIO = "is not an audio file that can be read. Use WAV, FLAC, OGG or MP3."
+NOT_AUDIO = "is not an audio file that can be read. Use WAV, FLAC, OGG, Opus or MP3."
 
 
 def test_cli_leaves_a_bad_recording_out_and_names_it(tiny, tmp_path, capsys):

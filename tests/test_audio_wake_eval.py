@@ -13,7 +13,7 @@ import soundfile as sf
 
 from dtwcore.audio.features import FEATURES, SAMPLE_RATE, prepare, read_audio
 from dtwcore.audio.wake import SHORT_SECONDS
-from dtwcore.audio.wake_eval import GAP_SECONDS, scan_phrases
+from dtwcore.audio.wake_eval import GAP_SECONDS, OTHER_SOUNDS_NOTE, scan_phrases
 from dtwcore.cli import main
 
 from .conftest import ROOT
@@ -223,6 +223,45 @@ def test_a_phrase_with_too_few_takes_is_other_speech_and_bad_files_are_named(tmp
         f"error: no phrase in {tmp_path} has 4 or more usable takes (3 to enroll, the rest "
         "to test); the most is 2 usable takes\n"
     )
+
+
+def test_a_speech_commands_folder_opus_takes_and_background_noise(tmp_path, capsys):
+    """Speech Commands keeps long noise recordings in ``_background_noise_`` beside the
+    keyword folders, and crowd-sourced sets ship Opus: the noise is other speech only
+    (named on stderr), never a phrase with figures; Opus takes are read like the rest."""
+    for digit, word in (("0", "zero"), ("1", "one")):
+        (tmp_path / word).mkdir()
+        for k in range(4):
+            y, rate = sf.read(FSDD / f"{digit}_george_{k}.wav", dtype="float32")
+            if word == "one":  # an Opus file in an Ogg container, as such sets ship them
+                sf.write(tmp_path / word / f"{k}.opus", y, rate, format="OGG", subtype="OPUS")
+            else:
+                sf.write(tmp_path / word / f"{k}.wav", y, rate)
+    noise = tmp_path / "_background_noise_"
+    noise.mkdir()
+    (noise / "README.md").write_text("noise recordings")
+    rng = np.random.default_rng(0)
+    for name in ("white_noise.wav", "running_tap.wav"):
+        sf.write(noise / name, 0.1 * rng.standard_normal(30 * 16_000).astype("float32"), 16_000)
+    argv = ["wake-eval", str(tmp_path), "--enroll", "3", "--enrolments", "1"]
+    assert main([*argv, "--stream-enrolments", "0"]) == 0
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert err == f"note: phrase _background_noise_ not enrolled: {OTHER_SOUNDS_NOTE}\n"
+    assert report["phrases"] == ["_background_noise_", "one", "zero"]
+    assert list(report["per_phrase"]) == ["one", "zero"]
+    assert report["takes"] == 10 and report["skipped"] == {}
+    # each phrase's negatives: the other phrase's 4 takes and the 2 noise recordings
+    assert [v["negatives"] for v in report["per_phrase"].values()] == [6, 6]
+    assert report["mean"]["tar"] == 1.0
+    # a folder of noise alone is no phrase to enroll
+    for word in ("zero", "one"):
+        shutil.rmtree(tmp_path / word)
+    (tmp_path / "two").mkdir()
+    for k in range(2):
+        shutil.copy(FSDD / f"2_george_{k}.wav", tmp_path / "two")
+    assert main(argv) == 2
+    assert capsys.readouterr().err.endswith("the most is 2 usable takes\n")
 
 
 def test_tune_wake_scores_stream_rules_as_find_holds_spans():

@@ -116,7 +116,7 @@ def test_upload_shows_in_the_distance_matrix(browser_page, app_server: str) -> N
         ]
     )
     page.get_by_text(
-        "notes.wav is not an audio file that can be read. Use WAV, FLAC, OGG or MP3."
+        "notes.wav is not an audio file that can be read. Use WAV, FLAC, OGG, Opus or MP3."
     ).wait_for(timeout=90_000)
     _settle(page, charts=10)
     matrix = page.locator(".js-plotly-plot").filter(has_text="DTW distance between every pair")

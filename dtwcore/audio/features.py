@@ -1,6 +1,6 @@
 """Speech clips for DTW: loading with validation, silence trimming, features, comparisons.
 
-Every clip is decoded with libsndfile (WAV, FLAC, OGG, MP3; any sample rate and channel
+Every clip is decoded with libsndfile (WAV, FLAC, OGG, Opus, MP3; any sample rate and channel
 count), mixed to mono and resampled to :data:`SAMPLE_RATE`. Anything a person could hand
 in by mistake (not audio, a damaged or cut-off file, nothing but silence, far too long)
 raises :class:`AudioError` with a sentence that names the file and says what to do.
@@ -59,6 +59,9 @@ from dtwcore.distance import dtw_pairwise, warping_path
 from dtwcore.sales.facts import MAX_UPLOAD_MB
 
 __all__ = [
+    "ACCEPTED",
+    "AUDIO_FORMATS",
+    "AUDIO_SUFFIXES",
     "FEATURES",
     "FEATURE_KINDS",
     "FeatureKind",
@@ -283,7 +286,19 @@ def settings_of(kind: str | FeatureSettings) -> FeatureSettings:
         ) from None
 
 
-_ACCEPTED = "WAV, FLAC, OGG or MP3"
+AUDIO_FORMATS: dict[str, str] = {
+    ".wav": "WAV",
+    ".flac": "FLAC",
+    ".ogg": "OGG",
+    ".opus": "Opus",
+    ".mp3": "MP3",
+}
+"""File endings read here -> the format's name for people: what libsndfile decodes (Opus
+as exported by phones and browsers and in crowd-sourced speech sets, in an Ogg file)."""
+AUDIO_SUFFIXES = tuple(AUDIO_FORMATS)
+"""The file endings taken as audio (the uploaders, ``wake-eval``'s folders)."""
+ACCEPTED = ", ".join(list(AUDIO_FORMATS.values())[:-1]) + " or " + list(AUDIO_FORMATS.values())[-1]
+"""The formats read here, in words ("WAV, FLAC, OGG, Opus or MP3")."""
 
 
 class AudioError(ValueError):
@@ -477,11 +492,11 @@ def _decode(
             if kind:
                 raise AudioError(
                     f"{name} is {kind}, which cannot be read here. Convert it to "
-                    f"{_ACCEPTED} first (most recorder apps can share or export a "
+                    f"{ACCEPTED} first (most recorder apps can share or export a "
                     "recording as WAV)."
                 ) from None
             raise AudioError(
-                f"{name} is not an audio file that can be read. Use {_ACCEPTED}."
+                f"{name} is not an audio file that can be read. Use {ACCEPTED}."
             ) from None
         raise _damaged(name) from None
     cut = samples.shape[0] > limit

@@ -1,11 +1,12 @@
 """How far a wake word can be trusted: the several-voices protocol behind ``wake-eval``.
 
-The folder holds one sub-folder of takes per phrase (WAV, FLAC, OGG, MP3; any names), e.g.
+The folder holds one sub-folder of takes per phrase (WAV, FLAC, OGG, Opus, MP3; any names), e.g.
 takes of "computer" from many people in ``computer/``. For each phrase, ``enrolments``
 times: ``takes`` of its takes are drawn at random and enrolled
 (:func:`dtwcore.audio.wake.enroll`, calibrated on the bundled negatives, never on this
 folder); the phrase's other takes are the positives and every other phrase's takes the
-negatives.
+negatives. A folder named between underscores (Speech Commands' ``_background_noise_``)
+holds other sounds: never enrolled, its files are negatives like the others.
 
 * Clips: true accepts (share of positives at or under the calibrated threshold), false
   accepts (share of negatives under it), the equal error rate, and the false-accept rate
@@ -37,6 +38,7 @@ import numpy as np
 from scipy.stats import chi2
 
 from dtwcore.audio.features import (
+    AUDIO_SUFFIXES,
     SAMPLE_RATE,
     Utterance,
     default_kind,
@@ -58,6 +60,7 @@ __all__ = [
     "AUDIO_SUFFIXES",
     "COMPARING",
     "GAP_SECONDS",
+    "OTHER_SOUNDS_NOTE",
     "READING",
     "SEARCHING",
     "overlapped",
@@ -66,7 +69,6 @@ __all__ = [
     "wake_eval",
 ]
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
 GAP_SECONDS = 0.3
 """Silence between two takes in the evaluation stream (seconds)."""
 COMPARE_BLOCKS = 50
@@ -110,6 +112,19 @@ def scan_phrases(folder: str | Path) -> dict[str, list[Path]]:
             f"({', '.join(AUDIO_SUFFIXES)})"
         )
     return phrases
+
+
+OTHER_SOUNDS_NOTE = (
+    "its name is between underscores, which marks other sounds, not a phrase (as "
+    "_background_noise_ in Speech Commands); its files count as other speech only"
+)
+"""Why a folder named between underscores is not enrolled (``other_speech_only``)."""
+
+
+def _other_sounds(name: str) -> bool:
+    """A folder named between underscores (``_background_noise_``, ``_silence_``) holds
+    other sounds, by the convention of the Speech Commands set: never a phrase to enroll."""
+    return len(name) > 2 and name.startswith("_") and name.endswith("_")
 
 
 def _usable(n: int) -> str:
@@ -217,17 +232,18 @@ def wake_eval(
         skipped.update(left_out)
     lab = np.array(labels)
     counts = {phrase: int(np.sum(lab == phrase)) for phrase in phrases}
-    enrolled = [phrase for phrase in phrases if counts[phrase] >= takes + 1]
-    other_speech = {
+    other_speech = {phrase: OTHER_SOUNDS_NOTE for phrase in phrases if _other_sounds(phrase)} | {
         phrase: f"only {_usable(counts[phrase])}, {takes + 1} needed ({takes} to enroll, "
         "the rest to test); its takes count as other speech only"
         for phrase in phrases
-        if phrase not in enrolled
+        if not _other_sounds(phrase) and counts[phrase] < takes + 1
     }
+    enrolled = [phrase for phrase in phrases if phrase not in other_speech]
     if not enrolled:
+        most = max((counts[p] for p in phrases if not _other_sounds(p)), default=0)
         raise ValueError(
             f"no phrase in {folder} has {takes + 1} or more usable takes ({takes} to enroll, "
-            f"the rest to test); the most is {_usable(max(counts.values()))}"
+            f"the rest to test); the most is {_usable(most)}"
         )
     t_features = time.perf_counter() - t0
 

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from dtwcore.audio.features import FEATURE_KINDS
+from dtwcore.audio.features import ACCEPTED, FEATURE_KINDS
 from dtwcore.cli.options import decoder_messages_held, note_skipped
 from dtwcore.sales.results import Progress, clock
 
@@ -77,7 +77,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="wake-word true and false accepts over a folder of phrases, clips and streams",
         description=(
             "Evaluate the wake word on a folder holding one sub-folder of takes per phrase "
-            "(WAV, FLAC, OGG, MP3): random enrolments of each phrase, the phrase's other takes "
+            f"({ACCEPTED}): random enrolments of each phrase, the phrase's other takes "
             "as positives and the other phrases' takes as negatives, as clips and as one "
             "stream. Prints JSON with mean.tar, mean.far, mean.far_at_95, mean.eer, "
             "per-phrase figures and stream.hit_rate, stream.fa_per_hour, stream.negative_hours."
