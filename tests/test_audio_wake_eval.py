@@ -103,8 +103,9 @@ def test_progress_is_reported_for_every_stage(folder):
     from dtwcore.audio.wake_eval import COMPARING, READING, SEARCHING, wake_eval
 
     calls: list[tuple[str, int, int]] = []
+    # two stream enrolments asked for, one made per phrase: three searches, not six
     report = wake_eval(
-        folder, enrolments=1, stream_enrolments=1, progress=lambda *a: calls.append(a)
+        folder, enrolments=1, stream_enrolments=2, progress=lambda *a: calls.append(a)
     )
     used = 3 * 5  # three phrases, five takes enrolled each, drawn without overlap
     assert calls == (
@@ -113,6 +114,22 @@ def test_progress_is_reported_for_every_stage(folder):
         + [(SEARCHING, k, 3) for k in range(1, 4)]
     )
     assert report["stream"]["enrolments"] == 3
+
+
+def test_the_figures_are_the_same_on_one_process_or_several(folder, capsys):
+    """The stream searches run on a process per core; the report is the same on one."""
+    from dtwcore.audio.wake_eval import wake_eval
+
+    one, two = (
+        wake_eval(folder, enrolments=2, stream_enrolments=2, seed=3, workers=n) for n in (1, 2)
+    )
+    for report in (one, two):
+        report.pop("seconds")
+    assert one == two and one["stream"]["enrolments"] == 6
+    assert main(["wake-eval", str(folder), "--workers", "0"]) == 2
+    assert (
+        capsys.readouterr().err == "error: --workers must be a whole number of 1 or more, got 0\n"
+    )
 
 
 def test_the_command_shows_each_stage_and_the_time_it_has_left():

@@ -28,9 +28,12 @@ holds other sounds: never enrolled, its files are negatives like the others.
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +130,11 @@ def _other_sounds(name: str) -> bool:
     return len(name) > 2 and name.startswith("_") and name.endswith("_")
 
 
+def _cores() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _usable(n: int) -> str:
     """``n`` usable takes, in words ("1 usable take", "4 usable takes")."""
     return f"{n} usable take" if n == 1 else f"{n} usable takes"
@@ -154,6 +162,7 @@ def wake_eval(
     kind: str | None = None,
     max_takes: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Run the protocol on a folder of phrases (see the module docstring).
 
@@ -177,6 +186,10 @@ def wake_eval(
         Called with (stage, done, total) as the work goes on, for a progress display:
         :data:`READING` after each file, :data:`COMPARING` after each block of clip
         distances, :data:`SEARCHING` after each enrolment's stream search.
+    workers : int, optional
+        Processes searching the stream, one enrolment each at a time (the searches are
+        most of the time); default: one per core this process may use. The figures are
+        the same for any number.
 
     Returns
     -------
@@ -198,7 +211,11 @@ def wake_eval(
     ValueError
         Bad folder or arguments, or no phrase with enough usable takes.
     """
-    for name, value, low in (("takes", takes, 3), ("enrolments", enrolments, 1)):
+    for name, value, low in (
+        ("takes", takes, 3),
+        ("enrolments", enrolments, 1),
+        ("workers", 1 if workers is None else workers, 1),
+    ):
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"--{name} must be a whole number of {low} or more, got {value!r}")
     settings = settings_of(default_kind() if kind is None else kind)
@@ -291,7 +308,9 @@ def wake_eval(
 
     t0 = time.perf_counter()
     stream = (
-        _stream_figures(utts, lab, draws, stream_enrolments, settings.kind, report)
+        _stream_figures(
+            utts, lab, draws, stream_enrolments, settings.kind, report, workers or _cores()
+        )
         if stream_enrolments > 0
         else None
     )
@@ -346,6 +365,55 @@ def takes_stream(utts: Sequence[Utterance]) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(pieces), np.array(spans).reshape(-1, 2)
 
 
+def _search(
+    features: Sequence[np.ndarray], names: Sequence[str], sounds: Sequence[np.ndarray], kind: str
+) -> tuple[float, list[tuple[float, float]]]:
+    """One enrolment's search of the stream (:data:`_STREAM`, set in each worker): its
+    stream threshold and the span (start, end in seconds) of every occurrence found."""
+    wake = enroll(list(features), list(names), kind=kind, sounds=list(sounds))
+    found = occurrences(wake, _STREAM["samples"])
+    return wake.stream_threshold, [(o.start_seconds, o.end_seconds) for o in found]
+
+
+_STREAM: dict[str, np.ndarray] = {}
+"""The stream being searched, in this process (the evaluating process or a worker)."""
+
+
+def _hold_stream(samples: np.ndarray) -> None:
+    """Keep the stream for :func:`_search` (a worker's initializer)."""
+    _STREAM["samples"] = samples
+
+
+def _searches(
+    jobs: Sequence[tuple[Sequence[np.ndarray], Sequence[str], Sequence[np.ndarray], str]],
+    samples: np.ndarray,
+    workers: int,
+    report: Callable[[str, int, int], None],
+) -> list[tuple[float, list[tuple[float, float]]]]:
+    """:func:`_search` for each job, in the jobs' order, on ``workers`` processes (one:
+    here); ``report`` is called with (:data:`SEARCHING`, done, total) as each ends."""
+    if workers <= 1 or len(jobs) <= 1:
+        _hold_stream(samples)
+        try:
+            out = []
+            for k, job in enumerate(jobs, 1):
+                out.append(_search(*job))
+                report(SEARCHING, k, len(jobs))
+            return out
+        finally:
+            _STREAM.clear()
+    results: dict[int, tuple[float, list[tuple[float, float]]]] = {}
+    context = multiprocessing.get_context("spawn")  # no inherited model sessions or threads
+    with ProcessPoolExecutor(
+        min(workers, len(jobs)), mp_context=context, initializer=_hold_stream, initargs=(samples,)
+    ) as pool:
+        pending = {pool.submit(_search, *job): k for k, job in enumerate(jobs)}
+        for future in as_completed(pending):
+            results[pending[future]] = future.result()
+            report(SEARCHING, len(results), len(jobs))
+    return [results[k] for k in range(len(jobs))]
+
+
 def _stream_figures(
     utts: Sequence[Utterance],
     lab: np.ndarray,
@@ -353,13 +421,31 @@ def _stream_figures(
     per_phrase: int,
     kind: str,
     report: Callable[[str, int, int], None],
+    workers: int,
 ) -> dict[str, Any]:
-    """Hit rate and false accepts per hour of the stream path (see the module docstring);
-    ``report`` is called with (:data:`SEARCHING`, done, total) after each enrolment."""
+    """Hit rate and false accepts per hour of the stream path (see the module docstring),
+    the enrolments searched on ``workers`` processes; ``report`` is called with
+    (:data:`SEARCHING`, done, total) after each enrolment's search."""
     samples, span = takes_stream(utts)
-    searches = sum(len(es[:per_phrase]) for es in draws.values())
+    searched = [(p, E) for p, es in draws.items() for E in es[:per_phrase]]
+    found = iter(
+        _searches(
+            [
+                (
+                    [utts[i].features for i in E],
+                    [utts[i].name for i in E],
+                    [utts[i].sound for i in E],
+                    kind,
+                )
+                for _, E in searched
+            ],
+            samples,
+            workers,
+            report,
+        )
+    )
     total = samples.shape[0] / SAMPLE_RATE
-    hits = positives = false_accepts = searched = 0
+    hits = positives = false_accepts = 0
     hours = 0.0
     per: dict[str, dict[str, Any]] = {}
     odd: set[str] = set()
@@ -369,17 +455,11 @@ def _stream_figures(
         taken: Counter[str] = Counter()
         thresholds = []
         for E in es[:per_phrase]:
-            wake = enroll(
-                [utts[i].features for i in E],
-                [utts[i].name for i in E],
-                kind=kind,
-                sounds=[utts[i].sound for i in E],
-            )
-            thresholds.append(wake.stream_threshold)
-            found = occurrences(wake, samples)
+            threshold, spans = next(found)
+            thresholds.append(threshold)
             detected = np.zeros(len(utts), dtype=bool)
-            for o in found:
-                over = overlapped(span, o.start_seconds, o.end_seconds)
+            for start, end in spans:
+                over = overlapped(span, start, end)
                 detected[over] = True
                 if not np.isin(over, mine).any():
                     p_fa += 1
@@ -389,8 +469,6 @@ def _stream_figures(
             p_pos += rest.size
             own = float(np.sum(span[mine, 1] - span[mine, 0])) + GAP_SECONDS * mine.size
             hours += (total - own) / 3600
-            searched += 1
-            report(SEARCHING, searched, searches)
         per[p] = {
             "hit_rate": p_hits / p_pos,
             "false_accepts": p_fa,
@@ -407,6 +485,6 @@ def _stream_figures(
         "false_accept_takes": len(odd),
         "negative_hours": hours,
         "stream_hours": total / 3600,
-        "enrolments": per_phrase * len(draws),
+        "enrolments": len(searched),
         "per_phrase": per,
     }

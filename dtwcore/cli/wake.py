@@ -59,6 +59,7 @@ def _run(args: argparse.Namespace) -> int:
                 kind=args.features,
                 max_takes=args.max_takes,
                 progress=_Stages(progress),
+                workers=args.workers,
             )
         finally:
             progress.close()
@@ -109,6 +110,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         choices=list(FEATURE_KINDS),
         default=None,
         help="feature kind (default: the embedding where its runtime loads, else mfcc)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes searching the stream (default: one per core; the figures are the "
+        "same for any number)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress display")
     parser.set_defaults(func=_run)
