@@ -272,14 +272,17 @@ def wake_eval(
     used = np.unique(np.concatenate([e for es in draws.values() for e in es]))
     feats = [u.features for u in utts]
     opts = {"stretch": settings.stretch, "length_norm": settings.length_norm}
-    D = np.full((len(utts), len(utts)), np.nan)
+    # every take and every bundled negative against each take enrolled somewhere: column
+    # j is the take used[j] (a folder of 20,000 takes needs 20,000 x the enrolled, not
+    # 20,000 x 20,000)
     negative_feats = list(negatives(settings.kind).features)
-    N = np.full((len(negative_feats), len(utts)), np.nan)
-    blocks = np.array_split(used, min(used.size, COMPARE_BLOCKS))
-    for k, block in enumerate(blocks, 1):
-        templates = [feats[i] for i in block]
-        D[:, block] = distance_matrix(feats, templates, **opts)
-        N[:, block] = distance_matrix(negative_feats, templates, **opts)
+    D = np.empty((len(utts), used.size))
+    N = np.empty((len(negative_feats), used.size))
+    blocks = np.array_split(np.arange(used.size), min(used.size, COMPARE_BLOCKS))
+    for k, cols in enumerate(blocks, 1):
+        templates = [feats[i] for i in used[cols]]
+        D[:, cols] = distance_matrix(feats, templates, **opts)
+        N[:, cols] = distance_matrix(negative_feats, templates, **opts)
         report(COMPARING, k, len(blocks))
     t_distances = time.perf_counter() - t0
 
@@ -288,7 +291,9 @@ def wake_eval(
     for p, es in draws.items():
         rows = {"tar": [], "far": [], "far_at_95": [], "eer": []}
         for E in es:
-            scores = (D[:, E] / np.quantile(N[:, E], SCALE_QUANTILE, axis=0)[None, :]).min(axis=1)
+            cols = np.searchsorted(used, E)
+            scale = np.quantile(N[:, cols], SCALE_QUANTILE, axis=0)
+            scores = (D[:, cols] / scale[None, :]).min(axis=1)
             pos = scores[np.setdiff1d(np.flatnonzero(lab == p), E)]
             neg = scores[lab != p]
             rows["tar"].append(float(np.mean(pos <= threshold)))
