@@ -345,6 +345,16 @@ def corpus() -> list[Case]:
              for k, (y, w) in enumerate(yw) for i, c in enumerate(codes)]  # fmt: skip
     cases.append(Case("long_retail_link_wm_weeks.csv", csv_bytes(rows), ids=codes,
                       weeks=[f"{y}-W{w:02d}" for y, w in yw], values=wide))  # fmt: skip
+    # Amazon's business report by ASIN: the child ASIN is the product (ASIN is Amazon's
+    # product number), the parent ASIN groups a product's variants, the title pairs one
+    # to one with the child.
+    parent = {p: f"B0PARENT{k // 2}" for k, p in enumerate(ids)}
+    rows = [["(Parent) ASIN", "(Child) ASIN", "Title", "Units Ordered",
+             "Ordered Product Sales", "Date"]]  # fmt: skip
+    rows += [[parent[p], p, f"Widget {p}", int(u), f"${19.99 * u:,.2f}",
+              f"{d.month:02d}/{d.day:02d}/{d.year}"] for p, d, u in daily]  # fmt: skip
+    cases.append(Case("long_amazon_business_report.csv", csv_bytes(rows), ids=ids, weeks=wk,
+                      values=vals))  # fmt: skip
     rows = [["Store", "Product category", "Date", "Units"]]  # the product is both: it asks
     rows += [[f"S{k % 2}", p, str(d), int(u)] for k, (p, d, u) in enumerate(daily)]
     cases.append(Case("long_store_and_category.csv", csv_bytes(rows), refusal="product",

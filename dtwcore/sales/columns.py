@@ -59,14 +59,18 @@ ID_JOIN = " | "
 # Header names (lower case, spaces and hyphens as "_") and the words in them.
 ID_WORDS = frozenset(
     {"product", "sku", "item", "id", "code", "article", "material", "part", "store", "shop",
-     "dept", "department", "ean", "upc", "gtin", "branch", "location"}
+     "dept", "department", "ean", "upc", "gtin", "branch", "location", "asin", "fnsku",
+     "isbn", "mpn", "plu"}
 )  # fmt: skip
+"""Words of a name of a column that may hold the products (Amazon's ``ASIN`` and
+``FNSKU``, a book's ``ISBN``, a maker's part number ``MPN``, a till's ``PLU`` included)."""
 GROUP_WORDS = frozenset(
     {"vendor", "supplier", "manufacturer", "brand", "type", "category", "group", "class",
-     "family", "collection", "segment", "division", "line"}
+     "family", "collection", "segment", "division", "line", "parent"}
 )  # fmt: skip
 """Words of a name with an :data:`ID_WORDS` word that say it holds a grouping of the
-products (``Product type``, ``Product vendor``), not the products."""
+products (``Product type``, ``Product vendor``, Amazon's ``(Parent) ASIN`` of a product's
+variants), not the products."""
 OTHER_THING_WORDS = frozenset(
     {"transaction", "order", "invoice", "receipt", "customer", "client", "employee",
      "ticket", "payment"}
@@ -297,7 +301,9 @@ def norm(name: str) -> str:
 
 
 def _words(name: str) -> set[str]:
-    return set(re.split(r"[_\s.]+", norm(name)))
+    """The words of a header name, lower case: letters and digits between anything else
+    (``(Parent) ASIN`` -> parent, asin; ``Qty.`` -> qty)."""
+    return {w for w in re.split(r"[\W_]+", norm(name)) if w}
 
 
 def is_id_like(name: str) -> bool:
