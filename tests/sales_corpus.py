@@ -245,13 +245,15 @@ def corpus() -> list[Case]:
     cases.append(Case("wide_weeks_past_year_end.csv", csv_bytes(rows), ids=codes, weeks=fiscal,
                       values=ten))  # fmt: skip
 
-    # Date numbers in a week column are not week numbers: asked to write them as dates.
+    # Dates written without separators, year first (SAP's flat files, Google Analytics'
+    # and BigQuery's 20231001) are dates; Excel's date numbers are not week numbers: asked
+    # to write them as dates.
     sundays = [dt.date(2023, 10, 1) + dt.timedelta(weeks=k) for k in range(8)]
     rows = [["Date", "Material", "Qty"]]
     rows += [[d.strftime("%Y%m%d"), c, int(wide[i, k])] for k, d in enumerate(sundays)
              for i, c in enumerate(codes)]  # fmt: skip
-    cases.append(Case("long_yyyymmdd.csv", csv_bytes(rows), refusal="error",
-                      message="look like dates written without separators"))  # fmt: skip
+    cases.append(Case("long_yyyymmdd.csv", csv_bytes(rows), ids=codes,
+                      weeks=[str(d) for d in sundays], values=wide))  # fmt: skip
     rows = [["Date", "Material", "Qty"]]
     rows += [[(d - dt.date(1899, 12, 30)).days, c, int(wide[i, k])] for k, d in enumerate(sundays)
              for i, c in enumerate(codes)]  # fmt: skip
@@ -345,6 +347,13 @@ def corpus() -> list[Case]:
              for k, (y, w) in enumerate(yw) for i, c in enumerate(codes)]  # fmt: skip
     cases.append(Case("long_retail_link_wm_weeks.csv", csv_bytes(rows), ids=codes,
                       weeks=[f"{y}-W{w:02d}" for y, w in yw], values=wide))  # fmt: skip
+    # Google Analytics' items report by day: dates as 20240107, the item's name and id
+    # pairing one to one.
+    rows = [["Item name", "Item ID", "Date", "Items purchased", "Item revenue"]]
+    rows += [[p, f"id-{p}", d.strftime("%Y%m%d"), int(u), f"{7.5 * u:.2f}"]
+             for p, d, u in daily]  # fmt: skip
+    cases.append(Case("long_analytics_items_by_day.csv", csv_bytes(rows), ids=ids, weeks=wk,
+                      values=vals))  # fmt: skip
     # Amazon's business report by ASIN: the child ASIN is the product (ASIN is Amazon's
     # product number), the parent ASIN groups a product's variants, the title pairs one
     # to one with the child.

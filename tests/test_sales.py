@@ -894,6 +894,23 @@ def test_dates_with_a_months_name_read_in_the_order_written(cell: str, written: 
         assert parse_dates([cell], order).tolist() == [np.datetime64("2024-01-07", "D")]
 
 
+def test_dates_without_separators_are_year_first_and_real_days() -> None:
+    """``20240107`` (SAP, Google Analytics, BigQuery) is a date in every order; eight
+    digits that are no such day (a month 13, a year 1234, an EAN-8 code) are not dates."""
+    from dtwcore.sales.columns import DATE_CELL, date_orders, parse_dates
+
+    cells = ["20240107", "20240107 00:00:00", "19991231", "20240229"]
+    for order in ("ymd", "dmy", "mdy"):
+        got = parse_dates(cells, order).astype(str).tolist()
+        assert got == ["2024-01-07", "2024-01-07", "1999-12-31", "2024-02-29"]
+    assert date_orders(cells) == (["ymd"], 4, 4)
+    # beside dates of three numbers, those decide the order, as beside a month's name
+    assert date_orders(["20240107", "07/01/2024"]) == (["dmy", "mdy"], 2, 2)
+    for not_a_date in ("20241301", "12345670", "21000101", "202401071", "2024017"):
+        assert not DATE_CELL.match(not_a_date)
+    assert parse_dates(["20230229", "20240431"], "ymd").astype(str).tolist() == ["NaT", "NaT"]
+
+
 def test_month_names_read_every_month_and_two_digit_years_as_numbers_do() -> None:
     from dtwcore.sales.columns import month_number, parse_dates
 

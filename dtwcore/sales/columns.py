@@ -86,8 +86,11 @@ LONG_WEEK_WORDS = frozenset({"week", "wk", "woche", "kw", "kalenderwoche"})
 """Words of a name of a long file's column of week numbers, when no column is named
 as :data:`LONG_WEEK_NAMES` are (``WM Week``, ``Fiscal Week``)."""
 UNIT_WORDS = frozenset(
-    {"units", "unit", "quantity", "qty", "sold", "volume", "demand", "pieces", "pcs", "menge"}
+    {"units", "unit", "quantity", "qty", "sold", "volume", "demand", "pieces", "pcs", "menge",
+     "purchased"}
 )  # fmt: skip
+"""Words of a name of the units sold (``Quantity``, ``Units Sold``, Google Analytics'
+``Items purchased``)."""
 PER_UNIT_WORDS = frozenset(
     {"price", "cost", "rate", "per", "margin", "discount", "tax", "weight", "size", "pack"}
 )
@@ -133,6 +136,12 @@ _MONTH_NUMBER = re.compile("|".join(f"({m})" for m in MONTH_PATTERNS), re.IGNORE
 _DAY = r"(\d{1,2})(?i:st|nd|rd|th)?"
 _NAME = rf"((?i:{_MONTH_NAMES}))"
 _NUMBERS = r"(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})"
+_COMPACT = r"((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])"
+"""A date of eight digits, year first, without separators (SAP's flat files, Google
+Analytics' and BigQuery's ``20240107``): a year 1900-2099, a month and a day of one."""
+COMPACT_DATE_GROUPS = (13, 14, 15)
+"""The groups of :data:`DATE_CELL` holding the year, month and day of a date written
+without separators (:data:`_COMPACT`), read year first whatever the file's order."""
 _TIME_AND_ZONE = (
     r"(?:[ T]\d{1,2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?|\.\d{2}\.\d{2}(?:\.\d+)?)"
     r"(?:\s*[AaPp]\.?[Mm]\.?)?)?"
@@ -143,7 +152,8 @@ DATE_CELL = re.compile(
     rf"^\s*{_WEEKDAY}(?:{_NUMBERS}"
     rf"|{_DAY}[ \-/.]*{_NAME}[ \-/.,]*(\d{{4}}|\d{{2}})"
     rf"|{_NAME}[ \-/.]*{_DAY}[ \-/.,]+(\d{{4}})"
-    rf"|(\d{{4}})[ \-/.]*{_NAME}[ \-/.]*(\d{{1,2}}))" + _TIME_AND_ZONE
+    rf"|(\d{{4}})[ \-/.]*{_NAME}[ \-/.]*(\d{{1,2}})"
+    rf"|{_COMPACT})" + _TIME_AND_ZONE
 )
 """A date as every entrance reads it: three numbers (year first, day-first or month-first;
 groups 1 to 3), or a day, a month's name (:data:`MONTH_PATTERNS`, any case, ``Jan.`` too)
@@ -152,7 +162,8 @@ and a year in one of the orders of :data:`NAMED_DATE_GROUPS` (``07-Jan-24``, ``7
 day-first), after a weekday's name or not (Excel's long date, ``Sunday, January 7,
 2024``), optionally a time of day (``12:00:00 AM`` too, and Oracle's ``07-JAN-24
 12.00.00.000000 AM``) and a time zone (``Z``, ``+01:00``), which are ignored: the day
-is the one written."""
+is the one written; or a date written without separators, year first (``20240107``:
+groups 13 to 15, :data:`COMPACT_DATE_GROUPS`)."""
 NAMED_DATE_GROUPS = {"dmy": (6, 5, 4), "mdy": (9, 7, 8), "ymd": (10, 11, 12)}
 """The groups of :data:`DATE_CELL` holding the year, the month's name and the day of a
 date written with a month name, by the order it is written in (exactly one of them
@@ -554,8 +565,10 @@ def month_number(name: str) -> int | None:
 
 
 def _named_order(found: re.Match[str]) -> str:
-    """The order a :data:`DATE_CELL` match with a month's name is written in (``"dmy"``,
-    ``"mdy"`` or ``"ymd"``); empty for a date of three numbers."""
+    """The order a :data:`DATE_CELL` match with a month's name, or without separators, is
+    written in (``"dmy"``, ``"mdy"`` or ``"ymd"``); empty for a date of three numbers."""
+    if found[COMPACT_DATE_GROUPS[0]]:
+        return "ymd"
     return next((o for o, (_, name, _) in NAMED_DATE_GROUPS.items() if found[name]), "")
 
 
@@ -566,7 +579,8 @@ def date_orders(cells: Sequence[object]) -> tuple[list[str], int, int]:
     "mdy"]``, empty when no cell looks like a date. A date with a month's name
     (``07-Jan-24``, ``Jan 7, 2024``) reads alike in every order, so the dates of three
     numbers alone decide; cells that all have a month's name give the order most of them
-    are written in (day-first for ``07-Jan-24``, month-first for ``Jan 7, 2024``).
+    are written in (day-first for ``07-Jan-24``, month-first for ``Jan 7, 2024``). A
+    date without separators (``20240107``) is year first, and counts as such a date.
     """
     ymd = dmy = mdy = True
     dates = filled = numbers = 0
@@ -601,7 +615,8 @@ def date_orders(cells: Sequence[object]) -> tuple[list[str], int, int]:
 def parse_dates(cells: Sequence[object], order: str) -> np.ndarray:
     """Dates of cells in ``order`` (``"ymd"``, ``"dmy"``, ``"mdy"``) as datetime64[D];
     NaT for a cell that is blank, not a date, or not a real day (31-02-2024). A date with
-    a month's name is read in the order it is written in, whatever ``order`` says."""
+    a month's name, or without separators (``20240107``), is read in the order it is
+    written in, whatever ``order`` says."""
     import pandas as pd
 
     text = pd.Series([_cell_str(c) for c in cells], dtype=object)
@@ -629,6 +644,10 @@ def parse_dates(cells: Sequence[object], order: str) -> np.ndarray:
         year = year.mask(named, pd.to_numeric(year_text, errors="coerce"))
         month = month.mask(named, name.map(months).astype("float64"))
         day = day.mask(named, pd.to_numeric(day_text, errors="coerce"))
+    compact = parts[COMPACT_DATE_GROUPS[0] - 1].notna()
+    if compact.any():  # year first, whatever the order
+        y, m, d = (pd.to_numeric(parts[g - 1], errors="coerce") for g in COMPACT_DATE_GROUPS)
+        year, month, day = year.mask(compact, y), month.mask(compact, m), day.mask(compact, d)
     year = year.where(year >= 100, year + np.where(year < 69, 2000, 1900))
     frame = pd.DataFrame({"year": year, "month": month, "day": day})
     if frame.empty:

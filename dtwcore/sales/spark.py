@@ -50,6 +50,7 @@ import pyarrow.compute as pc
 from dtwcore.distance import band_radius, dtw_one_to_many
 from dtwcore.sales import DECIMAL_COMMA, DEFAULT_STRETCH, CatalogError
 from dtwcore.sales.columns import (
+    COMPACT_DATE_GROUPS,
     DATE_CELL,
     ID_JOIN,
     MONTH_PATTERNS,
@@ -596,7 +597,8 @@ def _week_cells(text: Any) -> Any:
 def _days(column: Any, order: str) -> Any:
     """Dates written in ``order`` as days since 1970-01-01 (null when not a real date),
     by the rule of :func:`dtwcore.sales.columns.parse_dates`: a date with a month's name
-    (``07-Jan-24``, ``Jan 7, 2024``) in the order it is written in, whatever ``order``."""
+    (``07-Jan-24``, ``Jan 7, 2024``) or without separators (``20240107``) in the order it
+    is written in, whatever ``order``."""
     from pyspark.sql import functions as F
 
     text = column.cast("string")
@@ -617,6 +619,11 @@ def _days(column: Any, order: str) -> Any:
     year = F.when(named, named_year.try_cast("int")).otherwise(year)
     month = F.when(named, named_month).otherwise(month)
     day = F.when(named, named_day.try_cast("int")).otherwise(day)
+    compact_year, compact_month, compact_day = (group(g) for g in COMPACT_DATE_GROUPS)
+    compact = compact_year != ""  # year first, whatever the order
+    year = F.when(compact, compact_year.try_cast("int")).otherwise(year)
+    month = F.when(compact, compact_month.try_cast("int")).otherwise(month)
+    day = F.when(compact, compact_day.try_cast("int")).otherwise(day)
     year = F.when(year >= 100, year).otherwise(year + F.when(year < 69, 2000).otherwise(1900))
     ok = year.isNotNull() & month.between(1, 12) & day.isNotNull() & (day >= 1)
     first = F.make_date(F.when(ok, year).otherwise(2000), F.when(ok, month).otherwise(1), F.lit(1))
