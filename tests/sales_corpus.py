@@ -354,6 +354,26 @@ def corpus() -> list[Case]:
              for p, d, u in daily]  # fmt: skip
     cases.append(Case("long_analytics_items_by_day.csv", csv_bytes(rows), ids=ids, weeks=wk,
                       values=vals))  # fmt: skip
+    # An item ledger (Business Central's Item Ledger Entries) lists purchases and transfers
+    # beside the sales: added up they would count as sales, so it is refused with what to
+    # filter. A column of sales and returns is read: returns are sales taken back.
+    rows = [["Posting Date", "Entry Type", "Item No.", "Description", "Quantity"]]
+    rows += [[f"{d.day:02d}/{d.month:02d}/{d.year}", kind, p, f"Item {p}",
+              -int(u) if kind == "Sale" else 100]
+             for k, (p, d, u) in enumerate(daily)
+             for kind in (["Sale", "Purchase"] if k % 40 == 0 else ["Sale"])]  # fmt: skip
+    cases.append(Case("long_item_ledger_entries.csv", csv_bytes(rows), refusal="error",
+                      message="there are 'Purchase' rows besides 'Sale' rows. Added up, those "
+                      "rows would count as sales. Keep only the sales rows (filter 'Entry Type' "
+                      "to 'Sale' and save the file)"))  # fmt: skip
+    rows = [["Date", "Sale Kind", "Product", "Units"]]
+    rows += [[str(d), "Return" if k % 9 == 0 else "Sale", p, -int(u) if k % 9 == 0 else int(u)]
+             for k, (p, d, u) in enumerate(daily)]  # fmt: skip
+    net = [(p, d, -u if k % 9 == 0 else u) for k, (p, d, u) in enumerate(daily)]
+    net_ids, net_weeks, net_values = weekly_sums(net)
+    cases.append(Case("long_sales_and_returns.csv", csv_bytes(rows), ids=net_ids,
+                      weeks=net_weeks, values=net_values,
+                      options=ReadOptions(clip_negative=False)))  # fmt: skip
     # Amazon's business report by ASIN: the child ASIN is the product (ASIN is Amazon's
     # product number), the parent ASIN groups a product's variants, the title pairs one
     # to one with the child.

@@ -971,6 +971,7 @@ def resolve_roles(
         units = best[0]
         guessed.append("units")
 
+    _check_kinds(fname, header, columns, {*ids, period, units, year})
     if not ids:
         _check_grouped(fname, sample, header.index(period), header.index(units))
         rest = [h for h in header if h not in (period, units, year) and not is_summary(h)]
@@ -1028,6 +1029,47 @@ def _check_grouped(fname: str, sample: Sequence[Sequence[object]], period: int, 
             "list with the product on every row (in QuickBooks: Customize › Rows/Columns › "
             "Group by: None, and add the Product/Service column) and read the file again."
         )
+
+
+SALE_KINDS = frozenset({"sale", "sales", "sold", "verkauf", "vente", "venta"})
+OTHER_KINDS = frozenset(
+    {"purchase", "purchases", "receipt", "receipts", "transfer", "transfers", "adjustment",
+     "adjustments", "adjmt", "output", "consumption", "production", "assembly", "einkauf",
+     "umlagerung", "achat"}
+)  # fmt: skip
+"""Words of the kinds of row an item ledger or stock-movement export lists beside its sales
+(:data:`SALE_KINDS`): purchases, receipts, transfers, adjustments, production."""
+
+
+def _check_kinds(
+    fname: str, header: Sequence[str], columns: dict[str, list[object]], taken: set[str | None]
+) -> None:
+    """Refuse a long file that lists other movements than sales in its rows: a column (not
+    one of the roles ``taken``) of at most 12 values in the rows looked at (``columns``),
+    among them a sale (:data:`SALE_KINDS`) and another kind of row (:data:`OTHER_KINDS`),
+    as an item ledger's ``Entry Type`` (Sale, Purchase, Transfer). Added up, purchases
+    and transfers would count as sales, a wrong table; returns and orders stay."""
+    for h in header:
+        if h in taken:
+            continue
+        kinds = {_cell_str(c) for c in columns[h]} - {""}
+        if not 2 <= len(kinds) <= 12:
+            continue
+        sales = sorted(k for k in kinds if _words(k) & SALE_KINDS)
+        others = sorted(k for k in kinds if _words(k) & OTHER_KINDS)
+        if sales and others:
+            raise CatalogError(
+                f"{fname}: the column {show(h)!r} says what each row is, and not every row is "
+                f"a sale: there are {_quoted(others)} rows besides {_quoted(sales)} rows. "
+                "Added up, those rows would count as sales. Keep only the sales rows (filter "
+                f"{show(h)!r} to {show(sales[0])!r} and save the file) and read it again."
+            )
+
+
+def _quoted(values: Sequence[str], limit: int = 3) -> str:
+    """Cell values for a message, quoted: ``'Purchase', 'Transfer'`` (the first few …)."""
+    shown = ", ".join(repr(show(v)) for v in values[:limit])
+    return shown + (" …" if len(values) > limit else "")
 
 
 def _check_written_once(
