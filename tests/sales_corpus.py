@@ -374,6 +374,15 @@ def corpus() -> list[Case]:
     cases.append(Case("long_sales_and_returns.csv", csv_bytes(rows), ids=net_ids,
                       weeks=net_weeks, values=net_values,
                       options=ReadOptions(clip_negative=False)))  # fmt: skip
+    # A Tableau crosstab (and Excel's "Unicode Text"): UTF-16, tabs, weeks named
+    # "January 7, 2024" (a comma in every week's name: as many commas as tabs in the
+    # header) and numbers over 999 with thousands commas beside plain ones.
+    big = wide * 97
+    english = [f"{d:%B} {d.day}, {d.year}" for d in sundays]
+    rows = [["Product Name", *english]]
+    rows += [[c, *(f"{int(x):,}" for x in v)] for c, v in zip(codes, big, strict=True)]
+    cases.append(Case("wide_tableau_crosstab.csv", csv_bytes(rows, "\t", "utf-16"), ids=codes,
+                      weeks=[str(d) for d in sundays], values=big))  # fmt: skip
     # Amazon's business report by ASIN: the child ASIN is the product (ASIN is Amazon's
     # product number), the parent ASIN groups a product's variants, the title pairs one
     # to one with the child.

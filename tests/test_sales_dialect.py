@@ -65,6 +65,38 @@ def test_thousands_dots_with_a_decimal_comma_tell_a_decimal_comma_file() -> None
     assert sniff_dialect(head, complete=True, source="f.csv").decimal_comma
 
 
+def test_a_comma_before_three_digits_is_a_thousand_beside_plain_whole_numbers() -> None:
+    """``1,234`` beside ``5`` (a Tableau crosstab, Excel's Unicode text in English) is
+    1234: a decimal comma would not always have three decimals. Without plain numbers
+    (a German export padding every quantity to three decimals) or beside ``12,5`` it is a
+    decimal comma, as before."""
+    assert not has_decimal_commas([["P1", "1,234", "5"], ["P2", "12,345,678", "0"]])
+    assert has_decimal_commas([["P1", "1,250", "12,000"], ["P2", "250,000", "5,500"]])
+    assert has_decimal_commas([["P1", "1,234", "5"], ["P2", "12,5", "7"]])
+    assert has_decimal_commas([["P1", "0,250", "5"]])  # a leading 0: decimals
+    head = "Product Name\tJanuary 1, 2024\tJanuary 8, 2024\nA\t1,234\t5\nB\t7\t8\n"
+    dialect = sniff_dialect(head.encode("utf-16"), complete=True, source="f.txt")
+    assert dialect.separator == "\t" and not dialect.decimal_comma
+
+
+@pytest.mark.parametrize(
+    ("head", "separator"),
+    [
+        # as many commas as tabs in the header: the lines under it hold the tabs
+        ("Item\tJan 1, 2024\tJan 8, 2024\nA\t1\t2\nB\t3\t4\n", "\t"),
+        # and when the lines under it hold the commas, as many, the comma
+        ("Item,Jan 1\t2024,Jan 8\t2024\nA,1,2\nB,3,4\n", ","),
+        # a tie the lines under it do not settle: the first of , ; tab |, as before
+        ("a,b;c\n1,2;3\n4;5,6\n", ","),
+        ("Item;Week 1;Week 2\nA;1;2\n", ";"),
+    ],
+)
+def test_a_tie_between_separators_is_settled_by_the_lines_under_it(
+    head: str, separator: str
+) -> None:
+    assert sniff_dialect(head.encode(), complete=True, source="f.csv").separator == separator
+
+
 def test_an_ambiguous_dot_is_refused_by_row_and_column() -> None:
     """The first ambiguous cell, row by row, of the number columns only."""
     columns = {

@@ -418,12 +418,23 @@ def has_decimal_commas(rows: Iterable[Sequence[object]]) -> bool:
     out) is written with a decimal comma (:data:`DECIMAL_COMMA_CELL`: ``12,5`` or
     ``1.234,5``, also as a spreadsheet shows it: ``1.234,50 €``, :func:`unformatted_text`):
     the page's and the CLI's rule for reading ``12,5`` as 12.5 when the
-    separator is not a comma."""
-    return any(
-        isinstance(c, str) and DECIMAL_COMMA_CELL.match(unformatted_text(c, True))
-        for r in itertools.islice(rows, DECIMAL_SNIFF_ROWS)
-        for c in r
-    )
+    separator is not a comma. Cells whose comma is followed by three digits (``1,234``,
+    :data:`THOUSANDS_GROUPS`) tell only when no cell is a plain whole number: beside
+    ``5`` and ``12`` (a Tableau crosstab, Excel's Unicode text in English) ``1,234`` is a
+    thousand and more, as no decimal comma would always have three decimals."""
+    grouped = plain = False
+    for r in itertools.islice(rows, DECIMAL_SNIFF_ROWS):
+        for c in r:
+            if not isinstance(c, str):
+                continue
+            text = unformatted_text(c, True)
+            if THOUSANDS_GROUPS.match(text):
+                grouped = True
+            elif DECIMAL_COMMA_CELL.match(text):
+                return True
+            elif PLAIN_NUMBER.match(text):
+                plain = True
+    return grouped and not plain
 
 
 def separator_hint(text: str) -> str | None:
@@ -435,15 +446,22 @@ def separator_hint(text: str) -> str | None:
 def sniff_separator(text: str) -> str:
     """The separator of CSV ``text``: the one a first line ``sep=;`` names; else whichever
     of ``, ; \\t |`` the first line of its first 20 that holds any of them (a title line
-    may hold none) holds most of; comma when none does (the page's and the CLI's rule)."""
+    may hold none) holds most of; comma when none does (the page's and the CLI's rule). Of
+    two it holds as many of, the one the next 10 lines hold as many of: a Tableau crosstab
+    or Excel's Unicode text names weeks ``January 1, 2024`` between tabs."""
     hint = separator_hint(text)
     if hint is not None:
         return hint
-    for line in text.splitlines()[:20]:
+    lines = text.splitlines()[:20]
+    for k, line in enumerate(lines):
         counts = {sep: line.count(sep) for sep in (",", ";", "\t", "|")}
-        best = max(counts, key=lambda s: counts[s])
-        if counts[best] > 0:
-            return best
+        top = max(counts.values())
+        if top == 0:
+            continue
+        tied = [sep for sep, n in counts.items() if n == top]
+        below = [rest for rest in lines[k + 1 : k + 11] if rest.strip()]
+        steady = [sep for sep in tied if below and all(r.count(sep) == top for r in below)]
+        return steady[0] if len(steady) == 1 else tied[0]
     return ","
 
 
@@ -677,6 +695,11 @@ SPACE_GROUPS = re.compile(f"^[+-]?\\d{{1,3}}(?:[{_GROUP_SPACES}]\\d{{3}})+(?:[.,
 in French exports): the spaces are left out."""
 GROUP_SPACE = re.compile(f"[{_GROUP_SPACES}]")
 """A space between groups of digits (:data:`SPACE_GROUPS`)."""
+THOUSANDS_GROUPS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+$")
+"""A whole number whose commas may separate groups of three digits (``1,234``,
+``12,345,678``), or hold three decimals in a file with decimal commas (``1,234``)."""
+PLAIN_NUMBER = re.compile(r"^[+-]?\d+$")
+"""A whole number written with digits alone (``5``, ``120``)."""
 THOUSANDS_COMMAS = re.compile(r"^[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
 """A number whose commas separate groups of three digits (``1,234``, ``1,234.50``): in a
 file written with decimal points the commas separate thousands."""
