@@ -1,8 +1,8 @@
 """How far a wake word can be trusted: the several-voices protocol behind ``wake-eval``.
 
-The folder holds one sub-folder of takes per phrase (WAV, FLAC, OGG, Opus, MP3; any names), e.g.
-takes of "computer" from many people in ``computer/``. For each phrase, ``enrolments``
-times: ``takes`` of its takes are drawn at random and enrolled
+The folder holds one sub-folder of takes per phrase (WAV, FLAC, OGG, Opus, MP3; any
+names), e.g. takes of "computer" from many people in ``computer/``. For each phrase,
+``enrolments`` times: ``takes`` of its takes are drawn at random and enrolled
 (:func:`dtwcore.audio.wake.enroll`, calibrated on the bundled negatives, never on this
 folder); the phrase's other takes are the positives and every other phrase's takes the
 negatives. A folder named between underscores (Speech Commands' ``_background_noise_``)
