@@ -408,3 +408,59 @@ def test_years_above_the_weeks_name_them_in_a_workbook_too(tmp_path: Path) -> No
     batches = list(reader)
     assert reader.weeks == page.weeks and reader.notes == [note]
     assert np.vstack([b.values for b in batches]).tolist() == page.values.tolist()
+
+
+MARKUP_ADVICE = (
+    ", not a CSV file or an Excel workbook, as some systems (SAP, Salesforce) export tables "
+    "under an Excel name. Open it in Excel, choose File > Save As > Excel Workbook (.xlsx) or "
+    "CSV, and upload that file."
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"\n<html><body><table><tr><th>Product</th><th>W1</th></tr>", "a web page (HTML)"),
+        ("<TABLE><TR><TD>Product</TD><TD>W1</TD></TR>".encode("utf-16"), "a web page (HTML)"),
+        (b"MIME-Version: 1.0\r\nX-Document-Type: Workbook\r\nContent-Type: multipart/related; "
+         b'boundary="----=_NextPart"\r\n', "a web archive (MHTML)"),
+        (b'<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook xmlns='
+         b'"urn:schemas-microsoft-com:office:spreadsheet">', "an Excel 2003 XML spreadsheet"),
+    ],
+)  # fmt: skip
+def test_tables_written_as_markup_are_named_with_what_to_do(
+    data: bytes, kind: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """Exports saved as .xls that are a web page, a web archive or Excel 2003's XML were
+    read as CSV ("has a header row but no product rows under it"); they are named, on the
+    page and by the command (renamed .csv, as the command takes no .xls)."""
+    with pytest.raises(CatalogError) as err:
+        load_catalog(data, name="export.xls")
+    assert str(err.value) == f"export.xls is {kind}{MARKUP_ADVICE}"
+    path = tmp_path / "export.csv"
+    path.write_bytes(data)
+    assert cli.main(["score", str(path), "--out", str(tmp_path / "out.csv")]) == 2
+    assert capsys.readouterr().err == f"error: {path} is {kind}{MARKUP_ADVICE}\n"
+
+
+def test_old_and_macro_enabled_workbooks(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A macro-enabled workbook (.xlsm) is read like an .xlsx (its cells only); the command
+    tells what to do with an old .xls, as the page does, rather than list the formats."""
+    rows = [["Product", "W1", "W2", "W3"], ["P1", 1, 2, 3], ["P2", 4, 5, 6]]
+    path = tmp_path / "plan.xlsm"
+    path.write_bytes(workbook({"Sales": rows}))
+    assert cli.main(["score", str(path), "--out", str(tmp_path / "out.csv"), "--quiet"]) == 0
+    with open(tmp_path / "out.csv", newline="") as f:
+        assert sorted(r["product"] for r in csv.DictReader(f)) == ["P1", "P2"]
+    old = tmp_path / "plan.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    advice = (
+        "looks like an old Excel workbook (.xls). In Excel choose File > Save As > Excel "
+        "Workbook (.xlsx) or CSV"
+    )
+    with pytest.raises(CatalogError, match=r"\(\.xls\)\. In Excel choose") as err:
+        load_catalog(old.read_bytes(), name="plan.xls")
+    assert str(err.value) == f"plan.xls {advice}, then upload that file."
+    capsys.readouterr()
+    assert cli.main(["score", str(old), "--out", str(tmp_path / "out2.csv")]) == 2
+    assert capsys.readouterr().err == f"error: {old} {advice}, then read that file.\n"

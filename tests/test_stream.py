@@ -34,15 +34,20 @@ def test_file_format_by_extension() -> None:
     assert file_format("a.csv") == "csv"
     assert file_format("A.PARQUET") == "parquet"
     assert file_format("x.pq") == "parquet"
-    assert [file_format(f"e{s}", "input") for s in (".tsv", ".TXT", ".xlsx")] == [
+    assert [file_format(f"e{s}", "input") for s in (".tsv", ".TXT", ".xlsx", ".XLSM")] == [
         "csv",
         "csv",
+        "xlsx",
         "xlsx",
     ]
     with pytest.raises(CatalogError, match=r"^b\.xlsx: the output must be a CSV"):
         file_format("b.xlsx", "output")
-    with pytest.raises(CatalogError, match=r"^b\.xls: the input must be a CSV .* \(\.xlsx\)"):
+    with pytest.raises(CatalogError, match=r"^b\.xls looks like an old Excel workbook"):
         file_format("b.xls", "input")
+    with pytest.raises(
+        CatalogError, match=r"^b\.ods: the input must be a CSV .* \(\.xlsx, \.xlsm\)"
+    ):
+        file_format("b.ods", "input")
 
 
 def test_roles_prefer_product_code_and_skip_summary_columns() -> None:

@@ -46,7 +46,7 @@ from dtwcore.sales import (
     CatalogError,
     CatalogReader,
 )
-from dtwcore.sales.reading import WORKBOOK_SUFFIX
+from dtwcore.sales.reading import WORKBOOK_SUFFIXES
 from dtwcore.sales.results import (
     OutputFile,
     Progress,
@@ -117,8 +117,8 @@ def run(args: argparse.Namespace) -> int:
     """Run ``score``; return the exit code (errors raise CatalogError / OSError)."""
     if args.spark_master and args.engine != "spark":
         raise CatalogError("--spark-master needs --engine spark")
-    if args.engine == "spark" and args.input.lower().endswith(WORKBOOK_SUFFIX):
-        raise CatalogError("an .xlsx workbook needs the local engine")
+    if args.engine == "spark" and args.input.lower().endswith(WORKBOOK_SUFFIXES):
+        raise CatalogError("an Excel workbook (.xlsx, .xlsm) needs the local engine")
     started = time.monotonic()
     options = read_options(args)
     with asking_with_flags():

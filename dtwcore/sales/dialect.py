@@ -84,6 +84,43 @@ _FULL_CALC = re.compile(  # the workbook asks to be recalculated when opened
 _XML_BLOCK_BYTES = 1 << 20
 
 
+_MARKUP = (
+    (re.compile(rb"^(?:<!doctype html|<html|<table|<head|<body|<meta)"), "a web page (HTML)"),
+    (re.compile(rb"^mime-version:.*?multipart/related", re.DOTALL), "a web archive (MHTML)"),
+    (
+        re.compile(rb"^<\?xml.*?(?:urn:schemas-microsoft-com:office:spreadsheet|excel\.sheet)",
+                   re.DOTALL),
+        "an Excel 2003 XML spreadsheet",
+    ),
+)  # fmt: skip
+"""What a file that is a table written as markup, not CSV, is (its first bytes, lower case):
+what SAP, Salesforce and other systems export under an Excel name (``.xls``)."""
+
+
+def markup_kind(data: bytes) -> str | None:
+    """What a file written as markup is (:data:`_MARKUP`: a web page, a web archive, an
+    Excel 2003 XML spreadsheet), from its first 2,000 bytes (UTF-8 or UTF-16); None for
+    any other file."""
+    head = data[:2000]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        head = head.decode("utf-16", errors="ignore").encode("utf-8")
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    return next((kind for pattern, kind in _MARKUP if pattern.match(head)), None)
+
+
+def markup_error(data: bytes, fname: str) -> CatalogError | None:
+    """The refusal of a table written as markup (:func:`markup_kind`), saying what to do;
+    None for any other file."""
+    kind = markup_kind(data)
+    if kind is None:
+        return None
+    return CatalogError(
+        f"{fname} is {kind}, not a CSV file or an Excel workbook, as some systems (SAP, "
+        "Salesforce) export tables under an Excel name. Open it in Excel, choose File > "
+        "Save As > Excel Workbook (.xlsx) or CSV, and upload that file."
+    )
+
+
 def is_workbook(data: bytes) -> bool:
     """True when ``data`` starts like an ``.xlsx`` workbook."""
     return data[:4] == XLSX_SIGNATURE
@@ -969,6 +1006,9 @@ def sniff_dialect(head: bytes, *, complete: bool, source: str) -> Dialect:
 
 def sniff_head(head: bytes, complete: bool, source: str) -> tuple[Dialect, str]:
     """:func:`sniff_dialect`, and the text of ``head``."""
+    markup = markup_error(head, source)
+    if markup is not None:
+        raise markup
     encoding, text = _decode_head(head, complete, source)
     if "\x00" in text:
         raise CatalogError(

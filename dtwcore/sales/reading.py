@@ -79,6 +79,7 @@ from dtwcore.sales.dialect import (
     empty_notes,
     is_workbook,
     lines_above_header,
+    markup_error,
     not_csv,
     read_csv_rows,
     read_parquet_rows,
@@ -172,10 +173,9 @@ def load_catalog(
     elif is_workbook(data):
         header, rows, lines = read_workbook_rows(data, fname, options.sheet, notes)
     elif data[:2] == b"PK" or data[:4] == b"\xd0\xcf\x11\xe0":
-        raise CatalogError(
-            f"{fname} looks like an old Excel workbook (.xls). In Excel choose File > Save "
-            "As > Excel Workbook (.xlsx) or CSV, then upload that file."
-        )
+        raise CatalogError(f"{fname} {OLD_WORKBOOK}, then upload that file.")
+    elif (markup := markup_error(data, fname)) is not None:
+        raise markup
     else:
         header, rows, lines, decimal_comma = read_csv_rows(data, fname, notes, limits)
     header = clean_header(header, fname)
@@ -833,10 +833,21 @@ def _finish(
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 """The formats of a file written (results), by extension."""
-WORKBOOK_SUFFIX = ".xlsx"  # read (input only) as its chosen sheet's CSV
-INPUT_FORMATS = {**FORMATS, ".tsv": "csv", ".txt": "csv", WORKBOOK_SUFFIX: "xlsx"}
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")  # read (input only) as the chosen sheet's CSV
+INPUT_FORMATS = {
+    **FORMATS,
+    ".tsv": "csv",
+    ".txt": "csv",
+    **dict.fromkeys(WORKBOOK_SUFFIXES, "xlsx"),
+}
 """The formats of a file read, by extension: text exports (separated by commas, semicolons,
-tabs or vertical bars, whatever the extension says), workbooks and Parquet."""
+tabs or vertical bars, whatever the extension says), workbooks (a macro-enabled one's
+macros are never run: only its cells are read) and Parquet."""
+OLD_WORKBOOK = (
+    "looks like an old Excel workbook (.xls). In Excel choose File > Save As > Excel "
+    "Workbook (.xlsx) or CSV"
+)
+"""What an old Excel workbook is and what to do with it, for its refusal."""
 BATCH_ROWS = 16_384
 NOT_A_NUMBER = "is missing or not a finite number"
 """How a week cell that is not a number ends the message naming it (the Spark engine
@@ -864,14 +875,16 @@ def emptied_lines(blocks: Iterable[bytes], separator: str) -> Iterator[bytes]:
 
 def file_format(path: str | os.PathLike[str], role: str = "file") -> str:
     """``"csv"`` or ``"parquet"`` from the file's extension (for the ``"input"``, also
-    ``"xlsx"``, and ``"csv"`` for ``.tsv`` and ``.txt``, as the page reads them);
-    CatalogError otherwise."""
+    ``"xlsx"`` for ``.xlsx`` and ``.xlsm``, and ``"csv"`` for ``.tsv`` and ``.txt``, as the
+    page reads them); CatalogError otherwise (saying what to do with an old ``.xls``)."""
     suffix = Path(path).suffix.lower()
     if role == "input":
+        if suffix == ".xls":
+            raise CatalogError(f"{path} {OLD_WORKBOOK}, then read that file.")
         if suffix not in INPUT_FORMATS:
             raise CatalogError(
-                f"{path}: the input must be a CSV (.csv, .tsv, .txt), Excel workbook (.xlsx) "
-                "or Parquet (.parquet, .pq) file"
+                f"{path}: the input must be a CSV (.csv, .tsv, .txt), Excel workbook (.xlsx, "
+                ".xlsm) or Parquet (.parquet, .pq) file"
             )
         return INPUT_FORMATS[suffix]
     if suffix not in FORMATS:

@@ -45,6 +45,7 @@ from dtwcore.sales import (
     summary_line,
 )
 from dtwcore.sales.dialect import is_workbook, workbook_sheets
+from dtwcore.sales.reading import INPUT_FORMATS
 from dtwcore.sales.target import PUBLISHED_NAME, TargetSpec, product_spec
 from dtwcore.sales.units import VALUE_KINDS, Unit
 from dtwcore.sales.window import Window, default_window
@@ -408,7 +409,8 @@ def data_sidebar() -> Catalog | None:
     widget_key = f"sales.uploader.{version}"
     st.sidebar.file_uploader(
         "Upload weekly sales (CSV, Excel or Parquet)",
-        type=["csv", "tsv", "txt", "xlsx", "parquet", "pq"],
+        # an old .xls is taken too, to say what to do with it
+        type=[*(suffix.lstrip(".") for suffix in INPUT_FORMATS), "xls"],
         key=widget_key,
         on_change=partial(_on_upload, widget_key),
         help=(
