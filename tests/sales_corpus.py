@@ -383,6 +383,15 @@ def corpus() -> list[Case]:
     rows += [[c, *(f"{int(x):,}" for x in v)] for c, v in zip(codes, big, strict=True)]
     cases.append(Case("wide_tableau_crosstab.csv", csv_bytes(rows, "\t", "utf-16"), ids=codes,
                       weeks=[str(d) for d in sundays], values=big))  # fmt: skip
+    # SAP's "unconverted" list export: vertical bars, and lines of dashes above and under
+    # the header and at the end, which would be read as rows; refused with what to do.
+    rule = "-" * 47
+    lines = [rule, "| Material   | Plnt | Posting Date | Quantity |", rule]
+    lines += [f"| {p:<10} | 1000 | {d:%d.%m.%Y}   | {int(u):>8} |" for p, d, u in daily]
+    cases.append(Case("long_sap_unconverted_list.txt", ("\r\n".join([*lines, rule]) + "\r\n")
+                      .encode(), refusal="error", message="is a list printed as text, with lines "
+                      "of dashes between its rows ('-------------------…'), as SAP's unconverted "
+                      "list export"))  # fmt: skip
     # Amazon's business report by ASIN: the child ASIN is the product (ASIN is Amazon's
     # product number), the parent ASIN groups a product's variants, the title pairs one
     # to one with the child.

@@ -612,6 +612,27 @@ def lines_above_header(text: str, separator: str) -> tuple[int, list[list[str]]]
     return skip, rows[:titles]
 
 
+RULE_LINE = re.compile(r"^[\s|+:]*[-=]{3,}[-=\s|+:]*$")
+"""A line drawn with dashes or equals signs between the rows of a list printed as text
+(SAP's "unconverted" list export: ``|----|``, a Markdown table's ``|---|---|``)."""
+
+
+def check_rule_lines(text: str, separator: str, fname: str) -> None:
+    """Refuse a file separated by vertical bars whose first 20 lines hold a line of dashes
+    (:data:`RULE_LINE`): a list printed as text, whose rules would be read as rows (a
+    product named ``-----``, or a report grouped by product)."""
+    if separator != "|":
+        return
+    rule = next((line for line in text.splitlines()[:20] if RULE_LINE.match(line)), None)
+    if rule is not None:
+        raise CatalogError(
+            f"{fname} is a list printed as text, with lines of dashes between its rows "
+            f"({show(rule.strip(), 20)!r}), as SAP's unconverted list export or a Markdown "
+            "table writes it. Export the list as a spreadsheet (in SAP: List > Export > "
+            "Spreadsheet) or as CSV, or delete the lines of dashes, and read it again."
+        )
+
+
 def read_csv_rows(
     data: bytes, fname: str, notes: list[str], limits: Limits | None = None
 ) -> tuple[list[str], list[list[object]], list[int], bool]:
@@ -622,6 +643,7 @@ def read_csv_rows(
     """
     text = decode(data, fname)
     sep = sniff_separator(text)
+    check_rule_lines(text, sep, fname)
     skip, titles = lines_above_header(text, sep)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     header: list[str] | None = None
@@ -1015,6 +1037,8 @@ def sniff_head(head: bytes, complete: bool, source: str) -> tuple[Dialect, str]:
             f"{source}: not a text (CSV) file (it holds NUL bytes); save the sales table "
             "as CSV and try again"
         )
-    separator = sniff_separator(_first_lines(text))
+    first = _first_lines(text)
+    separator = sniff_separator(first)
+    check_rule_lines(first, separator, source)
     decimal = separator != "," and _has_decimal_commas(whole_rows(text, complete), separator)
     return Dialect(encoding, separator, decimal), text
