@@ -392,6 +392,20 @@ def corpus() -> list[Case]:
                       .encode(), refusal="error", message="is a list printed as text, with lines "
                       "of dashes between its rows ('-------------------…'), as SAP's unconverted "
                       "list export"))  # fmt: skip
+    # The weeks down the rows and a column per product (a chart's data): refused with how
+    # to turn it round, not asked which product "holds the units sold".
+    rows = [["Week", *codes]] + [[str(d), *map(int, wide[:, k])] for k, d in enumerate(sundays)]
+    cases.append(Case("long_weeks_down_products_across.csv", csv_bytes(rows), refusal="error",
+                      message="has the weeks down its rows ('Week') and a column per product "
+                      "(P1, P2, P3 … P5), and products are read one to a row. Turn the table "
+                      "round"))  # fmt: skip
+    # One product's history without a column naming it: a column of revenue beside the
+    # units was read as the products (a product per revenue figure).
+    rows = [["Date", "Units", "Revenue"]]
+    rows += [[str(d), int(wide[0, k]), f"{9.5 * wide[0, k]:.2f}"] for k, d in enumerate(sundays)]
+    cases.append(Case("long_one_product_no_product_column.csv", csv_bytes(rows), refusal="error",
+                      message="has no column naming the products: besides 'Date' and 'Units' it "
+                      "holds Revenue. Add a column"))  # fmt: skip
     # Amazon's business report by ASIN: the child ASIN is the product (ASIN is Amazon's
     # product number), the parent ASIN groups a product's variants, the title pairs one
     # to one with the child.

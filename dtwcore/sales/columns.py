@@ -967,6 +967,7 @@ def resolve_roles(
             if not best and len(numeric) == 1 and (ids or len(header) == 3):
                 best = numeric
             else:
+                _check_weeks_down(fname, header, numeric, period, ids, year)
                 raise _ask(fname, "units", "holds the units sold", ranked or others)
         units = best[0]
         guessed.append("units")
@@ -975,6 +976,16 @@ def resolve_roles(
     if not ids:
         _check_grouped(fname, sample, header.index(period), header.index(units))
         rest = [h for h in header if h not in (period, units, year) and not is_summary(h)]
+        # a column of numbers named as units, money or a value per unit names no product
+        measures = [h for h in rest if profiles[h].numeric and _unit_rank(h) != 2]
+        rest = [h for h in rest if h not in measures]
+        if not rest:
+            besides = names(measures) if measures else "nothing else"
+            raise CatalogError(
+                f"{fname} has no column naming the products: besides {show(period)!r} and "
+                f"{show(units)!r} it holds {besides}. Add a column with each row's product "
+                "name or code (the same on every row for one product) and read it again."
+            )
         cands = [
             h for h in rest
             if profiles[h].repeats and not profiles[h].dates
@@ -1028,6 +1039,31 @@ def _check_grouped(fname: str, sample: Sequence[Sequence[object]], period: int, 
             "which leave it blank, so no column holds the products. Export the rows as a "
             "list with the product on every row (in QuickBooks: Customize › Rows/Columns › "
             "Group by: None, and add the Product/Service column) and read the file again."
+        )
+
+
+def _check_weeks_down(
+    fname: str,
+    header: Sequence[str],
+    numeric: Sequence[str],
+    period: str,
+    ids: Sequence[str],
+    year: str | None,
+) -> None:
+    """Refuse a table with the weeks down its rows and a column per product (``Week,
+    Widget A, Widget B``, as a chart's data is laid out): no product column, and every
+    other column numbers under a name that says neither units, money nor a value per unit
+    (:func:`_unit_rank` 2). Asked which column holds the units, a planner would be
+    offered the products."""
+    rest = [h for h in header if h not in (period, year) and not is_summary(h)]
+    if ids or len(numeric) < 2 or rest != list(numeric):
+        return
+    if all(_unit_rank(h) == 2 for h in numeric):
+        raise CatalogError(
+            f"{fname} has the weeks down its rows ({show(period)!r}) and a column per "
+            f"product ({names(numeric, 4)}), and products are read one to a row. Turn the "
+            "table round (in Excel: copy it, then Paste Special > Transpose) so that each "
+            "product is a row and each week a column, and read it again."
         )
 
 
