@@ -399,6 +399,13 @@ def corpus() -> list[Case]:
                       message="has the weeks down its rows ('Week') and a column per product "
                       "(P1, P2, P3 … P5), and products are read one to a row. Turn the table "
                       "round"))  # fmt: skip
+    # ... but a long file of numbered stores and departments, each date on several rows,
+    # is a long file, and asks which columns hold the products.
+    rows = [["Date", "Store", "Dept", "Value"]]
+    rows += [[str(d), s, t, int(wide[2 * s + t, k])] for k, d in enumerate(sundays)
+             for s in (0, 1) for t in (0, 1)]  # fmt: skip
+    cases.append(Case("long_numbered_stores_and_departments.csv", csv_bytes(rows),
+                      refusal="product", message="Candidates: Store, Dept"))  # fmt: skip
     # One product's history without a column naming it: a column of revenue beside the
     # units was read as the products (a product per revenue figure).
     rows = [["Date", "Units", "Revenue"]]

@@ -967,7 +967,8 @@ def resolve_roles(
             if not best and len(numeric) == 1 and (ids or len(header) == 3):
                 best = numeric
             else:
-                _check_weeks_down(fname, header, numeric, period, ids, year)
+                if not profiles[period].repeats:  # each week once: not a long file
+                    _check_weeks_down(fname, header, numeric, period, ids, year)
                 raise _ask(fname, "units", "holds the units sold", ranked or others)
         units = best[0]
         guessed.append("units")
@@ -1051,10 +1052,10 @@ def _check_weeks_down(
     year: str | None,
 ) -> None:
     """Refuse a table with the weeks down its rows and a column per product (``Week,
-    Widget A, Widget B``, as a chart's data is laid out): no product column, and every
-    other column numbers under a name that says neither units, money nor a value per unit
-    (:func:`_unit_rank` 2). Asked which column holds the units, a planner would be
-    offered the products."""
+    Widget A, Widget B``, as a chart's data is laid out; its caller checks each week is on
+    one row): no product column, and every other column numbers under a name that says
+    neither units, money nor a value per unit (:func:`_unit_rank` 2). Asked which column
+    holds the units, a planner would be offered the products."""
     rest = [h for h in header if h not in (period, year) and not is_summary(h)]
     if ids or len(numeric) < 2 or rest != list(numeric):
         return
