@@ -169,6 +169,9 @@ NAMED_DATE_GROUPS = {"dmy": (6, 5, 4), "mdy": (9, 7, 8), "ymd": (10, 11, 12)}
 date written with a month name, by the order it is written in (exactly one of them
 matches; the others are empty)."""
 _NUMBERS_CELL = re.compile(rf"^\s*{_NUMBERS}" + _TIME_AND_ZONE)
+_COMPACT_CELL = re.compile(rf"^\s*{_COMPACT}" + _TIME_AND_ZONE)
+"""The dates of :data:`DATE_CELL` written without separators alone (its groups 13 to 15):
+tried before the whole pattern, which is slower."""
 """The dates of :data:`DATE_CELL` written in three numbers alone (its groups 1 to 3): most
 dates are, and this is the faster pattern to try on a column first."""
 _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
@@ -624,9 +627,16 @@ def parse_dates(cells: Sequence[object], order: str) -> np.ndarray:
     parts = text.str.extract(_NUMBERS_CELL.pattern)
     rest = parts[0].isna() & text.ne("")
     parts = parts.reindex(columns=range(groups))
-    if rest.any():  # the cells not written in three numbers: a month's name, or no date
-        parts = parts.astype(object)
-        parts.loc[rest] = text[rest].str.extract(DATE_CELL.pattern).to_numpy()
+    if rest.any():  # the cells not written in three numbers: without separators, a month's
+        parts = parts.astype(object)  # name, or no date
+        compact = text[rest].str.extract(_COMPACT_CELL.pattern)
+        found = compact[0].notna()
+        parts.loc[compact.index[found], [g - 1 for g in COMPACT_DATE_GROUPS]] = compact[
+            found
+        ].to_numpy()
+        rest = rest & ~text.index.isin(compact.index[found])
+        if rest.any():
+            parts.loc[rest] = text[rest].str.extract(DATE_CELL.pattern).to_numpy()
     a, b, c = (pd.to_numeric(parts[k], errors="coerce") for k in range(3))
     if order == "ymd":
         year, month, day = a, b, c
