@@ -413,7 +413,7 @@ def test_years_above_the_weeks_name_them_in_a_workbook_too(tmp_path: Path) -> No
 MARKUP_ADVICE = (
     ", not a CSV file or an Excel workbook, as some systems (SAP, Salesforce) export tables "
     "under an Excel name. Open it in Excel, choose File > Save As > Excel Workbook (.xlsx) or "
-    "CSV, and upload that file."
+    "CSV, and use that file."
 )
 
 

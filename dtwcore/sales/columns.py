@@ -169,11 +169,11 @@ NAMED_DATE_GROUPS = {"dmy": (6, 5, 4), "mdy": (9, 7, 8), "ymd": (10, 11, 12)}
 date written with a month name, by the order it is written in (exactly one of them
 matches; the others are empty)."""
 _NUMBERS_CELL = re.compile(rf"^\s*{_NUMBERS}" + _TIME_AND_ZONE)
+"""The dates of :data:`DATE_CELL` written in three numbers alone (its groups 1 to 3): most
+dates are, and this is the faster pattern to try on a column first."""
 _COMPACT_CELL = re.compile(rf"^\s*{_COMPACT}" + _TIME_AND_ZONE)
 """The dates of :data:`DATE_CELL` written without separators alone (its groups 13 to 15):
 tried before the whole pattern, which is slower."""
-"""The dates of :data:`DATE_CELL` written in three numbers alone (its groups 1 to 3): most
-dates are, and this is the faster pattern to try on a column first."""
 _MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a"})
 MONTH_NAME_HEADER = re.compile(
     rf"^\s*(?:(?:{_MONTH_NAMES})\.?(?:[\s\-/'.]*(?:\d{{2}}|\d{{4}}))?"

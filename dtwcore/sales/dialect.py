@@ -117,7 +117,7 @@ def markup_error(data: bytes, fname: str) -> CatalogError | None:
     return CatalogError(
         f"{fname} is {kind}, not a CSV file or an Excel workbook, as some systems (SAP, "
         "Salesforce) export tables under an Excel name. Open it in Excel, choose File > "
-        "Save As > Excel Workbook (.xlsx) or CSV, and upload that file."
+        "Save As > Excel Workbook (.xlsx) or CSV, and use that file."
     )
 
 
