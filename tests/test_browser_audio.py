@@ -50,20 +50,26 @@ def _open_audio_page(page, app_server: str) -> None:  # noqa: ANN001
     page.get_by_role("heading", name="Audio Match").wait_for()
 
 
-def _flac_44k(name: str, stereo: bool = False) -> bytes:
-    """A shipped 16 kHz clip as 44.1 kHz FLAC (optionally stereo), so uploads get resampled."""
+def _flac_44k(name: str) -> bytes:
+    """A shipped 16 kHz clip as 44.1 kHz FLAC, so uploads get resampled."""
     y, rate = sf.read(ASSETS / name, dtype="float32")
     import librosa
 
     y44 = librosa.resample(y, orig_sr=rate, target_sr=44_100)
     buf = io.BytesIO()
-    sf.write(buf, np.stack([y44, 0.5 * y44], axis=1) if stereo else y44, 44_100, format="FLAC")
+    sf.write(buf, y44, 44_100, format="FLAC")
     return buf.getvalue()
 
 
-def _stereo_flac() -> bytes:
-    """hey_marvin_6 as 44.1 kHz stereo FLAC: exercises resampling and mixing down."""
-    return _flac_44k("hey_marvin_6.wav", stereo=True)
+def _stereo_opus() -> bytes:
+    """hey_marvin_6 as 48 kHz stereo Opus (in Ogg), as phones and speech sets ship it."""
+    y, rate = sf.read(ASSETS / "hey_marvin_6.wav", dtype="float32")
+    import librosa
+
+    y48 = librosa.resample(y, orig_sr=rate, target_sr=48_000)
+    buf = io.BytesIO()
+    sf.write(buf, np.stack([y48, 0.5 * y48], axis=1), 48_000, format="OGG", subtype="OPUS")
+    return buf.getvalue()
 
 
 def _assert_sample_sentences_separate(page) -> None:  # noqa: ANN001
@@ -111,7 +117,7 @@ def test_upload_shows_in_the_distance_matrix(browser_page, app_server: str) -> N
     uploader = page.get_by_test_id("stFileUploader").filter(has_text="Add your own clips")
     uploader.locator("input[type=file]").set_input_files(
         [
-            {"name": "my phrase.flac", "mimeType": "audio/flac", "buffer": _stereo_flac()},
+            {"name": "my phrase.opus", "mimeType": "audio/ogg", "buffer": _stereo_opus()},
             {"name": "notes.wav", "mimeType": "audio/wav", "buffer": b"shopping list\n" * 50},
         ]
     )
@@ -120,8 +126,8 @@ def test_upload_shows_in_the_distance_matrix(browser_page, app_server: str) -> N
     ).wait_for(timeout=90_000)
     _settle(page, charts=10)
     matrix = page.locator(".js-plotly-plot").filter(has_text="DTW distance between every pair")
-    matrix.get_by_text("my phrase.flac").first.wait_for()
-    assert matrix.locator(".xtick text").filter(has_text="my phrase.flac").count() == 1
+    matrix.get_by_text("my phrase.opus").first.wait_for()
+    assert matrix.locator(".xtick text").filter(has_text="my phrase.opus").count() == 1
     assert matrix.locator(".xtick text").filter(has_text="notes.wav").count() == 0
     assert "Traceback" not in page.inner_text("body")
     _full_screenshot(page, "audio_upload.png")
