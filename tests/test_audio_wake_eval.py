@@ -132,6 +132,24 @@ def test_the_figures_are_the_same_on_one_process_or_several(folder, capsys):
     )
 
 
+def test_the_main_figures_in_one_line():
+    """What the command shows on a terminal when it is done (the report protocol's run at
+    the defaults, as the README gives it)."""
+    from dtwcore.audio.wake_eval import summary
+
+    report = {
+        "mean": {"tar": 0.970305, "far": 0.005122, "far_at_95": 0.00759, "eer": 0.006781},
+        "stream": {"hit_rate": 0.948611, "fa_per_hour": 3.41432, "negative_hours": 7.90787},
+    }
+    assert summary(report) == (
+        "clips: 97.0 % true accepts, 0.51 % false accepts (EER 0.68 %); streams: 94.9 % "
+        "detected, 3.4 false accepts an hour in 7.9 negative hours"
+    )
+    assert summary({**report, "stream": None}) == (
+        "clips: 97.0 % true accepts, 0.51 % false accepts (EER 0.68 %)"
+    )
+
+
 def test_the_command_shows_each_stage_and_the_time_it_has_left():
     """On a terminal: what is being done, how far, and (after two seconds of a stage, at
     its pace so far) the time left; a new stage starts its own clock."""

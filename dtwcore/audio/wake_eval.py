@@ -68,6 +68,7 @@ __all__ = [
     "SEARCHING",
     "overlapped",
     "scan_phrases",
+    "summary",
     "takes_stream",
     "wake_eval",
 ]
@@ -341,6 +342,25 @@ def wake_eval(
             "stream": round(t_stream, 1),
         },
     }
+
+
+def summary(report: dict[str, Any]) -> str:
+    """The report's main figures in one line for people (the command's last progress line):
+    ``clips: 97.0 % true accepts, 0.51 % false accepts (EER 0.68 %); streams: 94.9 %
+    detected, 3.4 false accepts an hour in 7.9 negative hours``."""
+    mean = report["mean"]
+    text = (
+        f"clips: {100 * mean['tar']:.1f} % true accepts, {100 * mean['far']:.2f} % false "
+        f"accepts (EER {100 * mean['eer']:.2f} %)"
+    )
+    stream = report["stream"]
+    if stream is not None:
+        text += (
+            f"; streams: {100 * stream['hit_rate']:.1f} % detected, "
+            f"{stream['fa_per_hour']:.1f} false accepts an hour in "
+            f"{stream['negative_hours']:.1f} negative hours"
+        )
+    return text
 
 
 def overlapped(spans: np.ndarray, start: float, end: float) -> np.ndarray:

@@ -3,7 +3,8 @@
 Prints one JSON document (see :func:`dtwcore.audio.wake_eval.wake_eval`) on standard output,
 and a line on standard error for each file left out and each phrase with too few takes. On
 a terminal, standard error also shows how far each stage has got and the time it has left
-(a large folder takes minutes to hours); ``--quiet`` turns that off.
+(a large folder takes minutes to hours), then the main figures in one line; ``--quiet``
+turns that off.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class _Stages:
 
 def _run(args: argparse.Namespace) -> int:
     """Run the protocol and print the JSON report."""
-    from dtwcore.audio.wake_eval import wake_eval
+    from dtwcore.audio.wake_eval import summary, wake_eval
 
     progress = Progress(not args.quiet and sys.stderr.isatty())
     with decoder_messages_held():
@@ -61,8 +62,10 @@ def _run(args: argparse.Namespace) -> int:
                 progress=_Stages(progress),
                 workers=args.workers,
             )
-        finally:
+        except BaseException:
             progress.close()
+            raise
+    progress.close(summary(report))
     note_skipped(report["skipped"])
     for phrase, why in report["other_speech_only"].items():
         sys.stderr.write(f"note: phrase {phrase} not enrolled: {why}\n")
