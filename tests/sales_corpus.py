@@ -413,6 +413,12 @@ def corpus() -> list[Case]:
     cases.append(Case("long_one_product_no_product_column.csv", csv_bytes(rows), refusal="error",
                       message="has no column naming the products: besides 'Date' and 'Units' it "
                       "holds Revenue. Add a column"))  # fmt: skip
+    # Units "per week" are a rate of sales, not a value per unit: the units, not Revenue.
+    rows = [["Product", "Week", "Units (per week)", "Revenue"]]
+    rows += [[c, str(d), int(wide[i, k]), f"{4.25 * wide[i, k]:.2f}"]
+             for k, d in enumerate(sundays) for i, c in enumerate(codes)]  # fmt: skip
+    cases.append(Case("long_units_per_week.csv", csv_bytes(rows), ids=codes,
+                      weeks=[str(d) for d in sundays], values=wide))  # fmt: skip
     # Amazon's business report by ASIN: the child ASIN is the product (ASIN is Amazon's
     # product number), the parent ASIN groups a product's variants, the title pairs one
     # to one with the child.

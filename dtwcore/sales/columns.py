@@ -317,7 +317,12 @@ def norm(name: str) -> str:
 def _words(name: str) -> set[str]:
     """The words of a header name, lower case: letters and digits between anything else
     (``(Parent) ASIN`` -> parent, asin; ``Qty.`` -> qty)."""
-    return {w for w in re.split(r"[\W_]+", norm(name)) if w}
+    return set(_word_list(name))
+
+
+def _word_list(name: str) -> list[str]:
+    """:func:`_words` in the order they are written."""
+    return [w for w in re.split(r"[\W_]+", norm(name)) if w]
 
 
 def is_id_like(name: str) -> bool:
@@ -716,10 +721,19 @@ def _cells_profile(
     return _Profile(numeric, integer, dates, len(set(texts)) < len(texts), filled, weeks)
 
 
+PER_TIME_WORDS = frozenset({"week", "wk", "day", "month", "year", "period"})
+"""Words after "per" that make a rate of sales, not a value per unit (``Units (per week)``)."""
+
+
 def _unit_rank(name: str) -> int:
     """0 for a units column's name, 1 for sales or money, 2 for another, 3 for a name
-    that says a value per unit or of one (``Unit Price``, ``Units per case``)."""
-    words = _words(name) | {norm(name)}
+    that says a value per unit or of one (``Unit Price``, ``Units per case``; ``Units per
+    week`` is units)."""
+    ordered = _word_list(name)
+    words = set(ordered) | {norm(name)}
+    pairs = zip(ordered, ordered[1:], strict=False)
+    if any(a == "per" and b in PER_TIME_WORDS for a, b in pairs):
+        words.discard("per")
     if words & PER_UNIT_WORDS:
         return 3
     if words & UNIT_WORDS:
