@@ -97,7 +97,7 @@ _MARKUP = (
 what SAP, Salesforce and other systems export under an Excel name (``.xls``)."""
 
 
-def markup_kind(data: bytes) -> str | None:
+def _markup_kind(data: bytes) -> str | None:
     """What a file written as markup is (:data:`_MARKUP`: a web page, a web archive, an
     Excel 2003 XML spreadsheet), from its first 2,000 bytes (UTF-8 or UTF-16); None for
     any other file."""
@@ -108,17 +108,15 @@ def markup_kind(data: bytes) -> str | None:
     return next((kind for pattern, kind in _MARKUP if pattern.match(head)), None)
 
 
-def markup_error(data: bytes, fname: str) -> CatalogError | None:
-    """The refusal of a table written as markup (:func:`markup_kind`), saying what to do;
-    None for any other file."""
-    kind = markup_kind(data)
-    if kind is None:
-        return None
-    return CatalogError(
-        f"{fname} is {kind}, not a CSV file or an Excel workbook, as some systems (SAP, "
-        "Salesforce) export tables under an Excel name. Open it in Excel, choose File > "
-        "Save As > Excel Workbook (.xlsx) or CSV, and use that file."
-    )
+def check_markup(data: bytes, fname: str) -> None:
+    """Refuse a table written as markup (:func:`_markup_kind`), saying what to do."""
+    kind = _markup_kind(data)
+    if kind is not None:
+        raise CatalogError(
+            f"{fname} is {kind}, not a CSV file or an Excel workbook, as some systems (SAP, "
+            "Salesforce) export tables under an Excel name. Open it in Excel, choose File > "
+            "Save As > Excel Workbook (.xlsx) or CSV, and use that file."
+        )
 
 
 def is_workbook(data: bytes) -> bool:
@@ -641,6 +639,7 @@ def read_csv_rows(
     With ``limits``, stops reading as soon as the cells outnumber what any layout within
     the limits can have (a long table has three cells per number).
     """
+    check_markup(data, fname)
     text = decode(data, fname)
     sep = sniff_separator(text)
     check_rule_lines(text, sep, fname)
@@ -1028,9 +1027,7 @@ def sniff_dialect(head: bytes, *, complete: bool, source: str) -> Dialect:
 
 def sniff_head(head: bytes, complete: bool, source: str) -> tuple[Dialect, str]:
     """:func:`sniff_dialect`, and the text of ``head``."""
-    markup = markup_error(head, source)
-    if markup is not None:
-        raise markup
+    check_markup(head, source)
     encoding, text = _decode_head(head, complete, source)
     if "\x00" in text:
         raise CatalogError(

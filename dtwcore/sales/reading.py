@@ -79,7 +79,6 @@ from dtwcore.sales.dialect import (
     empty_notes,
     is_workbook,
     lines_above_header,
-    markup_error,
     not_csv,
     read_csv_rows,
     read_parquet_rows,
@@ -174,8 +173,6 @@ def load_catalog(
         header, rows, lines = read_workbook_rows(data, fname, options.sheet, notes)
     elif data[:2] == b"PK" or data[:4] == b"\xd0\xcf\x11\xe0":
         raise CatalogError(f"{fname} {OLD_WORKBOOK}, then upload that file.")
-    elif (markup := markup_error(data, fname)) is not None:
-        raise markup
     else:
         header, rows, lines, decimal_comma = read_csv_rows(data, fname, notes, limits)
     header = clean_header(header, fname)
