@@ -45,7 +45,7 @@ import numpy as np
 from dtwcore.sales.dialect import WEEK_WORD, ambiguous_dot, decimal_point_text, unformatted_text
 from dtwcore.sales.errors import AmbiguousColumns, AmbiguousIdColumn, CatalogError
 from dtwcore.sales.facts import MAX_WEEKS
-from dtwcore.sales.text import names, not_a_number, show
+from dtwcore.sales.text import names, not_a_number, quote, show
 from dtwcore.sales.units import MONEY_WORDS, SALES_WORDS, cell_currency
 
 SNIFF_ROWS = 10_000
@@ -1123,13 +1123,13 @@ def _check_kinds(
                 f"{fname}: the column {show(h)!r} says what each row is, and not every row is "
                 f"a sale: there are {_quoted(others)} rows besides {_quoted(sales)} rows. "
                 "Added up, those rows would count as sales. Keep only the sales rows (filter "
-                f"{show(h)!r} to {show(sales[0])!r} and save the file) and read it again."
+                f"{show(h)!r} to {quote(sales[0])} and save the file) and read it again."
             )
 
 
 def _quoted(values: Sequence[str], limit: int = 3) -> str:
     """Cell values for a message, quoted: ``'Purchase', 'Transfer'`` (the first few …)."""
-    shown = ", ".join(repr(show(v)) for v in values[:limit])
+    shown = ", ".join(quote(v) for v in values[:limit])
     return shown + (" …" if len(values) > limit else "")
 
 

@@ -840,11 +840,13 @@ INPUT_FORMATS = {
 """The formats of a file read, by extension: text exports (separated by commas, semicolons,
 tabs or vertical bars, whatever the extension says), workbooks (a macro-enabled one's
 macros are never run: only its cells are read) and Parquet."""
+OLD_WORKBOOK_SUFFIX = ".xls"
 OLD_WORKBOOK = (
-    "looks like an old Excel workbook (.xls). In Excel choose File > Save As > Excel "
-    "Workbook (.xlsx) or CSV"
+    f"looks like an old Excel workbook ({OLD_WORKBOOK_SUFFIX}). In Excel choose File > Save "
+    "As > Excel Workbook (.xlsx) or CSV"
 )
-"""What an old Excel workbook is and what to do with it, for its refusal."""
+"""What an old Excel workbook is and what to do with it, for its refusal (the page takes
+one, :data:`OLD_WORKBOOK_SUFFIX`, to say so)."""
 BATCH_ROWS = 16_384
 NOT_A_NUMBER = "is missing or not a finite number"
 """How a week cell that is not a number ends the message naming it (the Spark engine
@@ -876,7 +878,7 @@ def file_format(path: str | os.PathLike[str], role: str = "file") -> str:
     page reads them); CatalogError otherwise (saying what to do with an old ``.xls``)."""
     suffix = Path(path).suffix.lower()
     if role == "input":
-        if suffix == ".xls":
+        if suffix == OLD_WORKBOOK_SUFFIX:
             raise CatalogError(f"{path} {OLD_WORKBOOK}, then read that file.")
         if suffix not in INPUT_FORMATS:
             raise CatalogError(

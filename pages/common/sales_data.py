@@ -45,7 +45,7 @@ from dtwcore.sales import (
     summary_line,
 )
 from dtwcore.sales.dialect import is_workbook, workbook_sheets
-from dtwcore.sales.reading import INPUT_FORMATS
+from dtwcore.sales.reading import INPUT_FORMATS, OLD_WORKBOOK_SUFFIX
 from dtwcore.sales.target import PUBLISHED_NAME, TargetSpec, product_spec
 from dtwcore.sales.units import VALUE_KINDS, Unit
 from dtwcore.sales.window import Window, default_window
@@ -410,7 +410,7 @@ def data_sidebar() -> Catalog | None:
     st.sidebar.file_uploader(
         "Upload weekly sales (CSV, Excel or Parquet)",
         # an old .xls is taken too, to say what to do with it
-        type=[*(suffix.lstrip(".") for suffix in INPUT_FORMATS), "xls"],
+        type=[suffix.lstrip(".") for suffix in (*INPUT_FORMATS, OLD_WORKBOOK_SUFFIX)],
         key=widget_key,
         on_change=partial(_on_upload, widget_key),
         help=(
