@@ -104,6 +104,16 @@ def corpus() -> list[Case]:
     ids, wk, vals = weekly_sums(daily, start=6)
     cases.append(Case("long_daily_sunday_weeks.tsv.csv", csv_bytes(rows, "\t"),
                       ReadOptions(week_start=6), ids=ids, weeks=wk, values=vals))  # fmt: skip
+    # Etsy's sold order items: the sale's date beside the days it was paid and shipped,
+    # month-first with two-digit years; the sale's date is the one added up by.
+    sold = [(p, d, abs(u) + 1) for p, d, u in daily]
+    etsy = [["Sale Date", "Item Name", "Quantity", "Price", "Date Paid", "Date Shipped", "SKU"]]
+    etsy += [[f"{d:%m/%d/%y}", p, int(u), "12.50", f"{d:%m/%d/%y}",
+              f"{d + dt.timedelta(days=k % 4 + 1):%m/%d/%y}", f"SKU-{p}"]
+             for k, (p, d, u) in enumerate(sold)]  # fmt: skip
+    ids, wk, vals = weekly_sums(sold)
+    cases.append(Case("long_sale_date_beside_paid_and_shipped.csv", csv_bytes(etsy), ids=ids,
+                      weeks=wk, values=vals))  # fmt: skip
     ids, wk, vals = weekly_sums(daily)
     cases.append(Case("long_daily_clipped.csv", csv_bytes(rows), ReadOptions(clip_negative=True),
                       ids=ids, weeks=wk, values=np.maximum(vals, 0)))  # fmt: skip
@@ -253,6 +263,12 @@ def corpus() -> list[Case]:
     rows += [[d.strftime("%Y%m%d"), c, int(wide[i, k])] for k, d in enumerate(sundays)
              for i, c in enumerate(codes)]  # fmt: skip
     cases.append(Case("long_yyyymmdd.csv", csv_bytes(rows), ids=codes,
+                      weeks=[str(d) for d in sundays], values=wide))  # fmt: skip
+    # Excel's "mmm d, yy" (Oct 1, 23): a two-digit year after a month's name and a comma.
+    rows = [["Date", "Material", "Qty"]]
+    rows += [[f"{d:%b} {d.day}, {d:%y}", c, int(wide[i, k])] for k, d in enumerate(sundays)
+             for i, c in enumerate(codes)]  # fmt: skip
+    cases.append(Case("long_month_day_short_year.csv", csv_bytes(rows), ids=codes,
                       weeks=[str(d) for d in sundays], values=wide))  # fmt: skip
     rows = [["Date", "Material", "Qty"]]
     rows += [[(d - dt.date(1899, 12, 30)).days, c, int(wide[i, k])] for k, d in enumerate(sundays)
@@ -406,6 +422,14 @@ def corpus() -> list[Case]:
              for s in (0, 1) for t in (0, 1)]  # fmt: skip
     cases.append(Case("long_numbered_stores_and_departments.csv", csv_bytes(rows),
                       refusal="product", message="Candidates: Store, Dept"))  # fmt: skip
+    # ... even when the file is sorted by store and every row looked at (the first 10,000)
+    # is store 1: a store column that does not change there may change after.
+    fridays = [dt.date(2010, 2, 5) + dt.timedelta(weeks=k) for k in range(143)]
+    rows = [["Store", "Dept", "Date", "Weekly_Sales", "IsHoliday"]]
+    rows += [[s, t, str(d), f"{(s * 7 + t * 3 + k) % 97 * 10.5:.2f}", "FALSE"]
+             for s in (1, 2) for t in range(1, 72) for k, d in enumerate(fridays)]  # fmt: skip
+    cases.append(Case("long_sorted_by_store.csv", csv_bytes(rows), refusal="product",
+                      message="Candidates: Store, Dept"))  # fmt: skip
     # One product's history without a column naming it: a column of revenue beside the
     # units was read as the products (a product per revenue figure).
     rows = [["Date", "Units", "Revenue"]]
@@ -654,6 +678,14 @@ def corpus() -> list[Case]:
                                                              "apart)")),
         ("wide_month_names.csv", [f"{m} 2024" for m in ("Jan", "Feb", "Mar", "Apr")],
          "the columns Jan 2024, Feb 2024, Mar 2024, Apr 2024 are months" + export.format("")),
+        ("wide_month_names_short_years.csv", ["Nov 23", "Dec 23", "Jan 24", "Feb 24"],
+         "the columns Nov 23, Dec 23, Jan 24, Feb 24 are months" + export.format("")),
+        ("wide_days_without_year.csv", ["1-Jan", "8-Jan", "15-Jan", "22-Jan"],
+         "the columns 1-Jan, 8-Jan, 15-Jan, 22-Jan name days without their year, so the "
+         "weeks cannot be placed in time. Write each date with its year (1-Jan-2024; in "
+         "Excel, format the header cells as a date with the year) and read the file again."),
+        ("wide_month_days_without_year.csv", ["Jan 1", "Jan 8", "Jan 15", "Jan 22"],
+         "the columns Jan 1, Jan 8, Jan 15, Jan 22 name days without their year"),
         ("wide_year_months.csv", [f"2024-{m:02d}" for m in range(1, 9)], "the columns "
          "2024-01, 2024-02, 2024-03 … 2024-08 are months"
          + export.format(" (2024-01 is read as month 1 of 2024)")),
@@ -676,6 +708,41 @@ def corpus() -> list[Case]:
     rows += [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
     cases.append(Case("wide_year_week_headers.csv", csv_bytes(rows), ids=codes,
                       weeks=year_week_heads, values=wide))  # fmt: skip
+    # SAP BW's calendar weeks (week, dot, year) and fiscal weeks (FY23 Wk 49) across a
+    # year end.
+    for name, heads in (
+        ("wide_week_dot_year_headers.csv",
+         [f"{w}.2023" for w in range(49, 53)] + [f"0{w}.2024" for w in range(1, 5)]),
+        ("wide_fiscal_week_headers.csv",
+         [f"FY23 Wk {w}" for w in range(49, 53)] + [f"FY24 Wk {w}" for w in range(1, 5)]),
+    ):  # fmt: skip
+        rows = [["Material", *heads]]
+        rows += [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
+        cases.append(Case(name, csv_bytes(rows), ids=codes, weeks=heads, values=wide))
+    # Week headers with more in them: a span without its year after the week's number, a
+    # two-digit year, what is sold before or after the week (units beside revenue: the
+    # units are the weeks), and Excel's "Sum of" when a pivot table's values are weeks.
+    starts = [dt.date(2024, 1, 1) + dt.timedelta(weeks=k) for k in range(8)]
+    for name, heads in (
+        ("wide_week_number_then_span.csv",
+         [f"Week {k + 1} ({d:%b} {d.day} - {d + dt.timedelta(days=6):%b} "
+          f"{(d + dt.timedelta(days=6)).day})" for k, d in enumerate(starts)]),
+        ("wide_week_short_year.csv",
+         [f"Wk{w}-23" for w in range(49, 53)] + [f"Wk{w}-24" for w in range(1, 5)]),
+        ("wide_sum_of_weeks.csv", [f"Sum of {w}" for w in weeks8]),
+    ):  # fmt: skip
+        rows = [["Product", *heads]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
+        cases.append(Case(name, csv_bytes(rows), ids=codes, weeks=heads, values=wide))
+    heads = [f"Week {k} Units" for k in range(1, 9)]
+    rows = [
+        ["Product", *(h for k in range(1, 9) for h in (f"Week {k} Units", f"Week {k} Revenue"))]
+    ]
+    rows += [[c, *(x for u in v for x in (int(u), f"{u * 9.99:.2f}"))]
+             for c, v in zip(codes, wide, strict=True)]  # fmt: skip
+    cases.append(Case("wide_units_and_revenue_by_week.csv", csv_bytes(rows), ids=codes,
+                      weeks=heads, values=wide,
+                      note="Ignored 8 columns that are not weekly sales: Week 1 Revenue, Week 2 "
+                      "Revenue, Week 3 Revenue … Week 8 Revenue."))  # fmt: skip
     numbers = [str(k) for k in range(1, 9)]
     rows = [["Product", *numbers, "2024", "Total"]]
     rows += [[c, *map(int, v), int(v.sum()), int(v.sum())]
@@ -692,6 +759,18 @@ def corpus() -> list[Case]:
     )
     cases.append(Case("wide_lines_of_spaces.csv", spaced, ids=codes, weeks=weeks8, values=wide,
                       note="Skipped 2 empty lines."))  # fmt: skip
+
+    # A spreadsheet's empty edge columns (no name, no value) are counted, not named.
+    rows = [["", "Product_Code", *weeks8, ""]]
+    rows += [["", c, *map(int, v), ""] for c, v in zip(codes, wide, strict=True)]
+    cases.append(Case("wide_empty_edge_columns.csv", csv_bytes(rows), ids=codes, weeks=weeks8,
+                      values=wide,
+                      note="Ignored 2 empty columns without a name."))  # fmt: skip
+    rows = [["", "Item", "Week", "Units"]]
+    rows += [["", c, w, int(wide[i, k])] for i, c in enumerate(codes)
+             for k, w in enumerate(weeks8)]  # fmt: skip
+    cases.append(Case("long_empty_edge_column.csv", csv_bytes(rows), ids=codes, weeks=weeks8,
+                      values=wide, note="Ignored an empty column without a name."))  # fmt: skip
 
     # True/false is not a number of units: a boolean week column is refused everywhere.
     cases.append(Case("wide_true_false_week.parquet", _parquet(

@@ -82,6 +82,10 @@ LONG_WEEK_NAMES = frozenset(
      "week_no", "week_nr", "period", "week_of", "day", "woche", "kalenderwoche", "kw",
      "datum"}
 )  # fmt: skip
+SALE_DATE_WORDS = frozenset({"sale", "sales", "sold"})
+"""Words of the name of a long file's date column that say the day of the sale (``Sale
+Date``, ``Date Sold``): of several date columns (``Date Paid``, ``Date Shipped``), the one
+to add up by. An ``Order Date`` beside a ``Ship Date`` is asked about."""
 LONG_WEEK_WORDS = frozenset({"week", "wk", "woche", "kw", "kalenderwoche"})
 """Words of a name of a long file's column of week numbers, when no column is named
 as :data:`LONG_WEEK_NAMES` are (``WM Week``, ``Fiscal Week``)."""
@@ -151,19 +155,20 @@ _WEEKDAY = r"(?:(?i:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?,?\s+)?"
 DATE_CELL = re.compile(
     rf"^\s*{_WEEKDAY}(?:{_NUMBERS}"
     rf"|{_DAY}[ \-/.]*{_NAME}[ \-/.,]*(\d{{4}}|\d{{2}})"
-    rf"|{_NAME}[ \-/.]*{_DAY}[ \-/.,]+(\d{{4}})"
+    rf"|{_NAME}[ \-/.]*{_DAY}(?:[ \-/.,]+(?=\d{{4}})|[ \-/.]*,\s*)(\d{{4}}|\d{{2}})"
     rf"|(\d{{4}})[ \-/.]*{_NAME}[ \-/.]*(\d{{1,2}})"
     rf"|{_COMPACT})" + _TIME_AND_ZONE
 )
 """A date as every entrance reads it: three numbers (year first, day-first or month-first;
 groups 1 to 3), or a day, a month's name (:data:`MONTH_PATTERNS`, any case, ``Jan.`` too)
 and a year in one of the orders of :data:`NAMED_DATE_GROUPS` (``07-Jan-24``, ``7 January
-2024``, ``07.Jan.2024``, ``Jan 7, 2024``, ``2024-Jan-07``; a two-digit year only
-day-first), after a weekday's name or not (Excel's long date, ``Sunday, January 7,
-2024``), optionally a time of day (``12:00:00 AM`` too, and Oracle's ``07-JAN-24
-12.00.00.000000 AM``) and a time zone (``Z``, ``+01:00``), which are ignored: the day
-is the one written; or a date written without separators, year first (``20240107``:
-groups 13 to 15, :data:`COMPACT_DATE_GROUPS`)."""
+2024``, ``07.Jan.2024``, ``Jan 7, 2024``, ``2024-Jan-07``; a two-digit year day-first,
+or month-first after a comma, Excel's ``Jan 7, 24``), after a weekday's name or not
+(Excel's long date, ``Sunday, January 7, 2024``), optionally a time of day
+(``12:00:00 AM`` too, and Oracle's ``07-JAN-24 12.00.00.000000 AM``) and a time zone
+(``Z``, ``+01:00``), which are ignored: the day is the one written; or a date written
+without separators, year first (``20240107``: groups 13 to 15,
+:data:`COMPACT_DATE_GROUPS`)."""
 NAMED_DATE_GROUPS = {"dmy": (6, 5, 4), "mdy": (9, 7, 8), "ymd": (10, 11, 12)}
 """The groups of :data:`DATE_CELL` holding the year, the month's name and the day of a
 date written with a month name, by the order it is written in (exactly one of them
@@ -182,6 +187,24 @@ MONTH_NAME_HEADER = re.compile(
 )
 """A header naming a month by its name: ``Jan 2024``, ``January``, ``Mär-24``, ``2024 Feb``."""
 _YEAR_AND_NUMBER = re.compile(r"^\s*(?:(\d{4})[-/.](\d{1,2})|(\d{1,2})[-/.](\d{4}))\s*$")
+_FISCAL_WEEK = re.compile(
+    rf"^\s*(?i:fy)\s?'?(\d{{4}}|\d{{2}})[ _./-]*(?i:{WEEK_WORD})[ _.]?(\d{{1,2}})\s*$"
+)
+"""A fiscal year's week as a header: ``FY2024 W05``, ``FY24 Wk 5``, ``FY'24-KW05``
+(groups 1, the year, and 2, the week)."""
+_SHORT_YEAR_WEEK = re.compile(rf"^\s*(?i:{WEEK_WORD})[ _.]?(\d{{1,2}})[ /-]+'?(\d{{2}})\s*$")
+"""A week before a two-digit year (of the 2000s) as a header: ``Wk1-24``, ``W05/24``,
+``KW 5 '24`` (groups 1, the week, and 2, the year)."""
+_MEASURE_BEFORE = re.compile(
+    r"^\s*(?:(?:units?|qty|quantity)(?:\s+sold)?\s*[:_-]?|sum\s+of|summe\s+von)\s+",
+    re.IGNORECASE,
+)
+_MEASURE_AFTER = re.compile(
+    r"\s*[:_-]?\s+(?:units?(?:\s+sold)?|qty|quantity|sold)\s*$", re.IGNORECASE
+)
+"""What is sold, written before or after a week's name in a week column's header (``Week
+1 Units``, ``Units W1``, ``W1 Qty``; Excel's ``Sum of W1`` when the weeks were a pivot
+table's values): the header names that week."""
 _LONG_INSTEAD = (
     "a long file with product, date and units columns (one row per product and day, or per "
     "order), which is added up into weeks"
@@ -256,6 +279,8 @@ class Roles:
     guessed : the roles that were guessed rather than given (``"layout"``, ``"product"``,
         ``"week"``, ``"units"``, ``"dates"``)
     ignored : columns that play no role
+    blank : the ignored columns without a name (:func:`clean_header`'s ``column K``) and
+        with no value in the rows looked at: a spreadsheet's empty edge columns
     year : long: the year column when the week numbers start again every year
     year_weeks : long: the period column holds year and week as one number (``202305``)
     wrap_week : the week numbers run past a year end without a year (``48 … 52, 1 … 4``):
@@ -277,6 +302,7 @@ class Roles:
     date_order: str = ""
     guessed: tuple[str, ...] = ()
     ignored: tuple[str, ...] = field(default=())
+    blank: tuple[str, ...] = ()
     year: str | None = None
     year_weeks: bool = False
     wrap_week: int = 0
@@ -363,14 +389,34 @@ def wraps(numbers: Sequence[int]) -> bool:
 
 def week_number(name: str) -> int | None:
     """The week number of a wide week header (``W0``, ``Week 1``, ``wk3``, ``12``), or
-    ``year * 100 + week`` for a header with its year (``2024-W05``, ``W05-2024``,
-    ``2024-05``), so that headers in that order run in time order across a year end."""
+    ``year * 100 + week`` for a header with its year (``2024-W05``, ``W05-2024``, a year
+    and a number either way round, ``2024-05``, ``05.2024``, ``05/2024``, or a fiscal
+    year's week, ``FY2024 W05``, ``FY24 Wk 5``), so that headers in that order run in time
+    order across a year end. Which year-and-number headers are months instead is for
+    :func:`month_columns` to say, before."""
     if DATE_CELL.match(name):
         return None
     labelled = week_label(name)
+    if labelled is None:
+        labelled = week_label(_MEASURE_AFTER.sub("", _MEASURE_BEFORE.sub("", name)))
     if labelled is not None:
         return labelled
-    found = _WEEK_HEADER.match(norm(name).replace("_", ""))
+    fiscal = _FISCAL_WEEK.match(name)
+    if fiscal:
+        year = int(fiscal[1])
+        return ((2000 + year) if year < 100 else year) * 100 + int(fiscal[2])
+    short = _SHORT_YEAR_WEEK.match(name)
+    if short:
+        return (2000 + int(short[2])) * 100 + int(short[1])
+    numbered = _NUMBERED_DATE.match(name)
+    if numbered and not DATE_CELL.match(header_date(name)):
+        return int(numbered["week"])
+    paired = _YEAR_AND_NUMBER.match(name)
+    if paired:
+        year, number = int(paired[1] or paired[4]), int(paired[2] or paired[3])
+        known = YEARS[0] <= year <= YEARS[1] and 1 <= number <= 53
+        return year * 100 + number if known else None
+    found = _WEEK_HEADER.match(re.sub("_+", "_", norm(name)))
     return int(found.group(1)) if found else None
 
 
@@ -383,9 +429,12 @@ WEEK_DATE_PREFIX = re.compile(
 write them: ``Week Ending 1/7/2024``, ``Week of 2024-01-01``, ``Wk Ending``, ``W/E``,
 ``WE``, ``W/C`` (week commencing), ``1 w/e 01/07/24``."""
 _NUMBERED_DATE = re.compile(
-    r"^\s*(?:week|wk|w|kw)\.?\s*\d{1,2}\s*(?:\((.+)\)|\[(.+)\]|[-:]\s+(.+?))\s*$", re.IGNORECASE
+    r"^\s*(?:week|wk|w|kw)\.?\s*(?P<week>\d{1,2})\s*(?:\((.+)\)|\[(.+)\]|[-:]\s+(.+?))\s*$",
+    re.IGNORECASE,
 )
-"""A week's number before its date: ``Wk 1 (01/07/24)``, ``Week 1 - 2024-01-07``."""
+"""A week's number before its date: ``Wk 1 (01/07/24)``, ``Week 1 - 2024-01-07`` (the
+date in group 2, 3 or 4). When what follows is no date (``Week 1 (Jan 1 - Jan 7)``, a
+span without its year), the number counts."""
 
 
 _DATE_SPAN = re.compile(r"^(.+?)(?:\s+-\s+|\s*[–—]\s*|\s+to\s+)(.+)$", re.IGNORECASE)
@@ -441,7 +490,7 @@ def header_date(name: str) -> str:
         return span[0]
     numbered = _NUMBERED_DATE.match(name)
     if numbered:
-        return next(g for g in numbered.groups() if g).strip()
+        return (numbered[2] or numbered[3] or numbered[4]).strip()
     return WEEK_DATE_PREFIX.sub("", name, count=1)
 
 
@@ -475,6 +524,16 @@ def period_numbers(
     """A long file's period column of week numbers as :func:`cell_numbers` returns numbers:
     weeks written with a word when ``week_cells`` (:func:`week_labels`), else numbers."""
     return week_labels(cells) if week_cells else cell_numbers(cells, decimal_comma)
+
+
+def _blank(
+    header: Sequence[str], ignored: Sequence[str], profiles: dict[str, _Profile]
+) -> tuple[str, ...]:
+    """The ``ignored`` columns that :func:`clean_header` named (``column K``, K its place)
+    and whose cells looked at are all blank."""
+    return tuple(
+        h for h in ignored if h == f"column {header.index(h) + 1}" and profiles[h].filled == 0
+    )
 
 
 def clean_header(header: Sequence[object], fname: str) -> list[str]:
@@ -903,7 +962,8 @@ def resolve_roles(
         if weeks != numbered:
             wrap_week = 0
         return Roles("wide", ids, weeks_t, labels_t, date_order=order, guessed=tuple(guessed),
-                     ignored=ignored, wrap_week=wrap_week,
+                     ignored=ignored, blank=_blank(header, ignored, profiles),
+                     wrap_week=wrap_week,
                      formatted=any(sum(formatted[w]) for w in weeks_t),
                      currency=_currency(columns, weeks_t, formatted))  # fmt: skip
 
@@ -935,6 +995,9 @@ def resolve_roles(
         if len(cands) > 1:
             named = [h for h in cands if norm(h) in LONG_WEEK_NAMES]
             cands = named if len(named) == 1 else cands
+        if len(cands) > 1:  # Etsy's Sale Date beside Date Paid and Date Shipped
+            sold = [h for h in cands if _words(h) & SALE_DATE_WORDS]
+            cands = sold if len(sold) == 1 else cands
         if len(cands) > 1:  # a date left blank on some rows (Paid at) would leave them out
             full = [h for h in cands if profiles[h].filled == len(rows)]
             cands = full if len(full) == 1 else cands
@@ -946,6 +1009,7 @@ def resolve_roles(
                     "dates) with units sold, or the long layout: product, week, units."
                 )
             if not cands and "layout" in guessed:
+                _check_yearless(fname, header)
                 _check_periods(fname, months, read_as, years)
                 _check_spans(fname, header, columns)
                 raise AmbiguousColumns(
@@ -1033,7 +1097,8 @@ def resolve_roles(
                         header.index(units), ids[0])  # fmt: skip
     ignored = tuple(h for h in header if h not in ids and h not in (period, units, year))
     return Roles("long", ids, period=period, units=units, date_order=order,
-                 guessed=tuple(guessed), ignored=ignored, year=year, year_weeks=year_weeks,
+                 guessed=tuple(guessed), ignored=ignored,
+                 blank=_blank(header, ignored, profiles), year=year, year_weeks=year_weeks,
                  wrap_week=wrap_week, formatted=sum(formatted[units]) > 0,
                  week_cells=prof.weeks,
                  currency=_currency(columns, [units], formatted))  # fmt: skip
@@ -1378,6 +1443,30 @@ def _compact_date(number: int) -> str | None:
 
 def _first_filled(cells: Sequence[object]) -> str:
     return next((show(_cell_str(c)) for c in cells if _cell_str(c)), "")
+
+
+_YEARLESS_DAY = re.compile(
+    rf"^\s*(?:{_DAY}[ \-/.]*{_NAME}\.?|{_NAME}\.?[ \-/.]*{_DAY}|(\d{{1,2}})[/.]\d{{1,2}}\.?)\s*$"
+)
+"""A header naming a day without its year: ``1-Jan`` (Excel's d-mmm), ``Jan 1``, ``01 January``,
+``01/08``, ``08.01.`` (groups 1 and 4, the day beside a month's name; 5, a first number)."""
+
+
+def _check_yearless(fname: str, header: Sequence[str]) -> None:
+    """Refuse a file without week columns whose columns name days without their year (two
+    or more of :data:`_YEARLESS_DAY`, with a day of one digit or a month named twice, so
+    that ``Jan 15, Feb 15`` stay the months of 2015): without the year the weeks cannot
+    be placed in time, nor told from months."""
+    found = [(h, m) for h in header if (m := _YEARLESS_DAY.match(h))]
+    months = [month_number(m[2] or m[3]) for _, m in found if m[2] or m[3]]
+    short = any(len(m[1] or m[4] or m[5]) == 1 for _, m in found)
+    if len(found) < 2 or not (short or len(set(months)) < len(months) or not months):
+        return
+    raise CatalogError(
+        f"{fname}: the columns {names([h for h, _ in found])} name days without their year, "
+        "so the weeks cannot be placed in time. Write each date with its year (1-Jan-2024; "
+        "in Excel, format the header cells as a date with the year) and read the file again."
+    )
 
 
 def _check_spans(fname: str, names: Sequence[str], columns: dict[str, list[object]]) -> None:

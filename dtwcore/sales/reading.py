@@ -319,7 +319,7 @@ def column_notes(roles: Roles) -> list[str]:
     """The notes on how a file's columns are read, the same on every path: a wide file's
     week columns running past a year end, its columns named by a year (a year's total
     beside the weeks, :func:`~dtwcore.sales.columns.is_year_header`), and the columns
-    ignored."""
+    ignored (empty ones without a name counted, not named)."""
     notes = _wrap_notes(roles)
     ignored = list(roles.ignored)
     if roles.layout == "wide" and roles.date_order:
@@ -338,6 +338,8 @@ def column_notes(roles: Roles) -> list[str]:
         if years:
             what = "a year, not a week number" if len(years) == 1 else "years, not week numbers"
             notes.append(f"Left out column{'s' if len(years) > 1 else ''} {names(years)}: {what}.")
+    blank = [h for h in ignored if h in roles.blank]
+    ignored = [h for h in ignored if h not in blank]
     n = len(ignored)
     if n and roles.layout == "wide":
         notes.append(
@@ -346,6 +348,12 @@ def column_notes(roles: Roles) -> list[str]:
         )
     elif n:
         notes.append(f"Ignored columns: {names(ignored)}.")
+    if blank:
+        notes.append(
+            "Ignored an empty column without a name."
+            if len(blank) == 1
+            else f"Ignored {len(blank)} empty columns without a name."
+        )
     return notes
 
 
