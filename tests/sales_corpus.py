@@ -114,6 +114,24 @@ def corpus() -> list[Case]:
     ids, wk, vals = weekly_sums(sold)
     cases.append(Case("long_sale_date_beside_paid_and_shipped.csv", csv_bytes(etsy), ids=ids,
                       weeks=wk, values=vals))  # fmt: skip
+    # Order lines as German, French and Spanish systems write them: the names of the
+    # product, units and money columns in their language, semicolons, decimal commas.
+    for name, head, day, encoding in (
+        ("long_german_order_lines.csv",
+         ["Datum", "Artikelnummer", "Artikelbezeichnung", "Menge", "Umsatz"], "%d.%m.%Y",
+         "cp1252"),
+        ("long_french_order_lines.csv",
+         ["Date", "Référence", "Désignation", "Quantité", "Chiffre d'affaires"], "%d/%m/%Y",
+         "utf-8"),
+        ("long_spanish_order_lines.csv",
+         ["Fecha", "Código", "Producto", "Cantidad", "Importe"], "%d/%m/%Y", "utf-8"),
+    ):  # fmt: skip
+        lines = [head] + [[d.strftime(day), p, f"Teil {p}", int(u) + 3,
+                           f"{(int(u) + 3) * 1.25:.2f}".replace(".", ",")]
+                          for p, d, u in daily]  # fmt: skip
+        ids, wk, vals = weekly_sums([(p, d, u + 3) for p, d, u in daily])
+        cases.append(Case(name, csv_bytes(lines, ";", encoding), ids=ids, weeks=wk,
+                          values=vals))  # fmt: skip
     ids, wk, vals = weekly_sums(daily)
     cases.append(Case("long_daily_clipped.csv", csv_bytes(rows), ReadOptions(clip_negative=True),
                       ids=ids, weeks=wk, values=np.maximum(vals, 0)))  # fmt: skip
@@ -536,6 +554,14 @@ def corpus() -> list[Case]:
     rows = [["UPC", *ending]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
     cases.append(Case("wide_week_ending_headers.csv", csv_bytes(rows), ids=codes,
                       weeks=sunday_labels, values=wide))  # fmt: skip
+    # ... with what is sold before or after the week (syndicated retail data, reports).
+    for name, heads in (
+        ("wide_unit_sales_week_ending.csv", [f"Unit Sales - {h}" for h in ending]),
+        ("wide_units_one_week_ending.csv", [f"Units 1 w/e {d:%m/%d/%y}" for d in sundays]),
+        ("wide_dates_then_units.csv", [f"{d:%Y-%m-%d} Units" for d in sundays]),
+    ):  # fmt: skip
+        rows = [["UPC", *heads]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
+        cases.append(Case(name, csv_bytes(rows), ids=codes, weeks=sunday_labels, values=wide))
     named_heads = [f"{d.day:02d}-{abbr[d.month - 1]}-{d.year}" for d in sundays]
     rows = [["SKU", *named_heads]] + [[c, *map(int, v)] for c, v in zip(codes, wide, strict=True)]
     cases.append(Case("wide_month_name_headers.csv", csv_bytes(rows), ids=codes,
@@ -599,8 +625,19 @@ def corpus() -> list[Case]:
              for c, vals in zip(codes, money, strict=True)]  # fmt: skip
     cases.append(Case("wide_money_formatted.csv", csv_bytes(rows), ids=codes, weeks=weeks8,
                       values=money, note="Read 40 numbers written as a spreadsheet shows them "
-                      "(with a currency symbol, thousands separators, or a minus in brackets or "
-                      "after them: $1,234.00, (12), 12-) as plain numbers."))  # fmt: skip
+                      "(with a currency symbol, thousands separators, a count's unit, or a minus "
+                      "in brackets or after them: $1,234.00, 12 pcs, (12), 12-) as plain "
+                      "numbers."))  # fmt: skip
+    # ... and a count's unit after the number, as a number format writes it (0 "pcs").
+    for name, unit, sep, order in (
+        ("long_units_with_pcs.csv", "pcs", ",", "%Y-%m-%d"),
+        ("long_units_with_stk.csv", "Stk.", ";", "%d.%m.%Y"),
+    ):
+        rows = [["Datum" if sep == ";" else "Date", "SKU", "Menge" if sep == ";" else "Qty"]]
+        rows += [[d.strftime(order), c, f"{int(wide[i, k])} {unit}"]
+                 for k, d in enumerate(sundays) for i, c in enumerate(codes)]  # fmt: skip
+        cases.append(Case(name, csv_bytes(rows, sep), ids=codes,
+                          weeks=[str(d) for d in sundays], values=wide))  # fmt: skip
     rows = [["Sum of Revenue", "Column Labels", *[""] * 7], ["Row Labels", *weeks8]]
     rows += [[c, *(f"({-v:,.2f})" if v < 0 else f"${v:,.2f}" for v in vals)]
              for c, vals in zip(codes, money, strict=True)]  # fmt: skip
@@ -620,13 +657,22 @@ def corpus() -> list[Case]:
         ("pivot_excel_de.csv", ["Summe von Menge", "Spaltenbeschriftungen"],
          "Zeilenbeschriftungen", "Gesamtergebnis", ";"),
         ("pivot_libreoffice.csv", ["Sum - Units", "Date"], "Product", "Total Result", ","),
+        ("pivot_excel_fr.csv", ["Somme de Quantité", "Étiquettes de colonnes"],
+         "Étiquettes de lignes", "Total général", ";"),
+        ("pivot_excel_es.csv", ["Suma de Cantidad", "Etiquetas de columna"],
+         "Etiquetas de fila", "Total general", ";"),
+        ("pivot_excel_it.csv", ["Somma di Quantità", "Etichette di colonna"],
+         "Etichette di riga", "Totale complessivo", ";"),
+        ("pivot_excel_nl.csv", ["Som van Aantal", "Kolomlabels"], "Rijlabels", "Eindtotaal",
+         ";"),
     ):  # fmt: skip
         rows = [[*caption, *[""] * 8], [labels, *mondays, total]]
         rows += [[c, *map(int, v), int(v.sum())] for c, v in zip(codes, wide, strict=True)]
         rows += [[total, *map(int, wide.sum(axis=0)), int(wide.sum())]]
+        title = f"{caption[0]} / {caption[1]}"
+        title = title if len(title) <= 40 else title[:39] + "…"  # as notes quote long text
         cases.append(Case(name, csv_bytes(rows, sep), ids=codes, weeks=mondays, values=wide,
-                          note=f"Skipped 1 title line above the header: "
-                               f"'{caption[0]} / {caption[1]}'."))  # fmt: skip
+                          note=f"Skipped 1 title line above the header: '{title}'."))  # fmt: skip
     rows = [["Row Labels", "Sum of Units"]]
     for i, c in enumerate(codes):
         rows += [[c, int(wide[i].sum())]] + [[mondays[k], int(wide[i, k])] for k in range(8)]

@@ -60,10 +60,15 @@ ID_JOIN = " | "
 ID_WORDS = frozenset(
     {"product", "sku", "item", "id", "code", "article", "material", "part", "store", "shop",
      "dept", "department", "ean", "upc", "gtin", "branch", "location", "asin", "fnsku",
-     "isbn", "mpn", "plu"}
+     "isbn", "mpn", "plu",
+     "artikel", "artikelnummer", "artikelnr", "materialnummer", "produkt", "produktnummer",
+     "produit", "référence", "producto", "código", "codigo", "referencia", "artículo",
+     "articulo", "prodotto", "codice", "articolo", "produto"}
 )  # fmt: skip
 """Words of a name of a column that may hold the products (Amazon's ``ASIN`` and
-``FNSKU``, a book's ``ISBN``, a maker's part number ``MPN``, a till's ``PLU`` included)."""
+``FNSKU``, a book's ``ISBN``, a maker's part number ``MPN``, a till's ``PLU`` included),
+and their German, French, Spanish and Italian words (``Artikelnummer``, ``Référence``,
+``Código``, ``Codice``)."""
 GROUP_WORDS = frozenset(
     {"vendor", "supplier", "manufacturer", "brand", "type", "category", "group", "class",
      "family", "collection", "segment", "division", "line", "parent"}
@@ -91,10 +96,13 @@ LONG_WEEK_WORDS = frozenset({"week", "wk", "woche", "kw", "kalenderwoche"})
 as :data:`LONG_WEEK_NAMES` are (``WM Week``, ``Fiscal Week``)."""
 UNIT_WORDS = frozenset(
     {"units", "unit", "quantity", "qty", "sold", "volume", "demand", "pieces", "pcs", "menge",
-     "purchased"}
+     "purchased",
+     "stück", "stueck", "stk", "absatz", "quantité", "quantite", "qté", "cantidad",
+     "unidades", "quantità", "quantita", "pezzi", "aantal", "stuks", "quantidade"}
 )  # fmt: skip
 """Words of a name of the units sold (``Quantity``, ``Units Sold``, Google Analytics'
-``Items purchased``)."""
+``Items purchased``), and in German, French, Spanish, Italian, Dutch and Portuguese
+(``Menge``, ``Quantité``, ``Cantidad``, ``Aantal``)."""
 PER_UNIT_WORDS = frozenset(
     {"price", "cost", "rate", "per", "margin", "discount", "tax", "weight", "size", "pack"}
 )
@@ -103,11 +111,14 @@ size``), never the units sold, whatever other word the name holds."""
 SUMMARY_NAMES = frozenset({"min", "max", "mean", "avg", "average", "total", "sum", "median", "std"})
 SUMMARY_ROWS = frozenset(
     {"total", "totals", "grand_total", "grand_totals", "sum", "subtotal", "sub_total",
-     "all_products", "all_items", "total_result", "gesamtergebnis"}
+     "all_products", "all_items", "total_result", "gesamtergebnis",
+     "summe", "gesamt", "gesamtsumme", "total_général", "total_general", "totale",
+     "totale_complessivo", "totaal", "eindtotaal", "total_geral"}
 )  # fmt: skip
 """Product codes (as :func:`norm` writes them) of a wide file's summary rows, not products
 (pivot tables' last rows too: Excel's ``Grand Total``, ``Gesamtergebnis`` in German,
-LibreOffice's ``Total Result``)."""
+LibreOffice's ``Total Result``; ``Summe``, ``Total général``, ``Totale complessivo``,
+``Eindtotaal``, ``Total geral`` in other languages)."""
 SUMMARY_ROW_HINT = "|".join(sorted({r.split("_")[0] for r in SUMMARY_ROWS}))
 """A pattern (any case) every summary row's product holds: the first word of each of
 :data:`SUMMARY_ROWS`, which picks the few ids that may be one before each is checked."""
@@ -196,15 +207,24 @@ _SHORT_YEAR_WEEK = re.compile(rf"^\s*(?i:{WEEK_WORD})[ _.]?(\d{{1,2}})[ /-]+'?(\
 """A week before a two-digit year (of the 2000s) as a header: ``Wk1-24``, ``W05/24``,
 ``KW 5 '24`` (groups 1, the week, and 2, the year)."""
 _MEASURE_BEFORE = re.compile(
-    r"^\s*(?:(?:units?|qty|quantity)(?:\s+sold)?\s*[:_-]?|sum\s+of|summe\s+von)\s+",
+    r"^\s*(?:(?:units?|qty|quantity)(?:\s+(?:sold|sales))?\s*[:_-]?|sum\s+of|summe\s+von)\s+",
     re.IGNORECASE,
 )
 _MEASURE_AFTER = re.compile(
     r"\s*[:_-]?\s+(?:units?(?:\s+sold)?|qty|quantity|sold)\s*$", re.IGNORECASE
 )
-"""What is sold, written before or after a week's name in a week column's header (``Week
-1 Units``, ``Units W1``, ``W1 Qty``; Excel's ``Sum of W1`` when the weeks were a pivot
-table's values): the header names that week."""
+"""What is sold, written before or after a week's name or date in a week column's header
+(``Week 1 Units``, ``Units W1``, ``W1 Qty``, ``Unit Sales - Week Ending 01/07/2024``;
+Excel's ``Sum of W1`` when the weeks were a pivot table's values): the header names that
+week (:func:`without_measure`)."""
+
+
+def without_measure(name: str) -> str:
+    """A header without what is sold before or after its week (:data:`_MEASURE_AFTER`):
+    ``Units 1 w/e 01/07/24`` -> ``1 w/e 01/07/24``; other headers as they are."""
+    return _MEASURE_AFTER.sub("", _MEASURE_BEFORE.sub("", name))
+
+
 _LONG_INSTEAD = (
     "a long file with product, date and units columns (one row per product and day, or per "
     "order), which is added up into weeks"
@@ -398,7 +418,7 @@ def week_number(name: str) -> int | None:
         return None
     labelled = week_label(name)
     if labelled is None:
-        labelled = week_label(_MEASURE_AFTER.sub("", _MEASURE_BEFORE.sub("", name)))
+        labelled = week_label(without_measure(name))
     if labelled is not None:
         return labelled
     fiscal = _FISCAL_WEEK.match(name)
@@ -484,7 +504,9 @@ def header_date(name: str) -> str:
     """A wide header's date without the words before it (:data:`WEEK_DATE_PREFIX`):
     ``Week Ending 1/7/2024`` -> ``1/7/2024``; a span's first day (:func:`date_span`:
     ``Jan 1 - 7, 2024`` -> ``Jan 1, 2024``); the date after a week's number
-    (``Wk 1 (01/07/24)`` -> ``01/07/24``); other headers as they are."""
+    (``Wk 1 (01/07/24)`` -> ``01/07/24``); what is sold before or after it left out
+    (:func:`without_measure`: ``Units WE 2024-01-07``); other headers as they are."""
+    name = without_measure(name)
     span = date_span(name)
     if span:
         return span[0]

@@ -61,13 +61,16 @@ SEPARATOR_HINT = re.compile(r"^sep=(.)\s*$", re.IGNORECASE)
 """Excel's first line naming the separator (``sep=;``)."""
 _NUMBER_LIKE = re.compile(r"^[+-]?\d[\d.,' ]*$")
 PIVOT_CAPTION = re.compile(
-    r"^\s*(?:(?:sum|count|average|max|min) (?:of|-) |(?:summe|anzahl|mittelwert) von ).+",
+    r"^\s*(?:(?:sum|count|average|max|min) (?:of|-) |(?:summe|anzahl|mittelwert) von "
+    r"|(?:somme|nombre|moyenne) de |(?:suma|cuenta|promedio) de "
+    r"|(?:somma|conteggio|media) di |(?:som|aantal|gemiddelde) van ).+",
     re.IGNORECASE,
 )
 """The first cell of a pivot table's caption line, above its header: the values' field as
-Excel names it (``Sum of Units``, ``Summe von Menge``) or LibreOffice (``Sum - Units``);
-the line (at most two filled cells: Excel adds ``Column Labels``, LibreOffice the column
-field's name) is a title line."""
+Excel names it (``Sum of Units``; ``Summe von Menge``, ``Somme de Quantité``, ``Suma de
+Cantidad``, ``Somma di Quantità``, ``Som van Aantal`` in German, French, Spanish, Italian
+and Dutch) or LibreOffice (``Sum - Units``); the line (at most two filled cells: Excel
+adds ``Column Labels``, LibreOffice the column field's name) is a title line."""
 UNNAMED = "The uploaded file"
 
 Source = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
@@ -748,6 +751,12 @@ TRAILING_MINUS = re.compile(r"^([^-]*\d)-$")
 CURRENCY_SIGN = re.compile(f"[{_SPACES}]*[$€£¥][{_SPACES}]*")
 """A currency symbol and the spaces around it, left out of a number (``$1,234.00``,
 ``12,50 €``)."""
+UNIT_SUFFIX = re.compile(
+    f"(\\d)[{_SPACES}]*(?i:pcs|pc|pce|pieces?|ea|each|units?|stk|stck|st|stück|uds?|pz)\\.?$"
+)
+"""A count's unit written after it, as a spreadsheet's number format shows it (``12 pcs``,
+``5 ea``, ``3,000 Stk.``, ``4 uds``): left out of a number (group 1, the digit before
+it, is kept)."""
 SPACE_GROUPS = re.compile(f"^[+-]?\\d{{1,3}}(?:[{_GROUP_SPACES}]\\d{{3}})+(?:[.,]\\d+)?$")
 """A number whose digits are grouped by three with spaces (``1 234,50``, a no-break space
 in French exports): the spaces are left out."""
@@ -766,12 +775,13 @@ file written with decimal points the commas separate thousands."""
 def unformatted_text(text: str, decimal_comma: bool) -> str:
     """A number cell as a spreadsheet displays it, written without its formatting:
     trimmed, brackets (:data:`BRACKETED`) or a trailing minus (:data:`TRAILING_MINUS`)
-    made a leading minus, currency symbols left out (:data:`CURRENCY_SIGN`), and digits
+    made a leading minus, currency symbols and a count's unit left out
+    (:data:`CURRENCY_SIGN`, :data:`UNIT_SUFFIX`), and digits
     grouped by spaces (:data:`SPACE_GROUPS`) or, in a file with decimal points, by commas
     (:data:`THOUSANDS_COMMAS`) joined; ``($1,234.00)`` -> ``-1234.00``. Decimal commas
     and thousands dots are :func:`decimal_point_text`'s. Any other cell comes back trimmed.
     """
-    text = BRACKETED.sub(r"-\1", text.strip())
+    text = BRACKETED.sub(r"-\1", UNIT_SUFFIX.sub(r"\1", text.strip()))
     text = CURRENCY_SIGN.sub("", TRAILING_MINUS.sub(r"-\1", text))
     if SPACE_GROUPS.match(text):
         text = GROUP_SPACE.sub("", text)
@@ -835,7 +845,8 @@ def text_numbers(text: Any, decimal_comma: bool) -> tuple[Any, int]:
     import pyarrow.compute as pc
 
     text = pc.utf8_trim_whitespace(text)
-    plain = pc.replace_substring_regex(text, BRACKETED.pattern, r"-\1")
+    plain = pc.replace_substring_regex(text, UNIT_SUFFIX.pattern, r"\1")
+    plain = pc.replace_substring_regex(plain, BRACKETED.pattern, r"-\1")
     plain = pc.replace_substring_regex(plain, TRAILING_MINUS.pattern, r"-\1")
     plain = pc.replace_substring_regex(plain, CURRENCY_SIGN.pattern, "")
     grouped = pc.match_substring_regex(plain, SPACE_GROUPS.pattern)

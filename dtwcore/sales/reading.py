@@ -791,8 +791,8 @@ def formatted_notes(n: int) -> list[str]:
         return []
     return [
         f"Read {n:,} number{'s' if n != 1 else ''} written as a spreadsheet shows them "
-        "(with a currency symbol, thousands separators, or a minus in brackets or after "
-        "them: $1,234.00, (12), 12-) as plain numbers."
+        "(with a currency symbol, thousands separators, a count's unit, or a minus in "
+        "brackets or after them: $1,234.00, 12 pcs, (12), 12-) as plain numbers."
     ]
 
 

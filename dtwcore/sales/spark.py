@@ -73,6 +73,7 @@ from dtwcore.sales.dialect import (
     THOUSANDS_COMMAS,
     THOUSANDS_DOTS,
     TRAILING_MINUS,
+    UNIT_SUFFIX,
     check_text,
 )
 from dtwcore.sales.errors import NO_DATA_ROWS
@@ -568,7 +569,8 @@ def _numbers(column: Any, decimal_comma: bool) -> Any:
     from pyspark.sql import functions as F
 
     text = F.trim(column.cast("string"))
-    plain = F.regexp_replace(text, BRACKETED.pattern, "-$1")
+    plain = F.regexp_replace(text, UNIT_SUFFIX.pattern, "$1")
+    plain = F.regexp_replace(plain, BRACKETED.pattern, "-$1")
     plain = F.regexp_replace(plain, TRAILING_MINUS.pattern, "-$1")
     plain = F.regexp_replace(plain, CURRENCY_SIGN.pattern, "")
     plain = F.when(

@@ -18,8 +18,14 @@ CURRENCIES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 """Currency code -> (symbol, words in a column name that announce it)."""
 
-MONEY_WORDS = frozenset({"revenue", "turnover", "amount", "value", "sales_value", "net_sales"})
-"""Words of a column name that say its values are amounts of money."""
+MONEY_WORDS = frozenset(
+    {"revenue", "turnover", "amount", "value", "sales_value", "net_sales",
+     "umsatz", "betrag", "montant", "affaires", "importe", "importo", "fatturato", "omzet",
+     "bedrag", "faturamento"}
+)  # fmt: skip
+"""Words of a column name that say its values are amounts of money (German ``Umsatz``,
+French ``Chiffre d'affaires``, Spanish ``Importe``, Italian ``Fatturato``, Dutch
+``Omzet`` too)."""
 
 SALES_WORDS = frozenset({"sales"})
 """Words that say "sales" without saying whether in units or in money: such a column is
