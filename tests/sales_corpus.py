@@ -381,6 +381,12 @@ def corpus() -> list[Case]:
              for k, (y, w) in enumerate(yw) for i, c in enumerate(codes)]  # fmt: skip
     cases.append(Case("long_retail_link_wm_weeks.csv", csv_bytes(rows), ids=codes,
                       weeks=[f"{y}-W{w:02d}" for y, w in yw], values=wide))  # fmt: skip
+    # A fiscal calendar's weeks written with their year (FY2025 W01) in a long file.
+    rows = [["Fiscal Week", "Article", "Units"]]
+    rows += [[f"FY{y} W{w:02d}", c, int(wide[i, k])] for k, (y, w) in enumerate(yw)
+             for i, c in enumerate(codes)]  # fmt: skip
+    cases.append(Case("long_fiscal_year_weeks.csv", csv_bytes(rows), ids=codes,
+                      weeks=[f"{y}-W{w:02d}" for y, w in yw], values=wide))  # fmt: skip
     # Google Analytics' items report by day: dates as 20240107, the item's name and id
     # pairing one to one.
     rows = [["Item name", "Item ID", "Date", "Items purchased", "Item revenue"]]
@@ -417,6 +423,11 @@ def corpus() -> list[Case]:
     rows += [[c, *(f"{int(x):,}" for x in v)] for c, v in zip(codes, big, strict=True)]
     cases.append(Case("wide_tableau_crosstab.csv", csv_bytes(rows, "\t", "utf-16"), ids=codes,
                       weeks=[str(d) for d in sundays], values=big))  # fmt: skip
+    # ... with the sheet's title and a blank line above the header (Spark reads past them).
+    titled = [["Sales by week"], [], *rows]
+    cases.append(Case("wide_unicode_text_titled.csv", csv_bytes(titled, "\t", "utf-16"),
+                      ids=codes, weeks=[str(d) for d in sundays], values=big,
+                      note="Skipped 1 title line above the header: 'Sales by week'."))  # fmt: skip
     # SAP's "unconverted" list export: vertical bars, and lines of dashes above and under
     # the header and at the end, which would be read as rows; refused with what to do.
     rule = "-" * 47

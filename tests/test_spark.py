@@ -111,6 +111,35 @@ def test_cli_engines_agree_on_uci(
     assert_same(pd.read_csv(tmp_path / "spark-p202.csv"), p202)
 
 
+def test_spark_reads_past_title_lines_in_a_file_of_many_partitions(
+    spark,  # noqa: ANN001
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """Title lines, a blank line and Excel's sep= line above the header are skipped by
+    Spark as by the local engine, in a file Spark splits into several partitions: the
+    lines skipped are the first records of the first one."""
+    rng = np.random.default_rng(5)
+    n = 20_000
+    values = rng.integers(0, 60, (n, 52))
+    lines = ["sep=;", "Weekly sales report;;;", "", "Exported 2024-03-01", ""]
+    lines.append(";".join(["Product_Code", *WEEKS]))
+    lines += [";".join([f"T{i}", *map(str, row)]) for i, row in enumerate(values)]
+    source = tmp_path / "titled.csv"
+    source.write_text("\r\n".join(lines) + "\r\n")
+    spark.conf.set("spark.sql.files.maxPartitionBytes", "512k")
+    try:
+        assert spark.read.csv(str(source)).rdd.getNumPartitions() > 2
+        for engine in ("local", "spark"):
+            out = tmp_path / f"{engine}.csv"
+            assert cli(capsys, source, "--out", out, "--engine", engine)[0] == 0
+    finally:
+        spark.conf.unset("spark.sql.files.maxPartitionBytes")
+    local = pd.read_csv(tmp_path / "local.csv")
+    assert len(local) == n
+    assert_same(pd.read_csv(tmp_path / "spark.csv"), local)
+
+
 def test_engines_agree_on_a_generated_catalogue_in_many_partitions(
     spark,  # noqa: ANN001
     capsys: pytest.CaptureFixture[str],

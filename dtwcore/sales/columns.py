@@ -131,12 +131,13 @@ YEARS = (1900, 2100)
 _WEEK_HEADER = re.compile(r"^(?:w(?:ee)?k?|kw)?[ _.]?(\d+)$")
 WEEK_CELL = re.compile(
     rf"^\s*(?i:{WEEK_WORD}[ _.]?(\d{{1,2}})"
-    rf"|(\d{{4}})[ _./-]?{WEEK_WORD}[ _.]?(\d{{1,2}})"
+    rf"|(?:fy ?)?(\d{{4}})[ _./-]?{WEEK_WORD}[ _.]?(\d{{1,2}})"
     rf"|{WEEK_WORD}[ _.]?(\d{{1,2}})[ _.,/-]+(\d{{4}}))\s*$"
 )
 """A week written with a word for it (any case; Python's, Arrow's and Spark's patterns
 alike): ``W5``, ``Week 5``, ``KW 05``, ``CW5`` (group 1), with its year first
-(``2024-W05``, ``2024W05``, ``2024/KW05``: groups 2 and 3) or after it (``W05-2024``,
+(``2024-W05``, ``2024W05``, ``2024/KW05``, a fiscal year's ``FY2024 W05``: groups 2 and
+3) or after it (``W05-2024``,
 ``KW 05/2024``, ``Week 5, 2024``: groups 4 and 5). :func:`week_label` reads it."""
 MONTH_PATTERNS = (
     r"jan(?:uary?)?", r"feb(?:ruary?)?", r"m(?:ar(?:ch)?|[äÄ]r(?:z)?|rz)", r"apr(?:il)?",
@@ -199,10 +200,11 @@ MONTH_NAME_HEADER = re.compile(
 """A header naming a month by its name: ``Jan 2024``, ``January``, ``Mär-24``, ``2024 Feb``."""
 _YEAR_AND_NUMBER = re.compile(r"^\s*(?:(\d{4})[-/.](\d{1,2})|(\d{1,2})[-/.](\d{4}))\s*$")
 _FISCAL_WEEK = re.compile(
-    rf"^\s*(?i:fy)\s?'?(\d{{4}}|\d{{2}})[ _./-]*(?i:{WEEK_WORD})[ _.]?(\d{{1,2}})\s*$"
+    rf"^\s*(?i:fy)\s?'?(\d{{2}})[ _./-]*(?i:{WEEK_WORD})[ _.]?(\d{{1,2}})\s*$"
 )
-"""A fiscal year's week as a header: ``FY2024 W05``, ``FY24 Wk 5``, ``FY'24-KW05``
-(groups 1, the year, and 2, the week)."""
+"""A week of a fiscal year written in two digits (of the 2000s) as a header: ``FY24 Wk 5``,
+``FY'24-KW05`` (groups 1, the year, and 2, the week; ``FY2024 W05`` is a
+:data:`WEEK_CELL`)."""
 _SHORT_YEAR_WEEK = re.compile(rf"^\s*(?i:{WEEK_WORD})[ _.]?(\d{{1,2}})[ /-]+'?(\d{{2}})\s*$")
 """A week before a two-digit year (of the 2000s) as a header: ``Wk1-24``, ``W05/24``,
 ``KW 5 '24`` (groups 1, the week, and 2, the year)."""
@@ -411,9 +413,11 @@ def week_number(name: str) -> int | None:
     """The week number of a wide week header (``W0``, ``Week 1``, ``wk3``, ``12``), or
     ``year * 100 + week`` for a header with its year (``2024-W05``, ``W05-2024``, a year
     and a number either way round, ``2024-05``, ``05.2024``, ``05/2024``, or a fiscal
-    year's week, ``FY2024 W05``, ``FY24 Wk 5``), so that headers in that order run in time
-    order across a year end. Which year-and-number headers are months instead is for
-    :func:`month_columns` to say, before."""
+    year's week, ``FY2024 W05``, ``FY24 Wk 5``, or a two-digit year's, ``Wk1-24``), so
+    that headers in that order run in time order across a year end. What is sold around
+    the week is left out (``Week 1 Units``: :func:`without_measure`), and a week's number
+    before what is no date counts (``Week 1 (Jan 1 - Jan 7)``). Which year-and-number
+    headers are months instead is for :func:`month_columns` to say, before."""
     if DATE_CELL.match(name):
         return None
     labelled = week_label(name)
@@ -423,8 +427,7 @@ def week_number(name: str) -> int | None:
         return labelled
     fiscal = _FISCAL_WEEK.match(name)
     if fiscal:
-        year = int(fiscal[1])
-        return ((2000 + year) if year < 100 else year) * 100 + int(fiscal[2])
+        return (2000 + int(fiscal[1])) * 100 + int(fiscal[2])
     short = _SHORT_YEAR_WEEK.match(name)
     if short:
         return (2000 + int(short[2])) * 100 + int(short[1])
@@ -1476,9 +1479,9 @@ _YEARLESS_DAY = re.compile(
 
 def _check_yearless(fname: str, header: Sequence[str]) -> None:
     """Refuse a file without week columns whose columns name days without their year (two
-    or more of :data:`_YEARLESS_DAY`, with a day of one digit or a month named twice, so
-    that ``Jan 15, Feb 15`` stay the months of 2015): without the year the weeks cannot
-    be placed in time, nor told from months."""
+    or more of :data:`_YEARLESS_DAY`: in numbers alone, or with a day of one digit or a
+    month named twice, so that ``Jan 15, Feb 15`` stay the months of 2015): without the
+    year the weeks cannot be placed in time, nor told from months."""
     found = [(h, m) for h in header if (m := _YEARLESS_DAY.match(h))]
     months = [month_number(m[2] or m[3]) for _, m in found if m[2] or m[3]]
     short = any(len(m[1] or m[4] or m[5]) == 1 for _, m in found)

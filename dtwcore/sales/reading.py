@@ -1014,6 +1014,7 @@ class CatalogReader:
         ``sep=;``), counted to the last one (0 for none)
     years_row : the header's years stand on a row of their own above its weeks
         (:func:`~dtwcore.sales.dialect.years_above_weeks`)
+    first_line : the line of a CSV file's first row under the header (the first line is 1)
     weeks : labels of the weeks (for a long file, known once it has been read)
 
     Iterating yields :class:`Batch` objects; :meth:`fraction_done` tells how far the reading
@@ -1206,6 +1207,11 @@ class CatalogReader:
         if not sample:
             raise CatalogError(f"{self.path}: {NO_DATA_ROWS}")
         return sample
+
+    @property
+    def first_line(self) -> int:
+        """The line of a CSV file's first row under the header (the first line is 1)."""
+        return self._first_line
 
     def _header(self, head: str, skip: int) -> list[str] | None:
         """The cells of the header: the first non-blank row of ``head`` after line ``skip``

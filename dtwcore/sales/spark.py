@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import operator
 import os
 import re
@@ -224,7 +225,8 @@ def read_catalog(
     or formatted numbers (:attr:`Roles.formatted`), as plain numbers otherwise (faster).
     Long files: every column as text, read by :func:`score`'s long rules. Blank rows
     (empty, or separators and white space only) are left out, as the page leaves them
-    out; lines above the header (:attr:`CatalogReader.lines_above_header`) are refused.
+    out, and so are the lines above the header the reader skipped (title lines, Excel's
+    ``sep=`` line, a row of years above the weeks: :func:`_records_above_data`).
     """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -235,12 +237,7 @@ def read_catalog(
         return products.toDF(*reader.file_columns)
     dialect = reader.dialect
     assert dialect is not None
-    if reader.lines_above_header or reader.years_row:
-        raise CatalogError(
-            f"{reader.path}: Spark reads the header from the first line, so the lines above "
-            "the header (a title, Excel's sep= line, or the years above the weeks) must go: "
-            "remove them, or use the local engine."
-        )
+    above = _records_above_data(reader) if reader.lines_above_header or reader.years_row else 0
     wide = reader.roles.layout == "wide"
     weeks = set(reader.roles.weeks)
     text_weeks = text_weeks or _formatted_weeks(reader)
@@ -253,7 +250,7 @@ def read_catalog(
     )
     products = spark.read.csv(
         path,
-        header=True,
+        header=not above,
         schema=schema,
         mode="PERMISSIVE",
         sep=dialect.separator,
@@ -262,6 +259,10 @@ def read_catalog(
         ignoreLeadingWhiteSpace=False,
         ignoreTrailingWhiteSpace=False,
     )
+    if above:  # the first records, in the first partition, in the file's order
+        line = F.monotonically_increasing_id()
+        products = products.withColumn("_line", line).where(F.col("_line") >= above)
+        products = products.drop("_line")
     filled = [F.regexp_replace(F.coalesce(F.col(_quoted(n)).cast("string"), F.lit("")),
                                r"(?U)\s+", "") != ""
               for n in reader.file_columns]  # fmt: skip
@@ -278,6 +279,21 @@ def read_catalog(
             column = F.translate(column, _LATIN1_C1, _CP1252_C1)
         columns.append(column.alias(name))
     return products.select(*columns)
+
+
+_SPARK_TRIMMED = "".join(map(chr, range(33)))
+"""What Java's ``String.trim`` takes off a line's ends: a line of them alone is blank to
+Spark's CSV reader, which skips it."""
+
+
+def _records_above_data(reader: CatalogReader) -> int:
+    """How many records Spark's CSV reader makes of the lines above a file's first data
+    row (:attr:`CatalogReader.first_line`): title lines, Excel's ``sep=`` line, a row of
+    years and the header, blank lines (skipped by Spark) not counted."""
+    assert reader.dialect is not None
+    with open(reader.path, encoding=reader.dialect.encoding, newline="") as f:
+        lines = itertools.islice(f, reader.first_line - 1)
+        return sum(1 for line in lines if line.strip(_SPARK_TRIMMED))
 
 
 def roles_of(
