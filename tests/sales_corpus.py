@@ -114,6 +114,23 @@ def corpus() -> list[Case]:
     ids, wk, vals = weekly_sums(sold)
     cases.append(Case("long_sale_date_beside_paid_and_shipped.csv", csv_bytes(etsy), ids=ids,
                       weeks=wk, values=vals))  # fmt: skip
+    # ... but a promotion's last day (Sale End Date) beside the transaction's date asks.
+    promo = [["Transaction Date", "Sale End Date", "SKU", "Quantity"]]
+    promo += [[str(d), str(d + dt.timedelta(days=5)), p, int(u)] for p, d, u in sold]
+    cases.append(Case("long_sale_end_date_beside_transaction_date.csv", csv_bytes(promo),
+                      refusal="week",
+                      message="Candidates: Transaction Date, Sale End Date"))  # fmt: skip
+    # Timestamps with a time zone as databases export them: PostgreSQL's +00 after the
+    # time (a table copied out with psql), BigQuery's UTC.
+    ids, wk, vals = weekly_sums(daily)
+    for name, zone in (
+        ("long_postgres_timestamps.csv", "+00"),
+        ("long_bigquery_timestamps.csv", ".123456 UTC"),
+    ):
+        rows = [["sold_at", "sku", "quantity"]]
+        rows += [[f"{d} {k % 24:02d}:15:00{zone}", p, int(u)]
+                 for k, (p, d, u) in enumerate(daily)]  # fmt: skip
+        cases.append(Case(name, csv_bytes(rows), ids=ids, weeks=wk, values=vals))
     # Order lines as German, French and Spanish systems write them: the names of the
     # product, units and money columns in their language, semicolons, decimal commas.
     for name, head, day, encoding in (
@@ -381,12 +398,17 @@ def corpus() -> list[Case]:
              for k, (y, w) in enumerate(yw) for i, c in enumerate(codes)]  # fmt: skip
     cases.append(Case("long_retail_link_wm_weeks.csv", csv_bytes(rows), ids=codes,
                       weeks=[f"{y}-W{w:02d}" for y, w in yw], values=wide))  # fmt: skip
-    # A fiscal calendar's weeks written with their year (FY2025 W01) in a long file.
-    rows = [["Fiscal Week", "Article", "Units"]]
-    rows += [[f"FY{y} W{w:02d}", c, int(wide[i, k])] for k, (y, w) in enumerate(yw)
-             for i, c in enumerate(codes)]  # fmt: skip
-    cases.append(Case("long_fiscal_year_weeks.csv", csv_bytes(rows), ids=codes,
-                      weeks=[f"{y}-W{w:02d}" for y, w in yw], values=wide))  # fmt: skip
+    # A fiscal calendar's weeks written with their year (FY2025 W01, FY25 Wk 1) in a long
+    # file.
+    for name, week in (
+        ("long_fiscal_year_weeks.csv", "FY{y} W{w:02d}"),
+        ("long_fiscal_short_year_weeks.csv", "FY{yy} Wk {w}"),
+    ):
+        rows = [["Fiscal Week", "Article", "Units"]]
+        rows += [[week.format(y=y, yy=y % 100, w=w), c, int(wide[i, k])]
+                 for k, (y, w) in enumerate(yw) for i, c in enumerate(codes)]  # fmt: skip
+        cases.append(Case(name, csv_bytes(rows), ids=codes,
+                          weeks=[f"{y}-W{w:02d}" for y, w in yw], values=wide))  # fmt: skip
     # Google Analytics' items report by day: dates as 20240107, the item's name and id
     # pairing one to one.
     rows = [["Item name", "Item ID", "Date", "Items purchased", "Item revenue"]]

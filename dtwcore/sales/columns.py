@@ -25,10 +25,10 @@ Dates are ``YYYY-MM-DD`` (also with ``/`` or ``.``), day-first ``DD-MM-YYYY`` or
 month-first ``MM-DD-YYYY`` (two-digit years: 00-68 are 2000-2068, 69-99 are 1969-1999),
 or written with a month's name (``07-Jan-24``, ``7 January 2024``, ``07.Jan.2024``,
 ``Jan 7, 2024``, ``2024-Jan-07``), optionally followed by a time of day (with seconds,
-AM/PM, or Oracle's ``12.00.00.000 AM``) and a time zone (``Z``, ``+01:00``), which are
-ignored: the day written is the day read. A month's name tells the order by its place;
-when every date of three numbers in the sample reads both day-first and month-first, the
-order must be chosen (:attr:`ReadOptions.date_order`).
+AM/PM, or Oracle's ``12.00.00.000 AM``) and a time zone (``Z``, ``+01:00``, ``+00``,
+``UTC``), which are ignored: the day written is the day read. A month's name tells the
+order by its place; when every date of three numbers in the sample reads both day-first
+and month-first, the order must be chosen (:attr:`ReadOptions.date_order`).
 """
 
 from __future__ import annotations
@@ -88,9 +88,12 @@ LONG_WEEK_NAMES = frozenset(
      "datum"}
 )  # fmt: skip
 SALE_DATE_WORDS = frozenset({"sale", "sales", "sold"})
-"""Words of the name of a long file's date column that say the day of the sale (``Sale
-Date``, ``Date Sold``): of several date columns (``Date Paid``, ``Date Shipped``), the one
-to add up by. An ``Order Date`` beside a ``Ship Date`` is asked about."""
+SALE_DATE_NAME = frozenset({*SALE_DATE_WORDS, "date", "day", "on", "at", "time"})
+"""A long file's date column named by :data:`SALE_DATE_WORDS` and these words alone says
+the day of the sale (``Sale Date``, ``Date Sold``, ``Sold On``): of several date columns
+(``Date Paid``, ``Date Shipped``), the one to add up by. Not ``Last Sale Date`` or ``Sale
+End Date`` (a product's or a promotion's day); an ``Order Date`` beside a ``Ship Date``
+is asked about."""
 LONG_WEEK_WORDS = frozenset({"week", "wk", "woche", "kw", "kalenderwoche"})
 """Words of a name of a long file's column of week numbers, when no column is named
 as :data:`LONG_WEEK_NAMES` are (``WM Week``, ``Fiscal Week``)."""
@@ -132,13 +135,15 @@ _WEEK_HEADER = re.compile(r"^(?:w(?:ee)?k?|kw)?[ _.]?(\d+)$")
 WEEK_CELL = re.compile(
     rf"^\s*(?i:{WEEK_WORD}[ _.]?(\d{{1,2}})"
     rf"|(?:fy ?)?(\d{{4}})[ _./-]?{WEEK_WORD}[ _.]?(\d{{1,2}})"
-    rf"|{WEEK_WORD}[ _.]?(\d{{1,2}})[ _.,/-]+(\d{{4}}))\s*$"
+    rf"|{WEEK_WORD}[ _.]?(\d{{1,2}})[ _.,/-]+(\d{{4}})"
+    rf"|fy ?'?(\d{{2}})[ _./-]*{WEEK_WORD}[ _.]?(\d{{1,2}}))\s*$"
 )
 """A week written with a word for it (any case; Python's, Arrow's and Spark's patterns
 alike): ``W5``, ``Week 5``, ``KW 05``, ``CW5`` (group 1), with its year first
 (``2024-W05``, ``2024W05``, ``2024/KW05``, a fiscal year's ``FY2024 W05``: groups 2 and
-3) or after it (``W05-2024``,
-``KW 05/2024``, ``Week 5, 2024``: groups 4 and 5). :func:`week_label` reads it."""
+3) or after it (``W05-2024``, ``KW 05/2024``, ``Week 5, 2024``: groups 4 and 5), or a
+fiscal year's of two digits, of the 2000s (``FY24 Wk 5``, ``FY'24-KW05``: groups 6, the
+year, and 7). :func:`week_label` reads it."""
 MONTH_PATTERNS = (
     r"jan(?:uary?)?", r"feb(?:ruary?)?", r"m(?:ar(?:ch)?|[äÄ]r(?:z)?|rz)", r"apr(?:il)?",
     r"ma[iy]", r"june?|juni", r"july?|juli", r"aug(?:ust)?", r"sept?(?:ember)?",
@@ -160,7 +165,7 @@ COMPACT_DATE_GROUPS = (13, 14, 15)
 without separators (:data:`_COMPACT`), read year first whatever the file's order."""
 _TIME_AND_ZONE = (
     r"(?:[ T]\d{1,2}(?::\d{2}(?::\d{2}(?:\.\d+)?)?|\.\d{2}\.\d{2}(?:\.\d+)?)"
-    r"(?:\s*[AaPp]\.?[Mm]\.?)?)?"
+    r"(?:\s*[AaPp]\.?[Mm]\.?)?(?:[+-]\d{2}|\s*(?:UTC|GMT))?)?"
     r"(?:\s*(?:Z|[+-]\d{2}:?\d{2}))?\s*$"
 )
 _WEEKDAY = r"(?:(?i:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?,?\s+)?"
@@ -178,9 +183,9 @@ and a year in one of the orders of :data:`NAMED_DATE_GROUPS` (``07-Jan-24``, ``7
 or month-first after a comma, Excel's ``Jan 7, 24``), after a weekday's name or not
 (Excel's long date, ``Sunday, January 7, 2024``), optionally a time of day
 (``12:00:00 AM`` too, and Oracle's ``07-JAN-24 12.00.00.000000 AM``) and a time zone
-(``Z``, ``+01:00``), which are ignored: the day is the one written; or a date written
-without separators, year first (``20240107``: groups 13 to 15,
-:data:`COMPACT_DATE_GROUPS`)."""
+(``Z``, ``+01:00``; after a time, PostgreSQL's ``+00``, BigQuery's ``UTC``), which are
+ignored: the day is the one written; or a date written without separators, year first
+(``20240107``: groups 13 to 15, :data:`COMPACT_DATE_GROUPS`)."""
 NAMED_DATE_GROUPS = {"dmy": (6, 5, 4), "mdy": (9, 7, 8), "ymd": (10, 11, 12)}
 """The groups of :data:`DATE_CELL` holding the year, the month's name and the day of a
 date written with a month name, by the order it is written in (exactly one of them
@@ -199,15 +204,10 @@ MONTH_NAME_HEADER = re.compile(
 )
 """A header naming a month by its name: ``Jan 2024``, ``January``, ``Mär-24``, ``2024 Feb``."""
 _YEAR_AND_NUMBER = re.compile(r"^\s*(?:(\d{4})[-/.](\d{1,2})|(\d{1,2})[-/.](\d{4}))\s*$")
-_FISCAL_WEEK = re.compile(
-    rf"^\s*(?i:fy)\s?'?(\d{{2}})[ _./-]*(?i:{WEEK_WORD})[ _.]?(\d{{1,2}})\s*$"
-)
-"""A week of a fiscal year written in two digits (of the 2000s) as a header: ``FY24 Wk 5``,
-``FY'24-KW05`` (groups 1, the year, and 2, the week; ``FY2024 W05`` is a
-:data:`WEEK_CELL`)."""
 _SHORT_YEAR_WEEK = re.compile(rf"^\s*(?i:{WEEK_WORD})[ _.]?(\d{{1,2}})[ /-]+'?(\d{{2}})\s*$")
 """A week before a two-digit year (of the 2000s) as a header: ``Wk1-24``, ``W05/24``,
-``KW 5 '24`` (groups 1, the week, and 2, the year)."""
+``KW 5 '24`` (groups 1, the week, and 2, the year); not a week cell in a long file,
+where product codes are written so too (``W12-34``)."""
 _MEASURE_BEFORE = re.compile(
     r"^\s*(?:(?:units?|qty|quantity)(?:\s+(?:sold|sales))?\s*[:_-]?|sum\s+of|summe\s+von)\s+",
     re.IGNORECASE,
@@ -425,9 +425,6 @@ def week_number(name: str) -> int | None:
         labelled = week_label(without_measure(name))
     if labelled is not None:
         return labelled
-    fiscal = _FISCAL_WEEK.match(name)
-    if fiscal:
-        return (2000 + int(fiscal[1])) * 100 + int(fiscal[2])
     short = _SHORT_YEAR_WEEK.match(name)
     if short:
         return (2000 + int(short[2])) * 100 + int(short[1])
@@ -521,8 +518,8 @@ def header_date(name: str) -> str:
 
 def week_label(text: str) -> int | None:
     """The week a :data:`WEEK_CELL` names: its number (``W5`` is 5), or ``year * 100 +
-    week`` when it has a year (``2024-W05`` and ``W05-2024`` are 202405); None for any
-    other text."""
+    week`` when it has a year (``2024-W05``, ``W05-2024`` and ``FY24 Wk 5`` are 202405);
+    None for any other text."""
     found = WEEK_CELL.match(text)
     if not found:
         return None
@@ -530,6 +527,8 @@ def week_label(text: str) -> int | None:
         return int(found[1])
     if found[2]:
         return int(found[2]) * 100 + int(found[3])
+    if found[6]:
+        return (2000 + int(found[6])) * 100 + int(found[7])
     return int(found[5]) * 100 + int(found[4])
 
 
@@ -1021,7 +1020,7 @@ def resolve_roles(
             named = [h for h in cands if norm(h) in LONG_WEEK_NAMES]
             cands = named if len(named) == 1 else cands
         if len(cands) > 1:  # Etsy's Sale Date beside Date Paid and Date Shipped
-            sold = [h for h in cands if _words(h) & SALE_DATE_WORDS]
+            sold = [h for h in cands if _words(h) & SALE_DATE_WORDS and _words(h) <= SALE_DATE_NAME]
             cands = sold if len(sold) == 1 else cands
         if len(cands) > 1:  # a date left blank on some rows (Paid at) would leave them out
             full = [h for h in cands if profiles[h].filled == len(rows)]

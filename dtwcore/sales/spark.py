@@ -601,15 +601,21 @@ def _numbers(column: Any, decimal_comma: bool) -> Any:
 
 def _week_cells(text: Any) -> Any:
     """Weeks written with a word (:data:`dtwcore.sales.columns.WEEK_CELL`: ``W5``,
-    ``2024-W05``, ``W05-2024``) as :func:`dtwcore.sales.columns.week_label` reads them:
-    the week number, or ``year * 100 + week``; null for any other text."""
+    ``2024-W05``, ``W05-2024``, ``FY24 Wk 5``) as
+    :func:`dtwcore.sales.columns.week_label` reads them: the week number, or ``year * 100
+    + week``; null for any other text."""
     from pyspark.sql import functions as F
 
     def group(k: int) -> Any:
         found = F.regexp_extract(text, WEEK_CELL.pattern, k)
         return F.when(found != "", found.cast("long"))
 
-    return F.coalesce(group(2) * 100 + group(3), group(5) * 100 + group(4), group(1)).cast("double")
+    return F.coalesce(
+        group(2) * 100 + group(3),
+        group(5) * 100 + group(4),
+        (group(6) + 2000) * 100 + group(7),
+        group(1),
+    ).cast("double")
 
 
 def _days(column: Any, order: str) -> Any:
