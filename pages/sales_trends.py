@@ -49,6 +49,7 @@ st.caption(
 url_state.read_address()
 inputs = read_inputs(weeks=True)
 catalog, target, unit, target_of = inputs.catalog, inputs.target, inputs.unit, inputs.target_of
+file_products, file_weeks = catalog.values.shape  # as read, for the sidebar's data line
 target_name = st.session_state[data.TARGET_NAME]
 # A product of the file chosen as the target would rank first at distance 0: leave it out.
 if target_of is not None:
@@ -486,7 +487,13 @@ with d2:
 
 # The current analysis, for the Experiments page and the MLflow logging panel.
 analysis = session.SalesAnalysis(
-    catalog, target, float(stretch), bool(znorm), scores, target_label=target_words
+    catalog,
+    target,
+    float(stretch),
+    bool(znorm),
+    scores,
+    target_label=target_words,
+    file_shape=(file_products, file_weeks),
 )
 session.set_sales_analysis(analysis)
 

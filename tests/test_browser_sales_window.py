@@ -232,6 +232,9 @@ def test_a_workbook_upload_with_its_sheet_at_1280_by_800(
     assert re.search(rf"{best}\s+distance {dist:.2f}", _metric(page, "Best match").inner_text())
     assert parse_qs(urlparse(page.url).query)["sheet"] == ["Sales"]
     assert page.evaluate(CUT_TEXT_JS) == []
+    # The sidebar sizes the file as read, as the page does, and says how much is compared.
+    sidebar = page.get_by_test_id("stSidebar").inner_text()
+    assert "stores_3y.xlsx · 12 products × 156 weeks (52 compared)" in sidebar
     page.screenshot(path=str(SHOTS / "sales_xlsx_1280.png"), full_page=True)
 
     # The three-week file at 1280 x 800: its flag, note and cards fit.

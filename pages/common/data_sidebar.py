@@ -10,14 +10,17 @@ from pages.common.session import sales_analysis
 
 
 def dataset_summary() -> None:
-    """One line: the sales data in use (demo or file name) and its size."""
+    """One line: the sales data in use (demo or file name) and its size as read, with the
+    weeks compared when the comparison leaves some out."""
     analysis = sales_analysis()
     file = st.session_state.get(FILE)
     if analysis is not None:
         catalog = analysis.catalog
-        products, weeks = catalog.values.shape
+        compared = catalog.values.shape[1]
+        products, weeks = analysis.file_shape or catalog.values.shape
         label = "Demo data (made up)" if not file else md(catalog.name)
-        st.caption(f"**Sales data:** {label} · {products:,} products × {weeks} weeks")
+        of = f" ({compared} compared)" if compared != weeks else ""
+        st.caption(f"**Sales data:** {label} · {products:,} products × {weeks} weeks{of}")
     elif file:  # read by the page in use; Sales Trends has not analysed it (yet)
         st.caption(f"**Sales data:** {md(file[0])}")
     else:

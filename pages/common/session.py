@@ -70,6 +70,8 @@ class SalesAnalysis:
     scores : the :func:`dtwcore.sales.score_catalog` table of ``catalog``
     target_label : how run names and download names call the target ("target P83",
         "published capacity", "shape 2 of demo"; see :mod:`dtwcore.sales.target`)
+    file_shape : (products, weeks) of the file as read, before the target product and
+        the weeks outside the comparison were left out; None: ``catalog``'s own
     """
 
     catalog: Catalog
@@ -78,6 +80,7 @@ class SalesAnalysis:
     znorm: bool = True
     scores: pd.DataFrame | None = None
     target_label: str | None = None
+    file_shape: tuple[int, int] | None = None
 
 
 def sales_analysis() -> SalesAnalysis | None:
