@@ -204,6 +204,17 @@ MONTH_NAME_HEADER = re.compile(
 )
 """A header naming a month by its name: ``Jan 2024``, ``January``, ``Mär-24``, ``2024 Feb``."""
 _YEAR_AND_NUMBER = re.compile(r"^\s*(?:(\d{4})[-/.](\d{1,2})|(\d{1,2})[-/.](\d{4}))\s*$")
+
+
+def _year_and_number(name: str) -> tuple[int, int] | None:
+    """The year and the number of a header written as both, either way round (``2024-05``,
+    ``05.2024``: :data:`_YEAR_AND_NUMBER`); None for another header."""
+    found = _YEAR_AND_NUMBER.match(name)
+    if not found:
+        return None
+    return int(found[1] or found[4]), int(found[2] or found[3])
+
+
 _SHORT_YEAR_WEEK = re.compile(rf"^\s*(?i:{WEEK_WORD})[ _.]?(\d{{1,2}})[ /-]+'?(\d{{2}})\s*$")
 """A week before a two-digit year (of the 2000s) as a header: ``Wk1-24``, ``W05/24``,
 ``KW 5 '24`` (groups 1, the week, and 2, the year); not a week cell in a long file,
@@ -431,9 +442,9 @@ def week_number(name: str) -> int | None:
     numbered = _NUMBERED_DATE.match(name)
     if numbered and not DATE_CELL.match(header_date(name)):
         return int(numbered["week"])
-    paired = _YEAR_AND_NUMBER.match(name)
+    paired = _year_and_number(name)
     if paired:
-        year, number = int(paired[1] or paired[4]), int(paired[2] or paired[3])
+        year, number = paired
         known = YEARS[0] <= year <= YEARS[1] and 1 <= number <= 53
         return year * 100 + number if known else None
     found = _WEEK_HEADER.match(re.sub("_+", "_", norm(name)))
@@ -555,9 +566,8 @@ def _blank(
 ) -> tuple[str, ...]:
     """The ``ignored`` columns that :func:`clean_header` named (``column K``, K its place)
     and whose cells looked at are all blank."""
-    return tuple(
-        h for h in ignored if h == f"column {header.index(h) + 1}" and profiles[h].filled == 0
-    )
+    place = {h: k for k, h in enumerate(header, start=1)}
+    return tuple(h for h in ignored if profiles[h].filled == 0 and h == f"column {place[h]}")
 
 
 def clean_header(header: Sequence[object], fname: str) -> list[str]:
@@ -1256,12 +1266,7 @@ def month_columns(headers: Sequence[str]) -> tuple[list[str], str]:
     or as a year and a month number (``2024-01``, ``01/2024``) unless a number of those
     is above 12 (``2024-01 … 2024-52`` are year and week); and how the first of them is
     read when it is a number (`` (2024-01 is read as month 1 of 2024)``, else empty)."""
-    numbers: dict[str, tuple[int, int]] = {}
-    for h in headers:
-        found = _YEAR_AND_NUMBER.match(h)
-        if found:
-            year, number = int(found[1] or found[4]), int(found[2] or found[3])
-            numbers[h] = (year, number)
+    numbers = {h: paired for h in headers if (paired := _year_and_number(h))}
     if any(not 1 <= n <= 12 or not YEARS[0] <= y <= YEARS[1] for y, n in numbers.values()):
         numbers = {}
     months = [h for h in headers if h in numbers or MONTH_NAME_HEADER.match(h)]
