@@ -486,6 +486,7 @@ def dtw_pairwise(
     stretch: float | None = None,
     window: int | None = None,
     znorm: bool = False,
+    weights: Sequence[ArrayLike] | None = None,
 ) -> np.ndarray:
     """DTW distances between all series of X and all series of Y.
 
@@ -498,11 +499,20 @@ def dtw_pairwise(
         pair is computed once, with the shorter series of the pair as the query, and the
         diagonal is 0.
     stretch, window, znorm : see :func:`dtw_distance`.
+    weights : list of M arrays [shape=(m_j,)], optional
+        Needs ``Y``: frame k of ``Y[j]`` costs ``weights[j][k]`` (finite, >= 0) times its
+        squared distance, so some frames of the series count more than others (all ones
+        gives the unweighted distances). Computed one pair at a time: for a few series,
+        such as a wake word's templates.
 
     Returns
     -------
     np.ndarray [shape=(N, M)].
     """
+    if weights is not None:
+        if Y is None:
+            raise ValueError("weights are per frame of Y; pass Y as well")
+        return _weighted_pairwise(X, Y, weights, stretch=stretch, window=window, znorm=znorm)
     if Y is None:
         xdata, xlen = _as_batch(X, "X")
         if znorm:
@@ -580,6 +590,41 @@ def dtw_pairwise(
         result = np.empty_like(out)
         result[:, rows] = out
         return result
+    return out
+
+
+def _weighted_pairwise(
+    X: ArrayLike | Sequence[ArrayLike],
+    Y: ArrayLike | Sequence[ArrayLike],
+    weights: Sequence[ArrayLike],
+    *,
+    stretch: float | None,
+    window: int | None,
+    znorm: bool,
+) -> np.ndarray:
+    """:func:`dtw_pairwise` with a weight per frame of Y."""
+    xframes, xstart, xlen = _as_frames(X, "X")
+    yframes, ystart, ylen = _as_frames(Y, "Y")
+    _check_dims(xframes, yframes, "X", "Y")
+    if len(weights) != ylen.shape[0]:
+        raise ValueError(f"weights has {len(weights)} series but Y has {ylen.shape[0]}")
+    yweight = np.zeros(yframes.shape[0])
+    for j, w in enumerate(weights):
+        w = np.asarray(w, dtype=np.float64)
+        if w.shape != (ylen[j],):
+            raise ValueError(f"weights row {j} has shape {w.shape}, Y row {j} has {ylen[j]} frames")
+        if not (np.isfinite(w).all() and (w >= 0).all()):
+            raise ValueError(f"weights row {j} must be finite and not negative")
+        yweight[ystart[j] : ystart[j] + ylen[j]] = w
+    if znorm:
+        yweight = _padded(yweight[:, None], ystart, ylen).reshape(-1)
+        xframes, xstart = _frames_of(_normalise_batch(_padded(xframes, xstart, xlen), xlen))
+        yframes, ystart = _frames_of(_normalise_batch(_padded(yframes, ystart, ylen), ylen))
+    qrad = np.array([band_radius(int(n), stretch=stretch, window=window) for n in xlen])
+    out = np.empty((xlen.shape[0], ylen.shape[0]))
+    kernels.weighted_frames_dtw(
+        xframes, xstart, xlen, qrad, yframes, ystart, ylen, np.ascontiguousarray(yweight), out
+    )
     return out
 
 

@@ -667,6 +667,60 @@ def frames_dtw(
 
 
 @njit(cache=True)
+def _weighted_pair(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, radius: int, row: np.ndarray
+) -> float:
+    """Accumulated cost of x (n, d) against y (m, d), frame j of y costing w[j] times its
+    squared distance; ``row`` is scratch of at least m + 1 values."""
+    n = x.shape[0]
+    m = y.shape[0]
+    lo, hi = _band(n, m, radius)
+    row[0] = 0.0
+    row[1 : m + 1] = _INF
+    for i in range(n):
+        first = max(0, i - lo)
+        last = min(m - 1, i + hi)
+        diag = row[first]
+        row[first] = _INF
+        for j in range(first, last + 1):
+            up = row[j + 1]
+            left = row[j]
+            best = diag if diag < up else up
+            best = best if best < left else left
+            diag = up
+            row[j + 1] = w[j] * _frame_cost(x, i, y, j) + best
+    return row[m]
+
+
+@njit(cache=True, parallel=True)
+def weighted_frames_dtw(
+    xframes: np.ndarray,
+    xstart: np.ndarray,
+    xlen: np.ndarray,
+    qrad: np.ndarray,
+    yframes: np.ndarray,
+    ystart: np.ndarray,
+    ylen: np.ndarray,
+    yweight: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """out[a, b]: DTW of series a of X against series b of Y (frames packed as
+    :func:`pack_lanes` reads them), frame k of Y costing ``yweight[k]`` times its squared
+    distance; series a's band radius is ``qrad[a]``. One pair per task: meant for the few
+    templates of a wake word, not for catalogues."""
+    n_y = ylen.shape[0]
+    width = int(ylen.max()) + 1
+    for task in prange(xlen.shape[0] * n_y):
+        a = task // n_y
+        b = task % n_y
+        row = np.empty(width)
+        x = xframes[xstart[a] : xstart[a] + xlen[a]]
+        y = yframes[ystart[b] : ystart[b] + ylen[b]]
+        w = yweight[ystart[b] : ystart[b] + ylen[b]]
+        out[a, b] = np.sqrt(_weighted_pair(x, y, w, qrad[a], row))
+
+
+@njit(cache=True)
 def accumulated_cost(a: np.ndarray, b: np.ndarray, radius: int) -> np.ndarray:
     """Full accumulated squared-cost matrix D of shape (n + 1, m + 1), D[0, 0] = 0.
 

@@ -3,13 +3,15 @@
 Takes 0-24 of ``data/fsdd-dev`` (the tune protocol's digit takes), ``--per`` of them per
 speaker and digit; ``--enrolments`` random 5-take enrolments per digit. A take's score is
 the mean of its ``CHECK_TEMPLATES`` smallest distances on 10 ms embedding frames to the
-enrolled takes, each divided by that take's scale (the 20 % quantile of its distances to
-the bundled negatives), as :meth:`dtwcore.audio.wake.WakeWord.check_scores` computes it.
+enrolled takes (each enrolled take's frames weighted by
+:func:`dtwcore.audio.wake.frame_weights`; ``--unweighted``: all frames alike), each
+divided by that take's scale (the 20 % quantile of its distances to the bundled
+negatives), as :meth:`dtwcore.audio.wake.WakeWord.check_scores` computes it.
 Prints the share of the other digits' takes accepted at the threshold that accepts 95 %
 (and 90 %) of the digit's own other takes, and the equal error rate
 (:func:`dtwcore.audio.wake.equal_error_rate`).
 
-Usage: ``python scripts/digit_separation.py [--per 8] [--enrolments 6] [--seed 0]``
+Usage: ``python scripts/digit_separation.py [--per 8] [--enrolments 6] [--seed 0] [--unweighted]``
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from dtwcore.audio.wake import (
     SCALE_QUANTILE,
     _check_settings,
     equal_error_rate,
+    frame_weights,
 )
 
 FSDD = Path(__file__).resolve().parents[1] / "data" / "fsdd-dev"
@@ -38,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per", type=int, default=8, help="takes per speaker and digit")
     parser.add_argument("--enrolments", type=int, default=6, help="enrolments per digit")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--unweighted", action="store_true", help="all frames count alike")
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     files, labels = [], []
@@ -49,8 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     lab = np.array(labels)
     fine, _ = _check_settings(FEATURES["embedding"])
     frames = [features(prepare(read_audio(f), "embedding").sound, fine) for f in files]
-    opts = {"stretch": fine.stretch, "length_norm": fine.length_norm}
-    D = distance_matrix(frames, **opts)
+    weights = [np.ones(len(f)) if args.unweighted else frame_weights(f, fine) for f in frames]
+    opts = {"stretch": fine.stretch, "length_norm": fine.length_norm, "weights": weights}
+    D = distance_matrix(frames, frames, **opts)  # D[a, b]: take a against enrolled take b
     scale = np.quantile(
         distance_matrix(list(negatives(fine).features), frames, **opts), SCALE_QUANTILE, axis=0
     )

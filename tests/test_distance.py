@@ -231,6 +231,65 @@ def test_multivariate_batches_of_mixed_lengths_match_dtaidistance(stretch: float
     assert np.all(np.diag(sym) == 0)
 
 
+def _weighted_reference(a: np.ndarray, b: np.ndarray, w: np.ndarray, radius: int) -> float:
+    """Frame-weighted DTW, one cell at a time (the textbook recurrence)."""
+    n, m = len(a), len(b)
+    lo, hi = (n, m) if radius < 0 else (radius + max(0, n - m), radius + max(0, m - n))
+    D = np.full((n + 1, m + 1), np.inf)
+    D[0, 0] = 0.0
+    for i in range(n):
+        for j in range(m):
+            if -lo <= j - i <= hi:
+                cost = w[j] * float(((a[i] - b[j]) ** 2).sum())
+                D[i + 1, j + 1] = cost + min(D[i, j], D[i, j + 1], D[i + 1, j])
+    return float(np.sqrt(D[n, m]))
+
+
+@pytest.mark.parametrize("window", [None, 0, 3])
+def test_frame_weights_of_y_equal_the_textbook_recurrence(window: int | None) -> None:
+    X = [RNG.standard_normal((n, 3)).cumsum(axis=0) for n in (6, 14, 25)]
+    Y = [RNG.standard_normal((n, 3)).cumsum(axis=0) for n in (9, 20, 31, 4)]
+    W = [RNG.uniform(0.0, 3.0, len(y)) for y in Y]
+    radius = -1 if window is None else window
+    expected = [
+        [_weighted_reference(x, y, w, radius) for y, w in zip(Y, W, strict=True)] for x in X
+    ]
+    np.testing.assert_allclose(dtw_pairwise(X, Y, window=window, weights=W), expected, rtol=1e-12)
+    # All ones is the unweighted distance to the bit (and so dtaidistance's), on every input form.
+    ones = [np.ones(len(y)) for y in Y]
+    assert np.array_equal(
+        dtw_pairwise(X, Y, window=window, weights=ones), dtw_pairwise(X, Y, window=window)
+    )
+    assert np.array_equal(
+        dtw_pairwise(X, Y, znorm=True, weights=ones), dtw_pairwise(X, Y, znorm=True)
+    )
+    A, B = RNG.standard_normal((4, 20)), RNG.standard_normal((3, 25))
+    assert np.array_equal(dtw_pairwise(A, B, weights=[np.ones(25)] * 3), dtw_pairwise(A, B))
+    # A weight of c on every frame of a series scales its distances by sqrt(c).
+    np.testing.assert_allclose(
+        dtw_pairwise(X, Y, weights=[np.full(len(y), 4.0) for y in Y]), 2 * dtw_pairwise(X, Y)
+    )
+
+
+NOT_NEGATIVE = "weights row 0 must be finite and not negative"
+
+
+@pytest.mark.parametrize(
+    ("weights", "Y", "message"),
+    [
+        ([np.ones(3)], None, "weights are per frame of Y; pass Y as well"),
+        ([np.ones(3)], [np.zeros(3), np.zeros(4)], "weights has 1 series but Y has 2"),
+        ([np.ones(2)], [np.zeros(3)], "weights row 0 has shape (2,), Y row 0 has 3 frames"),
+        ([np.array([1.0, -1.0, 1.0])], [np.zeros(3)], NOT_NEGATIVE),
+        ([np.array([1.0, np.nan, 1.0])], [np.zeros(3)], NOT_NEGATIVE),
+    ],
+)  # fmt: skip
+def test_frame_weights_bad_input(weights: list, Y: list | None, message: str) -> None:
+    with pytest.raises(ValueError) as err:
+        dtw_pairwise([np.zeros(3)], Y, weights=weights)
+    assert str(err.value) == message
+
+
 def test_warping_path_consistent_with_distance() -> None:
     a = np.cumsum(RNG.standard_normal(40))
     b = np.cumsum(RNG.standard_normal(33))

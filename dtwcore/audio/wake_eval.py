@@ -347,7 +347,7 @@ def wake_eval(
 def summary(report: dict[str, Any]) -> str:
     """The report's main figures in one line for people (the command's last progress line):
     ``clips: 97.0 % true accepts, 0.51 % false accepts (EER 0.68 %); streams: 94.9 %
-    detected, 3.4 false accepts an hour in 7.9 negative hours``."""
+    detected, 2.3 false accepts an hour in 7.9 negative hours``."""
     mean = report["mean"]
     text = (
         f"clips: {100 * mean['tar']:.1f} % true accepts, {100 * mean['far']:.2f} % false "
