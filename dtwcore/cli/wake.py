@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from dtwcore.audio.features import ACCEPTED, FEATURE_KINDS
 from dtwcore.cli.options import decoder_messages_held, note_skipped
-from dtwcore.sales.results import Progress, clock
+from dtwcore.sales.results import Progress, clock, time_left
 
 _PACE_SECONDS = 2.0
 """How long a stage runs before its pace is taken to tell the time it has left."""
@@ -39,8 +39,8 @@ class _Stages:
         if stage != self.stage:
             self.stage, self.start = stage, now
         text = f"{stage}: {done:,} of {total:,}"
-        if done < total and now - self.start >= _PACE_SECONDS:
-            text += f", {clock((now - self.start) * (total - done) / done)} left"
+        if 0 < done < total and now - self.start >= _PACE_SECONDS:
+            text += f", {clock(time_left(now - self.start, done / total))} left"
         self.progress.message(text)
 
 

@@ -384,8 +384,7 @@ class Progress:
             text += f" ({100 * fraction:.0f}%)"
         text += f", {done / elapsed:,.0f}/s"
         if fraction is not None and 0 < fraction < 1:
-            left = elapsed * (1 - fraction) / fraction
-            text += f", {clock(left)} left"
+            text += f", {clock(time_left(elapsed, fraction))} left"
         self._write(text)
 
     def message(self, text: str) -> None:
@@ -407,6 +406,12 @@ class Progress:
         self._stream.write("\r" + text + " " * pad)
         self._stream.flush()
         self._width = len(text)
+
+
+def time_left(elapsed: float, fraction: float) -> float:
+    """Seconds still to go when ``fraction`` (in (0, 1]) of the work took ``elapsed``
+    seconds, at the pace so far."""
+    return elapsed * (1 - fraction) / fraction
 
 
 def clock(seconds: float) -> str:
