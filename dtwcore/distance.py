@@ -502,8 +502,8 @@ def dtw_pairwise(
     weights : list of M arrays [shape=(m_j,)], optional
         Needs ``Y``: frame k of ``Y[j]`` costs ``weights[j][k]`` (finite, >= 0) times its
         squared distance, so some frames of the series count more than others (all ones
-        gives the unweighted distances). Computed one pair at a time: for a few series,
-        such as a wake word's templates.
+        gives the unweighted distances, to rounding). Computed one pair at a time: for a
+        few series, such as a wake word's templates.
 
     Returns
     -------
